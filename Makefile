@@ -1,0 +1,36 @@
+# Two entry points, both self-contained on a fresh machine (Python >= 3.11, root for apt):
+#   make demo   set up, then audit a bundled sample repo and write HTML, Markdown and JSON reports
+#   make test   set up (including Debian's chromium for the browser tests), then run every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   ?= sample_repos/flask-legacy
+
+.PHONY: demo test lint bench setup browser
+
+$(BIN)/auditor: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/auditor
+
+# The demo target fails its gate on purpose (exit 1): that is the verdict, not an error of the demo.
+demo: setup
+	@$(BIN)/auditor audit $(DEMO) --output auditor-report; rc=$$?; \
+	  if [ $$rc -gt 1 ]; then exit $$rc; fi; \
+	  echo; echo "open auditor-report/report.html (gate exit code $$rc)"
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the HTML report tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python bench/bench_audit.py

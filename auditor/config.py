@@ -1,0 +1,200 @@
+"""Configuration: `[tool.auditor]` in the target's pyproject.toml, an `.auditor.toml`, or `--config FILE`.
+
+Every key is validated; a wrong key or type is a `ConfigError` whose one-line message names the file
+and the key, so the CLI can print it and exit 2.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from auditor.model import Severity
+
+__all__ = ["DEFAULT_CATEGORY_WEIGHTS", "Config", "ConfigError", "GateConfig"]
+
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "coverage": 80.0,  # percent of lines covered
+    "typing": 90.0,  # percent of functions fully annotated
+}
+
+DEFAULT_CATEGORY_WEIGHTS: dict[str, float] = {
+    "testing": 1.0,
+    "api": 1.0,
+    "database": 1.0,
+    "typing": 1.0,
+    "error-handling": 1.0,
+    "security": 1.5,
+    "operability": 1.0,
+    "maintainability": 0.75,
+}
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message is one line naming the file and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class GateConfig:
+    fail_under: float | None = 70.0
+    fail_on: Severity | None = Severity.CRITICAL
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_CATEGORY_WEIGHTS))
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    gate: GateConfig = field(default_factory=GateConfig)
+    check_timeout: float = 120.0
+    run_tests_timeout: float = 600.0
+    source: str | None = None  # the file it came from, for messages
+
+    def threshold(self, name: str) -> float:
+        return float(self.thresholds.get(name, DEFAULT_THRESHOLDS.get(name, 0.0)))
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    # -- loading ----------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, target: str | Path, explicit: str | Path | None = None) -> Config:
+        """The configuration for `target`: `explicit` if given, else `.auditor.toml`, else pyproject.toml."""
+        if explicit is not None:
+            path = Path(explicit)
+            table = _read_table(path, required=True, in_pyproject=path.name == "pyproject.toml")
+            return cls.from_mapping(table or {}, str(path))
+        root = Path(target)
+        dotfile = root / ".auditor.toml"
+        if dotfile.is_file() and not dotfile.is_symlink():
+            return cls.from_mapping(_read_table(dotfile, required=True, in_pyproject=False) or {}, str(dotfile))
+        pyproject = root / "pyproject.toml"
+        if pyproject.is_file() and not pyproject.is_symlink():
+            table = _read_table(pyproject, required=False, in_pyproject=True)
+            if table is not None:
+                return cls.from_mapping(table, str(pyproject))
+        return cls()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], source: str = "<config>") -> Config:
+        v = _Validator(source)
+        known = {"only", "skip", "exclude", "thresholds", "weights", "severity", "gate", "check_timeout", "run_tests_timeout"}
+        for key in data:
+            if key not in known:
+                raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(known))})")
+        thresholds = dict(DEFAULT_THRESHOLDS)
+        for name, value in v.table(data, "thresholds").items():
+            if name not in DEFAULT_THRESHOLDS:
+                raise ConfigError(f"{source}: unknown key 'thresholds.{name}' (known: {', '.join(DEFAULT_THRESHOLDS)})")
+            thresholds[name] = v.number(value, f"thresholds.{name}", 0, 100)
+        weights = dict(DEFAULT_CATEGORY_WEIGHTS)
+        for name, value in v.table(data, "weights").items():
+            weights[name] = v.number(value, f"weights.{name}", 0, 1000)
+        severity: dict[str, Severity] = {}
+        for name, value in v.table(data, "severity").items():
+            if not isinstance(value, str):
+                raise ConfigError(f"{source}: 'severity.{name}' must be a string")
+            try:
+                severity[name] = Severity.parse(value)
+            except ValueError as exc:
+                raise ConfigError(f"{source}: 'severity.{name}': {exc}") from None
+        gate_table = v.table(data, "gate")
+        for key in gate_table:
+            if key not in ("fail_under", "fail_on"):
+                raise ConfigError(f"{source}: unknown key 'gate.{key}' (known: fail_on, fail_under)")
+        gate = GateConfig()
+        if "fail_under" in gate_table:
+            gate = replace(gate, fail_under=v.number(gate_table["fail_under"], "gate.fail_under", 0, 100))
+        if "fail_on" in gate_table:
+            gate = replace(gate, fail_on=v.fail_on(gate_table["fail_on"], "gate.fail_on"))
+        return cls(
+            only=v.strings(data, "only"),
+            skip=v.strings(data, "skip"),
+            exclude=v.strings(data, "exclude"),
+            thresholds=thresholds,
+            weights=weights,
+            severity=severity,
+            gate=gate,
+            check_timeout=v.number(data.get("check_timeout", 120.0), "check_timeout", 1, 86400),
+            run_tests_timeout=v.number(data.get("run_tests_timeout", 600.0), "run_tests_timeout", 1, 86400),
+            source=source,
+        )
+
+
+def parse_fail_on(value: str) -> Severity | None:
+    """`none` disables the severity gate; otherwise a severity name."""
+    if value.strip().lower() in ("none", "off", "never"):
+        return None
+    return Severity.parse(value)
+
+
+class _Validator:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{self.source}: '{key}' must be a table")
+        return value
+
+    def strings(self, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise ConfigError(f"{self.source}: '{key}' must be a list of strings")
+        return tuple(value)
+
+    def number(self, value: Any, key: str, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{self.source}: '{key}' must be a number")
+        if not low <= value <= high:
+            raise ConfigError(f"{self.source}: '{key}' must be between {low:g} and {high:g}")
+        return float(value)
+
+    def fail_on(self, value: Any, key: str) -> Severity | None:
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.source}: '{key}' must be a string")
+        try:
+            return parse_fail_on(value)
+        except ValueError as exc:
+            raise ConfigError(f"{self.source}: '{key}': {exc}") from None
+
+
+def _read_table(path: Path, *, required: bool, in_pyproject: bool) -> dict[str, Any] | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    if len(raw) > 4 * 1024 * 1024:
+        raise ConfigError(f"{path}: configuration file is too large")
+    try:
+        text = raw.decode("utf-8")
+        doc = tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        # A target's pyproject.toml that does not mention us is the target's business, not our config.
+        if not required and b"tool.auditor" not in raw:
+            return None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{path}: invalid TOML: {reason}") from None
+    if in_pyproject:
+        tool = doc.get("tool", {})
+        table = tool.get("auditor") if isinstance(tool, dict) else None
+        if table is None:
+            return {} if required else None
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: 'tool.auditor' must be a table")
+        return table
+    if "tool" in doc and isinstance(doc["tool"], dict) and "auditor" in doc["tool"] and len(doc) == 1:
+        table = doc["tool"]["auditor"]
+        return table if isinstance(table, dict) else {}
+    return doc

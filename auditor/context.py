@@ -1,0 +1,116 @@
+"""What a check sees: one project of the target, its files, shared parsed sources and memoised facts."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from auditor.config import Config
+from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
+from auditor.sources import PyModule, Sources, TsFile
+
+__all__ = ["AuditOptions", "Context", "Project"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    """Options that change what an audit may do. Each flag that executes target code says so."""
+
+    run_tests: bool = False  # EXECUTES TARGET CODE: runs the target's test suite under coverage
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A project inside the repository, found from its manifest. `path` is "" for the repository root."""
+
+    path: str
+    kind: str = "backend"  # backend | frontend | library
+    manifests: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()  # nested project roots whose files belong to them, not to this one
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path or "."
+
+    def owns(self, rel: str) -> bool:
+        if self.path and not (rel == self.path or rel.startswith(self.path + "/")):
+            return False
+        return not any(rel.startswith(sub + "/") for sub in self.excluded)
+
+    def relative(self, rel: str) -> str:
+        """`rel` as seen from the project root."""
+        return rel[len(self.path) + 1 :] if self.path else rel
+
+
+@dataclass
+class Context:
+    repo: Repository
+    sources: Sources
+    config: Config
+    options: AuditOptions = field(default_factory=AuditOptions)
+    project: Project = field(default_factory=lambda: Project(""))
+    _facts: dict[Any, Any] = field(default_factory=dict)
+    _locks: dict[Any, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _files: list[FileInfo] | None = None
+
+    # -- files of this project --------------------------------------------------------------------
+    @property
+    def files(self) -> list[FileInfo]:
+        if self._files is None:
+            self._files = [f for f in self.repo.files if self.project.owns(f.path)]
+        return self._files
+
+    def files_where(self, *, languages: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -> list[FileInfo]:
+        return [
+            f for f in self.files
+            if (not languages or f.language in languages) and (not roles or f.role in roles)
+        ]
+
+    def languages(self) -> Counter[str]:
+        return Counter(f.language for f in self.files if f.language in CODE_LANGUAGES)
+
+    def python_modules(self, *roles: str) -> Iterator[PyModule]:
+        for info in self.files_where(languages=("python",), roles=roles):
+            module = self.sources.python(info.path)
+            if module is not None:
+                yield module
+
+    def trees(self, *languages: str, roles: tuple[str, ...] = ()) -> Iterator[TsFile]:
+        for info in self.files_where(languages=languages, roles=roles):
+            parsed = self.sources.tree(info.path)
+            if parsed is not None:
+                yield parsed
+
+    def path(self, rel_to_project: str) -> str:
+        """A project-relative path as a repository-relative one."""
+        return f"{self.project.path}/{rel_to_project}" if self.project.path else rel_to_project
+
+    def read_text(self, rel: str) -> str | None:
+        """Text of a repository-relative file, listed or not (e.g. an ignored `coverage.xml`)."""
+        if self.repo.get(rel) is not None:
+            return self.sources.text(rel)
+        data = self.repo.read_bytes(rel)
+        if data is None:
+            return None
+        return data.decode("utf-8", "replace")
+
+    # -- facts --------------------------------------------------------------------------------------
+    def fact(self, collector: Callable[[Context], T]) -> T:
+        """The result of `collector(self)`, computed once per project however many checks ask."""
+        with self._guard:
+            lock = self._locks.setdefault(collector, threading.Lock())
+        with lock:
+            if collector not in self._facts:
+                self._facts[collector] = collector(self)
+            result: T = self._facts[collector]
+            return result
+
+    def threshold(self, name: str) -> float:
+        return self.config.threshold(name)
