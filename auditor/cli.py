@@ -118,7 +118,7 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
         _fail(str(exc), EXIT_ERROR)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_ERROR)
-    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+    except Exception as exc:
         if os.environ.get("AUDITOR_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", EXIT_ERROR)

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.model import (
@@ -231,11 +230,9 @@ def _file_facts(ctx: Context) -> dict[str, Any]:
 
 
 def detect_projects(repo: Repository) -> list[Project]:
-    """The projects of the repository. Overridden by `auditor.projects` when several exist."""
-    try:
-        from auditor.projects import find_projects
-    except ImportError:
-        return [Project("")]
+    """The projects of the repository: one per manifest root (see auditor.projects)."""
+    from auditor.projects import find_projects
+
     return find_projects(repo) or [Project("")]
 
 

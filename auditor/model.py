@@ -168,11 +168,11 @@ class Verdict:
     not_applicable: str | None = None
 
 
-class NotApplicable(Exception):  # noqa: N818 - a signal, not an error
+class NotApplicable(Exception):
     """Raised by a check when its standard does not apply to the target (reason in the message)."""
 
 
-class NotAvailable(Exception):  # noqa: N818 - a signal, not an error
+class NotAvailable(Exception):
     """Raised by a check when the data or tool it needs is missing (reason in the message)."""
 
 

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -163,9 +163,8 @@ class Repository:
         root = root.resolve()
         repo = cls(root=root, excludes=excludes)
         exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes) if excludes else None
-        candidates = repo._git_files()
-        if candidates is None:
-            candidates = repo._walk_files()
+        listed = repo._git_files()
+        candidates: Iterable[str] = listed if listed is not None else repo._walk_files()
         seen: set[str] = set()
         for rel in candidates:
             if rel in seen:
@@ -357,10 +356,7 @@ def _ignored(specs: list[tuple[str, pathspec.GitIgnoreSpec]], rel: str) -> bool:
 
 
 def _inside_work_tree(path: Path) -> bool:
-    for parent in [path, *path.parents]:
-        if (parent / ".git").exists():
-            return True
-    return False
+    return any((parent / ".git").exists() for parent in [path, *path.parents])
 
 
 def _git_info(repo: object, opts: list[str]) -> GitInfo:

@@ -38,9 +38,9 @@ def imported_names(module: PyModule) -> dict[str, str]:
         for alias in node.names:
             local = alias.asname or alias.name.split(".")[0]
             names[local] = alias.name if alias.asname else alias.name.split(".")[0]
-    for node in module.nodes(ast.ImportFrom):
-        base = node.module or ""
-        for alias in node.names:
+    for frm in module.nodes(ast.ImportFrom):
+        base = frm.module or ""
+        for alias in frm.names:
             names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
     return names
 
@@ -51,9 +51,9 @@ def imports_any(module: PyModule, *prefixes: str) -> bool:
         for alias in node.names:
             if any(alias.name == p or alias.name.startswith(p + ".") for p in prefixes):
                 return True
-    for node in module.nodes(ast.ImportFrom):
-        name = node.module or ""
-        if node.level == 0 and any(name == p or name.startswith(p + ".") for p in prefixes):
+    for frm in module.nodes(ast.ImportFrom):
+        name = frm.module or ""
+        if frm.level == 0 and any(name == p or name.startswith(p + ".") for p in prefixes):
             return True
     return False
 
