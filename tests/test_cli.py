@@ -1,0 +1,88 @@
+"""The command line, run as a real process: exit codes, one-line errors, reports on disk, the summary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from auditor import __version__
+
+SWALLOW = "def f():\n    try:\n        g()\n    except:\n        pass\n"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_version_and_checks_listing() -> None:
+    assert run("--version").stdout.strip() == f"auditor {__version__}"
+    listing = run("checks")
+    assert listing.returncode == 0
+    assert listing.stdout.splitlines()[0].split() == ["ID", "CATEGORY", "SEVERITY", "LANGUAGES", "TITLE"]
+    assert "errors/bare-except" in listing.stdout
+    described = json.loads(run("checks", "--json").stdout)
+    bare = next(c for c in described if c["id"] == "errors/bare-except")
+    assert bare["severity"] == "high" and bare["category"] == "error-handling" and bare["remediation"]
+
+
+def test_audit_writes_reports_and_gate_exit_codes(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_repo({"app.py": SWALLOW})
+    out = tmp_path / "out"
+    ok = run("audit", str(root), "--only", "errors/bare-except", "--format", "json", "-o", str(out), "--fail-on", "none",
+             "--fail-under", "0")
+    assert ok.returncode == 0, ok.stderr
+    assert "Gate PASSED" in ok.stdout and "errors/bare-except" in ok.stdout and "app.py:4" in ok.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["checks"][0]["findings"][0]["line"] == 4
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+    failed = run("audit", str(root), "--only", "errors/bare-except", "--format", "json", "-o", str(out), "--fail-on", "high")
+    assert failed.returncode == 1
+    assert "Gate FAILED" in failed.stdout and "1 finding at or above 'high'" in failed.stdout
+
+    quiet = run("audit", str(root), "--only", "errors/*", "--format", "json", "-o", str(out), "--fail-under", "80", "-q")
+    assert quiet.returncode == 1
+    assert quiet.stdout.strip() == "auditor: score 75.0/100, grade C, gate FAILED (score 75.0 is below the required 80)"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["audit", "/definitely/not/here"], 3, "auditor: error: path does not exist: /definitely/not/here"),
+        (["audit", ".", "--format", "pdf"], 2, "auditor: error: unknown format 'pdf'"),
+        (["audit", ".", "--only", "nope/nothing"], 2, "auditor: error: no check matches 'nope/nothing'"),
+        (["audit", ".", "--fail-on", "severe"], 2, "auditor: error: --fail-on: unknown severity 'severe'"),
+        (["audit", ".", "--fail-under", "120"], 2, "auditor: error: --fail-under must be between 0 and 100"),
+        (["audit", ".", "--config", "missing.toml"], 2, "configuration file not found"),
+    ],
+)
+def test_usage_errors_are_one_line(make_repo: Callable[..., Path], args: list[str], code: int, message: str) -> None:
+    root = make_repo({"a.py": "x = 1\n"})
+    result = run(*args, *([] if "--format" in args else ["--format", "json"]), cwd=root)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_config_is_exit_2_naming_file(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_repo({".auditor.toml": "only = [\n", "a.py": "x = 1\n"})
+    result = run("audit", str(root), "--format", "json", "-o", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"auditor: error: {root / '.auditor.toml'}: invalid TOML")
+    assert not (tmp_path / "o").exists()
+
+
+def test_unwritable_output_is_exit_3(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_repo({"a.py": "x = 1\n"})
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("audit", str(root), "--format", "json", "-o", str(blocker / "sub"))
+    assert result.returncode == 3
+    assert result.stderr.startswith("auditor: error: ")
+    assert "Traceback" not in result.stderr

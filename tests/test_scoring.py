@@ -1,0 +1,82 @@
+"""The scoring formula, checked by hand: the README and every report state it, so it must hold exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.config import Config, GateConfig
+from auditor.model import Check, CheckResult, Effort, Finding, Measure, Severity, Status
+from auditor.scoring import category_scores, check_score, evaluate_gate, grade, overall_score, recommendations
+
+
+def _cls(check_id: str, category: str, weight: float = 1.0, effort: Effort = Effort.SMALL) -> type[Check]:
+    return type("C", (Check,), {"id": check_id, "title": check_id, "category": category, "severity": Severity.HIGH,
+                                "rationale": "", "remediation": ("step",), "effort": effort, "weight": weight})
+
+
+def _f(sev: Severity) -> Finding:
+    return Finding("x/y", sev, "m", "a.py", 1)
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        ([], 100.0),
+        ([Severity.HIGH], 75.0),
+        ([Severity.HIGH, Severity.HIGH], 56.25),
+        ([Severity.CRITICAL, Severity.MEDIUM], 45.0),
+        ([Severity.LOW] * 3, 91.27),
+        ([Severity.INFO] * 50, 100.0),
+    ],
+)
+def test_finding_based_score(severities: list[Severity], expected: float) -> None:
+    result = CheckResult(_cls("x/y", "c"), Status.FAILED, findings=tuple(_f(s) for s in severities))
+    assert check_score(result) == expected
+
+
+def test_measure_based_score_and_unscored_statuses() -> None:
+    c = _cls("t/cov", "testing")
+    assert check_score(CheckResult(c, Status.FAILED, measure=Measure("cov", 60, 80))) == 75.0
+    assert check_score(CheckResult(c, Status.PASSED, measure=Measure("cov", 95, 80))) == 100.0
+    for status in (Status.NOT_APPLICABLE, Status.NOT_AVAILABLE, Status.ERROR):
+        assert check_score(CheckResult(c, status)) is None
+
+
+def test_categories_and_overall_use_weights() -> None:
+    results = [
+        CheckResult(_cls("a/one", "testing", weight=3), Status.FAILED, findings=(_f(Severity.HIGH),)),  # 75
+        CheckResult(_cls("a/two", "testing"), Status.PASSED),  # 100
+        CheckResult(_cls("b/one", "security"), Status.FAILED, findings=(_f(Severity.CRITICAL),)),  # 50
+        CheckResult(_cls("b/two", "security"), Status.ERROR),  # left out
+    ]
+    cats = {c.name: c for c in category_scores(results, {"testing": 1.0, "security": 3.0})}
+    assert cats["testing"].score == 81.25  # (75*3 + 100) / 4
+    assert cats["security"].score == 50.0 and cats["security"].checks == 1
+    assert overall_score(list(cats.values())) == 57.81  # (81.25 + 50*3) / 4
+
+
+def test_grades() -> None:
+    assert [grade(s) for s in (100, 90, 89.99, 80, 70, 60, 59.9, None)] == ["A", "A", "B", "B", "C", "D", "F", "N/A"]
+
+
+def test_gate() -> None:
+    findings = [_f(Severity.MEDIUM), _f(Severity.HIGH)]
+    assert evaluate_gate(95, findings, Config(gate=GateConfig(fail_under=70, fail_on=Severity.CRITICAL))).passed
+    gate = evaluate_gate(65, findings, Config(gate=GateConfig(fail_under=70, fail_on=Severity.HIGH)))
+    assert not gate.passed
+    assert gate.reasons == ("score 65.0 is below the required 70", "1 finding at or above 'high' (worst: high)")
+    assert evaluate_gate(10, findings, Config(gate=GateConfig(fail_under=None, fail_on=None))).passed
+
+
+def test_recommendation_gain_is_measured_by_rescoring() -> None:
+    results = [
+        CheckResult(_cls("a/big", "testing", effort=Effort.LARGE), Status.FAILED, findings=(_f(Severity.CRITICAL),)),
+        CheckResult(_cls("a/small", "testing"), Status.FAILED, findings=(_f(Severity.LOW),)),
+        CheckResult(_cls("b/ok", "typing"), Status.PASSED),
+    ]
+    recs = recommendations(results, {"testing": 1.0, "typing": 1.0})
+    # overall now: testing (50 + 97) / 2 = 73.5, typing 100 -> 86.75
+    gains = {r.check_id: r.gain for r in recs}
+    assert gains == {"a/big": 12.5, "a/small": 0.75}
+    # ordered by gain per effort: 12.5 / 8 = 1.56 beats 0.75 / 1
+    assert [r.check_id for r in recs] == ["a/big", "a/small"]
