@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -129,13 +130,53 @@ def _is_generated(head: bytes) -> bool:
     return bool(_GENERATED_MARKER.search(head[:1024]))
 
 
-# Git is run with the repository's own config neutered where it could run commands of the target's.
+# Git is run with the repository's own config neutered where it could run commands of the target's:
+# hooks, fsmonitor, and (added per driver at run time) clean/smudge filters that `git status` would apply.
 _SAFE_GIT_CONFIG = (
     "core.fsmonitor=false",
     "core.hooksPath=/dev/null",
     "core.untrackedCache=false",
     "protocol.file.allow=never",
+    "protocol.allow=never",
+    "core.sshCommand=false",
+    "credential.helper=",
 )
+GIT_TIMEOUT = 30.0  # seconds per git command; a fifo named as an ignore file must not hang the audit
+
+
+class _GitFailed(Exception):
+    pass
+
+
+def _git_env() -> dict[str, str]:
+    """The caller's environment without GIT_* variables (a hook's GIT_DIR must not redirect us)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update({
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_NO_REPLACE_OBJECTS": "1",
+        "LC_ALL": "C",
+    })
+    return env
+
+
+def _run_git(root: Path, args: list[str], extra: tuple[str, ...] = ()) -> bytes:
+    opts = [item for c in (*_SAFE_GIT_CONFIG, *extra) for item in ("-c", c)]
+    try:
+        proc = subprocess.run(
+            ["git", *opts, "--no-optional-locks", *args],
+            cwd=root, env=_git_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise _GitFailed(f"git {args[0]} did not finish within {GIT_TIMEOUT:g}s") from None
+    except OSError as exc:
+        raise _GitFailed(f"cannot run git: {exc.strerror or exc}") from None
+    if proc.returncode != 0:
+        first = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _GitFailed(f"git {args[0]} failed: {first[0] if first else f'exit {proc.returncode}'}")
+    return proc.stdout
 
 
 @dataclass
@@ -170,6 +211,9 @@ class Repository:
             if rel in seen:
                 continue
             seen.add(rel)
+            if not _printable_name(rel):
+                repo.skipped["file name not valid UTF-8"] += 1
+                continue
             if exclude_spec is not None and exclude_spec.match_file(rel):
                 repo.skipped["excluded by configuration"] += 1
                 continue
@@ -181,30 +225,24 @@ class Repository:
         return repo
 
     def _git_files(self) -> list[str] | None:
-        """Tracked plus untracked-but-not-ignored files, or None when the target is not a git work tree."""
-        try:
-            import git
-        except ImportError:  # pragma: no cover - gitpython is a hard dependency
+        """Tracked plus untracked-but-not-ignored files, or None when the target is not a git work tree.
+
+        Git runs as a plain subprocess with a scrubbed environment, a timeout, and every configuration
+        key that could run a command of the target's overridden; gitpython is not needed here.
+        """
+        if not _inside_work_tree(self.root):
             return None
-        if not (self.root / ".git").exists() and not _inside_work_tree(self.root):
-            return None
         try:
-            repo = git.Repo(self.root, search_parent_directories=True)
-            if repo.bare:
-                return None
-            opts = [item for c in _SAFE_GIT_CONFIG for item in ("-c", c)]
+            probe = _run_git(self.root, ["rev-parse", "--is-bare-repository", "--is-inside-work-tree"]).split()
+            if probe[:2] != [b"false", b"true"]:
+                return None  # a bare repository, or the target is inside a .git folder
             # Run in the target folder itself: ls-files then lists only what lies below it, relative to it.
-            out = git.Git(str(self.root)).execute(
-                ["git", *opts, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-                with_extended_output=False, as_process=False, stdout_as_string=False,
-            )
-            assert isinstance(out, bytes)
-            self.git = _git_info(repo, opts)
-        except Exception as exc:  # noqa: BLE001 - any git failure means: fall back to walking
-            self.git_error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            out = _run_git(self.root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."])
+            self.git = _git_info(self.root)
+        except (_GitFailed, IndexError) as exc:
+            self.git_error = str(exc) or type(exc).__name__
             return None
-        names = [n.decode("utf-8", "surrogateescape") for n in out.split(b"\0") if n]
-        return names
+        return [n.decode("utf-8", "surrogateescape") for n in out.split(b"\0") if n]
 
     def _walk_files(self) -> Iterator[str]:
         specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
@@ -241,6 +279,9 @@ class Repository:
         return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
 
     def _admit(self, rel: str) -> FileInfo | None:
+        if rel.endswith("/"):  # git lists a nested repository (not a submodule) as its folder
+            self.skipped["nested repository"] += 1
+            return None
         parts = rel.split("/")
         if any(part in EXCLUDED_DIRS for part in parts[:-1]):
             self.skipped["vendored or build directory"] += 1
@@ -287,7 +328,7 @@ class Repository:
     def _inside(self, full: Path) -> bool:
         try:
             real = os.path.realpath(full)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: an embedded NUL byte
             return False
         root = str(self.root)
         return real == root or real.startswith(root + os.sep)
@@ -298,7 +339,7 @@ class Repository:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
             fd = os.open(path, flags)
-        except OSError:
+        except (OSError, ValueError):
             return None
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -319,8 +360,12 @@ class Repository:
 
     # -- queries ----------------------------------------------------------------------------------
     def read_bytes(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes | None:
-        """The bytes of `rel` if it is a regular file inside the root (listed or not, e.g. `.coverage`)."""
-        if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
+        """The bytes of `rel` if it is a regular file inside the root (listed or not, e.g. `.coverage`).
+
+        Never raises: an absolute path, `..`, a NUL byte, a symlink anywhere on the way out of the root,
+        a fifo or a device all give None.
+        """
+        if not rel or rel.startswith(("/", "\\")) or "\0" in rel or ".." in PurePosixPath(rel).parts:
             return None
         full = self.root / rel
         if not self._inside(full):
@@ -328,10 +373,12 @@ class Repository:
         return self._read_regular(str(full), limit)
 
     def exists(self, rel: str) -> bool:
+        if not rel or rel.startswith(("/", "\\")) or "\0" in rel or ".." in PurePosixPath(rel).parts:
+            return False
         full = self.root / rel
         try:
             return stat.S_ISREG(full.lstat().st_mode) and self._inside(full)
-        except OSError:
+        except (OSError, ValueError):
             return False
 
     def get(self, rel: str) -> FileInfo | None:
@@ -343,6 +390,15 @@ class Repository:
 
     def languages(self) -> Counter[str]:
         return Counter(f.language for f in self.files)
+
+
+def _printable_name(rel: str) -> bool:
+    """Whether `rel` can be written to a UTF-8 report (a name git or the OS gave us with stray bytes cannot)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _ignored(specs: list[tuple[str, pathspec.GitIgnoreSpec]], rel: str) -> bool:
@@ -359,24 +415,32 @@ def _inside_work_tree(path: Path) -> bool:
     return any((parent / ".git").exists() for parent in [path, *path.parents])
 
 
-def _git_info(repo: object, opts: list[str]) -> GitInfo:
-    import git
+def _git_try(root: Path, args: list[str], extra: tuple[str, ...] = ()) -> str | None:
+    try:
+        return _run_git(root, args, extra).decode("utf-8", "replace").strip()
+    except _GitFailed:
+        return None
 
-    assert isinstance(repo, git.Repo)
-    commit: str | None
-    try:
-        commit = repo.head.commit.hexsha
-    except ValueError:  # no commits yet
-        commit = None
-    branch: str | None
-    try:
-        branch = None if repo.head.is_detached else repo.active_branch.name
-    except TypeError:
-        branch = None
-    try:
-        status = repo.git.execute(["git", *opts, "status", "--porcelain", "--untracked-files=no"])
-        dirty = bool(str(status).strip())
-    except git.GitCommandError:
-        dirty = False
-    shallow = os.path.exists(os.path.join(repo.git_dir, "shallow"))
+
+def _neutral_filters(root: Path) -> tuple[str, ...]:
+    """`-c` overrides that disable every clean/smudge/process filter the repository's config defines."""
+    listed = _git_try(root, ["config", "-z", "--get-regexp", r"^filter\."]) or ""
+    names = set()
+    for entry in listed.split("\0"):
+        key = entry.split("\n", 1)[0]
+        if key.count(".") >= 2:
+            names.add(key[len("filter."):].rsplit(".", 1)[0])
+    return tuple(f"filter.{n}.{var}={'false' if var == 'required' else ''}"
+                 for n in sorted(names) for var in ("clean", "smudge", "process", "required"))
+
+
+def _git_info(root: Path) -> GitInfo:
+    commit = _git_try(root, ["rev-parse", "-q", "--verify", "HEAD^{commit}"]) or None  # None: no commit yet
+    branch = _git_try(root, ["symbolic-ref", "-q", "--short", "HEAD"]) or None  # None: detached HEAD
+    shallow = _git_try(root, ["rev-parse", "--is-shallow-repository"]) == "true"
+    dirty = False
+    if commit is not None:
+        status = _git_try(root, ["status", "--porcelain", "--untracked-files=no", "--ignore-submodules=all", "--", "."],
+                          _neutral_filters(root))
+        dirty = bool(status)
     return GitInfo(commit=commit, branch=branch, dirty=dirty, shallow=shallow)
