@@ -1,0 +1,2 @@
+ALTER TABLE notes ADD COLUMN tags TEXT[] NOT NULL DEFAULT '{}';
+CREATE INDEX notes_tags_idx ON notes USING GIN (tags);

@@ -1,0 +1,3 @@
+module github.com/example/shelf/worker
+
+go 1.22

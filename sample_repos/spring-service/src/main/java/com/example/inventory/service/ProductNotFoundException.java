@@ -1,0 +1,7 @@
+package com.example.inventory.service;
+
+public class ProductNotFoundException extends RuntimeException {
+    public ProductNotFoundException(long id) {
+        super("product " + id + " does not exist");
+    }
+}
