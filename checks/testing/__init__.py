@@ -1,0 +1,371 @@
+"""Tests and coverage: the project has tests, shared fixtures, property-based tests, and measured coverage.
+
+Facts `tests` (frameworks, test files and functions, fixtures, property-based frameworks) and `coverage`
+(line coverage read from reports the target already produced: Cobertura, lcov, JaCoCo, Go coverprofile,
+coverage.py's `.coverage`). With `--run-tests` (opt-in: it executes the target's code) the Python suite is
+run under coverage and failing tests are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from auditor.context import Context
+from auditor.model import Check, Confidence, Effort, Finding, Measure, NotApplicable, NotAvailable, Severity, Verdict
+from auditor.redact import redact
+from checks.testing.coverage_parsers import (
+    CoverageReport,
+    parse_cobertura,
+    parse_coverage_db,
+    parse_go_profile,
+    parse_jacoco,
+    parse_lcov,
+)
+from checks.testing.discovery import TestInventory, inventory
+
+__all__ = [
+    "CHECKS",
+    "CoverageFacts",
+    "TestsFacts",
+    "coverage_facts",
+    "coverage_lookup",
+    "tests_facts",
+]
+
+CATEGORY = "testing"
+
+# Where tools write their reports, relative to the project root, in order of preference: a tool's own
+# summary first (it applied the project's include/omit settings), coverage.py's raw data file last.
+REPORT_LOCATIONS: tuple[tuple[str, str], ...] = (
+    ("coverage.xml", "cobertura"),
+    ("coverage/cobertura-coverage.xml", "cobertura"),
+    ("cobertura.xml", "cobertura"),
+    ("target/tarpaulin/cobertura.xml", "cobertura"),
+    ("target/site/jacoco/jacoco.xml", "jacoco"),
+    ("build/reports/jacoco/test/jacocoTestReport.xml", "jacoco"),
+    ("target/site/jacoco-aggregate/jacoco.xml", "jacoco"),
+    ("lcov.info", "lcov"),
+    ("coverage/lcov.info", "lcov"),
+    ("coverage/lcov/lcov.info", "lcov"),
+    ("target/lcov.info", "lcov"),
+    ("coverage.out", "go"),
+    ("cover.out", "go"),
+    ("coverage.txt", "go"),
+    ("c.out", "go"),
+    (".coverage", "coverage.py"),
+)
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+HOW_TO = {
+    "python": "pytest --cov --cov-report=xml",
+    "typescript": "npx c8 --reporter=lcov npm test  (or jest --coverage)",
+    "javascript": "npx c8 --reporter=lcov npm test  (or jest --coverage)",
+    "rust": "cargo llvm-cov --lcov --output-path lcov.info  (or cargo tarpaulin --out Xml)",
+    "go": "go test -coverprofile=coverage.out ./...",
+    "java": "mvn verify with the jacoco-maven-plugin report goal (or gradle jacocoTestReport)",
+}
+
+
+# -- facts ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TestsFacts:
+    frameworks: list[str]
+    files: int
+    functions: int
+    fixtures: int
+    property_based: list[str]
+    by_language: dict[str, dict[str, int]]
+    empty_test_files: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageSource:
+    path: str
+    format: str
+    percent: float | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageFacts:
+    percent: float | None
+    source: str | None  # "path (format)" of the report the percent comes from
+    format: str | None
+    lines_covered: int
+    lines_total: int
+    unit: str
+    sources: list[CoverageSource]
+    from_test_run: bool = False
+
+
+def _inventory(ctx: Context) -> TestInventory:
+    return inventory(ctx)
+
+
+def tests_facts(ctx: Context) -> TestsFacts:
+    inv = ctx.fact(_inventory)
+    return TestsFacts(
+        frameworks=inv.frameworks,
+        files=len(inv.test_files),
+        functions=inv.functions,
+        fixtures=inv.fixtures,
+        property_based=inv.property_based,
+        by_language={
+            name: {"files": sum(1 for m in t.files if m.tests), "functions": t.functions, "fixtures": t.fixtures}
+            for name, t in sorted(inv.languages.items())
+        },
+        empty_test_files=sorted(m.path for m in inv.stubs),
+    )
+
+
+def coverage_lookup(ctx: Context) -> Callable[[str], tuple[str, str] | None]:
+    """Map a path recorded in `.coverage` (maybe absolute, maybe from another machine) to a listed file."""
+    listed = {f.path for f in ctx.files_where(languages=("python",))}
+    root_parts = PurePosixPath(str(ctx.repo.root).replace("\\", "/")).parts
+
+    def lookup(recorded: str) -> tuple[str, str] | None:
+        parts = PurePosixPath(recorded.replace("\\", "/")).parts
+        if parts[: len(root_parts)] == root_parts:  # recorded on this machine, in this checkout
+            parts = parts[len(root_parts):]
+        for start in range(len(parts)):  # longest suffix that is a file of the repository wins
+            candidate = "/".join(parts[start:])
+            if candidate in listed:
+                text = ctx.read_text(candidate)
+                return (candidate, text) if text is not None else None
+        return None
+
+    return lookup
+
+
+def _read_report(ctx: Context, rel: str, fmt: str) -> CoverageReport | None:
+    data = ctx.repo.read_bytes(rel, limit=MAX_REPORT_BYTES)
+    if data is None:
+        return None
+    if len(data) >= MAX_REPORT_BYTES:
+        return CoverageReport(fmt, error="report too large to read")
+    if fmt == "coverage.py":
+        return parse_coverage_db(data, coverage_lookup(ctx))
+    text = data.decode("utf-8", "replace")
+    if fmt == "go" and not text.startswith("mode:"):
+        return None  # coverage.txt / c.out are common names for other things: only a real profile counts
+    parser = {"cobertura": parse_cobertura, "jacoco": parse_jacoco, "lcov": parse_lcov, "go": parse_go_profile}[fmt]
+    return parser(text)
+
+
+def coverage_facts(ctx: Context) -> CoverageFacts:
+    sources: list[CoverageSource] = []
+    chosen: tuple[str, CoverageReport] | None = None
+    if ctx.options.run_tests and ctx.languages().get("python"):
+        from checks.testing.runner import run_tests
+
+        run = ctx.fact(run_tests)
+        if run.coverage is not None:
+            sources.append(CoverageSource("(--run-tests)", run.coverage.format, run.coverage.percent, run.coverage.error))
+            if run.coverage.percent is not None:
+                chosen = ("(--run-tests)", run.coverage)
+    for rel, fmt in REPORT_LOCATIONS:
+        path = ctx.path(rel)
+        report = _read_report(ctx, path, fmt)
+        if report is None:
+            continue
+        sources.append(CoverageSource(path, report.format, report.percent, report.error))
+        if chosen is None and report.percent is not None:
+            chosen = (path, report)
+    if chosen is None:
+        return CoverageFacts(None, None, None, 0, 0, "lines", sources)
+    path, report = chosen
+    return CoverageFacts(
+        percent=report.percent,
+        source=f"{path} ({report.format})",
+        format=report.format,
+        lines_covered=min(report.covered, report.total),
+        lines_total=report.total,
+        unit=report.unit,
+        sources=sources,
+        from_test_run=path == "(--run-tests)",
+    )
+
+
+# -- checks ---------------------------------------------------------------------------------------------
+def _code_languages(ctx: Context) -> list[str]:
+    """Languages with source files in this project, most files first."""
+    counts: dict[str, int] = {}
+    for f in ctx.files_where(roles=("source",)):
+        if f.language in HOW_TO:
+            counts[f.language] = counts.get(f.language, 0) + 1
+    return sorted(counts, key=lambda k: (-counts[k], k))
+
+
+class TestsPresent(Check):
+    id = "tests/present"
+    title = "The project has automated tests"
+    category = CATEGORY
+    severity = Severity.HIGH
+    rationale = (
+        "Without automated tests every change is verified by hand or not at all; regressions reach production "
+        "and refactoring becomes risky."
+    )
+    remediation = (
+        "Add a test suite with the language's standard runner (pytest, jest/vitest, cargo test, go test, JUnit).",
+        "Start with the public API: one test per endpoint for the success path and the main error cases.",
+        "Run the suite in CI on every pull request.",
+    )
+    effort = Effort.LARGE
+
+    def run(self, ctx: Context) -> Verdict:
+        langs = _code_languages(ctx)
+        if not langs:
+            raise NotApplicable("no source code in this project")
+        inv = ctx.fact(_inventory)
+        findings: list[Finding] = []
+        if inv.functions == 0:
+            stubs = inv.stubs
+            detail = f"; {len(stubs)} test file(s) hold no test, e.g. {stubs[0].path}" if stubs else ""
+            findings.append(self.finding(ctx, f"no automated tests found{detail}", stubs[0].path if stubs else None,
+                                         None, key="no-tests"))
+        else:
+            counts = {f.language: 0 for f in ctx.files_where(roles=("source",)) if f.language in HOW_TO}
+            for f in ctx.files_where(roles=("source",)):
+                if f.language in counts:
+                    counts[f.language] += 1
+            tested = {"typescript" if m.language == "javascript" else m.language for m in inv.test_files}
+            tested |= {"javascript" for m in inv.test_files if m.language == "typescript"}
+            for lang in langs:
+                if lang not in tested and counts.get(lang, 0) >= 5:
+                    findings.append(self.finding(
+                        ctx, f"{counts[lang]} {lang} source files have no {lang} tests", None, None,
+                        severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, key=f"untested-{lang}"))
+        return Verdict(findings=tuple(findings),
+                       metrics={"test_files": len(inv.test_files), "test_functions": inv.functions})
+
+
+class Coverage(Check):
+    id = "tests/coverage"
+    title = "Line coverage meets the threshold"
+    category = CATEGORY
+    severity = Severity.HIGH
+    rationale = (
+        "Coverage shows which code the tests never execute. Below the threshold, large parts of the service "
+        "can break without any test noticing."
+    )
+    remediation = (
+        "Produce a coverage report in CI (pytest --cov --cov-report=xml, c8/jest --coverage, cargo llvm-cov, "
+        "go test -coverprofile, JaCoCo) and keep it where the auditor runs.",
+        "Add tests for the uncovered modules with the most logic first (see the report's per-file figures).",
+        "Fail the build when coverage drops below the threshold (coverage's fail_under, jest coverageThreshold).",
+    )
+    effort = Effort.LARGE
+
+    def run(self, ctx: Context) -> Verdict:
+        langs = _code_languages(ctx)
+        if not langs:
+            raise NotApplicable("no source code in this project")
+        facts = ctx.fact(coverage_facts)
+        threshold = ctx.threshold("coverage")
+        broken = [s for s in facts.sources if s.error is not None]
+        if facts.percent is None:
+            # No data is a failure, not "not available": the standard asks for measured coverage, and a
+            # project that never measures it cannot show it meets the threshold.
+            how = "; ".join(dict.fromkeys(HOW_TO[lang] for lang in langs[:2]))
+            findings = [self.finding(ctx, f"unreadable coverage report ({s.format}): {s.error}", s.path, None,
+                                     severity=Severity.MEDIUM, key=f"unreadable-{s.path}") for s in broken]
+            findings.append(self.finding(ctx, f"no coverage data found; produce it with: {how}", None, None, key="no-data"))
+            return Verdict(findings=tuple(findings), measure=Measure("line coverage", 0.0, threshold))
+        measure = Measure("line coverage", facts.percent, threshold)
+        findings = []
+        if not measure.met:
+            findings.append(self.finding(
+                ctx, f"line coverage {facts.percent:g}% is below {threshold:g}% ({facts.lines_covered} of "
+                     f"{facts.lines_total} {facts.unit}, from {facts.source})",
+                None if facts.from_test_run else facts.source and facts.source.rsplit(" (", 1)[0], None,
+                key="below-threshold"))
+        return Verdict(findings=tuple(findings), measure=measure,
+                       metrics={"source": facts.source, "lines_covered": facts.lines_covered,
+                                "lines_total": facts.lines_total})
+
+
+class Fixtures(Check):
+    id = "tests/fixtures"
+    title = "Tests share setup through fixtures"
+    category = CATEGORY
+    severity = Severity.LOW
+    rationale = (
+        "Fixtures (pytest fixtures, conftest.py, beforeEach hooks, TestMain, @BeforeEach, test helper modules) "
+        "keep setup in one place, so tests stay short and a change to setup is made once."
+    )
+    remediation = (
+        "Move repeated setup (app client, database session, test data) into fixtures: conftest.py for pytest, "
+        "beforeEach/helpers for jest and node:test, @BeforeEach or Spring test slices for JUnit.",
+    )
+    effort = Effort.SMALL
+
+    def run(self, ctx: Context) -> list[Finding]:
+        inv = ctx.fact(_inventory)
+        if inv.functions == 0:
+            raise NotApplicable("no tests (see tests/present)")
+        if inv.fixtures > 0 or inv.functions < 3:
+            return []
+        return [self.finding(ctx, f"{inv.functions} tests and no fixture, setup hook or shared test helper",
+                             None, None, key="no-fixtures")]
+
+
+class PropertyBased(Check):
+    id = "tests/property-based"
+    title = "Property-based tests exercise the input space"
+    category = CATEGORY
+    severity = Severity.LOW
+    rationale = (
+        "Property-based tests (hypothesis, fast-check, proptest, gopter/rapid, jqwik) generate many inputs, "
+        "including edge cases nobody writes by hand, and shrink failures to a minimal example."
+    )
+    remediation = (
+        "Add a property-based testing library to the test dependencies.",
+        "Start with parsers, serialisers and validation: round-trip and never-crash properties.",
+    )
+    effort = Effort.MEDIUM
+
+    def run(self, ctx: Context) -> list[Finding]:
+        inv = ctx.fact(_inventory)
+        if inv.functions == 0:
+            raise NotApplicable("no tests (see tests/present)")
+        if inv.property_based:
+            return []
+        return [self.finding(ctx, "no property-based testing library is used", None, None, key="none")]
+
+
+class Failing(Check):
+    id = "tests/failing"
+    title = "The test suite passes"
+    category = CATEGORY
+    languages = frozenset({"python"})
+    severity = Severity.CRITICAL
+    rationale = "A failing test suite means either the code or the tests are wrong, and CI can no longer guard changes."
+    remediation = (
+        "Run the suite locally (pytest -x) and fix or repair the failing tests.",
+        "Make CI block merges while tests fail.",
+    )
+    effort = Effort.MEDIUM
+
+    def run(self, ctx: Context) -> list[Finding]:
+        if not ctx.options.run_tests:
+            raise NotApplicable("only measured with --run-tests (it executes the target's test suite)")
+        from checks.testing.runner import run_tests
+
+        result = ctx.fact(run_tests)
+        if result.problem is not None:
+            raise NotAvailable(result.problem)
+        if result.exit_code == 5:
+            raise NotApplicable("pytest collected no tests")
+        findings = [
+            self.finding(ctx, redact(f"test {f.kind}: {f.test}: {f.message}"),
+                         ctx.path(f.path) if f.path else None, f.line, key=f.test)
+            for f in result.failures
+        ]
+        if result.exit_code not in (0, None) and not findings:
+            findings.append(self.finding(ctx, f"pytest exited with code {result.exit_code}", None, None, key="exit"))
+        return findings
+
+
+CHECKS: list[type[Check]] = [TestsPresent, Coverage, Fixtures, PropertyBased, Failing]
