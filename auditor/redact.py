@@ -4,6 +4,11 @@ Every snippet taken from a target passes through `redact` before it reaches a fi
 format can leak a credential the target committed. A redacted value keeps its first four characters
 (only when it is long enough that four characters give nothing away) and its length, so a reader can
 still tell which value is meant.
+
+Every pattern is linear on hostile input: quantifiers that could backtrack across a long run are
+bounded (a regular expression holds the GIL, so a catastrophic one would stall the whole audit,
+timeouts included). `redact` is idempotent, and a masked value keeps the line count of the text, so
+line numbers computed on the original still point at the same lines.
 """
 
 from __future__ import annotations
@@ -12,25 +17,28 @@ import re
 
 __all__ = ["SECRET_PATTERNS", "mask", "redact"]
 
-# Token formats with a recognisable shape. Each pattern's group "v" is the secret value.
+# Token formats with a recognisable shape. Each pattern's group "v" (or "v2") is the secret value.
 SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("private-key", re.compile(r"(?P<v>-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$))")),
+    ("private-key", re.compile(r"(?P<v>-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$))")),
+    # The body of a PEM block whose BEGIN line is not in the text (a snippet that starts inside the key).
+    ("pem-body", re.compile(r"(?m)^[ \t\"']{0,12}(?P<v>[A-Za-z0-9+/]{56,80}={0,2})[ \t\"',\\n]{0,6}$")),
     ("aws-access-key", re.compile(r"\b(?P<v>(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16})\b")),
-    ("github-token", re.compile(r"\b(?P<v>(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}))")),
-    ("gitlab-token", re.compile(r"\b(?P<v>glpat-[A-Za-z0-9_-]{20,})")),
-    ("slack-token", re.compile(r"\b(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})")),
-    ("stripe-key", re.compile(r"\b(?P<v>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,})")),
+    ("github-token", re.compile(r"\b(?P<v>(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{40,255}))")),
+    ("gitlab-token", re.compile(r"\b(?P<v>glpat-[A-Za-z0-9_-]{20,255})")),
+    ("slack-token", re.compile(r"\b(?P<v>xox[abposr]-[A-Za-z0-9-]{10,255})")),
+    ("slack-webhook", re.compile(r"(?P<v>https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,255})")),
+    ("stripe-key", re.compile(r"\b(?P<v>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,255})")),
     ("google-api-key", re.compile(r"\b(?P<v>AIza[0-9A-Za-z_-]{35})")),
-    ("jwt", re.compile(r"\b(?P<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})")),
-    ("url-credentials", re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:(?P<v>[^\s@/'\"]+)@")),
+    ("jwt", re.compile(r"\b(?P<v>eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096})")),
+    ("url-credentials", re.compile(r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s:/@'\"]{0,256}:(?P<v>[^\s@/'\"]{1,256})@")),
     (
         "assigned-secret",
         re.compile(
             r"""(?ix)
             (?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key
                |client[_-]?secret|auth[_-]?key|credentials?|signing[_-]?key|encryption[_-]?key|jwt[_-]?key)
-            [A-Za-z0-9_-]*["']?\s*(?::=|=|:|=>)\s*
-            (?:[rbuf]?["'`](?P<v>[^"'`\s]{4,})["'`]|(?P<v2>[^\s"'`,;#)]{6,}))
+            [A-Za-z0-9_-]{0,40}["']?[ \t]{0,20}(?::=|=|:|=>)[ \t]{0,20}
+            (?:[rbuf]?["'`](?P<v>[^"'`\s]{4,512})["'`]|(?P<v2>[^\s"'`,;#)]{6,512}))
             """
         ),
     ),
@@ -48,12 +56,20 @@ _NOT_SECRET = re.compile(
     )$"""
 )
 
+# What `mask` writes: a value that already looks like this is not masked again.
+_MASKED = re.compile(r"[^\s\[]{0,4}\[redacted \d+ chars\]")
+
 
 def mask(value: str) -> str:
-    """`hunter2` -> `[redacted 7 chars]`; a long value keeps its first four characters."""
+    """`hunter2` -> `[redacted 7 chars]`; a long value keeps its first four characters.
+
+    A value spanning lines (a private key) keeps its line breaks after the mask, so the masked text has
+    as many lines as the original.
+    """
     n = len(value)
     prefix = value[:4] if n >= 16 else ""
-    return f"{prefix}[redacted {n} chars]"
+    breaks = value.count("\n")
+    return f"{prefix}[redacted {n} chars]" + "\n" * breaks
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -62,7 +78,7 @@ def _replace(match: re.Match[str]) -> str:
         if name in match.re.groupindex and match.group(name) is not None:
             start, end = match.span(name)
             value = match.group(name)
-            if _NOT_SECRET.match(value):
+            if _NOT_SECRET.match(value) or _MASKED.match(match.string, start):
                 return text
             offset = match.start(0)
             return text[: start - offset] + mask(value) + text[end - offset :]

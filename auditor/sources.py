@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import threading
 import tokenize
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -113,9 +115,24 @@ def _index(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], dict[i
 
 
 def decode_python(data: bytes) -> str:
-    """Decode Python source as the interpreter would: BOM, then PEP 263 coding cookie, then UTF-8."""
+    """Decode Python source as the interpreter would: BOM, then PEP 263 coding cookie, then UTF-8.
+
+    Raises SyntaxError, LookupError or UnicodeError (any codec's complaint) when the bytes are not text.
+    """
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return data.decode(encoding)
+
+
+# Line breaks as Python's tokenizer and tree-sitter count them (str.splitlines also splits on form
+# feeds and U+2028, which would shift every later line number).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 _TS_LANGUAGE_CACHE: dict[str, Any] = {}
@@ -172,6 +189,8 @@ class Sources:
     _ts: dict[str, TsFile | None] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _problem_paths: set[str] = field(default_factory=set)
+    _lines: dict[str, list[str]] = field(default_factory=dict)
+    _redacted: dict[str, list[str]] = field(default_factory=dict)
 
     # -- raw text ---------------------------------------------------------------------------------
     def text(self, path: str) -> str | None:
@@ -186,25 +205,43 @@ class Sources:
             else:
                 try:
                     result = decode_python(data) if path.endswith((".py", ".pyi")) else data.decode("utf-8-sig")
-                except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+                except (UnicodeError, SyntaxError, LookupError, ValueError) as exc:
                     self._problem(path, "decode", f"not valid text in its declared encoding ({type(exc).__name__})")
                     result = None
             self._text[path] = result
             return result
 
     def lines(self, path: str) -> list[str]:
-        text = self.text(path)
-        return text.splitlines() if text is not None else []
+        """The file's lines (split on \\n, \\r\\n or \\r only, as parsers number them), computed once."""
+        with self._lock:
+            cached = self._lines.get(path)
+            if cached is None:
+                text = self.text(path)
+                cached = split_lines(text) if text is not None else []
+                self._lines[path] = cached
+            return cached
+
+    def redacted_lines(self, path: str) -> list[str]:
+        """The file's lines with secrets masked, redacted over the whole text so that a snippet starting
+        inside a multi-line secret (a private key) is masked too. Same line count as `lines`."""
+        with self._lock:
+            cached = self._redacted.get(path)
+            if cached is None:
+                text = self.text(path)
+                cached = split_lines(redact(text)) if text is not None else []
+                self._redacted[path] = cached
+            return cached
 
     def snippet(self, path: str | None, line: int | None, end_line: int | None = None) -> str:
         """The redacted source lines `line..end_line` (capped), for display in a finding."""
-        if not path or not line:
+        if not path or not line or line < 1:
             return ""
-        lines = self.lines(path)
+        lines = self.redacted_lines(path)
         if not lines or line > len(lines):
             return ""
-        end = min(end_line or line, line + SNIPPET_MAX_LINES - 1, len(lines))
+        end = max(line, min(end_line or line, line + SNIPPET_MAX_LINES - 1, len(lines)))
         chosen = lines[line - 1 : end]
+        # Redacted before it is cut: a secret that straddles the width limit is not half shown.
         width = [ln if len(ln) <= SNIPPET_MAX_WIDTH else ln[:SNIPPET_MAX_WIDTH] + "…" for ln in chosen]
         return redact(_dedent("\n".join(width)))
 
@@ -223,7 +260,9 @@ class Sources:
         if text is None:
             return None
         try:
-            tree = ast.parse(text, filename=info.path)
+            with warnings.catch_warnings():  # SyntaxWarnings would print target lines on stderr
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=info.path)
         except SyntaxError as exc:
             where = f" at line {exc.lineno}" if exc.lineno else ""
             self._problem(info.path, "syntax", f"{exc.msg}{where}")
@@ -272,8 +311,12 @@ class Sources:
         except UnicodeDecodeError:
             self._problem(info.path, "decode", "not valid UTF-8")
             return None
-        parser = tree_sitter.Parser(ts_language(_grammar_for(info)))
-        tree = parser.parse(data)
+        try:
+            parser = tree_sitter.Parser(ts_language(_grammar_for(info)))
+            tree = parser.parse(data)
+        except (ValueError, RuntimeError, MemoryError) as exc:
+            self._problem(info.path, "syntax", f"tree-sitter could not parse the file ({type(exc).__name__})")
+            return None
         if tree.root_node.has_error:
             self._problem(info.path, "partial", "syntax errors; checks read the parts that parsed")
         return TsFile(info, data, tree)
@@ -298,7 +341,7 @@ class Sources:
     def _problem(self, path: str, kind: str, message: str) -> None:
         if path not in self._problem_paths:  # one problem per file, however many passes meet it
             self._problem_paths.add(path)
-            self.problems.append(ParseProblem(path, kind, message))
+            self.problems.append(ParseProblem(path, kind, redact(message)[:300]))
 
 
 def _dedent(text: str) -> str:
