@@ -345,12 +345,15 @@ class UntypedJavaScript(Check):
 
     def run(self, ctx: Context) -> Verdict:
         js = ctx.fact(_js)
-        metrics = {"javascript_files": js.files, "checked": js.checked, "typescript_files": js.typescript_files}
+        metrics = {"javascript_files": js.files, "checked": js.checked, "typescript_files": js.typescript_files,
+                   "unchecked": len(js.unchecked)}
         if not js.files:
             raise NotApplicable("no JavaScript source files (tool configuration only)")
         if not js.unchecked:
             return Verdict(metrics=metrics)
-        severity = Severity.MEDIUM if js.files >= js.typescript_files else Severity.LOW
+        # Medium where JavaScript is the project's main language; low for a few scripts beside other code.
+        main = max(ctx.languages().items(), key=lambda item: (item[1], item[0] == "javascript"))[0]
+        severity = Severity.MEDIUM if main == "javascript" else Severity.LOW
         anchor = ctx.path("package.json")
         where = anchor if ctx.repo.get(anchor) is not None else js.unchecked[0]
         message = (f"{len(js.unchecked)} of {js.files} JavaScript source files are not type-checked "

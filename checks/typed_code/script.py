@@ -14,9 +14,11 @@ from checks.typed_code.tsconfig import ResolvedConfig, TsStrictness, line_of_key
 __all__ = ["JsScan", "TsAny", "TsConfigState", "js_scan", "ts_any", "ts_configs"]
 
 MAX_CONFIG_BYTES = 1024 * 1024
-# JavaScript that configures tools, not the product: not held to the typing standard.
+# JavaScript that configures tools, not the product: not held to the typing standard. Files in (or named
+# as) dot-folders such as .hygen/ or .husky/ are tooling too.
 _TOOL_JS = re.compile(
-    r"(^|/)([\w.-]+\.config\.[cm]?js|\.[\w-]+rc\.[cm]?js|[Gg]runtfile\.js|gulpfile\.js|Jakefile\.js)$"
+    r"(^|/)([\w.-]+\.config\.[cm]?js|\.[\w-]+rc\.[cm]?js|[Gg]runtfile\.js|gulpfile\.js|Jakefile\.js"
+    r"|package-scripts\.js)$|(^|/)\.[^/]+(/|$)"
 )
 _TS_CHECK = re.compile(r"^\s*(//\s*@ts-check\b|/\*\s*@ts-check\b)", re.MULTILINE)
 
