@@ -1,11 +1,350 @@
-"""Placeholder until the family lands; registers nothing."""
+"""OpenAPI: the API has a committed, valid, useful spec that documents every endpoint the code declares."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
 from auditor.context import Context
-from auditor.model import Check, NotAvailable
+from auditor.model import Check, Effort, Finding, Measure, NotApplicable, Severity, Verdict
+from checks.openapi.endpoints_py import python_endpoints
+from checks.openapi.endpoints_ts import tree_endpoints
+from checks.openapi.generators import Generator, find_generator
+from checks.openapi.paths import Endpoint, normalise_path, path_matches, segments
+from checks.openapi.spec import (
+    SpecDoc,
+    base_paths,
+    line_of_key,
+    load_document,
+    looks_like_spec,
+    operations,
+    spec_version,
+    validate_spec,
+)
 
-CHECKS: list[type[Check]] = []
+__all__ = ["CHECKS", "OpenApiFacts", "OpenApiModel", "openapi_facts", "openapi_model"]
+
+_FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test-data", "__fixtures__", "__snapshots__", "node_modules"})
+DEFAULT_DOCUMENTED_THRESHOLD = 90.0
 
 
-def openapi_facts(ctx: Context) -> object:
-    raise NotAvailable("family not built yet")
+@dataclass(frozen=True, slots=True)
+class OpenApiFacts:
+    status: str  # "file" | "generated" | "none"
+    files: tuple[str, ...]
+    valid: bool | None
+    errors: tuple[str, ...]
+    endpoints_in_code: int
+    endpoints_documented: int
+    documented_fraction: float | None
+    generator: str | None
+
+
+@dataclass(slots=True)
+class OpenApiModel:
+    """Everything the checks share: spec documents, code endpoints and the match between them."""
+
+    specs: list[SpecDoc] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    generator: Generator | None = None
+    documented: list[Endpoint] = field(default_factory=list)
+    undocumented: list[Endpoint] = field(default_factory=list)
+    spec_only: list[tuple[SpecDoc, str, str]] = field(default_factory=list)  # (spec, method, path)
+
+    @property
+    def status(self) -> str:
+        if self.specs:
+            return "file"
+        return "generated" if self.generator is not None else "none"
+
+
+def _find_specs(ctx: Context) -> list[SpecDoc]:
+    specs: list[SpecDoc] = []
+    for info in ctx.files_where(languages=("yaml", "json")):
+        if info.role == "migration" or any(p in _FIXTURE_DIRS for p in info.path.lower().split("/")[:-1]):
+            continue
+        text = ctx.sources.text(info.path)
+        decode_error = ""
+        if text is None:
+            raw = ctx.repo.read_bytes(info.path) or b""
+            text = raw.decode("utf-8", "replace")
+            decode_error = "not valid UTF-8 text"
+        if not looks_like_spec(info.path, text):
+            continue
+        doc = SpecDoc(path=info.path, text=text)
+        if decode_error:
+            doc.valid, doc.error = False, decode_error
+            specs.append(doc)
+            continue
+        loaded = load_document(info.path, text)
+        if loaded.error:
+            doc.valid, doc.error = False, loaded.error
+            specs.append(doc)
+            continue
+        version = spec_version(loaded.data)
+        if not version:  # the marker was not at the top level: some other document
+            continue
+        doc.version, doc.data = version, loaded.data
+        doc.valid, doc.error = validate_spec(loaded.data)
+        specs.append(doc)
+    return specs
+
+
+def openapi_model(ctx: Context) -> OpenApiModel:
+    model = OpenApiModel(specs=_find_specs(ctx))
+    model.endpoints = _dedupe(python_endpoints(ctx) + tree_endpoints(ctx))
+    if not model.specs:
+        model.generator = find_generator(ctx)
+    documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []
+    for spec in model.specs:
+        if spec.data is None:
+            continue
+        for op in operations(spec.data):
+            for base in base_paths(spec.data):
+                documented.append((spec, op.method, op.path, segments(base + "/" + op.path)))
+    if documented:
+        used: set[tuple[str, str, str]] = set()
+        for ep in model.endpoints:
+            code = segments(ep.path)
+            hits = [d for d in documented if (ep.method in ("ANY", d[1])) and path_matches(code, d[3])]
+            if hits:
+                model.documented.append(ep)
+                used.update((d[0].path, d[1], d[2]) for d in hits)
+            else:
+                model.undocumented.append(ep)
+        seen: set[tuple[str, str, str]] = set()
+        for spec, method, path, _ in documented:
+            key = (spec.path, method, path)
+            if key not in used and key not in seen:
+                seen.add(key)
+                model.spec_only.append((spec, method, path))
+    return model
+
+
+def _dedupe(endpoints: list[Endpoint]) -> list[Endpoint]:
+    seen: dict[tuple[str, str], Endpoint] = {}
+    for ep in sorted(endpoints, key=lambda e: (e.file, e.line, e.method, e.path)):
+        seen.setdefault((ep.method, normalise_path(ep.path)), ep)
+    return list(seen.values())
+
+
+def openapi_facts(ctx: Context) -> OpenApiFacts:
+    model = ctx.fact(openapi_model)
+    validity = [s.valid for s in model.specs]
+    valid: bool | None = None
+    if validity:
+        valid = False if False in validity else (None if None in validity else True)
+    in_code = len(model.endpoints)
+    has_docs = any(s.data is not None for s in model.specs)
+    fraction = round(len(model.documented) / in_code, 4) if in_code and has_docs else None
+    return OpenApiFacts(
+        status=model.status,
+        files=tuple(s.path for s in model.specs),
+        valid=valid,
+        errors=tuple(f"{s.path}: {s.error}" for s in model.specs if s.error),
+        endpoints_in_code=in_code,
+        endpoints_documented=len(model.documented) if has_docs else 0,
+        documented_fraction=fraction,
+        generator=model.generator.name if model.generator else None,
+    )
+
+
+def _require_api(model: OpenApiModel) -> None:
+    if not model.specs and not model.endpoints and model.generator is None:
+        raise NotApplicable("no HTTP endpoints, web framework or API spec found")
+
+
+class SpecPresent(Check):
+    id = "openapi/spec-present"
+    title = "An OpenAPI spec is committed"
+    category = "api"
+    severity = Severity.HIGH
+    backend_only = True
+    rationale = (
+        "A committed OpenAPI document is the contract clients, reviewers and tools read: changes to it show up "
+        "in review, and clients and tests can be generated from it without running the service."
+    )
+    remediation = (
+        "Write or export the OpenAPI 3 document (e.g. `openapi.yaml` at the root or under `docs/`).",
+        "When the framework generates it, add a CI step that exports it and fails when the committed copy differs.",
+    )
+    effort = Effort.MEDIUM
+
+    def run(self, ctx: Context) -> Iterator[Finding]:
+        model = ctx.fact(openapi_model)
+        _require_api(model)
+        if model.status == "generated" and model.generator is not None:
+            gen = model.generator
+            yield self.finding(
+                ctx, f"the spec is generated at run time by {gen.name} but not committed; export it and commit it",
+                gen.path, gen.line, severity=Severity.MEDIUM, key=f"generated {gen.name}",
+            )
+        elif model.status == "none":
+            yield self.finding(
+                ctx, f"no OpenAPI spec is committed or generated for {len(model.endpoints)} HTTP endpoint(s)",
+                key="no spec",
+            )
+
+
+class SpecValid(Check):
+    id = "openapi/spec-valid"
+    title = "The OpenAPI spec is valid"
+    category = "api"
+    severity = Severity.HIGH
+    backend_only = True
+    rationale = "An invalid document breaks client generators, documentation and contract tests that read it."
+    remediation = (
+        "Run `openapi-spec-validator <file>` locally and fix the error it names.",
+        "Validate the spec in CI so it cannot break again.",
+    )
+    effort = Effort.SMALL
+
+    def run(self, ctx: Context) -> Iterator[Finding]:
+        model = ctx.fact(openapi_model)
+        if not model.specs:
+            raise NotApplicable("no committed OpenAPI spec")
+        for spec in model.specs:
+            if spec.valid is False:
+                yield self.finding(ctx, f"invalid {_label(spec)}: {spec.error}", spec.path, 1,
+                                   snippet=spec.text.splitlines()[0][:200] if spec.text else "", key=spec.error)
+            elif spec.valid is None:
+                yield self.finding(ctx, f"could not fully validate: {spec.error}", spec.path, 1,
+                                   severity=Severity.INFO, snippet="", key=spec.error)
+
+
+def _label(spec: SpecDoc) -> str:
+    if spec.version == "2.0":
+        return "Swagger 2.0 document"
+    return f"OpenAPI {spec.version} document" if spec.version else "OpenAPI document"
+
+
+class SpecQuality(Check):
+    id = "openapi/spec-quality"
+    title = "Operations are described, identified, versioned and document their errors"
+    category = "api"
+    severity = Severity.MEDIUM
+    backend_only = True
+    rationale = (
+        "Client generators name methods after operationIds, readers need a summary, clients must know which errors "
+        "to handle, request bodies need a schema to be validated, and a version in the path lets the API evolve."
+    )
+    remediation = (
+        "Give every operation a unique `operationId` and a one-line `summary`.",
+        "Document the 4xx responses each operation can return (400, 401, 404, 422...).",
+        "Describe every request body with a schema.",
+        "Serve the API under a version (`/v1/...` or a versioned `servers` URL).",
+    )
+    effort = Effort.MEDIUM
+
+    def run(self, ctx: Context) -> Iterator[Finding]:
+        model = ctx.fact(openapi_model)
+        docs = [s for s in model.specs if s.data is not None]
+        if not docs:
+            raise NotApplicable("no parsed OpenAPI spec")
+        for spec in docs:
+            assert spec.data is not None
+            ops = list(operations(spec.data))
+            if not ops:
+                yield self.finding(ctx, "the spec declares no operations", spec.path, line_of_key(spec.text, "paths") or 1,
+                                   severity=Severity.MEDIUM, key="no operations")
+                continue
+            problems: dict[str, list[tuple[str, str]]] = {}
+            for op in ops:
+                body = op.spec
+                if not body.get("operationId"):
+                    problems.setdefault("operationId", []).append((op.method, op.path))
+                if not body.get("summary") and not body.get("description"):
+                    problems.setdefault("summary", []).append((op.method, op.path))
+                responses = body.get("responses")
+                codes = [str(c) for c in responses] if isinstance(responses, dict) else []
+                if not any(c.startswith("4") or c.upper() == "4XX" for c in codes) and "default" not in codes:
+                    problems.setdefault("4xx", []).append((op.method, op.path))
+                if _body_without_schema(body, spec.version, spec.data):
+                    problems.setdefault("body", []).append((op.method, op.path))
+            texts = {
+                "operationId": ("have no operationId", Severity.LOW),
+                "summary": ("have no summary or description", Severity.LOW),
+                "4xx": ("document no 4xx error response", Severity.MEDIUM),
+                "body": ("take a request body without a schema", Severity.MEDIUM),
+            }
+            for kind, (what, severity) in texts.items():
+                hits = problems.get(kind)
+                if not hits:
+                    continue
+                examples = ", ".join(f"{m} {p}" for m, p in hits[:3]) + (", ..." if len(hits) > 3 else "")
+                yield self.finding(ctx, f"{len(hits)} of {len(ops)} operations {what} (e.g. {examples})", spec.path,
+                                   line_of_key(spec.text, hits[0][1]), severity=severity, key=kind)
+            if not _versioned(spec.data, [op.path for op in ops]):
+                yield self.finding(ctx, "paths carry no API version (`/v1/...`, or a version in `servers`/`basePath`)",
+                                   spec.path, line_of_key(spec.text, "paths"), severity=Severity.LOW, key="version")
+
+
+def _body_without_schema(op: dict[str, object], version: str, data: dict[str, object]) -> bool:
+    if version == "2.0":
+        params = op.get("parameters")
+        return any(isinstance(p, dict) and p.get("in") == "body" and not p.get("schema")
+                   for p in (params if isinstance(params, list) else []))
+    body = op.get("requestBody")
+    if not isinstance(body, dict) or "$ref" in body:
+        return False
+    content = body.get("content")
+    if not isinstance(content, dict) or not content:
+        return True
+    return any(not (isinstance(media, dict) and media.get("schema")) for media in content.values())
+
+
+_VERSION = r"(?:^|/)v\d+(?:\.\d+)*(?:/|$)|(?:^|/)api/\d"
+
+
+def _versioned(data: dict[str, object], paths: list[str]) -> bool:
+    import re
+
+    if paths and all(re.search(_VERSION, p) for p in paths):
+        return True
+    return any(re.search(_VERSION, b) for b in base_paths(data) if b)
+
+
+class UndocumentedEndpoint(Check):
+    id = "openapi/undocumented-endpoint"
+    title = "Every endpoint in the code is documented in the spec"
+    category = "api"
+    severity = Severity.MEDIUM
+    backend_only = True
+    rationale = (
+        "An endpoint the spec does not describe is invisible to clients and contract tests, and drifts without review."
+    )
+    remediation = (
+        "Add each listed endpoint to the OpenAPI document, or remove the route if it is dead.",
+        "Generate the spec from code, or test that the committed spec and the router agree.",
+    )
+    effort = Effort.MEDIUM
+
+    def run(self, ctx: Context) -> Verdict:
+        model = ctx.fact(openapi_model)
+        _require_api(model)
+        if not any(s.data is not None for s in model.specs):
+            raise NotApplicable("no parsed OpenAPI spec to compare the code with")
+        if not model.endpoints:
+            raise NotApplicable("no HTTP endpoints found in the code to compare with the spec")
+        findings = [
+            self.finding(ctx, f"{ep.method} {ep.path} ({ep.framework}) is not in the OpenAPI spec", ep.file, ep.line,
+                         key=f"{ep.method} {normalise_path(ep.path)}")
+            for ep in model.undocumented
+        ]
+        findings.extend(
+            self.finding(ctx, f"{method} {path} is in the spec but no route in the code was found for it", spec.path,
+                         line_of_key(spec.text, path), severity=Severity.INFO, key=f"spec-only {method} {path}")
+            for spec, method, path in model.spec_only
+        )
+        total = len(model.endpoints)
+        value = round(100.0 * len(model.documented) / total, 2)
+        threshold = float(ctx.config.thresholds.get("openapi_documented", DEFAULT_DOCUMENTED_THRESHOLD))
+        return Verdict(
+            findings=tuple(findings),
+            measure=Measure("documented endpoints", value, threshold),
+            metrics={"endpoints_in_code": total, "endpoints_documented": len(model.documented),
+                     "spec_only_operations": len(model.spec_only)},
+        )
+
+
+CHECKS: list[type[Check]] = [SpecPresent, SpecValid, SpecQuality, UndocumentedEndpoint]

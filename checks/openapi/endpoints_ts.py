@@ -1,0 +1,429 @@
+"""HTTP routes declared in TypeScript/JavaScript, Rust, Go and Java, read from the shared tree-sitter trees."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from auditor.context import Context
+from checks._ts import has_error_ancestor, line_of, named_children, of_type
+from checks.openapi.paths import Endpoint, join_paths
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+    from auditor.sources import TsFile
+
+__all__ = ["tree_endpoints"]
+
+_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+_JS_METHODS = {*_VERBS, "all"}
+# Receivers of `.get('/x')` that are HTTP clients or maps, not routers.
+_JS_NOT_ROUTERS = {
+    "axios", "got", "superagent", "http", "https", "fetch", "ky", "client", "request", "supertest", "cache",
+    "map", "redis", "headers", "params", "query", "config", "req", "res", "response", "api", "$http", "agent",
+    "httpservice", "httpclient", "store", "storage", "localstorage", "searchparams", "url", "router.query",
+}
+_JS_PREFILTER = re.compile(rb"\.(?:get|post|put|patch|delete|all|route)\s*\(|@Controller")
+_NEST_VERBS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD",
+               "Options": "OPTIONS", "All": "ANY"}
+_GO_METHODS = {
+    "GET": "GET", "POST": "POST", "PUT": "PUT", "PATCH": "PATCH", "DELETE": "DELETE", "HEAD": "HEAD",
+    "OPTIONS": "OPTIONS", "Any": "ANY", "Handle": "ANY", "HandleFunc": "ANY", "Get": "GET", "Post": "POST",
+    "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD", "Options": "OPTIONS",
+}
+_GO_PREFILTER = re.compile(rb"\.(?:GET|POST|PUT|PATCH|DELETE|Any|Handle|HandleFunc|Get|Post|Put|Patch|Delete)\(")
+_SPRING = {"GetMapping": "GET", "PostMapping": "POST", "PutMapping": "PUT", "PatchMapping": "PATCH",
+           "DeleteMapping": "DELETE", "RequestMapping": "ANY"}
+_JAXRS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+def tree_endpoints(ctx: Context) -> list[Endpoint]:
+    out: list[Endpoint] = []
+    for file in ctx.trees("typescript", "javascript", roles=("source",)):
+        if _JS_PREFILTER.search(file.source):
+            out.extend(_js(file))
+    for file in ctx.trees("rust", roles=("source",)):
+        if b"route" in file.source or b"#[" in file.source:
+            out.extend(_rust(file))
+    for file in ctx.trees("go", roles=("source",)):
+        if _GO_PREFILTER.search(file.source):
+            out.extend(_go(file))
+    for file in ctx.trees("java", roles=("source",)):
+        if b"Mapping" in file.source or b"@Path" in file.source:
+            out.extend(_java(file))
+    return out
+
+
+def _string(file: TsFile, node: tree_sitter.Node | None) -> str | None:
+    """The value of a plain string literal (no interpolation) in any of the grammars, else None."""
+    if node is None:
+        return None
+    if node.type in ("string", "string_literal", "interpreted_string_literal", "raw_string_literal"):
+        if any(c.type in ("template_substitution", "escape_sequence") and c.type != "escape_sequence"
+               for c in node.children):
+            return None
+        text = file.text(node)
+        if text.startswith(("r#\"", "r\"")):
+            text = text[text.index('"'):text.rindex('"') + 1]
+        return text[1:-1] if len(text) >= 2 else None
+    if node.type == "template_string":
+        if any(c.type == "template_substitution" for c in node.children):
+            return None
+        text = file.text(node)
+        return text[1:-1]
+    return None
+
+
+def _args(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    args = node.child_by_field_name("arguments")
+    return named_children(args) if args is not None else []
+
+
+# -- JavaScript / TypeScript --------------------------------------------------------------------------------------
+def _js(file: TsFile) -> list[Endpoint]:
+    out: list[Endpoint] = []
+    for node in of_type(file, "call_expression", "class_declaration"):
+        if has_error_ancestor(node):
+            continue
+        if node.type == "class_declaration":
+            out.extend(_nest(file, node))
+            continue
+        func = node.child_by_field_name("function")
+        if func is None or func.type != "member_expression":
+            continue
+        prop = func.child_by_field_name("property")
+        obj = func.child_by_field_name("object")
+        if prop is None or obj is None:
+            continue
+        name = file.text(prop)
+        args = _args(node)
+        if name == "route" and args and args[0].type == "object":  # fastify.route({ method, url })
+            fields = {file.text(k): v for p in named_children(args[0]) if p.type == "pair"
+                      for k, v in [(p.child_by_field_name("key"), p.child_by_field_name("value"))] if k and v}
+            url = _string(file, fields.get("url") or fields.get("path"))
+            method = _string(file, fields.get("method")) or "ANY"
+            if url is not None and url.startswith("/"):
+                out.append(Endpoint(method.upper(), url, file.path, line_of(node), "fastify"))
+            continue
+        if name not in _JS_METHODS:
+            continue
+        path: str | None
+        if obj.type == "call_expression":  # router.route('/x').get(h)
+            inner = obj.child_by_field_name("function")
+            if inner is None or inner.type != "member_expression":
+                continue
+            inner_prop = inner.child_by_field_name("property")
+            if inner_prop is None or file.text(inner_prop) != "route":
+                continue
+            inner_args = _args(obj)
+            path = _string(file, inner_args[0]) if inner_args else None
+            receiver = file.text(inner.child_by_field_name("object") or inner)
+            if not args:
+                continue
+        else:
+            receiver = file.text(obj)
+            if not args or len(args) < 2:  # a route needs a handler after the path
+                continue
+            path = _string(file, args[0])
+        if path is None or not path.startswith("/") or receiver.lower().split(".")[-1] in _JS_NOT_ROUTERS:
+            continue
+        method = "ANY" if name == "all" else name.upper()
+        out.append(Endpoint(method, path, file.path, line_of(node), "express"))
+    return out
+
+
+def _decorators(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    found = [c for c in node.children if c.type == "decorator"]
+    parent = node.parent
+    if parent is not None and parent.type == "export_statement":
+        found.extend(c for c in parent.children if c.type == "decorator")
+    return found
+
+
+def _decorator_call(file: TsFile, deco: tree_sitter.Node) -> tuple[str, list[tree_sitter.Node]]:
+    inner = named_children(deco)
+    if not inner:
+        return "", []
+    expr = inner[0]
+    if expr.type == "call_expression":
+        func = expr.child_by_field_name("function")
+        return (file.text(func) if func is not None else ""), _args(expr)
+    return file.text(expr), []
+
+
+def _nest_path(file: TsFile, args: list[tree_sitter.Node]) -> list[str]:
+    if not args:
+        return [""]
+    first = args[0]
+    if first.type == "object":
+        for pair in named_children(first):
+            key = pair.child_by_field_name("key")
+            value = pair.child_by_field_name("value")
+            if pair.type == "pair" and key is not None and file.text(key) == "path" and value is not None:
+                return _nest_path(file, [value])
+        return [""]
+    if first.type == "array":
+        return [s for s in (_string(file, e) for e in named_children(first)) if s is not None] or [""]
+    literal = _string(file, first)
+    return [literal] if literal is not None else [""]
+
+
+def _nest(file: TsFile, cls: tree_sitter.Node) -> list[Endpoint]:
+    prefixes: list[str] | None = None
+    for deco in _decorators(cls):
+        name, args = _decorator_call(file, deco)
+        if name == "Controller":
+            prefixes = _nest_path(file, args)
+    if prefixes is None:
+        return []
+    body = cls.child_by_field_name("body")
+    if body is None:
+        return []
+    out: list[Endpoint] = []
+    pending: list[tree_sitter.Node] = []
+    for child in body.children:
+        if child.type == "decorator":
+            pending.append(child)
+            continue
+        if child.type == "method_definition":
+            for deco in pending + [c for c in child.children if c.type == "decorator"]:
+                name, args = _decorator_call(file, deco)
+                if name in _NEST_VERBS:
+                    for prefix in prefixes:
+                        for sub in _nest_path(file, args):
+                            out.append(Endpoint(_NEST_VERBS[name], join_paths(prefix, sub), file.path,
+                                                line_of(deco), "nestjs"))
+        pending = []
+    return out
+
+
+# -- Rust: actix-web / Rocket attributes, axum / actix `.route(...)` ----------------------------------------------
+def _rust(file: TsFile) -> list[Endpoint]:
+    out: list[Endpoint] = []
+    for node in of_type(file, "attribute_item", "call_expression"):
+        if has_error_ancestor(node):
+            continue
+        if node.type == "attribute_item":
+            attr = named_children(node)[0] if named_children(node) else None
+            if attr is None or attr.type != "attribute":
+                continue
+            parts = named_children(attr)
+            if not parts:
+                continue
+            name = file.text(parts[0]).rsplit("::", 1)[-1]
+            if name not in _VERBS:
+                continue
+            tokens = attr.child_by_field_name("arguments")
+            literal = next((c for c in named_children(tokens) if c.type == "string_literal"), None) if tokens else None
+            path = _string(file, literal)
+            if path is not None and path.startswith("/"):
+                out.append(Endpoint(name.upper(), path, file.path, line_of(node), "actix/rocket"))
+            continue
+        func = node.child_by_field_name("function")
+        if func is None:
+            continue
+        args = _args(node)
+        if func.type == "field_expression":
+            field = func.child_by_field_name("field")
+            if field is None or file.text(field) != "route" or len(args) < 2:
+                continue
+            path = _string(file, args[0])
+            if path is None or not path.startswith("/"):
+                continue
+            methods = sorted({file.text(n).upper() for n in of_type_in(args[1], "identifier", "field_identifier")
+                              if file.text(n) in _VERBS}) or ["ANY"]
+            out.extend(Endpoint(m, path, file.path, line_of(node), "axum/actix") for m in methods)
+        elif func.type == "scoped_identifier" and file.text(func).endswith("resource") and args:
+            path = _string(file, args[0])
+            if path is not None and path.startswith("/"):
+                out.append(Endpoint("ANY", path, file.path, line_of(node), "actix"))
+    return out
+
+
+def of_type_in(node: tree_sitter.Node, *types: str) -> list[tree_sitter.Node]:
+    from checks._ts import descendants
+
+    return [n for n in descendants(node) if n.type in types]
+
+
+# -- Go: gin / echo / chi / gorilla / net/http ----------------------------------------------------------------------
+def _go(file: TsFile) -> list[Endpoint]:
+    prefixes: dict[str, str] = {}
+    calls = [n for n in of_type(file, "call_expression") if not has_error_ancestor(n)]
+    # `v1 := r.Group("/api/v1")`, `s := r.PathPrefix("/api").Subrouter()`
+    for node in of_type(file, "short_var_declaration", "assignment_statement"):
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None or not named_children(left) or not named_children(right):
+            continue
+        value = named_children(right)[0]
+        group = _go_group(file, value, prefixes)
+        if group is not None:
+            prefixes[file.text(named_children(left)[0])] = group
+    out: list[Endpoint] = []
+    for node in calls:
+        func = node.child_by_field_name("function")
+        if func is None or func.type != "selector_expression":
+            continue
+        field = func.child_by_field_name("field")
+        operand = func.child_by_field_name("operand")
+        if field is None or operand is None:
+            continue
+        name = file.text(field)
+        if name not in _GO_METHODS:
+            continue
+        args = _args(node)
+        if len(args) < 2:
+            continue
+        path = _string(file, args[0])
+        if path is None:
+            continue
+        method = _GO_METHODS[name]
+        pattern = re.match(r"^([A-Z]+)\s+(/.*)$", path)  # Go 1.22 "GET /items/{id}"
+        if pattern:
+            method, path = pattern.group(1), pattern.group(2)
+        if not path.startswith("/"):
+            continue
+        receiver = file.text(operand)
+        if "client" in receiver.lower():
+            continue
+        if method == "ANY":
+            method = _go_methods_chain(file, node) or "ANY"
+        prefix = prefixes.get(receiver, "")
+        prefix = join_paths(_go_route_prefix(file, node), prefix) if _go_route_prefix(file, node) else prefix
+        out.append(Endpoint(method, join_paths(prefix, path) if prefix else path, file.path, line_of(node), "go"))
+    return out
+
+
+def _go_group(file: TsFile, value: tree_sitter.Node, prefixes: dict[str, str]) -> str | None:
+    if value.type != "call_expression":
+        return None
+    func = value.child_by_field_name("function")
+    if func is None or func.type != "selector_expression":
+        return None
+    field = func.child_by_field_name("field")
+    operand = func.child_by_field_name("operand")
+    if field is None or operand is None:
+        return None
+    name = file.text(field)
+    if name == "Subrouter" and operand.type == "call_expression":
+        return _go_group(file, operand, prefixes)
+    if name not in ("Group", "PathPrefix"):
+        return None
+    args = _args(value)
+    path = _string(file, args[0]) if args else None
+    if path is None:
+        return None
+    return join_paths(prefixes.get(file.text(operand), ""), path)
+
+
+def _go_methods_chain(file: TsFile, call: tree_sitter.Node) -> str | None:
+    parent = call.parent
+    if parent is not None and parent.type == "selector_expression":
+        field = parent.child_by_field_name("field")
+        outer = parent.parent
+        if field is not None and file.text(field) == "Methods" and outer is not None and outer.type == "call_expression":
+            args = _args(outer)
+            value = _string(file, args[0]) if args else None
+            return value.upper() if value else None
+    return None
+
+
+def _go_route_prefix(file: TsFile, call: tree_sitter.Node) -> str:
+    """Prefix from enclosing chi `r.Route("/p", func(r chi.Router) {...})` closures."""
+    parts: list[str] = []
+    current = call.parent
+    while current is not None:
+        if current.type == "func_literal" and current.parent is not None and current.parent.type == "argument_list":
+            outer = current.parent.parent
+            func = outer.child_by_field_name("function") if outer is not None else None
+            field = func.child_by_field_name("field") if func is not None and func.type == "selector_expression" else None
+            if outer is not None and field is not None and file.text(field) == "Route":
+                args = _args(outer)
+                value = _string(file, args[0]) if args else None
+                if value:
+                    parts.append(value)
+        current = current.parent
+    return join_paths(*reversed(parts)) if parts else ""
+
+
+# -- Java: Spring MVC and JAX-RS ------------------------------------------------------------------------------------
+def _annotations(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    mods = next((c for c in node.children if c.type == "modifiers"), None)
+    if mods is None:
+        return []
+    return [c for c in mods.children if c.type in ("annotation", "marker_annotation")]
+
+
+def _annotation_paths(file: TsFile, ann: tree_sitter.Node, keys: tuple[str, ...] = ("value", "path")) -> list[str]:
+    args = ann.child_by_field_name("arguments")
+    if args is None:
+        return [""]
+    values: list[tree_sitter.Node] = []
+    for child in named_children(args):
+        if child.type == "element_value_pair":
+            key = child.child_by_field_name("key")
+            if key is not None and file.text(key) in keys and child.child_by_field_name("value") is not None:
+                values.append(child.child_by_field_name("value"))  # type: ignore[arg-type]
+        else:
+            values.append(child)
+    paths: list[str] = []
+    for value in values:
+        items = named_children(value) if value.type == "element_value_array_initializer" else [value]
+        paths.extend(s for s in (_string(file, i) for i in items) if s is not None)
+    return paths or [""]
+
+
+def _annotation_method(file: TsFile, ann: tree_sitter.Node) -> list[str]:
+    args = ann.child_by_field_name("arguments")
+    methods: list[str] = []
+    for child in named_children(args) if args is not None else []:
+        key = child.child_by_field_name("key") if child.type == "element_value_pair" else None
+        if key is not None and file.text(key) == "method":
+            text = file.text(child.child_by_field_name("value") or child)
+            methods.extend(m for m in re.findall(r"[A-Z]+", text) if m in _JAXRS)
+    return methods or ["ANY"]
+
+
+def _ann_name(file: TsFile, ann: tree_sitter.Node) -> str:
+    name = ann.child_by_field_name("name")
+    return file.text(name).rsplit(".", 1)[-1] if name is not None else ""
+
+
+def _java(file: TsFile) -> list[Endpoint]:
+    out: list[Endpoint] = []
+    for cls in of_type(file, "class_declaration", "interface_declaration"):
+        if has_error_ancestor(cls):
+            continue
+        anns = {_ann_name(file, a): a for a in _annotations(cls)}
+        is_controller = bool({"RestController", "Controller", "Path", "RequestMapping"} & set(anns))
+        if not is_controller:
+            continue
+        if "RequestMapping" in anns:
+            prefixes = _annotation_paths(file, anns["RequestMapping"])
+        elif "Path" in anns:
+            prefixes = _annotation_paths(file, anns["Path"], ("value",))
+        else:
+            prefixes = [""]
+        body = cls.child_by_field_name("body")
+        for method in named_children(body) if body is not None else []:
+            if method.type != "method_declaration":
+                continue
+            manns = _annotations(method)
+            names = {_ann_name(file, a): a for a in manns}
+            for name, ann in names.items():
+                if name in _SPRING:
+                    verbs = [_SPRING[name]] if name != "RequestMapping" else _annotation_method(file, ann)
+                    subs = _annotation_paths(file, ann)
+                elif name in _JAXRS:
+                    verbs = [name]
+                    subs = _annotation_paths(file, names["Path"], ("value",)) if "Path" in names else [""]
+                else:
+                    continue
+                for prefix in prefixes:
+                    for sub in subs:
+                        for verb in verbs:
+                            out.append(Endpoint(verb, join_paths(prefix, sub), file.path, line_of(ann),
+                                                "spring" if name in _SPRING else "jax-rs"))
+    return out

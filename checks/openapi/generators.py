@@ -1,0 +1,145 @@
+"""Frameworks that generate an OpenAPI document at run time, detected only where they are actually wired up."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from auditor.context import Context
+from checks._ts import line_of, of_type
+from checks._util import call_name, imported_names
+
+__all__ = ["Generator", "find_generator"]
+
+
+@dataclass(frozen=True, slots=True)
+class Generator:
+    name: str
+    path: str
+    line: int | None
+
+
+# Python constructors that produce a spec once given the app (directly or through `init_app`).
+_PY_GENERATORS = {
+    "flask_smorest.Api": "flask-smorest", "apispec.APISpec": "apispec", "apifairy.APIFairy": "apifairy",
+    "flasgger.Swagger": "flasgger", "flask_restx.Api": "flask-restx", "flask_restplus.Api": "flask-restplus",
+    "ninja.NinjaAPI": "django-ninja", "flask_openapi3.OpenAPI": "flask-openapi3", "spectree.SpecTree": "spectree",
+}
+_DJANGO_APPS = {"drf_spectacular": "drf-spectacular", "drf_yasg": "drf-yasg"}
+_JAVA_DEPS = (
+    ("springdoc-openapi", "springdoc"), ("springfox", "springfox"), ("smallrye-openapi", "smallrye-openapi"),
+    ("micronaut-openapi", "micronaut-openapi"), ("swagger-jaxrs", "swagger-jaxrs"),
+)
+_RUST_CRATES = ("utoipa", "aide", "paperclip", "okapi", "poem_openapi")
+
+
+def find_generator(ctx: Context) -> Generator | None:
+    return _python(ctx) or _javascript(ctx) or _java(ctx) or _rust(ctx) or _go(ctx)
+
+
+def _python(ctx: Context) -> Generator | None:
+    constructed: dict[str, Generator] = {}  # variable name -> generator constructed without the app
+    init_apps: set[str] = set()
+    for module in ctx.python_modules("source"):
+        names = imported_names(module)
+        for call in module.nodes(ast.Call):
+            name = call_name(call)
+            head, _, rest = name.partition(".")
+            full = names.get(head, head) + ("." + rest if rest else "")
+            if full == "fastapi.FastAPI":
+                if not any(k.arg == "openapi_url" and isinstance(k.value, ast.Constant) and k.value.value is None
+                           for k in call.keywords):
+                    return Generator("fastapi", module.path, call.lineno)
+                continue
+            if full in _PY_GENERATORS:
+                found = Generator(_PY_GENERATORS[full], module.path, call.lineno)
+                if call.args or any(k.arg == "app" for k in call.keywords) or full == "ninja.NinjaAPI":
+                    return found
+                parent = module.parent(call)
+                if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                    constructed[parent.targets[0].id] = found
+            elif name.endswith(".init_app") and "." in name:
+                init_apps.add(name.rsplit(".", 2)[-2])
+            elif name.rsplit(".", 1)[-1] in ("SpectacularAPIView.as_view", "as_view") and "Spectacular" in name:
+                return Generator("drf-spectacular", module.path, call.lineno)
+            elif full.startswith("drf_yasg.") and full.endswith("get_schema_view"):
+                return Generator("drf-yasg", module.path, call.lineno)
+        for assign in module.nodes(ast.Assign):
+            if any(isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in assign.targets):
+                for elt in getattr(assign.value, "elts", []):
+                    if isinstance(elt, ast.Constant) and elt.value in _DJANGO_APPS:
+                        return Generator(_DJANGO_APPS[elt.value], module.path, elt.lineno)
+    for var, gen in constructed.items():
+        if var in init_apps:
+            return gen
+    return None
+
+
+_JS_IMPORT = re.compile(rb"""(?:from\s+|require\(\s*)['"](@nestjs/swagger|swagger-jsdoc|@fastify/swagger|fastify-swagger|"""
+                        rb"""routing-controllers-openapi|tsoa|express-openapi|hono-openapi|@hono/zod-openapi)['"]""")
+
+
+def _javascript(ctx: Context) -> Generator | None:
+    for file in ctx.trees("typescript", "javascript", roles=("source",)):
+        match = _JS_IMPORT.search(file.source)
+        if match is None:
+            continue
+        package = match.group(1).decode()
+        for node in of_type(file, "call_expression"):
+            func = node.child_by_field_name("function")
+            text = file.text(func) if func is not None else ""
+            if package == "@nestjs/swagger" and text in ("SwaggerModule.setup", "SwaggerModule.createDocument"):
+                return Generator("@nestjs/swagger", file.path, line_of(node))
+            if package == "swagger-jsdoc" and re.fullmatch(r"swagger_?js_?doc", text, re.I):
+                return Generator("swagger-jsdoc", file.path, line_of(node))
+            if package in ("@fastify/swagger", "fastify-swagger") and text.endswith(".register"):
+                args = node.child_by_field_name("arguments")
+                if args is not None and re.search(r"swagger\b|Swagger\b", file.text(args).split(",")[0]):
+                    return Generator("@fastify/swagger", file.path, line_of(node))
+            if package == "routing-controllers-openapi" and text == "routingControllersToSpec":
+                return Generator("routing-controllers-openapi", file.path, line_of(node))
+    return None
+
+
+def _java(ctx: Context) -> Generator | None:
+    for info in ctx.files:
+        name = info.path.rsplit("/", 1)[-1]
+        if name not in ("pom.xml", "build.gradle", "build.gradle.kts"):
+            continue
+        text = ctx.sources.text(info.path) or ""
+        for needle, label in _JAVA_DEPS:
+            pos = text.find(needle)
+            if pos >= 0:
+                return Generator(label, info.path, text.count("\n", 0, pos) + 1)
+    return None
+
+
+def _rust(ctx: Context) -> Generator | None:
+    manifests = [f for f in ctx.files if f.path.rsplit("/", 1)[-1] == "Cargo.toml"]
+    declared: set[str] = set()
+    for info in manifests:
+        text = ctx.sources.text(info.path) or ""
+        declared.update(c for c in _RUST_CRATES if re.search(rf"^\s*{c}(?:\s*=|\.|\s*\{{)", text, re.M))
+    if not declared:
+        return None
+    for file in ctx.trees("rust", roles=("source",)):
+        for crate in declared:
+            if re.search(rf"\b{crate}::|use {crate}\b".encode(), file.source):
+                for node in of_type(file, "use_declaration", "attribute_item"):
+                    if crate in file.text(node):
+                        return Generator(crate.replace("_", "-"), file.path, line_of(node))
+    return None
+
+
+def _go(ctx: Context) -> Generator | None:
+    annotated: Generator | None = None
+    docs_imported = False
+    for file in ctx.trees("go", roles=("source",)):
+        if annotated is None:
+            match = re.search(rb"^\s*//\s*@(?:title|Router|Summary)\s", file.source, re.M)
+            if match:
+                annotated = Generator("swaggo", file.path, file.source.count(b"\n", 0, match.start()) + 1)
+        if re.search(rb'_\s+"[^"]*/docs"|swaggo/', file.source):
+            docs_imported = True
+    return annotated if annotated is not None and docs_imported else None
