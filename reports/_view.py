@@ -1,0 +1,114 @@
+"""The view both human-readable reports render: the JSON report dictionary regrouped for reading.
+
+Everything here reads only `scorecard_to_dict(card)`, so the HTML, Markdown and JSON reports agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "SEVERITIES",
+    "STATUS_LABELS",
+    "CheckGroup",
+    "ReportView",
+    "build_view",
+    "visible_text",
+]
+
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+_RANK = {s: 4 - i for i, s in enumerate(SEVERITIES)}
+
+STATUS_LABELS: dict[str, str] = {
+    "passed": "passed",
+    "failed": "failed",
+    "not_applicable": "not applicable",
+    "not_available": "not available",
+    "error": "error",
+}
+
+# Control characters and bidirectional overrides ("Trojan Source") from the target are shown, not obeyed.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_text(text: str) -> str:
+    """`text` with control and bidi-override characters replaced by a visible `\\xNN`/`\\uNNNN` escape."""
+
+    def show(m: re.Match[str]) -> str:
+        code = ord(m.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _INVISIBLE.sub(show, text)
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    """One check and the findings it reported (all of them; reporters cap what they show)."""
+
+    check: dict[str, Any]
+    findings: list[dict[str, Any]]
+    worst: str
+
+    @property
+    def project(self) -> str:
+        return str(self.check.get("project") or "")
+
+
+@dataclass(frozen=True)
+class ReportView:
+    data: dict[str, Any]
+    groups: list[CheckGroup]  # checks with findings, worst first
+    unscored: list[dict[str, Any]]  # not applicable, not available, error
+    passed: list[dict[str, Any]]  # passed without findings
+    finding_counts: dict[str, int]  # per severity, same as data["severity_counts"]
+    total_findings: int
+    categories_in_findings: list[str]
+    multi_project: bool
+    skipped_total: int
+    check_index: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def score_text(self) -> str:
+        score = self.data["score"]
+        return "n/a" if score is None else f"{score:.1f}"
+
+
+def _worst(findings: list[dict[str, Any]], default: str) -> str:
+    return max((f["severity"] for f in findings), key=lambda s: _RANK.get(s, -1), default=default)
+
+
+def build_view(data: dict[str, Any]) -> ReportView:
+    """Regroup the report dictionary: findings by check (worst first), checks by outcome."""
+    groups: list[CheckGroup] = []
+    unscored: list[dict[str, Any]] = []
+    passed: list[dict[str, Any]] = []
+    categories: Counter[str] = Counter()
+    for check in data["checks"]:
+        findings = list(check["findings"])
+        if findings:
+            findings.sort(key=lambda f: (-_RANK.get(f["severity"], -1), f["path"] or "", f["line"] or 0, f["message"]))
+            groups.append(CheckGroup(check, findings, _worst(findings, check["severity"])))
+            categories[check["category"]] += len(findings)
+        elif check["status"] in ("not_applicable", "not_available", "error"):
+            unscored.append(check)
+        else:
+            passed.append(check)
+    groups.sort(key=lambda g: (-_RANK.get(g.worst, -1), -len(g.findings), g.check["id"], g.project))
+    order = {"error": 0, "not_available": 1, "not_applicable": 2}
+    unscored.sort(key=lambda c: (order.get(c["status"], 3), c["id"], c["project"]))
+    counts = {s: int(data["severity_counts"].get(s, 0)) for s in SEVERITIES}
+    return ReportView(
+        data=data,
+        groups=groups,
+        unscored=unscored,
+        passed=passed,
+        finding_counts=counts,
+        total_findings=sum(len(g.findings) for g in groups),
+        categories_in_findings=sorted(categories),
+        multi_project=len(data["projects"]) > 1,
+        skipped_total=sum(data["files"]["skipped"].values()),
+        check_index={c["id"]: c for c in data["checks"]},
+    )

@@ -1,0 +1,296 @@
+"""The Markdown report: GitHub-flavoured Markdown fit for a pull-request comment (< 65,536 characters).
+
+Every string from the target is escaped so GitHub shows it as text: no HTML, no emphasis, no links,
+no @mentions, no table breakage. Snippets go in fenced blocks whose fence is longer than any run of
+backticks inside them. When the report would be too long, fewer findings per check are listed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from auditor.engine import Scorecard
+from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, ReportView, build_view, visible_text
+from reports.base import scorecard_to_dict
+
+__all__ = [
+    "GITHUB_COMMENT_LIMIT",
+    "MarkdownReporter",
+    "code_fence",
+    "md_cell",
+    "md_text",
+    "render_markdown",
+]
+
+GITHUB_COMMENT_LIMIT = 65_536
+BUDGET = 60_000  # leave room for a bot's own header/footer around the report
+MARKERS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
+GRADE_MARKERS = {"A": "🟢", "B": "🟢", "C": "🟡", "D": "🟠", "F": "🔴"}
+TOP_RECOMMENDATIONS = 10
+SNIPPET_MAX_LINES = 12
+SNIPPET_MAX_CHARS = 1_200
+# Tried in order until the report fits the budget: (findings listed per check, with snippets?).
+_CAPS: tuple[tuple[int, bool], ...] = ((10, True), (5, True), (3, True), (5, False), (2, False), (1, False), (0, False))
+
+_SPECIAL = re.compile(r"[\\`*_\[\]()#!|~$<>&@]")
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_ZWJ = "\u200d"
+_FENCE_LANG = {
+    ".py": "python", ".ts": "typescript", ".tsx": "tsx", ".js": "javascript", ".jsx": "jsx", ".mjs": "javascript",
+    ".cjs": "javascript", ".rs": "rust", ".go": "go", ".java": "java", ".yaml": "yaml", ".yml": "yaml",
+    ".json": "json", ".toml": "toml", ".sql": "sql",
+}
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch in _ENTITIES:
+        return _ENTITIES[ch]
+    if ch == "@":
+        return "@" + _ZWJ  # breaks @mentions and email autolinks without changing what a reader sees
+    return "\\" + ch
+
+
+def md_text(text: object) -> str:
+    """Inline text from the target, escaped for GitHub Markdown, on one line."""
+    flat = " ".join(visible_text(str(text)).split())
+    return _SPECIAL.sub(_escape_char, flat)
+
+
+def md_cell(text: object) -> str:
+    """Text for a table cell (same escaping as `md_text`, which already handles `|` and newlines)."""
+    return md_text(text) or " "
+
+
+def code_fence(snippet: str, lang: str = "") -> str:
+    """`snippet` in a fenced code block whose fence is longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", snippet)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = visible_text(snippet).rstrip("\n")
+    return f"{fence}{lang}\n{body}\n{fence}"
+
+
+def _lang(path: str | None) -> str:
+    if not path or "." not in path:
+        return ""
+    return _FENCE_LANG.get(path[path.rfind(".") :].lower(), "")
+
+
+def _short_snippet(snippet: str) -> str:
+    lines = snippet.splitlines()
+    text = "\n".join(lines[:SNIPPET_MAX_LINES])
+    if len(text) > SNIPPET_MAX_CHARS:
+        text = text[:SNIPPET_MAX_CHARS] + "…"
+    if len(lines) > SNIPPET_MAX_LINES:
+        text += "\n…"
+    return text
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def _bar(score: float | None, width: int = 10) -> str:
+    if score is None:
+        return ""
+    filled = round(max(0.0, min(100.0, score)) / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _location(f: dict[str, Any]) -> str:
+    path = f["path"] or "(repository)"
+    line, end = f["line"], f["end_line"]
+    if line:
+        path += f":{line}" if not end or end == line else f":{line}-{end}"
+    return md_text(path)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _header(view: ReportView) -> list[str]:
+    d = view.data
+    target = d["target"]
+    gate = "✅ passed" if d["gate"]["passed"] else "❌ failed"
+    out = [
+        f"## {GRADE_MARKERS.get(d['grade'], '⚪')} Audit report: score {view.score_text} / 100, grade {d['grade']}",
+        "",
+        f"**Quality gate {gate}**",
+        "",
+    ]
+    for reason in d["gate"]["reasons"]:
+        out.append(f"- {md_text(reason)}")
+    if d["gate"]["reasons"]:
+        out.append("")
+    where = [f"Target: {md_text(target['path'])}"]
+    if target["commit"]:
+        branch = md_text(target["branch"]) if target["branch"] else "detached"
+        dirty = " (uncommitted changes)" if target["dirty"] else ""
+        where.append(f"branch {branch} at {md_text(target['commit'][:12])}{dirty}")
+    where.append(f"{_plural(d['files']['audited'], 'file')} audited")
+    if view.skipped_total:
+        where.append(f"{view.skipped_total} skipped")
+    out += [" · ".join(where), ""]
+    return out
+
+
+def _categories(view: ReportView) -> list[str]:
+    out = ["### Categories", ""]
+    if not view.data["categories"]:
+        return [*out, "No category was scored: every check was not applicable, not available or errored.", ""]
+    out += ["| Category | Score | | Weight | Checks |", "|---|---:|---|---:|---:|"]
+    for c in view.data["categories"]:
+        out.append(f"| {md_cell(c['name'])} | {c['score']:.1f} | {_bar(c['score'])} | {c['weight']:g} | {c['checks']} |")
+    return [*out, ""]
+
+
+def _severities(view: ReportView) -> list[str]:
+    head = " | ".join(f"{MARKERS[s]} {s}" for s in SEVERITIES)
+    counts = " | ".join(str(view.finding_counts[s]) for s in SEVERITIES)
+    return ["### Findings by severity", "", f"| {head} |", "|" + "---:|" * len(SEVERITIES), f"| {counts} |", ""]
+
+
+def _recommendations(view: ReportView) -> list[str]:
+    recs = view.data["recommendations"]
+    if not recs:
+        return ["### Recommendations", "", "Nothing to do: no check failed.", ""]
+    out = ["### Top recommendations", ""]
+    for i, r in enumerate(recs[:TOP_RECOMMENDATIONS], 1):
+        project = f", project {md_text(r['project'])}" if r["project"] else ""
+        out.append(
+            f"{i}. {MARKERS.get(r['severity'], '')} **{md_text(r['title'])}** ({md_text(r['check_id'])}{project}): "
+            f"+{r['gain']:.1f} points, effort {md_text(r['effort'])}, {_plural(r['findings'], 'finding')}"
+        )
+        out += [f"   - {md_text(step)}" for step in r["steps"]]
+    if len(recs) > TOP_RECOMMENDATIONS:
+        out.append(f"\nand {len(recs) - TOP_RECOMMENDATIONS} more recommendations in the full report.")
+    return [*out, ""]
+
+
+def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
+    check = group.check
+    project = f" (project {md_text(group.project)})" if group.project else ""
+    n = len(group.findings)
+    out = [
+        f"#### {MARKERS.get(group.worst, '')} {md_text(check['title'])}: {_plural(n, 'finding')}{project}",
+        "",
+        f"{md_text(check['id'])} · {md_text(check['category'])} · score {_score(check['score'])}",
+        "",
+    ]
+    shown = group.findings[:cap]
+    if shown:
+        out += [f"<details><summary>{_plural(len(shown), 'finding')} listed</summary>", ""]
+        for f in shown:
+            out += [f"- {MARKERS.get(f['severity'], '')} **{_location(f)}**: {md_text(f['message'])}", ""]
+            if snippets and f["snippet"]:
+                out += [code_fence(_short_snippet(f["snippet"]), _lang(f["path"])), ""]
+        out += ["</details>", ""]
+    if n > len(shown):
+        out += [f"and {n - len(shown)} more (see the HTML or JSON report).", ""]
+    return out
+
+
+def _unscored(checks: Sequence[dict[str, Any]], multi: bool) -> list[str]:
+    if not checks:
+        return []
+    out = ["### Checks not scored", ""]
+    if multi:
+        out += ["| Check | Project | Status | Reason |", "|---|---|---|---|"]
+    else:
+        out += ["| Check | Status | Reason |", "|---|---|---|"]
+    for c in checks:
+        project = f" {md_cell(c['project'])} |" if multi else ""
+        out.append(f"| {md_cell(c['id'])} |{project} {STATUS_LABELS[c['status']]} | {md_cell(c['reason'])} |")
+    return [*out, ""]
+
+
+def _projects(view: ReportView) -> list[str]:
+    if not view.multi_project:
+        return []
+    out = ["### Projects", "", "| Project | Path | Kind | Score | Grade | Standards applied |", "|---|---|---|---:|---|---|"]
+    for p in view.data["projects"]:
+        standards = ", ".join(md_cell(s) for s in p["standards_applied"]) or "none"
+        out.append(
+            f"| {md_cell(p['name'])} | {md_cell(p['path'])} | {md_cell(p['kind'])} | {_score(p['score'])} | "
+            f"{md_cell(p['grade'])} | {standards} |"
+        )
+    return [*out, ""]
+
+
+def _files(view: ReportView, problem_cap: int) -> list[str]:
+    d = view.data
+    out: list[str] = []
+    if d["files"]["skipped"]:
+        out += ["### Skipped files", "", "| Reason | Files |", "|---|---:|"]
+        out += [f"| {md_cell(why)} | {n} |" for why, n in d["files"]["skipped"].items()]
+        out.append("")
+    problems = d["problems"]
+    if problems:
+        out += [f"### Files that could not be parsed ({len(problems)})", ""]
+        out += [f"- {md_text(p['path'])} ({md_text(p['kind'])}): {md_text(p['message'])}" for p in problems[:problem_cap]]
+        if len(problems) > problem_cap:
+            out.append(f"- and {len(problems) - problem_cap} more")
+        out.append("")
+    if d["plugin_errors"]:
+        out += ["### Plugin errors", ""] + [f"- {md_text(e)}" for e in d["plugin_errors"]] + [""]
+    return out
+
+
+def _footer(view: ReportView) -> list[str]:
+    d = view.data
+    return [
+        "---",
+        "",
+        f"**Scoring.** {md_text(d['scoring']['formula'])}",
+        "",
+        f"<sub>auditor {md_text(d['tool']['version'])} · report schema {md_text(d['schema_version'])} · "
+        f"generated {md_text(d['generated_at'])}</sub>",
+        "",
+    ]
+
+
+def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None) -> str:
+    lines = _header(view) + _categories(view) + _severities(view) + _recommendations(view)
+    lines += ["### Findings", ""]
+    if not view.groups:
+        lines += ["No findings.", ""]
+    chosen = view.groups if groups is None else view.groups[:groups]
+    for group in chosen:
+        lines += _group(group, cap, snippets)
+    if len(chosen) < len(view.groups):
+        rest = view.groups[len(chosen) :]
+        lines += [f"and {_plural(len(rest), 'more check')} with {_plural(sum(len(g.findings) for g in rest), 'finding')} "
+                  "(see the HTML or JSON report).", ""]
+    lines += _unscored(view.unscored, view.multi_project) + _projects(view)
+    lines += _files(view, 20 if snippets else 5) + _footer(view)
+    return "\n".join(lines)
+
+
+def render_markdown(data: dict[str, Any], budget: int = BUDGET) -> str:
+    """The Markdown report for a report dictionary, at most `budget` characters where possible."""
+    view = build_view(data)
+    text = ""
+    for cap, snippets in _CAPS:
+        text = _assemble(view, cap, snippets, None)
+        if len(text) <= budget:
+            return text
+    # Even one line per check is too long: list as many checks as fit.
+    lo, hi = 0, len(view.groups)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(_assemble(view, 0, False, mid)) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return _assemble(view, 0, False, lo)
+
+
+class MarkdownReporter:
+    name: ClassVar[str] = "md"
+    extension: ClassVar[str] = "md"
+
+    def render(self, card: Scorecard) -> str:
+        return render_markdown(scorecard_to_dict(card))

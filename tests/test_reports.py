@@ -1,0 +1,545 @@
+"""HTML and Markdown reporters, the JSON schema: built from hand-made scorecards and real audits."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections import Counter
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor import Config, audit
+from auditor.config import GateConfig
+from auditor.context import Project
+from auditor.engine import ProjectCard, Scorecard
+from auditor.model import Check, CheckResult, Confidence, Effort, Finding, Measure, Severity, Status, assign_fingerprints
+from auditor.repo import FileInfo, GitInfo, Repository
+from auditor.scoring import category_scores, evaluate_gate, grade, overall_score, recommendations
+from auditor.sources import ParseProblem
+from reports.base import scorecard_to_dict
+from reports.html import MAX_FINDINGS_PER_CHECK, HtmlReporter, render_html
+from reports.markdown import GITHUB_COMMENT_LIMIT, MarkdownReporter, code_fence, md_cell, md_text, render_markdown
+
+GOLDEN = Path(__file__).parent / "golden"
+SCHEMA = Path(__file__).parent.parent / "reports" / "schema" / "report.schema.json"
+REGEN = os.environ.get("AUDITOR_REGEN_GOLDEN") == "1"  # AUDITOR_REGEN_GOLDEN=1 pytest tests/test_reports.py
+
+HOSTILE = {
+    "script": "<script>document.title='PWNED'</script>",
+    "img": "<img src=x onerror=alert(1)>",
+    "attr": '"><svg onload=alert(2)>',
+    "close": "</script><script>document.title='PWNED2'</script>",
+    "details": "</details><b>bold</b>",
+}
+
+
+# -- hand-made checks and scorecards -----------------------------------------------------------------
+class _Base(Check):
+    rationale = "Because it matters."
+    remediation = ("Fix the thing.", "Then add a test.")
+    effort = Effort.SMALL
+
+    def run(self, ctx: Any) -> list[Finding]:  # pragma: no cover - never run, results are hand-made
+        return []
+
+
+class BareExcept(_Base):
+    id = "errors/bare-except"
+    title = "Bare except clauses"
+    category = "error-handling"
+    severity = Severity.HIGH
+
+
+class SqlInjection(_Base):
+    id = "security/sql-injection"
+    title = "SQL built from strings <b>unsafe</b>"
+    category = "security"
+    severity = Severity.CRITICAL
+    effort = Effort.MEDIUM
+
+
+class Coverage(_Base):
+    id = "testing/coverage"
+    title = "Line coverage"
+    category = "testing"
+    severity = Severity.MEDIUM
+
+
+class Migrations(_Base):
+    id = "migrations/reversible"
+    title = "Migrations are reversible"
+    category = "database"
+    severity = Severity.MEDIUM
+    backend_only = True
+
+
+class OpenApi(_Base):
+    id = "openapi/valid"
+    title = "OpenAPI document is valid"
+    category = "api"
+    severity = Severity.HIGH
+
+
+class Typing(_Base):
+    id = "typing/annotated"
+    title = "Functions are annotated"
+    category = "typing"
+    severity = Severity.LOW
+
+
+class Logging(_Base):
+    id = "ops/logging"
+    title = "Structured logging"
+    category = "operability"
+    severity = Severity.INFO
+    remediation: ClassVar[tuple[str, ...]] = ()
+
+
+def _finding(check: type[Check], message: str, path: str | None, line: int | None, snippet: str = "",
+             severity: Severity | None = None, confidence: Confidence = Confidence.HIGH) -> Finding:
+    return Finding(check.id, severity or check.severity, message, path, line, line, snippet, confidence=confidence)
+
+
+def _result(check: type[Check], findings: list[Finding] | None = None, status: Status | None = None, reason: str = "",
+            measure: Measure | None = None) -> CheckResult:
+    fs = sorted(assign_fingerprints(findings or []), key=Finding.sort_key)
+    if status is None:
+        failed = any(f.severity is not Severity.INFO for f in fs) or (measure is not None and not measure.met)
+        status = Status.FAILED if failed else Status.PASSED
+    return CheckResult(check, status, tuple(fs), measure=measure, reason=reason, duration=0.0)
+
+
+def _project_card(project: Project, results: list[CheckResult], config: Config, languages: dict[str, int]) -> ProjectCard:
+    cats = category_scores(results, config.weights)
+    score = overall_score(cats)
+    facts: dict[str, Any] = {
+        "files": {"total": sum(languages.values()), "by_language": dict(languages), "by_role": {"source": sum(languages.values())}},
+        "errors": {"bare_except": 2, "handlers": 5},
+        "coverage": {"status": "not_available", "reason": "no coverage data found"},
+    }
+    return ProjectCard(project, languages, facts, tuple(results), tuple(cats), score, grade(score),
+                       tuple(recommendations(results, config.weights, project.label)))
+
+
+def _scorecard(projects: list[ProjectCard], config: Config, *, files: int = 12,
+               problems: tuple[ParseProblem, ...] = (), root: str = "/srv/repos/demo-service",
+               git: GitInfo | None = None) -> Scorecard:
+    repo = Repository(
+        root=Path(root),
+        files=[FileInfo(f"src/m{i}.py", "python", "source", 10) for i in range(files)],
+        skipped=Counter({"vendored or build directory": 3, "binary": 1}),
+        git=git if git is not None else GitInfo("0123456789abcdef0123456789abcdef01234567", "main", False),
+    )
+    cards = tuple(projects)
+    scored = [(c.score, max(1, sum(c.languages.values()))) for c in cards if c.score is not None]
+    score = round(sum(s * w for s, w in scored) / sum(w for _, w in scored), 2) if scored else None
+    findings = [f for c in cards for f in c.findings]
+    return Scorecard(
+        target=repo.root, repo=repo, projects=cards, score=score, grade=grade(score),
+        gate=evaluate_gate(score, findings, config), problems=problems, plugin_errors=(),
+        started_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), duration=1.25, config=config,
+    )
+
+
+def demo_card(hostile: bool = False) -> Scorecard:
+    """A deterministic single-project scorecard with every kind of outcome; `hostile` puts markup everywhere."""
+    h = HOSTILE if hostile else {k: "" for k in HOSTILE}
+    config = Config(gate=GateConfig(fail_under=80.0, fail_on=Severity.HIGH))
+    path_x = f"src/app{h['attr']}.py" if hostile else "src/app.py"
+    results = [
+        _result(BareExcept, [
+            _finding(BareExcept, "bare `except:` catches every exception" + h["script"], path_x, 12,
+                     "try:\n    run()\nexcept:\n    pass" + h["close"]),
+            _finding(BareExcept, "bare `except:` catches every exception" + h["img"], "src/worker.py", 40,
+                     "except:  # ```fenced``` " + h["details"]),
+        ]),
+        _result(SqlInjection, [
+            _finding(SqlInjection, "query built with f-string from `request.args` | @admin #1 *x* _y_", "src/db/query.py", 7,
+                     'cur.execute(f"SELECT * FROM t WHERE id={id}")'),
+        ]),
+        _result(Coverage, measure=Measure("line coverage", 62.5, 80.0)),
+        _result(Migrations, status=Status.NOT_APPLICABLE, reason="no database in this project" + h["img"]),
+        _result(OpenApi, status=Status.NOT_AVAILABLE, reason="no OpenAPI document found"),
+        _result(Typing, status=Status.ERROR, reason="ValueError: boom" + h["script"]),
+        _result(Logging, [_finding(Logging, "print() used for logging", "src/cli.py", 3, "print('hi')",
+                                   confidence=Confidence.LOW)]),
+    ]
+    name = h["script"] if hostile else ""
+    card = _project_card(Project("", name=name), results, config, {"python": 12})
+    problems = (
+        ParseProblem("src/broken.py", "syntax", "invalid syntax (line 3)" + h["close"]),
+        ParseProblem("data/big.json", "too-deep", "nesting too deep"),
+    )
+    root = "/srv/repos/demo-service" + (h["img"] if hostile else "")
+    git = GitInfo("0123456789abcdef0123456789abcdef01234567", "main" + h["attr"], False)
+    return _scorecard([card], config, problems=problems, root=root, git=git)
+
+
+def monorepo_card() -> Scorecard:
+    """Two projects: a backend with a failing check and a frontend where backend-only checks do not apply."""
+    config = Config()
+    api = _project_card(
+        Project("services/api", kind="backend", manifests=("services/api/pyproject.toml",), name="api"),
+        [_result(BareExcept, [_finding(BareExcept, "bare except", "services/api/app.py", 3, "except:")]),
+         _result(Migrations)],
+        config, {"python": 8},
+    )
+    web = _project_card(
+        Project("web", kind="frontend", manifests=("web/package.json",), name="web"),
+        [_result(BareExcept, status=Status.NOT_APPLICABLE, reason="no python code in this project"),
+         _result(Migrations, status=Status.NOT_APPLICABLE, reason="a frontend project is not held to this standard"),
+         _result(Typing)],
+        config, {"typescript": 20},
+    )
+    return _scorecard([api, web], config, files=28)
+
+
+def many_findings_card(n: int) -> Scorecard:
+    config = Config()
+    long = "x = compute(" + "argument, " * 20 + ")\n"
+    results = [_result(BareExcept, [
+        _finding(BareExcept, f"bare except number {i} with a fairly long explanatory message", f"src/pkg/module_{i}.py", i + 1,
+                 long * 8)
+        for i in range(n)
+    ])]
+    for i in range(60):
+        rule: type[Check] = type(f"Rule{i}", (_Base,), {"id": f"lint/rule-{i}", "title": f"Rule {i}",
+                                                        "category": "maintainability", "severity": Severity.LOW})
+        results.append(_result(rule, [_finding(rule, f"rule {i} hit {j}", f"lib/f{j}.py", j + 1, long * 3) for j in range(40)]))
+    return _scorecard([_project_card(Project(""), results, config, {"python": n})], config)
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def parse_html(text: str) -> _Tags:
+    p = _Tags()
+    p.feed(text)
+    p.close()
+    return p
+
+
+def _normalise_html(text: str) -> str:
+    """The tag skeleton of a page (tags, classes, data-* and ids), one per line, without inline CSS/JS."""
+    p = parse_html(text)
+    out = []
+    for tag, attrs in p.tags:
+        keep = {k: v for k, v in attrs.items() if k in ("id", "class") or k.startswith("data-")}
+        out.append(tag + "".join(f" {k}={v!r}" for k, v in sorted(keep.items())))
+    return "\n".join(out) + "\n"
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if REGEN:
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"golden file {path} missing; run with AUDITOR_REGEN_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (AUDITOR_REGEN_GOLDEN=1 to update)"
+
+
+def _md_renderer() -> Any:
+    markdown_it = pytest.importorskip("markdown_it")
+    return markdown_it.MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def _bare_except_repo(root: Path) -> Path:
+    (root / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n', encoding="utf-8")
+    (root / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "pkg" / "service.py").write_text(
+        "def load(path):\n    try:\n        return open(path).read()\n    except:\n        return None\n\n\n"
+        "def save(path, text):\n    try:\n        open(path, 'w').write(text)\n    except OSError:\n        raise\n",
+        encoding="utf-8",
+    )
+    (root / "pkg" / "broken.py").write_text("def broken(:\n    pass\n", encoding="utf-8")
+    return root
+
+
+# -- JSON schema -------------------------------------------------------------------------------------
+def test_schema_accepts_a_real_audit_with_a_finding(tmp_path: Path) -> None:
+    repo = _bare_except_repo(tmp_path / "svc")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    card = audit(repo, Config(only=("errors/bare-except",)))
+    data = json.loads(json.dumps(scorecard_to_dict(card)))
+    _validator().validate(data)
+    [check] = [c for c in data["checks"] if c["id"] == "errors/bare-except"]
+    assert [(f["path"], f["line"]) for f in check["findings"]] == [("pkg/service.py", 4)]
+    assert [p["path"] for p in data["problems"]] == ["pkg/broken.py"]
+
+
+@pytest.mark.parametrize("make", [demo_card, lambda: demo_card(hostile=True), monorepo_card], ids=["demo", "hostile", "monorepo"])
+def test_schema_accepts_hand_made_scorecards(make: Any) -> None:
+    _validator().validate(json.loads(json.dumps(scorecard_to_dict(make()))))
+
+
+def test_schema_rejects_what_the_contract_forbids() -> None:
+    data = json.loads(json.dumps(scorecard_to_dict(demo_card())))
+    validator = _validator()
+    broken: list[dict[str, Any]] = []
+    for mutate in (
+        lambda d: d["checks"][0]["findings"][0].update(severity="severe"),
+        lambda d: d.update(grade="E"),
+        lambda d: d["checks"][0].update(id="NoFamily"),
+        lambda d: d.pop("scoring"),
+        lambda d: d["severity_counts"].update(bogus=1),
+        lambda d: d.update(score=101),
+        lambda d: d["checks"][0].update(status="skipped"),
+    ):
+        copy = json.loads(json.dumps(data))
+        mutate(copy)
+        broken.append(copy)
+    assert all(not validator.is_valid(d) for d in broken)
+    assert validator.is_valid(data)
+
+
+def test_every_report_field_is_documented() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "report-schema.md").read_text(encoding="utf-8")
+    data = scorecard_to_dict(monorepo_card())
+    names = set(data) | set(data["target"]) | set(data["gate"]) | set(data["checks"][0]) | set(data["checks"][0]["findings"][0])
+    names |= set(data["recommendations"][0]) | set(data["projects"][0]) | set(data["scoring"]) | set(data["files"])
+    names |= set(data["categories"][0]) | {"tests", "coverage", "openapi", "migrations", "typing", "errors", "files"}
+    missing = sorted(n for n in names if f"`{n}`" not in doc)
+    assert missing == []
+
+
+# -- Markdown ----------------------------------------------------------------------------------------
+def test_markdown_golden() -> None:
+    _golden("report.md", MarkdownReporter().render(demo_card()))
+
+
+def test_markdown_golden_monorepo() -> None:
+    _golden("report-monorepo.md", MarkdownReporter().render(monorepo_card()))
+
+
+def test_markdown_content() -> None:
+    text = render_markdown(scorecard_to_dict(demo_card()))
+    assert text.startswith("## 🟠 Audit report: score 68.8 / 100, grade D\n")
+    assert "**Quality gate ❌ failed**" in text
+    assert "| 1 | 2 | 0 | 0 | 1 |" in text  # severity counts in severity order
+    assert text.index("SQL built") < text.index("#### 🟠 Bare except clauses")  # worst check first
+    assert "| typing/annotated | error | ValueError: boom |" in text
+    assert "| migrations/reversible | not applicable | no database in this project |" in text
+    assert "- src/broken.py (syntax): invalid syntax \\(line 3\\)" in text
+    assert text.rstrip().endswith("</sub>") and "**Scoring.** Check score:" in text
+    assert "### Projects" not in text  # one project: no per-project section
+
+
+def test_markdown_monorepo_names_the_standards_of_each_project() -> None:
+    text = render_markdown(scorecard_to_dict(monorepo_card()))
+    assert "| api | services/api | backend | 87.5 | B | database, error-handling |" in text
+    assert "| web | web | frontend | 100.0 | A | typing |" in text
+    assert "| migrations/reversible | web | not applicable | a frontend project is not held to this standard |" in text
+    assert "(project api)" in text
+
+
+def test_markdown_hostile_text_renders_as_text() -> None:
+    md = _md_renderer()
+    text = render_markdown(scorecard_to_dict(demo_card(hostile=True)))
+    html = md.render(text)
+    tags = {t for t, _ in parse_html(html).tags}
+    assert tags <= {"h2", "h3", "h4", "p", "strong", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
+                    "pre", "code", "hr", "details", "summary", "sub"}
+    assert "<script" not in html and "<img" not in html and "<svg" not in html and "<b>" not in html
+    # Every <details> the report opens is closed by the report, not by a snippet or message.
+    assert html.count("<details>") == html.count("</details>") == 3
+    assert "@\u200dadmin" in text
+
+
+def test_markdown_stays_under_the_github_comment_limit() -> None:
+    text = render_markdown(scorecard_to_dict(many_findings_card(3000)))
+    assert len(text) <= GITHUB_COMMENT_LIMIT
+    assert "and 2995 more (see the HTML or JSON report)." in text
+    assert text.count("#### ") == 61
+
+
+def test_markdown_drops_whole_checks_only_when_one_line_each_is_too_much() -> None:
+    data = scorecard_to_dict(many_findings_card(10))
+    text = render_markdown(data, budget=4000)
+    assert len(text) <= 4000
+    shown = text.count("#### ")
+    assert 0 < shown < 61
+    assert f"and {61 - shown} more checks with" in text
+    assert render_markdown(data).count("#### ") == 61
+
+
+@pytest.mark.parametrize(("raw", "escaped"), [
+    ("a|b", "a\\|b"),
+    ("<b>x</b> & y", "&lt;b&gt;x&lt;/b&gt; &amp; y"),
+    ("line1\nline2\r\n  line3", "line1 line2 line3"),
+    ("@octocat", "@\u200docto" + "cat"),
+    ("# heading", "\\# heading"),
+    ("[link](http://x)", "\\[link\\]\\(http://x\\)"),
+    ("![img](x)", "\\!\\[img\\]\\(x\\)"),
+    ("`code` *em* _em_ ~~s~~ $x$", "\\`code\\` \\*em\\* \\_em\\_ \\~\\~s\\~\\~ \\$x\\$"),
+    ("back\\slash", "back\\\\slash"),
+    ("bell\x07 rtl\u202e", "bell\\\\x07 rtl\\\\u202e"),
+])
+def test_md_text_escapes(raw: str, escaped: str) -> None:
+    assert md_text(raw) == escaped
+
+
+def test_md_cell_is_never_empty() -> None:
+    assert md_cell("") == " "
+    assert md_cell("a\nb|c") == "a b\\|c"
+
+
+@pytest.mark.parametrize("snippet", ["x = 1", "a = `b`", "```\nfence inside\n```", "````` five", "~~~\nt\n~~~"])
+def test_code_fence_is_longer_than_any_backtick_run(snippet: str) -> None:
+    block = code_fence(snippet, "python")
+    fence = block.split("python", 1)[0]
+    longest = max((len(r) for r in re.findall(r"`+", snippet)), default=0)
+    assert len(fence) == max(3, longest + 1)
+    assert block.endswith("\n" + fence)
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\u200d"), max_size=60)
+
+
+def _plain(text: str) -> str:
+    import html as html_module
+
+    return html_module.escape(" ".join(text.split()), quote=False).replace('"', "&quot;")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_md_text_round_trips_through_a_commonmark_renderer(text: str) -> None:
+    md = _md_renderer()
+    rendered = md.render("x " + md_text(text) + " y").replace("\u200d", "")
+    assert rendered == f"<p>x {_plain(text)} y</p>\n".replace("x  y", "x  y")
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT, _TEXT)
+def test_md_cell_keeps_a_table_row_intact(a: str, b: str) -> None:
+    md = _md_renderer()
+    rendered = md.render(f"| h1 | h2 |\n|---|---|\n| {md_cell(a)} | {md_cell(b)} |\n").replace("\u200d", "")
+    cells = re.findall(r"<td>(.*?)</td>", rendered, flags=re.S)
+    assert cells == [_plain(a), _plain(b)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n`~ "), max_size=80))
+def test_code_fence_round_trips(snippet: str) -> None:
+    import html as html_module
+
+    md = _md_renderer()
+    rendered = md.render(code_fence(snippet))
+    body = snippet.rstrip("\n")
+    assert rendered == f"<pre><code>{html_module.escape(body, quote=False).replace(chr(34), '&quot;')}\n</code></pre>\n"
+
+
+# -- HTML --------------------------------------------------------------------------------------------
+def test_html_structure_golden() -> None:
+    _golden("report.html.skeleton", _normalise_html(HtmlReporter().render(demo_card())))
+
+
+def test_html_is_self_contained() -> None:
+    page = HtmlReporter().render(demo_card())
+    tags = parse_html(page).tags
+    assert [t for t, a in tags if t in ("link", "img", "iframe", "object", "embed")] == []
+    assert [a for t, a in tags if t == "script" and "src" in a] == []
+    assert not re.search(r"(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", page.replace("https://json-schema.org", ""))
+    assert re.search(r"@import|url\(", page) is None
+    csp = next(a["content"] for t, a in tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert csp is not None and "default-src 'none'" in csp and "script-src 'sha256-" in csp
+
+
+def test_html_content() -> None:
+    page = render_html(scorecard_to_dict(demo_card()))
+    p = parse_html(page)
+    assert p.title == "Audit report: demo-service"
+    findings = [(a["data-severity"], a["data-category"]) for t, a in p.tags if t == "li" and "finding" in (a.get("class") or "")]
+    assert findings == [("critical", "security"), ("high", "error-handling"), ("high", "error-handling"), ("info", "operability")]
+    statuses = {a["data-check"]: a["data-status"] for t, a in p.tags if t == "tr" and a.get("class") == "check-row"}
+    assert statuses == {
+        "errors/bare-except": "failed", "security/sql-injection": "failed", "testing/coverage": "failed",
+        "typing/annotated": "error", "openapi/valid": "not_available", "migrations/reversible": "not_applicable",
+        "ops/logging": "passed",
+    }
+    assert [a["data-check"] for t, a in p.tags if t == "li" and "data-check" in a] == [
+        "errors/bare-except", "security/sql-injection", "testing/coverage"]
+    for text in ("score 68.8 is below the required 80", "ValueError: boom", "no database in this project",
+                 "src/app.py:12", "src/broken.py", "vendored or build directory", "line coverage: 62.5% (threshold 80%)",
+                 "+16.7 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
+        assert text in page, text
+    assert 'id="projects"' not in page
+
+
+def test_html_monorepo_lists_projects_and_their_standards() -> None:
+    p = parse_html(render_html(scorecard_to_dict(monorepo_card())))
+    assert sum(1 for t, a in p.tags if t == "tr" and a.get("class") == "project-row") == 2
+    page = render_html(scorecard_to_dict(monorepo_card()))
+    assert re.search(r"<strong>web</strong>.*?<span class=\"badge b-neutral\">typing</span></div>", page, re.S)
+
+
+def test_html_escapes_hostile_text() -> None:
+    page = render_html(scorecard_to_dict(demo_card(hostile=True)))
+    p = parse_html(page)
+    assert [t for t, _ in p.tags if t in ("img", "svg", "b")] == []
+    assert sum(1 for t, _ in p.tags if t == "script") == 1
+    assert all(not k.startswith("on") for _, a in p.tags for k in a)
+    assert p.title.startswith("Audit report: demo-service<img src=x onerror=alert(1)>")
+    assert "&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;" in page
+
+
+def test_html_caps_findings_per_check() -> None:
+    page = render_html(scorecard_to_dict(many_findings_card(MAX_FINDINGS_PER_CHECK + 7)))
+    assert page.count('data-category="error-handling" data-fingerprint=') == MAX_FINDINGS_PER_CHECK
+    assert "and 7 more findings of this check" in page
+
+
+def test_html_and_markdown_of_a_real_audit(tmp_path: Path) -> None:
+    repo = _bare_except_repo(tmp_path / "svc")
+    card = audit(repo, Config(only=("errors/bare-except",)))
+    page = HtmlReporter().render(card)
+    text = MarkdownReporter().render(card)
+    assert "pkg/service.py:4" in page and "**pkg/service.py:4**" in text
+    assert "except:" in page and "pkg/broken.py" in page and "pkg/broken.py" in text
+    clean = tmp_path / "clean"
+    (clean / "pkg").mkdir(parents=True)
+    (clean / "pkg" / "ok.py").write_text("def f():\n    return 1\n", encoding="utf-8")
+    card = audit(clean, Config(only=("errors/bare-except",)))
+    assert "No findings." in MarkdownReporter().render(card)
+    page = HtmlReporter().render(card)
+    assert "No findings." in page and 'class="finding"' not in page
+
+
+def test_reporters_are_registered() -> None:
+    from auditor.registry import load_registry
+
+    reporters = load_registry().reporters
+    assert reporters["html"] is HtmlReporter and reporters["md"] is MarkdownReporter
+    assert (HtmlReporter.extension, MarkdownReporter.extension) == ("html", "md")
