@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
 from collections.abc import Callable, Mapping
@@ -235,3 +236,266 @@ def test_typescript_any_forms_and_tests_counted_apart(make_repo: MakeRepo) -> No
     assert (fact["ts_any_count"], fact["ts_any_in_tests"]) == (6, 2)
     assert found(card, "typing/explicit-any") == [("src/a.ts", 1, "low", "6 explicit `any` in this file")]
     assert result(card, "typing/typescript-strict").status is Status.PASSED
+
+
+# -- TypeScript strictness ---------------------------------------------------------------------------------
+
+TS_SRC = {"src/main.ts": "export const main = (): number => 1;\n"}
+
+
+def test_tsconfig_with_comments_and_trailing_commas_strict_passes(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {**TS_SRC, "tsconfig.json": '{\n  // c\n  "compilerOptions": {\n    /* s */ "strict": true,\n  },\n}\n'})
+    assert result(card, "typing/typescript-strict").status is Status.PASSED
+    assert facts(card)["typescript_strict"] is True
+
+
+def test_strict_off_is_high_at_its_line(make_repo: MakeRepo) -> None:
+    config = '{\n  "compilerOptions": {\n    "target": "es2020",\n    "strict": false\n  }\n}\n'
+    card = run(make_repo, {**TS_SRC, "tsconfig.json": config})
+    assert found(card, "typing/typescript-strict") == [(
+        "tsconfig.json", 4, "high",
+        "`strict` is off; not in effect: `noImplicitAny`, `strictNullChecks`, `strictFunctionTypes`, `strictBindCallApply`, "
+        "`strictPropertyInitialization`, `noImplicitThis`, `alwaysStrict`, `useUnknownInCatchVariables`",
+    )]
+    assert facts(card)["typescript_strict"] is False
+
+
+def test_strict_partly_switched_off_is_medium(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {**TS_SRC, "tsconfig.json": '{"compilerOptions": {"strict": true, "strictPropertyInitialization": false}}'})
+    assert found(card, "typing/typescript-strict") == [
+        ("tsconfig.json", 1, "medium", "`strict` is on but switched off in part: `strictPropertyInitialization`"),
+    ]
+
+
+def test_extends_chain_child_overrides_base(make_repo: MakeRepo) -> None:
+    base = '{"compilerOptions": {"strict": true}}'
+    ok = run(make_repo, {**TS_SRC, "config/base.json": base, "tsconfig.json": '{"extends": "./config/base"}'})
+    assert result(ok, "typing/typescript-strict").status is Status.PASSED
+    assert facts(ok)["tsconfigs"][0]["extends"] == ["config/base.json"]
+    loose = run(make_repo, {**TS_SRC, "config/base.json": base,
+                            "tsconfig.json": '{"extends": "./config/base.json",\n "compilerOptions": {"noImplicitAny": false}}'})
+    assert [(p, ln, sev) for p, ln, sev, _ in found(loose, "typing/typescript-strict")] == [("tsconfig.json", 2, "high")]
+
+
+def test_extends_package_in_node_modules_and_known_bases(make_repo: MakeRepo) -> None:
+    installed = run(make_repo, {
+        **TS_SRC, "tsconfig.json": '{"extends": "my-base/tsconfig.json"}',
+        "node_modules/my-base/tsconfig.json": '{"compilerOptions": {"strict": true}}',
+    })
+    assert result(installed, "typing/typescript-strict").status is Status.PASSED
+    known = run(make_repo, {**TS_SRC, "tsconfig.json": '{"extends": "@tsconfig/strictest/tsconfig.json"}'})
+    assert result(known, "typing/typescript-strict").status is Status.PASSED
+    unknown = run(make_repo, {**TS_SRC, "tsconfig.json": '{"extends": "corp-config"}'})
+    (finding,) = result(unknown, "typing/typescript-strict").findings
+    assert finding.confidence is Confidence.LOW
+    assert "(base config `corp-config` is not in the repository)" in finding.message
+    assert facts(unknown)["tsconfigs"][0]["unresolved_extends"] == ["corp-config"]
+
+
+def test_hostile_extends_never_followed_outside_or_in_cycles(make_repo: MakeRepo, tmp_path: Path) -> None:
+    (tmp_path / "secret.json").write_text('{"compilerOptions": {"strict": true}}')
+    card = run(make_repo, {
+        **TS_SRC,
+        "tsconfig.json": '{"extends": ["./a.json", "../secret.json", "/etc/passwd", "../../etc/x.json"]}',
+        "a.json": '{"extends": "./b.json"}',
+        "b.json": '{"extends": "./a.json", "compilerOptions": {"noImplicitAny": true}}',
+    })
+    problems = facts(card)["problems"]
+    assert "b.json: `extends` cycle through a.json; not followed" in problems
+    assert sum("points outside the repository" in p for p in problems) == 3
+    assert result(card, "typing/typescript-strict").findings[0].severity is Severity.HIGH  # strictNullChecks off
+
+
+def test_unparsable_tsconfig_is_reported_not_guessed(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {**TS_SRC, "tsconfig.json": '{"compilerOptions": {"strict": tru'})
+    assert found(card, "typing/typescript-strict") == [
+        ("tsconfig.json", 1, "medium", "tsconfig.json cannot be read as JSON with comments; its strictness is unknown"),
+    ]
+    nested = run(make_repo, {**TS_SRC, "tsconfig.json": "[" * 100_000 + "]" * 100_000})
+    assert result(nested, "typing/typescript-strict").findings[0].message.endswith("its strictness is unknown")
+
+
+def test_typescript_without_tsconfig(make_repo: MakeRepo) -> None:
+    card = run(make_repo, TS_SRC)
+    assert found(card, "typing/typescript-strict") == [
+        (None, None, "high", "TypeScript code without a tsconfig.json: it compiles with the defaults, strict off"),
+    ]
+
+
+# -- JavaScript --------------------------------------------------------------------------------------------
+
+JS_APP = {
+    "package.json": '{"name": "api"}',
+    "src/app.js": "const express = require('express');\nmodule.exports = express();\n",
+    "src/routes.js": "module.exports = [];\n",
+    "jest.config.js": "module.exports = {};\n",
+    ".eslintrc.js": "module.exports = {};\n",
+}
+
+
+def test_plain_javascript_is_untyped(make_repo: MakeRepo) -> None:
+    card = run(make_repo, JS_APP)
+    assert found(card, "typing/untyped-javascript") == [(
+        "package.json", None, "medium",
+        "2 of 2 JavaScript source files are not type-checked (e.g. `src/app.js`, `src/routes.js`); "
+        "adopt TypeScript or enable `checkJs`",
+    )]
+    assert (facts(card)["javascript_files"], facts(card)["javascript_checked"]) == (2, 0)
+
+
+def test_javascript_with_checkjs_or_ts_check_passes(make_repo: MakeRepo) -> None:
+    checked = run(make_repo, {**JS_APP, "jsconfig.json": '{"compilerOptions": {"checkJs": true}}'})
+    assert result(checked, "typing/untyped-javascript").status is Status.PASSED
+    assert facts(checked)["javascript_checked"] == 2
+    pragma = {k: ("// @ts-check\n" + v if k.startswith("src/") else v) for k, v in JS_APP.items()}
+    assert result(run(make_repo, pragma), "typing/untyped-javascript").status is Status.PASSED
+    half = run(make_repo, {**JS_APP, "src/app.js": "// @ts-check\n" + JS_APP["src/app.js"]})
+    assert found(half, "typing/untyped-javascript")[0][3].startswith("1 of 2 JavaScript source files")
+
+
+def test_tool_configuration_javascript_only_is_not_applicable(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {**TS_SRC, "tsconfig.json": '{"compilerOptions": {"strict": true}}',
+                           "jest.config.js": "module.exports = {};\n", ".hygen/new/index.js": "module.exports = {};\n"})
+    assert result(card, "typing/untyped-javascript").status is Status.NOT_APPLICABLE
+
+
+# -- Go, Java, Rust ----------------------------------------------------------------------------------------
+
+GO_SRC = """\
+package svc
+
+func Exported(a interface{}, b map[string]any) (any, error) { return nil, nil }
+
+func unexported(a interface{}) {}
+
+func (s *S) Handle(x int) interface{} { return nil }
+
+func Typed(x int) (Reader, error) { return nil, nil }
+
+type Reader interface{ Read() }
+"""
+
+
+def test_go_escape_hatches_in_exported_signatures(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {"go.mod": "module x\n", "svc/svc.go": GO_SRC,
+                           "svc/svc_test.go": "package svc\n\nfunc Helper(a interface{}) {}\n"})
+    assert found(card, "typing/escape-hatch") == [(
+        "svc/svc.go", 3, "low",
+        "2 public signatures escape the type system: `Exported` (interface{}/any), `Handle` (interface{}/any)",
+    )]
+    assert facts(card)["escape_hatches"]["go_interface_any"] == 2
+    assert facts(card)["statically_typed"] == ["go"]
+
+
+def test_go_without_escape_hatches_passes(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {"go.mod": "module x\n", "main.go": "package main\n\nfunc Run(x int) error { return nil }\n"})
+    res = result(card, "typing/escape-hatch")
+    assert res.status is Status.PASSED and res.metrics["escape_hatches"] == 0
+
+
+JAVA_SRC = """\
+package x;
+
+public class OrderController {
+    public List orders() { return null; }
+    public ResponseEntity<List<Order>> typed(Map<String, Object> body) { return null; }
+    public void save(Object payload) {}
+    @Override
+    public boolean equals(Object o) { return true; }
+    private Map cache(Object key) { return null; }
+    public Map.Entry entry;
+}
+
+interface Repo {
+    Optional find(String id);
+}
+"""
+
+
+def test_java_raw_types_and_object_parameters(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {"pom.xml": "<project/>", "src/main/java/x/OrderController.java": JAVA_SRC})
+    assert found(card, "typing/escape-hatch") == [(
+        "src/main/java/x/OrderController.java", 4, "low",
+        "4 public signatures escape the type system: `orders` (raw List), `save` (Object parameter), "
+        "`entry` (raw Entry), `find` (raw Optional)",
+    )]
+    hatches = facts(card)["escape_hatches"]
+    assert (hatches["java_raw_types"], hatches["java_object_params"]) == (3, 1)
+
+
+def test_rust_is_statically_typed_unsafe_counted_as_fact(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {"Cargo.toml": "[package]\nname='x'\n",
+                           "src/main.rs": "fn main() {\n    unsafe { danger() }\n    let _ = unsafe { other() };\n}\n"})
+    res = result(card, "typing/escape-hatch")
+    assert res.status is Status.PASSED
+    assert res.metrics["rust_unsafe_blocks"] == 2
+    assert facts(card)["escape_hatches"]["rust_unsafe_blocks"] == 2
+
+
+# -- properties of the JSONC reader and the extends resolver -----------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+COMMENTS = ["", " ", "// line comment \"quoted\" /* not a block\n", "/* block // still block */", "\n\t"]
+
+
+def to_jsonc(value: Any, draw: Callable[[st.SearchStrategy[Any]], Any]) -> str:
+    """`value` as JSONC with comments between tokens and, sometimes, a trailing comma."""
+
+    def gap() -> str:
+        return str(draw(st.sampled_from(COMMENTS)))
+
+    if isinstance(value, list):
+        items = [gap() + to_jsonc(v, draw) + gap() for v in value]
+        trailing = "," + gap() if items and draw(st.booleans()) else ""
+        return "[" + ",".join(items) + trailing + "]"
+    if isinstance(value, dict):
+        pairs = [gap() + json.dumps(k) + gap() + ":" + gap() + to_jsonc(v, draw) for k, v in value.items()]
+        trailing = "," + gap() if pairs and draw(st.booleans()) else ""
+        return "{" + ",".join(pairs) + trailing + "}"
+    return json.dumps(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values, st.data())
+def test_jsonc_round_trip_with_comments_and_trailing_commas(value: Any, data: st.DataObject) -> None:
+    assert parse_jsonc(json.dumps(value)) == value
+    assert parse_jsonc(to_jsonc(value, data.draw)) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.binary(max_size=200)))
+def test_jsonc_arbitrary_input_raises_only_jsonc_error(text: str | bytes) -> None:
+    with contextlib.suppress(JsoncError):
+        parse_jsonc(text)
+
+
+FILES = ["tsconfig.json", "a.json", "b/c.json", "b/tsconfig.json", "node_modules/pkg/tsconfig.json"]
+SPECS = ["./a.json", "./a", "../a.json", "./b/c.json", "../tsconfig.json", "./tsconfig.json", "/etc/passwd",
+         "../../etc/x.json", "pkg", "pkg/tsconfig.json", "missing", "C:/x.json", "..\\..\\x.json", ".", "..", "b/../../x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FILES), st.one_of(st.sampled_from(SPECS), st.lists(st.sampled_from(SPECS), max_size=3),
+                                                          st.just("{not json"))))
+def test_extends_resolver_stays_inside_and_terminates(graph: dict[str, Any]) -> None:
+    files: dict[str, bytes] = {}
+    for name, ext in graph.items():
+        files[name] = ext.encode() if isinstance(ext, str) and ext.startswith("{") else json.dumps(
+            {"extends": ext, "compilerOptions": {name: True}}).encode()
+    asked: list[str] = []
+
+    def read(rel: str) -> bytes | None:
+        asked.append(rel)
+        return files.get(rel)
+
+    resolved = resolve_config("tsconfig.json", read)
+    for rel in asked:
+        assert not rel.startswith("/") and "\\" not in rel and ":" not in rel
+        assert ".." not in rel.split("/") and posixpath.normpath(rel) == rel
+    assert len(set(resolved.chain)) == len(resolved.chain)
+    assert set(resolved.chain) <= set(files)
+    assert set(resolved.options) <= set(resolved.chain)  # each layer contributes its own key only

@@ -96,11 +96,11 @@ def typing_facts(ctx: Context) -> TypingFacts:
     anys = ctx.fact(_ts_any)
     js = ctx.fact(_js)
     static = ctx.fact(_static)
-    hatches = Counter(f"{h.language}_{h.kind.replace(' ', '_').replace('{}/', '_').lower()}" for h in static.hatches)
+    kinds = Counter((h.language, h.kind) for h in static.hatches)
     escape: dict[str, int] = {
-        "go_interface_any": hatches.get("go_interface__any", 0),
-        "java_raw_types": hatches.get("java_raw_type", 0),
-        "java_object_params": hatches.get("java_object_parameter", 0),
+        "go_interface_any": kinds[("go", "interface{}/any")],
+        "java_raw_types": kinds[("java", "raw type")],
+        "java_object_params": kinds[("java", "Object parameter")],
         "rust_unsafe_blocks": static.rust_unsafe_blocks,
     }
     problems = [*checker.problems, *(p for c in ctx.fact(_tsconfigs) for p in c.resolved.problems)]
@@ -386,13 +386,13 @@ class EscapeHatch(Check):
         first: dict[str, int] = {}
         kinds: Counter[str] = Counter()
         for hatch in scan.hatches:
-            label = f"{hatch.symbol} ({hatch.detail})" if hatch.kind != "interface{}/any" else hatch.symbol
-            by_file[hatch.path].append(f"{hatch.kind}: {label}")
+            what = "raw " + hatch.detail if hatch.kind == "raw type" else hatch.kind
+            by_file[hatch.path].append(f"`{hatch.symbol}` ({what})")
             first.setdefault(hatch.path, hatch.line)
             kinds[hatch.kind] += 1
         ordered = sorted(by_file.items(), key=lambda item: (-len(item[1]), item[0]))[:MAX_FINDINGS]
         findings = tuple(
-            self.finding(ctx, f"{len(items)} public signature type escape{'s' if len(items) > 1 else ''}: "
+            self.finding(ctx, f"{len(items)} public signature{'s' if len(items) > 1 else ''} escape the type system: "
                               + ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else ""),
                          path, first[path], key="escape-hatches")
             for path, items in ordered

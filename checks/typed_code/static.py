@@ -69,7 +69,7 @@ def _go_hatches(file: TsFile) -> Iterator[Hatch]:
                 ):
                     found += 1
         if found and not has_error_ancestor(decl):
-            yield Hatch("go", "interface{}/any", file.path, line_of(decl), file.text(name), f"{found} in signature")
+            yield Hatch("go", "interface{}/any", file.path, line_of(decl), file.text(name), str(found))
 
 
 # -- Java -------------------------------------------------------------------------------------------
