@@ -1,0 +1,640 @@
+"""Error-handling family: exact findings per language on small real repositories, and hostile input."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor import audit
+from auditor.config import Config
+from auditor.context import Context
+from auditor.model import Check, Confidence, Finding, NotApplicable, Verdict
+from auditor.repo import Repository
+from auditor.sources import Sources
+from checks.error_handling import (
+    CHECKS,
+    BareExcept,
+    BroadExcept,
+    CentralHandler,
+    EmptyCatch,
+    Expect,
+    IgnoredError,
+    LeakedDetails,
+    Panic,
+    SwallowedException,
+    UnchainedRaise,
+    UnhandledPromise,
+    Unwrap,
+    errors_facts,
+)
+from tests.helpers import write_tree
+
+MakeRepo = Callable[..., Path]
+
+
+def context(root: Path) -> Context:
+    repo = Repository.scan(root)
+    return Context(repo=repo, sources=Sources(repo), config=Config())
+
+
+def findings(check: type[Check], root: Path) -> list[Finding]:
+    out = check().run(context(root))
+    items = out.findings if isinstance(out, Verdict) else tuple(out)
+    return sorted(items, key=lambda f: (f.path or "", f.line or 0))
+
+
+def where(check: type[Check], root: Path) -> list[tuple[str | None, int | None]]:
+    return [(f.path, f.line) for f in findings(check, root)]
+
+
+# -- Python ------------------------------------------------------------------------------------------------
+PY_HANDLERS = """\
+import logging
+import sys
+log = logging.getLogger(__name__)
+
+def a():
+    try:
+        work()
+    except Exception:
+        pass
+
+def b():
+    try:
+        work()
+    except BaseException:
+        return None
+
+def c(items):
+    for i in items:
+        try:
+            work(i)
+        except (ValueError, Exception):
+            continue
+
+def d():
+    try:
+        work()
+    except Exception as exc:
+        log.warning("failed: %s", exc)
+
+def e():
+    try:
+        work()
+    except Exception:
+        log.exception("failed")
+        raise
+
+def f():
+    try:
+        work()
+    except Exception:
+        log.error("fatal")
+        sys.exit(1)
+
+def g():
+    try:
+        work()
+    except ValueError:
+        pass
+
+def h():
+    try:
+        work()
+    except:
+        pass
+
+def i():
+    try:
+        work()
+    except Exception:
+        return fallback()
+"""
+
+
+def test_python_swallowed_broad_and_bare(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/handlers.py": PY_HANDLERS, "tests/test_x.py": PY_HANDLERS})
+    assert where(SwallowedException, root) == [("app/handlers.py", 8), ("app/handlers.py", 14), ("app/handlers.py", 21)]
+    assert where(BroadExcept, root) == [("app/handlers.py", 27)]
+    assert findings(BroadExcept, root)[0].confidence is Confidence.MEDIUM
+    assert where(BareExcept, root) == [("app/handlers.py", 53)]
+
+
+PY_RAISES = """\
+class AppError(Exception):
+    pass
+
+def a(x):
+    try:
+        return int(x)
+    except ValueError:
+        raise AppError("bad number")
+
+def b(x):
+    try:
+        return int(x)
+    except ValueError as exc:
+        raise AppError("bad number") from exc
+
+def c(x):
+    try:
+        return int(x)
+    except ValueError:
+        raise AppError("bad number") from None
+
+def d(x):
+    try:
+        return int(x)
+    except ValueError as exc:
+        raise exc
+
+def e(x):
+    try:
+        return int(x)
+    except ValueError:
+        raise
+
+def f(x):
+    try:
+        return int(x)
+    except ValueError:
+        def later():
+            raise AppError("deferred")
+        return later
+
+def g(x):
+    if not x:
+        raise AppError("empty")
+    try:
+        return int(x)
+    except ValueError:
+        try:
+            cleanup()
+        finally:
+            raise KeyError
+"""
+
+
+def test_python_unchained_raise(make_repo: MakeRepo) -> None:
+    root = make_repo({"svc.py": PY_RAISES})
+    assert where(UnchainedRaise, root) == [("svc.py", 8), ("svc.py", 51)]
+    assert "AppError" in findings(UnchainedRaise, root)[0].message
+
+
+PY_LEAKS = """\
+import traceback
+from flask import Flask, jsonify, Response
+from fastapi import HTTPException
+from .errors import NotFound
+
+app = Flask(__name__)
+
+class NotFound(Exception):
+    pass
+
+@app.route("/a")
+def a():
+    try:
+        return work()
+    except Exception as e:
+        return {"error": str(e)}, 500
+
+@app.route("/b")
+def b():
+    try:
+        return work()
+    except Exception as e:
+        return jsonify(error=repr(e))
+
+def c(payload):
+    try:
+        return parse(payload)
+    except ValueError as e:
+        raise HTTPException(status_code=400, detail=str(e))
+
+@app.route("/d")
+def d():
+    try:
+        return work()
+    except Exception:
+        return Response(traceback.format_exc(), status=500)
+
+@app.route("/e")
+def e_():
+    try:
+        return work()
+    except NotFound as e:
+        return {"error": str(e)}, 404
+
+@app.route("/f")
+def f():
+    try:
+        return work()
+    except Exception as e:
+        app.logger.error("failed: %s", str(e))
+        return {"error": "internal error"}, 500
+
+def helper():
+    try:
+        return work()
+    except Exception as e:
+        return {"error": str(e)}
+"""
+
+
+def test_python_leaked_details(make_repo: MakeRepo) -> None:
+    root = make_repo({"api/routes.py": PY_LEAKS})
+    found = findings(LeakedDetails, root)
+    assert [(f.path, f.line) for f in found] == [
+        ("api/routes.py", 16), ("api/routes.py", 23), ("api/routes.py", 29), ("api/routes.py", 36),
+    ]
+    assert [f.confidence for f in found] == [Confidence.HIGH, Confidence.HIGH, Confidence.LOW, Confidence.HIGH]
+    assert "str(e)" in found[0].message and "format_exc" in found[3].message
+
+
+def test_python_central_handler(make_repo: MakeRepo) -> None:
+    bare_app = make_repo({"app.py": "from flask import Flask\napp = Flask(__name__)\n"})
+    assert [(f.check_id, f.path) for f in findings(CentralHandler, bare_app)] == [("errors/central-handler", None)]
+    with_handler = make_repo({
+        "app.py": "from flask import Flask\napp = Flask(__name__)\n",
+        "errors.py": "from app import app\n@app.errorhandler(500)\ndef oops(e):\n    return {'error': 'internal'}, 500\n",
+    })
+    assert findings(CentralHandler, with_handler) == []
+    fastapi = make_repo({"main.py": "from fastapi import FastAPI\napp = FastAPI()\napp.add_exception_handler(Exception, h)\n"})
+    assert findings(CentralHandler, fastapi) == []
+    drf = make_repo({"settings.py": "import django\nREST_FRAMEWORK = {'EXCEPTION_HANDLER': 'x.handler'}\n"})
+    assert findings(CentralHandler, drf) == []
+    library = make_repo({"lib.py": "def f():\n    return 1\n"})
+    with pytest.raises(NotApplicable):
+        CentralHandler().run(context(library))
+
+
+# -- TypeScript / JavaScript --------------------------------------------------------------------------------------
+JS = """\
+const express = require('express');
+const app = express();
+
+function a() {
+  try { work(); } catch (e) {}
+}
+function b() {
+  try { work(); } catch { /* ignore */ }
+}
+function c() {
+  try { return work(); } catch (e) { return null; }
+}
+function d() {
+  try { work(); } catch (e) { console.error('failed', e); }
+}
+function e(req, res, next) {
+  try { work(); } catch (err) { next(err); }
+}
+function f() {
+  try { work(); } catch (err) { throw new AppError('wrapped', { cause: err }); }
+}
+function g() {
+  try { work(); } catch (err) { counter += 1; }
+}
+app.get('/x', async (req, res) => {
+  try {
+    res.json(await work());
+  } catch (err) {
+    res.status(500).json({ error: err.message });
+  }
+});
+app.get('/y', (req, res) => {
+  work().catch((error) => res.status(400).send(error.message));
+});
+app.use((err, req, res, next) => {
+  res.status(500).json({ message: 'internal', stack: process.env.NODE_ENV === 'production' ? null : err.stack });
+});
+"""
+
+
+def test_js_catch_blocks(make_repo: MakeRepo) -> None:
+    root = make_repo({"src/app.js": JS, "src/app.test.js": JS})
+    assert where(EmptyCatch, root) == [("src/app.js", 5), ("src/app.js", 8)]
+    swallowed = findings(SwallowedException, root)
+    assert [(f.path, f.line, f.confidence) for f in swallowed] == [
+        ("src/app.js", 11, Confidence.HIGH), ("src/app.js", 23, Confidence.MEDIUM),
+    ]
+
+
+def test_js_leaks_and_central(make_repo: MakeRepo) -> None:
+    root = make_repo({"src/app.js": JS})
+    leaks = findings(LeakedDetails, root)
+    assert [(f.line, f.confidence) for f in leaks] == [(29, Confidence.MEDIUM), (33, Confidence.LOW)]
+    assert findings(CentralHandler, root) == []
+    no_handler = make_repo({"server.ts": "import express from 'express';\nconst app = express();\napp.listen(3000);\n"})
+    assert len(findings(CentralHandler, no_handler)) == 1
+    nest = make_repo({"src/filter.ts": "import { Catch } from '@nestjs/common';\n@Catch()\nexport class F {}\n"})
+    assert findings(CentralHandler, nest) == []
+
+
+TS_PROMISES = """\
+async function save(x: number): Promise<void> {
+  await db.insert(x);
+}
+const guarded = async () => {
+  try { await db.ping(); } catch (e) { console.error(e); }
+};
+export async function handler(): Promise<number> {
+  save(1);
+  await save(2);
+  guarded();
+  fetchUser().then((u) => u.name);
+  fetchUser().then((u) => u.name).catch((e) => console.error(e));
+  fetchUser().then((u) => u.name, (e) => console.error(e));
+  const p = fetchUser().then((u) => u.name);
+  void save(3);
+  return save(4);
+}
+"""
+
+
+def test_ts_unhandled_promises(make_repo: MakeRepo) -> None:
+    root = make_repo({"src/handler.ts": TS_PROMISES})
+    found = findings(UnhandledPromise, root)
+    assert [(f.line, f.confidence) for f in found] == [(8, Confidence.LOW), (11, Confidence.MEDIUM)]
+
+
+def test_js_error_regions_are_not_reported(make_repo: MakeRepo) -> None:
+    root = make_repo({"src/broken.js": "try { a() } catch (e) {}\nfunction ( { try { b() } catch (e) {} \n"})
+    assert where(EmptyCatch, root) == [("src/broken.js", 1)]
+
+
+# -- Java ----------------------------------------------------------------------------------------------------
+JAVA = """\
+package app;
+
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+public class Api {
+    public void a() {
+        try { work(); } catch (IOException e) { }
+    }
+    public void b() {
+        try { work(); } catch (Exception e) { counter++; }
+    }
+    public void c() {
+        try { work(); } catch (Exception e) { log.error("failed", e); }
+    }
+    public void d() {
+        try { work(); } catch (IOException e) { counter++; }
+    }
+    public Object e() {
+        try { return work(); } catch (Throwable t) { return null; }
+    }
+    public ResponseEntity<String> f() {
+        try {
+            return ResponseEntity.ok(work());
+        } catch (Exception e) {
+            return ResponseEntity.status(500).body(e.getMessage());
+        }
+    }
+    public ResponseEntity<String> g() {
+        try {
+            return ResponseEntity.ok(work());
+        } catch (NotFoundException e) {
+            return ResponseEntity.status(404).body(e.getMessage());
+        }
+    }
+}
+
+class NotFoundException extends RuntimeException {}
+"""
+
+
+def test_java_catch_leaks_and_central(make_repo: MakeRepo) -> None:
+    root = make_repo({"src/main/java/app/Api.java": JAVA, "src/test/java/app/ApiTest.java": JAVA})
+    path = "src/main/java/app/Api.java"
+    assert where(EmptyCatch, root) == [(path, 9)]
+    assert [(f.line, f.confidence) for f in findings(SwallowedException, root)] == [
+        (12, Confidence.MEDIUM), (21, Confidence.HIGH),
+    ]
+    assert [(f.line, f.confidence) for f in findings(LeakedDetails, root)] == [(27, Confidence.MEDIUM)]
+    assert len(findings(CentralHandler, root)) == 1
+    advice = "import org.springframework.web.bind.annotation.*;\n@RestControllerAdvice\nclass Errors {}\n"
+    write_tree(root, {"src/main/java/app/Errors.java": advice})
+    assert findings(CentralHandler, root) == []
+
+
+# -- Rust -----------------------------------------------------------------------------------------------------
+RUST_LIB = """\
+use actix_web::ResponseError;
+use std::sync::Mutex;
+
+pub fn parse(s: &str) -> u32 {
+    let n: u32 = s.parse().unwrap();
+    let m: u32 = s.parse().expect("a number");
+    if n > m { panic!("too big"); }
+    let msg = format!("{}", s.parse::<u32>().unwrap());
+    todo!()
+}
+
+pub fn locked(m: &Mutex<u32>) -> u32 {
+    *m.lock().unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn t() { "1".parse::<u32>().unwrap(); panic!("x"); }
+}
+
+#[tokio::test]
+async fn t2() { "1".parse::<u32>().unwrap(); }
+"""
+
+
+def test_rust_unwrap_expect_panic(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "Cargo.toml": "[package]\nname = \"x\"\n",
+        "src/lib.rs": RUST_LIB,
+        "src/main.rs": "fn main() {\n    let port: u16 = std::env::var(\"PORT\").unwrap().parse().unwrap();\n}\n",
+        "tests/it.rs": "fn x() { Some(1).unwrap(); }\n",
+        "examples/demo.rs": "fn main() { Some(1).unwrap(); }\n",
+        "benches/b.rs": "fn b() { Some(1).unwrap(); }\n",
+        "build.rs": "fn main() { std::env::var(\"OUT_DIR\").unwrap(); }\n",
+    })
+    unwraps = findings(Unwrap, root)
+    assert [(f.path, f.line, f.confidence) for f in unwraps] == [
+        ("src/lib.rs", 5, Confidence.HIGH), ("src/lib.rs", 8, Confidence.HIGH), ("src/lib.rs", 13, Confidence.LOW),
+        ("src/main.rs", 2, Confidence.LOW), ("src/main.rs", 2, Confidence.LOW),
+    ]
+    assert len({f.key for f in unwraps}) == 5
+    assert where(Expect, root) == [("src/lib.rs", 6)]
+    assert where(Panic, root) == [("src/lib.rs", 7), ("src/lib.rs", 9)]
+
+
+def test_rust_central_handler(make_repo: MakeRepo) -> None:
+    actix = make_repo({"src/error.rs": "use actix_web::ResponseError;\nimpl actix_web::ResponseError for ServiceError {}\n"})
+    assert findings(CentralHandler, actix) == []
+    axum = make_repo({"src/main.rs": "use axum::Router;\nimpl IntoResponse for Page {}\n"})
+    assert len(findings(CentralHandler, axum)) == 1
+    write_tree(axum, {"src/error.rs": "use axum::response::IntoResponse;\nimpl IntoResponse for AppError {}\n"})
+    assert findings(CentralHandler, axum) == []
+
+
+# -- Go ----------------------------------------------------------------------------------------------------------
+GO = """\
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+)
+
+type Store interface {
+	Get(id int) (int, bool)
+	Put(id int) error
+}
+
+func save() error { return nil }
+
+func load() (int, error) { return 0, nil }
+
+func handle(w http.ResponseWriter, r *http.Request, s Store, c *gin.Context) {
+	save()
+	_ = save()
+	v, _ := load()
+	n, _ := strconv.Atoi("1")
+	got, _ := s.Get(1)
+	s.Put(1)
+	_ = save() // best effort: the cache is rebuilt on the next request
+	json.Unmarshal([]byte("{}"), &v)
+	f, err := os.Open("x")
+	defer f.Close()
+	_ = f.Close()
+	fmt.Println(v, n, got)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		c.JSON(500, gin.H{"error": err.Error()})
+		return
+	}
+}
+"""
+
+
+def test_go_ignored_errors(make_repo: MakeRepo) -> None:
+    root = make_repo({"api/handler.go": GO, "api/handler_test.go": GO})
+    found = findings(IgnoredError, root)
+    assert [(f.path, f.line, f.confidence) for f in found] == [
+        ("api/handler.go", 23, Confidence.HIGH), ("api/handler.go", 24, Confidence.HIGH),
+        ("api/handler.go", 25, Confidence.HIGH), ("api/handler.go", 26, Confidence.HIGH),
+        ("api/handler.go", 28, Confidence.MEDIUM), ("api/handler.go", 30, Confidence.HIGH),
+    ]
+
+
+def test_go_leaks_and_central(make_repo: MakeRepo) -> None:
+    root = make_repo({"api/handler.go": GO})
+    assert [(f.line, f.confidence) for f in findings(LeakedDetails, root)] == [
+        (36, Confidence.MEDIUM), (37, Confidence.LOW), (38, Confidence.MEDIUM),
+    ]
+    assert len(findings(CentralHandler, root)) == 1
+    write_tree(root, {"api/errors.go": "package api\nfunc errorResponse(err error) gin.H { return gin.H{} }\n"})
+    assert findings(CentralHandler, root) == []
+
+
+# -- facts, audit, hostile input ------------------------------------------------------------------------------------
+def test_facts_count_every_language(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "app/handlers.py": PY_HANDLERS, "src/app.js": JS, "src/handler.ts": TS_PROMISES, "api/handler.go": GO,
+        "src/lib.rs": RUST_LIB, "src/main/java/app/Api.java": JAVA,
+    })
+    facts = errors_facts(context(root))
+    assert (facts.bare_except, facts.swallowed, facts.broad, facts.empty_catch) == (1, 3 + 2 + 2, 1, 2 + 1)
+    assert (facts.unwrap, facts.expect, facts.panic, facts.ignored_error) == (3, 1, 2, 6)
+    assert facts.floating_promises == 2 and facts.leaks == 2 + 1 + 3
+    assert facts.handlers == 9 + 8 + 1 + 7  # Python, JavaScript, TypeScript, Java
+    assert facts.central_handler is True
+    assert set(facts.web_frameworks) == {"express", "actix_web", "gin", "net/http", "spring"}
+
+
+def test_audit_runs_the_family_with_stable_fingerprints(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/handlers.py": PY_HANDLERS, "api/handler.go": GO}, git=True)
+    card = audit(root, Config(only=("errors/*",)))
+    statuses = {r.id: r.status.value for r in card.results}
+    assert statuses["errors/swallowed-exception"] == "failed"
+    assert statuses["errors/unwrap"] == "not_applicable"
+    errors = [r for r in card.results if r.status.value == "error"]
+    assert errors == []
+    prints = [f.fingerprint for f in card.findings]
+    assert len(prints) == len(set(prints))
+    assert {c.id for c in CHECKS} <= set(statuses)
+
+
+def test_deep_nesting_and_broken_files_do_not_crash(make_repo: MakeRepo) -> None:
+    deep_js = "function f() { try { x(); } catch (e) { const a = " + "[" * 3000 + "]" * 3000 + "; } }\n"
+    deep_rs = "fn f() { let a = " + "(" * 3000 + "1" + ")" * 3000 + "; x.unwrap(); }\n"
+    deep_go = "package m\nfunc f() { _ = g(" + "h(" * 2000 + ")" * 2000 + ") }\n"
+    deep_java = "class A { void f() { try { int a = " + "(" * 2000 + "1" + ")" * 2000 + "; } catch (Exception e) {} } }\n"
+    nested_py = "def f():\n" + "".join("    " * (i + 1) + "if x:\n" for i in range(80)) + "    " * 81 + "pass\n"
+    root = make_repo({
+        "src/deep.js": deep_js, "src/deep.rs": deep_rs, "deep.go": deep_go, "src/Deep.java": deep_java,
+        "deep.py": nested_py, "broken.py": "def f(:\n  try\n", "src/broken.rs": "fn f( { x.unwrap( \n",
+        "broken.go": "package m\nfunc f() { _ = ( \n", "src/Broken.java": "class { catch (Exception e) {} \n",
+    })
+    ctx = context(root)
+    for check in CHECKS:
+        try:
+            out = check().run(ctx)
+            list(out.findings if isinstance(out, Verdict) else out)
+        except NotApplicable:
+            pass
+    assert where(Unwrap, root) == [("src/deep.rs", 1)]
+    assert where(EmptyCatch, root) == [("src/Deep.java", 1)]
+
+
+# Statements built from pieces that exercise every Python rule; hypothesis nests them at random.
+_LEAVES = [
+    "pass", "...", "continue", "return None", "raise", "raise E('x')", "raise E('x') from e", "log.error('x')",
+    "return {'error': str(e)}", "return jsonify(error=repr(e))", "raise HTTPException(400, detail=str(e))",
+    "x = traceback.format_exc()", "raise e", "sys.exit(1)",
+]
+_HANDLERS = ["except Exception as e:", "except:", "except (ValueError, BaseException) as e:", "except E:"]
+
+
+@st.composite
+def _python_snippets(draw: st.DrawFn, depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        if depth < 4 and draw(st.booleans()):
+            lines.append("try:")
+            lines += ["    " + ln for ln in draw(_python_snippets(depth + 1))]
+            lines.append(draw(st.sampled_from(_HANDLERS)))
+            lines += ["    " + ln for ln in draw(_python_snippets(depth + 1))]
+        else:
+            lines.append(draw(st.sampled_from(_LEAVES)))
+    return lines
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_python_snippets(), decorate=st.booleans())
+def test_random_python_never_crashes(tmp_path_factory: pytest.TempPathFactory, body: list[str],
+                                     decorate: bool) -> None:
+    source = ("@app.route('/x')\n" if decorate else "") + "def view():\n" + "".join(f"    {ln}\n" for ln in body)
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return  # e.g. `continue` outside a loop: not a parsable module
+    root = tmp_path_factory.mktemp("py")
+    write_tree(root, {"app.py": "from flask import Flask\n" + source})
+    ctx = context(root)
+    for check in (BareExcept, SwallowedException, BroadExcept, UnchainedRaise, LeakedDetails, CentralHandler):
+        out = check().run(ctx)
+        for f in out.findings if isinstance(out, Verdict) else out:
+            assert f.path in ("app.py", None) and (f.line is None or f.line >= 1)
