@@ -289,7 +289,7 @@ def _rust(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
     lang = LanguageTests()
     uses: set[str] = set()
     for parsed in ctx.trees("rust"):
-        if b"test" not in parsed.source and b"fixture" not in parsed.source:
+        if parsed.info.role != "test" and b"test" not in parsed.source and b"fixture" not in parsed.source:
             continue
         tests = first = 0
         for node in descendants(parsed.tree.root_node):
@@ -361,7 +361,7 @@ def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
                 tests += 1
                 first = first or line_of(node)
                 fuzz = fuzz or name.startswith("Fuzz")
-            elif "*testing.T" in param_text or "testing.TB" in param_text:
+            elif not name.startswith(("Test", "Fuzz", "Benchmark")) and ("*testing.T" in param_text or "testing.TB" in param_text):
                 lang.fixtures += 1  # helper taking t: shared setup
         if tests:
             lang.files.append(TestModule(parsed.path, "go", tests, first))

@@ -77,6 +77,9 @@ def run_tests(ctx: Context) -> TestRun:
     python = _interpreter(root)
     if python != sys.executable and not _has_modules(python, root, env):
         python = sys.executable  # the target's venv lacks pytest or coverage: fall back to ours
+    if python == sys.executable:
+        # Our own pytest plugins (schemathesis...) mean nothing to the target and cost seconds to load.
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
         data_file, junit = os.path.join(tmp, ".coverage"), os.path.join(tmp, "junit.xml")
         cmd = [python, "-m", "coverage", "run", f"--data-file={data_file}", "-m", "pytest", "-q",
