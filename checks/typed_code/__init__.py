@@ -151,7 +151,7 @@ class PythonAnnotations(Check):
     rationale = (
         "Annotated parameters and returns let a type checker catch wrong calls before they run and document "
         "the contract of every function. Measured as the share of functions and methods in source files "
-        "(tests and migrations excluded) whose parameters (including *args/**kwargs, except self/cls) and "
+        "(tests, migrations and examples excluded) whose parameters (including *args/**kwargs, except self/cls) and "
         "return (except __init__) are all annotated."
     )
     remediation = (

@@ -117,23 +117,9 @@ def _annotation_nodes(module: PyModule) -> Iterator[ast.expr]:
         yield ann.annotation
 
 
-def _string_annotation_any(text: str, any_names: set[str], typing_aliases: set[str]) -> int:
-    """`Any` inside a string annotation such as "dict[str, Any]" (parsed, never evaluated)."""
-    if len(text) > 500 or "Any" not in text:
-        return 0
-    try:
-        tree = ast.parse(text, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return 0
-    return sum(1 for node in ast.walk(tree) if _is_any(node, any_names, typing_aliases))
-
-
-def _is_any(node: ast.AST, any_names: set[str], typing_aliases: set[str]) -> bool:
-    if isinstance(node, ast.Name):
-        return node.id in any_names
-    if isinstance(node, ast.Attribute) and node.attr == "Any":
-        return isinstance(node.value, ast.Name) and node.value.id in typing_aliases
-    return False
+def _string_annotation_any(text: str, pattern: re.Pattern[str]) -> int:
+    """`Any` inside a string annotation such as "dict[str, Any]" (matched as text, never evaluated)."""
+    return len(pattern.findall(text)) if "Any" in text else 0
 
 
 def _any_uses(module: PyModule) -> list[AnyUse]:
@@ -148,10 +134,12 @@ def _any_uses(module: PyModule) -> list[AnyUse]:
         for n in module.nodes(ast.Attribute)
         if n.attr == "Any" and isinstance(n.value, ast.Name) and n.value.id in typing_aliases
     ]
-    if any_names:  # string (forward-reference) annotations
+    if any_names or typing_aliases:  # string (forward-reference) annotations
+        alternatives = [re.escape(n) for n in sorted(any_names)] + [re.escape(a) + r"\s*\.\s*Any" for a in sorted(typing_aliases)]
+        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(alternatives) + r")(?!\w)")
         for ann in _annotation_nodes(module):
             if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
-                uses += [AnyUse(module.path, ann.lineno)] * _string_annotation_any(ann.value, any_names, typing_aliases)
+                uses += [AnyUse(module.path, ann.lineno)] * _string_annotation_any(ann.value, pattern)
     return uses
 
 
