@@ -330,6 +330,15 @@ def test_js_leaks_and_central(make_repo: MakeRepo) -> None:
     leaks = findings(LeakedDetails, root)
     assert [(f.line, f.confidence) for f in leaks] == [(29, Confidence.MEDIUM), (33, Confidence.LOW)]
     assert findings(CentralHandler, root) == []
+    middleware = make_repo({"src/errors.js": (
+        "module.exports = (err, req, res, next) => {\n"
+        "  res.status(500).json({ message: err.message });\n"
+        "};\n"
+        "module.exports.debug = (err, req, res, next) => res.status(500).json({ message: err.message, trace: err.stack });\n"
+    )})
+    assert [(f.line, f.confidence, f.message.split("`")[1]) for f in findings(LeakedDetails, middleware)] == [
+        (2, Confidence.LOW, "err.message"), (4, Confidence.MEDIUM, "err.stack"),
+    ]
     no_handler = make_repo({"server.ts": "import express from 'express';\nconst app = express();\napp.listen(3000);\n"})
     assert len(findings(CentralHandler, no_handler)) == 1
     nest = make_repo({"src/filter.ts": "import { Catch } from '@nestjs/common';\n@Catch()\nexport class F {}\n"})

@@ -132,7 +132,8 @@ def _resolve(file: TsFile, call: tree_sitter.Node, decls: _Decls, packages: set[
     if operand is None or fld is None:
         return None
     method = file.text(fld)
-    text = f"{file.text(operand)}.{method}"
+    receiver = file.text(operand)
+    text = f"{receiver}.{method}" if len(receiver) <= 40 and "\n" not in receiver else f"(...).{method}"
     if method in CONVENTIONAL:
         return None
     if operand.type == "identifier" and file.text(operand) in packages:

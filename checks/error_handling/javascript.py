@@ -237,6 +237,7 @@ def _detail_in(file: TsFile, node: tree_sitter.Node, errors: frozenset[str]) -> 
     """`err.message`, `err.stack` or the error object itself passed into a response."""
     if node.type == "identifier" and file.text(node) in errors:
         return file.text(node)
+    found: str | None = None
     for sub in descendants(node):
         if sub.type == "member_expression":
             obj = sub.child_by_field_name("object")
@@ -244,14 +245,27 @@ def _detail_in(file: TsFile, node: tree_sitter.Node, errors: frozenset[str]) -> 
             if obj is None or prop is None or file.text(obj) not in errors:
                 continue
             what = file.text(prop)
-            if what in ("message", "stack") and not _env_guarded(file, sub, node):
-                return file.text(sub)
+            if what == "stack" and not _env_guarded(file, sub, node):
+                return file.text(sub)  # the worst a response can carry: report it rather than the message
+            if what == "message" and found is None:
+                found = file.text(sub)
         elif sub.type in ("pair", "shorthand_property_identifier"):
             value = sub.child_by_field_name("value") if sub.type == "pair" else sub
             if value is not None and value.type in ("identifier", "shorthand_property_identifier") \
-                    and file.text(value) in errors:
-                return file.text(value)
-    return None
+                    and file.text(value) in errors and found is None:
+                found = file.text(value)
+    return found
+
+
+def _in_error_middleware(node: tree_sitter.Node) -> bool:
+    """Whether the node is inside a 4-parameter Express error middleware, where `err.message` is the norm."""
+    current = node.parent
+    while current is not None:
+        if current.type in _FUNCTIONS:
+            params = current.child_by_field_name("parameters")
+            return params is not None and params.named_child_count == 4
+        current = current.parent
+    return False
 
 
 def _env_guarded(file: TsFile, node: tree_sitter.Node, stop: tree_sitter.Node) -> bool:
@@ -284,7 +298,8 @@ def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], errors: fro
                     if _callee(file, c)[1] in ("status", "code"):
                         a = c.child_by_field_name("arguments")
                         status = file.text(a.named_children[0]) if a is not None and a.named_children else ""
-                conf = Confidence.LOW if is_4xx(status) else Confidence.MEDIUM
+                conf = Confidence.LOW if is_4xx(status) or (
+                    detail.endswith(".message") and _in_error_middleware(call)) else Confidence.MEDIUM
                 yield Hit("leaked-details", file.path, line_of(call), call.end_point[0] + 1,
                           f"`{detail}` is sent to the client: internal error details leak", conf, key=detail)
                 break
