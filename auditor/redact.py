@@ -20,8 +20,12 @@ __all__ = ["SECRET_PATTERNS", "mask", "redact"]
 # Token formats with a recognisable shape. Each pattern's group "v" (or "v2") is the secret value.
 SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("private-key", re.compile(r"(?P<v>-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$))")),
-    # The body of a PEM block whose BEGIN line is not in the text (a snippet that starts inside the key).
-    ("pem-body", re.compile(r"(?m)^[ \t\"']{0,12}(?P<v>[A-Za-z0-9+/]{56,80}={0,2})[ \t\"',\\n]{0,6}$")),
+    # A line of a PEM body (or another base64 key) quoted without its BEGIN line, e.g. a snippet that starts
+    # inside the key: 56-80 base64 characters mixing digits, upper and lower case (a hex digest does not).
+    ("pem-body", re.compile(
+        r"(?<![A-Za-z0-9+/=])(?=[A-Za-z0-9+/]{0,80}[0-9])(?=[A-Za-z0-9+/]{0,80}[a-z])(?=[A-Za-z0-9+/]{0,80}[A-Z])"
+        r"(?P<v>[A-Za-z0-9+/]{56,80}={0,2})(?![A-Za-z0-9+/=])"
+    )),
     ("aws-access-key", re.compile(r"\b(?P<v>(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16})\b")),
     ("github-token", re.compile(r"\b(?P<v>(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{40,255}))")),
     ("gitlab-token", re.compile(r"\b(?P<v>glpat-[A-Za-z0-9_-]{20,255})")),
