@@ -1,9 +1,9 @@
-package com.example.inventory;
+package com.acme.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.example.inventory.domain.Product;
+import com.acme.inventory.domain.Product;
 import org.junit.jupiter.api.Test;
 
 class ProductTest {

@@ -1,4 +1,4 @@
-package com.example.inventory.domain;
+package com.acme.inventory.domain;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;

@@ -1,4 +1,4 @@
-package com.example.inventory.domain;
+package com.acme.inventory.domain;
 
 import java.util.Optional;
 import org.springframework.data.jpa.repository.JpaRepository;

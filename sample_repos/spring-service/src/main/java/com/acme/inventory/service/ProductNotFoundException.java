@@ -1,4 +1,4 @@
-package com.example.inventory.service;
+package com.acme.inventory.service;
 
 public class ProductNotFoundException extends RuntimeException {
     public ProductNotFoundException(long id) {

@@ -1,7 +1,7 @@
-package com.example.inventory.service;
+package com.acme.inventory.service;
 
-import com.example.inventory.domain.Product;
-import com.example.inventory.domain.ProductRepository;
+import com.acme.inventory.domain.Product;
+import com.acme.inventory.domain.ProductRepository;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package com.example.inventory.service;
+package com.acme.inventory.service;
 
 import org.springframework.stereotype.Component;
 

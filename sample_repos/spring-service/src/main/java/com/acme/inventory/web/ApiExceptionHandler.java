@@ -1,6 +1,6 @@
-package com.example.inventory.web;
+package com.acme.inventory.web;
 
-import com.example.inventory.service.ProductNotFoundException;
+import com.acme.inventory.service.ProductNotFoundException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.ExceptionHandler;

@@ -1,7 +1,7 @@
-package com.example.inventory.web;
+package com.acme.inventory.web;
 
-import com.example.inventory.domain.Product;
-import com.example.inventory.service.ProductService;
+import com.acme.inventory.domain.Product;
+import com.acme.inventory.service.ProductService;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;

@@ -1,13 +1,13 @@
-package com.example.inventory.web;
+package com.acme.inventory.web;
 
 import static org.mockito.Mockito.when;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-import com.example.inventory.domain.Product;
-import com.example.inventory.service.ProductNotFoundException;
-import com.example.inventory.service.ProductService;
+import com.acme.inventory.domain.Product;
+import com.acme.inventory.service.ProductNotFoundException;
+import com.acme.inventory.service.ProductService;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
