@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -90,9 +91,27 @@ def _find_specs(ctx: Context) -> list[SpecDoc]:
     return specs
 
 
+_PROTO_HTTP = re.compile(r"\b(get|put|post|delete|patch)\s*:\s*\"(/[^\"]*)\"")
+
+
+def _proto_endpoints(ctx: Context) -> list[Endpoint]:
+    """gRPC-gateway routes: `option (google.api.http) = { post: "/v1/x" }` in .proto files."""
+    out: list[Endpoint] = []
+    for info in ctx.files:
+        if not info.path.endswith(".proto") or info.role == "test":
+            continue
+        text = re.sub(r"//[^\n]*", "", ctx.sources.text(info.path) or "")  # examples live in comments
+        if "google.api.http" not in text:
+            continue
+        for match in _PROTO_HTTP.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            out.append(Endpoint(match.group(1).upper(), match.group(2), info.path, line, "grpc-gateway"))
+    return out
+
+
 def openapi_model(ctx: Context) -> OpenApiModel:
     model = OpenApiModel(specs=_find_specs(ctx))
-    model.endpoints = _dedupe(python_endpoints(ctx) + tree_endpoints(ctx))
+    model.endpoints = _dedupe(python_endpoints(ctx) + tree_endpoints(ctx) + _proto_endpoints(ctx))
     if not model.specs:
         model.generator = find_generator(ctx)
     documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []
@@ -121,9 +140,15 @@ def openapi_model(ctx: Context) -> OpenApiModel:
     return model
 
 
+_DOCS_ROUTE = re.compile(r"(^|/)(swagger[\w-]*|openapi(\.json|\.ya?ml)?|api-docs|redoc|docs)(/|$)", re.I)
+
+
 def _dedupe(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """One endpoint per method and path, leaving out the routes that serve the documentation itself."""
     seen: dict[tuple[str, str], Endpoint] = {}
     for ep in sorted(endpoints, key=lambda e: (e.file, e.line, e.method, e.path)):
+        if _DOCS_ROUTE.search(ep.path) or (ep.method == "ANY" and not segments(ep.path)):
+            continue  # the docs UI, or a catch-all mount such as `mux.Handle("/", gateway)`
         seen.setdefault((ep.method, normalise_path(ep.path)), ep)
     return list(seen.values())
 
@@ -297,8 +322,6 @@ _VERSION = r"(?:^|/)v\d+(?:\.\d+)*(?:/|$)|(?:^|/)api/\d"
 
 
 def _versioned(data: dict[str, object], paths: list[str]) -> bool:
-    import re
-
     if paths and all(re.search(_VERSION, p) for p in paths):
         return True
     return any(re.search(_VERSION, b) for b in base_paths(data) if b)

@@ -35,11 +35,14 @@ class Endpoint:
 
 def normalise_path(path: str) -> str:
     """`/users/<int:id>/`, `/users/:id`, `users/{user_id}` -> `/users/{}`; never raises."""
-    text = str(path)[:2000]
+    text = _REGEX_GROUP.sub(PARAM, str(path)[:2000])
     text = text.split("?", 1)[0].split("#", 1)[0].strip()
-    text = _REGEX_GROUP.sub(PARAM, text)
-    text = text.lstrip("^").rstrip("$")
-    return "/" + "/".join(_segment(s) for s in text.split("/") if s)
+    parts = [s for s in text.split("/") if s]
+    while parts and (parts[0].startswith("^") or parts[-1].endswith("$")):  # Django regex anchors
+        parts[0] = parts[0].lstrip("^")
+        parts[-1] = parts[-1].rstrip("$")
+        parts = [s for s in parts if s]
+    return "/" + "/".join(_segment(s) for s in parts)
 
 
 def _segment(seg: str) -> str:

@@ -1,0 +1,356 @@
+"""OpenAPI family: spec discovery, safe loading, validation, quality, generated specs and endpoint coverage."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor import audit
+from auditor.config import Config
+from auditor.context import Context
+from auditor.model import Status
+from auditor.repo import Repository
+from auditor.sources import Sources
+from checks.openapi import openapi_facts, openapi_model
+from checks.openapi.paths import normalise_path, path_matches, segments
+from checks.openapi.spec import load_document, looks_like_spec, validate_spec
+
+GOOD_SPEC = """\
+openapi: 3.0.3
+info: {title: Pets, version: "1"}
+servers:
+  - url: https://api.example.com/v1
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      summary: List pets
+      responses:
+        200: {description: ok}
+        400: {description: bad}
+    post:
+      operationId: createPet
+      summary: Create a pet
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object}
+      responses:
+        "201": {description: created}
+        "422": {description: invalid}
+  /pets/{petId}:
+    get:
+      operationId: getPet
+      summary: Get a pet
+      parameters:
+        - {name: petId, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: ok}
+        "404": {description: missing}
+"""
+
+FASTAPI_APP = """\
+from fastapi import FastAPI, APIRouter
+
+router = APIRouter(prefix="/pets")
+
+@router.get("/")
+def list_pets(): ...
+
+@router.post("/")
+def create_pet(): ...
+
+@router.get("/{pet_id}")
+def get_pet(pet_id: str): ...
+
+@router.delete("/{pet_id}")
+def delete_pet(pet_id: str): ...
+
+app = FastAPI()
+app.include_router(router, prefix="/v1")
+"""
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return root
+
+
+def context(root: Path) -> Context:
+    repo = Repository.scan(root)
+    return Context(repo=repo, sources=Sources(repo), config=Config())
+
+
+def run(root: Path) -> dict[str, object]:
+    card = audit(root, Config(only=("openapi/*",)))
+    return {r.id: r for r in card.projects[0].results}
+
+
+def findings(results: dict[str, object], check: str) -> list[tuple[str, str | None, int | None]]:
+    result = results[check]
+    return [(f.severity.value, f.path, f.line) for f in result.findings]  # type: ignore[attr-defined]
+
+
+# -- discovery and validation ---------------------------------------------------------------------------------
+def test_valid_spec_documents_fastapi_routes_except_one(tmp_path: Path) -> None:
+    write(tmp_path, {"docs/openapi.yaml": GOOD_SPEC, "app/main.py": FASTAPI_APP})
+    results = run(tmp_path)
+    assert results["openapi/spec-present"].status is Status.PASSED  # type: ignore[attr-defined]
+    assert results["openapi/spec-valid"].status is Status.PASSED  # type: ignore[attr-defined]
+    assert findings(results, "openapi/spec-quality") == []
+    undocumented = results["openapi/undocumented-endpoint"]
+    assert [(f.path, f.line, f.message) for f in undocumented.findings] == [  # type: ignore[attr-defined]
+        ("app/main.py", 14, "DELETE /v1/pets/{pet_id} (fastapi) is not in the OpenAPI spec"),
+    ]
+    assert undocumented.measure.value == 75.0  # type: ignore[attr-defined]
+    assert undocumented.findings[0].key == "DELETE /v1/pets/{}"  # type: ignore[attr-defined]
+    facts = openapi_facts(context(tmp_path))
+    assert (facts.status, facts.files, facts.valid, facts.endpoints_in_code, facts.endpoints_documented) == (
+        "file", ("docs/openapi.yaml",), True, 4, 3)
+    assert facts.documented_fraction == 0.75
+
+
+def test_non_openapi_spec_yaml_is_not_a_spec(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "spec.yaml": "name: zero2prod\nregion: fra\nservices:\n  - name: app\n    http_port: 8000\n",
+        "config.yml": "swagger:\n  enabled: true\n",
+        "nested.json": json.dumps({"info": {"openapi": "3.0.0"}}),
+        "src/main.rs": 'fn main() { App::new().route("/health_check", web::get().to(h)); }\n',
+    })
+    facts = openapi_facts(context(tmp_path))
+    assert (facts.status, facts.files, facts.endpoints_in_code) == ("none", (), 1)
+    results = run(tmp_path)
+    assert findings(results, "openapi/spec-present") == [("high", None, None)]
+    assert results["openapi/spec-valid"].status is Status.NOT_APPLICABLE  # type: ignore[attr-defined]
+
+
+def test_json_with_comments_is_invalid_not_fine(tmp_path: Path) -> None:
+    write(tmp_path, {"api/openapi.json": '// generated\n{"openapi": "3.0.0", "info": {}, "paths": {}}\n'})
+    results = run(tmp_path)
+    assert findings(results, "openapi/spec-valid") == [("high", "api/openapi.json", 1)]
+    assert "not valid JSON" in results["openapi/spec-valid"].findings[0].message  # type: ignore[attr-defined]
+    assert openapi_facts(context(tmp_path)).valid is False
+
+
+def test_schema_error_is_named(tmp_path: Path) -> None:
+    write(tmp_path, {"swagger.json": json.dumps({"swagger": "2.0", "info": {"title": "x"}, "paths": {}})})
+    results = run(tmp_path)
+    [finding] = results["openapi/spec-valid"].findings  # type: ignore[attr-defined]
+    assert finding.path == "swagger.json"
+    assert finding.message == 'invalid Swagger 2.0 document: "version" is a required property (at info)'
+
+
+def test_ecma_regex_pattern_is_not_an_error(tmp_path: Path) -> None:
+    spec = GOOD_SPEC.replace("schema: {type: object}", "schema: {type: string, pattern: '^[\\p{L}]+$'}")
+    write(tmp_path, {"openapi.yml": spec})
+    assert openapi_facts(context(tmp_path)).valid is True
+
+
+def test_spec_quality_findings(tmp_path: Path) -> None:
+    spec = {
+        "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/items": {
+                "get": {"responses": {"200": {"description": "ok"}}},
+                "post": {"operationId": "add", "summary": "Add",
+                         "requestBody": {"content": {"application/json": {}}},
+                         "responses": {"400": {"description": "bad"}}},
+            },
+        },
+    }
+    write(tmp_path, {"openapi.json": json.dumps(spec, indent=1)})
+    results = run(tmp_path)
+    got = sorted((f.severity.value, f.key, f.message) for f in results["openapi/spec-quality"].findings)  # type: ignore[attr-defined]
+    assert got == [
+        ("low", "operationId", "1 of 2 operations have no operationId (e.g. GET /items)"),
+        ("low", "summary", "1 of 2 operations have no summary or description (e.g. GET /items)"),
+        ("low", "version", "paths carry no API version (`/v1/...`, or a version in `servers`/`basePath`)"),
+        ("medium", "4xx", "1 of 2 operations document no 4xx error response (e.g. GET /items)"),
+        ("medium", "body", "1 of 2 operations take a request body without a schema (e.g. POST /items)"),
+    ]
+
+
+# -- generated specs --------------------------------------------------------------------------------------------
+def test_fastapi_generates_unless_disabled(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/x')\ndef x(): ...\n"})
+    results = run(tmp_path)
+    assert findings(results, "openapi/spec-present") == [("medium", "app.py", 2)]
+    assert openapi_facts(context(tmp_path)).generator == "fastapi"
+    (tmp_path / "app.py").write_text("from fastapi import FastAPI\napp = FastAPI(openapi_url=None)\n\n@app.get('/x')\ndef x(): ...\n")
+    assert findings(run(tmp_path), "openapi/spec-present") == [("high", None, None)]
+
+
+def test_flask_extension_only_counts_when_wired(tmp_path: Path) -> None:
+    write(tmp_path, {"api/app.py": "from flask import Flask\nfrom apifairy import APIFairy\napp = Flask(__name__)\n"
+                     "@app.route('/users', methods=['GET', 'POST'])\ndef users(): ...\n"})
+    assert openapi_facts(context(tmp_path)).status == "none"
+    (tmp_path / "api/app.py").write_text(
+        "from flask import Flask\nfrom apifairy import APIFairy\napifairy = APIFairy()\n"
+        "def create_app():\n    app = Flask(__name__)\n    apifairy.init_app(app)\n    return app\n")
+    facts = openapi_facts(context(tmp_path))
+    assert (facts.status, facts.generator) == ("generated", "apifairy")
+
+
+def test_django_drf_spectacular_installed(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "proj/settings.py": "INSTALLED_APPS = ['django.contrib.admin', 'rest_framework', 'drf_spectacular']\n",
+        "proj/urls.py": "from django.urls import path, include\nfrom rest_framework import routers\n"
+                        "from users.views import UserViewSet\nrouter = routers.DefaultRouter()\n"
+                        "router.register(r'users', UserViewSet)\n"
+                        "urlpatterns = [path('admin/', admin.site.urls), path('api/v1/', include(router.urls))]\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path) for e in model.endpoints) == [("ANY", "/api/v1/users"), ("ANY", "/api/v1/users/{pk}")]
+    assert model.generator is not None and (model.generator.name, model.generator.path) == ("drf-spectacular", "proj/settings.py")
+
+
+def test_nestjs_swagger_module_and_controllers(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main.ts": "import { SwaggerModule, DocumentBuilder } from '@nestjs/swagger';\n"
+                       "async function boot() { const d = SwaggerModule.createDocument(app, cfg);\n"
+                       "  SwaggerModule.setup('docs', app, d); }\n",
+        "src/users/users.controller.ts": "@Controller({ path: 'users', version: '1' })\nexport class UsersController {\n"
+                                         "  @Get(':id')\n  @HttpCode(200)\n  findOne() {}\n  @Post()\n  create() {}\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert model.generator is not None and (model.generator.name, model.generator.line) == ("@nestjs/swagger", 2)
+    assert sorted((e.method, e.path, e.line) for e in model.endpoints) == [("GET", "/users/:id", 3), ("POST", "/users", 6)]
+
+
+def test_go_swaggo_needs_docs_package(tmp_path: Path) -> None:
+    main = 'package main\n// @title API\nfunc main() { r.GET("/x", h) }\n'
+    write(tmp_path, {"main.go": main})
+    assert openapi_facts(context(tmp_path)).status == "none"
+    (tmp_path / "main.go").write_text('package main\nimport _ "example.com/app/docs"\n' + main[13:])
+    assert openapi_facts(context(tmp_path)).generator == "swaggo"
+
+
+# -- endpoints per language ---------------------------------------------------------------------------------------
+def test_endpoints_across_languages(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "server.js": "const app = express();\napp.get('/users/:id', h);\nrouter.route('/items').post(h);\n"
+                     "axios.get('/remote', cfg);\napp.use('/static', serve);\n",
+        "main.go": 'package main\nfunc f() {\n v1 := r.Group("/api/v1")\n v1.GET("/tags/:id", h)\n'
+                   ' http.HandleFunc("GET /health", h)\n r.Route("/admin", func(r chi.Router) { r.Get("/stats", h) })\n}\n',
+        "src/lib.rs": '#[get("/hello/{name}")]\nasync fn hello() {}\nfn r() { Router::new().route("/a/:id", get(h).post(h)); }\n',
+        "src/main/java/A.java": '@RestController\n@RequestMapping("/api")\nclass A {\n  @GetMapping("/owners/{id}")\n'
+                                '  Owner get() { return null; }\n'
+                                '  @RequestMapping(value = "/x", method = RequestMethod.PUT)\n  void x() {}\n}\n',
+        "app/views.py": "from flask import Blueprint\nbp = Blueprint('b', __name__, url_prefix='/bp')\n"
+                        "@bp.route('/<int:id>', methods=['PATCH'])\ndef p(id): ...\n",
+        "tests/test_x.py": "from flask import Flask\napp = Flask(__name__)\n@app.get('/ignored')\ndef t(): ...\n",
+    })
+    model = openapi_model(context(tmp_path))
+    got = sorted((e.method, e.path, e.file, e.line) for e in model.endpoints)
+    assert got == [
+        ("GET", "/a/:id", "src/lib.rs", 3),
+        ("GET", "/admin/stats", "main.go", 6),
+        ("GET", "/api/owners/{id}", "src/main/java/A.java", 4),
+        ("GET", "/api/v1/tags/:id", "main.go", 4),
+        ("GET", "/health", "main.go", 5),
+        ("GET", "/hello/{name}", "src/lib.rs", 1),
+        ("GET", "/users/:id", "server.js", 2),
+        ("PATCH", "/bp/<int:id>", "app/views.py", 3),
+        ("POST", "/a/:id", "src/lib.rs", 3),
+        ("POST", "/items", "server.js", 3),
+        ("PUT", "/api/x", "src/main/java/A.java", 6),
+    ]
+
+
+def test_no_web_code_is_not_applicable(tmp_path: Path) -> None:
+    write(tmp_path, {"lib.py": "def add(a, b):\n    return a + b\n"})
+    results = run(tmp_path)
+    assert {k: r.status for k, r in results.items()} == {  # type: ignore[attr-defined]
+        "openapi/spec-present": Status.NOT_APPLICABLE, "openapi/spec-valid": Status.NOT_APPLICABLE,
+        "openapi/spec-quality": Status.NOT_APPLICABLE, "openapi/undocumented-endpoint": Status.NOT_APPLICABLE,
+    }
+
+
+# -- hostile input -------------------------------------------------------------------------------------------------
+def test_yaml_alias_bomb_is_rejected(tmp_path: Path) -> None:
+    lines = ["openapi: 3.0.0", 'a0: &a0 ["lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
+    write(tmp_path, {"openapi.yaml": "\n".join(lines) + "\n"})
+    facts = openapi_facts(context(tmp_path))
+    assert facts.valid is False and "alias bomb" in facts.errors[0]
+
+
+def test_recursive_alias_is_rejected() -> None:
+    result = load_document("x.yaml", "openapi: 3.0.0\na: &a [*a]\n")
+    assert result.error == "recursive YAML alias"
+
+
+def test_deep_json_and_yaml_do_not_crash(tmp_path: Path) -> None:
+    deep = '{"openapi": "3.0.0", "x": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    write(tmp_path, {"openapi.json": deep, "other/openapi.yaml": "openapi: 3.0.0\nx: " + "[" * 200_000 + "]" * 200_000})
+    facts = openapi_facts(context(tmp_path))
+    assert facts.valid is False
+    assert sorted(facts.errors) == [
+        "openapi.json: nested too deeply to parse",
+        "other/openapi.yaml: nested more than 200 levels deep",
+    ]
+
+
+def test_self_and_mutual_refs_are_reported_not_followed_forever() -> None:
+    base = json.loads(json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}))
+    for schemas in ({"A": {"$ref": "#/components/schemas/A"}},
+                    {"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"}}):
+        valid, error = validate_spec({**base, "components": {"schemas": schemas}})
+        assert valid is False and "cycle" in error
+    recursive = {"Node": {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}}}}
+    assert validate_spec({**base, "components": {"schemas": recursive}}) == (True, "")
+    external = {"A": {"$ref": "https://example.invalid/a.json#/A"}}
+    valid, error = validate_spec({**base, "paths": {"/a": {"get": {"responses": {"200": {
+        "description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+        "components": {"schemas": external}})
+    assert valid is None and "not followed" in error
+
+
+def test_big_single_line_and_invalid_utf8(tmp_path: Path) -> None:
+    paths = {f"/v1/r{i}": {"get": {"operationId": f"r{i}", "summary": "s",
+                                   "responses": {"200": {"description": "x" * 2000}, "404": {"description": "n"}}}}
+             for i in range(600)}
+    big = json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths})
+    assert len(big) > 1_000_000 and "\n" not in big
+    write(tmp_path, {"openapi.json": big, "bad/openapi.yaml": b"openapi: 3.0.0\ninfo: \xff\xfe\n"})
+    facts = openapi_facts(context(tmp_path))
+    assert facts.files == ("bad/openapi.yaml", "openapi.json")
+    assert facts.errors == ("bad/openapi.yaml: not valid UTF-8 text",)
+
+
+# -- properties ------------------------------------------------------------------------------------------------------
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_loader_never_raises(text: str) -> None:
+    for name in ("a.yaml", "a.json"):
+        start = time.perf_counter()
+        result = load_document(name, "openapi: 3.0.0\n" + text if name.endswith("yaml") else text)
+        assert isinstance(result.error, str)
+        assert time.perf_counter() - start < 5
+        looks_like_spec(name, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("/{}<>:*?()abc1_-.^$"), max_size=60))
+def test_normaliser_never_raises_and_is_idempotent(path: str) -> None:
+    once = normalise_path(path)
+    assert once.startswith("/")
+    assert normalise_path(once) == once
+    assert path_matches(segments(path), segments(path)) or not segments(path)
+
+
+def test_normaliser_unifies_parameter_styles() -> None:
+    forms = ["/users/{id}/", "/users/:id", "/users/<int:id>", "users/<id>", "/users/{id:[0-9]+}", "^users/(?P<pk>[^/.]+)/$"]
+    assert {normalise_path(f) for f in forms} == {"/users/{}"}
+    assert path_matches(segments("/users/{}"), segments("/api/v1/users/{id}"))
+    assert not path_matches(segments("/{id}"), segments("/users/{id}"))
