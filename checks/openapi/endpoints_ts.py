@@ -24,7 +24,7 @@ _JS_NOT_ROUTERS = {
     "map", "redis", "headers", "params", "query", "config", "req", "res", "response", "api", "$http", "agent",
     "httpservice", "httpclient", "store", "storage", "localstorage", "searchparams", "url", "router.query",
 }
-_JS_PREFILTER = re.compile(rb"\.(?:get|post|put|patch|delete|all|route)\s*\(|@Controller")
+_JS_PREFILTER = re.compile(rb"\.(?:get|post|put|patch|delete|all|route)\s*\(|@(?:Json)?Controller")
 _NEST_VERBS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD",
                "Options": "OPTIONS", "All": "ANY"}
 _GO_METHODS = {
@@ -173,7 +173,7 @@ def _nest(file: TsFile, cls: tree_sitter.Node) -> list[Endpoint]:
     prefixes: list[str] | None = None
     for deco in _decorators(cls):
         name, args = _decorator_call(file, deco)
-        if name == "Controller":
+        if name in ("Controller", "JsonController"):  # NestJS, routing-controllers
             prefixes = _nest_path(file, args)
     if prefixes is None:
         return []
