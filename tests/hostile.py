@@ -101,7 +101,7 @@ def _python_files(markers: Path) -> dict[str, str | bytes]:
         "app/deep_unary.py": "x = " + "-" * 200_000 + "1\n",
         "app/deep_parens.py": "x = " + "(" * 50_000 + "1" + ")" * 50_000 + "\n",
         "app/nested_ok.py": "x = " + "+".join(["a"] * 900) + "\n" + bare,
-        "app/many_lines.py": "x = 1\n" * 200_000,
+        "app/many_lines.py": "pass\n" * 250_000,
         "app/huge_line.py": "x = '" + "A" * 1_500_000 + "'\n",
         "app/binary.dat": bytes(range(256)) * 64,
         "app/not_utf8.txt": b"\xff\xfe\xfa broken",
