@@ -17,6 +17,10 @@
     var sev = selected("severity");
     var cat = selected("category");
     var visible = 0;
+    // Mirror the state in the markup too, so a saved or printed page shows what was selected.
+    boxes.forEach(function (b) {
+      if (b.checked) { b.setAttribute("checked", ""); } else { b.removeAttribute("checked"); }
+    });
     findings.forEach(function (f) {
       var show = sev[f.getAttribute("data-severity")] !== false && cat[f.getAttribute("data-category")] !== false;
       f.hidden = !show;
