@@ -155,6 +155,15 @@ def _manifest_root(info: FileInfo) -> str | None:
     return "/".join(root_parts)
 
 
+_NAME_ORDER = ("pyproject.toml", "cargo.toml", "go.mod", "pom.xml", "setup.cfg", "setup.py", "package.json")
+
+
+def _name_priority(manifest: str) -> tuple[int, str]:
+    """Which manifest names a project: the service's own ecosystem before a side-car package.json."""
+    name = PurePosixPath(manifest).name.lower()
+    return (_NAME_ORDER.index(name) if name in _NAME_ORDER else len(_NAME_ORDER), manifest)
+
+
 def _inside(path: str, root: str) -> bool:
     return root == "" or path == root or path.startswith(root + "/")
 
@@ -460,7 +469,8 @@ def find_projects(repo: Repository) -> list[Project]:
 
     names: dict[str, str] = {}
     for path, root in roots.items():
-        declared = next((parsed[m].name for m in sorted(root.manifests) if parsed[m].name), "")
+        own = sorted((m for m in root.manifests if _parent(m) == path), key=_name_priority)
+        declared = next((parsed[m].name for m in own if parsed[m].name), "")
         names[path] = declared or (PurePosixPath(path).name if path else "")
     taken = [n for n in names.values() if n]
     projects = []
