@@ -287,9 +287,14 @@ def test_extends_package_in_node_modules_and_known_bases(make_repo: MakeRepo) ->
     assert result(known, "typing/typescript-strict").status is Status.PASSED
     unknown = run(make_repo, {**TS_SRC, "tsconfig.json": '{"extends": "corp-config"}'})
     (finding,) = result(unknown, "typing/typescript-strict").findings
-    assert finding.confidence is Confidence.LOW
-    assert "(base config `corp-config` is not in the repository)" in finding.message
+    assert (finding.severity, finding.confidence) == (Severity.INFO, Confidence.LOW)
+    assert finding.message.startswith("strictness depends on base config `corp-config`, which is not in the repository")
+    assert result(unknown, "typing/typescript-strict").status is Status.PASSED
     assert facts(unknown)["tsconfigs"][0]["unresolved_extends"] == ["corp-config"]
+    loose = run(make_repo, {**TS_SRC, "tsconfig.json": '{"extends": "corp-config", "compilerOptions": {"strictNullChecks": false}}'})
+    (finding,) = result(loose, "typing/typescript-strict").findings
+    assert (finding.severity, finding.confidence) == (Severity.HIGH, Confidence.MEDIUM)
+    assert "(base config `corp-config` is not in the repository)" in finding.message
 
 
 def test_hostile_extends_never_followed_outside_or_in_cycles(make_repo: MakeRepo, tmp_path: Path) -> None:

@@ -311,8 +311,16 @@ class TypeScriptStrict(Check):
             st = cfg.strictness
             if st.strict:
                 continue
+            if cfg.resolved.unresolved and not st.explicit_off:
+                # The missing base may well turn strict on: say what is unknown, do not guess a failure.
+                findings.append(self.finding(
+                    ctx, f"strictness depends on base config {_names(cfg.resolved.unresolved)}, which is not in the "
+                         "repository; set `\"strict\": true` here to make it explicit",
+                    cfg.path, cfg.line, severity=Severity.INFO, confidence=Confidence.LOW, key="strict-unknown",
+                ))
+                continue
             severity = Severity.HIGH if any(f in st.off for f in CORE_STRICT) else Severity.MEDIUM
-            confidence = Confidence.LOW if cfg.resolved.unresolved else Confidence.HIGH
+            confidence = Confidence.MEDIUM if cfg.resolved.unresolved else Confidence.HIGH
             if st.strict_option is not True:
                 message = f"`strict` is off; not in effect: {_names(st.off, 8)}"
             else:
@@ -392,7 +400,7 @@ class EscapeHatch(Check):
             kinds[hatch.kind] += 1
         ordered = sorted(by_file.items(), key=lambda item: (-len(item[1]), item[0]))[:MAX_FINDINGS]
         findings = tuple(
-            self.finding(ctx, f"{len(items)} public signature{'s' if len(items) > 1 else ''} escape the type system: "
+            self.finding(ctx, f"{len(items)} public signature{'s escape' if len(items) > 1 else ' escapes'} the type system: "
                               + ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else ""),
                          path, first[path], key="escape-hatches")
             for path, items in ordered

@@ -268,12 +268,14 @@ class TsStrictness:
     strict: bool  # every option of the strict family is in effect
     off: tuple[str, ...]  # options of the strict family that are not in effect
     strict_option: bool | None  # the value of `strict` itself, None when unset
+    explicit_off: tuple[str, ...]  # options of `off` that a config read switches off in so many words
     check_js: bool
     allow_js: bool
 
 
-# Base configs published as @tsconfig/* all set `"strict": true`; used when node_modules is not committed.
-KNOWN_STRICT_BASES = ("@tsconfig/",)
+# Published base configs that set `"strict": true` (read from their sources); used when node_modules is
+# not committed.
+KNOWN_STRICT_BASES = ("@tsconfig/node", "@tsconfig/strictest", "@tsconfig/recommended", "fastify-tsconfig")
 
 
 def strictness(resolved: ResolvedConfig) -> TsStrictness:
@@ -286,10 +288,12 @@ def strictness(resolved: ResolvedConfig) -> TsStrictness:
         name for name in STRICT_FAMILY
         if not (opts[name] if isinstance(opts.get(name), bool) else bool(strict_value))
     )
+    explicit_off = tuple(name for name in off if opts.get(name) is False or strict_opt is False)
     return TsStrictness(
         strict=not off,
         off=off,
         strict_option=strict_value,
+        explicit_off=explicit_off,
         check_js=opts.get("checkJs") is True,
         allow_js=opts.get("allowJs") is True,
     )
