@@ -151,7 +151,7 @@ def test_sound_alembic_chain_and_destructive_only_in_upgrade(tmp_path: Path) -> 
     assert f["destructive"] == 2
     messages = sorted(x.message for x in card.findings)
     assert messages[0].startswith("SQL `DROP COLUMN`")
-    assert messages[1] == "`drop_column` of `legacy` destroys data when the migration runs"
+    assert messages[1] == "`drop_column` of `t.legacy` destroys data when the migration runs"
 
 
 def test_broken_alembic_graphs(tmp_path: Path) -> None:
@@ -273,6 +273,19 @@ def test_django_models_without_migrations(tmp_path: Path) -> None:
     assert unmigrated.message == "app `users` defines models (`Article`) but backend/users/migrations/ holds no migration"
 
 
+def test_django_query_expressions_and_unmanaged_models_are_not_models(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "requirements.txt": "django\n",
+        "lib/db/models/functions.py": "from django.db.models import FloatField, Func\n\n\n"
+                                      "class Azimuth(Func):\n    output_field = FloatField()\n",
+        "lib/geo/models.py": "from django.db import models\n\n\nclass Columns(models.Model):\n"
+                             "    name = models.CharField(max_length=5)\n\n    class Meta:\n        managed = False\n",
+    })
+    card = run(tmp_path)
+    assert card.findings == []
+    assert status(card, "migrations/unmigrated-models") is Status.NOT_APPLICABLE
+
+
 def test_django_graph_conflicts_missing_deps_and_squash(tmp_path: Path) -> None:
     m = "shop/migrations"
     write(tmp_path, {
@@ -304,6 +317,7 @@ def test_django_graph_conflicts_missing_deps_and_squash(tmp_path: Path) -> None:
         ("migrations/destructive", "blog/migrations/0002_x.py", 6, "info"),
     }
     assert found(card, "migrations/unmigrated-models") == set()
+    assert "`RemoveField` of `article.old` destroys data when the migration runs" in {f.message for f in card.findings}
     assert facts(card)["django_apps"] == {"blog": 4, "shop": 4}
 
 

@@ -258,20 +258,28 @@ def _django_models(module: PyModule, a: Analysis) -> None:
         return
     if not imports_any(module, "django"):
         return
+    models: set[str] = set()
     for cls in module.tree.body:
         if not isinstance(cls, ast.ClassDef):
             continue
-        has_field = abstract = False
+        bases = [dotted_name(b).rsplit(".", 1)[-1] for b in cls.bases]
+        if not any(b.endswith("Model") or b.startswith("Abstract") or b in models for b in bases):
+            continue  # a query expression, form or serializer with `...Field()` attributes is not a model
+        models.add(cls.name)
+        has_field = skip = False
         for stmt in cls.body:
             if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(stmt.value, ast.Call):
                 name = dotted_name(stmt.value.func).rsplit(".", 1)[-1]
                 has_field |= bool(_FIELD_CALL.search(name))
             elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
                 for inner in stmt.body:
-                    if (isinstance(inner, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "abstract" for t in inner.targets)
-                            and isinstance(inner.value, ast.Constant) and inner.value.value is True):
-                        abstract = True
-        if has_field and not abstract:
+                    if not (isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Constant)):
+                        continue
+                    for t in inner.targets:
+                        # abstract: no table; managed = False: Django leaves the table alone
+                        if isinstance(t, ast.Name) and (t.id, inner.value.value) in (("abstract", True), ("managed", False)):
+                            skip = True
+        if has_field and not skip:
             a.django_models[app_dir].append(Site(module.path, cls.lineno, cls.name, key=cls.name))
     if a.django_models.get(app_dir):
         a.django_project = True
@@ -286,12 +294,16 @@ def _python_destructive(module: PyModule, tool: str, a: Analysis) -> None:
             continue  # a downgrade is expected to drop what its upgrade created
         what = ""
         if last in _DESTRUCTIVE_CALLS:
-            target = ""
-            if call.args:
-                target = string_value(call.args[-1] if last == "drop_column" else call.args[0]) or ""
-            for kw in call.keywords:
-                if kw.arg in ("name", "model_name", "table_name", "column_name") and string_value(kw.value):
-                    target = target or string_value(kw.value) or ""
+            args = [string_value(x) or "" for x in call.args]
+            kwargs = {kw.arg: string_value(kw.value) or "" for kw in call.keywords if kw.arg}
+            args += ["", ""]
+            if last == "RemoveField":
+                parts = [kwargs.get("model_name", args[0]), kwargs.get("name", args[1])]
+            elif last == "drop_column":
+                parts = [kwargs.get("table_name", args[0]), kwargs.get("column_name", args[1])]
+            else:
+                parts = [kwargs.get("name", kwargs.get("table_name", args[0]))]
+            target = ".".join(p for p in parts if p)
             what = f"`{last}`" + (f" of `{target}`" if target else "")
         elif last in ("execute", "RunSQL") and call.args:
             sql = string_value(call.args[0]) or ""
