@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from coverage import CoverageData
 
 import checks.testing as family
@@ -426,3 +427,20 @@ def test_checks_without_run_tests_never_execute_the_target(make_repo: MakeRepo) 
     run_check(Coverage, ctx)
     run_check(Failing, ctx)
     assert not (root / "EXECUTED").exists()
+
+
+def test_large_dot_coverage_uses_estimated_statements_with_the_same_figures(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import checks.testing.coverage_parsers as parsers
+
+    root = python_repo(make_repo)
+    data = CoverageData(basename=str(root / ".coverage"))
+    data.add_lines({"/home/ci/build/svc/app/calc.py": {1, 2, 5}})
+    data.write()
+    exact = family.coverage_facts(context(root))
+    monkeypatch.setattr(parsers, "EXACT_LIMIT", 0)
+    estimated = family.coverage_facts(context(root))
+    assert (exact.unit, estimated.unit) == ("lines", "lines (estimated)")
+    assert (estimated.lines_covered, estimated.lines_total, estimated.percent) == (3, 4, 75.0)
+    assert (exact.lines_covered, exact.lines_total) == (3, 4)
