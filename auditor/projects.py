@@ -78,7 +78,7 @@ _BACKEND_EXACT = frozenset({
     "drizzle-orm", "@mikro-orm/core", "objection", "better-sqlite3", "sqlite3", "mongodb", "postgrator",
     # Rust web frameworks and database libraries
     "axum", "actix-web", "rocket", "warp", "poem", "tide", "salvo", "tonic", "sqlx", "diesel", "sea-orm",
-    "tokio-postgres", "deadpool-postgres", "rusqlite",
+    "tokio-postgres", "deadpool-postgres", "rusqlite", "sea-orm-migration", "refinery", "diesel_migrations",
 })
 _BACKEND_PREFIXES = (
     # Go module paths
