@@ -155,6 +155,9 @@ def _other_language_files(markers: Path) -> dict[str, str | bytes]:
     }
 
 
+_UP_DOWN = "\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"
+
+
 def _data_files(outside: Path) -> dict[str, str | bytes]:
     laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
@@ -203,8 +206,8 @@ def _data_files(outside: Path) -> dict[str, str | bytes]:
         # Migration graphs with cycles and self-references.
         "alembic.ini": "[alembic]\nscript_location = migrations\n",
         "migrations/env.py": "from alembic import context\n",
-        "migrations/versions/a1_first.py": "revision = 'a1'\ndown_revision = 'b2'\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
-        "migrations/versions/b2_second.py": "revision = 'b2'\ndown_revision = 'a1'\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
+        "migrations/versions/a1_first.py": "revision = 'a1'\ndown_revision = 'b2'\n" + _UP_DOWN,
+        "migrations/versions/b2_second.py": "revision = 'b2'\ndown_revision = 'a1'\n" + _UP_DOWN,
         "migrations/versions/c3_self.py": "revision = 'c3'\ndown_revision = 'c3'\n\ndef upgrade():\n    pass\n",
         "migrations/versions/d4_tuple.py": "revision = 'd4'\ndown_revision = ('a1', 'd4', None, 5)\n",
         "migrations/versions/e5_broken.py": "revision = \ndown_revision = 'a1'\n",

@@ -40,8 +40,11 @@ def _outside_code_spans(md: str) -> str:
     return re.sub(r"(`+)(?:(?!\1).)+?\1", "", md)
 
 
+Run = tuple[Hostile, Path, subprocess.CompletedProcess[str]]
+
+
 @pytest.fixture(scope="module", params=["git", "plain"])
-def hostile_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hostile, Path, subprocess.CompletedProcess[str]]]:
+def hostile_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     base = tmp_path_factory.mktemp(f"hostile-{request.param}")
     h = build_hostile(base, git_repo=request.param == "git")
     out = base / "report"
@@ -49,8 +52,8 @@ def hostile_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     yield h, out, proc
 
 
-def test_audit_completes_with_valid_reports(hostile_run: tuple[Hostile, Path, subprocess.CompletedProcess[str]]) -> None:
-    h, out, proc = hostile_run
+def test_audit_completes_with_valid_reports(hostile_run: Run) -> None:
+    _, out, proc = hostile_run
     assert proc.returncode in (0, 1), proc.stderr
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert (out / "report.md").read_text(encoding="utf-8").strip()
@@ -78,12 +81,12 @@ def test_audit_completes_with_valid_reports(hostile_run: tuple[Hostile, Path, su
     assert report["files"]["skipped"]["symlink"] >= 10
 
 
-def test_no_target_code_runs(hostile_run: tuple[Hostile, Path, subprocess.CompletedProcess[str]]) -> None:
+def test_no_target_code_runs(hostile_run: Run) -> None:
     h, _, _ = hostile_run
     assert h.executed() == []
 
 
-def test_nothing_secret_or_outside_reaches_any_output(hostile_run: tuple[Hostile, Path, subprocess.CompletedProcess[str]]) -> None:
+def test_nothing_secret_or_outside_reaches_any_output(hostile_run: Run) -> None:
     h, out, proc = hostile_run
     outputs = {"stdout": proc.stdout, "stderr": proc.stderr}
     outputs |= {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
@@ -94,7 +97,7 @@ def test_nothing_secret_or_outside_reaches_any_output(hostile_run: tuple[Hostile
     assert "AKIA[redacted 20 chars]" in outputs["report.json"]
 
 
-def test_markup_from_the_target_is_escaped(hostile_run: tuple[Hostile, Path, subprocess.CompletedProcess[str]]) -> None:
+def test_markup_from_the_target_is_escaped(hostile_run: Run) -> None:
     _, out, _ = hostile_run
     html = (out / "report.html").read_text(encoding="utf-8")
     assert [p for p in PAYLOADS if p in html] == []

@@ -1,0 +1,90 @@
+"""Sources: decoding and parsing never raise, line numbers match the parsers, snippets are redacted."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor.repo import Repository
+from auditor.sources import Sources, decode_python, split_lines
+from tests.hostile import AWS_KEY, PEM_LINE_1, PRIVATE_KEY
+
+
+def _sources(make_repo: Callable[..., Path], files: dict[str, str | bytes]) -> Sources:
+    return Sources(Repository.scan(make_repo(files)))
+
+
+def test_problems_are_recorded_once_and_never_raised(make_repo: Callable[..., Path]) -> None:
+    s = _sources(make_repo, {
+        "ok.py": "x = 1\n", "bad.py": "def f(:\n", "deep.py": "x = " + "+".join(["a"] * 50_000) + "\n",
+        "latin.py": "# caf\xe9\n".encode("latin-1"), "rot.py": b"# coding: rot13\nx = 1\n",
+        "idna.py": b"# coding: idna\nx = '" + b"a" * 70 + b"..'\n", "nul.py": b"x = 1\n" * 2000 + b"\0",
+        "bad.ts": "export function (: {", "bad.go": "package main\nfunc (", "latin.js": "// caf\xe9\n".encode("latin-1"),
+    })
+    s.parse_all()
+    s.parse_all()
+    assert sorted((p.path, p.kind) for p in s.problems) == [
+        ("bad.go", "partial"), ("bad.py", "syntax"), ("bad.ts", "partial"), ("deep.py", "too-deep"),
+        ("latin.js", "decode"), ("latin.py", "decode"), ("nul.py", "syntax"), ("rot.py", "decode"),
+    ]
+    module = s.python("ok.py")
+    assert module is not None and [n.id for n in module.nodes(ast.Name)] == ["x"]
+    assert s.python("missing.py") is None and s.tree("missing.ts") is None
+
+
+def test_deeply_nested_but_parseable_module_is_indexed_iteratively(make_repo: Callable[..., Path]) -> None:
+    s = _sources(make_repo, {"nested.py": "x = " + "+".join(["a"] * 900) + "\n"})
+    module = s.python("nested.py")
+    assert module is not None
+    names = module.nodes(ast.Name)
+    assert len(names) == 901
+    assert module.enclosing_function(names[-1]) is None
+    assert len(list(module.ancestors(names[1]))) > 800
+
+
+def test_line_numbers_follow_the_parsers_not_str_splitlines(make_repo: Callable[..., Path]) -> None:
+    code = "a = '\u2028'\n\x0c\nb = 1\r\ntry:\r\n    g()\r\nexcept:\r\n    pass\r\n"
+    s = _sources(make_repo, {"m.py": code.encode("utf-8")})
+    module = s.python("m.py")
+    assert module is not None
+    handler = module.nodes(ast.ExceptHandler)[0]
+    assert handler.lineno == 6
+    assert s.snippet("m.py", handler.lineno) == "except:"
+    assert split_lines("a\r\nb\rc\nd\x0ce\u2028f\n") == ["a", "b", "c", "d\x0ce\u2028f"]
+
+
+def test_snippets_are_redacted_even_inside_a_multiline_key(make_repo: Callable[..., Path]) -> None:
+    code = f'KEY = """{PRIVATE_KEY}"""\nAWS = "{AWS_KEY}"  # ' + "x" * 190 + f" {AWS_KEY}\n"
+    s = _sources(make_repo, {"k.py": code})
+    inside = s.snippet("k.py", 4, 6)
+    assert PEM_LINE_1 not in inside and inside.count("\n") == 2
+    aws_line = len(split_lines(code))
+    snippet = s.snippet("k.py", aws_line)
+    assert AWS_KEY not in snippet and AWS_KEY[:10] not in snippet.replace("AKIA[redacted", "")
+    assert s.snippet("k.py", 10_000) == "" and s.snippet("k.py", 0) == ""
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(data=st.binary(max_size=400), ext=st.sampled_from([".py", ".ts", ".js", ".rs", ".go", ".java", ".yaml"]))
+def test_decoding_and_parsing_any_bytes_never_raises(tmp_path_factory: object, data: bytes, ext: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / f"f{ext}").write_bytes(data)
+        s = Sources(Repository.scan(tmp))
+        s.parse_all()
+        s.text(f"f{ext}")
+        s.snippet(f"f{ext}", 1, 3)
+        assert len(s.problems) <= 1
+
+
+@given(st.binary(max_size=300))
+def test_decode_python_raises_only_declared_errors(data: bytes) -> None:
+    try:
+        decode_python(data)
+    except (SyntaxError, LookupError, UnicodeError):
+        pass
