@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.repo import Repository
@@ -68,11 +70,9 @@ def test_snippets_are_redacted_even_inside_a_multiline_key(make_repo: Callable[.
     assert s.snippet("k.py", 10_000) == "" and s.snippet("k.py", 0) == ""
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=st.binary(max_size=400), ext=st.sampled_from([".py", ".ts", ".js", ".rs", ".go", ".java", ".yaml"]))
-def test_decoding_and_parsing_any_bytes_never_raises(tmp_path_factory: object, data: bytes, ext: str) -> None:
-    import tempfile
-
+def test_decoding_and_parsing_any_bytes_never_raises(data: bytes, ext: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / f"f{ext}").write_bytes(data)
         s = Sources(Repository.scan(tmp))
@@ -84,7 +84,5 @@ def test_decoding_and_parsing_any_bytes_never_raises(tmp_path_factory: object, d
 
 @given(st.binary(max_size=300))
 def test_decode_python_raises_only_declared_errors(data: bytes) -> None:
-    try:
+    with contextlib.suppress(SyntaxError, LookupError, UnicodeError):
         decode_python(data)
-    except (SyntaxError, LookupError, UnicodeError):
-        pass
