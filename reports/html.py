@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from auditor.engine import Scorecard
 from auditor.scoring import grade
@@ -63,6 +64,15 @@ def _location(finding: dict[str, Any]) -> str:
     return f"{path}:{line}" if not end or end == line else f"{path}:{line}-{end}"
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def _prose(text: str) -> Markup:
+    """Escaped text in which `code` spans written by a check's author become <code> elements."""
+    escaped = str(escape(visible_text(text)))
+    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))  # noqa: S704 - built from escaped text only
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The HTML page for a report dictionary as produced by `scorecard_to_dict`."""
     view = build_view(data)
@@ -83,6 +93,7 @@ def render_html(data: dict[str, Any]) -> str:
         checks_in_order=checks,
         location=_location,
         shown=visible_text,
+        prose=_prose,
         max_per_check=MAX_FINDINGS_PER_CHECK,
         max_problems=MAX_PROBLEMS,
     )

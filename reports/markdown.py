@@ -20,6 +20,7 @@ __all__ = [
     "MarkdownReporter",
     "code_fence",
     "md_cell",
+    "md_prose",
     "md_text",
     "render_markdown",
 ]
@@ -57,6 +58,26 @@ def md_text(text: object) -> str:
     """Inline text from the target, escaped for GitHub Markdown, on one line."""
     flat = " ".join(visible_text(str(text)).split())
     return _SPECIAL.sub(_escape_char, flat)
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def md_prose(text: object) -> str:
+    """Like `md_text`, but `code` spans written by a check's author stay code spans (their content is literal)."""
+    flat = " ".join(visible_text(str(text)).split())
+    out: list[str] = []
+    last = 0
+    for m in _CODE_SPAN.finditer(flat):
+        out.append(_SPECIAL.sub(_escape_char, flat[last : m.start()]))
+        if out[-1] == "" and len(out) > 1:
+            out.append(_ZWJ)  # two adjacent spans would read as one ``double-backtick`` span
+        code = m.group(1)
+        pad = " " if code.startswith(" ") and code.endswith(" ") and code.strip() else ""
+        out.append(f"`{pad}{code}{pad}`" if code.strip() else _SPECIAL.sub(_escape_char, m.group(0)))
+        last = m.end()
+    out.append(_SPECIAL.sub(_escape_char, flat[last:]))
+    return "".join(out)
 
 
 def md_cell(text: object) -> str:
@@ -161,10 +182,10 @@ def _recommendations(view: ReportView) -> list[str]:
     for i, r in enumerate(recs[:TOP_RECOMMENDATIONS], 1):
         project = f", project {md_text(r['project'])}" if r["project"] else ""
         out.append(
-            f"{i}. {MARKERS.get(r['severity'], '')} **{md_text(r['title'])}** ({md_text(r['check_id'])}{project}): "
+            f"{i}. {MARKERS.get(r['severity'], '')} **{md_prose(r['title'])}** ({md_text(r['check_id'])}{project}): "
             f"+{r['gain']:.1f} points, effort {md_text(r['effort'])}, {_plural(r['findings'], 'finding')}"
         )
-        out += [f"   - {md_text(step)}" for step in r["steps"]]
+        out += [f"   - {md_prose(step)}" for step in r["steps"]]
     if len(recs) > TOP_RECOMMENDATIONS:
         out.append(f"\nand {len(recs) - TOP_RECOMMENDATIONS} more recommendations in the full report.")
     return [*out, ""]
@@ -175,7 +196,7 @@ def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
     project = f" (project {md_text(group.project)})" if group.project else ""
     n = len(group.findings)
     out = [
-        f"#### {MARKERS.get(group.worst, '')} {md_text(check['title'])}: {_plural(n, 'finding')}{project}",
+        f"#### {MARKERS.get(group.worst, '')} {md_prose(check['title'])}: {_plural(n, 'finding')}{project}",
         "",
         f"{md_text(check['id'])} · {md_text(check['category'])} · score {_score(check['score'])}",
         "",
@@ -184,7 +205,7 @@ def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
     if shown:
         out += [f"<details><summary>{_plural(len(shown), 'finding')} listed</summary>", ""]
         for f in shown:
-            out += [f"- {MARKERS.get(f['severity'], '')} **{_location(f)}**: {md_text(f['message'])}", ""]
+            out += [f"- {MARKERS.get(f['severity'], '')} **{_location(f)}**: {md_prose(f['message'])}", ""]
             if snippets and f["snippet"]:
                 out += [code_fence(_short_snippet(f["snippet"]), _lang(f["path"])), ""]
         out += ["</details>", ""]

@@ -27,7 +27,7 @@ from auditor.scoring import category_scores, evaluate_gate, grade, overall_score
 from auditor.sources import ParseProblem
 from reports.base import scorecard_to_dict
 from reports.html import MAX_FINDINGS_PER_CHECK, HtmlReporter, render_html
-from reports.markdown import GITHUB_COMMENT_LIMIT, MarkdownReporter, code_fence, md_cell, md_text, render_markdown
+from reports.markdown import GITHUB_COMMENT_LIMIT, MarkdownReporter, code_fence, md_cell, md_prose, md_text, render_markdown
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = Path(__file__).parent.parent / "reports" / "schema" / "report.schema.json"
@@ -410,6 +410,18 @@ def test_md_text_escapes(raw: str, escaped: str) -> None:
     assert md_text(raw) == escaped
 
 
+@pytest.mark.parametrize(("raw", "escaped"), [
+    ("bare `except:` here", "bare `except:` here"),
+    ("`<script>` and <b>", "`<script>` and &lt;b&gt;"),
+    ("`@admin` vs @admin", "`@admin` vs @\u200dadmin"),
+    ("unpaired ` tick *x*", "unpaired \\` tick \\*x\\*"),
+    ("`a|b` | c", "`a|b` \\| c"),
+    ("` ` and ``", "\\` \\` and \\`\\`"),
+])
+def test_md_prose_keeps_code_spans(raw: str, escaped: str) -> None:
+    assert md_prose(raw) == escaped
+
+
 def test_md_cell_is_never_empty() -> None:
     assert md_cell("") == " "
     assert md_cell("a\nb|c") == "a b\\|c"
@@ -439,6 +451,23 @@ def test_md_text_round_trips_through_a_commonmark_renderer(text: str) -> None:
     md = _md_renderer()
     rendered = md.render("x " + md_text(text) + " y").replace("\u200d", "")
     assert rendered == f"<p>x {_plain(text)} y</p>\n".replace("x  y", "x  y")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_TEXT, st.just("`"), st.just("`<b>x</b>`"), st.just("`@a *b*`")), max_size=6).map("".join))
+def test_md_prose_renders_code_spans_and_nothing_else(text: str) -> None:
+    md = _md_renderer()
+    rendered = md.render("x " + md_prose(text) + " y").replace("\u200d", "")
+    flat = " ".join(text.split())
+    expected, last = [], 0
+    for m in re.finditer(r"`([^`\n]+)`", flat):
+        expected.append(_plain(flat[last:m.start()]))
+        code = m.group(1)
+        expected.append(f"<code>{_plain(code) if code.strip() else ''}</code>" if code.strip() else _plain(m.group(0)))
+        last = m.end()
+    expected.append(_plain(flat[last:]))
+    body = "".join(expected)
+    assert rendered == f"<p>x {body} y</p>\n"
 
 
 @settings(max_examples=200, deadline=None)
@@ -513,6 +542,7 @@ def test_html_escapes_hostile_text() -> None:
     assert all(not k.startswith("on") for _, a in p.tags for k in a)
     assert p.title.startswith("Audit report: demo-service<img src=x onerror=alert(1)>")
     assert "&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;" in page
+    assert "bare <code>except:</code> catches every exception&lt;script&gt;" in page
 
 
 def test_html_caps_findings_per_check() -> None:
