@@ -162,6 +162,13 @@ def _run_isolated(fn: Callable[[], Any], timeout: float) -> tuple[str, Any]:
     return "ok", box.get("value")
 
 
+def _time_limit(ctx: Context, runs_tests: bool) -> float:
+    """A check's time limit; with --run-tests the testing family may also wait for the target's suite."""
+    if runs_tests and ctx.options.run_tests:
+        return ctx.config.check_timeout + ctx.config.run_tests_timeout
+    return ctx.config.check_timeout
+
+
 def run_check(check_cls: type[Check], ctx: Context) -> CheckResult:
     start = time.perf_counter()
     if check_cls.languages and not (set(ctx.languages()) & set(check_cls.languages)):
@@ -174,10 +181,11 @@ def run_check(check_cls: type[Check], ctx: Context) -> CheckResult:
         out = check_cls().run(ctx)
         return out if isinstance(out, Verdict) else Verdict(findings=tuple(out))
 
-    kind, value = _run_isolated(work, ctx.config.check_timeout)
+    limit = _time_limit(ctx, check_cls.category == "testing")
+    kind, value = _run_isolated(work, limit)
     elapsed = time.perf_counter() - start
     if kind == "timeout":
-        return CheckResult(check_cls, Status.ERROR, reason=f"did not finish within {ctx.config.check_timeout:g}s", duration=elapsed)
+        return CheckResult(check_cls, Status.ERROR, reason=f"did not finish within {limit:g}s", duration=elapsed)
     if kind == "error":
         return CheckResult(check_cls, Status.ERROR, reason=str(value), duration=elapsed)
     if kind == "signal":
@@ -208,7 +216,8 @@ def run_check(check_cls: type[Check], ctx: Context) -> CheckResult:
 def collect_facts(ctx: Context, collectors: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
     facts: dict[str, Any] = {"files": _file_facts(ctx)}
     for name, collector in sorted(collectors.items()):
-        kind, value = _run_isolated(lambda c=collector: ctx.fact(c), ctx.config.check_timeout)  # type: ignore[misc]
+        limit = _time_limit(ctx, name in ("tests", "coverage"))
+        kind, value = _run_isolated(lambda c=collector: ctx.fact(c), limit)  # type: ignore[misc]
         if kind == "ok":
             facts[name] = _to_jsonable(value)
         elif kind == "signal":
