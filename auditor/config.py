@@ -19,6 +19,7 @@ __all__ = ["DEFAULT_CATEGORY_WEIGHTS", "Config", "ConfigError", "GateConfig"]
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "coverage": 80.0,  # percent of lines covered
     "typing": 90.0,  # percent of functions fully annotated
+    "openapi_documented": 90.0,  # percent of endpoints in code that the spec documents
 }
 
 DEFAULT_CATEGORY_WEIGHTS: dict[str, float] = {

@@ -26,7 +26,6 @@ from checks.openapi.spec import (
 __all__ = ["CHECKS", "OpenApiFacts", "OpenApiModel", "openapi_facts", "openapi_model"]
 
 _FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test-data", "__fixtures__", "__snapshots__", "node_modules"})
-DEFAULT_DOCUMENTED_THRESHOLD = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +360,7 @@ class UndocumentedEndpoint(Check):
         )
         total = len(model.endpoints)
         value = round(100.0 * len(model.documented) / total, 2)
-        threshold = float(ctx.config.thresholds.get("openapi_documented", DEFAULT_DOCUMENTED_THRESHOLD))
+        threshold = ctx.threshold("openapi_documented")
         return Verdict(
             findings=tuple(findings),
             measure=Measure("documented endpoints", value, threshold),
