@@ -42,7 +42,17 @@ def normalise_path(path: str) -> str:
         parts[0] = parts[0].lstrip("^")
         parts[-1] = parts[-1].rstrip("$")
         parts = [s for s in parts if s]
-    return "/" + "/".join(_segment(s) for s in parts)
+    return "/" + "/".join(_segment_fixpoint(s) for s in parts)
+
+
+def _segment_fixpoint(seg: str) -> str:
+    """Normalise until stable: replacing an inner `<>` can expose an outer `<...>` (`<<>>` -> `<{}>` -> `{}`)."""
+    for _ in range(8):
+        new = _segment(seg)
+        if new == seg:
+            break
+        seg = new
+    return seg
 
 
 def _segment(seg: str) -> str:
