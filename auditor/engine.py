@@ -258,6 +258,7 @@ def audit(
 
     started_at = datetime.now(UTC)
     t0 = time.perf_counter()
+    _keep_target_off_import_path(target)
     config = config or Config.load(target)
     options = options or AuditOptions()
     registry = registry or load_registry()
@@ -319,6 +320,24 @@ def audit(
         config=config,
         options=options,
     )
+
+
+def _keep_target_off_import_path(target: str | Path) -> None:
+    """The target is never importable: a library it ships (a `yaml.py`) must not shadow ours."""
+    import sys
+
+    try:
+        root = Path(target).resolve()
+    except OSError:
+        return
+    sys.path[:] = [p for p in sys.path if not _same_path(p or ".", root)]
+
+
+def _same_path(entry: str, root: Path) -> bool:
+    try:
+        return Path(entry).resolve() == root
+    except OSError:
+        return False
 
 
 def _repository_score(cards: Iterable[ProjectCard]) -> float | None:

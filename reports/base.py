@@ -56,7 +56,7 @@ def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
             "name": r.measure.name, "value": round(r.measure.value, 2),
             "threshold": r.measure.threshold, "unit": r.measure.unit,
         },
-        "metrics": _to_jsonable(dict(r.metrics)),
+        "metrics": _redact_strings(_to_jsonable(dict(r.metrics))),
         "rationale": r.check.rationale,
         "remediation": list(r.check.remediation),
         "project": project,
@@ -81,16 +81,27 @@ def _project_to_dict(p: ProjectCard) -> dict[str, Any]:
         "grade": p.grade,
         "categories": _categories(p.categories),
         "standards_applied": applied,
-        "facts": p.facts,
+        "facts": _redact_strings(p.facts),
         "checks": [r.check.id for r in p.results],
     }
+
+
+def _redact_strings(value: Any) -> Any:
+    """Every string in facts passes through redaction too: facts quote paths and values from the target."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_strings(v) for v in value]
+    return value
 
 
 def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     single = len(card.projects) == 1
     checks = [_check_to_dict(r, "" if single else p.project.label) for p in card.projects for r in p.results]
     if single:
-        facts = card.projects[0].facts
+        facts = _redact_strings(card.projects[0].facts)
         categories = _categories(card.projects[0].categories)
     else:
         facts = {"files": {"total": len(card.repo.files)}}

@@ -86,3 +86,18 @@ def test_unwritable_output_is_exit_3(make_repo: Callable[..., Path], tmp_path: P
     assert result.returncode == 3
     assert result.stderr.startswith("auditor: error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_target_modules_never_shadow_ours(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    """Run from inside the target, `python -m auditor` must not import the target's `yaml.py`."""
+    marker = tmp_path / "IMPORTED"
+    payload = f"open({str(marker)!r}, 'w').write('ran')\n"
+    root = make_repo({"yaml.py": payload, "defusedxml.py": payload, "coverage.py": payload,
+                      "openapi.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+                      "coverage.xml": "<coverage line-rate='0.5'/>\n", "app.py": "x = 1\n"})
+    result = run("audit", ".", "--format", "json", "-o", str(tmp_path / "out"), cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    library = subprocess.run([sys.executable, "-c", "from auditor import audit; audit('.')"], cwd=root,
+                             capture_output=True, text=True, timeout=120)
+    assert library.returncode == 0, library.stderr
+    assert not marker.exists()
