@@ -214,18 +214,28 @@ def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
     return out
 
 
-def _unscored(checks: Sequence[dict[str, Any]], multi: bool) -> list[str]:
-    if not checks:
-        return []
-    out = ["### Checks not scored", ""]
-    if multi:
-        out += ["| Check | Project | Status | Reason |", "|---|---|---|---|"]
-    else:
-        out += ["| Check | Status | Reason |", "|---|---|---|"]
+def _status_table(checks: Sequence[dict[str, Any]], multi: bool) -> list[str]:
+    head = "| Check | Project | Status | Reason |" if multi else "| Check | Status | Reason |"
+    out = [head, "|---" * head.count(" | ") + "|---|"]
     for c in checks:
         project = f" {md_cell(c['project'])} |" if multi else ""
         out.append(f"| {md_cell(c['id'])} |{project} {STATUS_LABELS[c['status']]} | {md_cell(c['reason'])} |")
-    return [*out, ""]
+    return out
+
+
+def _unscored(checks: Sequence[dict[str, Any]], multi: bool) -> list[str]:
+    """Errors and missing data in a table; checks that do not apply folded away (they are rarely news)."""
+    if not checks:
+        return []
+    out = ["### Checks not scored", ""]
+    broken = [c for c in checks if c["status"] != "not_applicable"]
+    idle = [c for c in checks if c["status"] == "not_applicable"]
+    if broken:
+        out += [*_status_table(broken, multi), ""]
+    if idle:
+        out += [f"<details><summary>{_plural(len(idle), 'check')} not applicable</summary>", ""]
+        out += [*_status_table(idle, multi), "", "</details>", ""]
+    return out
 
 
 def _projects(view: ReportView) -> list[str]:
