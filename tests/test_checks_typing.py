@@ -203,8 +203,64 @@ def test_python_explicit_any_counted_per_file(make_repo: MakeRepo) -> None:
         "b.py": "from mylib import Any\n\ndef g(x: Any) -> Any:\n    return x\n",
         "tests/test_a.py": "from typing import Any\n\ndef test(x: Any) -> None:\n    pass\n",
     })
-    assert facts(card)["any_count"] == 3
-    assert found(card, "typing/explicit-any") == [("a.py", 4, "low", "3 explicit `Any` in this file")]
+    fact = facts(card)
+    assert (fact["any_count"], fact["any_bare"], fact["any_nested"]) == (3, 2, 1)
+    assert found(card, "typing/explicit-any") == [
+        ("a.py", 4, "low", "2 bare `Any` in this file: parameter `x` of `f`, return of `f`")]
+
+
+ANY_POLICY = """\
+from typing import Any, Optional, Union, cast
+import typing
+
+
+class Client:
+    payload: Any
+    headers: dict[str, Any]
+
+    def send(self, body: Optional[Any], *args: Any, **kwargs: Any) -> Any | None:
+        return None
+
+
+def load(text: str) -> dict[str, Any]:
+    data: list[Any] = []
+    return cast(Any, data)
+
+
+def fwd(x: "Any", y: "list[Any]", z: "typing.Optional[Any]") -> Union[None, typing.Any]:
+    return None
+
+
+JSON = dict[str, Any]
+Callback = typing.Callable[..., Any]
+"""
+
+
+def test_python_any_policy_reports_bare_and_counts_nested(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {"client.py": ANY_POLICY, "clean.py": "from typing import Any\n\nX: list[Any] = []\n"})
+    fact = facts(card)
+    # bare: payload, body, -> Any | None, cast(Any), "Any", "typing.Optional[Any]", Union[None, typing.Any]
+    # nested: headers, *args, **kwargs, dict[str, Any] x2, list[Any] x2 ("list[Any]" too), Callable[..., Any], X
+    assert (fact["any_bare"], fact["any_nested"]) == (7, 9)
+    assert fact["any_count"] == 16
+    assert found(card, "typing/explicit-any") == [(
+        "client.py", 6, "low",
+        "7 bare `Any` in this file: `payload`, parameter `body` of `send`, return of `send` and 4 more",
+    )]
+    res = result(card, "typing/explicit-any")
+    assert (res.metrics["python_any_bare"], res.metrics["python_any_nested"]) == (7, 9)
+
+
+def test_python_nested_any_alone_passes(make_repo: MakeRepo) -> None:
+    card = run(make_repo, {"api.py": (
+        "from typing import Any\n\n"
+        "def handler(event: dict[str, Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:\n"
+        "    return [event]\n"
+    )})
+    fact = facts(card)
+    assert (fact["any_count"], fact["any_bare"], fact["any_nested"]) == (4, 0, 4)
+    res = result(card, "typing/explicit-any")
+    assert res.status is Status.PASSED and res.findings == ()
 
 
 def test_no_any_passes(make_repo: MakeRepo) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, Measure, NotApplicable, Severity, Verdict
-from checks.typed_code.python import CheckerConfig, PythonScan, python_scan, type_checker
+from checks.typed_code.python import AnyUse, CheckerConfig, PythonScan, python_scan, type_checker
 from checks.typed_code.script import JsScan, TsAny, TsConfigState, js_scan, ts_any, ts_configs
 from checks.typed_code.static import StaticScan, static_scan
 from checks.typed_code.tsconfig import CORE_STRICT
@@ -76,7 +76,9 @@ class TypingFacts:
     type_checker: str | None  # "mypy" | "pyright" | "basedpyright" | None
     type_checker_config: str | None
     strict: bool | None  # None when there is no Python type checker
-    any_count: int  # explicit typing.Any in Python source
+    any_count: int  # explicit typing.Any in Python source (any_bare + any_nested)
+    any_bare: int  # a whole annotation (`x: Any`, `-> Any`, `Optional[Any]`) or `cast(Any, ...)`: reported
+    any_nested: int  # inside a container type (`dict[str, Any]`), `*args: Any`, aliases: counted only
     typescript_strict: bool | None  # every tsconfig.json has the whole strict family on; None without TS
     tsconfigs: tuple[Mapping[str, object], ...]
     ts_any_count: int  # explicit `any` in TypeScript source
@@ -112,6 +114,8 @@ def typing_facts(ctx: Context) -> TypingFacts:
         type_checker_config=checker.source,
         strict=checker.strict,
         any_count=len(py.any_uses),
+        any_bare=sum(u.bare for u in py.any_uses),
+        any_nested=sum(not u.bare for u in py.any_uses),
         typescript_strict=(all(c.strictness.strict for c in configs) if configs else False)
         if langs.get("typescript") else None,
         tsconfigs=tuple(
@@ -237,40 +241,53 @@ class TypeChecker(Check):
 
 class ExplicitAny(Check):
     id = "typing/explicit-any"
-    title = "Explicit Any / any (Python typing.Any, TypeScript any)"
+    title = "Explicit Any / any (bare Python typing.Any, TypeScript any)"
     category = CATEGORY
     languages = frozenset({"python", "typescript"})
     severity = Severity.LOW
     rationale = (
-        "`Any` (Python) and `any` (TypeScript: `: any`, `as any`, `<any>`, `any[]`, `Array<any>`) switch the "
-        "type checker off for every value they touch, and the hole spreads to whatever the value flows into. "
+        "A bare `Any` (Python: a whole parameter, return or attribute annotation such as `x: Any`, `-> Any`, "
+        "`Optional[Any]`, or `cast(Any, ...)`) and `any` (TypeScript: `: any`, `as any`, `<any>`, `any[]`, "
+        "`Array<any>`) switch the type checker off for the value, and the hole spreads to whatever it flows into. "
+        "`Any` nested in a container type (`dict[str, Any]` for JSON-shaped data) and `*args: Any` keep the "
+        "container checked and are idiomatic under mypy --strict: they are counted as facts, not reported. "
         "Counted in source files; TypeScript tests are counted separately and not reported."
     )
     remediation = (
-        "Replace `Any`/`any` with the real type, a union, a generic, a Protocol/interface or `object`/`unknown`.",
-        "For JSON payloads, describe them (TypedDict, pydantic, zod, an interface) at the boundary.",
-        "Enable `disallow_any_explicit` (mypy) or `@typescript-eslint/no-explicit-any` to keep new ones out.",
+        "Replace a bare `Any`/`any` with the real type, a union, a generic (TypeVar), a Protocol/interface, or "
+        "`object`/`unknown` when any value is truly accepted.",
+        "For JSON payloads, describe them (TypedDict, pydantic, zod, an interface) at the boundary, or at least "
+        "name the container (`dict[str, Any]`).",
+        "Enable `@typescript-eslint/no-explicit-any` (TypeScript) and mypy's `warn_return_any` to keep new ones out.",
     )
     effort = Effort.MEDIUM
 
     def run(self, ctx: Context) -> Verdict:
         per_file: list[tuple[str, int, int, str]] = []  # path, first line, count, language
         py = ctx.fact(_python)
-        by_path: dict[str, list[int]] = defaultdict(list)
+        by_path: dict[str, list[AnyUse]] = defaultdict(list)
         for use in py.any_uses:
-            by_path[use.path].append(use.line)
-        per_file += [(path, min(lines), len(lines), "Any") for path, lines in by_path.items()]
+            if use.bare:
+                by_path[use.path].append(use)
+        messages: dict[str, str] = {}
+        for path, uses in by_path.items():
+            per_file.append((path, min(u.line for u in uses), len(uses), "Any"))
+            what = list(dict.fromkeys(u.where for u in uses))
+            messages[path] = f"{len(uses)} bare `Any` in this file: " + ", ".join(what[:3]) + (
+                f" and {len(what) - 3} more" if len(what) > 3 else "")
         ts = ctx.fact(_ts_any)
         per_file += [(path, line, count, "any") for path, line, count in ts.files]
         per_file.sort(key=lambda item: (-item[2], item[0]))
         findings = [
-            self.finding(ctx, f"{count} explicit `{word}` in this file", path, line, key=f"explicit-{word}")
+            self.finding(ctx, messages[path] if word == "Any" else f"{count} explicit `any` in this file", path, line,
+                         key=f"explicit-{word}")
             for path, line, count, word in per_file[:MAX_FINDINGS]
         ]
+        bare = sum(u.bare for u in py.any_uses)
         return Verdict(
             findings=tuple(findings),
-            metrics={"python_any": len(py.any_uses), "typescript_any": ts.count, "typescript_any_in_tests": ts.in_tests,
-                     "files": len(per_file)},
+            metrics={"python_any": len(py.any_uses), "python_any_bare": bare, "python_any_nested": len(py.any_uses) - bare,
+                     "typescript_any": ts.count, "typescript_any_in_tests": ts.in_tests, "files": len(per_file)},
         )
 
 

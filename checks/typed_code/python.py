@@ -14,7 +14,7 @@ from auditor.sources import PyModule
 from checks._util import imported_names
 from checks.typed_code.tsconfig import JsoncError, parse_jsonc
 
-__all__ = ["CheckerConfig", "FunctionGap", "PythonScan", "python_scan", "type_checker"]
+__all__ = ["AnyUse", "CheckerConfig", "FunctionGap", "PythonScan", "python_scan", "type_checker"]
 
 CODE_ROLES = ("source",)  # tests, migrations and examples are left out
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -42,8 +42,14 @@ class FunctionGap:
 
 @dataclass(frozen=True, slots=True)
 class AnyUse:
+    """One explicit `Any`. `bare` when it is a whole annotation (`x: Any`, `-> Any`, `Optional[Any]`) or
+    `cast(Any, ...)`; `where` then names the annotated thing. Nested uses (`dict[str, Any]`, `*args: Any`) are
+    counted, not reported."""
+
     path: str
     line: int
+    bare: bool = False
+    where: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,22 +110,75 @@ def function_gap(module: PyModule, fn: FuncDef) -> FunctionGap | None:
     )
 
 
-def _annotation_nodes(module: PyModule) -> Iterator[ast.expr]:
+def _annotation_nodes(module: PyModule) -> Iterator[tuple[ast.expr, str]]:
+    """Every annotation of the module with what it annotates; `*args`/`**kwargs` are marked `*`."""
     for fn in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
         assert isinstance(fn, FuncDef)
         a = fn.args
-        for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
-            if arg is not None and arg.annotation is not None:
-                yield arg.annotation
+        for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs):
+            if arg.annotation is not None:
+                yield arg.annotation, f"parameter `{arg.arg}` of `{fn.name}`"
+        for star in (a.vararg, a.kwarg):
+            if star is not None and star.annotation is not None:
+                yield star.annotation, "*"  # each element is Any: the tuple/dict itself is typed
         if fn.returns is not None:
-            yield fn.returns
+            yield fn.returns, f"return of `{fn.name}`"
     for ann in module.nodes(ast.AnnAssign):
-        yield ann.annotation
+        target = ann.target
+        name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else "?"
+        yield ann.annotation, f"`{name}`"
 
 
-def _string_annotation_any(text: str, pattern: re.Pattern[str]) -> int:
-    """`Any` inside a string annotation such as "dict[str, Any]" (matched as text, never evaluated)."""
-    return len(pattern.findall(text)) if "Any" in text else 0
+class _AnyNames:
+    """How `Any` is spelled in one module: imported names and typing module aliases."""
+
+    def __init__(self, names: set[str], aliases: set[str]) -> None:
+        self.names = names
+        self.aliases = aliases
+        alternatives = [re.escape(n) for n in sorted(names)] + [re.escape(a) + r"\s*\.\s*Any" for a in sorted(aliases)]
+        self.pattern = re.compile(r"(?<![\w.])(?:" + "|".join(alternatives) + r")(?!\w)")
+
+    def is_any(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.names
+        return isinstance(node, ast.Attribute) and node.attr == "Any" and isinstance(node.value, ast.Name) \
+            and node.value.id in self.aliases
+
+    def is_none(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Constant) and node.value is None
+
+    def bare(self, node: ast.expr) -> ast.expr | None:
+        """The `Any` node when `node` as a whole is Any (also `Optional[Any]`, `Any | None`), else None."""
+        if self.is_any(node):
+            return node
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            for one, other in ((node.left, node.right), (node.right, node.left)):
+                if self.is_any(one) and self.is_none(other):
+                    return one
+        if isinstance(node, ast.Subscript):
+            head = node.value
+            head_name = head.id if isinstance(head, ast.Name) else head.attr if isinstance(head, ast.Attribute) else ""
+            inner = node.slice
+            if head_name == "Optional" and self.is_any(inner):
+                return inner
+            if head_name == "Union" and isinstance(inner, ast.Tuple) and len(inner.elts) == 2:
+                a, b = inner.elts
+                if self.is_any(a) and self.is_none(b):
+                    return a
+                if self.is_any(b) and self.is_none(a):
+                    return b
+        return None
+
+    def bare_text(self, text: str) -> bool:
+        """Whether a string annotation as a whole is Any (matched as text, never evaluated)."""
+        compact = "".join(text.split())
+        forms = {*self.names, *(f"{a}.Any" for a in self.aliases)}
+        for any_form in forms:
+            if compact in (any_form, f"Optional[{any_form}]", f"{any_form}|None", f"None|{any_form}"):
+                return True
+            if compact.endswith(f"Optional[{any_form}]") and compact[: -len(f"Optional[{any_form}]")].endswith("."):
+                return True
+        return False
 
 
 def _any_uses(module: PyModule) -> list[AnyUse]:
@@ -128,18 +187,28 @@ def _any_uses(module: PyModule) -> list[AnyUse]:
     typing_aliases = {local for local, full in imports.items() if full in ("typing", "typing_extensions")}
     if not any_names and not typing_aliases:
         return []
-    uses = [AnyUse(module.path, n.lineno) for n in module.nodes(ast.Name) if n.id in any_names]
-    uses += [
-        AnyUse(module.path, n.lineno)
-        for n in module.nodes(ast.Attribute)
-        if n.attr == "Any" and isinstance(n.value, ast.Name) and n.value.id in typing_aliases
-    ]
-    if any_names or typing_aliases:  # string (forward-reference) annotations
-        alternatives = [re.escape(n) for n in sorted(any_names)] + [re.escape(a) + r"\s*\.\s*Any" for a in sorted(typing_aliases)]
-        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(alternatives) + r")(?!\w)")
-        for ann in _annotation_nodes(module):
-            if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
-                uses += [AnyUse(module.path, ann.lineno)] * _string_annotation_any(ann.value, pattern)
+    spell = _AnyNames(any_names, typing_aliases)
+    bare: dict[int, str] = {}  # id of a bare Any node -> what it annotates
+    uses: list[AnyUse] = []
+    for ann, where in _annotation_nodes(module):
+        if isinstance(ann, ast.Constant) and isinstance(ann.value, str):  # forward reference: text only
+            count = len(spell.pattern.findall(ann.value)) if "Any" in ann.value else 0
+            whole = count == 1 and where != "*" and spell.bare_text(ann.value)
+            uses += [AnyUse(module.path, ann.lineno, whole, where if whole else "")] * count
+            continue
+        node = spell.bare(ann)
+        if node is not None and where != "*":
+            bare[id(node)] = where
+    for call in module.nodes(ast.Call):  # cast(Any, x): a bare escape from the checker
+        fn = call.func
+        fn_name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+        if fn_name == "cast" and call.args and spell.is_any(call.args[0]):
+            bare[id(call.args[0])] = "`cast(Any, ...)`"
+    nodes: list[ast.expr] = [n for n in module.nodes(ast.Name) if n.id in any_names]
+    nodes += [n for n in module.nodes(ast.Attribute) if spell.is_any(n)]
+    for n in nodes:
+        where = bare.get(id(n), "")
+        uses.append(AnyUse(module.path, n.lineno, bool(where), where))
     return uses
 
 
