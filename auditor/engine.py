@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import fnmatch
+import gc
 import logging
 import threading
 import time
@@ -268,6 +269,29 @@ def audit(
     except RepositoryError as exc:
         raise AuditError(str(exc)) from None
     sources = Sources(repo)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # parsing allocates millions of long-lived nodes: collecting in between only costs time
+    try:
+        return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0)
+    finally:
+        gc.unfreeze()
+        if gc_was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
+
+
+def _audit_parsed(
+    repo: Repository,
+    sources: Sources,
+    selected: list[type[Check]],
+    config: Config,
+    options: AuditOptions,
+    registry: Registry,
+    progress: Progress | None,
+    started_at: datetime,
+    t0: float,
+) -> Scorecard:
     code_files = [f for f in repo.files if f.language in CODE_LANGUAGES]
     for i, info in enumerate(code_files):
         if progress is not None and i % 200 == 0:
@@ -276,6 +300,10 @@ def audit(
             sources.python(info.path)
         else:
             sources.tree(info.path)
+    # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
+    # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
+    gc.freeze()
+    gc.enable()
 
     projects = detect_projects(repo)
     cards: list[ProjectCard] = []

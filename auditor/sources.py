@@ -99,9 +99,11 @@ class TsFile:
 
 
 def _index(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], dict[int, ast.AST]]:
-    """Every node by type (in source order) and each node's parent, in one iterative walk.
+    """Every node by type and each node's parent, in one iterative pre-order walk.
 
-    Load/Store/Del contexts are shared singletons without a position, so they are not indexed.
+    Children are pushed in reverse so they pop in field order: each list comes out in source order
+    (decorators aside), without a sort. Load/Store/Del contexts are shared singletons without a
+    position, so they are not indexed.
     """
     by_type: dict[type[ast.AST], list[ast.AST]] = defaultdict(list)
     parents: dict[int, ast.AST] = {}
@@ -112,25 +114,18 @@ def _index(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], dict[i
     while stack:  # iterative: a deeply nested file cannot exhaust the interpreter's stack here
         node = pop()
         by_type[type(node)].append(node)
+        children: list[ast.AST] = []
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, node_type):
                 if not isinstance(value, context):
-                    parents[id(value)] = node
-                    push(value)
+                    children.append(value)
             elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, node_type):
-                        parents[id(item)] = node
-                        push(item)
-    for nodes in by_type.values():
-        nodes.reverse()
-        nodes.sort(key=_position)
+                children.extend(item for item in value if isinstance(item, node_type))
+        for child in reversed(children):
+            parents[id(child)] = node
+            push(child)
     return dict(by_type), parents
-
-
-def _position(node: ast.AST) -> tuple[int, int]:
-    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
 def decode_python(data: bytes) -> str:
