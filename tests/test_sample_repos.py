@@ -306,7 +306,6 @@ def test_language_samples_facts(audited: Any) -> None:
 
 
 # -- core behaviour the samples exposed (reported to the lead; see the final report) -----------------------------
-@pytest.mark.xfail(strict=True, reason="repo.classify_role treats a Java package folder `com/example` as an example")
 def test_java_package_named_example_is_source(tmp_path: Path) -> None:
     path = tmp_path / "src/main/java/com/example/demo/App.java"
     path.parent.mkdir(parents=True)
@@ -314,7 +313,6 @@ def test_java_package_named_example_is_source(tmp_path: Path) -> None:
     assert [f.role for f in Repository.scan(tmp_path).files] == ["source"]
 
 
-@pytest.mark.xfail(strict=True, reason="repo._GENERATED_MARKER matches JPA's @GeneratedValue as '@generated'")
 def test_jpa_entity_is_not_generated_code(tmp_path: Path) -> None:
     path = tmp_path / "src/main/java/com/acme/Product.java"
     path.parent.mkdir(parents=True)
