@@ -5,6 +5,7 @@ Everything here reads only `scorecard_to_dict(card)`, so the HTML, Markdown and 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ __all__ = [
     "CheckGroup",
     "ReportView",
     "build_view",
+    "fact_sections",
+    "fact_value",
     "visible_text",
 ]
 
@@ -112,3 +115,47 @@ def build_view(data: dict[str, Any]) -> ReportView:
         skipped_total=sum(data["files"]["skipped"].values()),
         check_index={c["id"]: c for c in data["checks"]},
     )
+
+
+MAX_FACT_ITEMS = 8
+MAX_FACT_CHARS = 300
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def fact_value(value: Any) -> str:
+    """One fact as a short line of plain text: lists joined, one level of mapping spelled out, capped."""
+    if isinstance(value, list | tuple):
+        items = [_scalar(v) for v in value[:MAX_FACT_ITEMS]]
+        text = ", ".join(items) if items else "none"
+        if len(value) > MAX_FACT_ITEMS:
+            text += f" (+{len(value) - MAX_FACT_ITEMS} more)"
+    elif isinstance(value, dict):
+        pairs = [f"{k}: {_scalar(v)}" for k, v in list(value.items())[:MAX_FACT_ITEMS]]
+        text = "; ".join(pairs) if pairs else "none"
+        if len(value) > MAX_FACT_ITEMS:
+            text += f" (+{len(value) - MAX_FACT_ITEMS} more)"
+    else:
+        text = _scalar(value)
+    return text if len(text) <= MAX_FACT_CHARS else text[: MAX_FACT_CHARS - 1] + "…"
+
+
+def fact_sections(facts: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(family, [(fact, text)]) for every fact collector, `files` first, then by name."""
+    names = sorted(facts, key=lambda n: (n != "files", n))
+    out = []
+    for name in names:
+        value = facts[name]
+        rows = [(str(k), fact_value(v)) for k, v in value.items()] if isinstance(value, dict) else [("value", fact_value(value))]
+        out.append((name, rows))
+    return out

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from auditor.engine import Scorecard
 from auditor.scoring import grade
-from reports._view import SEVERITIES, STATUS_LABELS, build_view, visible_text
+from reports._view import SEVERITIES, STATUS_LABELS, build_view, fact_sections, visible_text
 from reports.base import scorecard_to_dict
 
 __all__ = ["MAX_FINDINGS_PER_CHECK", "HtmlReporter", "render_html"]
@@ -79,6 +79,7 @@ def render_html(data: dict[str, Any]) -> str:
     css, script, script_hash = _assets()
     checks = sorted(data["checks"], key=lambda c: (_STATUS_ORDER.get(c["status"], 5), c["id"], c["project"]))
     target_name = PurePosixPath(str(data["target"]["path"]).replace("\\", "/")).name or str(data["target"]["path"])
+    fact_groups = [(p["name"], p["facts"]) for p in data["projects"]] if view.multi_project else [("", data["facts"])]
     template = _environment().get_template("report.html.j2")
     return template.render(
         view=view,
@@ -94,6 +95,8 @@ def render_html(data: dict[str, Any]) -> str:
         location=_location,
         shown=visible_text,
         prose=_prose,
+        fact_groups=fact_groups,
+        fact_sections=fact_sections,
         max_per_check=MAX_FINDINGS_PER_CHECK,
         max_problems=MAX_PROBLEMS,
     )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from auditor.engine import Scorecard
-from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, ReportView, build_view, visible_text
+from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, ReportView, build_view, fact_sections, visible_text
 from reports.base import scorecard_to_dict
 
 __all__ = [
@@ -270,6 +270,19 @@ def _files(view: ReportView, problem_cap: int) -> list[str]:
     return out
 
 
+def _facts(view: ReportView) -> list[str]:
+    groups = [(p["name"], p["facts"]) for p in view.data["projects"]] if view.multi_project else [("", view.data["facts"])]
+    out = ["<details><summary>Facts</summary>", ""]
+    for label, facts in groups:
+        if label:
+            out += [f"#### Project {md_text(label)}", ""]
+        for family, rows in fact_sections(facts):
+            out += [f"**{md_text(family)}**", "", "| Fact | Value |", "|---|---|"]
+            out += [f"| {md_cell(key)} | {md_cell(value)} |" for key, value in rows]
+            out.append("")
+    return [*out, "</details>", ""]
+
+
 def _footer(view: ReportView) -> list[str]:
     d = view.data
     return [
@@ -283,7 +296,7 @@ def _footer(view: ReportView) -> list[str]:
     ]
 
 
-def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None) -> str:
+def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None, facts: bool = True) -> str:
     lines = _header(view) + _categories(view) + _severities(view) + _recommendations(view)
     lines += ["### Findings", ""]
     if not view.groups:
@@ -296,7 +309,10 @@ def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None) ->
         lines += [f"and {_plural(len(rest), 'more check')} with {_plural(sum(len(g.findings) for g in rest), 'finding')} "
                   "(see the HTML or JSON report).", ""]
     lines += _unscored(view.unscored, view.multi_project) + _projects(view)
-    lines += _files(view, 20 if snippets else 5) + _footer(view)
+    lines += _files(view, 20 if snippets else 5)
+    if facts:
+        lines += _facts(view)
+    lines += _footer(view)
     return "\n".join(lines)
 
 
@@ -304,19 +320,21 @@ def render_markdown(data: dict[str, Any], budget: int = BUDGET) -> str:
     """The Markdown report for a report dictionary, at most `budget` characters where possible."""
     view = build_view(data)
     text = ""
-    for cap, snippets in _CAPS:
-        text = _assemble(view, cap, snippets, None)
+    # Facts go before findings are cut below five per check; findings go last.
+    tiers = [(cap, snippets, True) for cap, snippets in _CAPS[:4]] + [(cap, snippets, False) for cap, snippets in _CAPS]
+    for cap, snippets, facts in tiers:
+        text = _assemble(view, cap, snippets, None, facts)
         if len(text) <= budget:
             return text
     # Even one line per check is too long: list as many checks as fit.
     lo, hi = 0, len(view.groups)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if len(_assemble(view, 0, False, mid)) <= budget:
+        if len(_assemble(view, 0, False, mid, facts=False)) <= budget:
             lo = mid
         else:
             hi = mid - 1
-    return _assemble(view, 0, False, lo)
+    return _assemble(view, 0, False, lo, facts=False)
 
 
 class MarkdownReporter:

@@ -25,6 +25,7 @@ from auditor.model import Check, CheckResult, Confidence, Effort, Finding, Measu
 from auditor.repo import FileInfo, GitInfo, Repository
 from auditor.scoring import category_scores, evaluate_gate, grade, overall_score, recommendations
 from auditor.sources import ParseProblem
+from reports._view import fact_sections, fact_value
 from reports.base import scorecard_to_dict
 from reports.html import MAX_FINDINGS_PER_CHECK, HtmlReporter, render_html
 from reports.markdown import GITHUB_COMMENT_LIMIT, MarkdownReporter, code_fence, md_cell, md_prose, md_text, render_markdown
@@ -175,6 +176,8 @@ def demo_card(hostile: bool = False) -> Scorecard:
     ]
     name = h["script"] if hostile else ""
     card = _project_card(Project("", name=name), results, config, {"python": 12})
+    if hostile:
+        card.facts["errors"]["central_handler_evidence"] = [h["script"], h["img"] + " | `x`"]
     problems = (
         ParseProblem("src/broken.py", "syntax", "invalid syntax (line 3)" + h["close"]),
         ParseProblem("data/big.json", "too-deep", "nesting too deep"),
@@ -373,7 +376,7 @@ def test_markdown_hostile_text_renders_as_text() -> None:
                     "pre", "code", "hr", "details", "summary", "sub"}
     assert "<script" not in html and "<img" not in html and "<svg" not in html and "<b>" not in html
     # Every <details> the report opens is closed by the report, not by a snippet or message.
-    assert html.count("<details>") == html.count("</details>") == 4
+    assert html.count("<details>") == html.count("</details>") == 5
     assert "@\u200dadmin" in text
 
 
@@ -420,6 +423,32 @@ def test_md_text_escapes(raw: str, escaped: str) -> None:
 ])
 def test_md_prose_keeps_code_spans(raw: str, escaped: str) -> None:
     assert md_prose(raw) == escaped
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (None, "n/a"), (True, "yes"), (False, "no"), (0.5, "0.5"), (3, "3"), ("a b", "a b"), ([], "none"), ({}, "none"),
+    (["a", 1, None], "a, 1, n/a"), ({"rust": {"files": 2}}, 'rust: {"files": 2}'),
+    (list(range(10)), "0, 1, 2, 3, 4, 5, 6, 7 (+2 more)"), ("x" * 400, "x" * 299 + "…"),
+])
+def test_fact_value(value: Any, text: str) -> None:
+    assert fact_value(value) == text
+
+
+def test_facts_are_shown_in_both_formats() -> None:
+    data = scorecard_to_dict(demo_card())
+    assert fact_sections(data["facts"]) == [
+        ("files", [("total", "12"), ("by_language", "python: 12"), ("by_role", "source: 12")]),
+        ("coverage", [("status", "not_available"), ("reason", "no coverage data found")]),
+        ("errors", [("bare_except", "2"), ("handlers", "5")]),
+    ]
+    assert "| bare\\_except | 2 |" in render_markdown(data)
+    page = render_html(data)
+    families = [a["data-family"] for t, a in parse_html(page).tags if t == "div" and "data-family" in a]
+    assert families == ["files", "coverage", "errors"]
+    assert "<tr><th>reason</th><td>no coverage data found</td></tr>" in page
+    mono = scorecard_to_dict(monorepo_card())
+    assert render_html(mono).count('data-family="errors"') == 2
+    assert "#### Project api" in render_markdown(mono) and "#### Project web" in render_markdown(mono)
 
 
 def test_md_cell_is_never_empty() -> None:
