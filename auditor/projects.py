@@ -15,7 +15,9 @@ Rules (each one is tested in tests/test_projects.py):
   they build and test as one unit and a service's migrations often live in a member crate/module. Manifests of
   other ecosystems below them (an Angular `package.json` under a Maven root) still make their own projects.
   npm/yarn/pnpm workspaces do not absorb: their packages are often a frontend and a backend side by side.
-* A nested project that holds no code file of its own is folded back into its parent.
+* A nested project that holds no code file of its own, or only migrations (SeaORM's `migration/` crate), is
+  folded back into its parent. A nested `package.json` with no name, dependencies, scripts or entry points
+  (`{"type": "commonjs"}` beside build scripts) is no manifest at all.
 * Without a root manifest the root is a project only when code files lie outside every nested project.
 * Each project lists the nested project roots it does not own (`Project.excluded`).
 * Kind: "backend" when a manifest (or, failing that, an import in the code) names a web framework or a database
@@ -226,6 +228,7 @@ class _Manifest:
     dependencies: frozenset[str] = frozenset()
     name: str = ""
     aggregator: bool = False  # Cargo workspace, Maven aggregator, Gradle settings file
+    marker: bool = False  # a package.json that only sets the module type of its folder: not a project
 
 
 def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
@@ -307,7 +310,10 @@ def _package_json(data: Any) -> _Manifest:
     for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
         deps |= {d.lower() for d in _table(data.get(key))}
     name = data.get("name")
-    return _Manifest(frozenset(deps), name if isinstance(name, str) else "")
+    marker = not deps and not name and not any(
+        data.get(key) for key in ("workspaces", "scripts", "main", "exports", "bin")
+    )
+    return _Manifest(frozenset(deps), name if isinstance(name, str) else "", marker=marker)
 
 
 def _cargo(data: dict[str, Any]) -> _Manifest:
@@ -443,15 +449,24 @@ def find_projects(repo: Repository) -> list[Project]:
     """The projects of `repo`, the root first, then nested ones by path."""
     roots = _roots(repo)
     parsed = {m: _parse_manifest(repo, m) for root in roots.values() for m in root.manifests}
+    # A nested `{"type": "commonjs"}` package.json switches the module system of a folder of build scripts
+    # (JHipster's webpack/): it describes no project.
+    for path in [p for p in roots if p]:
+        roots[path].manifests = [m for m in roots[path].manifests if not parsed[m].marker]
+        if not roots[path].manifests:
+            del roots[path]
     _absorb_members(repo, roots, parsed)
 
-    # A nested root without code of its own is not a project: its manifest joins the enclosing one.
+    # A nested root without code of its own is not a project: its manifest joins the enclosing one. Nor is a
+    # crate or package that holds only migrations (SeaORM's `migration/` crate): it migrates the enclosing service.
     changed = True
     while changed:
         changed = False
         for path in sorted((p for p in roots if p), key=lambda p: -p.count("/")):
             nested = [p for p in roots if p != path and _inside(p, path)]
-            if not _code_files(repo, path, nested):
+            code = _code_files(repo, path, nested)
+            has_parent = any(p != path and _inside(path, p) for p in roots)
+            if not code or (has_parent and all(f.role == "migration" for f in code)):
                 parent = max((p for p in roots if p != path and _inside(path, p)), key=len, default=None)
                 if parent is not None:
                     roots[parent].manifests.extend(roots[path].manifests)

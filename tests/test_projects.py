@@ -203,3 +203,53 @@ def test_any_manifest_bytes_give_a_well_formed_project_list(tmp_path: Path, data
     assert all(p.kind in ("backend", "frontend", "library") for p in found)
     web = next(p for p in found if p.path == "web")
     assert web.kind == "frontend" and web.manifests == ("web/package.json",)
+
+
+def test_module_type_package_json_is_no_project(make_repo: Callable[..., Path]) -> None:
+    # JHipster: webpack/ holds build scripts and a package.json that only says {"type": "commonjs"}.
+    root = make_repo({
+        "pom.xml": "<project><artifactId>jhipster</artifactId><dependencies><dependency><groupId>org.liquibase"
+                   "</groupId><artifactId>liquibase-core</artifactId></dependency></dependencies></project>",
+        "package.json": '{"name": "jhipster", "dependencies": {"@angular/core": "17"}}',
+        "src/main/java/com/mycompany/myapp/App.java": "package com.mycompany.myapp;\nclass App {}\n",
+        "src/main/webapp/main.ts": "export {};\n",
+        "webpack/package.json": '{\n  "type": "commonjs"\n}\n',
+        "webpack/webpack.custom.js": "module.exports = {};\n",
+        "tools/package.json": '{"type": "module", "scripts": {"gen": "node gen.js"}}',
+        "tools/gen.js": "export {};\n",
+    })
+    assert projects(root) == [
+        Project("", "backend", ("package.json", "pom.xml"), ("tools",), "jhipster"),
+        Project("tools", "library", ("tools/package.json",), (), "tools"),
+    ]
+
+
+def test_migration_crate_folds_into_its_service(make_repo: Callable[..., Path]) -> None:
+    # sea-orm-cli layout without a workspace: migration/ is its own crate that only migrates the service.
+    root = make_repo({
+        "Cargo.toml": '[package]\nname = "shop"\n[dependencies]\naxum = "0.8"\nsea-orm = "1"\n',
+        "src/main.rs": "fn main() {}\n",
+        "migration/Cargo.toml": '[package]\nname = "migration"\n[dependencies]\nsea-orm-migration = "1"\n',
+        "migration/src/lib.rs": "pub struct Migrator;\n",
+        "migration/src/m20220101_000001_create_table.rs": "pub struct Migration;\n",
+        "migration/README.md": "# Running Migrator CLI\n",
+        "worker/Cargo.toml": '[package]\nname = "worker"\n[dependencies]\ntokio = "1"\n',
+        "worker/src/main.rs": "fn main() {}\n",
+    })
+    assert projects(root) == [
+        Project("", "backend", ("Cargo.toml", "migration/Cargo.toml"), ("worker",), "shop"),
+        Project("worker", "library", ("worker/Cargo.toml",), (), "worker"),
+    ]
+
+
+def test_migrations_without_an_enclosing_project_stay_a_project(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "api/go.mod": "module example.com/api\n\ngo 1.22\n\nrequire github.com/go-chi/chi/v5 v5.0.12\n",
+        "api/main.go": GO_MAIN,
+        "migrations/package.json": '{"name": "db-migrations", "dependencies": {"knex": "3"}}',
+        "migrations/20240101_init.js": "exports.up = () => {};\n",
+    })
+    assert projects(root) == [
+        Project("api", "backend", ("api/go.mod",), (), "api"),
+        Project("migrations", "backend", ("migrations/package.json",), (), "db-migrations"),
+    ]
