@@ -345,6 +345,63 @@ def test_js_leaks_and_central(make_repo: MakeRepo) -> None:
     assert findings(CentralHandler, nest) == []
 
 
+JS_OWN_ERRORS = {
+    "src/errors.ts": """\
+export class HttpError extends Error {
+  constructor(public readonly status: number, message: string) { super(message); }
+}
+export function isHttpError(e: unknown): e is HttpError {
+  return e instanceof HttpError;
+}
+""",
+    "src/handler.ts": """\
+import { Request, Response, NextFunction } from "express";
+import { HttpError, isHttpError } from "./errors";
+
+export function a(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (err instanceof HttpError) {
+    res.status(err.status).json({ error: err.message });
+    return;
+  }
+  res.status(500).json({ error: err.message });
+}
+export function b(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (!(err instanceof HttpError)) {
+    return next(err);
+  }
+  res.status(err.status).json({ error: err.message });
+}
+export function c(err: Error, req: Request, res: Response, next: NextFunction): void {
+  res.status(500).json({ error: isHttpError(err) ? err.message : "internal error" });
+  if (isHttpError(err) && res.json({ error: err.message })) { return; }
+  if (err instanceof HttpError) { res.json({ trace: err.stack }); }
+  if (err instanceof TypeError) { res.json({ error: err.message }); }
+}
+export function d(err: HttpError, req: Request, res: Response): void {
+  res.status(err.status).send(err.message);
+}
+export function e(req: Request, res: Response): void {
+  try { work(); } catch (error) {
+    if (error instanceof HttpError) { res.status(error.status).json({ message: error.message }); }
+    else { res.status(500).json({ message: error.message }); }
+  }
+}
+""",
+}
+
+
+def test_js_own_error_classes_narrow_leaks(make_repo: MakeRepo) -> None:
+    """`err.message` of the app's own error class (instanceof, type guard, early return, typed parameter) is a
+    message written for clients; `.stack` and foreign classes still leak."""
+    root = make_repo(JS_OWN_ERRORS)
+    assert [(f.path, f.line, f.message.split("`")[1]) for f in findings(LeakedDetails, root)] == [
+        ("src/handler.ts", 9, "err.message"),
+        ("src/handler.ts", 20, "err.stack"),
+        ("src/handler.ts", 21, "err.message"),
+        ("src/handler.ts", 29, "error.message"),
+    ]
+
+
 TS_PROMISES = """\
 async function save(x: number): Promise<void> {
   await db.insert(x);

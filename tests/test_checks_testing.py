@@ -201,7 +201,8 @@ def test_rust_inline_cfg_test_and_integration_tests(make_repo: MakeRepo) -> None
         "tests/common/mod.rs": "pub fn spawn_app() {}\n",
     })
     tests, _ = facts(run(root))
-    assert tests["by_language"] == {"rust": {"files": 2, "functions": 4, "fixtures": 1}}
+    # tests/common/mod.rs and `helper()` of the #[cfg(test)] module
+    assert tests["by_language"] == {"rust": {"files": 2, "functions": 4, "fixtures": 2}}
     assert tests["frameworks"] == ["cargo test"]
     assert tests["property_based"] == ["proptest"]
 
@@ -252,6 +253,80 @@ def test_java_junit_tests_and_fixtures(make_repo: MakeRepo) -> None:
     assert tests["by_language"] == {"java": {"files": 1, "functions": 2, "fixtures": 2}}
     assert tests["frameworks"] == ["junit5"]
     assert tests["property_based"] == ["jqwik"]
+
+
+SPRING_SLICE = """\
+package com.acme.web;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.web.servlet.WebMvcTest;
+import org.springframework.boot.test.mock.mockito.MockBean;
+
+@WebMvcTest(ProductController.class)
+class ProductControllerTest {
+    @Autowired
+    private MockMvc mvc;
+
+    @MockBean
+    private ProductService service;
+
+    @Test
+    void lists() throws Exception {}
+
+    @Test
+    void gets() throws Exception {}
+
+    @Test
+    void missing() throws Exception {}
+}
+"""
+
+
+def test_java_spring_slices_extensions_and_junit3_are_fixtures(make_repo: MakeRepo) -> None:
+    slice_only = make_repo({"src/main/java/com/acme/web/App.java": "package com.acme.web;\nclass App {}\n",
+                            "src/test/java/com/acme/web/ProductControllerTest.java": SPRING_SLICE})
+    card = run(slice_only)
+    tests, _ = facts(card)
+    assert tests["by_language"] == {"java": {"files": 1, "functions": 3, "fixtures": 3}}  # @WebMvcTest, @Autowired, @MockBean
+    assert result(card, "tests/fixtures").status is Status.PASSED
+    bare = SPRING_SLICE.replace("@WebMvcTest(ProductController.class)\n", "").replace("    @Autowired\n", "") \
+        .replace("    @MockBean\n", "")
+    card = run(make_repo({"src/main/java/com/acme/web/App.java": "package com.acme.web;\nclass App {}\n",
+                          "src/test/java/com/acme/web/ProductControllerTest.java": bare}))
+    assert [f.message for f in result(card, "tests/fixtures").findings] == [
+        "3 tests and no fixture, setup hook or shared test helper"]
+    extension_and_base = make_repo({
+        "src/main/java/com/x/App.java": "package com.x;\nclass App {}\n",
+        "src/test/java/com/x/ServiceTest.java": (
+            "package com.x;\n@ExtendWith(MockitoExtension.class)\nclass ServiceTest extends BaseTest {\n"
+            "    @Mock Repo repo;\n    @InjectMocks Service service;\n    @Test void a() {}\n}\n"),
+        "src/test/java/com/x/BaseTest.java": "package com.x;\nabstract class BaseTest {}\n",
+        "src/test/java/com/x/LegacyTest.java": (
+            "package com.x;\npublic class LegacyTest extends TestCase {\n    protected void setUp() {}\n"
+            "    public void testOne() {}\n    public void testTwo() {}\n    private void helper() {}\n}\n"),
+    })
+    tests, _ = facts(run(extension_and_base))
+    # @ExtendWith, @Mock, @InjectMocks, BaseTest (a helper class) and the JUnit 3 setUp
+    assert tests["by_language"] == {"java": {"files": 2, "functions": 3, "fixtures": 5}}
+
+
+def test_go_testify_suites_and_helper_packages(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "go.mod": "module example.com/svc\n",
+        "svc.go": "package svc\n\nfunc Handle() int { return 1 }\n",
+        "svc_test.go": (
+            'package svc\n\nimport (\n\t"testing"\n\n\t"github.com/stretchr/testify/suite"\n)\n\n'
+            "type S struct{ suite.Suite }\n\n"
+            "func (s *S) SetupTest() {}\n\nfunc (s *S) TestA() {}\n\nfunc (s *S) TestB() {}\n\n"
+            "func (s *S) helper() {}\n\nfunc TestSuite(t *testing.T) { suite.Run(t, new(S)) }\n"
+        ),
+        "internal/testutil/db.go": (
+            'package testutil\n\nimport "testing"\n\nfunc DB(t *testing.T) int {\n\tt.Helper()\n\treturn 1\n}\n'),
+        "internal/other/other.go": 'package other\n\nimport "testing"\n\nfunc Bench(b *testing.B) {}\n',
+    })
+    tests, _ = facts(run(root))
+    assert tests["by_language"] == {"go": {"files": 1, "functions": 3, "fixtures": 2}}  # SetupTest, testutil
 
 
 # -- coverage ---------------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ _RESPONSE_METHODS = frozenset({"send", "json", "end", "write", "jsonp"})
 _RESPONSE_OBJECTS = frozenset({"res", "response", "reply", "resp"})
 _ENV_GUARD = re.compile(r"NODE_ENV|production|development|isDev|isProd|debug|env\.", re.IGNORECASE)
 _COMMENTS = frozenset({"comment", "html_comment"})
+# Library error classes whose messages are written for clients by the application (`new NotFoundException("...")`).
+_CLIENT_ERROR_CLASSES = frozenset({"HttpException", "HttpError"})
+_CLIENT_ERROR_GUARDS = frozenset({"isHttpError"})
 _FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
                         "function", "generator_function_declaration"})
 
@@ -41,10 +44,15 @@ def js_analysis(ctx: Context) -> Analysis:
     handlers = 0
     frameworks: set[str] = set()
     central: list[str] = []
+    parsed: list[tuple[TsFile, dict[str, list[tree_sitter.Node]]]] = []
+    own = _Own(set(_CLIENT_ERROR_CLASSES), set(_CLIENT_ERROR_GUARDS))
     for file in ctx.trees("typescript", "javascript", roles=CODE_ROLES):
         by_type: dict[str, list[tree_sitter.Node]] = {}
         for node in descendants(file.tree.root_node):
             by_type.setdefault(node.type, []).append(node)
+        parsed.append((file, by_type))
+        own.collect(file, by_type)
+    for file, by_type in parsed:
         frameworks.update(_frameworks(file, by_type))
         catch_params = {file.text(p) for c in by_type.get("catch_clause", [])
                         if (p := c.child_by_field_name("parameter")) is not None}
@@ -54,7 +62,7 @@ def js_analysis(ctx: Context) -> Analysis:
             if not has_error_ancestor(clause):
                 hits.extend(_catch_hits(file, clause))
         hits.extend(_promises(file, by_type))
-        hits.extend(_leaks(file, by_type, errors))
+        hits.extend(_leaks(file, by_type, errors, own))
         central.extend(_central(file, by_type))
     return Analysis(tuple(hits), handlers, frozenset(frameworks), tuple(central))
 
@@ -217,6 +225,113 @@ def _promises(file: TsFile, by_type: dict[str, list[tree_sitter.Node]]) -> Itera
                       Confidence.LOW)
 
 
+# -- the project's own error classes: their messages are written for clients --------------------------------
+class _Own:
+    """Classes the project declares (and well-known client-error classes), and type guards that narrow to them."""
+
+    def __init__(self, classes: set[str], guards: set[str]) -> None:
+        self.classes = classes
+        self.guards = guards
+
+    def collect(self, file: TsFile, by_type: dict[str, list[tree_sitter.Node]]) -> None:
+        for t in ("class_declaration", "abstract_class_declaration", "class"):
+            for cls in by_type.get(t, []):
+                name = cls.child_by_field_name("name")
+                if name is not None:
+                    self.classes.add(file.text(name))
+        for pred in by_type.get("type_predicate", []):  # function isHttpError(e: unknown): e is HttpError
+            ptype = pred.child_by_field_name("type")
+            fn = pred.parent
+            while fn is not None and fn.type not in _FUNCTIONS and fn.type != "variable_declarator":
+                fn = fn.parent
+            name = fn.child_by_field_name("name") if fn is not None else None
+            if ptype is not None and name is not None and _last(file.text(ptype)) in self.classes | _CLIENT_ERROR_CLASSES:
+                self.guards.add(file.text(name))
+
+    def narrows(self, file: TsFile, cond: tree_sitter.Node, err: str) -> bool:
+        """Whether `cond` being true means `err` is one of these classes (instanceof, a type guard, `err.expose`)."""
+        cond = _unparen(cond)
+        if cond.type == "binary_expression":
+            op = cond.child_by_field_name("operator")
+            left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+            if op is None or left is None or right is None:
+                return False
+            if op.type == "instanceof":
+                return file.text(_unparen(left)) == err and _last(file.text(right)) in self.classes
+            if op.type == "&&":
+                return self.narrows(file, left, err) or self.narrows(file, right, err)
+            return False
+        if cond.type == "call_expression":
+            fn, args = cond.child_by_field_name("function"), cond.child_by_field_name("arguments")
+            return fn is not None and args is not None and _last(file.text(fn)) in self.guards and bool(
+                args.named_children) and file.text(args.named_children[0]) == err
+        return file.text(cond) == f"{err}.expose"  # http-errors / koa: true only for messages meant for clients
+
+    def negates(self, file: TsFile, cond: tree_sitter.Node, err: str) -> bool:
+        cond = _unparen(cond)
+        if cond.type == "unary_expression" and file.text(cond).startswith("!"):
+            arg = cond.child_by_field_name("argument")
+            return arg is not None and self.narrows(file, arg, err)
+        return False
+
+    def narrowed(self, file: TsFile, node: tree_sitter.Node, err: str) -> bool:
+        """Whether `err` at `node` is known to be an own (client-facing) error: inside `if (err instanceof Own)`,
+        a `?:`/`&&` on it, after `if (!(err instanceof Own)) return/throw`, or a parameter typed as one."""
+        child, current = node, node.parent
+        while current is not None:
+            t = current.type
+            if t in ("if_statement", "ternary_expression"):
+                cond = current.child_by_field_name("condition")
+                branch = current.child_by_field_name("consequence")
+                if cond is not None and branch is not None and branch == child and self.narrows(file, cond, err):
+                    return True
+            elif t == "binary_expression" and current.child_by_field_name("right") == child:
+                op, left = current.child_by_field_name("operator"), current.child_by_field_name("left")
+                if op is not None and op.type == "&&" and left is not None and self.narrows(file, left, err):
+                    return True
+            elif t == "statement_block":
+                sibling = child.prev_named_sibling
+                while sibling is not None:
+                    if sibling.type == "if_statement" and _exits(sibling):
+                        cond = sibling.child_by_field_name("condition")
+                        if cond is not None and self.negates(file, cond, err):
+                            return True
+                    sibling = sibling.prev_named_sibling
+            elif t in _FUNCTIONS:
+                return self._typed_param(file, current, err)
+            child, current = current, current.parent
+        return False
+
+    def _typed_param(self, file: TsFile, fn: tree_sitter.Node, err: str) -> bool:
+        params = fn.child_by_field_name("parameters")
+        for param in params.named_children if params is not None else []:
+            pattern, ptype = param.child_by_field_name("pattern"), param.child_by_field_name("type")
+            if pattern is not None and ptype is not None and file.text(pattern) == err:
+                return _last(file.text(ptype).lstrip(":").strip()) in self.classes
+        return False
+
+
+def _last(name: str) -> str:
+    return name.rsplit(".", 1)[-1].strip()
+
+
+def _unparen(node: tree_sitter.Node) -> tree_sitter.Node:
+    while node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
+def _exits(if_stmt: tree_sitter.Node) -> bool:
+    """An `if` without else whose branch always leaves: return, throw (possibly as the block's last statement)."""
+    if if_stmt.child_by_field_name("alternative") is not None:
+        return False
+    branch = if_stmt.child_by_field_name("consequence")
+    if branch is not None and branch.type == "statement_block":
+        statements = [c for c in branch.named_children if c.type not in _COMMENTS]
+        branch = statements[-1] if statements else None
+    return branch is not None and branch.type in ("return_statement", "throw_statement")
+
+
 # -- leaked details --------------------------------------------------------------------------------------
 def _root_object(file: TsFile, node: tree_sitter.Node) -> tuple[str, list[tree_sitter.Node]]:
     """The identifier a member/call chain starts from, with the calls met on the way."""
@@ -233,10 +348,11 @@ def _root_object(file: TsFile, node: tree_sitter.Node) -> tuple[str, list[tree_s
     return (file.text(current) if current is not None else ""), calls
 
 
-def _detail_in(file: TsFile, node: tree_sitter.Node, errors: frozenset[str]) -> str | None:
-    """`err.message`, `err.stack` or the error object itself passed into a response."""
+def _detail_in(file: TsFile, node: tree_sitter.Node, errors: frozenset[str], own: _Own) -> str | None:
+    """`err.message`, `err.stack` or the error object itself passed into a response, unless `err` is known to be
+    one of the project's own error classes there (their messages are written for clients)."""
     if node.type == "identifier" and file.text(node) in errors:
-        return file.text(node)
+        return None if own.narrowed(file, node, file.text(node)) else file.text(node)
     found: str | None = None
     for sub in descendants(node):
         if sub.type == "member_expression":
@@ -246,13 +362,13 @@ def _detail_in(file: TsFile, node: tree_sitter.Node, errors: frozenset[str]) -> 
                 continue
             what = file.text(prop)
             if what == "stack" and not _env_guarded(file, sub, node):
-                return file.text(sub)  # the worst a response can carry: report it rather than the message
-            if what == "message" and found is None:
+                return file.text(sub)  # the worst a response can carry, own error class or not: report it
+            if what == "message" and found is None and not own.narrowed(file, sub, file.text(obj)):
                 found = file.text(sub)
         elif sub.type in ("pair", "shorthand_property_identifier"):
             value = sub.child_by_field_name("value") if sub.type == "pair" else sub
             if value is not None and value.type in ("identifier", "shorthand_property_identifier") \
-                    and file.text(value) in errors and found is None:
+                    and file.text(value) in errors and found is None and not own.narrowed(file, sub, file.text(value)):
                 found = file.text(value)
     return found
 
@@ -279,7 +395,7 @@ def _env_guarded(file: TsFile, node: tree_sitter.Node, stop: tree_sitter.Node) -
     return False
 
 
-def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], errors: frozenset[str]) -> Iterator[Hit]:
+def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], errors: frozenset[str], own: _Own) -> Iterator[Hit]:
     for call in by_type.get("call_expression", []):
         _, method = _callee(file, call)
         if method not in _RESPONSE_METHODS or has_error_ancestor(call):
@@ -291,7 +407,7 @@ def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], errors: fro
         if args is None:
             continue
         for arg in args.named_children:
-            detail = _detail_in(file, arg, errors)
+            detail = _detail_in(file, arg, errors, own)
             if detail:
                 status = ""
                 for c in calls:
@@ -308,7 +424,7 @@ def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], errors: fro
         right = assign.child_by_field_name("right")
         if left is None or right is None or not file.text(left).endswith(("ctx.body", "context.body")):
             continue
-        detail = _detail_in(file, right, errors)
+        detail = _detail_in(file, right, errors, own)
         if detail and not has_error_ancestor(assign):
             yield Hit("leaked-details", file.path, line_of(assign), assign.end_point[0] + 1,
                       f"`{detail}` is sent to the client: internal error details leak", Confidence.MEDIUM, key=detail)

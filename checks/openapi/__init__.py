@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from auditor.context import Context
-from auditor.model import Check, Effort, Finding, Measure, NotApplicable, Severity, Verdict
+from auditor.model import Check, Confidence, Effort, Finding, Measure, NotApplicable, Severity, Verdict
 from checks.openapi.endpoints_py import python_endpoints
 from checks.openapi.endpoints_ts import tree_endpoints
 from checks.openapi.generators import Generator, find_generator
@@ -36,6 +36,7 @@ class OpenApiFacts:
     errors: tuple[str, ...]
     endpoints_in_code: int
     endpoints_documented: int
+    endpoints_guessed: int  # documented only by matching the end of the path (prefix not resolved)
     documented_fraction: float | None
     generator: str | None
 
@@ -48,6 +49,7 @@ class OpenApiModel:
     endpoints: list[Endpoint] = field(default_factory=list)
     generator: Generator | None = None
     documented: list[Endpoint] = field(default_factory=list)
+    guessed: list[Endpoint] = field(default_factory=list)  # documented only by a suffix match (last resort)
     undocumented: list[Endpoint] = field(default_factory=list)
     spec_only: list[tuple[SpecDoc, str, str]] = field(default_factory=list)  # (spec, method, path)
 
@@ -122,9 +124,16 @@ def openapi_model(ctx: Context) -> OpenApiModel:
                 documented.append((spec, op.method, op.path, segments(base + "/" + op.path)))
     if documented:
         used: set[tuple[str, str, str]] = set()
+        exact: dict[tuple[str, ...], list[tuple[SpecDoc, str, str, tuple[str, ...]]]] = {}
+        for d in documented:
+            exact.setdefault(d[3], []).append(d)
         for ep in model.endpoints:
             code = segments(ep.path)
-            hits = [d for d in documented if (ep.method in ("ANY", d[1])) and path_matches(code, d[3])]
+            hits = [d for d in exact.get(code, []) if ep.method in ("ANY", d[1])]
+            if not hits:  # last resort: a prefix we could not resolve, guessed from the path's end
+                hits = [d for d in documented if ep.method in ("ANY", d[1]) and path_matches(code, d[3])]
+                if hits:
+                    model.guessed.append(ep)
             if hits:
                 model.documented.append(ep)
                 used.update((d[0].path, d[1], d[2]) for d in hits)
@@ -168,6 +177,7 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
         errors=tuple(f"{s.path}: {s.error}" for s in model.specs if s.error),
         endpoints_in_code=in_code,
         endpoints_documented=len(model.documented) if has_docs else 0,
+        endpoints_guessed=len(model.guessed) if has_docs else 0,
         documented_fraction=fraction,
         generator=model.generator.name if model.generator else None,
     )
@@ -349,8 +359,10 @@ class UndocumentedEndpoint(Check):
         if not model.endpoints:
             raise NotApplicable("no HTTP endpoints found in the code to compare with the spec")
         findings = [
-            self.finding(ctx, f"{ep.method} {ep.path} ({ep.framework}) is not in the OpenAPI spec", ep.file, ep.line,
-                         key=f"{ep.method} {normalise_path(ep.path)}")
+            self.finding(ctx, f"{ep.method} {ep.path} ({ep.framework}) is not in the OpenAPI spec"
+                         + ("" if ep.prefix_known else "; its router was not found mounted, so a prefix may be missing"),
+                         ep.file, ep.line, key=f"{ep.method} {normalise_path(ep.path)}",
+                         confidence=Confidence.HIGH if ep.prefix_known else Confidence.LOW)
             for ep in model.undocumented
         ]
         findings.extend(
@@ -365,6 +377,7 @@ class UndocumentedEndpoint(Check):
             findings=tuple(findings),
             measure=Measure("documented endpoints", value, threshold),
             metrics={"endpoints_in_code": total, "endpoints_documented": len(model.documented),
+                     "endpoints_guessed": len(model.guessed),
                      "spec_only_operations": len(model.spec_only)},
         )
 

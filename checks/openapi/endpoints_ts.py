@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from auditor.context import Context
 from checks._ts import has_error_ancestor, line_of, named_children, of_type
 from checks.openapi.paths import Endpoint, join_paths
+from checks.openapi.routes_js import js_endpoints
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -18,15 +19,6 @@ __all__ = ["tree_endpoints"]
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _JS_METHODS = {*_VERBS, "all"}
-# Receivers of `.get('/x')` that are HTTP clients or maps, not routers.
-_JS_NOT_ROUTERS = {
-    "axios", "got", "superagent", "http", "https", "fetch", "ky", "client", "request", "supertest", "cache",
-    "map", "redis", "headers", "params", "query", "config", "req", "res", "response", "api", "$http", "agent",
-    "httpservice", "httpclient", "store", "storage", "localstorage", "searchparams", "url", "router.query",
-}
-_JS_PREFILTER = re.compile(rb"\.(?:get|post|put|patch|delete|all|route)\s*\(|@(?:Json)?Controller")
-_NEST_VERBS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD",
-               "Options": "OPTIONS", "All": "ANY"}
 _GO_METHODS = {
     "GET": "GET", "POST": "POST", "PUT": "PUT", "PATCH": "PATCH", "DELETE": "DELETE", "HEAD": "HEAD",
     "OPTIONS": "OPTIONS", "Any": "ANY", "Handle": "ANY", "HandleFunc": "ANY", "Get": "GET", "Post": "POST",
@@ -40,9 +32,7 @@ _JAXRS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 def tree_endpoints(ctx: Context) -> list[Endpoint]:
     out: list[Endpoint] = []
-    for file in ctx.trees("typescript", "javascript", roles=("source",)):
-        if _JS_PREFILTER.search(file.source):
-            out.extend(_js(file))
+    out.extend(js_endpoints(ctx))
     for file in ctx.trees("rust", roles=("source",)):
         if b"route" in file.source or b"#[" in file.source:
             out.extend(_rust(file))
@@ -78,124 +68,6 @@ def _string(file: TsFile, node: tree_sitter.Node | None) -> str | None:
 def _args(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     args = node.child_by_field_name("arguments")
     return named_children(args) if args is not None else []
-
-
-# -- JavaScript / TypeScript --------------------------------------------------------------------------------------
-def _js(file: TsFile) -> list[Endpoint]:
-    out: list[Endpoint] = []
-    for node in of_type(file, "call_expression", "class_declaration"):
-        if has_error_ancestor(node):
-            continue
-        if node.type == "class_declaration":
-            out.extend(_nest(file, node))
-            continue
-        func = node.child_by_field_name("function")
-        if func is None or func.type != "member_expression":
-            continue
-        prop = func.child_by_field_name("property")
-        obj = func.child_by_field_name("object")
-        if prop is None or obj is None:
-            continue
-        name = file.text(prop)
-        args = _args(node)
-        if name == "route" and args and args[0].type == "object":  # fastify.route({ method, url })
-            fields = {file.text(k): v for p in named_children(args[0]) if p.type == "pair"
-                      for k, v in [(p.child_by_field_name("key"), p.child_by_field_name("value"))] if k and v}
-            url = _string(file, fields.get("url") or fields.get("path"))
-            method = _string(file, fields.get("method")) or "ANY"
-            if url is not None and url.startswith("/"):
-                out.append(Endpoint(method.upper(), url, file.path, line_of(node), "fastify"))
-            continue
-        if name not in _JS_METHODS:
-            continue
-        path: str | None
-        if obj.type == "call_expression":  # router.route('/x').get(h)
-            inner = obj.child_by_field_name("function")
-            if inner is None or inner.type != "member_expression":
-                continue
-            inner_prop = inner.child_by_field_name("property")
-            if inner_prop is None or file.text(inner_prop) != "route":
-                continue
-            inner_args = _args(obj)
-            path = _string(file, inner_args[0]) if inner_args else None
-            receiver = file.text(inner.child_by_field_name("object") or inner)
-            if not args:
-                continue
-        else:
-            receiver = file.text(obj)
-            if not args or len(args) < 2:  # a route needs a handler after the path
-                continue
-            path = _string(file, args[0])
-        if path is None or not path.startswith("/") or receiver.lower().split(".")[-1] in _JS_NOT_ROUTERS:
-            continue
-        method = "ANY" if name == "all" else name.upper()
-        out.append(Endpoint(method, path, file.path, line_of(node), "express"))
-    return out
-
-
-def _decorators(node: tree_sitter.Node) -> list[tree_sitter.Node]:
-    found = [c for c in node.children if c.type == "decorator"]
-    parent = node.parent
-    if parent is not None and parent.type == "export_statement":
-        found.extend(c for c in parent.children if c.type == "decorator")
-    return found
-
-
-def _decorator_call(file: TsFile, deco: tree_sitter.Node) -> tuple[str, list[tree_sitter.Node]]:
-    inner = named_children(deco)
-    if not inner:
-        return "", []
-    expr = inner[0]
-    if expr.type == "call_expression":
-        func = expr.child_by_field_name("function")
-        return (file.text(func) if func is not None else ""), _args(expr)
-    return file.text(expr), []
-
-
-def _nest_path(file: TsFile, args: list[tree_sitter.Node]) -> list[str]:
-    if not args:
-        return [""]
-    first = args[0]
-    if first.type == "object":
-        for pair in named_children(first):
-            key = pair.child_by_field_name("key")
-            value = pair.child_by_field_name("value")
-            if pair.type == "pair" and key is not None and file.text(key) == "path" and value is not None:
-                return _nest_path(file, [value])
-        return [""]
-    if first.type == "array":
-        return [s for s in (_string(file, e) for e in named_children(first)) if s is not None] or [""]
-    literal = _string(file, first)
-    return [literal] if literal is not None else [""]
-
-
-def _nest(file: TsFile, cls: tree_sitter.Node) -> list[Endpoint]:
-    prefixes: list[str] | None = None
-    for deco in _decorators(cls):
-        name, args = _decorator_call(file, deco)
-        if name in ("Controller", "JsonController"):  # NestJS, routing-controllers
-            prefixes = _nest_path(file, args)
-    if prefixes is None:
-        return []
-    body = cls.child_by_field_name("body")
-    if body is None:
-        return []
-    out: list[Endpoint] = []
-    pending: list[tree_sitter.Node] = []
-    for child in body.children:
-        if child.type == "decorator":
-            pending.append(child)
-            continue
-        if child.type == "method_definition":
-            for deco in pending + [c for c in child.children if c.type == "decorator"]:
-                name, args = _decorator_call(file, deco)
-                if name in _NEST_VERBS:
-                    for prefix in prefixes:
-                        for sub in _nest_path(file, args):
-                            out.append(Endpoint(_NEST_VERBS[name], join_paths(prefix, sub), file.path,
-                                                line_of(deco), "nestjs"))
-        pending = []
-    return out
 
 
 # -- Rust: actix-web / Rocket attributes, axum / actix `.route(...)` ----------------------------------------------

@@ -20,13 +20,17 @@ PARAM = "{}"
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """An HTTP route declared in code. `method` is upper case or "ANY"."""
+    """An HTTP route declared in code. `method` is upper case or "ANY".
+
+    `prefix_known` is False when the route's router was never found mounted (its prefix may be missing).
+    """
 
     method: str
     path: str
     file: str
     line: int
     framework: str
+    prefix_known: bool = True
 
     @property
     def key(self) -> str:
@@ -75,7 +79,7 @@ def join_paths(*parts: str) -> str:
 
 
 def path_matches(code: tuple[str, ...], spec: tuple[str, ...]) -> bool:
-    """Equal, or one ends with the other (a prefix mounted elsewhere, or a server base path)."""
+    """Equal, or one ends with the other: the last-resort guess for a prefix that could not be resolved."""
     if code == spec:
         return True
     if not code or not spec:

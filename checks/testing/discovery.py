@@ -12,11 +12,15 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from auditor.context import Context
 from auditor.sources import PyModule, TsFile
 from checks._ts import descendants, has_error_ancestor, line_of, named_children
 from checks._util import dotted_name, imported_names
+
+if TYPE_CHECKING:
+    import tree_sitter
 
 __all__ = ["LanguageTests", "TestInventory", "TestModule", "inventory"]
 
@@ -305,6 +309,8 @@ def _rust(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
                     first = first or line_of(nxt)
                 elif text.startswith("#[fixture"):
                     lang.fixtures += 1
+            elif node.type == "mod_item" and _cfg_test(parsed, node):
+                lang.fixtures += _rust_helpers(parsed, node)
             elif node.type == "use_declaration":
                 uses.add(parsed.text(node))
             elif node.type == "macro_invocation" and parsed.text(node).startswith(("proptest!", "proptest::proptest!")):
@@ -326,8 +332,37 @@ def _rust(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
         inv.languages["rust"] = lang
 
 
+def _cfg_test(parsed: TsFile, module: tree_sitter.Node) -> bool:
+    """Whether a `mod` item is compiled for tests only (`#[cfg(test)]` right above it)."""
+    prev = module.prev_named_sibling
+    while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment"):
+        if prev.type == "attribute_item" and "".join(parsed.text(prev).split()) == "#[cfg(test)]":
+            return True
+        prev = prev.prev_named_sibling
+    return False
+
+
+def _rust_helpers(parsed: TsFile, module: tree_sitter.Node) -> int:
+    """Functions of a `#[cfg(test)]` module that are not tests themselves: setup helpers."""
+    body = module.child_by_field_name("body")
+    count = 0
+    for item in named_children(body) if body is not None else []:
+        if item.type != "function_item":
+            continue
+        prev = item.prev_named_sibling
+        attrs: list[str] = []
+        while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment"):
+            if prev.type == "attribute_item":
+                attrs.append(parsed.text(prev))
+            prev = prev.prev_named_sibling
+        if not any(_RUST_TEST_ATTR.match(a) for a in attrs):
+            count += 1
+    return count
+
+
 # -- Go -------------------------------------------------------------------------------------------------
 _GO_TEST = re.compile(r"^(Test|Fuzz)([A-Z0-9_]|$)")
+_GO_SUITE_HOOKS = frozenset({"SetupSuite", "SetupTest", "SetupSubTest", "BeforeTest", "TearDownTest", "TearDownSuite"})
 
 
 def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
@@ -335,8 +370,11 @@ def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
     fuzz = False
     for parsed in ctx.trees("go"):
         if not parsed.path.endswith("_test.go"):
+            if b".Helper()" in parsed.source and b"testing" in parsed.source:
+                lang.fixtures += 1  # a test helper package (testutil): functions that call t.Helper()
             continue
         tests = first = 0
+        suite = b"testify/suite" in parsed.source
         for node in named_children(parsed.tree.root_node):
             if node.type == "import_declaration":
                 text = parsed.text(node)
@@ -347,6 +385,15 @@ def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
                 for lib, fw in (("github.com/stretchr/testify", "testify"), ("github.com/onsi/ginkgo", "ginkgo")):
                     if f'"{lib}' in text:
                         lang.frameworks.add(fw)
+                continue
+            if node.type == "method_declaration" and suite:  # testify suite: func (s *S) TestX(), SetupTest()
+                method = node.child_by_field_name("name")
+                mname = parsed.text(method) if method is not None else ""
+                if _GO_TEST.match(mname):
+                    tests += 1
+                    first = first or line_of(node)
+                elif mname in _GO_SUITE_HOOKS:
+                    lang.fixtures += 1
                 continue
             if node.type != "function_declaration":
                 continue
@@ -378,15 +425,36 @@ def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
 
 # -- Java -----------------------------------------------------------------------------------------------
 _JAVA_TESTS = frozenset({"Test", "ParameterizedTest", "RepeatedTest", "TestFactory", "TestTemplate", "Property", "Example"})
-_JAVA_FIXTURES = frozenset({"BeforeEach", "BeforeAll", "Before", "BeforeClass", "BeforeMethod", "BeforeSuite", "BeforeTest",
-                            "AfterEach", "AfterAll", "After", "AfterClass", "TestConfiguration", "Container"})
+_JAVA_FIXTURES = frozenset({
+    # JUnit 4/5 and TestNG setup hooks
+    "BeforeEach", "BeforeAll", "Before", "BeforeClass", "BeforeMethod", "BeforeSuite", "BeforeTest",
+    "AfterEach", "AfterAll", "After", "AfterClass", "TestConfiguration", "Container",
+    # JUnit 5 extensions and JUnit 4 rules: setup supplied by a reusable component
+    "ExtendWith", "RegisterExtension", "Rule", "ClassRule", "TempDir", "Testcontainers", "DynamicPropertySource",
+    # Spring test slices and injected test doubles: the framework builds the fixture
+    "SpringBootTest", "WebMvcTest", "WebFluxTest", "DataJpaTest", "DataJdbcTest", "JdbcTest", "JooqTest", "JsonTest",
+    "RestClientTest", "DataMongoTest", "DataR2dbcTest", "DataRedisTest", "DataCassandraTest", "DataNeo4jTest",
+    "DataElasticsearchTest", "GraphQlTest", "AutoConfigureMockMvc", "AutoConfigureWebTestClient", "ContextConfiguration",
+    "SpringJUnitConfig", "MockBean", "MockitoBean", "SpyBean", "MockitoSpyBean", "Autowired",
+    # Mockito, Quarkus, Micronaut
+    "Mock", "InjectMocks", "Spy", "Captor", "QuarkusTest", "MicronautTest", "InjectMock",
+})
 
 
 def _java(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
     lang = LanguageTests()
     for parsed in ctx.trees("java", roles=("test",)):
         tests = first = 0
+        junit3 = b"extends TestCase" in parsed.source
         for node in descendants(parsed.tree.root_node):
+            if junit3 and node.type == "method_declaration":  # JUnit 3: public void testX() in a TestCase
+                method = node.child_by_field_name("name")
+                if method is not None and parsed.text(method).startswith("test"):
+                    tests += 1
+                    first = first or line_of(node)
+                elif method is not None and parsed.text(method) == "setUp":
+                    lang.fixtures += 1
+                continue
             if node.type == "import_declaration":
                 text = parsed.text(node)
                 if "org.junit.jupiter" in text:
@@ -411,6 +479,8 @@ def _java(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
                 lang.fixtures += 1
         if tests:
             lang.files.append(TestModule(parsed.path, "java", tests, first))
+        elif b"class " in parsed.source or b"interface " in parsed.source:
+            lang.fixtures += 1  # a base test class, builder or test-data helper in the test tree: shared setup
     if manifests.mentions("maven", "jqwik"):
         lang.property_based.add("jqwik")
     if manifests.mentions("maven", "junit-jupiter", "junit-jupiter-api", "spring-boot-starter-test") and lang.files:
