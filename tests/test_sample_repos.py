@@ -105,14 +105,6 @@ EXPECTED: dict[str, set[Key]] = {
 
 # Wrong findings of a family, reported to its owner; see the xfail test below.
 KNOWN_WRONG: dict[str, set[Key]] = {
-    "express-ts": {
-        # err is narrowed to the app's own HttpError, whose messages are written for clients.
-        ("errors/leaked-details", "src/middleware/errors.ts", 15),
-    },
-    "spring-service": {
-        # ProductControllerTest is a @WebMvcTest slice with @MockBean/@Autowired fixtures.
-        ("tests/fixtures", None, None),
-    },
 }
 
 # (grade, lowest score, highest score, gate passed)
