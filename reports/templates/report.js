@@ -40,8 +40,13 @@
     hash.split("&").forEach(function (part) {
       var eq = part.indexOf("=");
       if (eq < 0) { return; }
-      var kind = decodeURIComponent(part.slice(0, eq));
-      var wanted = decodeURIComponent(part.slice(eq + 1)).split(",");
+      var kind, wanted;
+      try {
+        kind = decodeURIComponent(part.slice(0, eq));
+        wanted = decodeURIComponent(part.slice(eq + 1)).split(",");
+      } catch (e) {
+        return;  // a malformed hash selects nothing
+      }
       boxes.forEach(function (b) {
         if (b.getAttribute("data-filter") === kind) { b.checked = wanted.indexOf(b.value) >= 0; }
       });
