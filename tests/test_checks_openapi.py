@@ -354,3 +354,116 @@ def test_normaliser_unifies_parameter_styles() -> None:
     assert {normalise_path(f) for f in forms} == {"/users/{}"}
     assert path_matches(segments("/users/{}"), segments("/api/v1/users/{id}"))
     assert not path_matches(segments("/{id}"), segments("/users/{id}"))
+
+
+# -- prefix resolution ------------------------------------------------------------------------------------------------
+def _routes(root: Path) -> list[tuple[str, str, str, int, bool]]:
+    model = openapi_model(context(root))
+    return sorted((e.method, e.path, e.file, e.line, e.prefix_known) for e in model.endpoints)
+
+
+def test_express_prefixes_across_import_require_and_exports(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/app.ts": "import express from 'express';\nimport rooms from './routes/rooms';\n"
+                      "import { bookingsRouter as b } from './routes/bookings.js';\nconst v1 = require('./v1');\n"
+                      "const app = express();\napp.use('/api/rooms', rooms);\napp.use('/api', auth(), b);\n"
+                      "app.use('/v1', v1);\n",
+        "src/routes/rooms.ts": "import { Router } from 'express';\nconst router = Router();\n"
+                               "router.get('/', h);\nrouter.route('/:id')\n  .get(h)\n  .delete(h);\nexport default router;\n",
+        "src/routes/bookings.ts": "export const bookingsRouter = Router();\nbookingsRouter.post('/bookings', h);\n",
+        "src/v1/index.js": "const router = express.Router();\nconst users = require('./users');\n"
+                           "router.use('/users', users);\nmodule.exports = router;\n",
+        "src/v1/users.js": "const r = express.Router();\nr.get('/me', h);\nmodule.exports = r;\n",
+        "src/orphan.ts": "const lost = Router();\nlost.get('/lost', h);\n",
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/api/rooms/:id", "src/routes/rooms.ts", 6, True),
+        ("GET", "/api/rooms", "src/routes/rooms.ts", 3, True),
+        ("GET", "/api/rooms/:id", "src/routes/rooms.ts", 5, True),
+        ("GET", "/lost", "src/orphan.ts", 2, False),
+        ("GET", "/v1/users/me", "src/v1/users.js", 2, True),
+        ("POST", "/api/bookings", "src/routes/bookings.ts", 2, True),
+    ]
+
+
+def test_unmounted_router_is_matched_by_suffix_at_low_confidence(tmp_path: Path) -> None:
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /api/v1/rooms:\n    get:\n"
+            "      responses: {'200': {description: ok}}\n  /api/v1/other:\n    get:\n"
+            "      responses: {'200': {description: ok}}\n")
+    write(tmp_path, {
+        "openapi.yaml": spec,
+        "src/rooms.ts": "const r = Router();\nr.get('/rooms', h);\nr.get('/missing', h);\n",
+        "src/app.ts": "const app = express();\napp.get('/rooms', h);\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert [(e.path, e.file, e.prefix_known) for e in model.guessed] == [("/rooms", "src/app.ts", True)]
+    results = run(tmp_path)
+    got = [(f.path, f.line, f.confidence.value) for f in results["openapi/undocumented-endpoint"].findings  # type: ignore[attr-defined]
+           if f.severity.value != "info"]
+    assert got == [("src/rooms.ts", 3, "low")]
+    facts = openapi_facts(context(tmp_path))
+    assert (facts.endpoints_in_code, facts.endpoints_documented, facts.endpoints_guessed) == (2, 1, 1)
+
+
+def test_resolved_prefix_is_not_matched_to_another_prefix(tmp_path: Path) -> None:
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /admin/users:\n    get:\n"
+            "      responses: {'200': {description: ok}}\n  /items:\n    get:\n"
+            "      responses: {'200': {description: ok}}\n")
+    write(tmp_path, {
+        "openapi.yaml": spec,
+        "app.js": "const app = express();\nconst r = express.Router();\nr.get('/users', h);\nr.get('/items', h);\n"
+                  "app.use('/public', r);\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert [(e.path, e.prefix_known) for e in model.undocumented] == [("/public/users", True)]
+    assert [e.path for e in model.guessed] == ["/public/items"]  # the spec lacks the prefix: counted, as a guess
+    results = run(tmp_path)
+    got = sorted((f.severity.value, f.path, f.line, f.confidence.value)
+                 for f in results["openapi/undocumented-endpoint"].findings)  # type: ignore[attr-defined]
+    assert got == [("info", "openapi.yaml", 4, "high"), ("medium", "app.js", 3, "high")]
+
+
+def test_fastify_register_prefix_and_autoload_folders(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/server.ts": "import Fastify from 'fastify';\nimport fp from 'fastify-plugin';\nimport app from './app.js';\n"
+                         "const server = Fastify({});\nserver.register(fp(app));\n",
+        "src/app.ts": "import autoload from '@fastify/autoload';\nimport path from 'node:path';\nimport legacy from './legacy';\n"
+                      "export default async function (fastify) {\n"
+                      "  fastify.register(autoload, { dir: path.join(import.meta.dirname, 'routes'), options: {} });\n"
+                      "  fastify.register(legacy, { prefix: '/old' });\n}\n",
+        "src/legacy.ts": "const plugin = async (f) => {\n  f.get('/ping', async () => 'pong');\n};\nexport default plugin;\n",
+        "src/routes/home.ts": "export default async function (fastify) {\n  fastify.get('/', h);\n}\n",
+        "src/routes/api/tasks/index.ts": "const plugin = async (fastify) => {\n  fastify.get('/:id', {schema: {}}, h);\n"
+                                         "  fastify.route({ method: ['PUT', 'PATCH'], url: '/:id', handler: h });\n};\n"
+                                         "export default plugin;\n",
+        "src/routes/api/autohooks.ts": "export default async function (fastify) { fastify.get('/hook', h); }\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/", "src/routes/home.ts", 2, True),
+        ("GET", "/api/tasks/:id", "src/routes/api/tasks/index.ts", 2, True),
+        ("GET", "/hook", "src/routes/api/autohooks.ts", 1, False),
+        ("GET", "/old/ping", "src/legacy.ts", 2, True),
+        ("PATCH", "/api/tasks/:id", "src/routes/api/tasks/index.ts", 3, True),
+        ("PUT", "/api/tasks/:id", "src/routes/api/tasks/index.ts", 3, True),
+    ]
+
+
+def test_nestjs_global_prefix_versions_and_exclude(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main.ts": "async function boot() {\n  const app = await NestFactory.create(AppModule);\n"
+                       "  app.setGlobalPrefix(config.getOrThrow('app.apiPrefix', { infer: true }), { exclude: ['/'] });\n"
+                       "  app.enableVersioning({ type: VersioningType.URI });\n}\n",
+        "src/config/app.config.ts": "export default () => ({ apiPrefix: process.env.API_PREFIX || 'api' });\n",
+        "src/users.controller.ts": "@Controller({ path: 'users', version: '1' })\nexport class UsersController {\n"
+                                   "  @Get(':id')\n  one() {}\n  @Version(['2', VERSION_NEUTRAL])\n  @Post()\n  create() {}\n}\n",
+        "src/home.controller.ts": "@Controller()\nexport class HomeController {\n  @Get()\n  home() {}\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/", "src/home.controller.ts", 3, True),
+        ("GET", "/api/v1/users/:id", "src/users.controller.ts", 3, True),
+        ("POST", "/api/users", "src/users.controller.ts", 6, True),
+        ("POST", "/api/v2/users", "src/users.controller.ts", 6, True),
+    ]
+    (tmp_path / "src/main.ts").write_text("const app = await NestFactory.create(M);\napp.setGlobalPrefix(prefixFromSomewhere);\n")
+    assert [(p, known) for _, p, _, _, known in _routes(tmp_path)] == [
+        ("/", False), ("/users/:id", False), ("/users", False)]

@@ -399,7 +399,7 @@ class _Scanner:
         if owner is None:
             return
         method = "ANY" if name == "all" else name.upper()
-        routes.append((Endpoint(method, path, file.path, line_of(prop if base is not obj else node), "express"), owner))
+        routes.append((Endpoint(method, path, file.path, line_of(prop if obj.type == "call_expression" else node), "express"), owner))
 
     def on_use(self, obj: tree_sitter.Node, args: list[tree_sitter.Node]) -> None:
         parent = self.owner_of(obj)
