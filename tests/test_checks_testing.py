@@ -197,12 +197,12 @@ def test_rust_inline_cfg_test_and_integration_tests(make_repo: MakeRepo) -> None
             "    fn helper() {}\n}\n"
         ),
         "src/main.rs": "fn main() {}\n",
-        "tests/api.rs": "mod common;\n\n#[test]\nfn health() {}\n",
+        "tests/api.rs": "mod common;\n\nfn client() -> u8 { 1 }\n\n#[test]\nfn health() {}\n",
         "tests/common/mod.rs": "pub fn spawn_app() {}\n",
     })
     tests, _ = facts(run(root))
-    # tests/common/mod.rs and `helper()` of the #[cfg(test)] module
-    assert tests["by_language"] == {"rust": {"files": 2, "functions": 4, "fixtures": 2}}
+    # tests/common/mod.rs, `client()` of tests/api.rs and `helper()` of the #[cfg(test)] module
+    assert tests["by_language"] == {"rust": {"files": 2, "functions": 4, "fixtures": 3}}
     assert tests["frameworks"] == ["cargo test"]
     assert tests["property_based"] == ["proptest"]
 
@@ -319,14 +319,16 @@ def test_go_testify_suites_and_helper_packages(make_repo: MakeRepo) -> None:
             'package svc\n\nimport (\n\t"testing"\n\n\t"github.com/stretchr/testify/suite"\n)\n\n'
             "type S struct{ suite.Suite }\n\n"
             "func (s *S) SetupTest() {}\n\nfunc (s *S) TestA() {}\n\nfunc (s *S) TestB() {}\n\n"
-            "func (s *S) helper() {}\n\nfunc TestSuite(t *testing.T) { suite.Run(t, new(S)) }\n"
+            "func (s *S) helper() {}\n\nfunc TestSuite(t *testing.T) { suite.Run(t, new(S)) }\n\n"
+            "func newRouter() int { return 1 }\n\nfunc ExampleHandle() {}\n"
         ),
         "internal/testutil/db.go": (
             'package testutil\n\nimport "testing"\n\nfunc DB(t *testing.T) int {\n\tt.Helper()\n\treturn 1\n}\n'),
         "internal/other/other.go": 'package other\n\nimport "testing"\n\nfunc Bench(b *testing.B) {}\n',
     })
     tests, _ = facts(run(root))
-    assert tests["by_language"] == {"go": {"files": 1, "functions": 3, "fixtures": 2}}  # SetupTest, testutil
+    # SetupTest, newRouter() and the testutil package
+    assert tests["by_language"] == {"go": {"files": 1, "functions": 3, "fixtures": 3}}
 
 
 # -- coverage ---------------------------------------------------------------------------------------------

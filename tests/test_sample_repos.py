@@ -75,7 +75,6 @@ EXPECTED: dict[str, set[Key]] = {
         ("errors/unwrap", "src/routes.rs", 28),
         ("openapi/spec-present", None, None),
         ("tests/coverage", None, None),
-        ("tests/fixtures", None, None),
         ("tests/property-based", None, None),
     },
     "gin-service": {
@@ -85,7 +84,6 @@ EXPECTED: dict[str, set[Key]] = {
         ("errors/leaked-details", "internal/handlers/accounts.go", 36),
         ("openapi/spec-present", None, None),
         ("tests/coverage", None, None),
-        ("tests/fixtures", None, None),
         ("tests/property-based", None, None),
     },
     "spring-service": {

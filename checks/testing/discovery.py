@@ -318,6 +318,8 @@ def _rust(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
                 first = first or line_of(node)
         if tests:
             lang.files.append(TestModule(parsed.path, "rust", tests, first))
+            if parsed.info.role == "test":  # fn note(...) -> NewNote beside #[test]s of an integration test
+                lang.fixtures += _rust_helpers(parsed, parsed.tree.root_node)
         elif parsed.info.role == "test" and parsed.path.rsplit("/", 1)[-1] != "main.rs":
             lang.fixtures += 1  # tests/common/mod.rs, tests/api/helpers.rs: shared setup
     if lang.files:
@@ -343,8 +345,8 @@ def _cfg_test(parsed: TsFile, module: tree_sitter.Node) -> bool:
 
 
 def _rust_helpers(parsed: TsFile, module: tree_sitter.Node) -> int:
-    """Functions of a `#[cfg(test)]` module that are not tests themselves: setup helpers."""
-    body = module.child_by_field_name("body")
+    """Functions of a `#[cfg(test)]` module (or a test file) that are not tests themselves: setup helpers."""
+    body = module if module.type == "source_file" else module.child_by_field_name("body")
     count = 0
     for item in named_children(body) if body is not None else []:
         if item.type != "function_item":
@@ -408,8 +410,8 @@ def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
                 tests += 1
                 first = first or line_of(node)
                 fuzz = fuzz or name.startswith("Fuzz")
-            elif not name.startswith(("Test", "Fuzz", "Benchmark")) and ("*testing.T" in param_text or "testing.TB" in param_text):
-                lang.fixtures += 1  # helper taking t: shared setup
+            elif not name.startswith(("Test", "Fuzz", "Benchmark", "Example")):
+                lang.fixtures += 1  # a helper (newRouter(), setup(t)): shared setup, Go's fixture idiom
         if tests:
             lang.files.append(TestModule(parsed.path, "go", tests, first))
     if lang.files:
