@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from coverage import CoverageData
@@ -30,7 +31,7 @@ def result(card: Scorecard, check_id: str) -> CheckResult:
     return next(r for r in card.results if r.id == check_id)
 
 
-def facts(card: Scorecard) -> tuple[dict[str, object], dict[str, object]]:
+def facts(card: Scorecard) -> tuple[dict[str, Any], dict[str, Any]]:
     project = card.projects[0].facts
     return project["tests"], project["coverage"]
 
@@ -95,12 +96,12 @@ CONFTEST = (
 )
 
 
-def python_repo(make_repo: MakeRepo, git: bool = False, **extra: str | bytes) -> Path:
+def python_repo(make_repo: MakeRepo, git: bool = False, extra: Mapping[str, str | bytes] | None = None) -> Path:
     return make_repo({
         "app/__init__.py": "", "app/calc.py": PY_APP, "tests/__init__.py": "",
         "tests/conftest.py": CONFTEST, "tests/test_calc.py": PY_TESTS, "tests/utils.py": "X = 1\n",
         "app/settings/test.py": "DEBUG = True\n",  # a settings module named test.py is no test module
-        **extra,
+        **(extra or {}),
     }, git=git)
 
 
@@ -336,7 +337,7 @@ COBERTURA = '<?xml version="1.0" ?>\n<coverage lines-valid="200" lines-covered="
 
 
 def test_coverage_below_threshold_from_ignored_coverage_xml(make_repo: MakeRepo) -> None:
-    root = python_repo(make_repo, git=True, **{".gitignore": "coverage.xml\n.coverage\n", "coverage.xml": COBERTURA})
+    root = python_repo(make_repo, git=True, extra={".gitignore": "coverage.xml\n.coverage\n", "coverage.xml": COBERTURA})
     assert Repository.scan(root).get("coverage.xml") is None  # ignored: not listed, read all the same
     card = run(root)
     cov = result(card, "tests/coverage")
@@ -352,7 +353,7 @@ def test_coverage_below_threshold_from_ignored_coverage_xml(make_repo: MakeRepo)
 
 
 def test_coverage_threshold_comes_from_configuration(make_repo: MakeRepo) -> None:
-    root = python_repo(make_repo, **{"coverage.xml": COBERTURA})
+    root = python_repo(make_repo, extra={"coverage.xml": COBERTURA})
     card = run(root, Config(only=("tests",), thresholds={"coverage": 70.0}))
     cov = result(card, "tests/coverage")
     assert cov.status is Status.PASSED and cov.findings == ()
@@ -384,7 +385,7 @@ def test_no_coverage_data_is_a_failure_with_the_command(make_repo: MakeRepo) -> 
 def test_hostile_and_broken_reports_do_not_give_a_percent(make_repo: MakeRepo) -> None:
     laughs = ('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
               '<coverage lines-valid="1" lines-covered="1">&b;</coverage>')
-    root = python_repo(make_repo, **{"coverage.xml": laughs, ".coverage": b"this is not a database", "lcov.info": ""})
+    root = python_repo(make_repo, extra={"coverage.xml": laughs, ".coverage": b"this is not a database", "lcov.info": ""})
     card = run(root)
     cov = result(card, "tests/coverage")
     assert cov.status is Status.FAILED
