@@ -98,6 +98,7 @@ _EXAMPLE_DIRS = frozenset({"examples", "example", "_examples", "samples", "sampl
 _SOURCE_TREE_DIRS = frozenset({"src"})
 _JVM_LANGUAGES = frozenset({"java", "kotlin"})
 _JVM_SOURCE_ROOTS = frozenset({"java", "kotlin", "scala", "groovy"})
+_JVM_RESOURCES = re.compile(r"(^|/)src/(main|test)/resources/", re.IGNORECASE)
 
 
 def _above_source_tree(parts: list[str], language: str) -> list[str]:
@@ -124,6 +125,8 @@ def classify_role(path: str, language: str) -> str:
         return "docs" if language not in CODE_LANGUAGES else "example"
     if _MIGRATION_DIR.search(path) and language in (CODE_LANGUAGES | {"sql", "xml", "yaml", "json"}):
         return "migration"
+    if language in CODE_LANGUAGES and language not in _JVM_LANGUAGES and _JVM_RESOURCES.search(path):
+        return "data"  # scripts a Spring/Quarkus app serves as static files, not code it runs
     if language in CODE_LANGUAGES:
         # A JVM main source set never holds tests, whatever its packages are called (`it.unimi...`, `...spec`).
         main_at = next(

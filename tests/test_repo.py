@@ -227,6 +227,12 @@ def test_classify_never_raises(path: str) -> None:
     ("src/mypkg/tests/test_x.py", "python", "test"),
     ("src/docs/guide.md", "markdown", "docs"),
     ("doc/swagger/api.swagger.json", "json", "docs"),
+    # scripts a JVM app serves from its resources are static files; its Angular app in src/main/webapp is code
+    ("src/main/resources/static/assets/js/app.js", "javascript", "data"),
+    ("app/src/main/resources/META-INF/resources/app/todos.js", "javascript", "data"),
+    ("src/main/resources/db/migration/V1__init.sql", "sql", "migration"),
+    ("src/main/webapp/app/app.component.ts", "typescript", "source"),
+    ("src/test/javascript/e2e/app.spec.ts", "typescript", "test"),
 ])
 def test_classification_examples(path: str, language: str, role: str) -> None:
     assert (classify_language(path), classify_role(path, classify_language(path))) == (language, role)
