@@ -30,7 +30,7 @@ browser:
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --cov --cov-report=xml:coverage.xml --cov-report=term:skip-covered
 
 bench: setup
 	$(BIN)/python bench/bench_audit.py

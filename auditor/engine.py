@@ -332,6 +332,7 @@ def _audit_parsed(
                 recommendations=tuple(recommendations(results, config.weights, project.label)),
             )
         )
+    cards = _gains_in_repository_points(cards)
     score = _repository_score(cards)
     all_findings = [f for c in cards for f in c.findings]
     return Scorecard(
@@ -368,8 +369,27 @@ def _same_path(entry: str, root: Path) -> bool:
         return False
 
 
+def _project_weight(card: ProjectCard) -> int:
+    return max(1, sum(card.languages.values()))
+
+
+def _gains_in_repository_points(cards: list[ProjectCard]) -> list[ProjectCard]:
+    """A project's recommendation gains, re-expressed in points of the repository score (which weights
+    projects by code files), so recommendations of different projects can be ordered together."""
+    scored = [c for c in cards if c.score is not None]
+    total = sum(_project_weight(c) for c in scored)
+    if len(scored) <= 1 or total == 0:
+        return cards
+    out = []
+    for card in cards:
+        share = _project_weight(card) / total
+        recs = tuple(dataclasses.replace(r, gain=round(r.gain * share, 2)) for r in card.recommendations)
+        out.append(dataclasses.replace(card, recommendations=recs))
+    return out
+
+
 def _repository_score(cards: Iterable[ProjectCard]) -> float | None:
-    scored = [(c.score, max(1, sum(c.languages.values()))) for c in cards if c.score is not None]
+    scored = [(c.score, _project_weight(c)) for c in cards if c.score is not None]
     if not scored:
         return None
     total = sum(w for _, w in scored)

@@ -183,7 +183,7 @@ def _recommendations(view: ReportView) -> list[str]:
         project = f", project {md_text(r['project'])}" if r["project"] else ""
         out.append(
             f"{i}. {MARKERS.get(r['severity'], '')} **{md_prose(r['title'])}** ({md_text(r['check_id'])}{project}): "
-            f"+{r['gain']:.1f} points{' of its project score' if r['project'] else ''}, effort {md_text(r['effort'])}, {_plural(r['findings'], 'finding')}"
+            f"+{r['gain']:.1f} points, effort {md_text(r['effort'])}, {_plural(r['findings'], 'finding')}"
         )
         out += [f"   - {md_prose(step)}" for step in r["steps"]]
     if len(recs) > TOP_RECOMMENDATIONS:

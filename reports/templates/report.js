@@ -45,6 +45,7 @@
         kind = decodeURIComponent(part.slice(0, eq));
         wanted = decodeURIComponent(part.slice(eq + 1)).split(",");
       } catch (e) {
+        console.warn("auditor report: ignoring a malformed filter in the URL hash", e);
         return;  // a malformed hash selects nothing
       }
       boxes.forEach(function (b) {
