@@ -48,7 +48,7 @@ EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", "dist", "build", "target",
     ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
     "site-packages", ".next", ".nuxt", "bower_components", ".gradle", ".idea", ".eggs", "out",
-    "coverage", "htmlcov", ".terraform", "auditor-report",
+    "coverage", "htmlcov", ".terraform", "auditor-report", ".mvn",  # .mvn: the Maven wrapper's own code
 })
 _BINARY_EXTENSIONS = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tgz", ".bz2", ".xz",

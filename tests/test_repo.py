@@ -272,3 +272,17 @@ def test_generated_markers(tmp_path: Path, head: str, generated: bool) -> None:
 @given(st.binary(max_size=4096))
 def test_generated_sniff_never_raises(head: bytes) -> None:
     assert repo_module._is_generated(head) in (True, False)
+
+
+@pytest.mark.parametrize("use_git", [True, False])
+def test_maven_wrapper_code_is_not_the_projects(tmp_path: Path, use_git: bool) -> None:
+    write_tree(tmp_path, {
+        ".mvn/wrapper/MavenWrapperDownloader.java": "public class MavenWrapperDownloader {}\n",
+        ".mvn/wrapper/maven-wrapper.properties": "distributionUrl=https://repo.maven.apache.org/x.zip\n",
+        "src/main/java/io/github/jhipster/sample/App.java": "package io.github.jhipster.sample;\nclass App {}\n",
+    })
+    if use_git:
+        git_init(tmp_path)
+    r = Repository.scan(tmp_path)
+    assert (_paths(r), r.skipped["vendored or build directory"]) == (
+        ["src/main/java/io/github/jhipster/sample/App.java"], 2 if use_git else 1)
