@@ -467,3 +467,32 @@ def test_nestjs_global_prefix_versions_and_exclude(tmp_path: Path) -> None:
     (tmp_path / "src/main.ts").write_text("const app = await NestFactory.create(M);\napp.setGlobalPrefix(prefixFromSomewhere);\n")
     assert [(p, known) for _, p, _, _, known in _routes(tmp_path)] == [
         ("/", False), ("/users/:id", False), ("/users", False)]
+
+
+def test_go_groups_passed_to_functions_and_chi_mounts(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmd/main.go": 'package main\nfunc main() {\n r := gin.Default()\n v1 := r.Group("/api/v1")\n'
+                       ' routes.RegisterUsers(v1)\n r.GET("/health", h)\n}\n',
+        "routes/users.go": 'package routes\nfunc RegisterUsers(g *gin.RouterGroup) {\n u := g.Group("/users")\n'
+                           ' u.GET("/:id", h)\n}\n',
+        "api/api.go": 'package api\nfunc New() *chi.Mux {\n r := chi.NewRouter()\n r.Mount("/admin", adminAPI.Router())\n'
+                      ' return r\n}\n',
+        "api/admin/api.go": 'package admin\nfunc (a *API) Router() *chi.Mux {\n r := chi.NewRouter()\n'
+                            ' r.Mount("/accounts", a.Accounts.router())\n r.Mount("/profile", a.Profile.router())\n'
+                            ' return r\n}\n',
+        "api/admin/accounts.go": 'package admin\nfunc (rs *AccountResource) router() *chi.Mux {\n r := chi.NewRouter()\n'
+                                 ' r.Get("/", rs.list)\n return r\n}\n',
+        "api/admin/profile.go": 'package admin\nfunc (rs *ProfileResource) router() *chi.Mux {\n r := chi.NewRouter()\n'
+                                ' r.Put("/", rs.put)\n return r\n}\n',
+        "other/api.go": 'package other\nfunc (x *API) Router() *chi.Mux {\n r := chi.NewRouter()\n r.Get("/x", h)\n'
+                        ' return r\n}\n',
+        "lib/orphan.go": 'package lib\nfunc Attach(g *gin.RouterGroup) {\n g.POST("/orphan", h)\n}\n',
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/admin/accounts", "api/admin/accounts.go", 4, True),
+        ("GET", "/api/v1/users/:id", "routes/users.go", 4, True),
+        ("GET", "/health", "cmd/main.go", 6, True),
+        ("GET", "/x", "other/api.go", 4, True),
+        ("POST", "/orphan", "lib/orphan.go", 3, False),
+        ("PUT", "/admin/profile", "api/admin/profile.go", 4, True),
+    ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from auditor.context import Context
 from checks._ts import has_error_ancestor, line_of, named_children, of_type
+from checks.openapi.mounts import MountGraph
 from checks.openapi.paths import Endpoint, join_paths
 from checks.openapi.routes_js import js_endpoints
 
@@ -24,7 +25,9 @@ _GO_METHODS = {
     "OPTIONS": "OPTIONS", "Any": "ANY", "Handle": "ANY", "HandleFunc": "ANY", "Get": "GET", "Post": "POST",
     "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD", "Options": "OPTIONS",
 }
-_GO_PREFILTER = re.compile(rb"\.(?:GET|POST|PUT|PATCH|DELETE|Any|Handle|HandleFunc|Get|Post|Put|Patch|Delete)\(")
+_GO_PREFILTER = re.compile(rb"\.(?:GET|POST|PUT|PATCH|DELETE|Any|Handle|HandleFunc|Get|Post|Put|Patch|Delete|Mount|Group)\(")
+_GO_ROUTERS = {"gin.Default", "gin.New", "echo.New", "chi.NewRouter", "chi.NewMux", "mux.NewRouter", "http.NewServeMux",
+               "fiber.New"}
 _SPRING = {"GetMapping": "GET", "PostMapping": "POST", "PutMapping": "PUT", "PatchMapping": "PATCH",
            "DeleteMapping": "DELETE", "RequestMapping": "ANY"}
 _JAXRS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
@@ -36,9 +39,7 @@ def tree_endpoints(ctx: Context) -> list[Endpoint]:
     for file in ctx.trees("rust", roles=("source",)):
         if b"route" in file.source or b"#[" in file.source:
             out.extend(_rust(file))
-    for file in ctx.trees("go", roles=("source",)):
-        if _GO_PREFILTER.search(file.source):
-            out.extend(_go(file))
+    out.extend(_go_project([f for f in ctx.trees("go", roles=("source",)) if _GO_PREFILTER.search(f.source)]))
     for file in ctx.trees("java", roles=("source",)):
         if b"Mapping" in file.source or b"@Path" in file.source:
             out.extend(_java(file))
@@ -120,10 +121,67 @@ def of_type_in(node: tree_sitter.Node, *types: str) -> list[tree_sitter.Node]:
 
 
 # -- Go: gin / echo / chi / gorilla / net/http ----------------------------------------------------------------------
-def _go(file: TsFile) -> list[Endpoint]:
+def _go_project(files: list[TsFile]) -> list[Endpoint]:
+    """Go routes with prefixes followed across functions: a group passed to `Register(v1)`, `r.Mount("/x", f())`."""
+    declared: dict[str, list[str]] = {}  # function name -> `folder#Type.name` of its declarations
+    for file in files:
+        for node in of_type(file, "function_declaration", "method_declaration"):
+            name = node.child_by_field_name("name")
+            if name is not None:
+                declared.setdefault(file.text(name), []).append(_go_owner(file, node))
+    graph = MountGraph()
+    routes: list[tuple[Endpoint, str]] = []
+    for file in files:
+        routes.extend(_go(file, graph, declared))
+    return graph.apply(routes, default_known=lambda owner: not owner.endswith("@param"))
+
+
+def _go_function(file: TsFile, node: tree_sitter.Node) -> tree_sitter.Node | None:
+    current = node.parent
+    while current is not None and current.type not in ("function_declaration", "method_declaration"):
+        current = current.parent
+    return current
+
+
+def _go_params(file: TsFile, fn: tree_sitter.Node | None) -> list[str]:
+    params = fn.child_by_field_name("parameters") if fn is not None else None
+    return [file.text(n) for p in (named_children(params) if params is not None else [])
+            for n in p.children if n.type == "identifier"]
+
+
+def _go_owner(file: TsFile, fn: tree_sitter.Node | None) -> str:
+    """`folder#Type.name` of a method (`func (rs *Resource) router()`), `folder#name` of a function."""
+    name = fn.child_by_field_name("name") if fn is not None else None
+    receiver = fn.child_by_field_name("receiver") if fn is not None else None
+    kind = next((file.text(n) for n in of_type_in(receiver, "type_identifier")), "") if receiver is not None else ""
+    return f"{file.path.rpartition('/')[0]}#{kind + '.' if kind else ''}{file.text(name) if name is not None else ''}"
+
+
+def _go_callee(file: TsFile, func: tree_sitter.Node, declared: dict[str, list[str]]) -> str | None:
+    """`RegisterRoutes`, `pkg.Register`, `adminAPI.Router`: the declaring folder by name, then by the operand."""
+    field = func.child_by_field_name("field") if func.type == "selector_expression" else func
+    if field is None or func.type not in ("selector_expression", "identifier"):
+        return None
+    candidates = list(dict.fromkeys(declared.get(file.text(field), [])))
+    if len(candidates) > 1 and func.type == "selector_expression":
+        operand = file.text(func.child_by_field_name("operand") or func).lower()
+        own = file.path.rpartition("/")[0]
+        folder = [c for c in candidates if c.partition("#")[0] != own
+                  and any(len(seg) >= 3 and operand.startswith(seg.lower()) for seg in c.partition("#")[0].split("/"))]
+        candidates = folder or [c for c in candidates if c.partition("#")[0] == own] or candidates
+    if len(candidates) > 1 and func.type == "selector_expression":  # `a.Profile.router()` -> ProfileResource.router
+        last = file.text(func.child_by_field_name("operand") or func).rsplit(".", 1)[-1].lower()
+        typed = [c for c in candidates if "." in c.partition("#")[2]
+                 and c.partition("#")[2].split(".")[0].lower().startswith(last.rstrip("s"))]
+        candidates = typed or candidates
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _go(file: TsFile, graph: MountGraph, declared: dict[str, list[str]]) -> list[tuple[Endpoint, str]]:
     prefixes: dict[str, str] = {}
+    derived: set[str] = set()  # groups made from a parameter: their routes belong to the caller's prefix
     calls = [n for n in of_type(file, "call_expression") if not has_error_ancestor(n)]
-    # `v1 := r.Group("/api/v1")`, `s := r.PathPrefix("/api").Subrouter()`
+    # `v1 := r.Group("/api/v1")`, `s := r.PathPrefix("/api").Subrouter()`, `r := gin.Default()`
     for node in of_type(file, "short_var_declaration", "assignment_statement"):
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
@@ -132,21 +190,54 @@ def _go(file: TsFile) -> list[Endpoint]:
         value = named_children(right)[0]
         group = _go_group(file, value, prefixes)
         if group is not None:
-            prefixes[file.text(named_children(left)[0])] = group
-    out: list[Endpoint] = []
+            target = file.text(named_children(left)[0])
+            prefixes[target] = group
+            root = value
+            while root.type in ("call_expression", "selector_expression"):  # `u := g.Group("/x")`, g a parameter
+                root = root.child_by_field_name("function") or root.child_by_field_name("operand") or root
+                if root.type == "identifier":
+                    break
+            if root.type == "identifier" and (file.text(root) in derived
+                                              or file.text(root) in _go_params(file, _go_function(file, node))):
+                derived.add(target)
+        elif value.type == "call_expression" and file.text(value.child_by_field_name("function") or value) in _GO_ROUTERS:
+            prefixes.setdefault(file.text(named_children(left)[0]), "")
+    out: list[tuple[Endpoint, str]] = []
     for node in calls:
         func = node.child_by_field_name("function")
-        if func is None or func.type != "selector_expression":
+        if func is None:
             continue
-        field = func.child_by_field_name("field")
-        operand = func.child_by_field_name("operand")
-        if field is None or operand is None:
-            continue
-        name = file.text(field)
-        if name not in _GO_METHODS:
-            continue
+        fn = _go_function(file, node)
+        owner = _go_owner(file, fn)
+        params = _go_params(file, fn)
         args = _args(node)
-        if len(args) < 2:
+        field = func.child_by_field_name("field") if func.type == "selector_expression" else None
+        operand = func.child_by_field_name("operand") if func.type == "selector_expression" else None
+        name = file.text(field) if field is not None else ""
+        # a router or group handed to another function: `RegisterRoutes(v1)`, `h.Register(r)`
+        for arg in args:
+            text = file.text(arg)
+            if arg.type == "identifier" and (text in prefixes or text in params) and name not in _GO_METHODS:
+                callee = _go_callee(file, func, declared)
+                if callee is not None:
+                    source = owner + "@param" if text in derived or (text in params and text not in prefixes) else owner
+                    if source == owner:
+                        graph.root(owner)
+                    graph.mount(source, _go_local_prefix(file, node, prefixes, text), callee + "@param")
+        if name == "Mount" and len(args) >= 2 and operand is not None:  # chi: r.Mount("/x", api.Router())
+            path = _string(file, args[0])
+            inner = args[1].child_by_field_name("function") if args[1].type == "call_expression" else None
+            callee = _go_callee(file, inner, declared) if inner is not None else None
+            if path is not None and callee is not None:
+                receiver = file.text(operand)
+                source = owner + "@param" if receiver in derived or (receiver in params and receiver not in prefixes) else owner
+                prefix = join_paths(_go_local_prefix(file, node, prefixes, receiver), path)
+                if source == owner:
+                    graph.root(owner)
+                graph.mount(source, prefix, callee)
+                graph.mount(source, prefix, callee + "@param")
+            continue
+        if field is None or operand is None or name not in _GO_METHODS or len(args) < 2:
             continue
         path = _string(file, args[0])
         if path is None:
@@ -162,10 +253,19 @@ def _go(file: TsFile) -> list[Endpoint]:
             continue
         if method == "ANY":
             method = _go_methods_chain(file, node) or "ANY"
-        prefix = prefixes.get(receiver, "")
-        prefix = join_paths(_go_route_prefix(file, node), prefix) if _go_route_prefix(file, node) else prefix
-        out.append(Endpoint(method, join_paths(prefix, path) if prefix else path, file.path, line_of(node), "go"))
+        prefix = _go_local_prefix(file, node, prefixes, receiver)
+        source = owner + "@param" if receiver in derived or (receiver in params and receiver not in prefixes) else owner
+        if source == owner:
+            graph.root(owner)
+        out.append((Endpoint(method, join_paths(prefix, path) if prefix else path, file.path, line_of(node), "go"),
+                    source))
     return out
+
+
+def _go_local_prefix(file: TsFile, node: tree_sitter.Node, prefixes: dict[str, str], receiver: str) -> str:
+    prefix = prefixes.get(receiver, "")
+    route = _go_route_prefix(file, node)
+    return join_paths(route, prefix) if route else prefix
 
 
 def _go_group(file: TsFile, value: tree_sitter.Node, prefixes: dict[str, str]) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from checks.openapi.paths import Endpoint, join_paths
 
@@ -82,12 +82,15 @@ class MountGraph:
                               path | {parent}))
         return list(dict.fromkeys(results)) or [""], known
 
-    def apply(self, routes: Iterable[tuple[Endpoint, str]], *, default_known: bool = False) -> list[Endpoint]:
+    def apply(self, routes: Iterable[tuple[Endpoint, str]], *,
+              default_known: bool | Callable[[str], bool] = False) -> list[Endpoint]:
         """Endpoints with their owners' prefixes; an owner that is never mounted keeps its path as written."""
         table = self.prefixes()
         out: list[Endpoint] = []
         for endpoint, owner in routes:
-            prefixes, known = table.get(self.resolve(owner), ([""], default_known))
+            resolved = self.resolve(owner)
+            unmounted = default_known(resolved) if callable(default_known) else default_known
+            prefixes, known = table.get(resolved, ([""], unmounted))
             for prefix in prefixes:
                 path = join_paths(prefix, endpoint.path) if prefix.strip("/") else endpoint.path
                 if prefix.strip("/") and not endpoint.path.strip("/"):
