@@ -153,14 +153,14 @@ class _Validator:
             raise ConfigError(f"{self.source}: '{key}' must be a list of strings")
         return tuple(value)
 
-    def number(self, value: Any, key: str, low: float, high: float) -> float:
+    def number(self, value: object, key: str, low: float, high: float) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{self.source}: '{key}' must be a number")
         if not low <= value <= high:
             raise ConfigError(f"{self.source}: '{key}' must be between {low:g} and {high:g}")
         return float(value)
 
-    def fail_on(self, value: Any, key: str) -> Severity | None:
+    def fail_on(self, value: object, key: str) -> Severity | None:
         if not isinstance(value, str):
             raise ConfigError(f"{self.source}: '{key}' must be a string")
         try:

@@ -23,6 +23,7 @@ from auditor.model import (
     Check,
     CheckResult,
     Finding,
+    JSONValue,
     NotApplicable,
     NotAvailable,
     Severity,
@@ -121,11 +122,11 @@ def select_checks(registry: Registry, only: Sequence[str], skip: Sequence[str]) 
     return [c for c in chosen if not any(matches(c, p) for p in skip)]
 
 
-def _to_jsonable(value: Any) -> Any:
+def _to_jsonable(value: object) -> JSONValue:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
-        return value.value
+        return _to_jsonable(value.value)
     if isinstance(value, dict):
         return {str(k): _to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -133,7 +134,9 @@ def _to_jsonable(value: Any) -> Any:
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     if isinstance(value, Path):
         return value.as_posix()
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def _run_isolated(fn: Callable[[], Any], timeout: float) -> tuple[str, Any]:

@@ -23,6 +23,7 @@ __all__ = [
     "Confidence",
     "Effort",
     "Finding",
+    "JSONValue",
     "Measure",
     "NotApplicable",
     "NotAvailable",
@@ -30,6 +31,9 @@ __all__ = [
     "Status",
     "Verdict",
 ]
+
+# What a JSON document holds: the type of facts and metrics once they are made serialisable.
+JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 
 CHECK_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 

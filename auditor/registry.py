@@ -31,8 +31,8 @@ class Registry:
     def check(self, check_id: str) -> type[Check] | None:
         return next((c for c in self.checks if c.id == check_id), None)
 
-    def add_check(self, obj: Any, origin: str) -> None:
-        candidates: Iterable[Any] = obj if isinstance(obj, list | tuple) else [obj]
+    def add_check(self, obj: object, origin: str) -> None:
+        candidates: Iterable[object] = obj if isinstance(obj, list | tuple) else [obj]
         for cls in candidates:
             if not (isinstance(cls, type) and issubclass(cls, Check)):
                 self.errors.append(f"{origin}: {cls!r} is not a Check subclass")

@@ -121,7 +121,7 @@ MAX_FACT_ITEMS = 8
 MAX_FACT_CHARS = 300
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: object) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, bool):
@@ -133,7 +133,7 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def fact_value(value: Any) -> str:
+def fact_value(value: object) -> str:
     """One fact as a short line of plain text: lists joined, one level of mapping spelled out, capped."""
     if isinstance(value, list | tuple):
         items = [_scalar(v) for v in value[:MAX_FACT_ITEMS]]

@@ -6,14 +6,15 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from auditor import __version__
 from auditor.engine import ProjectCard, Scorecard, _to_jsonable
-from auditor.model import CheckResult, Finding, Severity
+from auditor.model import CheckResult, Finding, JSONValue, Severity
 from auditor.redact import redact
-from auditor.scoring import FINDING_WEIGHTS, FORMULA, category_scores, check_score
+from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, category_scores, check_score
 
 __all__ = ["SCHEMA_VERSION", "Reporter", "finding_to_dict", "scorecard_to_dict", "write_atomic"]
 
@@ -65,7 +66,7 @@ def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
     }
 
 
-def _categories(cats: Any) -> list[dict[str, Any]]:
+def _categories(cats: Iterable[CategoryScore]) -> list[dict[str, Any]]:
     return [{"name": c.name, "score": c.score, "weight": c.weight, "checks": c.checks} for c in cats]
 
 
@@ -86,7 +87,7 @@ def _project_to_dict(p: ProjectCard) -> dict[str, Any]:
     }
 
 
-def _redact_strings(value: Any) -> Any:
+def _redact_strings(value: JSONValue) -> JSONValue:
     """Every string in facts passes through redaction too: facts quote paths and values from the target."""
     if isinstance(value, str):
         return redact(value)

@@ -99,7 +99,7 @@ def strip_jsonc(text: str) -> str:
     return "".join(out)
 
 
-def parse_jsonc(data: str | bytes) -> Any:
+def parse_jsonc(data: str | bytes) -> object:
     """The value of a JSON-with-comments document. Raises only `JsoncError`."""
     if isinstance(data, bytes):
         if len(data) > MAX_CONFIG_BYTES:

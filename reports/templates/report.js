@@ -1,3 +1,4 @@
+// @ts-check
 (function () {
   "use strict";
   var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-filter]"));
