@@ -522,3 +522,19 @@ def test_large_dot_coverage_uses_estimated_statements_with_the_same_figures(
     assert (exact.unit, estimated.unit) == ("lines", "lines (estimated)")
     assert (estimated.lines_covered, estimated.lines_total, estimated.percent) == (3, 4, 75.0)
     assert (exact.lines_covered, exact.lines_total) == (3, 4)
+
+
+@pytest.mark.parametrize(("source_ext", "test_ext"), [("js", "js"), ("js", "ts"), ("ts", "js")])
+def test_javascript_and_typescript_suites_test_each_other(make_repo: MakeRepo, source_ext: str, test_ext: str) -> None:
+    """express-rest-boilerplate: 58 mocha tests in .js files were not counted for its 23 .js sources."""
+    sources = {f"src/api/m{i}.{source_ext}": f"export const v{i} = {i}\n" for i in range(6)}
+    py = {f"scripts/tool{i}.py": PY_APP for i in range(5)}  # untested Python: still reported
+    root = make_repo({
+        "package.json": json.dumps({"name": "svc", "devDependencies": {"mocha": "^10"}}),
+        **sources, **py,
+        f"src/api/tests/m0.test.{test_ext}": "describe('m0', () => {\n  it('works', () => {})\n})\n",
+    })
+    present = result(run(root), "tests/present")
+    assert [(f.severity.value, f.message) for f in present.findings] == [
+        ("medium", "5 python source files have no python tests")
+    ]

@@ -234,6 +234,9 @@ def _code_languages(ctx: Context) -> list[str]:
     return sorted(counts, key=lambda k: (-counts[k], k))
 
 
+_JS_FAMILY = frozenset({"javascript", "typescript"})
+
+
 class TestsPresent(Check):
     id = "tests/present"
     title = "The project has automated tests"
@@ -266,8 +269,9 @@ class TestsPresent(Check):
             for f in ctx.files_where(roles=("source",)):
                 if f.language in counts:
                     counts[f.language] += 1
-            tested = {"typescript" if m.language == "javascript" else m.language for m in inv.test_files}
-            tested |= {"javascript" for m in inv.test_files if m.language == "typescript"}
+            tested = {m.language for m in inv.test_files}
+            if tested & _JS_FAMILY:  # JS and TS suites test each other's sources (mocha on .js, jest on .ts)
+                tested |= _JS_FAMILY
             for lang in langs:
                 if lang not in tested and counts.get(lang, 0) >= 5:
                     findings.append(self.finding(
