@@ -22,6 +22,7 @@ class AuditOptions:
     """Options that change what an audit may do. Each flag that executes target code says so."""
 
     run_tests: bool = False  # EXECUTES TARGET CODE: runs the target's test suite under coverage
+    jobs: int = 0  # check families run in this many processes at once; 0: one per core, at most 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,8 @@ import enum
 import fnmatch
 import gc
 import logging
-import threading
+import os
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +18,13 @@ from typing import Any
 
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
+from auditor.isolation import Outcome, Unit, run_units
 from auditor.model import (
     Check,
     CheckResult,
     Finding,
     JSONValue,
-    NotApplicable,
-    NotAvailable,
+    Measure,
     Severity,
     Status,
     Verdict,
@@ -139,33 +138,6 @@ def _to_jsonable(value: object) -> JSONValue:
     return str(value)
 
 
-def _run_isolated(fn: Callable[[], Any], timeout: float) -> tuple[str, Any]:
-    """Run `fn` in a daemon thread: ("ok", value) | ("error", message) | ("timeout", None)."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except (NotApplicable, NotAvailable) as signal:
-            box["signal"] = signal
-        except BaseException as exc:  # noqa: BLE001 - a crashing check becomes an error result
-            box["error"] = exc
-            box["trace"] = traceback.format_exc()
-
-    thread = threading.Thread(target=target, daemon=True, name="auditor-check")
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        return "timeout", None
-    if "signal" in box:
-        return "signal", box["signal"]
-    if "error" in box:
-        log.debug("check crashed:\n%s", box["trace"])
-        exc = box["error"]
-        return "error", f"{type(exc).__name__}: {exc}".strip()[:500]
-    return "ok", box.get("value")
-
-
 def _time_limit(ctx: Context, runs_tests: bool) -> float:
     """A check's time limit; with --run-tests the testing family may also wait for the target's suite."""
     if runs_tests and ctx.options.run_tests:
@@ -173,63 +145,118 @@ def _time_limit(ctx: Context, runs_tests: bool) -> float:
     return ctx.config.check_timeout
 
 
-def run_check(check_cls: type[Check], ctx: Context) -> CheckResult:
-    start = time.perf_counter()
+def _family(obj: object) -> str:
+    """Checks and fact collectors of one family share a child process (and its memoised facts)."""
+    return ".".join(getattr(obj, "__module__", "?").split(".")[:2])
+
+
+def _precheck(check_cls: type[Check], ctx: Context) -> CheckResult | None:
+    """The result of a check that need not run at all in this project, or None."""
     if check_cls.languages and not (set(ctx.languages()) & set(check_cls.languages)):
         langs = ", ".join(sorted(check_cls.languages))
         return CheckResult(check_cls, Status.NOT_APPLICABLE, reason=f"no {langs} code in this project")
     if check_cls.backend_only and ctx.project.kind == "frontend":
         return CheckResult(check_cls, Status.NOT_APPLICABLE, reason="a frontend project is not held to this standard")
+    return None
 
-    def work() -> Verdict:
+
+def _with_problems(ctx: Context, fn: Callable[[], object]) -> Callable[[], object]:
+    """Run `fn` and return its value with the parse problems it met (they happen in the child)."""
+
+    def run() -> object:
+        before = len(ctx.sources.problems)
+        value = fn()
+        return value, tuple(ctx.sources.problems[before:])
+
+    return run
+
+
+def _check_body(check_cls: type[Check], ctx: Context) -> Callable[[], object]:
+    def run() -> object:
         out = check_cls().run(ctx)
-        return out if isinstance(out, Verdict) else Verdict(findings=tuple(out))
+        verdict = out if isinstance(out, Verdict) else Verdict(findings=tuple(out))
+        if not all(isinstance(f, Finding) for f in verdict.findings):
+            raise TypeError("check returned something other than findings")
+        return (tuple(verdict.findings), verdict.measure, _to_jsonable(dict(verdict.metrics)), verdict.not_applicable)
 
-    limit = _time_limit(ctx, check_cls.category == "testing")
-    kind, value = _run_isolated(work, limit)
-    elapsed = time.perf_counter() - start
-    if kind == "timeout":
-        return CheckResult(check_cls, Status.ERROR, reason=f"did not finish within {limit:g}s", duration=elapsed)
-    if kind == "error":
-        return CheckResult(check_cls, Status.ERROR, reason=str(value), duration=elapsed)
-    if kind == "signal":
-        status = Status.NOT_APPLICABLE if isinstance(value, NotApplicable) else Status.NOT_AVAILABLE
-        return CheckResult(check_cls, status, reason=str(value), duration=elapsed)
-    verdict: Verdict = value
-    if not isinstance(verdict, Verdict) or not all(isinstance(f, Finding) for f in verdict.findings):
-        return CheckResult(check_cls, Status.ERROR, reason="check returned something other than findings", duration=elapsed)
+    return _with_problems(ctx, run)
+
+
+def _fact_body(collector: Callable[[Any], Any], ctx: Context) -> Callable[[], object]:
+    return _with_problems(ctx, lambda: _to_jsonable(ctx.fact(collector)))
+
+
+def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> CheckResult:
+    elapsed = outcome.duration
+    if outcome.kind in ("timeout", "error"):
+        return CheckResult(check_cls, Status.ERROR, reason=outcome.reason, duration=elapsed)
+    if outcome.kind in ("not_applicable", "not_available"):
+        status = Status.NOT_APPLICABLE if outcome.kind == "not_applicable" else Status.NOT_AVAILABLE
+        return CheckResult(check_cls, status, reason=outcome.reason, duration=elapsed)
+    payload: tuple[tuple[tuple[Finding, ...], Measure | None, dict[str, Any], str | None], object]
+    payload = outcome.value  # type: ignore[assignment]
+    (found, measure, metrics, not_applicable), _problems = payload
     override = ctx.config.severity.get(check_cls.id)
-    findings = [dataclasses.replace(f, severity=override) if override else f for f in verdict.findings]
+    findings = [dataclasses.replace(f, severity=override) if override else f for f in found]
     findings = sorted(assign_fingerprints(findings), key=Finding.sort_key)
-    if verdict.not_applicable and not findings:
-        return CheckResult(check_cls, Status.NOT_APPLICABLE, reason=verdict.not_applicable,
-                           metrics=dict(verdict.metrics), duration=elapsed)
-    failed = any(f.severity is not Severity.INFO for f in findings) or (
-        verdict.measure is not None and not verdict.measure.met
-    )
+    if not_applicable and not findings:
+        return CheckResult(check_cls, Status.NOT_APPLICABLE, reason=not_applicable, metrics=metrics, duration=elapsed)
+    failed = any(f.severity is not Severity.INFO for f in findings) or (measure is not None and not measure.met)
     return CheckResult(
         check_cls,
         Status.FAILED if failed else Status.PASSED,
         findings=tuple(findings),
-        measure=verdict.measure,
-        metrics=dict(verdict.metrics),
+        measure=measure,
+        metrics=metrics,
         duration=elapsed,
     )
 
 
-def collect_facts(ctx: Context, collectors: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
-    facts: dict[str, Any] = {"files": _file_facts(ctx)}
-    for name, collector in sorted(collectors.items()):
-        limit = _time_limit(ctx, name in ("tests", "coverage"))
-        kind, value = _run_isolated(lambda c=collector: ctx.fact(c), limit)  # type: ignore[misc]
-        if kind == "ok":
-            facts[name] = _to_jsonable(value)
-        elif kind == "signal":
-            facts[name] = {"status": "not_applicable" if isinstance(value, NotApplicable) else "not_available",
-                           "reason": str(value)}
-        else:
-            facts[name] = {"error": "timed out" if kind == "timeout" else str(value)}
-    return facts
+def _fact_value(outcome: Outcome) -> Any:
+    if outcome.kind == "ok":
+        payload: tuple[object, object] = outcome.value  # type: ignore[assignment]
+        return payload[0]
+    if outcome.kind in ("not_applicable", "not_available"):
+        return {"status": outcome.kind, "reason": outcome.reason}
+    return {"error": outcome.reason}
+
+
+def run_check(check_cls: type[Check], ctx: Context) -> CheckResult:
+    """Run one check on one project, isolated like in a full audit."""
+    skipped = _precheck(check_cls, ctx)
+    if skipped is not None:
+        return skipped
+    unit = Unit(check_cls.id, _family(check_cls), _check_body(check_cls, ctx),
+                _time_limit(ctx, check_cls.category == "testing"))
+    return _check_result(check_cls, ctx, run_units([unit], jobs=1)[unit.name])
+
+
+@dataclass
+class _ProjectPlan:
+    ctx: Context
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    units: dict[str, type[Check] | str] = field(default_factory=dict)  # unit name -> check class or fact name
+
+
+def _plan(ctx: Context, selected: Sequence[type[Check]], collectors: dict[str, Callable[[Any], Any]],
+          units: list[Unit]) -> _ProjectPlan:
+    plan = _ProjectPlan(ctx)
+    prefix = f"{ctx.project.path}\x00"
+    for check_cls in selected:
+        skipped = _precheck(check_cls, ctx)
+        if skipped is not None:
+            plan.results[check_cls.id] = skipped
+            continue
+        name = f"{prefix}check\x00{check_cls.id}"
+        plan.units[name] = check_cls
+        units.append(Unit(name, prefix + _family(check_cls), _check_body(check_cls, ctx),
+                          _time_limit(ctx, check_cls.category == "testing")))
+    for fact_name, collector in sorted(collectors.items()):
+        name = f"{prefix}fact\x00{fact_name}"
+        plan.units[name] = fact_name
+        units.append(Unit(name, prefix + _family(collector), _fact_body(collector, ctx),
+                          _time_limit(ctx, fact_name in ("tests", "coverage"))))
+    return plan
 
 
 def _file_facts(ctx: Context) -> dict[str, Any]:
@@ -309,18 +336,34 @@ def _audit_parsed(
     gc.enable()
 
     projects = detect_projects(repo)
+    units: list[Unit] = []
+    plans = [
+        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project),
+              selected, registry.facts, units)
+        for project in projects
+    ]
+    started = iter(range(len(units)))
+
+    def on_start(unit: Unit) -> None:
+        if progress is not None:
+            progress(unit.name.rsplit("\x00", 1)[-1], next(started, len(units)), len(units))
+
+    outcomes = run_units(units, jobs=options.jobs or min(4, os.cpu_count() or 1), on_start=on_start)
+    for outcome in outcomes.values():
+        if outcome.kind == "ok" and isinstance(outcome.value, tuple):
+            for problem in outcome.value[1]:
+                sources.add_problem(problem)
     cards: list[ProjectCard] = []
-    total_steps = len(selected) * len(projects)
-    step = 0
-    for project in projects:
-        ctx = Context(repo=repo, sources=sources, config=config, options=options, project=project)
-        results = []
-        for check_cls in selected:
-            if progress is not None:
-                progress(check_cls.id, step, total_steps)
-            step += 1
-            results.append(run_check(check_cls, ctx))
-        facts = collect_facts(ctx, registry.facts)
+    for plan in plans:
+        ctx, project = plan.ctx, plan.ctx.project
+        facts: dict[str, Any] = {"files": _file_facts(ctx)}
+        for name, target in plan.units.items():
+            outcome = outcomes.get(name, Outcome("error", reason="did not run"))
+            if isinstance(target, str):
+                facts[target] = _fact_value(outcome)
+            else:
+                plan.results[target.id] = _check_result(target, ctx, outcome)
+        results = [plan.results[c.id] for c in selected]
         categories = category_scores(results, config.weights)
         score = overall_score(categories)
         cards.append(

@@ -363,6 +363,12 @@ class Sources:
             elif info.language in TREE_SITTER_LANGUAGES:
                 self.tree(info.path)
 
+    def add_problem(self, problem: ParseProblem) -> None:
+        """Record a problem met elsewhere (in the process that ran a check), once per file."""
+        if problem.path not in self._problem_paths:
+            self._problem_paths.add(problem.path)
+            self.problems.append(problem)
+
     def _problem(self, path: str, kind: str, message: str) -> None:
         if path not in self._problem_paths:  # one problem per file, however many passes meet it
             self._problem_paths.add(path)

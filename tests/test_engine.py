@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -133,14 +134,53 @@ def test_select_checks_by_id_glob_and_category() -> None:
 
 
 def test_options_reach_checks(make_repo: Callable[..., Path]) -> None:
-    seen: list[bool] = []
-
     def spy(self: Check, ctx: Context) -> list[Finding]:
-        seen.append(ctx.options.run_tests)
-        return []
+        return [self.finding(ctx, f"run_tests={ctx.options.run_tests}")]
 
-    audit(make_repo({"a.py": "x = 1\n"}), Config(), AuditOptions(run_tests=True), registry=registry(_check("t/spy", spy)))
-    assert seen == [True]
+    card = audit(make_repo({"a.py": "x = 1\n"}), Config(), AuditOptions(run_tests=True), registry=registry(_check("t/spy", spy)))
+    assert [f.message for f in card.findings] == ["run_tests=True"]
+
+
+def _segfault(self: Check, ctx: Context) -> list[Finding]:
+    import ctypes
+
+    ctypes.string_at(0)  # reads address 0: the interpreter dies with SIGSEGV
+    return []
+
+
+def _regex_hang(self: Check, ctx: Context) -> list[Finding]:
+    # Catastrophic backtracking: runs for ages inside C code while holding the GIL, so no thread-based
+    # time limit could ever fire. Only killing the process that runs it helps.
+    re.match(r"(a+)+$", "a" * 64 + "b")
+    return []
+
+
+def test_segfaults_and_gil_holding_hangs_cost_only_their_own_check(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"app.py": CODE})
+    reg = registry(
+        _check("t/segv", _segfault), _check("t/regex", _regex_hang), _check("t/finds", _pass_statements),
+    )
+    started = time.monotonic()
+    card = audit(root, Config(check_timeout=2.0), AuditOptions(jobs=1), registry=reg)
+    assert time.monotonic() - started < 30
+    by_id = {r.id: r for r in card.results}
+    assert (by_id["t/segv"].status, by_id["t/segv"].reason) == (Status.ERROR, "crashed (killed by SIGSEGV)")
+    assert (by_id["t/regex"].status, by_id["t/regex"].reason) == (Status.ERROR, "did not finish within 2s")
+    # The three share one family (module) and so one child process: the one after the crashes still ran.
+    assert by_id["t/finds"].status is Status.FAILED
+    assert [(f.path, f.line) for f in by_id["t/finds"].findings] == [("app.py", 5)]
+
+
+def test_thread_fallback_where_fork_is_missing(make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.isolation
+
+    monkeypatch.setattr(auditor.isolation, "fork_available", lambda: False)
+    reg = registry(_check("t/crash", _crash), _check("t/hang", _hang), _check("t/finds", _pass_statements))
+    card = audit(make_repo({"app.py": CODE}), Config(check_timeout=1.0), registry=reg)
+    by_id = {r.id: r for r in card.results}
+    assert by_id["t/crash"].reason == "ZeroDivisionError: boom"
+    assert by_id["t/hang"].reason == "did not finish within 1s"
+    assert by_id["t/finds"].status is Status.FAILED
 
 
 def test_broken_plugins_are_reported_not_fatal() -> None:
