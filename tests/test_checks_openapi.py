@@ -496,3 +496,70 @@ def test_go_groups_passed_to_functions_and_chi_mounts(tmp_path: Path) -> None:
         ("POST", "/orphan", "lib/orphan.go", 3, False),
         ("PUT", "/admin/profile", "api/admin/profile.go", 4, True),
     ]
+
+
+# -- Rust prefixes ----------------------------------------------------------------------------------------------------
+def test_axum_nest_and_merge_across_modules(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "Cargo.toml": "[package]\nname = \"svc\"\n",
+        "src/main.rs": "mod routes;\nuse crate::routes::users;\n\nfn app() -> Router {\n    Router::new()\n"
+                       "        .route(\"/health\", get(health))\n        .nest(\"/api\", routes::api_router())\n"
+                       "        .merge(users::routes())\n}\n",
+        "src/routes/mod.rs": "pub mod users;\npub mod items;\n\npub fn api_router() -> Router {\n"
+                             "    let v1 = Router::new().nest(\"/items\", items::routes());\n"
+                             "    Router::new().nest(\"/v1\", v1)\n}\n",
+        "src/routes/items.rs": "pub fn routes() -> Router {\n    Router::new()\n"
+                               "        .route(\"/\", get(list).post(create))\n        .route(\"/{id}\", delete(remove))\n}\n",
+        "src/routes/users.rs": "pub fn routes() -> Router {\n    Router::new().route(\"/users/:id\", get(show))\n}\n",
+        "src/orphan.rs": "pub fn routes() -> Router {\n    Router::new().route(\"/never\", get(x))\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/api/v1/items/{id}", "src/routes/items.rs", 4, True),
+        ("GET", "/api/v1/items", "src/routes/items.rs", 3, True),
+        ("GET", "/health", "src/main.rs", 6, True),
+        ("GET", "/never", "src/orphan.rs", 2, True),  # a router no one nests is served as it is
+        ("GET", "/users/:id", "src/routes/users.rs", 2, True),
+        ("POST", "/api/v1/items", "src/routes/items.rs", 3, True),
+    ]
+
+
+def test_actix_scopes_configure_and_attribute_handlers(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main.rs": "mod api;\nmod config;\n\nfn main() {\n    HttpServer::new(move || {\n        App::new()\n"
+                       "            .route(\"/\", web::get().to(home))\n"
+                       "            .service(web::scope(\"/admin\").wrap(auth).route(\"/dash\", web::get().to(d)))\n"
+                       "            .configure(config::app::config_services)\n    });\n}\n",
+        "src/config/app.rs": "use crate::api::*;\n\npub fn config_services(cfg: &mut web::ServiceConfig) {\n"
+                             "    cfg.service(\n        web::scope(\"/api\")\n            .service(ping_controller::ping)\n"
+                             "            .service(web::resource(\"\").route(web::get().to(list)).route(web::post().to(add)))\n"
+                             "            .service(web::resource(\"/{id}\").route(web::delete().to(del))),\n    );\n}\n",
+        "src/api/ping_controller.rs": "#[get(\"/ping\")]\nasync fn ping() -> HttpResponse { ok() }\n\n"
+                                      "#[post(\"/lost\")]\nasync fn lost() -> HttpResponse { ok() }\n",
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/api/{id}", "src/config/app.rs", 8, True),
+        ("GET", "/", "src/main.rs", 7, True),
+        ("GET", "/admin/dash", "src/main.rs", 8, True),
+        ("GET", "/api", "src/config/app.rs", 7, True),
+        ("GET", "/api/ping", "src/api/ping_controller.rs", 1, True),
+        ("POST", "/api", "src/config/app.rs", 7, True),
+        ("POST", "/lost", "src/api/ping_controller.rs", 4, False),  # a handler never registered: prefix unknown
+    ]
+
+
+def test_rocket_mount_prefixes_listed_handlers(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main.rs": "mod routes;\n\n#[launch]\nfn rocket() -> _ {\n    rocket::build()\n"
+                       "        .mount(\"/api\", routes![routes::health::health_check])\n"
+                       "        .mount(\"/api/users\", routes::users::routes())\n}\n",
+        "src/routes/health.rs": "#[get(\"/health_check\")]\npub fn health_check() -> Status { Status::Ok }\n",
+        "src/routes/users.rs": "#[get(\"/<id>\")]\npub fn show(id: i32) {}\n\n#[post(\"/\", data = \"<d>\")]\n"
+                               "pub fn create(d: Json<U>) {}\n\npub fn routes() -> Vec<Route> {\n    routes![show, create]\n}\n",
+        "src/routes/items.rs": "#[get(\"/<id>\")]\npub fn show(id: i32) {}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/<id>", "src/routes/items.rs", 1, False),
+        ("GET", "/api/health_check", "src/routes/health.rs", 1, True),
+        ("GET", "/api/users/<id>", "src/routes/users.rs", 1, True),
+        ("POST", "/api/users", "src/routes/users.rs", 4, True),
+    ]

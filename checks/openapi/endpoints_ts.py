@@ -10,6 +10,7 @@ from checks._ts import has_error_ancestor, line_of, named_children, of_type
 from checks.openapi.mounts import MountGraph
 from checks.openapi.paths import Endpoint, join_paths
 from checks.openapi.routes_js import js_endpoints
+from checks.openapi.routes_rust import rust_endpoints
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -36,9 +37,7 @@ _JAXRS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 def tree_endpoints(ctx: Context) -> list[Endpoint]:
     out: list[Endpoint] = []
     out.extend(js_endpoints(ctx))
-    for file in ctx.trees("rust", roles=("source",)):
-        if b"route" in file.source or b"#[" in file.source:
-            out.extend(_rust(file))
+    out.extend(rust_endpoints(list(ctx.trees("rust", roles=("source",)))))
     out.extend(_go_project([f for f in ctx.trees("go", roles=("source",)) if _GO_PREFILTER.search(f.source)]))
     for file in ctx.trees("java", roles=("source",)):
         if b"Mapping" in file.source or b"@Path" in file.source:
@@ -69,49 +68,6 @@ def _string(file: TsFile, node: tree_sitter.Node | None) -> str | None:
 def _args(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     args = node.child_by_field_name("arguments")
     return named_children(args) if args is not None else []
-
-
-# -- Rust: actix-web / Rocket attributes, axum / actix `.route(...)` ----------------------------------------------
-def _rust(file: TsFile) -> list[Endpoint]:
-    out: list[Endpoint] = []
-    for node in of_type(file, "attribute_item", "call_expression"):
-        if has_error_ancestor(node):
-            continue
-        if node.type == "attribute_item":
-            attr = named_children(node)[0] if named_children(node) else None
-            if attr is None or attr.type != "attribute":
-                continue
-            parts = named_children(attr)
-            if not parts:
-                continue
-            name = file.text(parts[0]).rsplit("::", 1)[-1]
-            if name not in _VERBS:
-                continue
-            tokens = attr.child_by_field_name("arguments")
-            literal = next((c for c in named_children(tokens) if c.type == "string_literal"), None) if tokens else None
-            path = _string(file, literal)
-            if path is not None and path.startswith("/"):
-                out.append(Endpoint(name.upper(), path, file.path, line_of(node), "actix/rocket"))
-            continue
-        func = node.child_by_field_name("function")
-        if func is None:
-            continue
-        args = _args(node)
-        if func.type == "field_expression":
-            field = func.child_by_field_name("field")
-            if field is None or file.text(field) != "route" or len(args) < 2:
-                continue
-            path = _string(file, args[0])
-            if path is None or not path.startswith("/"):
-                continue
-            methods = sorted({file.text(n).upper() for n in of_type_in(args[1], "identifier", "field_identifier")
-                              if file.text(n) in _VERBS}) or ["ANY"]
-            out.extend(Endpoint(m, path, file.path, line_of(node), "axum/actix") for m in methods)
-        elif func.type == "scoped_identifier" and file.text(func).endswith("resource") and args:
-            path = _string(file, args[0])
-            if path is not None and path.startswith("/"):
-                out.append(Endpoint("ANY", path, file.path, line_of(node), "actix"))
-    return out
 
 
 def of_type_in(node: tree_sitter.Node, *types: str) -> list[tree_sitter.Node]:
