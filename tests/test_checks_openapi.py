@@ -563,3 +563,43 @@ def test_rocket_mount_prefixes_listed_handlers(tmp_path: Path) -> None:
         ("GET", "/api/users/<id>", "src/routes/users.rs", 1, True),
         ("POST", "/api/users", "src/routes/users.rs", 4, True),
     ]
+
+
+# -- FastAPI prefixes from settings and imported constants ------------------------------------------------------------
+def test_fastapi_prefix_from_settings_attribute_and_imported_constants(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app/core/settings.py": "from pydantic_settings import BaseSettings\n\nclass AppSettings(BaseSettings):\n"
+                                "    debug: bool = False\n    api_prefix: str = \"/api\"\n\n"
+                                "def get_settings() -> AppSettings:\n    return AppSettings()\n",
+        "app/core/constants.py": "V2 = \"/v2\"\nTAGS = V2 + \"/tags\"\n",
+        "app/core/__init__.py": "from .constants import V2\n",
+        "app/api/users.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get(\"/{user_id}\")\n"
+                            "def get_user(user_id: int): ...\n",
+        "app/api/tags.py": "from fastapi import APIRouter\nfrom app.core import constants\n"
+                           "router = APIRouter(prefix=constants.TAGS)\n\n@router.get(\"\")\ndef tags(): ...\n",
+        "app/api/items.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.post(\"/items\")\ndef add(): ...\n",
+        "app/main.py": "from fastapi import FastAPI\nfrom app.api import users, tags, items\nfrom app.core import V2\n"
+                       "from app.core.settings import get_settings\n\ndef get_application() -> FastAPI:\n"
+                       "    settings = get_settings()\n    application = FastAPI()\n"
+                       "    application.include_router(users.router, prefix=f\"{settings.api_prefix}/users\")\n"
+                       "    application.include_router(tags.router)\n"
+                       "    application.include_router(items.router, prefix=V2)\n"
+                       "    application.include_router(items.router, prefix=settings.unknown_prefix)\n"
+                       "    return application\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/users/{user_id}", "app/api/users.py", 4, True),
+        ("GET", "/v2/tags", "app/api/tags.py", 5, True),
+        ("POST", "/items", "app/api/items.py", 4, False),  # `settings.unknown_prefix` is declared nowhere
+        ("POST", "/v2/items", "app/api/items.py", 4, True),
+    ]
+
+
+def test_fastapi_ambiguous_settings_attribute_is_not_guessed(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app/settings.py": "class Dev:\n    api_prefix = \"/dev\"\n\nclass Prod:\n    api_prefix = \"/api\"\n",
+        "app/main.py": "from fastapi import FastAPI, APIRouter\nfrom app.settings import Prod\nsettings = Prod()\n"
+                       "router = APIRouter()\n\n@router.get(\"/x\")\ndef x(): ...\n\napp = FastAPI()\n"
+                       "app.include_router(router, prefix=settings.api_prefix)\n",
+    })
+    assert _routes(tmp_path) == [("GET", "/x", "app/main.py", 6, False)]

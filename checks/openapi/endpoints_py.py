@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -90,6 +91,20 @@ def _constants(module: PyModule) -> dict[str, str]:
     return out
 
 
+def _class_attributes(modules: list[PyModule]) -> dict[str, set[str]]:
+    """Class-level string attributes (`api_prefix: str = "/api"` in a settings class): name -> every value."""
+    out: dict[str, set[str]] = {}
+    for module in modules:
+        for cls in module.nodes(ast.ClassDef):
+            for stmt in cls.body:
+                target = stmt.target if isinstance(stmt, ast.AnnAssign) else (
+                    stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None)
+                value = string_value(stmt.value) if isinstance(stmt, ast.AnnAssign | ast.Assign) else None
+                if isinstance(target, ast.Name) and value is not None:
+                    out.setdefault(target.id, set()).add(value)
+    return out
+
+
 def python_endpoints(ctx: Context) -> list[Endpoint]:
     modules = list(ctx.python_modules("source"))
     index = _Index(modules)
@@ -114,6 +129,7 @@ def _router_endpoints(modules: list[PyModule], index: _Index) -> list[Endpoint]:
     routers: dict[tuple[str, str], _Router] = {}
     imports: dict[str, dict[str, str]] = {}
     consts: dict[str, dict[str, str]] = {}
+    own_prefix: dict[tuple[str, str], ast.expr | None] = {}
     for module in modules:
         name = _module_name(module.path)
         imports[name] = index.imports(module)
@@ -128,10 +144,13 @@ def _router_endpoints(modules: list[PyModule], index: _Index) -> list[Endpoint]:
                 continue
             if cls == "Router" and "ninja" not in resolved:
                 continue
-            prefix = _resolve_str(_kwarg(assign.value, *_PREFIX_KWARGS), name, imports, consts, index) or ""
-            routers[(name, target.id)] = _Router(name, target.id, prefix, _ROUTER_CLASSES[cls])
+            routers[(name, target.id)] = _Router(name, target.id, "", _ROUTER_CLASSES[cls])
+            own_prefix[(name, target.id)] = _kwarg(assign.value, *_PREFIX_KWARGS)
     if not routers:
         return []
+    strings = _Strings(modules, index, imports, consts)
+    for key, router in routers.items():
+        routers[key] = dataclasses.replace(router, prefix=_prefix(strings, own_prefix.get(key), key[0]))
     # parent -> child mounts with their prefix
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
     for module in modules:
@@ -147,7 +166,7 @@ def _router_endpoints(modules: list[PyModule], index: _Index) -> list[Endpoint]:
                 expr = _kwarg(call, *_PREFIX_KWARGS)
                 if expr is None and func.attr == "add_router" and call.args:  # ninja: api.add_router("/x", router)
                     expr = call.args[0]
-                prefix = _resolve_str(expr, name, imports, consts, index) or ""
+                prefix = _prefix(strings, expr, name)
                 mounts.setdefault(child, []).append((parent, prefix))
     full: dict[tuple[str, str], list[str]] = {}
     for key in routers:
@@ -157,8 +176,16 @@ def _router_endpoints(modules: list[PyModule], index: _Index) -> list[Endpoint]:
         name = _module_name(module.path)
         for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             for deco in node.decorator_list:  # type: ignore[attr-defined]
-                out.extend(_decorated(deco, node, module, name, routers, full, imports, consts, index))
+                out.extend(_decorated(deco, node, module, name, routers, full, imports, strings, index))
     return out
+
+
+def _prefix(strings: _Strings, expr: ast.expr | None, module: str) -> str:
+    """A router's or include's prefix; a segment that cannot be read statically is marked unresolved."""
+    if expr is None:
+        return ""
+    value = strings.value(expr, module)
+    return value if value is not None else "/" + _UNRESOLVED
 
 
 def _full_prefixes(key: tuple[str, str], routers: dict[tuple[str, str], _Router],
@@ -197,26 +224,73 @@ def _resolve_router(expr: ast.expr | None, module: str, imports: dict[str, dict[
     return None
 
 
-def _resolve_str(expr: ast.expr | None, module: str, imports: dict[str, dict[str, str]],
-                 consts: dict[str, dict[str, str]], index: _Index) -> str | None:
-    value = string_value(expr)
-    if value is not None or expr is None:
-        return value
-    if isinstance(expr, ast.Name):
-        if expr.id in consts.get(module, {}):
-            return consts[module][expr.id]
-        owner, _, var = imports.get(module, {}).get(expr.id, "").rpartition(".")
-        found = index.find(owner) if owner else None
-        if found:
-            return consts.get(found, {}).get(var)
-    if isinstance(expr, ast.JoinedStr):
+_UNRESOLVED = "\x00"  # a prefix segment whose value could not be read statically
+
+
+class _Strings:
+    """String values of expressions: literals, module constants (also imported), settings attributes, f-strings."""
+
+    def __init__(self, modules: list[PyModule], index: _Index, imports: dict[str, dict[str, str]],
+                 consts: dict[str, dict[str, str]]) -> None:
+        self.index, self.imports, self.consts = index, imports, consts
+        self.attrs = _class_attributes(modules)
+        self.exprs: dict[str, dict[str, ast.expr]] = {}  # module-level `NAME = <expr>` not plain strings
+        for module in modules:
+            own = self.exprs.setdefault(_module_name(module.path), {})
+            for stmt in module.tree.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                    own[stmt.targets[0].id] = stmt.value
+                elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                    own[stmt.target.id] = stmt.value
+
+    def value(self, expr: ast.expr | None, module: str) -> str | None:
+        return self._value(expr, module, 0)
+
+    def _value(self, expr: ast.expr | None, module: str, depth: int) -> str | None:
+        value = string_value(expr)
+        if value is not None or expr is None or depth > _MAX_DEPTH:
+            return value
+        if isinstance(expr, ast.Name):
+            return self._constant(module, expr.id, depth)
+        if isinstance(expr, ast.Attribute):
+            target = self.imports.get(module, {}).get(expr.value.id, "") if isinstance(expr.value, ast.Name) else ""
+            found = self.index.find(target) if target else None
+            if found is not None:  # `config.API_PREFIX` with `from app import config`
+                return self._constant(found, expr.attr, depth + 1)
+            values = self.attrs.get(expr.attr, set())  # `settings.api_prefix`, `get_settings().API_V1_STR`
+            return next(iter(values)) if len(values) == 1 else None
+        if isinstance(expr, ast.JoinedStr):
+            parts: list[str] = []
+            for part in expr.values:
+                inner = part.value if isinstance(part, ast.FormattedValue) else part
+                text = self._value(inner, module, depth + 1) if isinstance(inner, ast.expr) else None
+                if text is None or (isinstance(part, ast.FormattedValue) and part.format_spec is not None):
+                    return None
+                parts.append(text)
+            return "".join(parts)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self._value(expr.left, module, depth + 1), self._value(expr.right, module, depth + 1)
+            return left + right if left is not None and right is not None else None
         return None
-    return None
+
+    def _constant(self, module: str, name: str, depth: int) -> str | None:
+        """A module-level constant, following `from x import NAME` re-exports."""
+        for _ in range(_MAX_DEPTH - depth):
+            if name in self.consts.get(module, {}):
+                return self.consts[module][name]
+            if name in self.exprs.get(module, {}):
+                return self._value(self.exprs[module][name], module, depth + 1)
+            owner, _, var = self.imports.get(module, {}).get(name, "").rpartition(".")
+            found = self.index.find(owner) if owner else None
+            if found is None or (found, var) == (module, name):
+                return None
+            module, name = found, var
+        return None
 
 
 def _decorated(deco: ast.expr, node: ast.AST, module: PyModule, name: str, routers: dict[tuple[str, str], _Router],
                full: dict[tuple[str, str], list[str]], imports: dict[str, dict[str, str]],
-               consts: dict[str, dict[str, str]], index: _Index) -> Iterable[Endpoint]:
+               strings: _Strings, index: _Index) -> Iterable[Endpoint]:
     if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute) and isinstance(deco.func.value, ast.Name)):
         return []
     attr = deco.func.attr
@@ -226,7 +300,7 @@ def _decorated(deco: ast.expr, node: ast.AST, module: PyModule, name: str, route
     if key is None:
         return []
     router = routers[key]
-    path = _resolve_str(deco.args[0] if deco.args else _kwarg(deco, "path", "rule"), name, imports, consts, index)
+    path = strings.value(deco.args[0] if deco.args else _kwarg(deco, "path", "rule"), name)
     if path is None:
         return []
     if attr in _METHOD_DECORATORS:
@@ -239,9 +313,14 @@ def _decorated(deco: ast.expr, node: ast.AST, module: PyModule, name: str, route
                        if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in _METHOD_DECORATORS]
         methods = methods or ["GET"]
     line = deco.lineno
-    return [Endpoint(m, join_paths(prefix, path) if path.strip("/") else (prefix or "/"), module.path, line,
-                     router.framework)
-            for prefix in full.get(key, [router.prefix]) for m in methods if m != "OPTIONS" or attr != "route"]
+    out: list[Endpoint] = []
+    for prefix in full.get(key, [router.prefix]):
+        known = _UNRESOLVED not in prefix
+        prefix = join_paths(*(p for p in prefix.split("/") if p != _UNRESOLVED)) if not known else prefix
+        route = join_paths(prefix, path) if path.strip("/") else (prefix if prefix.strip("/") else "/")
+        out.extend(Endpoint(m, route, module.path, line, router.framework, prefix_known=known)
+                   for m in methods if m != "OPTIONS" or attr != "route")
+    return out
 
 
 # -- Django REST framework: urlpatterns, include() and routers ---------------------------------------------------
