@@ -1,5 +1,11 @@
 """Go: discarded errors (resolved against the project's own declarations), leaked details, error middleware.
 
+A dropped call result is reported only when the callee is known to return an error: a function of the same
+(or the imported) package declared in the project, a method of the receiver's type when that type can be told
+from the code (receiver, parameter, `var`, `:=` of a literal or of a constructor, struct field; promoted
+methods of embedded types), a well-known library function, or a well-known error-returning method name when
+the receiver's type is not a project type. Router registrations (`r.Get`, `r.Handle`, `r.Use`, ...) are never
+taken for error-returning calls unless the receiver is a project type whose method returns an error.
 Conventional discards are not reported: `Close`, `Rollback`, `Write`/`WriteString`, `Flush`, `Sync`,
 `fmt.Print*`/`Fprint*` and `log.*` results, and anything run by `defer` or `go`.
 """
@@ -41,8 +47,28 @@ WELL_KNOWN_FUNCS = frozenset({
 })
 WELL_KNOWN_METHODS = frozenset({
     "Scan", "Exec", "ExecContext", "Decode", "Unmarshal", "Ping", "PingContext", "Commit", "ShouldBindJSON",
-    "ShouldBind", "ShouldBindQuery", "ShouldBindUri", "BindJSON", "Bind", "Shutdown", "ListenAndServe",
+    "ShouldBind", "ShouldBindQuery", "ShouldBindUri", "BindJSON", "Bind",
 })
+# Method names that return an error only on some library types (asynq's Server.Shutdown returns nothing).
+TYPED_METHODS: dict[str, frozenset[str]] = {
+    "Shutdown": frozenset({"http.Server", "echo.Echo", "fiber.App"}),
+    "ListenAndServe": frozenset({"http.Server"}),
+    "ListenAndServeTLS": frozenset({"http.Server"}),
+}
+# chi/gin/echo/gorilla/fiber route registration: these return a route, a group or nothing, never an error.
+ROUTER_METHODS = frozenset({
+    "Get", "Post", "Put", "Delete", "Patch", "Head", "Options", "Connect", "Trace", "Any", "Match", "Method",
+    "MethodFunc", "Handle", "HandleFunc", "Handler", "HandlerFunc", "Use", "With", "Route", "Mount", "Group",
+    "NotFound", "MethodNotAllowed", "Static", "StaticFS", "StaticFile", "GET", "POST", "PUT", "DELETE",
+    "PATCH", "HEAD", "OPTIONS", "Methods", "Path", "PathPrefix", "Subrouter", "Name",
+})
+# Library constructors whose result type matters for the methods above.
+KNOWN_CONSTRUCTORS = {
+    "chi.NewRouter": "chi.Mux", "chi.NewMux": "chi.Mux", "mux.NewRouter": "mux.Router", "gin.New": "gin.Engine",
+    "gin.Default": "gin.Engine", "echo.New": "echo.Echo", "fiber.New": "fiber.App", "http.NewServeMux":
+    "http.ServeMux", "sql.Open": "sql.DB", "asynq.NewServer": "asynq.Server",
+}
+_MAX_DEPTH = 8
 CONVENTIONAL = frozenset({"Close", "Rollback", "Write", "WriteString", "Flush", "Sync", "WriteHeader"})
 _IGNORED_PACKAGES = frozenset({"fmt", "log"})
 _RESPONSE_METHODS = frozenset({"JSON", "String", "XML", "IndentedJSON", "AbortWithStatusJSON", "JSONP",
@@ -56,8 +82,28 @@ _HELPER = re.compile(
 
 @dataclass(slots=True)
 class _Decls:
-    funcs: dict[str, set[bool]] = field(default_factory=dict)
-    methods: dict[str, set[bool]] = field(default_factory=dict)
+    """The project's declarations, keyed by package name and bare type name (collisions merge)."""
+
+    funcs: dict[tuple[str, str], set[bool]] = field(default_factory=dict)  # (package, name) -> returns error
+    func_types: dict[tuple[str, str], set[str | None]] = field(default_factory=dict)  # first result type
+    methods: dict[tuple[str, str], set[bool]] = field(default_factory=dict)  # (type, method) -> returns error
+    method_types: dict[tuple[str, str], set[str | None]] = field(default_factory=dict)
+    fields: dict[tuple[str, str], set[str | None]] = field(default_factory=dict)  # (struct, field) -> type
+    embeds: dict[str, set[str]] = field(default_factory=dict)  # struct or interface -> embedded types
+    types: dict[str, set[str]] = field(default_factory=dict)  # type name -> packages declaring it
+    package_vars: dict[tuple[str, str], set[str | None]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _File:
+    """One parsed Go file: its nodes by type, its package and its imports (local name -> package name)."""
+
+    file: TsFile
+    by_type: dict[str, list[tree_sitter.Node]]
+    package: str
+    imports: dict[str, str]
+    envs: dict[tuple[int, int], dict[str, set[str | None]]] = field(default_factory=dict)
+    names: dict[tuple[int, int], set[str]] = field(default_factory=dict)
 
 
 def _returns_error(file: TsFile, decl: tree_sitter.Node) -> bool:
@@ -76,31 +122,33 @@ def _returns_error(file: TsFile, decl: tree_sitter.Node) -> bool:
 def go_analysis(ctx: Context) -> Analysis:
     """Every Go hit of the project, one walk per file plus a pass over the declarations it collected."""
     decls = _Decls()
-    parsed: list[tuple[TsFile, dict[str, list[tree_sitter.Node]]]] = []
+    parsed: list[_File] = []
+    frameworks: set[str] = set()
     for file in ctx.trees("go", roles=CODE_ROLES):
         by_type: dict[str, list[tree_sitter.Node]] = {}
         for node in descendants(file.tree.root_node):
             by_type.setdefault(node.type, []).append(node)
-        parsed.append((file, by_type))
-        for kind, table in (("function_declaration", decls.funcs), ("method_declaration", decls.methods),
-                            ("method_elem", decls.methods), ("method_spec", decls.methods)):
-            for decl in by_type.get(kind, []):
-                name = decl.child_by_field_name("name")
-                if name is not None:
-                    table.setdefault(file.text(name), set()).add(_returns_error(file, decl))
+        pkg = ""
+        for clause in by_type.get("package_clause", []):
+            pkg = next((file.text(c) for c in clause.named_children if c.type == "package_identifier"), "")
+        parsed.append(_File(file, by_type, pkg, _imports(file, by_type, frameworks)))
+        for spec in by_type.get("type_spec", []):
+            name = spec.child_by_field_name("name")
+            if name is not None:
+                decls.types.setdefault(file.text(name), set()).add(pkg)
+    for gf in parsed:
+        _declare(gf, decls)
     hits: list[Hit] = []
-    frameworks: set[str] = set()
     central: list[str] = []
-    for file, by_type in parsed:
-        packages = _imports(file, by_type, frameworks)
-        hits.extend(_ignored(file, by_type, decls, packages))
-        hits.extend(_leaks(file, by_type))
-        central.extend(_central(file, by_type))
+    for gf in parsed:
+        hits.extend(_ignored(gf, decls))
+        hits.extend(_leaks(gf.file, gf.by_type))
+        central.extend(_central(gf.file, gf.by_type))
     return Analysis(tuple(hits), 0, frozenset(frameworks), tuple(central))
 
 
-def _imports(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], frameworks: set[str]) -> set[str]:
-    packages: set[str] = set()
+def _imports(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], frameworks: set[str]) -> dict[str, str]:
+    packages: dict[str, str] = {}
     for spec in by_type.get("import_spec", []):
         path_node = spec.child_by_field_name("path")
         if path_node is None:
@@ -108,7 +156,8 @@ def _imports(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], framework
         path = file.text(path_node).strip('"`')
         alias = spec.child_by_field_name("name")
         parts = [p for p in path.split("/") if not re.fullmatch(r"v\d+", p)]
-        packages.add(file.text(alias) if alias is not None else (parts[-1] if parts else path))
+        package = parts[-1] if parts else path
+        packages[file.text(alias) if alias is not None else package] = package
         for prefix, name in _FRAMEWORKS.items():
             if path.startswith(prefix):
                 frameworks.add(name)
@@ -117,14 +166,260 @@ def _imports(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], framework
     return packages
 
 
-def _resolve(file: TsFile, call: tree_sitter.Node, decls: _Decls, packages: set[str]) -> tuple[str, Confidence] | None:
+# -- types ------------------------------------------------------------------------------------------------------
+def _type_name(gf: _File, node: tree_sitter.Node | None, decls: _Decls) -> str | None:
+    """A project type's bare name, "pkg.Type" for a library type, None when unknown (builtin, generic, func)."""
+    while node is not None and node.type in ("pointer_type", "generic_type", "parenthesized_type"):
+        node = node.child_by_field_name("type") if node.type == "generic_type" else \
+            (node.named_children[0] if node.named_children else None)
+    if node is None:
+        return None
+    if node.type == "type_identifier":
+        name = gf.file.text(node)
+        return name if gf.package in decls.types.get(name, ()) else None
+    if node.type == "qualified_type":
+        pkg_node, name_node = node.child_by_field_name("package"), node.child_by_field_name("name")
+        if pkg_node is None or name_node is None:
+            return None
+        local, name = gf.file.text(pkg_node), gf.file.text(name_node)
+        package = gf.imports.get(local, local)
+        return name if package in decls.types.get(name, ()) else f"{package}.{name}"
+    return None
+
+
+def _result_type(gf: _File, decl: tree_sitter.Node, decls: _Decls) -> str | None:
+    result = decl.child_by_field_name("result")
+    if result is not None and result.type == "parameter_list":
+        params = [p for p in result.named_children if p.type == "parameter_declaration"]
+        result = params[0].child_by_field_name("type") if params else None
+    return _type_name(gf, result, decls)
+
+
+def _declare(gf: _File, decls: _Decls) -> None:
+    file = gf.file
+    for decl in gf.by_type.get("function_declaration", []):
+        name = decl.child_by_field_name("name")
+        if name is not None:
+            key = (gf.package, file.text(name))
+            decls.funcs.setdefault(key, set()).add(_returns_error(file, decl))
+            decls.func_types.setdefault(key, set()).add(_result_type(gf, decl, decls))
+    for decl in gf.by_type.get("method_declaration", []):
+        name, receiver = decl.child_by_field_name("name"), decl.child_by_field_name("receiver")
+        params = [p for p in receiver.named_children if p.type == "parameter_declaration"] if receiver else []
+        owner = _type_name(gf, params[0].child_by_field_name("type"), decls) if params else None
+        if name is not None and owner is not None:
+            key = (owner, file.text(name))
+            decls.methods.setdefault(key, set()).add(_returns_error(file, decl))
+            decls.method_types.setdefault(key, set()).add(_result_type(gf, decl, decls))
+    for spec in gf.by_type.get("type_spec", []):
+        name, body = spec.child_by_field_name("name"), spec.child_by_field_name("type")
+        if name is None or body is None:
+            continue
+        owner = file.text(name)
+        if body.type == "interface_type":
+            for elem in body.named_children:
+                elem_name = elem.child_by_field_name("name")
+                if elem.type in ("method_elem", "method_spec") and elem_name is not None:
+                    key = (owner, file.text(elem_name))
+                    decls.methods.setdefault(key, set()).add(_returns_error(file, elem))
+                    decls.method_types.setdefault(key, set()).add(_result_type(gf, elem, decls))
+                elif elem.type in ("type_elem", "constraint_elem"):
+                    for sub in elem.named_children:
+                        embedded = _type_name(gf, sub, decls)
+                        if embedded is not None:
+                            decls.embeds.setdefault(owner, set()).add(embedded)
+        elif body.type == "struct_type":
+            for fdecl in descendants(body):
+                if fdecl.type != "field_declaration" or fdecl.parent is None or fdecl.parent.parent != body:
+                    continue
+                typ = _type_name(gf, fdecl.child_by_field_name("type"), decls)
+                names = fdecl.children_by_field_name("name")
+                if not names and typ is not None:
+                    decls.embeds.setdefault(owner, set()).add(typ)
+                    decls.fields.setdefault((owner, typ.rsplit(".", 1)[-1]), set()).add(typ)
+                for field_name in names:
+                    decls.fields.setdefault((owner, file.text(field_name)), set()).add(typ)
+    for spec in gf.by_type.get("var_spec", []):
+        if _enclosing_function(spec) is None:
+            for var, typ in _var_spec_types(gf, spec, decls, 0):
+                decls.package_vars.setdefault((gf.package, var), set()).add(typ)
+
+
+def _one(types: set[str | None] | None) -> str | None:
+    if types and len(types) == 1:
+        return next(iter(types))
+    return None
+
+
+_FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
+
+
+def _enclosing_function(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    current = node.parent
+    while current is not None and current.type not in _FUNCTIONS:
+        current = current.parent
+    return current
+
+
+def _var_spec_types(gf: _File, spec: tree_sitter.Node, decls: _Decls,
+                    depth: int) -> Iterator[tuple[str, str | None]]:
+    names = spec.children_by_field_name("name")
+    typ_node = spec.child_by_field_name("type")
+    value = spec.child_by_field_name("value")
+    values = value.named_children if value is not None else []
+    for i, name in enumerate(names):
+        if typ_node is not None:
+            yield gf.file.text(name), _type_name(gf, typ_node, decls)
+        elif i == 0 and values:
+            yield gf.file.text(name), _expr_type(gf, values[0], decls, depth + 1)
+        else:
+            yield gf.file.text(name), None
+
+
+def _env(gf: _File, fn: tree_sitter.Node, decls: _Decls, depth: int) -> dict[str, set[str | None]]:
+    """Names a function binds (receiver, parameters, `var`, `:=`) and their types, built once per function."""
+    key = (fn.start_byte, fn.end_byte)
+    cached = gf.envs.get(key)
+    if cached is not None:
+        return cached
+    env: dict[str, set[str | None]] = {}
+    gf.envs[key] = env  # a binding that refers to itself resolves to nothing instead of looping
+    for part in ("receiver", "parameters"):
+        plist = fn.child_by_field_name(part)
+        for param in plist.named_children if plist is not None else []:
+            typ = _type_name(gf, param.child_by_field_name("type"), decls)
+            for name in param.children_by_field_name("name"):
+                env.setdefault(gf.file.text(name), set()).add(typ)
+    body = fn.child_by_field_name("body")
+    for node in descendants(body) if body is not None else ():
+        if node.type == "var_spec":
+            for var, typ in _var_spec_types(gf, node, decls, depth):
+                env.setdefault(var, set()).add(typ)
+        elif node.type == "short_var_declaration":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is None or right is None:
+                continue
+            rights, targets = right.named_children, left.named_children
+            for i, target in enumerate(targets):
+                if len(rights) == len(targets):
+                    typ = _expr_type(gf, rights[i], decls, depth + 1)
+                elif i == 0 and len(rights) == 1:  # v, err := f(): the first result
+                    typ = _expr_type(gf, rights[0], decls, depth + 1)
+                else:
+                    typ = None
+                env.setdefault(gf.file.text(target), set()).add(typ)
+        elif node.type in ("range_clause", "type_switch_statement"):
+            left = node.child_by_field_name("left") or node.child_by_field_name("alias")
+            for target in left.named_children if left is not None else []:
+                env.setdefault(gf.file.text(target), set()).add(None)
+    return env
+
+
+def _expr_type(gf: _File, node: tree_sitter.Node, decls: _Decls, depth: int = 0) -> str | None:
+    """The type of an expression when the code tells it without inference; None otherwise."""
+    if depth > _MAX_DEPTH:
+        return None
+    if node.type == "unary_expression" and gf.file.text(node).startswith("&"):
+        operand = node.child_by_field_name("operand")
+        return _expr_type(gf, operand, decls, depth + 1) if operand is not None else None
+    if node.type == "composite_literal":
+        return _type_name(gf, node.child_by_field_name("type"), decls)
+    if node.type == "identifier":
+        name = gf.file.text(node)
+        fn = _enclosing_function(node)
+        while fn is not None:
+            env = _env(gf, fn, decls, depth)
+            if name in env:
+                return _one(env[name])
+            fn = _enclosing_function(fn)
+        return _one(decls.package_vars.get((gf.package, name)))
+    if node.type == "selector_expression":
+        operand, fld = node.child_by_field_name("operand"), node.child_by_field_name("field")
+        if operand is None or fld is None:
+            return None
+        owner = _expr_type(gf, operand, decls, depth + 1)
+        return _member(decls, owner, gf.file.text(fld), decls.fields) if owner else None
+    if node.type == "call_expression":
+        fn_node = node.child_by_field_name("function")
+        if fn_node is None:
+            return None
+        if fn_node.type == "identifier":
+            return _one(decls.func_types.get((gf.package, gf.file.text(fn_node))))
+        if fn_node.type == "selector_expression":
+            operand, fld = fn_node.child_by_field_name("operand"), fn_node.child_by_field_name("field")
+            if operand is None or fld is None:
+                return None
+            local, name = gf.file.text(operand), gf.file.text(fld)
+            if operand.type == "identifier" and local in gf.imports and not _is_bound(gf, operand):
+                package = gf.imports[local]
+                known = KNOWN_CONSTRUCTORS.get(f"{package}.{name}")
+                return known or _one(decls.func_types.get((package, name)))
+            owner = _expr_type(gf, operand, decls, depth + 1)
+            return _member(decls, owner, name, decls.method_types) if owner else None
+    return None
+
+
+def _is_bound(gf: _File, ident: tree_sitter.Node) -> bool:
+    """Whether an identifier names a local binding (which shadows an import of the same name)."""
+    name = gf.file.text(ident)
+    fn = _enclosing_function(ident)
+    while fn is not None:
+        key = (fn.start_byte, fn.end_byte)
+        names = gf.names.get(key)
+        if names is None:
+            names = gf.names[key] = {gf.file.text(n) for node in descendants(fn) for n in _bound_names(node)}
+        if name in names:
+            return True
+        fn = _enclosing_function(fn)
+    return False
+
+
+def _bound_names(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    if node.type in ("parameter_declaration", "var_spec"):
+        return node.children_by_field_name("name")
+    left = node.child_by_field_name("left") if node.type == "short_var_declaration" else None
+    return left.named_children if left is not None else []
+
+
+def _member(decls: _Decls, owner: str, name: str, table: dict[tuple[str, str], set[str | None]]) -> str | None:
+    """A field's or method's type on a project type, looking through embedded types."""
+    seen: set[str] = set()
+    todo = [owner]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if (current, name) in table:
+            return _one(table[(current, name)])
+        todo.extend(decls.embeds.get(current, ()))
+    return None
+
+
+def _method_returns_error(decls: _Decls, owner: str, name: str) -> set[bool] | None:
+    """Whether `owner.name` returns an error, as declared on the type or a type it embeds; None if not declared."""
+    seen: set[str] = set()
+    todo = [owner]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if (current, name) in decls.methods:
+            return decls.methods[(current, name)]
+        todo.extend(decls.embeds.get(current, ()))
+    return None
+
+
+def _resolve(gf: _File, call: tree_sitter.Node, decls: _Decls) -> tuple[str, Confidence] | None:
     """(callee text, confidence) when the call's last result is an error, else None."""
+    file = gf.file
     fn = call.child_by_field_name("function")
     if fn is None:
         return None
     if fn.type == "identifier":
         name = file.text(fn)
-        return (name, Confidence.HIGH) if decls.funcs.get(name) == {True} else None
+        return (name, Confidence.HIGH) if decls.funcs.get((gf.package, name)) == {True} else None
     if fn.type != "selector_expression":
         return None
     operand = fn.child_by_field_name("operand")
@@ -136,26 +431,41 @@ def _resolve(file: TsFile, call: tree_sitter.Node, decls: _Decls, packages: set[
     text = f"{receiver}.{method}" if len(receiver) <= 40 and "\n" not in receiver else f"(...).{method}"
     if method in CONVENTIONAL:
         return None
-    if operand.type == "identifier" and file.text(operand) in packages:
-        if file.text(operand) in _IGNORED_PACKAGES:
+    if operand.type == "identifier" and receiver in gf.imports and not _is_bound(gf, operand):
+        package = gf.imports[receiver]
+        if package in _IGNORED_PACKAGES:
             return None
-        if text in WELL_KNOWN_FUNCS:
+        if f"{package}.{method}" in WELL_KNOWN_FUNCS or text in WELL_KNOWN_FUNCS:
             return text, Confidence.HIGH
-        return (text, Confidence.HIGH) if decls.funcs.get(method) == {True} else None
+        return (text, Confidence.HIGH) if decls.funcs.get((package, method)) == {True} else None
     if text in WELL_KNOWN_FUNCS:
         return text, Confidence.HIGH
-    if method in WELL_KNOWN_METHODS or decls.methods.get(method) == {True}:
+    owner = _expr_type(gf, operand, decls)
+    if owner is not None and "." not in owner:  # a project type: its declaration decides
+        declared = _method_returns_error(decls, owner, method)
+        if declared is not None:
+            return (text, Confidence.HIGH) if declared == {True} else None
+    if method in ROUTER_METHODS:
+        return None
+    if method in TYPED_METHODS:
+        return (text, Confidence.HIGH) if owner in TYPED_METHODS[method] else None
+    if method in WELL_KNOWN_METHODS:
         return text, Confidence.MEDIUM
     return None
 
 
-def _ignored(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], decls: _Decls,
-             packages: set[str]) -> Iterator[Hit]:
+def _broken(file: TsFile, node: tree_sitter.Node) -> bool:
+    """has_error_ancestor, asked only of files that have a parse error (parent walks cost O(depth) each)."""
+    return file.tree.root_node.has_error and has_error_ancestor(node)
+
+
+def _ignored(gf: _File, decls: _Decls) -> Iterator[Hit]:
+    file, by_type = gf.file, gf.by_type
     for stmt in by_type.get("expression_statement", []):
         expr = stmt.named_children[0] if stmt.named_children else None
-        if expr is None or expr.type != "call_expression" or has_error_ancestor(stmt):
+        if expr is None or expr.type != "call_expression" or _broken(file, stmt):
             continue
-        resolved = _resolve(file, expr, decls, packages)
+        resolved = _resolve(gf, expr, decls)
         if resolved:
             name, conf = resolved
             yield Hit("ignored-error", file.path, line_of(stmt), stmt.end_point[0] + 1,
@@ -165,7 +475,7 @@ def _ignored(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], decls: _D
         for stmt in by_type.get(kind, []):
             left = stmt.child_by_field_name("left")
             right = stmt.child_by_field_name("right")
-            if left is None or right is None or right.named_child_count != 1 or has_error_ancestor(stmt):
+            if left is None or right is None or right.named_child_count != 1 or _broken(file, stmt):
                 continue
             targets = left.named_children
             call = right.named_children[0]
@@ -173,7 +483,7 @@ def _ignored(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], decls: _D
                 continue
             if stmt.end_point[0] in commented:
                 continue  # the discard is explained in a comment on the same line
-            resolved = _resolve(file, call, decls, packages)
+            resolved = _resolve(gf, call, decls)
             if resolved:
                 name, conf = resolved
                 yield Hit("ignored-error", file.path, line_of(stmt), stmt.end_point[0] + 1,
@@ -208,7 +518,7 @@ def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]]) -> Iterator
     for call in by_type.get("call_expression", []):
         fn = call.child_by_field_name("function")
         args = call.child_by_field_name("arguments")
-        if fn is None or args is None or fn.type != "selector_expression" or has_error_ancestor(call):
+        if fn is None or args is None or fn.type != "selector_expression" or _broken(file, call):
             continue
         operand = fn.child_by_field_name("operand")
         fld = fn.child_by_field_name("field")
@@ -236,7 +546,7 @@ def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]]) -> Iterator
     for lit in by_type.get("composite_literal", []):
         typ = lit.child_by_field_name("type")
         body = lit.child_by_field_name("body")
-        if typ is None or body is None or file.text(typ) not in _MAP_TYPES or has_error_ancestor(lit):
+        if typ is None or body is None or file.text(typ) not in _MAP_TYPES or _broken(file, lit):
             continue
         if any(c.start_byte <= lit.start_byte and lit.end_byte <= c.end_byte for c in flagged):
             continue
