@@ -24,7 +24,7 @@ SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # inside the key: 56-80 base64 characters mixing digits, upper and lower case (a hex digest does not).
     ("pem-body", re.compile(
         r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]{0,80}[0-9])(?=[A-Za-z0-9+/]{0,80}[a-z])(?=[A-Za-z0-9+/]{0,80}[A-Z])"
-        r"(?P<v>[A-Za-z0-9+/]{56,80}={0,2})(?![A-Za-z0-9+/=])"
+        r"(?P<v>[A-Za-z0-9+/]{56,80}={0,2})(?![A-Za-z0-9+/])"
     )),
     ("aws-access-key", re.compile(r"\b(?P<v>(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16})\b")),
     ("github-token", re.compile(r"\b(?P<v>(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{40,255}))")),

@@ -74,3 +74,10 @@ def test_no_known_format_secret_survives(parts: list[tuple[str, str, str, str]])
 def test_pathological_inputs_stay_linear(text: str) -> None:
     # Not a timing assertion: a quadratic pattern would take minutes here and hit the suite's timeout.
     assert len(redact(text)) > 0
+
+
+def test_pem_body_line_followed_by_padding_and_more_text() -> None:
+    """Found by hypothesis: a key line directly followed by `=` and a digit slipped through."""
+    out = redact(f" {PEM_LINE_1}=0 next")
+    assert PEM_LINE_1 not in out
+    assert out.endswith("=0 next")
