@@ -320,9 +320,60 @@ def test_js_catch_blocks(make_repo: MakeRepo) -> None:
     root = make_repo({"src/app.js": JS, "src/app.test.js": JS})
     assert where(EmptyCatch, root) == [("src/app.js", 5), ("src/app.js", 8)]
     swallowed = findings(SwallowedException, root)
-    assert [(f.path, f.line, f.confidence) for f in swallowed] == [
-        ("src/app.js", 11, Confidence.HIGH), ("src/app.js", 23, Confidence.MEDIUM),
+    assert [(f.path, f.line, f.severity.value, f.confidence) for f in swallowed] == [
+        ("src/app.js", 11, "low", Confidence.LOW),  # `return null`: a fallback value
+        ("src/app.js", 23, "high", Confidence.MEDIUM),
     ]
+
+
+TS_FALLBACKS = """export class AuthService {
+  async reset(hash: string): Promise<void> {
+    let userId: number | undefined;
+    try {
+      userId = this.jwt.decode(hash)?.id;
+    } catch {
+      userId = undefined;
+    }
+    try {
+      this.user = await this.users.find(userId);
+    } catch (e) {
+      this.user = null; // not found: handled below
+    }
+    try {
+      await this.mail.send(userId);
+    } catch {
+      return;
+    }
+    try {
+      await this.mail.send(userId);
+    } catch (e) {
+      this.failures += 1;
+    }
+    try {
+      await this.mail.send(userId);
+    } catch {
+      cached = null;
+      this.notify();
+    }
+  }
+}
+"""
+
+
+def test_ts_catch_assigning_a_fallback_is_a_low_recovery(make_repo: MakeRepo) -> None:
+    """nestjs-boilerplate auth.service.ts:376 `catch { userId = undefined }` was a high swallowed exception."""
+    root = make_repo({"src/auth/auth.service.ts": TS_FALLBACKS})
+    swallowed = findings(SwallowedException, root)
+    fallback = "catch block replaces the error with a fallback value without logging it"
+    swallow = "catch block neither logs, rethrows, passes on nor returns the error"
+    assert [(f.line, f.severity.value, f.confidence, f.message) for f in swallowed] == [
+        (6, "low", Confidence.LOW, fallback),
+        (11, "low", Confidence.LOW, fallback),
+        (16, "high", Confidence.HIGH, swallow),  # a bare return abandons the work silently
+        (21, "high", Confidence.MEDIUM, swallow),  # counting is no fallback value
+        (26, "high", Confidence.MEDIUM, swallow),  # a fallback plus other work
+    ]
+    assert findings(EmptyCatch, root) == []
 
 
 def test_js_leaks_and_central(make_repo: MakeRepo) -> None:

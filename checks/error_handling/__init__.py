@@ -123,7 +123,7 @@ class _HitCheck(Check):
 
     def _finding(self, ctx: Context, hit: Hit) -> Finding:
         return self.finding(ctx, hit.message, hit.path, hit.line, hit.end_line,
-                            confidence=hit.confidence, key=hit.key)
+                            severity=hit.severity, confidence=hit.confidence, key=hit.key)
 
 
 class SwallowedException(_HitCheck):
@@ -134,7 +134,10 @@ class SwallowedException(_HitCheck):
     severity = Severity.HIGH
     rationale = (
         "A handler for every exception that neither logs nor re-raises turns any fault, including bugs, "
-        "into silent wrong behaviour that nobody can diagnose."
+        "into silent wrong behaviour that nobody can diagnose. A TypeScript/JavaScript catch whose every "
+        "statement assigns a fallback value (`catch { payload = undefined }`) or returns one (`return null`) is "
+        "a deliberate recovery: it is reported at low severity and low confidence, because the fault still "
+        "goes unlogged. An empty catch, or one that only returns, breaks or continues, is a swallow."
     )
     remediation = (
         "Catch only the exception types the code can actually recover from.",

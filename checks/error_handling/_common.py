@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.model import Confidence
+from auditor.model import Confidence, Severity
 
 __all__ = ["CODE_ROLES", "ERROR_NAMES", "Analysis", "Hit", "is_4xx"]
 
@@ -26,6 +26,7 @@ class Hit:
     message: str
     confidence: Confidence = Confidence.HIGH
     key: str = ""
+    severity: Severity | None = None  # None: the check's own severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from auditor.context import Context
-from auditor.model import Confidence
+from auditor.model import Confidence, Severity
 from checks._ts import descendants, has_error_ancestor, line_of
 from checks.error_handling._common import CODE_ROLES, ERROR_NAMES, Analysis, Hit, is_4xx
 
@@ -120,10 +120,24 @@ def _catch_hits(file: TsFile, clause: tree_sitter.Node) -> Iterator[Hit]:
     name = file.text(param) if param is not None and param.type == "identifier" else None
     if _handles(file, body, name, _PASS_ON):
         return
+    if all(_fallback_statement(file, s) for s in statements):
+        yield Hit("swallowed-exception", file.path, line, end,
+                  "catch block replaces the error with a fallback value without logging it",
+                  Confidence.LOW, severity=Severity.LOW)
+        return
     trivial = all(_trivial_statement(file, s) for s in statements)
     yield Hit("swallowed-exception", file.path, line, end,
               "catch block neither logs, rethrows, passes on nor returns the error",
               Confidence.HIGH if trivial else Confidence.MEDIUM)
+
+
+def _fallback_statement(file: TsFile, stmt: tree_sitter.Node) -> bool:
+    """`x = value` (a plain assignment, not `+=`) or `return value`: the catch recovers with a fallback."""
+    if stmt.type == "return_statement":
+        return any(c.type not in _COMMENTS for c in stmt.named_children)
+    if stmt.type == "expression_statement" and stmt.named_children:
+        return stmt.named_children[0].type == "assignment_expression"
+    return False
 
 
 def _trivial_statement(file: TsFile, stmt: tree_sitter.Node) -> bool:
