@@ -603,3 +603,77 @@ def test_fastapi_ambiguous_settings_attribute_is_not_guessed(tmp_path: Path) -> 
                        "app.include_router(router, prefix=settings.api_prefix)\n",
     })
     assert _routes(tmp_path) == [("GET", "/x", "app/main.py", 6, False)]
+
+
+# -- Spring: servlet prefixes and API interfaces ---------------------------------------------------------------------
+_JAVA_DIR = "src/main/java/com/example/"
+
+
+def test_spring_context_path_and_interface_mappings(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main/resources/application.yml": "server:\n  servlet:\n    context-path: /shop/\nspring:\n"
+                                              "  mvc.servlet.path: ${SERVLET_PATH:/v1}\n---\nserver.servlet.context-path: /dev\n",
+        _JAVA_DIR + "PetsApi.java": "public interface PetsApi {\n    @GetMapping(\"/pets/{id}\")\n    Pet get(Long id);\n"
+                                    "    @RequestMapping(method = RequestMethod.DELETE, value = \"/pets/{id}\")\n"
+                                    "    void delete(Long id);\n}\n",
+        _JAVA_DIR + "PetController.java": "@RestController\n@RequestMapping(\"/api\")\n"
+                                          "public class PetController implements PetsApi {\n    @Override\n"
+                                          "    public Pet get(Long id) { return null; }\n    @PostMapping(\"/pets\")\n"
+                                          "    public Pet add() { return null; }\n}\n",
+        _JAVA_DIR + "StoreClient.java": "@FeignClient(\"store\")\npublic interface StoreClient {\n"
+                                        "    @GetMapping(\"/orders\")\n    List<Order> orders();\n}\n",
+        _JAVA_DIR + "Jaxrs.java": "@Path(\"/legacy\")\npublic class Jaxrs {\n    @GET\n    public String g() { return \"\"; }\n}\n",
+        "src/test/resources/application.properties": "server.servlet.context-path=/test\n",
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/shop/v1/api/pets/{id}", _JAVA_DIR + "PetsApi.java", 4, True),
+        ("GET", "/legacy", _JAVA_DIR + "Jaxrs.java", 3, True),
+        ("GET", "/shop/v1/api/pets/{id}", _JAVA_DIR + "PetsApi.java", 2, True),
+        ("POST", "/shop/v1/api/pets", _JAVA_DIR + "PetController.java", 6, True),
+    ]
+    facts = openapi_facts(context(tmp_path))
+    assert facts.unread_interfaces == ()
+
+
+def test_spring_context_path_properties_matches_spec_with_or_without_it(tmp_path: Path) -> None:
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\nservers:\n  - url: http://localhost:8080/api\npaths:\n"
+            "  /owners:\n    get:\n      responses: {'200': {description: ok}}\n")
+    write(tmp_path, {
+        "openapi.yaml": spec,
+        "src/main/resources/application.properties": "# comment\nserver.servlet.context-path = /petclinic\n",
+        _JAVA_DIR + "OwnerController.java": "@RestController\n@RequestMapping(\"/api\")\npublic class OwnerController {\n"
+                                            "    @GetMapping(\"/owners\")\n    public List<O> list() { return null; }\n}\n",
+        _JAVA_DIR + "RootController.java": "@RestController\n@RequestMapping(\"/\")\npublic class RootController {\n"
+                                           "    @RequestMapping(value = \"/\")\n    public void root() {}\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert [(e.method, e.path, e.base) for e in model.endpoints] == [("GET", "/petclinic/api/owners", "/petclinic")]
+    assert [e.path for e in model.documented] == ["/petclinic/api/owners"]
+    assert model.guessed == [] and model.undocumented == []
+
+
+def test_spring_generated_interfaces_are_reported_not_guessed(tmp_path: Path) -> None:
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n"
+            "  /owners:\n    get:\n      responses: {'200': {description: ok}}\n")
+    write(tmp_path, {
+        "src/main/resources/openapi.yml": spec,
+        _JAVA_DIR + "OwnerController.java": "import com.example.api.OwnersApi;\n@RestController\n@RequestMapping(\"/api\")\n"
+                                            "public class OwnerController implements OwnersApi, Serializable {\n"
+                                            "    @Override\n    public ResponseEntity<List<O>> listOwners() { return null; }\n}\n",
+    })
+    facts = openapi_facts(context(tmp_path))
+    where = _JAVA_DIR + "OwnerController.java"
+    assert facts.unread_interfaces == (f"OwnersApi (implemented by {where})", f"Serializable (implemented by {where})")
+    assert facts.endpoints_in_code == 0
+    result = run(tmp_path)["openapi/undocumented-endpoint"]
+    assert result.status is Status.NOT_AVAILABLE  # type: ignore[attr-defined]
+    assert "OwnersApi (implemented by" in result.reason  # type: ignore[attr-defined]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("server.servlet.context-path:=/ ${}*&!-\n\t#ab'\"[]")), max_size=200))
+def test_servlet_config_readers_never_raise(text: str) -> None:
+    from checks.openapi.routes_java import _properties, _yaml_values
+
+    for values in (_properties(text), _yaml_values("application.yml", text)):
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in values.items())

@@ -7,11 +7,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from auditor.context import Context
-from auditor.model import Check, Confidence, Effort, Finding, Measure, NotApplicable, Severity, Verdict
+from auditor.model import (
+    Check,
+    Confidence,
+    Effort,
+    Finding,
+    Measure,
+    NotApplicable,
+    NotAvailable,
+    Severity,
+    Verdict,
+)
 from checks.openapi.endpoints_py import python_endpoints
 from checks.openapi.endpoints_ts import tree_endpoints
 from checks.openapi.generators import Generator, find_generator
-from checks.openapi.paths import Endpoint, normalise_path, path_matches, segments
+from checks.openapi.paths import Endpoint, join_paths, normalise_path, path_matches, segments
+from checks.openapi.routes_java import java_routes
 from checks.openapi.spec import (
     SpecDoc,
     base_paths,
@@ -39,6 +50,7 @@ class OpenApiFacts:
     endpoints_guessed: int  # documented only by matching the end of the path (prefix not resolved)
     documented_fraction: float | None
     generator: str | None
+    unread_interfaces: tuple[str, ...] = ()  # controllers' API interfaces whose source is not in the repository
 
 
 @dataclass(slots=True)
@@ -52,6 +64,7 @@ class OpenApiModel:
     guessed: list[Endpoint] = field(default_factory=list)  # documented only by a suffix match (last resort)
     undocumented: list[Endpoint] = field(default_factory=list)
     spec_only: list[tuple[SpecDoc, str, str]] = field(default_factory=list)  # (spec, method, path)
+    unread_interfaces: list[str] = field(default_factory=list)  # "OwnersApi (implemented by ...)": routes unseen
 
     @property
     def status(self) -> str:
@@ -112,7 +125,9 @@ def _proto_endpoints(ctx: Context) -> list[Endpoint]:
 
 def openapi_model(ctx: Context) -> OpenApiModel:
     model = OpenApiModel(specs=_find_specs(ctx))
-    model.endpoints = _dedupe(python_endpoints(ctx) + tree_endpoints(ctx) + _proto_endpoints(ctx))
+    java = java_routes(ctx)
+    model.unread_interfaces = java.unread_interfaces
+    model.endpoints = _dedupe(python_endpoints(ctx) + tree_endpoints(ctx) + java.endpoints + _proto_endpoints(ctx))
     if not model.specs:
         model.generator = find_generator(ctx)
     documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []
@@ -130,6 +145,9 @@ def openapi_model(ctx: Context) -> OpenApiModel:
         for ep in model.endpoints:
             code = segments(ep.path)
             hits = [d for d in exact.get(code, []) if ep.method in ("ANY", d[1])]
+            if not hits and ep.base:  # a spec that leaves the servlet context path to its servers
+                local = segments(join_paths(*ep.path.split("/")[len(segments(ep.base)) + 1:]))
+                hits = [d for d in exact.get(local, []) if ep.method in ("ANY", d[1])]
             if not hits:  # last resort: a prefix we could not resolve, guessed from the path's end
                 hits = [d for d in documented if ep.method in ("ANY", d[1]) and path_matches(code, d[3])]
                 if hits:
@@ -155,7 +173,8 @@ def _dedupe(endpoints: list[Endpoint]) -> list[Endpoint]:
     """One endpoint per method and path, leaving out the routes that serve the documentation itself."""
     seen: dict[tuple[str, str], Endpoint] = {}
     for ep in sorted(endpoints, key=lambda e: (e.file, e.line, e.method, e.path)):
-        if _DOCS_ROUTE.search(ep.path) or (ep.method == "ANY" and not segments(ep.path)):
+        local = segments(ep.path)[len(segments(ep.base)):] if ep.base else segments(ep.path)
+        if _DOCS_ROUTE.search(ep.path) or (ep.method == "ANY" and not local):
             continue  # the docs UI, or a catch-all mount such as `mux.Handle("/", gateway)`
         seen.setdefault((ep.method, normalise_path(ep.path)), ep)
     return list(seen.values())
@@ -180,6 +199,7 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
         endpoints_guessed=len(model.guessed) if has_docs else 0,
         documented_fraction=fraction,
         generator=model.generator.name if model.generator else None,
+        unread_interfaces=tuple(model.unread_interfaces),
     )
 
 
@@ -356,6 +376,10 @@ class UndocumentedEndpoint(Check):
         _require_api(model)
         if not any(s.data is not None for s in model.specs):
             raise NotApplicable("no parsed OpenAPI spec to compare the code with")
+        if not model.endpoints and model.unread_interfaces:
+            raise NotAvailable(
+                "the controllers implement API interfaces whose source is not in the repository (generated at build "
+                f"time?): {', '.join(model.unread_interfaces[:3])}{', ...' if len(model.unread_interfaces) > 3 else ''}")
         if not model.endpoints:
             raise NotApplicable("no HTTP endpoints found in the code to compare with the spec")
         findings = [

@@ -1,4 +1,4 @@
-"""HTTP routes declared in TypeScript/JavaScript, Rust, Go and Java, read from the shared tree-sitter trees."""
+"""HTTP routes declared in TypeScript/JavaScript, Rust and Go, read from the shared tree-sitter trees."""
 
 from __future__ import annotations
 
@@ -29,9 +29,6 @@ _GO_METHODS = {
 _GO_PREFILTER = re.compile(rb"\.(?:GET|POST|PUT|PATCH|DELETE|Any|Handle|HandleFunc|Get|Post|Put|Patch|Delete|Mount|Group)\(")
 _GO_ROUTERS = {"gin.Default", "gin.New", "echo.New", "chi.NewRouter", "chi.NewMux", "mux.NewRouter", "http.NewServeMux",
                "fiber.New"}
-_SPRING = {"GetMapping": "GET", "PostMapping": "POST", "PutMapping": "PUT", "PatchMapping": "PATCH",
-           "DeleteMapping": "DELETE", "RequestMapping": "ANY"}
-_JAXRS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
 def tree_endpoints(ctx: Context) -> list[Endpoint]:
@@ -39,9 +36,6 @@ def tree_endpoints(ctx: Context) -> list[Endpoint]:
     out.extend(js_endpoints(ctx))
     out.extend(rust_endpoints(list(ctx.trees("rust", roles=("source",)))))
     out.extend(_go_project([f for f in ctx.trees("go", roles=("source",)) if _GO_PREFILTER.search(f.source)]))
-    for file in ctx.trees("java", roles=("source",)):
-        if b"Mapping" in file.source or b"@Path" in file.source:
-            out.extend(_java(file))
     return out
 
 
@@ -274,84 +268,3 @@ def _go_route_prefix(file: TsFile, call: tree_sitter.Node) -> str:
                     parts.append(value)
         current = current.parent
     return join_paths(*reversed(parts)) if parts else ""
-
-
-# -- Java: Spring MVC and JAX-RS ------------------------------------------------------------------------------------
-def _annotations(node: tree_sitter.Node) -> list[tree_sitter.Node]:
-    mods = next((c for c in node.children if c.type == "modifiers"), None)
-    if mods is None:
-        return []
-    return [c for c in mods.children if c.type in ("annotation", "marker_annotation")]
-
-
-def _annotation_paths(file: TsFile, ann: tree_sitter.Node, keys: tuple[str, ...] = ("value", "path")) -> list[str]:
-    args = ann.child_by_field_name("arguments")
-    if args is None:
-        return [""]
-    values: list[tree_sitter.Node] = []
-    for child in named_children(args):
-        if child.type == "element_value_pair":
-            key = child.child_by_field_name("key")
-            if key is not None and file.text(key) in keys and child.child_by_field_name("value") is not None:
-                values.append(child.child_by_field_name("value"))  # type: ignore[arg-type]
-        else:
-            values.append(child)
-    paths: list[str] = []
-    for value in values:
-        items = named_children(value) if value.type == "element_value_array_initializer" else [value]
-        paths.extend(s for s in (_string(file, i) for i in items) if s is not None)
-    return paths or [""]
-
-
-def _annotation_method(file: TsFile, ann: tree_sitter.Node) -> list[str]:
-    args = ann.child_by_field_name("arguments")
-    methods: list[str] = []
-    for child in named_children(args) if args is not None else []:
-        key = child.child_by_field_name("key") if child.type == "element_value_pair" else None
-        if key is not None and file.text(key) == "method":
-            text = file.text(child.child_by_field_name("value") or child)
-            methods.extend(m for m in re.findall(r"[A-Z]+", text) if m in _JAXRS)
-    return methods or ["ANY"]
-
-
-def _ann_name(file: TsFile, ann: tree_sitter.Node) -> str:
-    name = ann.child_by_field_name("name")
-    return file.text(name).rsplit(".", 1)[-1] if name is not None else ""
-
-
-def _java(file: TsFile) -> list[Endpoint]:
-    out: list[Endpoint] = []
-    for cls in of_type(file, "class_declaration", "interface_declaration"):
-        if has_error_ancestor(cls):
-            continue
-        anns = {_ann_name(file, a): a for a in _annotations(cls)}
-        is_controller = bool({"RestController", "Controller", "Path", "RequestMapping"} & set(anns))
-        if not is_controller:
-            continue
-        if "RequestMapping" in anns:
-            prefixes = _annotation_paths(file, anns["RequestMapping"])
-        elif "Path" in anns:
-            prefixes = _annotation_paths(file, anns["Path"], ("value",))
-        else:
-            prefixes = [""]
-        body = cls.child_by_field_name("body")
-        for method in named_children(body) if body is not None else []:
-            if method.type != "method_declaration":
-                continue
-            manns = _annotations(method)
-            names = {_ann_name(file, a): a for a in manns}
-            for name, ann in names.items():
-                if name in _SPRING:
-                    verbs = [_SPRING[name]] if name != "RequestMapping" else _annotation_method(file, ann)
-                    subs = _annotation_paths(file, ann)
-                elif name in _JAXRS:
-                    verbs = [name]
-                    subs = _annotation_paths(file, names["Path"], ("value",)) if "Path" in names else [""]
-                else:
-                    continue
-                for prefix in prefixes:
-                    for sub in subs:
-                        for verb in verbs:
-                            out.append(Endpoint(verb, join_paths(prefix, sub), file.path, line_of(ann),
-                                                "spring" if name in _SPRING else "jax-rs"))
-    return out

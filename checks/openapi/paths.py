@@ -23,6 +23,7 @@ class Endpoint:
     """An HTTP route declared in code. `method` is upper case or "ANY".
 
     `prefix_known` is False when the route's router was never found mounted (its prefix may be missing).
+    `base` is a deployment prefix included in `path` (a servlet context path) that a spec may leave out.
     """
 
     method: str
@@ -31,6 +32,7 @@ class Endpoint:
     line: int
     framework: str
     prefix_known: bool = True
+    base: str = ""
 
     @property
     def key(self) -> str:
