@@ -212,9 +212,9 @@ def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> Che
     )
 
 
-def _fact_value(outcome: Outcome) -> Any:
+def _fact_value(outcome: Outcome) -> JSONValue:
     if outcome.kind == "ok":
-        payload: tuple[object, object] = outcome.value  # type: ignore[assignment]
+        payload: tuple[JSONValue, object] = outcome.value  # type: ignore[assignment]
         return payload[0]
     if outcome.kind in ("not_applicable", "not_available"):
         return {"status": outcome.kind, "reason": outcome.reason}

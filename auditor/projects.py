@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
+from xml.etree.ElementTree import Element as ElementTreeElement  # the type only; parsing is defusedxml
 
 from auditor.context import Project
 from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
@@ -183,14 +184,14 @@ def _toml(text: str) -> dict[str, Any]:
         return {}
 
 
-def _json(text: str) -> Any:
+def _json(text: str) -> object:
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
 
 
-def _xml_root(text: str) -> Any:
+def _xml_root(text: str) -> ElementTreeElement | None:
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
@@ -215,11 +216,11 @@ def _requirement_names(lines: Iterable[str]) -> set[str]:
     return names
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _table(value: Any) -> dict[str, Any]:
+def _table(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
@@ -303,7 +304,7 @@ def _setup_cfg(text: str) -> _Manifest:
     return _Manifest(frozenset(deps), parser.get("metadata", "name", fallback=""))
 
 
-def _package_json(data: Any) -> _Manifest:
+def _package_json(data: object) -> _Manifest:
     if not isinstance(data, dict):
         return _Manifest()
     deps: set[str] = set()
@@ -326,11 +327,11 @@ def _cargo(data: dict[str, Any]) -> _Manifest:
     return _Manifest(frozenset(deps), name if isinstance(name, str) else "", aggregator="workspace" in data)
 
 
-def _pom(root: Any) -> _Manifest:
+def _pom(root: ElementTreeElement | None) -> _Manifest:
     if root is None:
         return _Manifest()
 
-    def local(tag: Any) -> str:
+    def local(tag: object) -> str:
         return str(tag).rsplit("}", 1)[-1]
 
     deps: set[str] = set()
