@@ -1,8 +1,6 @@
 """Audit every sample repository and assert exactly what it must and must not produce (see its EXPECTED.md).
 
-Findings are compared as the set of (check id, path, line) above info. A finding listed in KNOWN_WRONG is a
-family bug seen during review: it is tolerated here and an xfail(strict) test asserts it is gone, so the
-fix turns that test into a failure that asks for this table to be updated.
+Findings are compared exactly, as the set of (check id, path, line) above info.
 """
 
 from __future__ import annotations
@@ -102,9 +100,6 @@ EXPECTED: dict[str, set[Key]] = {
 }
 
 # Wrong findings of a family, reported to its owner; see the xfail test below.
-KNOWN_WRONG: dict[str, set[Key]] = {
-}
-
 # (grade, lowest score, highest score, gate passed)
 BANDS: dict[str, tuple[str, float, float, bool]] = {
     "fastapi-compliant": ("A", 100.0, 100.0, True),
@@ -159,7 +154,7 @@ def _facts(card: Scorecard, project: int = 0) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_exact_findings_above_info(audited: Any, name: str) -> None:
     card = audited(name)
-    assert _findings(card) - KNOWN_WRONG.get(name, set()) == EXPECTED[name]
+    assert _findings(card) == EXPECTED[name]
 
 
 @pytest.mark.parametrize("name", sorted(BANDS))
@@ -170,12 +165,6 @@ def test_grade_score_band_and_gate(audited: Any, name: str) -> None:
     assert card.grade == letter
     assert card.gate.passed is passed
     assert not [r.id for r in card.results if r.status is Status.ERROR]
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_WRONG))
-@pytest.mark.xfail(strict=True, reason="family bug reported to its owner; update KNOWN_WRONG when fixed")
-def test_known_wrong_findings_are_gone(audited: Any, name: str) -> None:
-    assert not (_findings(audited(name)) & KNOWN_WRONG[name])
 
 
 def test_every_sample_documents_its_expectations() -> None:
