@@ -420,6 +420,32 @@ def test_tool_configuration_javascript_only_is_not_applicable(make_repo: MakeRep
     assert result(card, "typing/untyped-javascript").status is Status.NOT_APPLICABLE
 
 
+BUILD_JS = {
+    "webpack/webpack.custom.js": "module.exports = {};\n",  # JHipster's webpack/ folder
+    "webpack/environment.js": "module.exports = {};\n",
+    "config/default.js": "module.exports = {};\n",
+    "scripts/release.js": "console.log('release');\n",
+    "gulpfile.js": "module.exports = {};\n",
+    "Gruntfile.js": "module.exports = {};\n",
+    "tools/webpack.prod.js": "module.exports = {};\n",
+    ".eslintrc.js": "module.exports = {};\n",
+    "vite.config.mjs": "export default {};\n",
+}
+
+
+def test_build_tooling_javascript_is_not_application_code(make_repo: MakeRepo) -> None:
+    """jhipster-sample-app: its 3 webpack/*.js build scripts were counted as untyped application JavaScript."""
+    only_build = run(make_repo, {**TS_SRC, "tsconfig.json": '{"compilerOptions": {"strict": true}}', **BUILD_JS})
+    assert result(only_build, "typing/untyped-javascript").status is Status.NOT_APPLICABLE
+    app = run(make_repo, {"package.json": '{"name": "api"}', **BUILD_JS,
+                          "src/config/express.js": "module.exports = require('express')();\n"})
+    assert found(app, "typing/untyped-javascript") == [(
+        "package.json", None, "medium",
+        "1 of 1 JavaScript source files are not type-checked (e.g. `src/config/express.js`); "
+        "adopt TypeScript or enable `checkJs`",
+    )]
+
+
 # -- Go, Java, Rust ----------------------------------------------------------------------------------------
 
 GO_SRC = """\

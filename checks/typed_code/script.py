@@ -15,11 +15,15 @@ __all__ = ["JsScan", "TsAny", "TsConfigState", "js_scan", "ts_any", "ts_configs"
 
 MAX_CONFIG_BYTES = 1024 * 1024
 # JavaScript that configures tools, not the product: not held to the typing standard. Files in (or named
-# as) dot-folders such as .hygen/ or .husky/ are tooling too.
+# as) dot-folders such as .hygen/ or .husky/ are tooling too, and so is anything in a webpack/ folder or named
+# webpack.*.js (JHipster's webpack/webpack.custom.js, environment.js).
 _TOOL_JS = re.compile(
-    r"(^|/)([\w.-]+\.config\.[cm]?js|\.[\w-]+rc\.[cm]?js|[Gg]runtfile\.js|gulpfile\.js|Jakefile\.js"
-    r"|package-scripts\.js)$|(^|/)\.[^/]+(/|$)"
+    r"(^|/)([\w.-]+\.config\.[cm]?js|\.[\w-]+rc\.[cm]?js|[Gg]runtfile\.js|[Gg]ulpfile\.js|Jakefile\.js"
+    r"|package-scripts\.js|webpack(\.[\w-]+)*\.[cm]?js)$|(^|/)\.[^/]+(/|$)|(^|/)webpack/"
 )
+# Build and maintenance folders at the project root (config/ for bundler or node-config settings, scripts/
+# for build and release scripts); a src/config/ module below the source tree is application code.
+_TOOL_ROOT_DIRS = frozenset({"webpack", "config", "scripts"})
 _TS_CHECK = re.compile(r"^\s*(//\s*@ts-check\b|/\*\s*@ts-check\b)", re.MULTILINE)
 
 
@@ -106,8 +110,17 @@ class JsScan:
     checked_by: tuple[str, ...]  # configs with checkJs on
 
 
+def _tooling(ctx: Context, path: str) -> bool:
+    """Whether a JavaScript file configures or drives the build rather than being the product."""
+    if _TOOL_JS.search(path):
+        return True
+    prefix = ctx.project.path + "/" if ctx.project.path else ""
+    rel = path[len(prefix):] if path.startswith(prefix) else path
+    return "/" in rel and rel.split("/", 1)[0] in _TOOL_ROOT_DIRS
+
+
 def js_scan(ctx: Context, configs: tuple[TsConfigState, ...]) -> JsScan:
-    js = [f for f in ctx.files_where(languages=("javascript",), roles=("source",)) if not _TOOL_JS.search(f.path)]
+    js = [f for f in ctx.files_where(languages=("javascript",), roles=("source",)) if not _tooling(ctx, f.path)]
     ts_files = len(ctx.files_where(languages=("typescript",), roles=("source",)))
     checking = [
         c for c in configs
