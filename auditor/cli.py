@@ -55,6 +55,7 @@ class AuditRequest:
     fail_on: str | None
     run_tests: bool
     quiet: bool
+    jobs: int = 0
 
 
 class _Progress:
@@ -104,12 +105,14 @@ def main() -> None:
 @click.option("--run-tests", is_flag=True, default=False,
               help="EXECUTES THE TARGET'S CODE: run its test suite under coverage to measure coverage.")
 @click.option("--quiet", "-q", is_flag=True, default=False, help="No progress indicator, and only the verdict line.")
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Check families run in this many processes at once (0: one per core, at most 4).")
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
-                  run_tests: bool, quiet: bool) -> None:
+                  run_tests: bool, quiet: bool, jobs: int) -> None:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
     request = AuditRequest(path, _split(formats) or DEFAULT_FORMATS, Path(output), config_file,
-                           _split(only), _split(skip), fail_under, fail_on, run_tests, quiet)
+                           _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs)
     try:
         sys.exit(_audit(request))
     except (ConfigError, UsageError) as exc:
@@ -145,7 +148,7 @@ def _audit(req: AuditRequest) -> int:
     config = config.with_overrides(only=req.only or None, skip=req.skip or None, gate=gate)
     progress = _Progress(enabled=not req.quiet)
     try:
-        card = audit(req.path, config, AuditOptions(run_tests=req.run_tests), registry=registry, progress=progress)
+        card = audit(req.path, config, AuditOptions(run_tests=req.run_tests, jobs=req.jobs), registry=registry, progress=progress)
     finally:
         progress.close()
     written = _write_reports(card, req, registry.reporters)
