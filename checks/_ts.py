@@ -51,8 +51,14 @@ def end_line_of(node: tree_sitter.Node) -> int:
     return node.end_point[0] + 1
 
 
-def has_error_ancestor(node: tree_sitter.Node) -> bool:
-    """Whether the node lies inside a part that did not parse: findings there would be guesses."""
+def has_error_ancestor(node: tree_sitter.Node, file: TsFile | None = None) -> bool:
+    """Whether the node lies inside a part that did not parse: findings there would be guesses.
+
+    Pass the node's `file` whenever it is at hand: a file that parsed cleanly answers at once, while
+    climbing parents costs O(depth) per step in tree-sitter (400 nested closures took 6 s).
+    """
+    if file is not None and not file.tree.root_node.has_error:
+        return False
     current: tree_sitter.Node | None = node
     while current is not None:
         if current.type == "ERROR" or current.is_missing:

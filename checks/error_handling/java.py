@@ -59,7 +59,7 @@ def java_analysis(ctx: Context) -> Analysis:
             frameworks.update(v for k, v in _FRAMEWORKS.items() if k in text)
         for clause in by_type.get("catch_clause", []):
             handlers += 1
-            if not has_error_ancestor(clause):
+            if not has_error_ancestor(clause, file):
                 hits.extend(_catch_hits(file, clause))
         hits.extend(_leaks(file, by_type, local_classes))
         central.extend(_central(file, by_type))
@@ -185,7 +185,7 @@ def _leaks(file: TsFile, by_type: dict[str, list[tree_sitter.Node]], local_class
     seen: set[int] = set()
     for whole, args in sinks:
         line = line_of(whole)
-        if line in seen or has_error_ancestor(whole):
+        if line in seen or has_error_ancestor(whole, file):
             continue
         errors = _exception_vars(file, whole, local_classes)
         if not errors:

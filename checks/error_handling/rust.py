@@ -103,7 +103,7 @@ def _method_call(file: TsFile, call: tree_sitter.Node, cache: dict[int, bool]) -
     if field is None:
         return None
     method = file.text(field)
-    if method not in ("unwrap", "expect") or has_error_ancestor(call) or _in_test(file, call, cache):
+    if method not in ("unwrap", "expect") or has_error_ancestor(call, file) or _in_test(file, call, cache):
         return None
     value = fn.child_by_field_name("value")
     receiver = ""

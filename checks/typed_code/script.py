@@ -77,7 +77,7 @@ def _count_any(file: TsFile) -> tuple[int, int]:
     first = 0
     for node in descendants(file.tree.root_node):
         if node.type == "predefined_type" and file.source[node.start_byte : node.end_byte] == b"any":
-            if has_error_ancestor(node):
+            if has_error_ancestor(node, file):
                 continue
             count += 1
             first = first or line_of(node)

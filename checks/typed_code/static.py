@@ -68,7 +68,7 @@ def _go_hatches(file: TsFile) -> Iterator[Hatch]:
                     node.type == "type_identifier" and file.text(node) == "any"
                 ):
                     found += 1
-        if found and not has_error_ancestor(decl):
+        if found and not has_error_ancestor(decl, file):
             yield Hatch("go", "interface{}/any", file.path, line_of(decl), file.text(name), str(found))
 
 
@@ -116,7 +116,7 @@ def _java_hatches(file: TsFile) -> Iterator[Hatch]:
         in_interface = parent is not None and parent.type == "interface_body"
         keywords, annotations = _modifiers(decl)
         public = "public" in keywords or (in_interface and "private" not in keywords)
-        if not public or has_error_ancestor(decl):
+        if not public or has_error_ancestor(decl, file):
             continue
         if decl.type == "field_declaration":
             type_node = decl.child_by_field_name("type")
