@@ -381,8 +381,8 @@ def _bound_names(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     return left.named_children if left is not None else []
 
 
-def _member(decls: _Decls, owner: str, name: str, table: dict[tuple[str, str], set[str | None]]) -> str | None:
-    """A field's or method's type on a project type, looking through embedded types."""
+def _type_and_embedded(decls: _Decls, owner: str) -> Iterator[str]:
+    """`owner`, then every type it embeds, transitively, each once (embedding cycles end)."""
     seen: set[str] = set()
     todo = [owner]
     while todo:
@@ -390,24 +390,23 @@ def _member(decls: _Decls, owner: str, name: str, table: dict[tuple[str, str], s
         if current in seen:
             continue
         seen.add(current)
+        yield current
+        todo.extend(decls.embeds.get(current, ()))
+
+
+def _member(decls: _Decls, owner: str, name: str, table: dict[tuple[str, str], set[str | None]]) -> str | None:
+    """A field's or method's type on a project type, looking through embedded types."""
+    for current in _type_and_embedded(decls, owner):
         if (current, name) in table:
             return _one(table[(current, name)])
-        todo.extend(decls.embeds.get(current, ()))
     return None
 
 
 def _method_returns_error(decls: _Decls, owner: str, name: str) -> set[bool] | None:
     """Whether `owner.name` returns an error, as declared on the type or a type it embeds; None if not declared."""
-    seen: set[str] = set()
-    todo = [owner]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    for current in _type_and_embedded(decls, owner):
         if (current, name) in decls.methods:
             return decls.methods[(current, name)]
-        todo.extend(decls.embeds.get(current, ()))
     return None
 
 
