@@ -110,18 +110,22 @@ def parse_lcov(text: str) -> CoverageReport:
 
 
 # -- XML (defusedxml only) --------------------------------------------------------------------------------
-def _xml_root(text: str, fmt: str) -> tuple[Any, CoverageReport | None]:
+def _xml_root(text: str, fmt: str, tag: str) -> tuple[Any, CoverageReport | None]:
+    """The root element (parsed with defusedxml) if it is <tag>, else the report that says what is wrong."""
     import defusedxml.ElementTree as safe_et
     from defusedxml import DefusedXmlException
 
     if not text.strip():
         return None, CoverageReport(fmt, error="empty file")
     try:
-        return safe_et.fromstring(text), None
+        root = safe_et.fromstring(text)
     except DefusedXmlException as exc:
         return None, CoverageReport(fmt, error=f"refused unsafe XML ({type(exc).__name__})")
     except (SyntaxError, ValueError, RecursionError) as exc:  # ParseError subclasses SyntaxError
         return None, CoverageReport(fmt, error=f"not well-formed XML ({type(exc).__name__})")
+    if root.tag != tag:
+        return None, CoverageReport(fmt, error=f"root element is <{str(root.tag)[:40]}>, not <{tag}>")
+    return root, None
 
 
 def _attr_count(element: Any, name: str) -> int | None:
@@ -131,11 +135,9 @@ def _attr_count(element: Any, name: str) -> int | None:
 
 def parse_cobertura(text: str) -> CoverageReport:
     """Cobertura XML (coverage.py `coverage xml`, tarpaulin, cargo-llvm-cov, jest's cobertura reporter)."""
-    root, failed = _xml_root(text, "cobertura")
+    root, failed = _xml_root(text, "cobertura", "coverage")
     if failed is not None:
         return failed
-    if root.tag != "coverage":
-        return CoverageReport("cobertura", error=f"root element is <{str(root.tag)[:40]}>, not <coverage>")
     files = len({c.get("filename") for c in root.iter("class")})
     valid, covered = _attr_count(root, "lines-valid"), _attr_count(root, "lines-covered")
     if valid is not None and covered is not None and (valid > 0 or not files):
@@ -156,11 +158,9 @@ def parse_cobertura(text: str) -> CoverageReport:
 
 def parse_jacoco(text: str) -> CoverageReport:
     """JaCoCo XML: the report-level LINE counter (or the sum of the packages' ones)."""
-    root, failed = _xml_root(text, "jacoco")
+    root, failed = _xml_root(text, "jacoco", "report")
     if failed is not None:
         return failed
-    if root.tag != "report":
-        return CoverageReport("jacoco", error=f"root element is <{str(root.tag)[:40]}>, not <report>")
     files = sum(1 for _ in root.iter("sourcefile"))
 
     def line_counters(elements: Iterable[Any]) -> tuple[int, int] | None:
