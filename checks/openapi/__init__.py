@@ -97,7 +97,7 @@ def _find_specs(ctx: Context) -> list[SpecDoc]:
             specs.append(doc)
             continue
         version = spec_version(loaded.data)
-        if not version:  # the marker was not at the top level: some other document
+        if not version or not isinstance(loaded.data, dict):  # the marker was not at the top level
             continue
         doc.version, doc.data = version, loaded.data
         doc.valid, doc.error = validate_spec(loaded.data)

@@ -44,7 +44,7 @@ class SpecLoadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    data: Any = None
+    data: object = None
     error: str = ""
 
 
@@ -132,7 +132,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 _YamlLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_yaml(text: str) -> Any:
+def _load_yaml(text: str) -> object:
     _check_flow_depth(text)
     _check_indent(text)
     loader = _YamlLoader(text)
@@ -170,7 +170,7 @@ def load_document(path: str, text: str) -> LoadResult:
         return LoadResult(error=f"cannot be parsed ({type(exc).__name__})")
 
 
-def spec_version(data: Any) -> str:
+def spec_version(data: object) -> str:
     """"3.0.3" / "2.0" when `data` is an OpenAPI 3 or Swagger 2 document at top level, else ""."""
     if not isinstance(data, dict):
         return ""
@@ -211,7 +211,7 @@ def _ref_cycle(data: dict[str, Any]) -> str:
     return ""
 
 
-def _pointer(data: Any, ref: str) -> Any:
+def _pointer(data: object, ref: str) -> object:
     node = data
     for raw in ref[1:].lstrip("/").split("/") if ref not in ("#", "#/") else []:
         part = raw.replace("~1", "/").replace("~0", "~")
@@ -224,7 +224,7 @@ def _pointer(data: Any, ref: str) -> Any:
     return node
 
 
-def _string_keys(data: Any) -> Any:
+def _string_keys(data: object) -> object:
     """A copy with every mapping key as a string (YAML reads `200:` as an int), built iteratively."""
     root: list[Any] = [None]
     stack: list[tuple[Any, Any, Any]] = [(data, root, 0)]
@@ -251,7 +251,10 @@ def validate_spec(data: dict[str, Any]) -> tuple[bool | None, str]:
 
     `None` means the validity could not be decided (an external `$ref` we do not follow, nesting too deep).
     """
-    data = _string_keys(data)
+    keyed = _string_keys(data)
+    if not isinstance(keyed, dict):  # a top-level mapping stays one; this only narrows the type
+        return None, "the document is not a mapping"
+    data = keyed
     cycle = _ref_cycle(data)
     if cycle:
         return False, f"`$ref` {cycle} refers to itself through a cycle of references"
@@ -291,7 +294,7 @@ def validate_spec(data: dict[str, Any]) -> tuple[bool | None, str]:
     return False, _describe(error)
 
 
-def _describe(error: Any) -> str:
+def _describe(error: object) -> str:
     message = str(getattr(error, "message", error)).splitlines()[0]
     where = "/".join(str(p) for p in getattr(error, "absolute_path", ()) or ())
     text = f"{message[:200]}" + (f" (at {where[:120]})" if where else "")
