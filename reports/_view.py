@@ -19,6 +19,7 @@ __all__ = [
     "build_view",
     "fact_sections",
     "fact_value",
+    "finding_place",
     "visible_text",
 ]
 
@@ -159,3 +160,10 @@ def fact_sections(facts: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]
         rows = [(str(k), fact_value(v)) for k, v in value.items()] if isinstance(value, dict) else [("value", fact_value(value))]
         out.append((name, rows))
     return out
+
+
+def finding_place(finding: dict[str, Any]) -> str:
+    """Where a finding is: its file, or for a finding about a whole project, that project."""
+    if finding.get("path"):
+        return str(finding["path"])
+    return f"(project {finding['project']})" if finding.get("project") else "(repository)"

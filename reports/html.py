@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from auditor.engine import Scorecard
 from auditor.scoring import grade
-from reports._view import SEVERITIES, STATUS_LABELS, build_view, fact_sections, visible_text
+from reports._view import SEVERITIES, STATUS_LABELS, build_view, fact_sections, finding_place, visible_text
 from reports.base import scorecard_to_dict
 
 __all__ = ["MAX_FINDINGS_PER_CHECK", "HtmlReporter", "render_html"]
@@ -57,7 +57,7 @@ def _grade_class(score: float | None) -> str:
 
 
 def _location(finding: dict[str, Any]) -> str:
-    path = visible_text(finding["path"] or "(repository)")
+    path = visible_text(finding_place(finding))
     line, end = finding["line"], finding["end_line"]
     if not line:
         return path

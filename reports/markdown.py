@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from auditor.engine import Scorecard
-from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, ReportView, build_view, fact_sections, visible_text
+from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, ReportView, build_view, fact_sections, finding_place, visible_text
 from reports.base import scorecard_to_dict
 
 __all__ = [
@@ -121,7 +121,7 @@ def _bar(score: float | None, width: int = 10) -> str:
 
 
 def _location(f: dict[str, Any]) -> str:
-    path = f["path"] or "(repository)"
+    path = finding_place(f)
     line, end = f["line"], f["end_line"]
     if line:
         path += f":{line}" if not end or end == line else f":{line}-{end}"

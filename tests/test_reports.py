@@ -608,3 +608,16 @@ def test_reporters_are_registered() -> None:
     reporters = load_registry().reporters
     assert reporters["html"] is HtmlReporter and reporters["md"] is MarkdownReporter
     assert (HtmlReporter.extension, MarkdownReporter.extension) == ("html", "md")
+
+
+def test_a_project_level_finding_names_its_project_not_the_repository(tmp_path: Path) -> None:
+    import shutil
+
+    from auditor import Config, audit
+    from reports.markdown import MarkdownReporter
+
+    root = tmp_path / "mono"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_repos" / "monorepo", root)
+    text = MarkdownReporter().render(audit(root, Config()))
+    assert "(project shelf\\-frontend)" in text or "(project shelf-frontend)" in text
+    assert "(repository)" not in text
