@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,11 +64,11 @@ class _Progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
-        self.start = __import__("time").monotonic()
+        self.start = time.monotonic()
         self.shown = False
 
     def __call__(self, what: str, done: int, total: int) -> None:
-        if not self.enabled or __import__("time").monotonic() - self.start < 1.0:
+        if not self.enabled or time.monotonic() - self.start < 1.0:
             return
         self.shown = True
         width = 24
