@@ -6,7 +6,6 @@ import dataclasses
 import enum
 import fnmatch
 import gc
-import logging
 import os
 import time
 from collections import Counter
@@ -44,9 +43,7 @@ from auditor.scoring import (
 )
 from auditor.sources import ParseProblem, Sources
 
-__all__ = ["AuditError", "ProjectCard", "Scorecard", "UsageError", "audit", "select_checks"]
-
-log = logging.getLogger("auditor")
+__all__ = ["AuditError", "ProjectCard", "Scorecard", "UsageError", "audit", "run_check", "select_checks"]
 
 Progress = Callable[[str, int, int], None]
 
