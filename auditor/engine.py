@@ -30,7 +30,7 @@ from auditor.model import (
     assign_fingerprints,
 )
 from auditor.registry import Registry, load_registry
-from auditor.repo import CODE_LANGUAGES, Repository
+from auditor.repo import Repository
 from auditor.scoring import (
     CategoryScore,
     Gate,
@@ -319,14 +319,7 @@ def _audit_parsed(
     started_at: datetime,
     t0: float,
 ) -> Scorecard:
-    code_files = [f for f in repo.files if f.language in CODE_LANGUAGES]
-    for i, info in enumerate(code_files):
-        if progress is not None and i % 200 == 0:
-            progress("parsing", i, len(code_files))
-        if info.language == "python":
-            sources.python(info.path)
-        else:
-            sources.tree(info.path)
+    sources.parse_all(progress)
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
     gc.freeze()

@@ -16,7 +16,7 @@ import threading
 import tokenize
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -355,12 +355,18 @@ class Sources:
                     yield parsed
 
     # -- whole-repository passes --------------------------------------------------------------------
-    def parse_all(self) -> None:
-        """Parse every code file now, so problems are complete and checks only read caches."""
-        for info in self.repo.files:
+    def parse_all(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        """Parse every code file now, so problems are complete and checks only read caches.
+
+        `progress("parsing", done, total)` is called every 200 files.
+        """
+        code = [f for f in self.repo.files if f.language == "python" or f.language in TREE_SITTER_LANGUAGES]
+        for i, info in enumerate(code):
+            if progress is not None and i % 200 == 0:
+                progress("parsing", i, len(code))
             if info.language == "python":
                 self.python(info.path)
-            elif info.language in TREE_SITTER_LANGUAGES:
+            else:
                 self.tree(info.path)
 
     def add_problem(self, problem: ParseProblem) -> None:
