@@ -151,9 +151,9 @@ def _precheck(check_cls: type[Check], ctx: Context) -> CheckResult | None:
     """The result of a check that need not run at all in this project, or None."""
     if check_cls.languages and not (set(ctx.languages()) & set(check_cls.languages)):
         langs = ", ".join(sorted(check_cls.languages))
-        return CheckResult(check_cls, Status.NOT_APPLICABLE, reason=f"no {langs} code in this project")
+        return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason=f"no {langs} code in this project")
     if check_cls.backend_only and ctx.project.kind == "frontend":
-        return CheckResult(check_cls, Status.NOT_APPLICABLE, reason="a frontend project is not held to this standard")
+        return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason="a frontend project is not held to this standard")
     return None
 
 
@@ -186,10 +186,10 @@ def _fact_body(collector: Callable[[Any], Any], ctx: Context) -> Callable[[], ob
 def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> CheckResult:
     elapsed = outcome.duration
     if outcome.kind in ("timeout", "error"):
-        return CheckResult(check_cls, Status.ERROR, reason=outcome.reason, duration=elapsed)
+        return CheckResult(check_cls.info(), Status.ERROR, reason=outcome.reason, duration=elapsed)
     if outcome.kind in ("not_applicable", "not_available"):
         status = Status.NOT_APPLICABLE if outcome.kind == "not_applicable" else Status.NOT_AVAILABLE
-        return CheckResult(check_cls, status, reason=outcome.reason, duration=elapsed)
+        return CheckResult(check_cls.info(), status, reason=outcome.reason, duration=elapsed)
     payload: tuple[tuple[tuple[Finding, ...], Measure | None, dict[str, Any], str | None], object]
     payload = outcome.value  # type: ignore[assignment]
     (found, measure, metrics, not_applicable), _problems = payload
@@ -197,10 +197,10 @@ def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> Che
     findings = [dataclasses.replace(f, severity=override) if override else f for f in found]
     findings = sorted(assign_fingerprints(findings), key=Finding.sort_key)
     if not_applicable and not findings:
-        return CheckResult(check_cls, Status.NOT_APPLICABLE, reason=not_applicable, metrics=metrics, duration=elapsed)
+        return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason=not_applicable, metrics=metrics, duration=elapsed)
     failed = any(f.severity is not Severity.INFO for f in findings) or (measure is not None and not measure.met)
     return CheckResult(
-        check_cls,
+        check_cls.info(),
         Status.FAILED if failed else Status.PASSED,
         findings=tuple(findings),
         measure=measure,

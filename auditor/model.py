@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from auditor.context import Context
 
 __all__ = [
+    "CAPABILITIES",
     "CHECK_ID_PATTERN",
     "Check",
+    "CheckInfo",
     "CheckResult",
     "Confidence",
     "Effort",
@@ -36,6 +38,10 @@ __all__ = [
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 
 CHECK_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+
+# What a check may declare it does beyond reading files. The engine runs a check that executes the target's code
+# or talks to the network only when the user passed the flag that allows it.
+CAPABILITIES = frozenset({"executes-target", "network"})
 
 
 class Severity(enum.Enum):
@@ -180,11 +186,90 @@ class NotAvailable(Exception):
     """Raised by a check when the data or tool it needs is missing (reason in the message)."""
 
 
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    """A check's declaration as a plain value: what results, reports and old JSON reports carry.
+
+    A `CheckResult` holds this, never the class, so a scorecard can be rebuilt from a JSON report.
+    """
+
+    id: str
+    title: str
+    category: str
+    severity: Severity
+    rationale: str = ""
+    remediation: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # empty: any language
+    effort: Effort = Effort.MEDIUM
+    weight: float = 1.0
+    backend_only: bool = False
+    confidence: Confidence = Confidence.HIGH
+    tags: tuple[str, ...] = ()  # e.g. "CWE-798"
+    help_url: str = ""
+    options: Mapping[str, JSONValue] = field(default_factory=dict)  # name -> default
+    capabilities: tuple[str, ...] = ()  # subset of CAPABILITIES
+    time_limit: float | None = None  # seconds; None: the configured check_timeout
+    version: str = "1"  # bumped when the check's logic changes, so cached results are not reused
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "languages": list(self.languages),
+            "severity": self.severity.value,
+            "confidence": self.confidence.value,
+            "rationale": self.rationale,
+            "remediation": list(self.remediation),
+            "effort": self.effort.value,
+            "weight": self.weight,
+            "backend_only": self.backend_only,
+            "tags": list(self.tags),
+            "help_url": self.help_url,
+            "options": dict(self.options),
+            "capabilities": list(self.capabilities),
+            "time_limit": self.time_limit,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> CheckInfo:
+        """The inverse of `to_json`, tolerant of reports written before a key existed."""
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = data.get(key) or ()
+            return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+        options = data.get("options")
+        weight = data.get("weight", 1.0)
+        limit = data.get("time_limit")
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title", "")),
+            category=str(data.get("category", "")),
+            severity=Severity.parse(str(data.get("severity", "info"))),
+            rationale=str(data.get("rationale", "")),
+            remediation=strings("remediation"),
+            languages=strings("languages"),
+            effort=Effort(str(data.get("effort", "medium"))),
+            weight=float(weight) if isinstance(weight, int | float) else 1.0,
+            backend_only=bool(data.get("backend_only", False)),
+            confidence=Confidence(str(data.get("confidence", "high"))),
+            tags=strings("tags"),
+            help_url=str(data.get("help_url", "")),
+            options=dict(options) if isinstance(options, dict) else {},
+            capabilities=strings("capabilities"),
+            time_limit=float(limit) if isinstance(limit, int | float) else None,
+            version=str(data.get("version", "1")),
+        )
+
+
 class Check:
     """A check declares itself as class data and does its work in `run`.
 
-    Subclasses set every ClassVar below. `run` reads only from the `Context` (shared, pre-parsed
-    sources and memoised facts); it never walks the disk itself and never computes a score.
+    Subclasses set every required ClassVar below (id, title, category, severity, rationale, remediation).
+    `run` reads only from the `Context` (shared, pre-parsed sources and memoised facts); it never walks the
+    disk itself and never computes a score.
     """
 
     id: ClassVar[str]
@@ -199,6 +284,16 @@ class Check:
     # Standards that only make sense for a service (migrations, API specs) are not held against a
     # frontend or library project in a monorepo.
     backend_only: ClassVar[bool] = False
+    # How sure the check is of its findings by default (a heuristic says so); a finding may set its own.
+    confidence: ClassVar[Confidence] = Confidence.HIGH
+    tags: ClassVar[tuple[str, ...]] = ()  # CWE ids where one applies ("CWE-798")
+    help_url: ClassVar[str] = ""
+    # Options with their defaults, so a plugin declares its own thresholds; users set them in
+    # `[tool.auditor.options."<check id>"]`.
+    options: ClassVar[Mapping[str, JSONValue]] = {}
+    capabilities: ClassVar[frozenset[str]] = frozenset()  # see CAPABILITIES
+    time_limit: ClassVar[float | None] = None  # None: the configured check_timeout
+    version: ClassVar[str] = "1"
 
     def run(self, ctx: Context) -> Verdict | Iterable[Finding]:
         raise NotImplementedError
@@ -213,7 +308,7 @@ class Check:
         end_line: int | None = None,
         *,
         severity: Severity | None = None,
-        confidence: Confidence = Confidence.HIGH,
+        confidence: Confidence | None = None,
         snippet: str | None = None,
         key: str = "",
     ) -> Finding:
@@ -232,29 +327,41 @@ class Check:
             line=line,
             end_line=end_line if end_line is not None else line,
             snippet=snippet,
-            confidence=confidence,
+            confidence=confidence or self.confidence,
             key=key,
         )
 
     @classmethod
-    def describe(cls) -> dict[str, object]:
-        return {
-            "id": cls.id,
-            "title": cls.title,
-            "category": cls.category,
-            "languages": sorted(cls.languages),
-            "severity": cls.severity.value,
-            "rationale": cls.rationale,
-            "remediation": list(cls.remediation),
-            "effort": cls.effort.value,
-            "weight": cls.weight,
-            "backend_only": cls.backend_only,
-        }
+    def info(cls) -> CheckInfo:
+        """The declaration as a value (what results and reports carry)."""
+        return CheckInfo(
+            id=cls.id,
+            title=cls.title,
+            category=cls.category,
+            severity=cls.severity,
+            rationale=cls.rationale,
+            remediation=tuple(cls.remediation),
+            languages=tuple(sorted(cls.languages)),
+            effort=cls.effort,
+            weight=cls.weight,
+            backend_only=cls.backend_only,
+            confidence=cls.confidence,
+            tags=tuple(cls.tags),
+            help_url=cls.help_url,
+            options=dict(cls.options),
+            capabilities=tuple(sorted(cls.capabilities)),
+            time_limit=cls.time_limit,
+            version=cls.version,
+        )
+
+    @classmethod
+    def describe(cls) -> dict[str, JSONValue]:
+        return cls.info().to_json()
 
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    check: type[Check]
+    check: CheckInfo
     status: Status
     findings: tuple[Finding, ...] = ()
     measure: Measure | None = None

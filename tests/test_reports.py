@@ -116,7 +116,7 @@ def _result(check: type[Check], findings: list[Finding] | None = None, status: S
     if status is None:
         failed = any(f.severity is not Severity.INFO for f in fs) or (measure is not None and not measure.met)
         status = Status.FAILED if failed else Status.PASSED
-    return CheckResult(check, status, tuple(fs), measure=measure, reason=reason, duration=0.0)
+    return CheckResult(check.info(), status, tuple(fs), measure=measure, reason=reason, duration=0.0)
 
 
 def _project_card(project: Project, results: list[CheckResult], config: Config, languages: dict[str, int]) -> ProjectCard:

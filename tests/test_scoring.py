@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from auditor.config import Config, GateConfig
-from auditor.model import Check, CheckResult, Effort, Finding, Measure, Severity, Status
+from auditor.model import CheckInfo, CheckResult, Effort, Finding, Measure, Severity, Status
 from auditor.scoring import category_scores, check_score, evaluate_gate, grade, overall_score, recommendations
 
 
-def _cls(check_id: str, category: str, weight: float = 1.0, effort: Effort = Effort.SMALL) -> type[Check]:
-    return type("C", (Check,), {"id": check_id, "title": check_id, "category": category, "severity": Severity.HIGH,
-                                "rationale": "", "remediation": ("step",), "effort": effort, "weight": weight})
+def _cls(check_id: str, category: str, weight: float = 1.0, effort: Effort = Effort.SMALL) -> CheckInfo:
+    return CheckInfo(id=check_id, title=check_id, category=category, severity=Severity.HIGH, rationale="",
+                     remediation=("step",), effort=effort, weight=weight)
 
 
 def _f(sev: Severity) -> Finding:
@@ -80,3 +80,14 @@ def test_recommendation_gain_is_measured_by_rescoring() -> None:
     assert gains == {"a/big": 12.5, "a/small": 0.75}
     # ordered by gain per effort: 12.5 / 8 = 1.56 beats 0.75 / 1
     assert [r.check_id for r in recs] == ["a/big", "a/small"]
+
+
+def test_check_info_round_trips_through_json() -> None:
+    from auditor.registry import load_registry
+
+    for check in load_registry().checks:
+        info = check.info()
+        assert CheckInfo.from_json(info.to_json()) == info
+    # A report written before a key existed still reads back, with that key's default.
+    old = CheckInfo.from_json({"id": "a/b", "title": "t", "category": "c", "severity": "high"})
+    assert (old.confidence.value, old.tags, old.version) == ("high", (), "1")
