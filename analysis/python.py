@@ -184,6 +184,7 @@ class _Reader:
         self.route_calls: list[ast.Call] = []
         self.route_defs: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, int]] = []
         self.urlpatterns = False
+        self.url_routers: list[tuple[str, int]] = []  # `urlpatterns += router.urls`: (router variable, line)
         self.counting = True  # complexity is counted (not inside an assert, as radon does)
 
     # -- source text ------------------------------------------------------------------------------------------
@@ -289,14 +290,14 @@ class _Reader:
                 stack.extend(reversed(current.values))
             elif isinstance(current, ast.FormattedValue):
                 ref = dotted(current.value) if current.format_spec is None else ""
-                parts.append(HOLE + (ref if ref and "(" not in ref else "?") + HOLE)
+                parts.append(HOLE + (ref or "?") + HOLE)
                 names.extend(self.names(current.value))
             elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
                 stack.append(current.right)
                 stack.append(current.left)
             else:
                 ref = dotted(current)
-                parts.append(HOLE + (ref if ref and "(" not in ref else "?") + HOLE)
+                parts.append(HOLE + (ref or "?") + HOLE)
                 names.extend(self.names(current))
         return "".join(parts)[: TEXT_CAP * 5], tuple(dict.fromkeys(names))
 
@@ -603,6 +604,7 @@ class _Reader:
             self.route_assigns.append((node, value_node))
         if "urlpatterns" in targets:
             self.urlpatterns = True
+            self.url_routers.extend(_router_urls(value_node, node.lineno))
         self.expr(value_node, ctx)
 
     # -- exceptions -------------------------------------------------------------------------------------------
@@ -930,13 +932,11 @@ class _Reader:
         if isinstance(node, ast.JoinedStr | ast.BinOp):
             return self.template(node)[0]
         ref = dotted(node)
-        if ref and "(" not in ref:
+        if ref:
             return HOLE + ref + HOLE
         if isinstance(node, ast.Call):
             ref = dotted(node.func)
-            if ref.endswith("()") or not ref:
-                return _UNKNOWN_HOLE
-            return HOLE + ref + "()" + HOLE
+            return HOLE + ref + "()" + HOLE if ref else _UNKNOWN_HOLE
         return _UNKNOWN_HOLE
 
     def _routes(self) -> None:
@@ -1047,12 +1047,8 @@ class _Reader:
             view = self.seg(target)
             guards = tuple(f"view:{dotted(target.func)}" for _ in (0,) if type(target) is ast.Call)
             self.routes.append(RouteDecl("django", "ANY", route, owner, view, call.lineno, -1, guards, True))
-        # `urlpatterns += router.urls` / `urlpatterns = router.urls` / `[...] + router.urls`
-        for assign in self.assigns:
-            if "urlpatterns" in assign.targets and assign.function < 0:
-                for match in re.finditer(r"\b([A-Za-z_]\w*)\.urls\b", assign.value[1]):
-                    if match.group(1) != "site":
-                        self.mounts.append(Mount(owner, self.key(f"router:{match.group(1)}"), "", assign.line, (), True))
+        for var, line in self.url_routers:  # `urlpatterns += router.urls` / `[...] + router.urls`
+            self.mounts.append(Mount(owner, self.key(f"router:{var}"), "", line, (), True))
 
 
 # Expression node types -> their expression children (field, is a list), so the walk skips `ast.iter_child_nodes`.
@@ -1076,6 +1072,22 @@ _EXPR_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {
     ast.Yield: (("value", False),),
     ast.YieldFrom: (("value", False),),
 }
+
+
+def _router_urls(value: ast.AST, line: int) -> list[tuple[str, int]]:
+    """`router.urls` used directly in a urlpatterns value (not inside a call such as include())."""
+    out: list[tuple[str, int]] = []
+    stack: list[ast.AST] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            continue
+        if isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, ast.Name) \
+                and node.value.id != "site":
+            out.append((node.value.id, line))
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr | None]]:
