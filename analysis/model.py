@@ -66,6 +66,8 @@ Value = tuple[str, str, tuple[str, ...], str, str | None]
 Param = tuple[str, str | None, str | None, str]
 
 TEXT_CAP = 200
+# Module- and class-level values and settings are configuration (INSTALLED_APPS, migration dependencies): kept longer.
+SETTING_CAP = 4000
 
 
 def value_kind(value: Value) -> str:
