@@ -38,6 +38,7 @@ class ModelStore:
 
     encoded: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, message)
+    problems: dict[str, tuple[str, str]] = field(default_factory=dict)  # parse problems of analysed files
     seconds: float = 0.0
     _decoded: dict[str, FileModel | None] = field(default_factory=dict, repr=False)
     _repo: Repository | None = field(default=None, repr=False)
@@ -120,7 +121,8 @@ def build_models(
             data = read(path)
             if data is None:
                 return None
-            return analyse_file(path, language, role, data).to_bytes()
+            model = analyse_file(path, language, role, data)
+            return model.to_bytes(), model.problem
 
         return run
 
@@ -144,8 +146,11 @@ def build_models(
         if outcome is None:
             store.failures[u.name] = ("cut", "not analysed: the audit time budget was exhausted")
         elif outcome.kind == "ok":
-            if isinstance(outcome.value, bytes):
-                store.encoded[u.name] = outcome.value
+            if isinstance(outcome.value, tuple):
+                encoded, problem = outcome.value
+                store.encoded[u.name] = encoded
+                if problem is not None:
+                    store.problems[u.name] = problem
         elif outcome.kind == "timeout":
             store.failures[u.name] = ("timeout", f"analysis {outcome.reason}")
         else:
