@@ -108,3 +108,6 @@ class HtmlReporter:
 
     def render(self, card: Scorecard) -> str:
         return render_html(scorecard_to_dict(card))
+
+    def render_data(self, data: dict[str, Any]) -> str:
+        return render_html(data)

@@ -343,3 +343,6 @@ class MarkdownReporter:
 
     def render(self, card: Scorecard) -> str:
         return render_markdown(scorecard_to_dict(card))
+
+    def render_data(self, data: dict[str, Any]) -> str:
+        return render_markdown(data)
