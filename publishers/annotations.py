@@ -44,11 +44,12 @@ def workflow_commands(data: dict[str, Any], min_severity: str = "medium", limit:
     lines = []
     for f in findings[:limit]:
         path, anchored = result_anchor(data, f)
-        props = {"file": path, "title": f"{f['check_id']} ({f['severity']})"}
+        props = {"file": path}
         if f.get("line") and not anchored:
             props["line"] = str(f["line"])
             if f.get("end_line") and f["end_line"] != f["line"]:
                 props["endLine"] = str(f["end_line"])
+        props["title"] = f"{f['check_id']} ({f['severity']})"
         prop_text = ",".join(f"{k}={escape_property(_clean(v))}" for k, v in props.items())
         lines.append(f"::{CI_SEVERITY[f['severity']].annotation} {prop_text}::{escape_data(_clean(f['message']))}")
     if len(findings) > limit:

@@ -105,6 +105,12 @@ class Logging(_Base):
     remediation: ClassVar[tuple[str, ...]] = ()
 
 
+def _base_check(check_id: str, title: str, category: str, severity: Severity, **extra: Any) -> type[Check]:
+    """A hand-made check class (results are hand-made too; it never runs)."""
+    name = "".join(part.capitalize() for part in check_id.replace("/", "-").split("-"))
+    return type(name, (_Base,), {"id": check_id, "title": title, "category": category, "severity": severity, **extra})
+
+
 def _finding(check: type[Check], message: str, path: str | None, line: int | None, snippet: str = "",
              severity: Severity | None = None, confidence: Confidence = Confidence.HIGH) -> Finding:
     return Finding(check.id, severity or check.severity, message, path, line, line, snippet, confidence=confidence)
