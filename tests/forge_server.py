@@ -56,7 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = 10
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     # -- plumbing -----------------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _github(self, method: str, path: str, query: dict[str, str]) -> None:
         st = self.server.state
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path):
+        if re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path):
             if method == "GET":
                 items, page, pages = self._page(query)
                 links = []
@@ -168,26 +168,26 @@ class _Handler(BaseHTTPRequestHandler):
                 if item is not None:
                     self._send(201, item)
                 return
-        if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", path):
-            if method == "PATCH":
-                item = self._write(method, self._body(), int(m.group(3)))
-                if item is not None:
-                    self._send(200, item)
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", path)
+        if method == "PATCH" and m:
+            item = self._write(method, self._body(), int(m.group(3)))
+            if item is not None:
+                self._send(200, item)
+            return
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/statuses/([0-9a-f]{40})", path)
+        if method == "POST" and m:
+            if st.read_only:
+                self._send(403, {"message": "Resource not accessible by integration"})
                 return
-        if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/statuses/([0-9a-f]{40})", path):
-            if method == "POST":
-                if st.read_only:
-                    self._send(403, {"message": "Resource not accessible by integration"})
-                    return
-                with st.lock:
-                    st.statuses.append({"sha": m.group(3), **self._body()})
-                self._send(201, {"state": "ok"})
-                return
+            with st.lock:
+                st.statuses.append({"sha": m.group(3), **self._body()})
+            self._send(201, {"state": "ok"})
+            return
         self._send(404, {"message": "Not Found"})
 
     def _gitlab(self, method: str, path: str, query: dict[str, str]) -> None:
         st = self.server.state
-        if m := re.fullmatch(r"/api/v4/projects/([^/]+)/merge_requests/(\d+)/notes", path):
+        if re.fullmatch(r"/api/v4/projects/([^/]+)/merge_requests/(\d+)/notes", path):
             if method == "GET":
                 items, page, pages = self._page(query)
                 headers = {"X-Page": str(page), "X-Total-Pages": str(pages), "X-Next-Page": str(page + 1) if page < pages else ""}
@@ -198,18 +198,18 @@ class _Handler(BaseHTTPRequestHandler):
                 if item is not None:
                     self._send(201, item)
                 return
-        if m := re.fullmatch(r"/api/v4/projects/([^/]+)/merge_requests/(\d+)/notes/(\d+)", path):
-            if method == "PUT":
-                item = self._write(method, self._body(), int(m.group(3)))
-                if item is not None:
-                    self._send(200, item)
-                return
-        if m := re.fullmatch(r"/api/v4/projects/([^/]+)/statuses/([0-9a-f]{40})", path):
-            if method == "POST":
-                with st.lock:
-                    st.statuses.append({"sha": m.group(2), **self._body()})
-                self._send(201, {"status": "ok"})
-                return
+        m = re.fullmatch(r"/api/v4/projects/([^/]+)/merge_requests/(\d+)/notes/(\d+)", path)
+        if method == "PUT" and m:
+            item = self._write(method, self._body(), int(m.group(3)))
+            if item is not None:
+                self._send(200, item)
+            return
+        m = re.fullmatch(r"/api/v4/projects/([^/]+)/statuses/([0-9a-f]{40})", path)
+        if method == "POST" and m:
+            with st.lock:
+                st.statuses.append({"sha": m.group(2), **self._body()})
+            self._send(201, {"status": "ok"})
+            return
         self._send(404, {"message": "404 Not Found"})
 
 

@@ -102,8 +102,9 @@ def security_card() -> Any:
     return _scorecard([card], config)
 
 
+PLUGIN_ERROR = "plugin 'x' (x:CHECKS) failed to load: ImportError: no"
 CARDS = {"demo": demo_card, "hostile": lambda: demo_card(hostile=True), "monorepo": monorepo_card, "security": security_card,
-         "plugin-errors": lambda: dataclasses.replace(demo_card(), plugin_errors=("plugin 'x' (x:CHECKS) failed to load: ImportError: no",))}
+         "plugin-errors": lambda: dataclasses.replace(demo_card(), plugin_errors=(PLUGIN_ERROR,))}
 
 
 def _real_audit(tmp_path: Path) -> dict[str, Any]:
