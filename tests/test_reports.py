@@ -417,7 +417,8 @@ def test_markdown_recommendations_past_nine_keep_their_steps() -> None:
 
 def test_html_details_cell_separates_its_parts() -> None:
     config = Config()
-    results = [_result(Coverage, [_finding(Coverage, "uncovered module", "src/x.py", 1)], measure=Measure("line coverage", 62.5, 80.0))]
+    measure = Measure("line coverage", 62.5, 80.0)
+    results = [_result(Coverage, [_finding(Coverage, "uncovered module", "src/x.py", 1)], measure=measure)]
     card = _scorecard([_project_card(Project(""), results, config, {"python": 1})], config)
     page = render_html(scorecard_to_dict(card))
     assert "80%)1 finding" not in page
@@ -427,7 +428,8 @@ def test_html_details_cell_separates_its_parts() -> None:
 def test_plugin_errors_are_called_out_in_markdown_and_html() -> None:
     import dataclasses
 
-    data = scorecard_to_dict(dataclasses.replace(demo_card(), plugin_errors=("plugin 'broken' (x:Y) failed to load: ImportError: no",)))
+    error = "plugin 'broken' (x:Y) failed to load: ImportError: no"
+    data = scorecard_to_dict(dataclasses.replace(demo_card(), plugin_errors=(error,)))
     text = render_markdown(data)
     assert "**⚠️ 1 plugin failed to load**" in text and "- plugin 'broken' \\(x:Y\\) failed to load: ImportError: no" in text
     page = render_html(data)
