@@ -82,8 +82,8 @@ def test_a_killed_writer_never_corrupts_the_database(tmp_path: Path) -> None:
 import sqlite3, sys, time
 conn = sqlite3.connect({str(db)!r}, isolation_level=None)
 conn.execute("BEGIN IMMEDIATE")
-conn.execute("INSERT INTO audits (commit_sha, branch, date, score, grade, gate_passed, tool_version, critical, high, medium, low, info)"
-             " VALUES ('x', 'main', 'now', 1, 'F', 0, '0', 0, 0, 0, 0, 0)")
+conn.execute("INSERT INTO audits (commit_sha, branch, date, score, grade, gate_passed, tool_version, "
+             "critical, high, medium, low, info) VALUES ('x', 'main', 'now', 1, 'F', 0, '0', 0, 0, 0, 0, 0)")
 for i in range(2000):
     conn.execute("INSERT INTO scores (audit_id, project, category, score) VALUES (999, '', 'c', 1)")
 print("ready", flush=True)
@@ -157,7 +157,7 @@ def test_regression_config_keys() -> None:
     assert (config.gate.max_drop, config.gate.regression_severity, config.gate.fail_on_regression) == (2.0, Severity.MEDIUM, True)
     with pytest.raises(ConfigError, match=r"x.toml: 'gate.regression_severity': must be critical, high or medium"):
         Config.from_mapping({"gate": {"regression_severity": "low"}}, "x.toml")
-    with pytest.raises(ConfigError, match="'gate.fail_on_regression' must be true or false"):
+    with pytest.raises(ConfigError, match=r"'gate\.fail_on_regression' must be true or false"):
         Config.from_mapping({"gate": {"fail_on_regression": "yes"}}, "x.toml")
 
 
