@@ -186,7 +186,6 @@ def render_sarif(data: dict[str, Any], *, repository_url: str | None = None) -> 
             "informationUri": PROJECT_URL,
             "rules": rules,
         }},
-        "automationDetails": {"id": "auditor/"},
         "originalUriBaseIds": _src_root(data),
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications,
                          "startTimeUtc": _utc(data["generated_at"])}],
