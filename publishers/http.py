@@ -7,6 +7,7 @@ to a loopback address, and the token redacted from every error message.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import re
@@ -136,7 +137,7 @@ class ApiClient:
             raise
         except TimeoutError:
             raise ApiError(f"{where}: no answer within {self.timeout:g} s") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, TimeoutError):
                 raise ApiError(f"{where}: no answer within {self.timeout:g} s") from None

@@ -70,6 +70,20 @@ def render_gitlab(data: dict[str, Any]) -> str:
             "categories": ["Bug Risk"],
             "location": {"path": path, "lines": {"begin": 1}},
         })
+    reg = data.get("regression")
+    if isinstance(reg, dict) and reg.get("regressed"):
+        path, _ = result_anchor(data, {"path": None, "project": ""})
+        for reason in reg.get("reasons") or []:
+            kind = "score-drop" if str(reason).startswith("score dropped") else "new-findings"
+            issues.append({
+                "type": "issue",
+                "description": _text(f"regression against the previous audit of the branch: {reason}"),
+                "check_name": "auditor/regression",
+                "fingerprint": unique(hashlib.sha256(f"regression\x1f{kind}".encode()).hexdigest()[:20]),
+                "severity": CI_SEVERITY["medium"].gitlab,
+                "categories": ["Bug Risk"],
+                "location": {"path": path, "lines": {"begin": 1}},
+            })
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
 
 

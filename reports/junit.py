@@ -117,6 +117,19 @@ def render_junit(data: dict[str, Any]) -> str:
             ET.SubElement(case, "error", type="plugin-error", message=_x(error)).text = _x(error)
         totals["tests"] += len(errors)
         totals["errors"] += len(errors)
+    reg = data.get("regression")
+    if isinstance(reg, dict):
+        suite = ET.SubElement(root, "testsuite", name="auditor regression", timestamp=stamp, tests="1",
+                              failures="1" if reg.get("regressed") else "0", errors="0", skipped="0", time="0.000")
+        prev = reg.get("previous") or {}
+        case = ET.SubElement(suite, "testcase", name="no regression against the previous audit of the branch",
+                             classname="auditor.regression", time="0.000")
+        if reg.get("regressed"):
+            since = f"{str(prev.get('commit') or '')[:10]} ({prev.get('date', '')})"
+            failure = ET.SubElement(case, "failure", type="regression", message=_x(f"regression since {since}"))
+            failure.text = "\n".join(_x(r) for r in reg.get("reasons") or [])
+            totals["failures"] += 1
+        totals["tests"] += 1
     root.attrib.update({k: str(v) for k, v in totals.items() if k != "skipped"})
     root.set("time", f"{float(data.get('duration_seconds') or 0):.3f}")
     ET.indent(root)

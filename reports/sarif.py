@@ -145,6 +145,10 @@ def _notifications(data: dict[str, Any]) -> list[dict[str, Any]]:
         {"level": "error", "message": {"text": _text(f"plugin failed to load: {e}")}, "descriptor": {"id": "auditor/plugin-error"}}
         for e in data.get("plugin_errors") or []
     ]
+    reg = data.get("regression")
+    if isinstance(reg, dict) and reg.get("regressed"):
+        out += [{"level": "warning", "message": {"text": _text(f"regression: {r}")}, "descriptor": {"id": "auditor/regression"}}
+                for r in reg.get("reasons") or []]
     for check in data["checks"]:
         if check["status"] == "error":
             project = f" (project {check['project']})" if check.get("project") else ""
@@ -194,6 +198,9 @@ def render_sarif(data: dict[str, Any], *, repository_url: str | None = None) -> 
         "properties": {"score": data["score"], "grade": data["grade"], "gatePassed": data["gate"]["passed"],
                        "reportSchemaVersion": data["schema_version"]},
     }
+    reg = data.get("regression")
+    if isinstance(reg, dict):
+        run["properties"]["regression"] = {k: reg.get(k) for k in ("previous", "delta", "regressed", "reasons")}
     target = data["target"]
     if repository_url and target.get("commit"):
         details: dict[str, Any] = {"repositoryUri": repository_url, "revisionId": target["commit"],

@@ -361,3 +361,28 @@ def test_report_command_bad_input_is_one_line(tmp_path: Path, content: str | Non
     assert result.returncode == code
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_regression_is_in_the_ci_formats_too(sarif_validator: jsonschema.Draft4Validator, junit_schema: xmlschema.XMLSchema,
+                                              gitlab_validator: jsonschema.Draft7Validator) -> None:
+    import xml.etree.ElementTree as ET
+
+    from test_reports import with_regression_and_history
+
+    data = with_regression_and_history(_data(demo_card()))
+    log = json.loads(render_sarif(data))
+    sarif_validator.validate(log)
+    run = log["runs"][0]
+    assert run["properties"]["regression"]["regressed"] is True and run["properties"]["regression"]["delta"] == -1.7
+    assert [n["descriptor"]["id"] for n in run["invocations"][0]["toolExecutionNotifications"]].count("auditor/regression") == 2
+    text = render_junit(data)
+    junit_schema.validate(text)
+    suite = next(s for s in ET.fromstring(text).iter("testsuite") if s.get("name") == "auditor regression")
+    failure = suite.find("testcase/failure")
+    assert failure is not None and "score dropped 1.70 points" in (failure.text or "")
+    issues = json.loads(render_gitlab(data))
+    gitlab_validator.validate(issues)
+    assert [i["severity"] for i in issues if i["check_name"] == "auditor/regression"] == ["major", "major"]
+    data["regression"]["regressed"], data["regression"]["reasons"] = False, []
+    junit_schema.validate(render_junit(data))
+    assert "auditor/regression" not in render_gitlab(data)
