@@ -319,7 +319,18 @@ def _audit_parsed(
     started_at: datetime,
     t0: float,
 ) -> Scorecard:
-    sources.parse_all(progress)
+    from analysis.pool import ANALYSED_LANGUAGES, build_models
+
+    models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
+                          jobs=options.jobs, progress=progress)
+    for path in sorted(models.encoded):
+        model = models.model(path)
+        if model is not None and model.problem is not None:
+            sources.add_problem(ParseProblem(path, model.problem[0], model.problem[1]))
+    for path, (kind, message) in sorted(models.failures.items()):
+        sources.add_problem(ParseProblem(path, kind, message))
+    models._decoded.clear()  # the parent keeps bytes only; check processes decode what they read
+    sources.parse_all(progress, skip=ANALYSED_LANGUAGES)
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
     gc.freeze()
@@ -328,7 +339,7 @@ def _audit_parsed(
     projects = detect_projects(repo)
     units: list[Unit] = []
     plans = [
-        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project),
+        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project, models=models),
               selected, registry.facts, units)
         for project in projects
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from auditor.context import Context
 from auditor.sources import PyModule
 from checks._util import imported_names
-from checks.typed_code.tsconfig import JsoncError, parse_jsonc
+from checks.typing.tsconfig import JsoncError, parse_jsonc
 
 __all__ = ["AnyUse", "CheckerConfig", "FunctionGap", "PythonScan", "python_scan", "type_checker"]
 
