@@ -54,7 +54,8 @@ def _testcase(suite: ET.Element, check: dict[str, Any], classname: str) -> dict[
         failure.text = listed or _x(_measure(check))
         return {"failures": 1}
     if status == "error":
-        ET.SubElement(case, "error", type="error", message=_x(check["reason"] or "the check failed")).text = _x(check["reason"])
+        error = ET.SubElement(case, "error", type="error", message=_x(check["reason"] or "the check failed"))
+        error.text = _x(check["reason"])
         return {"errors": 1}
     if status in ("not_applicable", "not_available"):
         ET.SubElement(case, "skipped").text = _x(f"{STATUS_LABELS[status]}: {check['reason']}")
