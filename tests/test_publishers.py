@@ -169,7 +169,7 @@ def test_a_body_over_the_limit_is_retried_shorter(tmp_path: Path) -> None:
     with forge_server("github") as (api, state):
         state.max_body = 15_000
         env = _github_env(tmp_path, api)
-        out = publish(_data(many_findings_card(3000)), CiRequest(post="github"), env, tmp_path)
+        out = publish(_data(many_findings_card(300)), CiRequest(post="github"), env, tmp_path)
         assert out.posted == "created" and out.warnings == []
         assert state.count("POST", r"/issues/7/comments$") == 2  # 422 once, then the shorter body
         stored = state.ours(MARKER)[0]["body"]
