@@ -18,17 +18,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from auditor.config import Config
+from auditor.config import Config, GateConfig
 from auditor.model import CheckResult, Effort, Finding, Severity, Status
 
 __all__ = [
     "FINDING_WEIGHTS",
     "CategoryScore",
     "Gate",
+    "PreviousAudit",
     "Recommendation",
+    "Regression",
     "category_scores",
     "check_score",
     "evaluate_gate",
+    "evaluate_regression",
+    "gate_with_regression",
     "grade",
     "overall_score",
     "recommendations",
@@ -163,6 +167,52 @@ def evaluate_gate(score: float | None, findings: Iterable[Finding], config: Conf
                 f"(worst: {worst.value})"
             )
     return Gate(passed=not reasons, reasons=tuple(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousAudit:
+    """What the history remembers of the last audit of a branch: enough to tell a drop and a new finding."""
+
+    commit: str | None
+    date: str
+    score: float | None
+    fingerprints: frozenset[str]  # findings at or above medium
+
+
+@dataclass(frozen=True, slots=True)
+class Regression:
+    previous: PreviousAudit
+    delta: float | None  # score now minus score then; None when either is n/a
+    new_findings: tuple[Finding, ...]  # at or above the configured severity, unknown to the previous audit
+    reasons: tuple[str, ...]  # empty: no regression
+
+    @property
+    def regressed(self) -> bool:
+        return bool(self.reasons)
+
+
+def evaluate_regression(score: float | None, findings: Iterable[Finding], previous: PreviousAudit,
+                        gate: GateConfig) -> Regression:
+    """A drop of more than `max_drop` points, or any new finding at or above `regression_severity`."""
+    delta = None if score is None or previous.score is None else round(score - previous.score, 2)
+    new = tuple(f for f in findings
+                if f.severity.rank >= gate.regression_severity.rank and f.fingerprint not in previous.fingerprints)
+    since = f"since {previous.commit[:10] if previous.commit else 'the previous audit'} ({previous.date})"
+    reasons = []
+    if delta is not None and -delta > gate.max_drop:
+        reasons.append(f"score dropped {-delta:.2f} points {since} (allowed: {gate.max_drop:g})")
+    if new:
+        reasons.append(f"{len(new)} new finding{'s' if len(new) != 1 else ''} at or above "
+                       f"'{gate.regression_severity.value}' {since}")
+    return Regression(previous, delta, new, tuple(reasons))
+
+
+def gate_with_regression(gate: Gate, regression: Regression | None, config: GateConfig) -> Gate:
+    """The gate, failed by a regression when `fail_on_regression` is set."""
+    if regression is None or not regression.regressed or not config.fail_on_regression:
+        return gate
+    reasons = (*gate.reasons, *(f"regression: {r}" for r in regression.reasons))
+    return Gate(passed=False, reasons=reasons)
 
 
 def _fixed(result: CheckResult) -> CheckResult:
