@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,11 +10,18 @@ if TYPE_CHECKING:
     from analysis.project import ProjectAnalysis
 
 __all__ = [
+    "BACKGROUND_LIBRARIES",
+    "CACHE_LIBRARIES",
     "CLIENT_ERROR_NAMES",
+    "CORRELATION_LIBRARIES",
+    "STRUCTURED_LOGGERS",
     "WEB_FRAMEWORK_IMPORTS",
+    "Library",
+    "LibraryTable",
     "central_handler_evidence",
     "is_client_error_status",
     "language_family",
+    "libraries_in_use",
     "web_frameworks",
 ]
 
@@ -74,6 +82,213 @@ def _matches(module: str, prefix: str) -> bool:
     if module == prefix:
         return True
     return module.startswith(prefix) and module[len(prefix)] in "./:" if len(module) > len(prefix) else False
+
+
+# -- operability: loggers, request ids, database clients, caches and job queues, by import and by package ---------
+@dataclass(frozen=True, slots=True)
+class Library:
+    """A library a check recognises: the module prefixes code imports it by, and the package names a manifest
+    lists it under (lower case; Java as group:artifact, Go as module path) for when the name is the only trace."""
+
+    name: str
+    imports: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+
+
+LibraryTable = dict[str, tuple[Library, ...]]  # language family -> libraries
+
+# Loggers that write structured records (JSON, or key/value fields a collector parses) without configuration.
+STRUCTURED_LOGGERS: LibraryTable = {
+    "python": (
+        Library("structlog", ("structlog",), ("structlog",)),
+        Library("python-json-logger", ("pythonjsonlogger",), ("python-json-logger",)),
+        Library("json-log-formatter", ("json_log_formatter",), ("json-log-formatter",)),
+        Library("ecs-logging", ("ecs_logging",), ("ecs-logging",)),
+        Library("django-structlog", ("django_structlog",), ("django-structlog",)),
+        Library("logstash", ("logstash_async", "logstash"), ("python-logstash-async", "python-logstash")),
+    ),
+    "javascript": (
+        Library("pino", ("pino", "pino-http", "nestjs-pino", "@fastify/pino"), ("pino", "pino-http", "nestjs-pino")),
+        Library("winston", ("winston", "nest-winston", "express-winston"), ("winston", "nest-winston", "express-winston")),
+        Library("bunyan", ("bunyan",), ("bunyan",)),
+        Library("@nestjs/pino", ("@nestjs/pino",), ()),
+    ),
+    "go": (
+        Library("log/slog", ("log/slog", "golang.org/x/exp/slog")),
+        Library("zap", ("go.uber.org/zap",), ("go.uber.org/zap",)),
+        Library("zerolog", ("github.com/rs/zerolog",), ("github.com/rs/zerolog",)),
+        Library("logrus", ("github.com/sirupsen/logrus",), ("github.com/sirupsen/logrus",)),
+        Library("apex/log", ("github.com/apex/log",), ("github.com/apex/log",)),
+    ),
+    "java": (
+        Library("logstash-logback-encoder", ("net.logstash.logback",), ("net.logstash.logback:logstash-logback-encoder",)),
+        Library("ecs-logging-java", ("co.elastic.logging",), ("co.elastic.logging:logback-ecs-encoder",
+                                                              "co.elastic.logging:log4j2-ecs-layout")),
+        Library("log4j2 JSON template layout", (), ("org.apache.logging.log4j:log4j-layout-template-json",)),
+    ),
+    "rust": (
+        Library("tracing", ("tracing", "tracing_subscriber"), ("tracing", "tracing-subscriber")),
+        Library("slog", ("slog",), ("slog",)),
+    ),
+}
+# Libraries that give every request an id and carry it into logs (or trace context that does the same).
+CORRELATION_LIBRARIES: LibraryTable = {
+    "python": (
+        Library("asgi-correlation-id", ("asgi_correlation_id",), ("asgi-correlation-id",)),
+        Library("django-structlog", ("django_structlog",), ("django-structlog",)),
+        Library("django-guid", ("django_guid",), ("django-guid",)),
+        Library("django-log-request-id", ("log_request_id",), ("django-log-request-id",)),
+        Library("flask-request-id", ("flask_request_id", "flask_request_id_header"), ("flask-request-id", "flask-request-id-header")),
+        Library("starlette-context", ("starlette_context.plugins",), ()),
+        Library("opentelemetry", ("opentelemetry.instrumentation",), ("opentelemetry-instrumentation",
+                                                                     "opentelemetry-distro")),
+        Library("ddtrace", ("ddtrace",), ("ddtrace",)),
+    ),
+    "javascript": (
+        Library("express-request-id", ("express-request-id",), ("express-request-id",)),
+        Library("cls-rtracer", ("cls-rtracer",), ("cls-rtracer",)),
+        Library("nestjs-cls", ("nestjs-cls",), ("nestjs-cls",)),
+        Library("correlation-id", ("correlation-id", "express-correlation-id", "@evanion/express-correlation-id"),
+                ("correlation-id", "express-correlation-id")),
+        Library("pino-http", ("pino-http", "nestjs-pino", "express-pino-logger"), ("pino-http", "nestjs-pino",
+                                                                                  "express-pino-logger")),
+        Library("hono request-id", ("hono/request-id",)),
+        Library("koa-requestid", ("koa-requestid",), ("koa-requestid",)),
+        Library("opentelemetry", ("@opentelemetry/instrumentation-http", "@opentelemetry/auto-instrumentations-node",
+                                  "@opentelemetry/sdk-node"),
+                ("@opentelemetry/auto-instrumentations-node", "@opentelemetry/sdk-node", "@opentelemetry/instrumentation-http")),
+        Library("dd-trace", ("dd-trace",), ("dd-trace",)),
+    ),
+    "go": (
+        Library("gin-contrib/requestid", ("github.com/gin-contrib/requestid",), ("github.com/gin-contrib/requestid",)),
+        Library("fiber requestid", ("github.com/gofiber/fiber/v2/middleware/requestid",
+                                    "github.com/gofiber/fiber/v3/middleware/requestid")),
+        Library("opentelemetry", ("go.opentelemetry.io/contrib/instrumentation",),
+                ("go.opentelemetry.io/contrib/instrumentation",)),
+    ),
+    "java": (
+        Library("Micrometer Tracing", ("io.micrometer.tracing",), ("io.micrometer:micrometer-tracing-bridge-brave",
+                                                                   "io.micrometer:micrometer-tracing-bridge-otel")),
+        Library("Spring Cloud Sleuth", ("org.springframework.cloud.sleuth",),
+                ("org.springframework.cloud:spring-cloud-starter-sleuth",)),
+        Library("opentelemetry", ("io.opentelemetry",),
+                ("io.opentelemetry.instrumentation:opentelemetry-spring-boot-starter", "io.opentelemetry:opentelemetry-api")),
+    ),
+    "rust": (
+        Library("tower-http request-id", ("tower_http::request_id",)),
+        Library("tracing-actix-web", ("tracing_actix_web",), ("tracing-actix-web",)),
+        Library("actix-request-identifier", ("actix_request_identifier",), ("actix-request-identifier",)),
+        Library("opentelemetry", ("axum_tracing_opentelemetry", "opentelemetry"), ("axum-tracing-opentelemetry",
+                                                                                  "opentelemetry")),
+    ),
+}
+CACHE_LIBRARIES: LibraryTable = {
+    "python": (
+        Library("redis", ("redis", "aioredis", "valkey"), ("redis", "aioredis", "valkey", "django-redis")),
+        Library("memcached", ("pymemcache", "memcache", "pylibmc", "aiomcache"), ("pymemcache", "python-memcached", "pylibmc")),
+        Library("django cache", ("django.core.cache", "django.views.decorators.cache")),
+        Library("flask-caching", ("flask_caching",), ("flask-caching",)),
+        Library("fastapi-cache", ("fastapi_cache",), ("fastapi-cache2",)),
+        Library("aiocache", ("aiocache",), ("aiocache",)),
+        Library("cachetools", ("cachetools",), ("cachetools",)),
+        Library("dogpile.cache", ("dogpile.cache",), ("dogpile.cache",)),
+    ),
+    "javascript": (
+        Library("redis", ("redis", "ioredis", "@redis/client", "@upstash/redis"), ("redis", "ioredis", "@upstash/redis")),
+        Library("cache-manager", ("cache-manager", "@nestjs/cache-manager"), ("cache-manager", "@nestjs/cache-manager")),
+        Library("lru-cache", ("lru-cache", "node-cache", "keyv"), ("lru-cache", "node-cache", "keyv")),
+        Library("memcached", ("memcached", "memjs"), ("memcached", "memjs")),
+    ),
+    "go": (
+        Library("go-redis", ("github.com/redis/go-redis", "github.com/go-redis/redis", "github.com/gomodule/redigo"),
+                ("github.com/redis/go-redis/v9", "github.com/go-redis/redis/v8", "github.com/gomodule/redigo")),
+        Library("in-process cache", ("github.com/patrickmn/go-cache", "github.com/dgraph-io/ristretto",
+                                     "github.com/allegro/bigcache", "github.com/eko/gocache", "github.com/golang/groupcache")),
+        Library("memcache", ("github.com/bradfitz/gomemcache",)),
+    ),
+    "java": (
+        Library("Spring cache", ("org.springframework.cache",), ("org.springframework.boot:spring-boot-starter-cache",)),
+        Library("redis", ("org.springframework.data.redis", "redis.clients.jedis", "io.lettuce", "org.redisson"),
+                ("org.springframework.boot:spring-boot-starter-data-redis", "redis.clients:jedis", "org.redisson:redisson")),
+        Library("caffeine", ("com.github.benmanes.caffeine",), ("com.github.ben-manes.caffeine:caffeine",)),
+        Library("ehcache", ("org.ehcache", "net.sf.ehcache"), ("org.ehcache:ehcache",)),
+    ),
+    "rust": (
+        Library("redis", ("redis", "deadpool_redis", "bb8_redis", "fred"), ("redis", "deadpool-redis", "bb8-redis", "fred")),
+        Library("moka", ("moka",), ("moka",)),
+        Library("cached", ("cached",), ("cached",)),
+    ),
+}
+BACKGROUND_LIBRARIES: LibraryTable = {
+    "python": (
+        Library("celery", ("celery",), ("celery",)),
+        Library("rq", ("rq", "django_rq", "flask_rq2"), ("rq", "django-rq", "flask-rq2")),
+        Library("dramatiq", ("dramatiq",), ("dramatiq",)),
+        Library("huey", ("huey",), ("huey",)),
+        Library("arq", ("arq",), ("arq",)),
+        Library("taskiq", ("taskiq",), ("taskiq",)),
+        Library("apscheduler", ("apscheduler",), ("apscheduler",)),
+        Library("django-q", ("django_q",), ("django-q", "django-q2")),
+        Library("FastAPI BackgroundTasks", ("fastapi.BackgroundTasks", "starlette.background")),
+    ),
+    "javascript": (
+        Library("bullmq", ("bullmq", "@nestjs/bullmq"), ("bullmq", "@nestjs/bullmq")),
+        Library("bull", ("bull", "@nestjs/bull"), ("bull", "@nestjs/bull")),
+        Library("bee-queue", ("bee-queue",), ("bee-queue",)),
+        Library("agenda", ("agenda",), ("agenda",)),
+        Library("pg-boss", ("pg-boss",), ("pg-boss",)),
+        Library("node-cron", ("node-cron", "cron", "@nestjs/schedule"), ("node-cron", "@nestjs/schedule")),
+        Library("worker_threads", ("worker_threads", "node:worker_threads", "piscina"), ("piscina",)),
+    ),
+    "go": (
+        Library("asynq", ("github.com/hibiken/asynq",), ("github.com/hibiken/asynq",)),
+        Library("river", ("github.com/riverqueue/river",), ("github.com/riverqueue/river",)),
+        Library("machinery", ("github.com/RichardKnop/machinery", "github.com/richardknop/machinery")),
+        Library("gocraft/work", ("github.com/gocraft/work",), ("github.com/gocraft/work",)),
+        Library("robfig/cron", ("github.com/robfig/cron",), ("github.com/robfig/cron/v3",)),
+    ),
+    "java": (
+        Library("Spring @Async/@Scheduled", ("org.springframework.scheduling",)),
+        Library("Quartz", ("org.quartz",), ("org.quartz-scheduler:quartz", "org.springframework.boot:spring-boot-starter-quartz")),
+        Library("Spring Batch", ("org.springframework.batch",), ("org.springframework.boot:spring-boot-starter-batch",)),
+        Library("JobRunr", ("org.jobrunr",), ("org.jobrunr:jobrunr-spring-boot-3-starter", "org.jobrunr:jobrunr")),
+    ),
+    "rust": (
+        Library("apalis", ("apalis",), ("apalis",)),
+        Library("tokio-cron-scheduler", ("tokio_cron_scheduler",), ("tokio-cron-scheduler",)),
+        Library("faktory", ("faktory",), ("faktory",)),
+    ),
+}
+
+
+def libraries_in_use(analysis: ProjectAnalysis, table: LibraryTable, dependencies: frozenset[str] = frozenset(), *,
+                     roles: tuple[str, ...] = ("source", "config")) -> list[str]:
+    """Evidence that the project uses a library of `table`: "name (path:line)" for an import (or, in Python, a
+    module-level setting that names its module, as Django's MIDDLEWARE does), "name (manifest)" for a library
+    the manifests list and no code imports."""
+    found: dict[str, str] = {}
+    for model in analysis.files(roles=roles):
+        libraries = table.get(language_family(model.language), ())
+        if not libraries:
+            continue
+        for imp in model.imports:
+            full = f"{imp.module}.{imp.name}" if imp.name else imp.module
+            for lib in libraries:
+                if lib.name not in found and any(_matches(imp.module, p) or _matches(full, p) for p in lib.imports):
+                    found[lib.name] = f"{lib.name} ({model.path}:{imp.line})"
+        if model.language == "python":
+            for setting in model.settings:
+                if setting.function >= 0:
+                    continue
+                for lib in libraries:
+                    if lib.name not in found and any(f"'{p}." in setting.value or f'"{p}.' in setting.value
+                                                     for p in lib.imports if "." not in p or p.count(".") < 2):
+                        found[lib.name] = f"{lib.name} ({model.path}:{setting.line} {setting.key})"
+    for family_libraries in table.values():
+        for lib in family_libraries:
+            if lib.name not in found and any(p in dependencies for p in lib.packages):
+                found[lib.name] = f"{lib.name} (manifest)"
+    return sorted(found.values())
 
 
 def web_frameworks(analysis: ProjectAnalysis, *, roles: tuple[str, ...] = ("source",)) -> list[str]:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.checklist import ChecklistItem, evaluate_checklist
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.isolation import Outcome, Unit, run_units
@@ -87,6 +88,7 @@ class Scorecard:
     config: Config
     options: AuditOptions = field(default_factory=AuditOptions)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: scan, analysis, parse, checks, scoring
+    checklist: tuple[ChecklistItem, ...] = ()  # the standards' checklist (auditor.checklist), from every project's results
 
     @property
     def results(self) -> list[CheckResult]:
@@ -304,6 +306,7 @@ def audit(
     options = options or AuditOptions()
     registry = registry or load_registry()
     selected = select_checks(registry, config.only, config.skip)
+    config.check_options({c.id: c.options for c in registry.checks})
     try:
         repo = Repository.scan(target, excludes=config.exclude)
     except RepositoryError as exc:
@@ -417,6 +420,7 @@ def _audit_parsed(
         timings={k: round(v, 4) for k, v in timings.items()},
         config=config,
         options=options,
+        checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
 
 
