@@ -173,6 +173,7 @@ class Loop(NamedTuple):
     function: int
     iterable: Value  # what is iterated (a while loop: its condition)
     targets: tuple[str, ...]  # the loop variables ("" entries for what is not a plain name)
+    reads: tuple[str, ...]  # attributes of the loop variables the body reads ("order.customer"), as met, capped
 
 
 class Assign(NamedTuple):

@@ -190,6 +190,8 @@ class _Reader:
         self._cast_pending = False
         self.counting = True  # complexity is counted (not inside an assert, as radon does)
         self.loops: list[Loop] = []
+        self.active_loops: dict[str, list[int]] = {}  # loop variable -> the loops (indices) binding it, innermost last
+        self.loop_reads: dict[int, dict[str, None]] = {}  # loop index -> `target.attr` read in its body
         # What the maintainability index needs beside Halstead's volume, counted in the same walk: decision points
         # outside functions (module level, and per class body), the classes at module level, logical lines.
         self.module_decisions = 0
@@ -433,15 +435,30 @@ class _Reader:
             self._add_complexity(ctx, 1 + bool(node.orelse))
             self.logical += bool(node.orelse)
             end = node.end_lineno or node.lineno
+            index = len(self.loops)
             if isinstance(node, ast.While):
-                self.loops.append(Loop("while", node.lineno, end, ctx.fn, self.value(node.test), ()))
+                targets: tuple[str, ...] = ()
+                self.loops.append(Loop("while", node.lineno, end, ctx.fn, self.value(node.test), (), ()))
                 self.expr(node.test, ctx)
             else:
-                self.loops.append(Loop("for", node.lineno, end, ctx.fn, self.value(node.iter), _targets(node.target)))
+                targets = _targets(node.target)
+                self.loops.append(Loop("for", node.lineno, end, ctx.fn, self.value(node.iter), targets, ()))
                 self.expr(node.iter, ctx)
                 self.expr(node.target, ctx)
             inner = ctx.inner(flags=ctx.flags | CALL_IN_LOOP)
-            return self.stmts(node.body, inner, depth + 1) + self.stmts(node.orelse, ctx, depth + 1)
+            bound = [t for t in targets if t.isidentifier()]
+            for name in bound:
+                self.active_loops.setdefault(name, []).append(index)
+            try:
+                n = self.stmts(node.body, inner, depth + 1)
+            finally:
+                for name in bound:
+                    self.active_loops[name].pop()
+                    if not self.active_loops[name]:
+                        del self.active_loops[name]
+            if index in self.loop_reads:
+                self.loops[index] = self.loops[index]._replace(reads=tuple(self.loop_reads.pop(index)))
+            return n + self.stmts(node.orelse, ctx, depth + 1)
         if isinstance(node, ast.Try | ast.TryStar):
             self._add_complexity(ctx, len(node.handlers) + bool(node.orelse))
             self.logical += len(node.handlers) + bool(node.orelse) + bool(node.finalbody)
@@ -758,6 +775,10 @@ class _Reader:
                 continue
             if t is ast.Constant:
                 continue
+            if t is ast.Attribute and self.active_loops:
+                attr = cast(ast.Attribute, node)
+                if type(attr.value) is ast.Name and attr.value.id in self.active_loops:
+                    self._read(attr.value.id, attr.attr, self.active_loops[attr.value.id])
             if t is ast.Attribute and self.typing_aliases and self._is_any(node):
                 self._any_use(node, ctx)
                 continue
@@ -773,10 +794,12 @@ class _Reader:
                 comp = cast(ast.ListComp, node)
                 loop = (extra & ~CALL_AWAITED) | CALL_IN_LOOP
                 end = getattr(node, "end_lineno", None) or comp.lineno
+                reads = _comprehension_reads(comp)
                 for i, gen in enumerate(comp.generators):
                     self._add_complexity(ctx, 1 + len(gen.ifs))
-                    self.loops.append(Loop("comprehension", comp.lineno, end, ctx.fn, self.value(gen.iter),
-                                           _targets(gen.target)))
+                    targets = _targets(gen.target)
+                    self.loops.append(Loop("comprehension", comp.lineno, end, ctx.fn, self.value(gen.iter), targets,
+                                           tuple(r for r in reads if r.split(".", 1)[0] in targets)))
                     # The first clause's iterable is evaluated once, before the loop; everything else per element.
                     push((gen.iter, (extra & ~CALL_AWAITED) & (CALL_IN_LOOP | CALL_IN_LAMBDA) if i == 0 else loop))
                     push((gen.target, loop))
@@ -838,6 +861,12 @@ class _Reader:
             self.type_uses.append(TypeUse("any", "cast(Any, ...)", node.lineno, "`cast(Any, ...)`", ctx.fn,
                                           self._public(ctx)))
             self._cast_pending = True
+
+    def _read(self, name: str, attr: str, loops: list[int]) -> None:
+        for index in loops:
+            reads = self.loop_reads.setdefault(index, {})
+            if len(reads) < _MAX_READS:
+                reads[f"{name}.{attr}"] = None
 
     # -- leaked details -----------------------------------------------------------------------------------------
     def _bound(self, ctx: _Ctx) -> dict[str, tuple[str, ...]]:
@@ -1164,6 +1193,28 @@ def _router_urls(value: ast.AST, line: int) -> list[tuple[str, int]]:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return out
+
+
+_MAX_READS = 30
+
+
+def _comprehension_reads(comp: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> tuple[str, ...]:
+    """`target.attr` reads of a comprehension's own variables in its element, conditions and later clauses (bounded)."""
+    names = {t for gen in comp.generators for t in _targets(gen.target) if t.isidentifier()}
+    parts: list[ast.AST] = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+    for i, gen in enumerate(comp.generators):
+        parts.extend(gen.ifs)
+        if i:
+            parts.append(gen.iter)
+    out: dict[str, None] = {}
+    stack, budget = parts[::-1], 500
+    while stack and budget > 0 and len(out) < _MAX_READS:
+        budget -= 1
+        node = stack.pop()
+        if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id in names:
+            out[f"{node.value.id}.{node.attr}"] = None
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return tuple(out)
 
 
 def _targets(node: ast.AST) -> tuple[str, ...]:

@@ -151,6 +151,13 @@ def lazy_relationships(analysis: ProjectAnalysis) -> _Relationships:
     return analysis.memo("lazy-relationships", _relationships)
 
 
+def _related_manager(model: FileModel, call: Call, rels: _Relationships) -> bool:
+    """A Django related manager queried through an object: `order.items.all()`, `user.comment_set.count()`."""
+    parts = call.receiver.split(".")
+    return model.language == "python" and len(parts) == 2 and call.name in _DJANGO and (
+        parts[1] in rels.names or parts[1].endswith("_set"))
+
+
 def _innermost(loops: list[Loop], line: int) -> Loop | None:
     """The innermost loop whose body holds `line` (a for statement's own line is its iterable, run once)."""
     best: Loop | None = None
@@ -169,7 +176,7 @@ def _enclosing(loops: list[Loop], loop: Loop) -> Iterator[Loop]:
 
 
 def _function_sites(model: FileModel, index: int, loops: list[Loop], calls: list[Call], rels: _Relationships) -> Iterator[QuerySite]:
-    queries = [c for c in calls if is_query(model, c)]
+    queries = [c for c in calls if is_query(model, c) or _related_manager(model, c, rels)]
     eager = any(_eager(c) for c in calls)
     query_lines = {c.line for c in queries}
     rows_vars: dict[str, int] = {}
@@ -192,6 +199,7 @@ def _function_sites(model: FileModel, index: int, loops: list[Loop], calls: list
         return ""
 
     reported: set[int] = set()
+    queried: set[str] = set()  # `row.relation` queried explicitly per row (reported as such)
     for call in queries:
         if not call.flags & CALL_IN_LOOP:
             continue
@@ -210,6 +218,7 @@ def _function_sites(model: FileModel, index: int, loops: list[Loop], calls: list
             message = (f"`{call.callee}()` queries a relation of each `{root}`: one query per row (N+1); load them with the "
                        "rows (prefetch_related, selectinload, include, Preload, JOIN FETCH)")
             reported.add(call.line)
+            queried.add(".".join(call.receiver.split(".")[:2]))
             yield QuerySite(model.path, call.line, message, Severity.MEDIUM, Confidence.MEDIUM, f"relation:{call.callee}")
         elif rows:
             reported.add(call.line)
@@ -223,27 +232,17 @@ def _function_sites(model: FileModel, index: int, loops: list[Loop], calls: list
                             "trip", Severity.LOW, Confidence.MEDIUM, f"element:{call.callee}")
     if eager or not rels.names or model.language != "python":
         return
-    values = [(c.line, a[1]) for c in calls for a in c.args] + [
-        (a.line, a.value[1]) for a in model.assigns if a.function == index]
     for loop in loops:
         if loop.kind == "while" or not (rows := rows_of(loop)):
             continue
-        for target in (t for t in loop.targets if t.isidentifier()):
-            pattern = re.compile(rf"\b{re.escape(target)}\.({'|'.join(map(re.escape, sorted(rels.names)))})\b(?!\s*\()")
-            inner = [o for o in loops if o is not loop and loop.line <= o.line <= loop.end_line]
-            candidates = [(line, text) for line, text in values
-                          if (loop.line <= line <= loop.end_line) and line not in reported]
-            candidates += [(o.line, o.iterable[1]) for o in inner]
-            for line, text in sorted(candidates):
-                match = pattern.search(text)
-                if match:
-                    reported.add(line)
-                    attr = match.group(1)
-                    yield QuerySite(model.path, line, f"`{target}.{attr}` loads lazily for each `{target}` of {rows}: "
-                                    f"one query per row (N+1); load `{attr}` with the rows (selectinload/joinedload, "
-                                    "select_related/prefetch_related)", Severity.MEDIUM, Confidence.MEDIUM,
-                                    f"lazy:{target}.{attr}")
-                    break
+        lazy = [r for r in loop.reads if r.split(".", 1)[1] in rels.names and r not in queried]
+        if lazy and loop.line not in reported:
+            reported.add(loop.line)
+            target, attr = lazy[0].split(".", 1)
+            also = f" (and {', '.join(f'`{r}`' for r in lazy[1:4])})" if len(lazy) > 1 else ""
+            yield QuerySite(model.path, loop.line, f"`{target}.{attr}`{also} loads lazily for each `{target}` of {rows}: "
+                            f"one query per row (N+1); load `{attr}` with the rows (selectinload/joinedload, "
+                            "select_related/prefetch_related)", Severity.MEDIUM, Confidence.MEDIUM, f"lazy:{lazy[0]}")
 
 
 def _sites(ctx: Context) -> list[QuerySite]:
