@@ -551,6 +551,9 @@ def _checks_markdown(checks: Sequence[type[Any]]) -> str:
         lines += ["", f"## {c.id}", "", f"**{c.title}** ({c.category}, {c.severity.value}"
                   f"{', services only' if c.backend_only else ''})", "", c.rationale, "", "Remediation:", ""]
         lines += [f"{i}. {step}" for i, step in enumerate(c.remediation, 1)]
+        if c.options:
+            values = ", ".join(f"`{name} = {json.dumps(value)}`" for name, value in c.options.items())
+            lines += ["", f"Options (`[tool.auditor.options.\"{c.id}\"]`): {values}."]
     return "\n".join(lines) + "\n"
 
 

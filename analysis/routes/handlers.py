@@ -1,4 +1,4 @@
-"""Which functions serve requests: route handlers, and the functions they call (one call away).
+"""Which functions serve requests: route handlers, and the functions they call (up to two calls away).
 
 Checks that judge what happens per request (a database connection opened per request, a blocking call in a
 request path) ask this instead of guessing from names. Facts only, memoised per project.
@@ -19,10 +19,12 @@ __all__ = ["RequestFunctions", "request_functions"]
 _VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "list", "create", "update", "partial_update",
                            "retrieve", "destroy", "dispatch"})
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+REACH = 2  # calls followed from a handler
 
 
 class RequestFunctions:
-    """Functions by (path, index): `handlers` serve a route; `called` are called by name from a handler."""
+    """Functions by (path, index): `handlers` serve a route; `called` are called by name from a handler, or from a
+    function a handler calls (calls are matched by name, so this is a reach, not a call graph)."""
 
     def __init__(self, handlers: frozenset[tuple[str, int]], called: frozenset[tuple[str, int]]) -> None:
         self.handlers = handlers
@@ -77,11 +79,16 @@ def _compute(analysis: ProjectAnalysis) -> RequestFunctions:
         elif cls:
             handlers.update((p, i) for p, i, fn in by_class.get(cls, ()) if fn.name in _VIEW_METHODS)
     called: set[tuple[str, int]] = set()
-    for path, index in handlers:
-        for call in _calls_of(models[path], index):
-            for p, i, fn in by_name.get(call, ()):
-                if (p, i) not in handlers and (fn.owner == "" or p == path):
-                    called.add((p, i))
+    frontier = set(handlers)
+    for _ in range(REACH):
+        step: set[tuple[str, int]] = set()
+        for path, index in frontier:
+            for call in _calls_of(models[path], index):
+                for p, i, fn in by_name.get(call, ()):
+                    if (p, i) not in handlers and (p, i) not in called and (fn.owner == "" or p == path):
+                        step.add((p, i))
+        called |= step
+        frontier = step
     return RequestFunctions(frozenset(handlers), frozenset(called))
 
 

@@ -131,6 +131,8 @@ def _sites(ctx: Context) -> list[BlockingSite]:
     out: list[BlockingSite] = []
     for model in ctx.analysis.files(roles=("source",)):
         family = language_family(model.language)
+        if family == "python" and _flask_only(model):
+            continue  # Flask runs an async view in an event loop of its own per request: blocking it stalls no one else
         reactive: set[int] = set()
         if family == "java":
             reactive = {i for i, fn in enumerate(model.functions) if fn.returns and _REACTIVE.match(fn.returns.strip())}
@@ -158,6 +160,11 @@ def _sites(ctx: Context) -> list[BlockingSite]:
             owner = next(iter(model.enclosing(call.function)), fn)
             out.append(BlockingSite(model.path, call.line, call.callee or call.name, what, owner.name, severity, confidence))
     return out
+
+
+def _flask_only(model: FileModel) -> bool:
+    modules = {imp.module.split(".", 1)[0] for imp in model.imports}
+    return "flask" in modules and not modules & {"quart", "fastapi", "starlette", "aiohttp", "sanic", "litestar"}
 
 
 def _in(model: FileModel, index: int, wanted: set[int]) -> bool:
@@ -188,8 +195,8 @@ class BlockingInAsync(Check):
         "`readFileSync`/`execSync` in a Node request path, `std::thread::sleep` or `std::fs` in async Rust, JDBC or "
         "`.block()` in a reactive handler) stalls all of them for as long as it takes. Calls inside a closure handed "
         "to an executor (`run_in_executor`, `spawn_blocking`) are not run in place and are not flagged; neither is "
-        "blocking code in ordinary synchronous functions. Plain `open()` in async Python is low: local files are fast, "
-        "but not always."
+        "blocking code in ordinary synchronous functions, nor in Flask's async views (Flask gives each one an event loop "
+        "of its own). Plain `open()` in async Python is low: local files are fast, but not always."
     )
     remediation = (
         "Use the async counterpart (`asyncio.sleep`, httpx.AsyncClient/aiohttp, asyncio.create_subprocess_exec, "

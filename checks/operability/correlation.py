@@ -175,7 +175,8 @@ class CorrelationIds(Check):
         "(asgi-correlation-id, django-structlog, express-request-id, cls-rtracer, nestjs-cls, pino-http, tower-http "
         "request-id, echo/chi/gin RequestID, Micrometer Tracing or Sleuth, OpenTelemetry, or the project's own "
         "function that reads or generates the id and sets it on the response, a context variable or the logger). A "
-        "log format or an error body that prints a request-id header nobody sets is not correlation. Medium "
+        "log format or an error body that prints a request-id header nobody sets is not correlation. Each missing half "
+        "is a finding: no request id (medium), logs not structured (medium; low when requests do carry an id). Medium "
         "confidence: a proxy or an APM agent outside the repository may add ids."
     )
     remediation = (

@@ -221,8 +221,8 @@ def _collect(ctx: Context) -> PoolingFacts:
                                          Severity.MEDIUM, Confidence.HIGH, f"connect:{fn.name}:{call.callee}"))
             elif reach.reached(model.path, call.function):
                 facts.sites.append(_Site(model.path, call.line, f"`{call.callee}()` in `{fn.name}` {what} each time it "
-                                         f"runs, and request handlers call `{fn.name}`: one connection per request instead "
-                                         "of one from a pool", Severity.MEDIUM, Confidence.MEDIUM,
+                                         f"runs, and request handlers call `{fn.name}` (directly or through a helper): one "
+                                         "connection per request instead of one from a pool", Severity.MEDIUM, Confidence.MEDIUM,
                                          f"connect:{fn.name}:{call.callee}"))
     for model in ctx.analysis.files(roles=("config",)):
         for _ in _scan_model(model, facts):
