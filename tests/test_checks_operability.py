@@ -257,9 +257,11 @@ def test_django_closes_its_connection_after_every_request_unless_told(make_repo:
     assert where(ConnectionPooling, default) == [("shop/settings.py", 1, "low")]
     persistent = make_repo({"shop/settings.py": settings + "CONN_MAX_AGE = 60\n"})
     assert findings(ConnectionPooling, persistent) == []
-    url = make_repo({"shop/settings.py": "import dj_database_url\nDATABASES = {'default': dj_database_url.config(conn_max_age=600)}\n"})
+    url = make_repo({"shop/settings.py": "import dj_database_url\n"
+                                         "DATABASES = {'default': dj_database_url.config(conn_max_age=600)}\n"})
     assert findings(ConnectionPooling, url) == []
-    sqlite = make_repo({"shop/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db.sqlite3'}}\n"})
+    sqlite = make_repo({"shop/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', "
+                                            "'NAME': 'db.sqlite3'}}\n"})
     assert findings(ConnectionPooling, sqlite) == []
 
 
