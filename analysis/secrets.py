@@ -31,7 +31,7 @@ from analysis.model import (
     SecretHit,
 )
 
-__all__ = ["PROVIDER_PATTERNS", "is_placeholder", "scan_secrets"]
+__all__ = ["PROVIDER_PATTERNS", "is_placeholder", "scan_secrets", "set_fingerprint_key"]
 
 # kind, pattern (group "v" is the value), flags. Provider keys are recognisable on their own, anywhere.
 PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
@@ -183,6 +183,12 @@ def is_placeholder(value: str) -> bool:
 # digest of a weak password: the key is random per process tree (the workers inherit it from the parent), and
 # fingerprints never leave the machine (reports key findings by kind and name, never by value).
 _SALT = os.urandom(16)
+
+
+def set_fingerprint_key(key: bytes) -> None:
+    """Key fingerprints with the model cache's secret, so cached models and fresh ones agree."""
+    global _SALT
+    _SALT = key
 
 
 def _fingerprint(value: str) -> str:
