@@ -1,9 +1,9 @@
 """A content-addressed cache of file models, so an unchanged file is never parsed or analysed twice.
 
 Entries live under the user's cache directory (`$XDG_CACHE_HOME/auditor`, `~/.cache/auditor`) or `--cache-dir`,
-never inside the audited repository, keyed by what the model depends on: the model version, the file's path,
-language and role, and a hash of its bytes. An entry is trusted only if it carries a valid MAC under a key that
-lives in the cache directory itself (0600): whatever else writes there (a repository's own files cannot, since
+never inside the audited repository, keyed by what the model depends on: the analysis layer's code (a digest
+of its modules), the file's path, language and role, and a hash of its bytes. An entry is trusted only if it
+carries a valid MAC under a key that lives in the cache directory itself (0600): whatever else writes there (a repository's own files cannot, since
 the directory is outside it; a stale or truncated entry; another tool) is ignored, never decoded. The model is
 marshal data, which must never be read from an untrusted source.
 
@@ -28,6 +28,19 @@ __all__ = ["ModelCache", "default_cache_dir"]
 _KEY_FILE = "key"
 _MAC_SIZE = 32
 _MAX_ENTRY = 64 * 1024 * 1024
+
+
+def _code_digest() -> str:
+    """A digest of the analysis layer's own code: a changed adapter or scanner never reuses an older model."""
+    digest = hashlib.blake2b(MODEL_VERSION.encode(), digest_size=16)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_DIGEST = _code_digest()
 
 
 def default_cache_dir() -> Path:
@@ -108,7 +121,7 @@ class ModelCache:
     @staticmethod
     def entry_key(path: str, language: str, role: str, data: bytes) -> str:
         digest = hashlib.blake2b(data, digest_size=20).hexdigest()
-        material = "\x1f".join((MODEL_VERSION, path, language, role, digest))
+        material = "\x1f".join((CODE_DIGEST, path, language, role, digest))
         return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def _file(self, key: str) -> Path:

@@ -37,11 +37,11 @@ def test_a_warm_audit_reuses_every_model_and_finds_the_same(make_repo: MakeRepo,
     assert disabled == 0
 
 
-def test_a_new_model_version_misses(make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_analysis_code_misses(make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_repo({"a.py": SOURCE})
     cache = tmp_path / "cache"
     _audit(root, cache)
-    monkeypatch.setattr("analysis.cache.MODEL_VERSION", "test-next")
+    monkeypatch.setattr("analysis.cache.CODE_DIGEST", "a-changed-adapter")
     _, cached = _audit(root, cache)
     assert cached == 0
 
