@@ -2,10 +2,12 @@
 
 Entries live under the user's cache directory (`$XDG_CACHE_HOME/auditor`, `~/.cache/auditor`) or `--cache-dir`,
 never inside the audited repository, keyed by what the model depends on: the analysis layer's code (a digest
-of its modules), the file's path, language and role, and a hash of its bytes. An entry is trusted only if it
-carries a valid MAC under a key that lives in the cache directory itself (0600): whatever else writes there (a repository's own files cannot, since
-the directory is outside it; a stale or truncated entry; another tool) is ignored, never decoded. The model is
-marshal data, which must never be read from an untrusted source.
+of its modules), the file's path, language and role, and a hash of its bytes.
+
+An entry is trusted only if it carries a valid MAC under a key that lives in the cache directory itself (0600):
+whatever else writes there (a stale or truncated entry, another tool; a repository's own files cannot, since the
+directory is outside it) is ignored, never decoded. The model is marshal data, which must never be read from an
+untrusted source.
 
 The secret scanner's fingerprints are keyed with a secret of the same directory, so fingerprints stay comparable
 between audits that share a cache, and mean nothing anywhere else.
