@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import re2
 
@@ -256,7 +257,7 @@ class _Chunked:
 
     indexes: list[int] = field(default_factory=list)
     regexes: list[bytes] = field(default_factory=list)
-    sets: list[tuple[re2.Set, list[int]]] = field(default_factory=list)
+    sets: list[tuple[Any, list[int]]] = field(default_factory=list)
 
     def add(self, index: int, regex: bytes) -> None:
         self.indexes.append(index)
@@ -274,7 +275,8 @@ class _Chunked:
         for s, indexes in reversed(self.sets):
             found: list[int] | None = s.Match(text)
             if found:
-                return max(indexes[k] for k in found)
+                best: int = max(indexes[k] for k in found)
+                return best
         return -1
 
 
