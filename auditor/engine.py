@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.budget import AuditLimits, limits_of
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.isolation import Outcome, Unit, run_units
@@ -86,6 +87,7 @@ class Scorecard:
     duration: float
     config: Config
     options: AuditOptions = field(default_factory=AuditOptions)
+    limits: AuditLimits = field(default_factory=AuditLimits)
 
     @property
     def results(self) -> list[CheckResult]:
@@ -288,18 +290,20 @@ def audit(
     t0 = time.perf_counter()
     _keep_target_off_import_path(target)
     config = config or Config.load(target)
+    deadline = time.monotonic() + config.audit_timeout
     options = options or AuditOptions()
     registry = registry or load_registry()
+    config.check_names([c.id for c in registry.checks], [c.category for c in registry.checks])
     selected = select_checks(registry, config.only, config.skip)
     try:
-        repo = Repository.scan(target, excludes=config.exclude)
+        repo = Repository.scan(target, excludes=config.exclude, deadline=deadline)
     except RepositoryError as exc:
         raise AuditError(str(exc)) from None
     sources = Sources(repo)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing allocates millions of long-lived nodes: collecting in between only costs time
     try:
-        return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0)
+        return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0, deadline)
     finally:
         gc.unfreeze()
         if gc_was_enabled:
@@ -318,8 +322,9 @@ def _audit_parsed(
     progress: Progress | None,
     started_at: datetime,
     t0: float,
+    deadline: float | None = None,
 ) -> Scorecard:
-    sources.parse_all(progress)
+    sources.parse_all(progress, deadline=deadline)
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
     gc.freeze()
@@ -338,7 +343,7 @@ def _audit_parsed(
         if progress is not None:
             progress(unit.name.rsplit("\x00", 1)[-1], next(started, len(units)), len(units))
 
-    outcomes = run_units(units, jobs=options.jobs or min(4, os.cpu_count() or 1), on_start=on_start)
+    outcomes = run_units(units, jobs=options.jobs or min(4, os.cpu_count() or 1), on_start=on_start, deadline=deadline)
     for outcome in outcomes.values():
         if outcome.kind == "ok" and isinstance(outcome.value, tuple):
             for problem in outcome.value[1]:
@@ -384,6 +389,7 @@ def _audit_parsed(
         duration=time.perf_counter() - t0,
         config=config,
         options=options,
+        limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),
     )
 
 

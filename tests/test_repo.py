@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor import repo as repo_module
@@ -198,6 +198,7 @@ def test_a_git_file_pointing_outside_reads_nothing_there(tmp_path: Path) -> None
 # -- classification never raises ----------------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # a loaded CI machine is no bug
 @given(st.text(max_size=200))
 def test_classify_never_raises(path: str) -> None:
     language = classify_language(path)
@@ -315,6 +316,7 @@ _MARKER_PIECES = st.sampled_from([b"//", b"#", b"/*", b"*", b"--", b"<!--", b"!"
                                   b"\n", b"a", b"_", b"@", b"DO NOT EDITOR", b"generated automatically by"])
 
 
+@settings(deadline=None)
 @given(st.lists(_MARKER_PIECES, max_size=30).map(b"".join))
 def test_generated_sniff_agrees_with_the_old_regex(head: bytes) -> None:
     first = b"\n".join(head[:4096].split(b"\n", 20)[:20])

@@ -348,7 +348,7 @@ def test_markdown_golden_monorepo() -> None:
 
 def test_markdown_content() -> None:
     text = render_markdown(scorecard_to_dict(demo_card()))
-    assert text.startswith("## 🟠 Audit report: score 68.8 / 100, grade D\n")
+    assert text.startswith("## 🔴 Audit report: score 56.2 / 100, grade F\n")
     assert "**Quality gate ❌ failed**" in text
     assert "| 1 | 2 | 0 | 0 | 1 |" in text  # severity counts in severity order
     assert text.index("SQL built") < text.index("#### 🟠 Bare except clauses")  # worst check first
@@ -555,9 +555,9 @@ def test_html_content() -> None:
     }
     assert [a["data-check"] for t, a in p.tags if t == "li" and "data-check" in a] == [
         "errors/bare-except", "security/sql-injection", "testing/coverage"]
-    for text in ("score 68.8 is below the required 80", "ValueError: boom", "no database in this project",
+    for text in ("score 56.2 is below the required 80", "ValueError: boom", "no database in this project",
                  "src/app.py:12", "src/broken.py", "vendored or build directory", "line coverage: 62.5% (threshold 80%)",
-                 "+16.7 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
+                 "+13.6 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
         assert text in page, text
     assert 'id="projects"' not in page
 
