@@ -45,7 +45,7 @@ BUDGET_STOPPED = "did not finish: audit time budget exhausted"
 _PR_SET_PDEATHSIG = 1
 
 
-class Terminated(BaseException):  # noqa: N818 - like KeyboardInterrupt: a request to stop, not an error
+class Terminated(BaseException):
     """SIGTERM or SIGHUP arrived; raised in the main thread so that cleanup (killing children) runs."""
 
     def __init__(self, signum: int) -> None:
