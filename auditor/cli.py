@@ -22,6 +22,7 @@ from auditor import __version__
 from auditor.config import Config, ConfigError, parse_fail_on
 from auditor.context import AuditOptions
 from auditor.engine import AuditError, Scorecard, UsageError, audit
+from auditor.isolation import Terminated, terminate_on_signals
 from auditor.model import Severity, Status
 from auditor.registry import load_registry
 
@@ -114,14 +115,20 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
     request = AuditRequest(path, _split(formats) or DEFAULT_FORMATS, Path(output), config_file,
                            _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs)
+    from publishers.files import OutputError
+
     try:
-        sys.exit(_audit(request))
+        with terminate_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: children killed, temp folders removed
+            code = _audit(request)
+        sys.exit(code)
     except (ConfigError, UsageError) as exc:
         _fail(str(exc), EXIT_USAGE)
-    except AuditError as exc:
+    except (AuditError, OutputError) as exc:
         _fail(str(exc), EXIT_ERROR)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_ERROR)
+    except Terminated as exc:
+        _fail(f"terminated by {exc}", EXIT_ERROR)
     except Exception as exc:
         if os.environ.get("AUDITOR_DEBUG"):
             raise
@@ -129,6 +136,8 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
 
 
 def _audit(req: AuditRequest) -> int:
+    from publishers.files import check_output
+
     registry = load_registry()
     unknown = [f for f in req.formats if f not in registry.reporters]
     if unknown:
@@ -137,7 +146,10 @@ def _audit(req: AuditRequest) -> int:
         raise UsageError("--fail-under must be between 0 and 100")
     if not Path(req.path).exists():
         raise AuditError(f"path does not exist: {req.path}")
+    check_output(req.output, req.path)  # before any work: an output folder we may not write is refused at once
     config = Config.load(req.path, req.config_file)
+    for warning in config.warnings:
+        click.echo(f"auditor: warning: {terminal_safe(warning)}", err=True)
     gate = config.gate
     if req.fail_under is not None:
         gate = type(gate)(fail_under=req.fail_under, fail_on=gate.fail_on)
@@ -158,23 +170,24 @@ def _audit(req: AuditRequest) -> int:
 
 
 def _write_reports(card: Scorecard, req: AuditRequest, reporters: dict[str, Any]) -> list[Path]:
-    from reports.base import write_atomic
+    """Render every report first, then publish the set whole (publishers.files)."""
+    from publishers.files import publish
 
-    written = []
+    rendered: dict[str, str] = {}
     for fmt in req.formats:
         reporter = reporters[fmt]()
-        target = req.output / f"report.{reporter.extension}"
-        text = reporter.render(card)
-        try:
-            write_atomic(target, text)
-        except OSError as exc:
-            raise AuditError(f"cannot write {target}: {exc.strerror or exc}") from None
-        written.append(target)
-    return written
+        rendered[f"report.{reporter.extension}"] = reporter.render(card)
+    return publish(req.output, rendered, target=req.path)
+
+
+def terminal_safe(text: str) -> str:
+    from reports.base import terminal_safe as safe
+
+    return safe(text)
 
 
 def _summary(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
-    from reports.base import terminal_safe
+    from reports.base import notices
 
     verdict = "PASSED" if card.gate.passed else "FAILED"
     score = "n/a" if card.score is None else f"{card.score:.1f}"
@@ -182,34 +195,36 @@ def _summary(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
     if quiet:
         return line + ("" if card.gate.passed else " (" + "; ".join(card.gate.reasons) + ")")
     git = card.repo.git
-    where = f" ({git.branch or 'detached'} @ {git.commit[:10]})" if git and git.commit else ""
+    where = f" ({terminal_safe(git.branch or 'detached')} @ {terminal_safe(git.commit[:10])})" if git and git.commit else ""
     out = [f"auditor {__version__}: {terminal_safe(str(card.target))}{where}", ""]
     out.append(f"  Score {score} / 100    Grade {card.grade}    Gate {verdict}")
     for reason in card.gate.reasons:
-        out.append(f"    - {reason}")
+        out.append(f"    - {terminal_safe(reason)}")
+    for notice in notices(card):
+        out.append(f"  note: {terminal_safe(notice)}")
     out.append("")
     for p in card.projects:
         prefix = f"  [{terminal_safe(p.project.label)}] " if len(card.projects) > 1 else "  "
-        cats = "   ".join(f"{c.name} {c.score:.0f}" for c in p.categories)
+        cats = "   ".join(f"{terminal_safe(c.name)} {c.score:.0f}" for c in p.categories)
         out.append(f"{prefix}{cats}")
     counts = card.severity_counts()
     out.append("  Findings: " + ", ".join(f"{n} {sev}" for sev, n in counts.items()))
     statuses = [r for r in card.results if r.status in (Status.ERROR, Status.NOT_AVAILABLE)]
     for r in statuses:
-        out.append(f"  {r.status.value}: {r.check.id}: {terminal_safe(r.reason)}")
+        out.append(f"  {r.status.value}: {terminal_safe(r.check.id)}: {terminal_safe(r.reason)}")
     worst = [f for f in card.findings if f.severity is not Severity.INFO][:5]
     if worst:
         out.append("")
         out.append("  Worst findings:")
         for f in worst:
             loc = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "")
-            out.append(f"    {f.severity.value.upper():8} {f.check_id:28} {terminal_safe(loc)}")
+            out.append(f"    {f.severity.value.upper():8} {terminal_safe(f.check_id):28} {terminal_safe(loc)}")
             out.append(f"             {terminal_safe(f.message)[:150]}")
     if card.problems:
         out.append(f"  {len(card.problems)} file(s) could not be parsed (listed in the reports)")
     if written:
         out.append("")
-        out.append("  Reports: " + ", ".join(str(p) for p in written))
+        out.append("  Reports: " + ", ".join(terminal_safe(str(p)) for p in written))
     return "\n".join(out)
 
 
