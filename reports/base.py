@@ -4,7 +4,6 @@ the reporter interface, and atomic file writing."""
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
