@@ -12,6 +12,7 @@ the scan fall back to the plain walk is kept in `git_error`.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import stat
@@ -220,6 +221,8 @@ class Repository:
     excludes: tuple[str, ...] = ()
     budget_exhausted: bool = False  # the scan stopped at the audit's deadline; what it missed is in `skipped`
     _by_path: dict[str, FileInfo] = field(default_factory=dict, repr=False)
+    _sorted: list[FileInfo] = field(default_factory=list, repr=False)
+    _sorted_paths: list[str] = field(default_factory=list, repr=False)
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -262,6 +265,17 @@ class Repository:
         repo.files.sort(key=lambda f: f.path)
         repo._by_path = {f.path: f for f in repo.files}
         return repo
+
+    def files_below(self, folder: str) -> list[FileInfo]:
+        """The listed files inside `folder` ("" for all), found by bisection: O(log n + what it returns)."""
+        if not folder:
+            return self.files
+        if len(self._sorted) != len(self.files):
+            self._sorted = sorted(self.files, key=lambda f: f.path)
+            self._sorted_paths = [f.path for f in self._sorted]
+        low = bisect.bisect_left(self._sorted_paths, folder + "/")
+        high = bisect.bisect_left(self._sorted_paths, folder + "0")  # '0' sorts right after '/'
+        return self._sorted[low:high]
 
     # -- git --------------------------------------------------------------------------------------
     def _git_files(self, deadline: float | None) -> Iterator[str] | None:
