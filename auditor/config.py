@@ -165,7 +165,9 @@ class Config:
         limits: dict[str, float] = {}
         warnings: list[str] = []
         for key, default in (("check_timeout", 120.0), ("run_tests_timeout", 600.0), ("audit_timeout", 1800.0)):
-            value = v.number(data.get(key, default), key, 1, 86400 * 7)
+            # The user's own file is checked; the target's is clamped whatever it says.
+            value = v.number(data.get(key, default), key, 1, 86400 * 7) if trusted else \
+                v.number(data.get(key, default), key, 0, float("inf"))
             if not trusted:
                 low, high = TARGET_LIMITS[key]
                 clamped = min(high, max(low, value))
