@@ -213,7 +213,8 @@ def publish(output: str | os.PathLike[str], files: Mapping[str, str], *, target:
     check_output(output, target)
     _pause("before-lock")
     try:
-        os.makedirs(parent, exist_ok=True)
+        if not os.path.isdir(parent):
+            os.makedirs(parent, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {parent}: {exc.strerror}") from None
     with _locked(parent, str(output), lock_timeout) as parent_fd:
