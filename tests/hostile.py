@@ -348,7 +348,8 @@ def _issue7_files(markers: Path) -> dict[str, str | bytes]:
         ),
         "db/migration/V3__users.sql": f"CREATE USER app IDENTIFIED BY '{SQL_IDENTIFIED}';\nALTER ROLE x PASSWORD '{SQL_PASSWORD}';\n",
         # Controls, bidi and zero-width characters in paths, and a token in a path.
-        "app/\u202eevil\u200bname\u2066.py": "def f():\n    try:\n        g()\n    except:  # \u202e \u200f \x1b[2J\x07\n        pass\n",
+        "app/\u202eevil\u200bname\u2066.py": ("def f():\n    try:\n        g()\n    except:  # \u202e \u200f \x1b[2J\x07\n"
+                                             "        pass\n"),
         f"app/leak-{BRANCH_TOKEN}.py": "def f():\n    try:\n        g()\n    except:\n        pass\n",
         # A nested project whose name is an escape sequence.
         "services/web/package.json": '{"name": "web\\u001b[31m\\u0007\\u202e\\u200b", "dependencies": {"react": "18"}}',
