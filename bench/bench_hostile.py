@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auditor import Config, audit  # noqa: E402
-from auditor.context import Context  # noqa: E402
-from auditor.ignore import IgnoreFile  # noqa: E402
-from auditor.projects import find_projects  # noqa: E402
-from auditor.repo import Repository  # noqa: E402
-from auditor.sources import Sources  # noqa: E402
+from auditor import Config, audit
+from auditor.context import Context
+from auditor.ignore import IgnoreFile
+from auditor.projects import find_projects
+from auditor.repo import Repository
+from auditor.sources import Sources
 
 
 def timed(label: str, fn: object) -> None:
