@@ -159,7 +159,7 @@ def build_models(
         if progress is not None and i % 200 == 0:
             progress("analysing", i, len(units))
 
-    outcomes = run_units(units, jobs=jobs, on_start=on_start)
+    outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
     for u in units:
         outcome = outcomes.get(u.name)
         if outcome is None:

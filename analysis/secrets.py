@@ -207,7 +207,7 @@ def _fingerprint(value: str) -> str:
 def _compile_gate() -> Callable[[bytes], Iterator[int]]:
     """Start offsets of gate matches in a file's bytes: RE2 (a DFA, 30-60x faster than `re` on this alternation)."""
     try:
-        import re2  # type: ignore[import-untyped]
+        import re2
     except ImportError:  # pragma: no cover - google-re2 is a dependency; the slow path keeps a broken install working
         slow = re.compile(_GATE.pattern.encode())
         return lambda data: (m.start() for m in slow.finditer(data))

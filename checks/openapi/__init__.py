@@ -26,6 +26,7 @@ from checks.openapi.routes_java import java_routes
 from checks.openapi.spec import (
     SpecDoc,
     base_paths,
+    cap_paths,
     line_of_key,
     load_document,
     looks_like_spec,
@@ -51,6 +52,7 @@ class OpenApiFacts:
     documented_fraction: float | None
     generator: str | None
     unread_interfaces: tuple[str, ...] = ()  # controllers' API interfaces whose source is not in the repository
+    cut: tuple[str, ...] = ()  # "<spec>: 100000 paths, the first 2000 (...) were read": what the caps left out
 
 
 @dataclass(slots=True)
@@ -99,8 +101,9 @@ def _find_specs(ctx: Context) -> list[SpecDoc]:
         version = spec_version(loaded.data)
         if not version or not isinstance(loaded.data, dict):  # the marker was not at the top level
             continue
-        doc.version, doc.data = version, loaded.data
-        doc.valid, doc.error = validate_spec(loaded.data)
+        doc.data, doc.cut = cap_paths(loaded.data)
+        doc.version = version
+        doc.valid, doc.error = validate_spec(doc.data)
         specs.append(doc)
     return specs
 
@@ -200,6 +203,7 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
         documented_fraction=fraction,
         generator=model.generator.name if model.generator else None,
         unread_interfaces=tuple(model.unread_interfaces),
+        cut=tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut),
     )
 
 
