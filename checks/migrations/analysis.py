@@ -19,6 +19,7 @@ from checks._ts import descendants, has_error_ancestor, line_of
 from checks._util import dotted_name, imports_any, string_value
 from checks.migrations.detect import (
     DOCUMENT,
+    JAVA_IMPORTS,
     PY_IMPORTS,
     RELATIONAL,
     Evidence,
@@ -124,6 +125,7 @@ def analyse(ctx: Context) -> Analysis:
     a = Analysis()
     _manifests(ctx, a)
     _python(ctx, a)
+    _java(ctx, a)
     _tree_sitter(ctx, a)
     _other_files(ctx, a)
     if a.migration_files and not a.relational:
@@ -359,6 +361,56 @@ def _python(ctx: Context, a: Analysis) -> None:
         a.evidence.append(Evidence(RELATIONAL, f"django models {names}", models[0].path))
 
 
+# -- Java (from the analysis layer) -------------------------------------------------------------------------
+_HBM2DDL_KEYS = ("hibernate.hbm2ddl.auto", "javax.persistence.schema-generation.database.action",
+                 "jakarta.persistence.schema-generation.database.action")
+_HBM2DDL_CONSTANTS = ("HBM2DDL_AUTO", "HBM2DDL_DATABASE_ACTION", "JAKARTA_HBM2DDL_DATABASE_ACTION")
+
+
+def _java(ctx: Context, a: Analysis) -> None:
+    """Database evidence from imports, Flyway Java migrations, and schema generation switched on in code:
+    `props.put("hibernate.hbm2ddl.auto", "update")` and `vendorAdapter.setGenerateDdl(true)`."""
+    imported: set[str] = set()
+    for info in ctx.files:
+        if info.language == "java" and info.role == "migration" and not _in_tests(info.path):
+            tool = classify_migration(info.path, "java", None, a.manifest_tools, a.ecosystems)
+            if tool is not None:
+                a.files[info.path] = tool
+    for model in ctx.analysis.files("java", roles=("source",)):
+        if _in_tests(model.path):
+            continue
+        for imp in model.imports:
+            full = f"{imp.module}.{imp.name}"
+            for prefix, kind in JAVA_IMPORTS.items():
+                if prefix not in imported and full.startswith(prefix + "."):
+                    imported.add(prefix)
+                    a.evidence.append(Evidence(kind, prefix, model.path))
+        for setting in model.settings:
+            if setting.context.rsplit(".", 1)[-1] not in ("put", "setProperty") or (
+                    setting.key not in _HBM2DDL_KEYS and setting.key.rsplit(".", 1)[-1] not in _HBM2DDL_CONSTANTS):
+                continue
+            value = setting.value.strip().strip('"').lower()
+            site = _schema_generation(model.path, setting.line, f"{setting.key}={value}", value, "Hibernate")
+            if site is not None:
+                a.auto_sync.append(site)
+        for call in model.calls:
+            if call.name == "setGenerateDdl" and call.args and call.args[0][1] == "true":
+                a.auto_sync.append(Site(model.path, call.line, "`setGenerateDdl(true)` lets Hibernate alter the schema to "
+                                        "match the entities at start-up instead of applying versioned migrations",
+                                        Severity.MEDIUM, key=f"setGenerateDdl:{call.receiver}"))
+
+
+def _schema_generation(path: str, line: int, setting: str, value: str, who: str) -> Site | None:
+    if value in ("create", "create-drop", "drop-and-create", "drop"):
+        sev, effect = Severity.HIGH, "drops and recreates the schema"
+    elif value == "update":
+        sev, effect = Severity.MEDIUM, "alters the schema to match the entities"
+    else:
+        return None  # none, validate: the schema is left alone
+    return Site(path, line, f"{who} `{setting}` {effect} at start-up instead of applying versioned migrations", sev,
+                key=setting)
+
+
 # -- tree-sitter languages --------------------------------------------------------------------------------
 
 
@@ -430,7 +482,7 @@ def _go_auto_sync(file: TsFile, a: Analysis) -> None:
 def _tree_sitter(ctx: Context, a: Analysis) -> None:
     seen: set[tuple[str, str]] = set()
     sequelize = any(e.what == "sequelize" for e in a.evidence)
-    for file in ctx.trees("typescript", "javascript", "go", "rust", "java"):
+    for file in ctx.trees("typescript", "javascript", "go", "rust"):
         role = file.info.role
         if role == "test" or _in_tests(file.path):
             continue

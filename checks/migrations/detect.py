@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 __all__ = [
     "DOCUMENT",
+    "JAVA_IMPORTS",
     "RELATIONAL",
     "Evidence",
     "classify_migration",
@@ -164,13 +165,15 @@ _CODE_PATTERNS: dict[str, list[tuple[re.Pattern[bytes], str, str]]] = {
     "rust": [
         (re.compile(rb"^\s*(?:pub\s+)?use\s+(sqlx|diesel|sea_orm|tokio_postgres|rusqlite|refinery)\b", re.MULTILINE), "", RELATIONAL),
     ],
-    "java": [
-        (re.compile(rb"^\s*import\s+(?:static\s+)?((?:javax|jakarta)\.persistence|java\.sql|org\.springframework\.data\.jpa|"
-                    rb"org\.springframework\.jdbc|org\.hibernate|io\.quarkus\.hibernate)\.", re.MULTILINE), "", RELATIONAL),
-        (re.compile(rb"^\s*import\s+(org\.springframework\.data\.mongodb|com\.mongodb)\.", re.MULTILINE), "", DOCUMENT),
-    ],
 }
 _CODE_PATTERNS["javascript"] = _CODE_PATTERNS["typescript"]
+
+# Java packages whose import says which kind of database the code talks to (read from the analysis layer's imports).
+JAVA_IMPORTS: dict[str, str] = {
+    "javax.persistence": RELATIONAL, "jakarta.persistence": RELATIONAL, "java.sql": RELATIONAL,
+    "org.springframework.data.jpa": RELATIONAL, "org.springframework.jdbc": RELATIONAL, "org.hibernate": RELATIONAL,
+    "io.quarkus.hibernate": RELATIONAL, "org.springframework.data.mongodb": DOCUMENT, "com.mongodb": DOCUMENT,
+}
 
 PY_IMPORTS: dict[str, str] = {
     "sqlalchemy": RELATIONAL, "sqlmodel": RELATIONAL, "flask_sqlalchemy": RELATIONAL, "psycopg": RELATIONAL,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from analysis.routes import project_endpoints
+from analysis.routes.java import java_unread_interfaces
 from analysis.routes.paths import Endpoint, join_paths, normalise_path, path_matches, segments
 from auditor.context import Context
 from auditor.model import (
@@ -22,7 +23,7 @@ from auditor.model import (
 )
 from checks.openapi.endpoints_ts import tree_endpoints
 from checks.openapi.generators import Generator, find_generator
-from checks.openapi.routes_java import java_routes
+from checks.openapi.routes_java import with_servlet_prefixes
 from checks.openapi.spec import (
     SpecDoc,
     base_paths,
@@ -125,9 +126,9 @@ def _proto_endpoints(ctx: Context) -> list[Endpoint]:
 
 def openapi_model(ctx: Context) -> OpenApiModel:
     model = OpenApiModel(specs=_find_specs(ctx))
-    java = java_routes(ctx)
-    model.unread_interfaces = java.unread_interfaces
-    model.endpoints = _dedupe(project_endpoints(ctx.analysis) + tree_endpoints(ctx) + java.endpoints + _proto_endpoints(ctx))
+    model.unread_interfaces = java_unread_interfaces(ctx.analysis)
+    model.endpoints = _dedupe(with_servlet_prefixes(ctx, project_endpoints(ctx.analysis)) + tree_endpoints(ctx)
+                              + _proto_endpoints(ctx))
     if not model.specs:
         model.generator = find_generator(ctx)
     documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []
