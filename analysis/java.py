@@ -112,6 +112,9 @@ JAVA_GENERIC_TYPES = frozenset({
 _GENERIC_BY_NAME: dict[str, set[str]] = {}
 for _fq in JAVA_GENERIC_TYPES:
     _GENERIC_BY_NAME.setdefault(_fq.rsplit(".", 1)[-1], set()).add(_fq)
+_GENERIC_WORD = re.compile(r"(?<![\w$])(?:" + "|".join(sorted(_GENERIC_BY_NAME, key=len, reverse=True)) + r")(?![\w$])")
+_SIGNATURE_HINT = re.compile(r"(?<![\w$])(?:Object|" + "|".join(sorted(_GENERIC_BY_NAME, key=len, reverse=True))
+                             + r")(?![\w$])")
 # The generics the old scanner knew by simple name: a file that does not import the name is read as meaning them.
 _UNIMPORTED_GENERICS = frozenset({
     "List", "ArrayList", "LinkedList", "Map", "HashMap", "LinkedHashMap", "TreeMap", "ConcurrentHashMap", "Set",
@@ -233,19 +236,23 @@ def _unescape(body: str) -> str:
 class _Frame:
     """A scope open at some point of the sweep, with what it says about the nodes inside it."""
 
-    __slots__ = ("bound", "chain", "end", "fn", "handler", "in_lambda", "in_loop", "key", "kind", "owner", "qual",
-                 "test")
+    __slots__ = ("bound", "chain", "end", "flags", "fn", "handler", "in_lambda", "in_loop", "key", "kind", "owner",
+                 "qual", "test")
 
     def __init__(self, end: int, fn: int, handler: int, chain: tuple[int, ...], in_loop: bool, in_lambda: bool,
                  owner: str, qual: str, kind: str, key: str, bound: dict[str, tuple[str, ...]], test: bool) -> None:
         self.end, self.fn, self.handler, self.chain = end, fn, handler, chain
         self.in_loop, self.in_lambda, self.owner, self.qual = in_loop, in_lambda, owner, qual
         self.kind, self.key, self.bound, self.test = kind, key, bound, test
+        # the CALL_* bits every call in this scope carries
+        self.flags = (CALL_IN_LOOP if in_loop else 0) | (CALL_IN_LAMBDA if in_lambda else 0) | (
+            CALL_IN_TEST if test else 0)
 
 
 class _Reader:
     def __init__(self, path: str, role: str, source: Source) -> None:
         self.path, self.role, self.s = path, role, source
+        self.partial = source.tree.root_node.has_error  # facts in the parts that did not parse are flagged
         self.test_file = role == "test"
         self.package = ""
         self.imports: list[Import] = []
@@ -272,17 +279,22 @@ class _Reader:
         self.markers: set[str] = set()
         self.sinks: list[tuple[tree_sitter.Node, tree_sitter.Node, str, _Frame]] = []  # (call, arguments, name, frame)
         self.statement_calls: set[tuple[int, int]] = set()  # spans of expressions that are a whole statement
+        self._strings: dict[str, str] = {}
         self.details: list[tuple[int, str, str]] = []  # (start byte, error variable, detail text) of e.getMessage()
         self.micronaut = False
         self.junit3 = False
         self.test_framework = ""
+
+    def intern(self, text: str) -> str:
+        return self._strings.setdefault(text, text)
 
     # -- text ---------------------------------------------------------------------------------------------------
     def text(self, node: tree_sitter.Node | None) -> str:
         return self.s.text(node)
 
     def full(self, node: tree_sitter.Node | None) -> str:
-        return self.s.full_text(node)
+        """The whole text of a short node (a name, a literal)."""
+        return self.s.data[node.start_byte:node.end_byte].decode("utf-8", "replace") if node is not None else ""
 
     # -- the sweep ------------------------------------------------------------------------------------------------
     def read(self, index: NodeIndex) -> None:
@@ -301,27 +313,33 @@ class _Reader:
             self.test_framework = "junit4"
         elif any(f.startswith("org.testng") for f in full_imports):
             self.test_framework = "testng"
+        # every node in document order, an enclosing node before what it encloses: key start * 2^32 - end
         items: list[tuple[int, int, str, tree_sitter.Node]] = []
         add = items.append
+        seq = 0
         for node_type in _INDEXED:
             if node_type in ("import_declaration", "package_declaration"):
                 continue
             for node in index[node_type]:
-                add((node.start_byte, -node.end_byte, node_type, node))
+                seq += 1
+                add(((node.start_byte << 32) - node.end_byte, seq, node_type, node))
                 if node_type in _LOOPS:
                     body = node.child_by_field_name("body")
                     if body is not None:
-                        add((body.start_byte, -body.end_byte, "loop-body", body))
+                        seq += 1
+                        add(((body.start_byte << 32) - body.end_byte, seq, "loop-body", body))
                 elif node_type == "object_creation_expression":
                     last = node.named_children[-1] if node.named_child_count else None
                     if last is not None and last.type == "class_body":
-                        add((last.start_byte, -last.end_byte, "anonymous-class", last))
+                        seq += 1
+                        add(((last.start_byte << 32) - last.end_byte, seq, "anonymous-class", last))
                 elif node_type in _CLASS_KINDS:
                     self._declared(node)
-        items.sort(key=lambda item: (item[0], item[1]))
+        items.sort()
         root = _Frame(1 << 62, -1, -1, (), False, False, "", "", "file", "", {}, self.test_file)
         stack = [root]
-        for start, _neg_end, node_type, node in items:
+        for key, _seq, node_type, node in items:
+            start = (key + 0xFFFFFFFF) >> 32
             while stack[-1].end <= start:
                 stack.pop()
             frame = stack[-1]
@@ -442,6 +460,12 @@ class _Reader:
 
     # -- values ---------------------------------------------------------------------------------------------------
     def value(self, node: tree_sitter.Node, keyword: str = "") -> Value:
+        t = node.type
+        if t == "identifier":
+            text = self.full(node)
+            return ("name", text, (text,), keyword, None)
+        if t == "string_literal":
+            return ("str", self.text(node), (), keyword, self._string(node))
         outer = node
         while node.type == "parenthesized_expression" and node.named_child_count == 1:
             node = node.named_children[0]
@@ -761,10 +785,16 @@ class _Reader:
         """Raw generic types in the return and parameter types, and `Object` parameters."""
         if broken:
             return
+        ret = node.child_by_field_name("type") if node_type == "method_declaration" else None
+        params = node.child_by_field_name("parameters")
+        start = (ret or params or node).start_byte
+        end = params.end_byte if params is not None else node.end_byte
+        if not _SIGNATURE_HINT.search(self.s.data[start:end].decode("utf-8", "replace")):
+            return  # no generic type and no Object in the signature: nothing to read
         line = self.s.line(node)
         public = visibility == "public"
-        if node_type == "method_declaration":
-            for raw in self._raw_types(node.child_by_field_name("type")):
+        if ret is not None:
+            for raw in self._raw_types(ret):
                 self.type_uses.append(TypeUse("raw-type", raw, line, f"return of `{name}`", fn, public))
         for p in param_nodes:
             if p.type == "formal_parameter":
@@ -789,13 +819,9 @@ class _Reader:
         data = self.s.data
         start, end = type_node.start_byte, type_node.end_byte
         text = data[start:end].decode("utf-8", "replace")
-        if not any(n in text for n in _GENERIC_BY_NAME):
-            return []
         out: list[str] = []
-        for match in re.finditer(r"[A-Za-z_$][\w$]*", text):
+        for match in _GENERIC_WORD.finditer(text):
             word = match.group(0)
-            if word not in _GENERIC_BY_NAME:
-                continue
             at, after = match.start(), match.end()
             rest = text[after:].lstrip()
             if rest.startswith(("<", ".")):
@@ -878,7 +904,12 @@ class _Reader:
         if node_type == "method_invocation":
             name = self.full(node.child_by_field_name("name"))
             obj = node.child_by_field_name("object")
-            receiver = (self.norm(obj) or _collapse(self.text(obj))) if obj is not None else ""
+            if obj is None:
+                receiver = ""
+            elif obj.type == "identifier":
+                receiver = self.full(obj)
+            else:
+                receiver = self.norm(obj) or _collapse(self.text(obj))
             callee = f"{receiver}.{name}" if receiver else name
         elif node_type == "object_creation_expression":
             callee = self._type_name(node.child_by_field_name("type"))
@@ -891,20 +922,17 @@ class _Reader:
             receiver = ""
         if (node.start_byte, node.end_byte) in self.statement_calls:
             flags |= CALL_STATEMENT
-        if frame.in_loop:
-            flags |= CALL_IN_LOOP
-        if frame.in_lambda:
-            flags |= CALL_IN_LAMBDA
-        if frame.test:
-            flags |= CALL_IN_TEST
-        if self.s.broken(node):
+        flags |= frame.flags
+        if self.partial and self.s.broken(node):
             flags |= CALL_BROKEN
         args_node = node.child_by_field_name("arguments")
-        arg_nodes = [a for a in args_node.named_children if a.type not in _COMMENTS] if args_node is not None else []
-        args = tuple(self.value(a) for a in arg_nodes)
-        line = self.s.line(node)
-        self.calls.append(Call(name, callee, self.qualify(callee), args, line, self.s.end_line(node), frame.fn,
-                               frame.handler, flags, receiver))
+        arg_nodes = [a for a in args_node.named_children if a.type not in _COMMENTS] \
+            if args_node is not None and args_node.named_child_count else []
+        args = tuple(map(self.value, arg_nodes))
+        line = node.start_point[0] + 1
+        intern = self.intern  # the same names recur all over a file: one string each, shared in the encoded model
+        self.calls.append(Call(intern(name), intern(callee), intern(self.qualify(callee)), args, line,
+                               node.end_point[0] + 1, frame.fn, frame.handler, flags, intern(receiver)))
         if name in ("put", "setProperty") and len(arg_nodes) == 2 and arg_nodes[0].type in (
                 "string_literal", "field_access") and _constant(arg_nodes[1]):  # props.put(AvailableSettings.X, "v")
             key = args[0][4] if args[0][0] == "str" else args[0][1]

@@ -9,6 +9,7 @@ did not parse (facts there would be guesses) in O(log n), instead of climbing pa
 from __future__ import annotations
 
 import bisect
+import operator
 import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ __all__ = ["NodeIndex", "Source", "grammar_for", "language", "parse"]
 _LANGUAGES: dict[str, tree_sitter.Language] = {}
 _QUERIES: dict[tuple[str, tuple[str, ...]], tree_sitter.Query | None] = {}
 _LOCK = threading.Lock()
+_START = operator.attrgetter("start_byte")
 
 
 def language(name: str) -> tree_sitter.Language:
@@ -182,7 +184,7 @@ class NodeIndex:
         if query is not None:
             captures = tree_sitter.QueryCursor(query).captures(tree.root_node)
             for name, nodes in captures.items():
-                nodes.sort(key=lambda n: n.start_byte)
+                nodes.sort(key=_START)
                 self._by_type[wanted[int(name[3:])] if name.startswith("tok") and name[3:].isdigit() else name] = nodes
 
     def __getitem__(self, node_type: str) -> Sequence[tree_sitter.Node]:
