@@ -17,6 +17,7 @@ Conventions of this adapter (see analysis/model.py for the fields):
   or interface method without a body is not a `Function` (its annotations still give routes and type uses).
 * `visibility`: "public" for a public member or an interface member that is not private, "private" for a
   private one, "" for protected and package-private members.
+* A method annotation's attributes are `Setting`s of the method they annotate (`function` is its index).
 * `Handler.catch_all` is a catch of `Exception`, `Throwable` or `RuntimeException` (what Java code means by
   catching everything); `Handler.handler` of a record is the innermost catch around it in the same function.
 * Routes: a type's own mapping (`@RequestMapping`, JAX-RS `@Path`, Micronaut `@Controller`) is a `Mount` with
