@@ -21,7 +21,7 @@ from analysis.model import Class, FileModel, RouteDecl
 from analysis.project import ProjectAnalysis
 from analysis.routes.paths import Endpoint, join_paths
 
-__all__ = ["JavaRoutes", "java_endpoints", "java_routes", "java_unread_interfaces"]
+__all__ = ["Implementation", "JavaRoutes", "java_endpoints", "java_routes", "java_unread_interfaces"]
 
 _CONTROLLERS = frozenset({"RestController", "Controller", "Path", "RequestMapping"})
 _SPRING_CONTROLLERS = frozenset({"RestController", "Controller"})
@@ -29,10 +29,25 @@ _CLIENTS = frozenset({"FeignClient", "HttpExchange", "RegisterRestClient"})
 _MAX_DEPTH = 12
 
 
+@dataclass(frozen=True, slots=True)
+class Implementation:
+    """A class that implements an interface whose source is not in the project (generated at build time from a
+    spec, or a library's): the methods it overrides are that interface's operations, by name."""
+
+    interface: str
+    cls: str
+    file: str
+    framework: str  # "spring" | "jax-rs" | "micronaut" | "" (the class says nothing)
+    prefixes: tuple[str, ...]  # the class's own mapping prefixes ("" when it has none)
+    methods: tuple[tuple[str, int, tuple[str, ...]], ...]  # (name, line, annotations) of each @Override method
+    guards: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class JavaRoutes:
     endpoints: list[Endpoint] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # "OwnersApi (implemented by path/OwnerController.java)"
+    implementations: list[Implementation] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -113,7 +128,8 @@ class _Constants:
 
 
 def _compute(analysis: ProjectAnalysis) -> JavaRoutes:
-    models = [m for m in analysis.files("java", roles=("source",)) if m.routes or m.mounts]
+    every = list(analysis.files("java", roles=("source",)))
+    models = [m for m in every if m.routes or m.mounts]
     if not models:
         return JavaRoutes()
     types: dict[str, list[_Type]] = {}
@@ -138,13 +154,30 @@ def _compute(analysis: ProjectAnalysis) -> JavaRoutes:
         for decl in model.routes:
             if decl.owner in declared:
                 declared[decl.owner].routes.append(decl)
-    constants = _Constants(models)
+    constants = _Constants(every)  # paths built from constants of any class
     result = JavaRoutes()
     for candidates in types.values():
         for t in candidates:
             if t.cls.kind == "class":
                 _serve(t, types, by_name, constants, result)
+                _implementations(t, types, by_name, constants, result)
     return result
+
+
+def _implementations(t: _Type, types: dict[str, list[_Type]], by_name: dict[str, list[_Type]],
+                     constants: _Constants, result: JavaRoutes) -> None:
+    unread = [i for i in _interfaces(t, types, by_name) if isinstance(i, str)]
+    methods = tuple((f.name, f.line, tuple(d for d in f.decorators if d != "@Override")) for f in t.model.functions
+                    if f.owner == t.cls.name and "@Override" in f.decorators)
+    if not unread or not methods:
+        return
+    framework = "spring" if _SPRING_CONTROLLERS & t.annotations or "RequestMapping" in t.annotations else (
+        "jax-rs" if "Path" in t.annotations or any(i.module.startswith(("jakarta.ws.rs", "javax.ws.rs"))
+                                                   for i in t.model.imports) else "")
+    prefixes = tuple(constants.fill(p, t.cls.name, t.model.path) or _without_holes(p) for p, _ in t.prefixes) or ("",)
+    for name in unread:
+        result.implementations.append(Implementation(name, t.cls.name, t.model.path, framework, prefixes, methods,
+                                                     tuple(t.cls.decorators)))
 
 
 def _find(key: str, written: str, near: _Type, types: dict[str, list[_Type]],

@@ -220,6 +220,8 @@ def classify_migration(
     body = text or ""
     if language == "sql":
         lowered = path.lower()
+        if re.match(r"\s*--\s*liquibase formatted sql", body, re.I):
+            return "liquibase"
         if name == "migration.sql":
             return "prisma"
         if name in ("up.sql", "down.sql"):
@@ -240,7 +242,12 @@ def classify_migration(
             return "atlas"
         return "sql" if "/seed" not in lowered else None
     if language in ("xml", "yaml", "json"):
-        return "liquibase" if "databaseChangeLog" in body else None
+        if "databaseChangeLog" not in body:
+            return None
+        # the Liquibase MongoDB extension versions collections and indexes of a document database
+        return "liquibase-mongodb" if "liquibase.org/xml/ns/mongodb" in body or (re.search(
+            r"\b(?:ext:)?(?:createCollection|insertMany|insertOne|createIndex|runCommand)\b", body) and \
+            not re.search(r"\bcreateTable\b", body)) else "liquibase"
     if language in ("typescript", "javascript"):
         if "MigrationInterface" in body or "QueryRunner" in body:
             return "typeorm"
