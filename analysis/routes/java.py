@@ -129,9 +129,9 @@ class _Constants:
 
 def _compute(analysis: ProjectAnalysis) -> JavaRoutes:
     every = list(analysis.files("java", roles=("source",)))
-    models = [m for m in every if m.routes or m.mounts]
-    if not models:
+    if not any(m.routes or m.mounts for m in every):
         return JavaRoutes()
+    models = [m for m in every if m.classes]
     types: dict[str, list[_Type]] = {}
     by_name: dict[str, list[_Type]] = {}
     for model in models:

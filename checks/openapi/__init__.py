@@ -177,6 +177,8 @@ def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
         return []
     by_method: dict[str, list[tuple[Implementation, int, tuple[str, ...]]]] = {}
     for impl in implementations:
+        if not impl.framework:
+            continue  # a service or repository class: not a controller
         for name, line, marks in impl.methods:
             by_method.setdefault(name, []).append((impl, line, marks))
     out: list[Endpoint] = []
@@ -186,7 +188,7 @@ def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
         for op in operations(spec.data):
             op_id = op.spec.get("operationId")
             for impl, line, marks in by_method.get(op_id, []) if isinstance(op_id, str) else []:
-                out.extend(Endpoint(op.method, join_paths(prefix, op.path), impl.file, line, impl.framework or "java",
+                out.extend(Endpoint(op.method, join_paths(prefix, op.path), impl.file, line, impl.framework,
                                     handler=f"{impl.cls}.{op_id}", guards=(*impl.guards, *marks))
                            for prefix in impl.prefixes)
     return out
