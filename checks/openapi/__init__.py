@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from analysis.routes import project_endpoints
+from analysis.routes.java import Implementation, java_routes
 from analysis.routes.paths import Endpoint, join_paths, normalise_path, path_matches, segments
 from auditor.context import Context
 from auditor.model import (
@@ -21,8 +22,8 @@ from auditor.model import (
     Verdict,
 )
 from checks.openapi.endpoints_ts import tree_endpoints
-from checks.openapi.generators import Generator, find_generator
-from checks.openapi.routes_java import java_routes
+from checks.openapi.generators import Generator, code_from_spec, find_generator
+from checks.openapi.routes_java import with_servlet_prefixes
 from checks.openapi.spec import (
     SpecDoc,
     base_paths,
@@ -128,9 +129,10 @@ def _proto_endpoints(ctx: Context) -> list[Endpoint]:
 
 def openapi_model(ctx: Context) -> OpenApiModel:
     model = OpenApiModel(specs=_find_specs(ctx))
-    java = java_routes(ctx)
-    model.unread_interfaces = java.unread_interfaces
-    model.endpoints = _dedupe(project_endpoints(ctx.analysis) + tree_endpoints(ctx) + java.endpoints + _proto_endpoints(ctx))
+    java = java_routes(ctx.analysis)
+    model.unread_interfaces = list(java.unread)
+    model.endpoints = _dedupe(with_servlet_prefixes(ctx, project_endpoints(ctx.analysis) + _implemented(ctx, model))
+                              + tree_endpoints(ctx) + _proto_endpoints(ctx))
     if not model.specs:
         model.generator = find_generator(ctx)
     documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []
@@ -167,6 +169,32 @@ def openapi_model(ctx: Context) -> OpenApiModel:
                 seen.add(key)
                 model.spec_only.append((spec, method, path))
     return model
+
+
+def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
+    """The committed spec's operations that controllers implement through interfaces generated from it at build
+    time (openapi-generator, quarkus-openapi-generator): an operation is implemented by the class that overrides the
+    method named after its operationId."""
+    implementations = java_routes(ctx.analysis).implementations
+    if not implementations or not any(s.data for s in model.specs) or code_from_spec(ctx) is None:
+        return []
+    by_method: dict[str, list[tuple[Implementation, int, tuple[str, ...]]]] = {}
+    for impl in implementations:
+        if not impl.framework:
+            continue  # a service or repository class: not a controller
+        for name, line, marks in impl.methods:
+            by_method.setdefault(name, []).append((impl, line, marks))
+    out: list[Endpoint] = []
+    for spec in model.specs:
+        if spec.data is None:
+            continue
+        for op in operations(spec.data):
+            op_id = op.spec.get("operationId")
+            for impl, line, marks in by_method.get(op_id, []) if isinstance(op_id, str) else []:
+                out.extend(Endpoint(op.method, join_paths(prefix, op.path), impl.file, line, impl.framework,
+                                    handler=f"{impl.cls}.{op_id}", guards=(*impl.guards, *marks))
+                           for prefix in impl.prefixes)
+    return out
 
 
 _DOCS_ROUTE = re.compile(r"(^|/)(swagger[\w-]*|openapi(\.json|\.ya?ml)?|api-docs|redoc|docs)(/|$)", re.I)
