@@ -109,6 +109,10 @@ EXPECTED: dict[str, set[Key]] = {
         ("errors/leaked-details", "src/main/java/com/acme/inventory/web/ApiExceptionHandler.java", 19),
         ("migrations/schema-auto-sync", "src/main/resources/application.properties", 5),
         ("openapi/spec-present", None, None),
+        ("operability/correlation-ids", None, None),  # Spring Boot's default logback pattern, no tracing or MDC filter
+        ("security/headers", None, None),
+        ("security/missing-auth", "src/main/java/com/acme/inventory/web/ProductController.java", 42),
+        ("security/rate-limiting", None, None),
         ("tests/coverage", None, None),
         ("tests/property-based", None, None),
     },

@@ -102,7 +102,8 @@ def is_query(model: FileModel, call: Call) -> bool:
             return True
         return name in _GO_SQL and bool(re.search(r"(?i)(^|\.)(db|tx|conn|pool|sqlx|database)$", last or receiver))
     if family == "java":
-        if _JAVA_REPO_METHOD.match(name) and re.search(r"(?i)(repo|repository|dao)$", last):
+        if _JAVA_REPO_METHOD.match(name) and (re.search(r"(?i)(repo|repository|dao)$", last) or _REPOSITORY_TYPE.search(
+                declared_type(model, call, last))):
             return True
         if name in ("find", "getReference") and re.search(r"(?i)^(em|entityManager)$", last):
             return True
@@ -117,6 +118,26 @@ def is_query(model: FileModel, call: Call) -> bool:
             return True
         return name in ("one", "all") and "sea_orm" in imports and "find" in receiver
     return False
+
+
+_REPOSITORY_TYPE = re.compile(r"(Repository|Repo|Dao|DAO)\b")
+
+
+def declared_type(model: FileModel, call: Call, name: str) -> str:
+    """The declared type of `name` where `call` is made: a parameter of the enclosing function or a field of a class
+    of the file ("" when the file does not say)."""
+    if not name:
+        return ""
+    fn = model.function(call.function)
+    if fn is not None:
+        for param in fn.params:
+            if param[0] == name and param[1]:
+                return param[1]
+    for cls in model.classes:
+        for field_name, field_type in cls.fields:
+            if field_name == name and field_type:
+                return field_type
+    return ""
 
 
 def _eager(call: Call) -> bool:
