@@ -549,3 +549,44 @@ def test_caching_and_background_processing_are_facts_without_judgement(make_repo
     assert ops["background"] == {"present": True, "how": ["celery (app/tasks.py:1)", "@shared_task (app/tasks.py:3)"]}
     empty = facts(make_repo({"app.py": "x = 1\n"}))
     assert empty["caching"] == {"present": False, "how": []} and empty["background"] == {"present": False, "how": []}
+
+
+JAVA_SERVICE = """\
+package com.acme.shop;
+
+import java.util.List;
+
+class OrderService {
+    private final OrderRepository orders;
+    private final CustomerRepository customers;
+
+    List<String> names() {
+        List<Order> all = orders.findAll();
+        List<String> out = new ArrayList<>();
+        for (Order o : all) {
+            out.add(customers.findById(o.getCustomerId()).get().getName());
+        }
+        all.forEach(o -> customers.findById(o.getCustomerId()));
+        return out;
+    }
+
+    List<Order> byIds(List<Long> ids) {
+        return ids.stream().map(id -> orders.findById(id).orElseThrow()).toList();
+    }
+
+    List<Order> batched(List<Long> ids) {
+        return orders.findAllById(ids);
+    }
+}
+"""
+
+
+def test_n_plus_one_in_java_loops_and_callbacks_beside_a_batched_twin(make_repo: MakeRepo) -> None:
+    root = make_repo({"src/main/java/com/acme/shop/OrderService.java": JAVA_SERVICE})
+    found = findings(NPlusOne, root)
+    assert [(f.line, f.severity.value, f.confidence.value) for f in found] == [
+        (13, "medium", "low"),  # in a loop (the Java model does not say over what) after a query's rows were loaded
+        (15, "medium", "medium"),  # in the function given to forEach over the rows of the query at line 10
+        (20, "low", "medium"),  # per id of a parameter
+    ]
+    assert found[1].message.startswith("`customers.findById()` runs once per element of `all` (the query at line 10)")

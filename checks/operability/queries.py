@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analysis.frameworks import language_family
-from analysis.model import CALL_IN_LOOP, CALL_IN_TEST, Call, FileModel, Loop
+from analysis.model import CALL_IN_LAMBDA, CALL_IN_LOOP, CALL_IN_TEST, Call, FileModel, Loop
 from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, NotApplicable, Severity, Verdict
@@ -266,11 +266,94 @@ def _function_sites(model: FileModel, index: int, loops: list[Loop], calls: list
                             "select_related/prefetch_related)", Severity.MEDIUM, Confidence.MEDIUM, f"lazy:{lazy[0]}")
 
 
+# Calls that run a function they are given once per element: `orders.forEach(o -> ...)`, `users.map(u => ...)`.
+_ITERATORS = frozenset({"forEach", "map", "flatMap", "filter", "forEachOrdered", "each", "for_each", "mapAsync", "flat_map",
+                        "filter_map", "then"})
+
+
+def _rows_assigned(model: FileModel, index: int, queries: list[Call]) -> dict[str, int]:
+    """Variables of the function at `index` assigned the result of a query, with the line."""
+    lines = {c.line for c in queries if c.function == index}
+    out: dict[str, int] = {}
+    for assign in model.assigns:
+        if assign.function == index and (assign.line in lines or assign.line + 1 in lines):
+            for target in assign.targets:
+                out.setdefault(target, assign.line)
+    return out
+
+
+def _outer(model: FileModel, index: int) -> int:
+    """The nearest enclosing function that is not a lambda or an arrow function."""
+    for fn_index in _chain(model, index):
+        fn = model.functions[fn_index]
+        if fn.name and not fn.name.startswith("<"):
+            return fn_index
+    return index
+
+
+def _chain(model: FileModel, index: int) -> Iterator[int]:
+    seen = 0
+    while 0 <= index < len(model.functions) and seen <= len(model.functions):
+        yield index
+        index = model.functions[index].parent
+        seen += 1
+
+
+def _loopless_sites(model: FileModel, loops_by_fn: dict[int, list[Loop]], rels: _Relationships,
+                    reported: set[int]) -> Iterator[QuerySite]:
+    """Queries run per element without a loop record: inside a callback given to forEach/map, or in a loop of a
+    language whose adapter does not describe its loops (then what is iterated is not known)."""
+    queries = [c for c in model.calls if not c.flags & CALL_IN_TEST and (is_query(model, c) or _related_manager(model, c, rels))]
+    for call in queries:
+        if call.line in reported or call.function < 0:
+            continue
+        fn = model.functions[call.function]
+        if fn.is_test:
+            continue
+        iterating: Call | None = None
+        if fn.name.startswith("<") or call.flags & CALL_IN_LAMBDA:
+            start = fn.line if fn.name.startswith("<") else call.line
+            scope = {fn.parent, call.function}
+            iterating = next((c for c in model.calls if c.function in scope and c.line == start and c.name in _ITERATORS
+                              and any(a[0] == "function" for a in c.args)), None)
+        looped = bool(call.flags & CALL_IN_LOOP) and not loops_by_fn.get(call.function)
+        if iterating is None and not looped:
+            continue
+        outer = _outer(model, call.function)
+        rows_vars = _rows_assigned(model, outer, queries)
+        earlier = {v: line for v, line in rows_vars.items() if line < call.line}
+        if iterating is not None:
+            over = iterating.receiver or next((a[1] for a in iterating.args if a[0] != "function"), "")
+            root = re.split(r"[.(\[]", over, maxsplit=1)[0]
+            if root in earlier:
+                reported.add(call.line)
+                yield QuerySite(model.path, call.line, f"`{call.callee}()` runs once per element of `{root}` (the query at "
+                                f"line {earlier[root]}), in the function given to `{iterating.name}`: N+1 queries; fetch "
+                                "what it needs with the first query or in one batched query", Severity.MEDIUM,
+                                Confidence.MEDIUM, f"callback:{call.callee}")
+                continue
+            reported.add(call.line)
+            yield QuerySite(model.path, call.line, f"`{call.callee}()` runs once per element of `{over[:60] or '?'}`, in the "
+                            f"function given to `{iterating.name}`: one query per element; one batched query does the same "
+                            "in one round trip", Severity.LOW, Confidence.MEDIUM, f"callback:{call.callee}")
+            continue
+        reported.add(call.line)
+        if earlier:
+            first = min(earlier.values())
+            yield QuerySite(model.path, call.line, f"`{call.callee}()` runs inside a loop, in a function that first loads rows "
+                            f"with the query at line {first}: probably one query per row (N+1)", Severity.MEDIUM,
+                            Confidence.LOW, f"loop:{call.callee}")
+        else:
+            yield QuerySite(model.path, call.line, f"`{call.callee}()` runs once per iteration of a loop: one query per "
+                            "element; one batched query does the same in one round trip", Severity.LOW, Confidence.LOW,
+                            f"element:{call.callee}")
+
+
 def _sites(ctx: Context) -> list[QuerySite]:
     rels = lazy_relationships(ctx.analysis)
     out: list[QuerySite] = []
     for model in ctx.analysis.files(roles=("source",)):
-        if not model.loops and not any(c.flags & CALL_IN_LOOP for c in model.calls):
+        if not model.loops and not any(c.flags & (CALL_IN_LOOP | CALL_IN_LAMBDA) for c in model.calls):
             continue
         loops_by_fn: dict[int, list[Loop]] = {}
         for loop in model.loops:
@@ -284,6 +367,8 @@ def _sites(ctx: Context) -> list[QuerySite]:
             if fn is not None and fn.is_test:
                 continue
             out.extend(_function_sites(model, index, loops_by_fn.get(index, []), calls, rels))
+        reported = {s.line for s in out if s.path == model.path}
+        out.extend(_loopless_sites(model, loops_by_fn, rels, reported))
     return out
 
 
