@@ -13,6 +13,7 @@ process boundaries, and neither may hold a secret.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import os
 import re
@@ -354,7 +355,7 @@ def _looks_made_up(value: str) -> bool:
         return True
     run = 1
     lower = value.lower()
-    for a, b in zip(lower, lower[1:], strict=False):
+    for a, b in itertools.pairwise(lower):
         run = run + 1 if ord(b) - ord(a) == 1 else 1
         if run >= 5:
             return True

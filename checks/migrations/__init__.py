@@ -9,7 +9,6 @@ apply to it (a data-migration tool such as migrate-mongo is a choice, not a stan
 from __future__ import annotations
 
 import re
-
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
