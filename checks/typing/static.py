@@ -49,27 +49,17 @@ class StaticScan:
 # -- Go ---------------------------------------------------------------------------------------------
 
 
-def _go_hatches(file: TsFile) -> Iterator[Hatch]:
-    if b"interface" not in file.source and b"any" not in file.source:
-        return
-    for decl in file.tree.root_node.children:
-        if decl.type not in ("function_declaration", "method_declaration"):
-            continue
-        name = decl.child_by_field_name("name")
-        if name is None or not file.text(name)[:1].isupper():
-            continue
-        found = 0
-        for field in ("parameters", "result"):
-            part = decl.child_by_field_name(field)
-            if part is None:
-                continue
-            for node in descendants(part):
-                if (node.type == "interface_type" and node.named_child_count == 0) or (
-                    node.type == "type_identifier" and file.text(node) == "any"
-                ):
-                    found += 1
-        if found and not has_error_ancestor(decl, file):
-            yield Hatch("go", "interface{}/any", file.path, line_of(decl), file.text(name), str(found))
+def _go_hatches(ctx: Context) -> Iterator[Hatch]:
+    """Exported functions and methods whose parameters or results use `interface{}`/`any` (one per signature)."""
+    for model in ctx.analysis.files("go", roles=CODE_ROLES):
+        counts: dict[int, int] = {}
+        for use in model.type_uses:
+            if use.kind == "interface{}" and use.public and use.function >= 0 \
+                    and use.where.startswith(("parameter ", "return ")):
+                counts[use.function] = counts.get(use.function, 0) + 1
+        for index in sorted(counts):
+            fn = model.functions[index]
+            yield Hatch("go", "interface{}/any", model.path, fn.line, fn.name, str(counts[index]))
 
 
 # -- Java -------------------------------------------------------------------------------------------
@@ -154,8 +144,7 @@ def _java_hatches(file: TsFile) -> Iterator[Hatch]:
 
 def static_scan(ctx: Context) -> StaticScan:
     hatches: list[Hatch] = []
-    for file in ctx.trees("go", roles=CODE_ROLES):
-        hatches += _go_hatches(file)
+    hatches += _go_hatches(ctx)
     for file in ctx.trees("java", roles=CODE_ROLES):
         if b"public" in file.source or b"interface" in file.source:
             hatches += _java_hatches(file)
