@@ -33,7 +33,7 @@ import ast
 import bisect
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from analysis.frameworks import (
     GO_ERROR_HELPER,
@@ -77,6 +77,14 @@ if TYPE_CHECKING:
     import tree_sitter
 
 __all__ = ["PARSER", "analyse_go", "go_package_name", "own_package"]
+
+
+class _Lined(Protocol):
+    @property
+    def line(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Lined)
 
 PARSER = "tree-sitter-go"
 _MAX_DEPTH = 8  # how far an expression's type is followed through bindings, fields and calls
@@ -466,13 +474,16 @@ class _Reader:
             for target in alias.named_children if fn >= 0 and alias is not None else ():
                 self._bind(fn, self.full(target), _Binding("none", None, switch.start_byte))
 
-    def lookup(self, name: str, fn: int) -> tuple[int, list[_Binding]] | None:
-        """(function, bindings) of the innermost function around `fn` that binds `name`, None if none does."""
+    def lookup(self, name: str, fn: int, pos: int | None = None) -> tuple[int, list[_Binding]] | None:
+        """(function, bindings) of the innermost function around `fn` that binds `name` (before byte `pos`, when
+        given), None if none does."""
         seen = 0
         while fn >= 0 and seen <= len(self.functions):
             env = self.env[fn]
             if env is not None and name in env:
-                return fn, env[name]
+                bindings = env[name] if pos is None else [b for b in env[name] if b.pos <= pos]
+                if bindings:
+                    return fn, bindings
             fn = self.parents[fn]
             seen += 1
         return None
@@ -482,7 +493,7 @@ class _Reader:
         if node.type != "identifier":
             return None
         name = self.full(node)
-        if name not in self.aliases or self.lookup(name, fn) is not None:
+        if name not in self.aliases or self.lookup(name, fn, node.start_byte) is not None:
             return None
         return self.aliases[name]
 
@@ -527,8 +538,8 @@ class _Reader:
             return value
         return ""
 
-    def sym_name(self, name: str, fn: int, depth: int) -> str:
-        found = self.lookup(name, fn)
+    def sym_name(self, name: str, fn: int, depth: int, pos: int | None = None) -> str:
+        found = self.lookup(name, fn, pos)
         if found is not None:
             where, bindings = found
             types = {self.binding_sym(b, where, depth) for b in bindings}
@@ -555,7 +566,7 @@ class _Reader:
         if t == "composite_literal":
             return self.tsym(node.child_by_field_name("type"))
         if t == "identifier":
-            return self.sym_name(self.full(node), fn, depth)
+            return self.sym_name(self.full(node), fn, depth, node.start_byte)
         if t == "type_assertion_expression":
             return self.tsym(node.child_by_field_name("type"))
         if t == "selector_expression":
@@ -1543,6 +1554,11 @@ def _is_err(name: str) -> bool:
     return name in _ERROR_NAMES or name.endswith(("Err", "err", "Error"))
 
 
+def _by_line(records: list[R]) -> tuple[R, ...]:
+    """Records in source order (each section is gathered by node type, then merged)."""
+    return tuple(sorted(records, key=lambda r: r.line))
+
+
 def analyse_go(path: str, role: str, data: bytes) -> FileModel:
     """The model of one Go file. Never raises for bad input: a file that does not parse is a model with a problem."""
     tree, problem = parse("go", data)
@@ -1557,8 +1573,8 @@ def analyse_go(path: str, role: str, data: bytes) -> FileModel:
     return FileModel(
         path, "go", role, PARSER, problem=problem, lines=src.data.count(b"\n") + 1, markers=frozenset(reader.markers),
         imports=tuple(reader.imports), functions=tuple(reader.functions), classes=tuple(reader.classes),
-        calls=tuple(reader.calls), assigns=tuple(reader.assigns), settings=tuple(reader.settings),
-        raises=tuple(reader.raises), exposures=tuple(reader.exposures), discards=tuple(reader.discards),
+        calls=_by_line(reader.calls), assigns=_by_line(reader.assigns), settings=_by_line(reader.settings),
+        raises=tuple(reader.raises), exposures=_by_line(reader.exposures), discards=_by_line(reader.discards),
         routes=tuple(reader.routes), mounts=tuple(reader.mounts), tests=tuple(reader.tests),
         type_uses=tuple(reader.type_uses),
     )
