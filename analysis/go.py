@@ -76,7 +76,7 @@ from analysis.treesitter import NodeIndex, Source, parse
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["PARSER", "analyse_go", "go_package_name", "own_package"]
+__all__ = ["PARSER", "analyse_go", "go_package_name"]
 
 
 class _Lined(Protocol):
@@ -93,17 +93,12 @@ _BUILTIN_TYPES = frozenset({
     "int64", "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "any", "comparable",
 })
 _BUILTIN_VALUES = frozenset({"nil", "true", "false", "iota"})
-_STATEMENTS = (
-    "expression_statement", "short_var_declaration", "assignment_statement", "return_statement", "if_statement",
-    "for_statement", "expression_switch_statement", "type_switch_statement", "select_statement", "defer_statement",
-    "go_statement", "inc_statement", "dec_statement", "send_statement", "var_declaration", "const_declaration",
-    "labeled_statement", "break_statement", "continue_statement", "goto_statement", "fallthrough_statement",
-)
 _DECISIONS = ("if_statement", "for_statement", "expression_case", "type_case", "communication_case")
 _NODE_TYPES = (
     "package_clause", "import_spec", "function_declaration", "method_declaration", "func_literal", "type_spec",
     "type_alias", "var_spec", "const_spec", "range_clause", "call_expression", "composite_literal", "binary_expression",
-    "comment", "keyed_element", *_STATEMENTS, "expression_case", "type_case", "communication_case",
+    "comment", "statement_list", "expression_statement", "short_var_declaration", "assignment_statement",
+    "return_statement", "type_switch_statement", *_DECISIONS,
 )
 _STRINGS = ("interpreted_string_literal", "raw_string_literal")
 _FORMAT_FUNCS = frozenset({"fmt.Sprintf", "fmt.Sprint", "fmt.Sprintln"})
@@ -118,6 +113,7 @@ _VERBS = {
 }
 _GROUPS = frozenset({"Group", "Route", "With", "Use", "PathPrefix", "Subrouter", "Host", "Schemes", "Headers", "Queries"})
 _HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE"})
+_ROUTER_TYPE_NAMES = frozenset(t.rsplit(".", 1)[-1] for t in GO_ROUTER_TYPES)
 _METHOD_CONSTANTS = {f"Method{m.capitalize()}": m for m in _HTTP_METHODS}
 _PATTERN = re.compile(r"^([A-Z]+)\s+(\S*)$")  # Go 1.22 ServeMux patterns: "GET /items/{id}"
 _RESPONSE_METHODS = frozenset({"JSON", "String", "XML", "IndentedJSON", "AbortWithStatusJSON", "JSONP",
@@ -135,11 +131,6 @@ def go_package_name(import_path: str) -> str:
     parts = [p for p in import_path.split("/") if p and not re.fullmatch(r"v\d+", p)]
     last = parts[-1] if parts else import_path
     return re.sub(r"\.v\d+$", "", last)
-
-
-def own_package(path: str) -> str:
-    """The symbolic package of a file: `@` + its directory."""
-    return "@" + path.rpartition("/")[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +158,7 @@ class _Reader:
         self.path = path
         self.role = role
         self.src = src
+        self.data = src.data
         self.dir = path.rpartition("/")[0]
         self.pkg_ref = "@" + self.dir
         self.test_file = path.endswith("_test.go")
@@ -205,10 +197,16 @@ class _Reader:
 
     # -- small helpers ----------------------------------------------------------------------------------------
     def text(self, node: tree_sitter.Node | None, cap: int = TEXT_CAP) -> str:
-        return self.src.text(node, cap)
+        """The source text of a node, capped at `cap` characters."""
+        if node is None:
+            return ""
+        start, end = node.start_byte, node.end_byte
+        if end - start > cap:
+            return self.data[start : min(end, start + cap * 4)].decode("utf-8", "replace")[:cap]
+        return self.data[start:end].decode("utf-8", "replace")
 
     def full(self, node: tree_sitter.Node | None) -> str:
-        return self.src.full_text(node)
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace") if node is not None else ""
 
     def fn_of(self, pos: int) -> int:
         """The innermost function whose span holds byte `pos` (-1: package level)."""
@@ -375,11 +373,16 @@ class _Reader:
                 fn = self.fn_of(node.start_byte)
                 if fn >= 0:
                     counts[fn] += 1
-        for node_type in _STATEMENTS:
-            for node in self.idx[node_type]:
-                fn = self.fn_of(node.start_byte)
+        for block in self.idx["statement_list"]:  # the statements of every block (comments taken out below)
+            fn = self.fn_of(block.start_byte)
+            if fn >= 0:
+                statements[fn] += block.named_child_count
+        for comment in self.idx["comment"]:
+            parent = comment.parent
+            if parent is not None and parent.type == "statement_list":
+                fn = self.fn_of(comment.start_byte)
                 if fn >= 0:
-                    statements[fn] += 1
+                    statements[fn] -= 1
         self.functions = [f._replace(complexity=counts[i], statements=statements[i])
                           for i, f in enumerate(self.functions)]
 
@@ -760,10 +763,10 @@ class _Reader:
                 return (inner[0], text, inner[2], keyword, None)
         if t == "call_expression":
             func = node.child_by_field_name("function")
-            callee = self.full(func) if func is not None and func.end_byte - func.start_byte < 200 else ""
-            args = node.child_by_field_name("arguments")
-            argv = args.named_children if args is not None else []
+            callee = self.full(func) if func is not None and func.end_byte - func.start_byte < 20 else ""
             if callee in _FORMAT_FUNCS or callee in _JOIN_FUNCS:
+                args = node.child_by_field_name("arguments")
+                argv = args.named_children if args is not None else []
                 names = tuple(n for a in argv[1 if callee in _FORMAT_FUNCS else 0:] for n in self.names(a))
                 kind = "interpolated" if callee in _FORMAT_FUNCS else "concat"
                 if not names and all(a.type in _STRINGS for a in argv[:1]):
@@ -805,43 +808,54 @@ class _Reader:
         route_calls: list[tuple[tree_sitter.Node, int]] = []
         handoffs: list[tuple[tree_sitter.Node, int]] = []
         stmt_uses: list[tuple[tree_sitter.Node, int]] = []
-        routerish = any(go_framework(m) for m in self.aliases.values())
+        routerish = any(p[1] and p[1].lstrip("*").rsplit(".", 1)[-1] in _ROUTER_TYPE_NAMES
+                        for f in self.functions for p in f.params)
+        may_break = self.src.tree.root_node.has_error
+        closures = [n.type == "func_literal" for n in self.fn_nodes]
+        value = self.value
         for node in self.idx["call_expression"]:
             func = node.child_by_field_name("function")
-            args_node = node.child_by_field_name("arguments")
             if func is None:
                 continue
-            fn = self.fn_of(node.start_byte)
+            args_node = node.child_by_field_name("arguments")
+            start = node.start_byte
+            fn = self.fn_of(start)
             flags = base
-            parent = node.parent
-            if parent is not None:
-                if parent.type == "expression_statement":
-                    flags |= CALL_STATEMENT
-                elif parent.type in ("defer_statement", "go_statement"):
-                    flags |= CALL_DEFERRED
-            if fn >= 0 and self.fn_nodes[fn].type == "func_literal":
+            parent_type = node.parent.type if node.parent is not None else ""
+            if parent_type == "expression_statement":
+                flags |= CALL_STATEMENT
+            elif parent_type in ("defer_statement", "go_statement"):
+                flags |= CALL_DEFERRED
+            if fn >= 0 and closures[fn]:
                 flags |= CALL_IN_LAMBDA
-            for start, end in loops.get(fn, ()):
-                if start <= node.start_byte < end:
+            for low, high in loops.get(fn, ()):
+                if low <= start < high:
                     flags |= CALL_IN_LOOP
                     break
-            broken = self.src.broken(node)
+            broken = may_break and self.src.broken(node)
             if broken:
                 flags |= CALL_BROKEN
-            if func.type == "selector_expression":
+            func_type = func.type
+            operand = None
+            if func_type == "selector_expression":
                 operand, fld = func.child_by_field_name("operand"), func.child_by_field_name("field")
                 name = self.full(fld) if fld is not None else ""
                 receiver = self.text(operand) if operand is not None else ""
-                module = self.is_import(operand, fn) if operand is not None else None
+                module = self.is_import(operand, fn) if operand is not None and receiver in self.aliases else None
                 qualified = f"{module}.{name}" if module is not None else ""
-            elif func.type == "identifier":
-                name, receiver, qualified = self.full(func), "", ""
+                callee = f"{receiver}.{name}" if len(receiver) + len(name) < TEXT_CAP else self.text(func)
+            elif func_type == "identifier":
+                name = callee = self.full(func)
+                receiver = qualified = ""
             else:
-                name, receiver, qualified = "", "", ""
-            callee = self.text(func)
+                name = receiver = qualified = ""
+                callee = self.text(func)
             argv = [a for a in args_node.named_children if a.type != "comment"] if args_node is not None else []
-            args = tuple(self.value(a) for a in argv if a.type != "type_identifier" or name not in ("new", "make"))
-            self.calls.append(Call(name, callee, qualified, args, self.src.line(node), self.src.end_line(node), fn, -1,
+            if name in ("new", "make"):
+                args = tuple(value(a) for a in argv if a.type != "type_identifier")
+            else:
+                args = tuple(value(a) for a in argv)
+            self.calls.append(Call(name, callee, qualified, args, node.start_point[0] + 1, node.end_point[0] + 1, fn, -1,
                                    flags, receiver))
             if name == "panic" and func.type == "identifier" and argv:
                 self.raises.append(Raise(self.text(argv[0]), self.src.line(node), self.src.end_line(node), fn, -1, 0))

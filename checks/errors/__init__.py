@@ -471,6 +471,7 @@ class IgnoredError(_HitCheck):
     title = "Go errors discarded"
     languages = frozenset({"go"})
     severity = Severity.MEDIUM
+    version = "2"
     rationale = (
         "An error assigned to `_` or dropped from a call statement lets the code continue on bad data. A result is "
         "taken for an error only when the project's own declarations (functions, methods of the receiver's type, "
