@@ -2,9 +2,10 @@
 
     python bench/bench_go_adapter.py PATH [PATH ...]   # any checkout with Go files (vendor/ included)
 
-For each tree it prints the number of Go files and lines, the CPU time of a tree-sitter parse of every file,
-the CPU time of the adapter (parse + facts, `analysis.go.analyse_go`), each the best of --repeat rounds, their ratio, the encoded model bytes,
-and the time of the project-level resolvers (declarations and dropped errors, routes) over those models.
+For each tree it prints the number of Go files and lines, the CPU time of a tree-sitter parse of every file
+and of the adapter (parse + facts, `analysis.go.analyse_go`), each the best of --repeat rounds, their ratio,
+the encoded model bytes, and the time of the project-level resolvers (declarations and dropped errors, routes)
+over those models.
 """
 
 from __future__ import annotations
