@@ -1178,7 +1178,8 @@ class _Reader:
         path = ""
         known = parent.known
         rest = args
-        if name in ("Group", "Route", "PathPrefix") and args and args[0].type != "func_literal":
+        chi_group = name == "Group" and parent.framework == "chi"  # chi `Group(fn)`: no path of its own
+        if name in ("Group", "Route", "PathPrefix") and args and args[0].type != "func_literal" and not chi_group:
             value = self.string(args[0])
             if value is None:
                 known = False
@@ -1186,6 +1187,8 @@ class _Reader:
                 path = value
             rest = args[1:]
         guards = parent.guards
+        if chi_group:
+            rest = []
         if name in ("Group", "With", "Use"):
             guards = guards + tuple(self.text(a, 120) for a in rest if a.type != "func_literal")
         prefix = _join(parent.prefix, path)
@@ -1243,14 +1246,21 @@ class _Reader:
                 stmt_uses: list[tuple[tree_sitter.Node, int]]) -> None:
         if not calls and not handoffs:
             return
+        references: list[tuple[tree_sitter.Node, tree_sitter.Node, int]] = []
         for node, fn in calls:  # chi `r.Route("/x", func(r chi.Router) {...})`, `r.Group(func(r chi.Router) {...})`
             func = node.child_by_field_name("function")
             fld = func.child_by_field_name("field") if func is not None else None
             if fld is None or self.full(fld) not in ("Route", "Group"):
                 continue
-            literal = next((a for a in self._args(node) if a.type == "func_literal"), None)
+            args = self._args(node)
+            literal = next((a for a in args if a.type == "func_literal"), None)
             if literal is not None:
                 self.callbacks[literal.start_byte] = (node, fn)
+            else:  # `r.Route("/users", users.Routes)`, chi `r.Group(admin.Routes)`: a function value
+                reference = args[1] if self.full(fld) == "Route" and len(args) >= 2 else (
+                    args[0] if len(args) == 1 else None)
+                if reference is not None and reference.type in ("identifier", "selector_expression"):
+                    references.append((node, reference, fn))
         for node, fn in stmt_uses:
             func = node.child_by_field_name("function")
             operand = func.child_by_field_name("operand") if func is not None else None
@@ -1278,6 +1288,12 @@ class _Reader:
             func = node.child_by_field_name("function")
             if func is not None:
                 self._handoff(node, func, fn)
+        for node, reference, fn in references:
+            via = self.router(node, fn)
+            child = self._reference_key(reference, fn)
+            if via is not None and via.key and child is not None and via.framework in ("chi", "fiber", ""):
+                self.mounts.append(Mount(via.key, f"{child}@0", via.prefix, self.src.line(node),
+                                         (*via.guards, *self._active(fn, node.start_byte, via)), via.known))
         for stmt in self.idx["return_statement"]:
             fn = self.fn_of(stmt.start_byte)
             if fn >= 0 and self.fn_nodes[fn].type != "func_literal":
@@ -1403,6 +1419,22 @@ class _Reader:
         if module is not None:
             if go_framework(module) or module == "net/http":
                 return None
+            return f"gocall:F:{module}#{name}|{self.text(operand, 80)}|{name}"
+        receiver = self.sym(operand, fn)
+        callee = f"{receiver} .{name}()" if receiver else ""
+        return f"gocall:{callee}|{self.text(operand, 80).replace('|', '')}|{name}"
+
+    def _reference_key(self, node: tree_sitter.Node, fn: int) -> str | None:
+        """The callee key of a function value (`users.Routes`, `routes`, `h.register`) as if it were called."""
+        if node.type == "identifier":
+            name = self.full(node)
+            return None if self.lookup(name, fn, node.start_byte) is not None else f"gocall:F:{self.pkg_ref}#{name}||{name}"
+        operand, fld = node.child_by_field_name("operand"), node.child_by_field_name("field")
+        if operand is None or fld is None:
+            return None
+        name = self.full(fld)
+        module = self.is_import(operand, fn)
+        if module is not None:
             return f"gocall:F:{module}#{name}|{self.text(operand, 80)}|{name}"
         receiver = self.sym(operand, fn)
         callee = f"{receiver} .{name}()" if receiver else ""

@@ -324,6 +324,20 @@ def test_mounts_handoffs_and_returned_routers() -> None:
     ]
 
 
+def test_chi_routes_given_as_function_values(tmp_path: Path) -> None:
+    analysis = project(tmp_path, {
+        "api/api.go": (
+            "package api\nimport (\n\t\"github.com/go-chi/chi/v5\"\n\t\"example.com/svc/users\"\n)\n"
+            "func New() *chi.Mux {\n\tr := chi.NewRouter()\n\tr.Route(\"/users\", users.Routes)\n"
+            "\tr.Group(admin)\n\treturn r\n}\n"
+            "func admin(r chi.Router) {\n\tr.Use(auth)\n\tr.Get(\"/admin\", stats)\n}\n"),
+        "users/users.go": ("package users\nimport \"github.com/go-chi/chi/v5\"\n"
+                           "func Routes(r chi.Router) {\n\tr.Get(\"/{id}\", get)\n}\n"),
+    })
+    got = sorted((e.method, e.path, e.prefix_known, e.guards) for e in go_endpoints(analysis))
+    assert got == [("GET", "/admin", True, ("auth",)), ("GET", "/users/{id}", True, ())]
+
+
 def test_route_resolver_joins_packages_by_type(tmp_path: Path) -> None:
     analysis = project(tmp_path, {
         "go.mod": "module example.com/shop\n",
