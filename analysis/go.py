@@ -143,6 +143,7 @@ class _Router:
     known: bool
     framework: str
     typed: bool  # known to be a router (made by a constructor, typed as one, or derived from one)
+    chain: tuple[int, ...] = ()  # where each group on the way was made (a group's middleware stays in the group)
 
 
 @dataclass(slots=True)
@@ -1192,7 +1193,7 @@ class _Reader:
         if name in ("Group", "With", "Use"):
             guards = guards + tuple(self.text(a, 120) for a in rest if a.type != "func_literal")
         prefix = _join(parent.prefix, path)
-        return _Router(parent.key, prefix, guards, known, parent.framework, True)
+        return _Router(parent.key, prefix, guards, known, parent.framework, True, (*parent.chain, node.start_byte))
 
     def _router_name(self, node: tree_sitter.Node, fn: int, depth: int) -> _Router | None:
         name = self.full(node)
@@ -1225,7 +1226,7 @@ class _Reader:
             value = self.router(binding.node, where, depth + 1)
             if value is not None:
                 return value if value.key else _Router(own, value.prefix, value.guards, value.known, value.framework,
-                                                       value.typed)
+                                                       value.typed, value.chain)
         return _Router(own, "", (), True, "", False)
 
     def _router_type(self, type_node: tree_sitter.Node | None) -> tuple[bool, str]:
@@ -1270,7 +1271,7 @@ class _Reader:
             args = self._args(node)
             if args and self.string(args[0]) is not None:  # fiber `app.Use("/api", mw)`
                 target = _Router(target.key, _join(target.prefix, self.string(args[0]) or ""), target.guards,
-                                 target.known, target.framework, target.typed)
+                                 target.known, target.framework, target.typed, target.chain)
                 args = args[1:]
             self.uses.append((fn, node.start_byte, target, tuple(self.text(a, 120) for a in args)))
         default = self._file_framework()
@@ -1306,7 +1307,8 @@ class _Reader:
         around it."""
         out: list[str] = []
         for where, at, target, middleware in self.uses:
-            if at < pos and target.key == router.key and _under(router.prefix, target.prefix) and self.within(fn, where):
+            if at < pos and target.key == router.key and router.chain[: len(target.chain)] == target.chain \
+                    and _under(router.prefix, target.prefix) and self.within(fn, where):
                 out.extend(middleware)
         return tuple(out)
 
@@ -1348,7 +1350,7 @@ class _Reader:
                 methods = self._gorilla_methods(node) or ["ANY"]
         if not router.key:
             router = _Router(f"{self.fn_key(fn)}/{receiver}", router.prefix, router.guards, router.known,
-                             router.framework, router.typed)
+                             router.framework, router.typed, router.chain)
         if not router.typed and (not path.startswith("/") or "client" in receiver.lower()):
             return
         framework = router.framework or default or "go"

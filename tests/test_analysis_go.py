@@ -288,6 +288,18 @@ def test_routes_groups_chains_and_methods() -> None:
     assert len({r.owner for r in m.routes[:5]}) == 1 and m.routes[0].owner == "go:api#main/r"
 
 
+def test_middleware_stays_in_its_group() -> None:
+    """golang-gin-realworld: `v1.Use(auth)` protects what is registered on v1 afterwards, not a sibling group
+    `r.Group("/api/ping")` below the same path, nor the group handed on before it."""
+    m = model(
+        "package main\nimport \"github.com/gin-gonic/gin\"\n"
+        "func main() {\n\tr := gin.Default()\n\tv1 := r.Group(\"/api\")\n\tusers.Register(v1.Group(\"/users\"))\n"
+        "\tv1.Use(auth)\n\tarticles.Register(v1.Group(\"/articles\"))\n\tv1.GET(\"/me\", me)\n"
+        "\tping := r.Group(\"/api/ping\")\n\tping.GET(\"/\", pong)\n}\n")
+    assert [(r.path, r.guards) for r in m.routes] == [("/api/me", ("auth",)), ("/api/ping", ())]
+    assert [(mt.prefix, mt.guards) for mt in m.mounts] == [("/api/users", ()), ("/api/articles", ("auth",))]
+
+
 def test_echo_handler_order_chi_callbacks_and_unknown_paths() -> None:
     m = model(
         "package api\nimport (\n\t\"github.com/labstack/echo/v4\"\n\t\"github.com/go-chi/chi/v5\"\n)\n"
