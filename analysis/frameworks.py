@@ -175,6 +175,6 @@ def _go_central(model: FileModel) -> list[str]:
         if call.flags & CALL_NEW and any(arg[3] == "ErrorHandler" for arg in call.args):
             out.append(f"{model.path}:{call.line} ErrorHandler config")
     for fn in model.functions:
-        if fn.parent < 0 and GO_ERROR_HELPER.match(fn.name):
+        if fn.parent < 0 and (fn.owner or fn.qualname == fn.name) and GO_ERROR_HELPER.match(fn.name):
             out.append(f"{model.path}:{fn.line} {fn.name}()")
     return out

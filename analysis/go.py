@@ -76,7 +76,7 @@ from analysis.treesitter import NodeIndex, Source, parse
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["PARSER", "analyse_go", "go_package_name"]
+__all__ = ["PARSER", "analyse_go", "go_package_name", "is_declared"]
 
 
 class _Lined(Protocol):
@@ -124,6 +124,11 @@ _ERROR_NAMES = frozenset({"e", "err", "error", "ex", "exc", "exception", "er", "
 _TEST_CASE = re.compile(r"^(Test|Fuzz)([A-Z0-9_]|$)")
 _SUITE_HOOKS = frozenset({"SetupSuite", "SetupTest", "SetupSubTest", "BeforeTest", "TearDownTest", "TearDownSuite"})
 _SWAG = re.compile(r"^//\s*@(?:title|Router|Summary)\s")
+
+
+def is_declared(fn: Function) -> bool:
+    """A function or method declared at package level (not a closure: those are `outer.func1`, `glob.func1`)."""
+    return fn.parent < 0 and (bool(fn.owner) or fn.qualname == fn.name)
 
 
 def go_package_name(import_path: str) -> str:
@@ -328,7 +333,7 @@ class _Reader:
             n = closures.get(parent, 0) + 1
             closures[parent] = n
             name = f"func{n}"
-            qualname = f"{self.functions[parent].qualname}.{name}" if parent >= 0 else name
+            qualname = f"{self.functions[parent].qualname}.{name}" if parent >= 0 else f"glob.{name}"  # Go's own names
             visibility = "private"
         else:
             name_node = node.child_by_field_name("name")
@@ -1100,7 +1105,7 @@ class _Reader:
             return
         suite = self.suite
         for f in self.functions:
-            if f.parent >= 0:
+            if not is_declared(f):
                 continue
             params = {p[1] for p in f.params}
             if f.owner:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from analysis.go import go_package_name
+from analysis.go import go_package_name, is_declared
 
 if TYPE_CHECKING:
     from analysis.model import Assign, Class, Discard, FileModel, Function
@@ -194,7 +194,7 @@ class GoProject:
             project.files[model.path] = ctx
             project.dirs.add(directory)
             for fn in model.functions:
-                if fn.parent >= 0:
+                if not is_declared(fn):
                     continue
                 if fn.owner:
                     key = f"{directory}#{fn.owner}.{fn.name}"

@@ -226,13 +226,15 @@ def test_tests_fixtures_and_suites() -> None:
         "package api\nimport (\n\t\"testing\"\n\t\"github.com/stretchr/testify/suite\"\n)\n"
         "func TestMain(m *testing.M) {}\nfunc TestGet(t *testing.T) {}\nfunc FuzzParse(f *testing.F) {}\n"
         "func BenchmarkGet(b *testing.B) {}\nfunc ExampleGet() {}\nfunc newRouter() {}\nfunc Testify() {}\n"
-        "type S struct{ suite.Suite }\nfunc (s *S) SetupTest() {}\nfunc (s *S) TestList() {}\nfunc (s *S) other() {}\n",
+        "type S struct{ suite.Suite }\nfunc (s *S) SetupTest() {}\nfunc (s *S) TestList() {}\nfunc (s *S) other() {}\n"
+        "var cases = []struct{ init func() }{{func() {}}, {func() {}}}\n",  # closures in a table: not helpers
         path="api/api_test.go", role="test")
     assert [(t.name, t.kind, t.framework) for t in m.tests] == [
         ("TestMain", "fixture", "go"), ("TestGet", "test", "go"), ("FuzzParse", "property", "go"),
         ("BenchmarkGet", "benchmark", "go"), ("newRouter", "setup", "go"), ("SetupTest", "fixture", "testify"),
         ("TestList", "test", "testify")]
     assert [f.name for f in m.functions if f.is_test] == ["TestGet", "FuzzParse", "TestList"]
+    assert [f.qualname for f in m.functions[-2:]] == ["glob.func1", "glob.func2"]
     assert model("package api\nfunc TestGet(t *testing.T) {}\n").tests == ()  # not a _test.go file
 
 

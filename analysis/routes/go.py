@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis.go import is_declared
 from analysis.golang_types import GoProject, go_project
 from analysis.project import ProjectAnalysis
 from analysis.routes.paths import Endpoint, join_paths
@@ -91,7 +92,7 @@ def go_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
     for model in models:
         directory = model.path.rpartition("/")[0]
         for fn in model.functions:
-            if fn.parent < 0:
+            if is_declared(fn):
                 declared.setdefault(fn.name, []).append(f"{directory}#{fn.qualname}")
     callees = _Callees(project, declared)
     ups: dict[str, list[_Up]] = {}
