@@ -115,6 +115,8 @@ _GROUPS = frozenset({"Group", "Route", "With", "Use", "PathPrefix", "Subrouter",
 _HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE"})
 _ROUTER_TYPE_NAMES = frozenset(t.rsplit(".", 1)[-1] for t in GO_ROUTER_TYPES)
 _METHOD_CONSTANTS = {f"Method{m.capitalize()}": m for m in _HTTP_METHODS}
+_VERB = re.compile(r"%(?!%)[-+# 0]*(?:\[\d+\])?(?:\d+|\*)?(?:\.(?:\d+|\*))?[a-zA-Z]")  # fmt verbs, not "%%"
+HOLE = "\x00"  # a template's hole, as analysis.python writes it: "SELECT \x00name\x00"
 _PATTERN = re.compile(r"^([A-Z]+)\s+(\S*)$")  # Go 1.22 ServeMux patterns: "GET /items/{id}"
 _RESPONSE_METHODS = frozenset({"JSON", "String", "XML", "IndentedJSON", "AbortWithStatusJSON", "JSONP",
                                "PureJSON", "SecureJSON", "SendString", "YAML", "JSONPretty", "HTML"})
@@ -717,8 +719,10 @@ class _Reader:
 
     # -- values -----------------------------------------------------------------------------------------------
     def names(self, node: tree_sitter.Node) -> tuple[str, ...]:
+        """Identifiers an expression reads (bounded), imported package names left out."""
         if node.type == "identifier":
-            return (self.full(node),)
+            name = self.full(node)
+            return () if name in self.aliases else (name,)
         out: list[str] = []
         stack = [node]
         budget = 120
@@ -730,7 +734,7 @@ class _Reader:
                 out.append(self.full(current))
             elif t not in _STRINGS and t != "func_literal":
                 stack.extend(reversed(current.named_children))
-        return tuple(dict.fromkeys(n for n in out if n not in _BUILTIN_VALUES))
+        return tuple(dict.fromkeys(n for n in out if n not in _BUILTIN_VALUES and n not in self.aliases))
 
     def value(self, node: tree_sitter.Node, keyword: str = "") -> Value:
         while node.type in ("parenthesized_expression", "literal_element") and node.named_child_count == 1:
@@ -777,15 +781,48 @@ class _Reader:
                 kind = "interpolated" if callee in _FORMAT_FUNCS else "concat"
                 if not names and all(a.type in _STRINGS for a in argv[:1]):
                     kind = "str"
-                return (kind, text, names, keyword, None)
+                template = self._format_template(argv) if callee == "fmt.Sprintf" else None
+                return (kind, text, names, keyword, template)
             return ("call", text, (), keyword, None)
         if t == "binary_expression":
             op = node.child_by_field_name("operator")
             if op is not None and op.type == "+" and self._stringish(node):
                 names = self.names(node)
-                return ("concat" if names else "str", text, names, keyword, None)
+                return ("concat" if names else "str", text, names, keyword, self._concat_template(node))
             return ("other", text, self.names(node), keyword, None)
         return ("other", text, self.names(node) if t not in ("rune_literal",) else (), keyword, None)
+
+    def _hole(self, node: tree_sitter.Node) -> str:
+        return HOLE + " ".join(self.text(node, 100).replace(HOLE, "").split()) + HOLE
+
+    def _format_template(self, argv: list[tree_sitter.Node]) -> str | None:
+        """`fmt.Sprintf("... %s ...", x)` as a template with holes (analysis.python.HOLE): "... \x00x\x00 ..."."""
+        if not argv or argv[0].type not in _STRINGS:
+            return None
+        pieces = _VERB.split(_unquote(self.full(argv[0])).replace(HOLE, ""))
+        out = [pieces[0]]
+        for i, piece in enumerate(pieces[1:], start=1):
+            out.append(self._hole(argv[i]) if i < len(argv) else HOLE + "?" + HOLE)
+            out.append(piece)
+        return "".join(out).replace("%%", "%")[: TEXT_CAP * 5]
+
+    def _concat_template(self, node: tree_sitter.Node) -> str | None:
+        """`"SELECT " + name + " FROM t"` as a template with holes."""
+        parts: list[str] = []
+        stack = [node]
+        budget = 64
+        while stack and budget > 0:
+            budget -= 1
+            current = stack.pop()
+            op = current.child_by_field_name("operator") if current.type == "binary_expression" else None
+            if op is not None and op.type == "+":
+                right, left = current.child_by_field_name("right"), current.child_by_field_name("left")
+                stack.extend(n for n in (right, left) if n is not None)
+            elif current.type in _STRINGS:
+                parts.append(_unquote(self.full(current)).replace(HOLE, ""))
+            else:
+                parts.append(self._hole(current))
+        return None if stack else "".join(parts)[: TEXT_CAP * 5]
 
     def _stringish(self, node: tree_sitter.Node) -> bool:
         stack = [node]

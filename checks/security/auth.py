@@ -30,8 +30,10 @@ _AUTH_GUARD = re.compile(
 _PUBLIC_PATH = re.compile(
     r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"
     r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
-    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact)(/|$|\{)"
+    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens)(/|$|\{)"
 )
+# A handler whose name says it signs users up or in (`POST /users` -> `UsersRegistration`, `signup`): public by purpose.
+_PUBLIC_HANDLER = re.compile(r"(?i)(^|[._])(\w*(registration|register|signup|sign_up|login|log_in|signin|sign_in)\w*)$")
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
     "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
@@ -159,7 +161,8 @@ class MissingAuth(Check):
 
     def run(self, ctx: Context) -> Verdict:
         endpoints = project_endpoints(ctx.analysis)
-        mutating = [ep for ep in endpoints if ep.method in _MUTATING and not _PUBLIC_PATH.search(ep.path)]
+        mutating = [ep for ep in endpoints if ep.method in _MUTATING and not _PUBLIC_PATH.search(ep.path)
+                    and not _PUBLIC_HANDLER.search(ep.handler)]
         if not mutating:
             raise NotApplicable("no endpoint that changes data was found")
         facts = auth_facts(ctx)
