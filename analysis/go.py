@@ -708,8 +708,9 @@ class _Reader:
                     continue
                 names = decl.children_by_field_name("name")
                 label = self.full(names[0]) if names else "_"
+                variadic = "..." if decl.type == "variadic_parameter_declaration" and type_node.type != "slice_type" else ""
                 for text in self._empty_interfaces(type_node):
-                    self.type_uses.append(TypeUse("interface{}", text, self.src.line(decl),
+                    self.type_uses.append(TypeUse("interface{}", variadic + text, self.src.line(decl),
                                                   f"parameter `{label}` of `{f.name}`", fn, public))
             result = node.child_by_field_name("result")
             if result is not None:

@@ -244,6 +244,7 @@ def test_interface_any_in_signatures() -> None:
         "func Exported(a interface{}, b map[string]any) (any, error) { return nil, nil }\n"
         "func hidden(a interface{}) {}\n"
         "func Typed(r interface{ Read() }) {}\n"
+        "func Logf(format string, args ...any) {}\n"
         "type Payload struct { Data any }\n"
     )
     got = [(u.text, u.where, u.public, u.function) for u in m.type_uses]
@@ -253,6 +254,7 @@ def test_interface_any_in_signatures() -> None:
         ("any", "parameter `b` of `Exported`", True, 0),
         ("any", "return of `Exported`", True, 0),
         ("interface{}", "parameter `a` of `hidden`", False, 1),
+        ("...any", "parameter `args` of `Logf`", True, 3),
     ]
 
 
