@@ -87,6 +87,7 @@ class _Lined(Protocol):
 R = TypeVar("R", bound=_Lined)
 
 PARSER = "tree-sitter-go"
+_MAX_PATH = 2048  # bytes of a string literal read as a route path or constant
 _MAX_DEPTH = 8  # how far an expression's type is followed through bindings, fields and calls
 _BUILTIN_TYPES = frozenset({
     "bool", "byte", "complex64", "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32",
@@ -245,7 +246,7 @@ class _Reader:
         if node.type == "literal_element" and node.named_child_count:
             node = node.named_children[0]
         if node.type in _STRINGS:
-            return _unquote(self.full(node))
+            return _unquote(self.full(node)) if node.end_byte - node.start_byte <= _MAX_PATH else None
         if node.type == "identifier":
             return self.constants.get(self.full(node))
         if node.type == "parenthesized_expression" and node.named_child_count:
@@ -742,6 +743,12 @@ class _Reader:
             node = node.named_children[0]
         t = node.type
         text = self.text(node)
+        if t == "identifier":
+            return ("name", text, (text,), keyword, None)
+        if t == "selector_expression":
+            head = text.split(".", 1)[0]
+            names = (() if head in self.aliases else (head,)) if head.isidentifier() else self.names(node)
+            return ("attr", text, names, keyword, None)
         if t in _STRINGS:
             return ("str", text, (), keyword, _unquote(self.full(node) if node.end_byte - node.start_byte < TEXT_CAP * 20
                                                       else text)[: TEXT_CAP * 5])
@@ -751,16 +758,6 @@ class _Reader:
             return ("bool", text, (), keyword, None)
         if t == "nil":
             return ("none", text, (), keyword, None)
-        if t == "identifier":
-            return ("name", text, (text,), keyword, None)
-        if t == "selector_expression":
-            root = node
-            while root.type == "selector_expression":
-                root = root.child_by_field_name("operand") or root
-                if root.type != "selector_expression":
-                    break
-            names = (self.full(root),) if root.type == "identifier" else self.names(node)
-            return ("attr", text, names, keyword, None)
         if t == "func_literal":
             return ("function", text, (), keyword, None)
         if t == "composite_literal":
@@ -800,7 +797,7 @@ class _Reader:
         """`fmt.Sprintf("... %s ...", x)` as a template with holes (analysis.python.HOLE): "... \x00x\x00 ..."."""
         if not argv or argv[0].type not in _STRINGS:
             return None
-        pieces = _VERB.split(_unquote(self.full(argv[0])).replace(HOLE, ""))
+        pieces = _VERB.split(_unquote(self.text(argv[0], TEXT_CAP * 5)).replace(HOLE, ""))
         out = [pieces[0]]
         for i, piece in enumerate(pieces[1:], start=1):
             out.append(self._hole(argv[i]) if i < len(argv) else HOLE + "?" + HOLE)
@@ -820,7 +817,7 @@ class _Reader:
                 right, left = current.child_by_field_name("right"), current.child_by_field_name("left")
                 stack.extend(n for n in (right, left) if n is not None)
             elif current.type in _STRINGS:
-                parts.append(_unquote(self.full(current)).replace(HOLE, ""))
+                parts.append(_unquote(self.text(current, TEXT_CAP * 5)).replace(HOLE, ""))
             else:
                 parts.append(self._hole(current))
         return None if stack else "".join(parts)[: TEXT_CAP * 5]
@@ -960,7 +957,7 @@ class _Reader:
         if node.type == "literal_element" and node.named_child_count:
             node = node.named_children[0]
         if node.type in _STRINGS:
-            return _unquote(self.full(node))[:TEXT_CAP]
+            return _unquote(self.text(node, TEXT_CAP * 2))[:TEXT_CAP]
         return self.full(node) if node.end_byte - node.start_byte < 100 else ""
 
     # -- assignments ------------------------------------------------------------------------------------------
@@ -1069,7 +1066,7 @@ class _Reader:
                 for a in argv[1:]:
                     detail = detail or self._detail(a, True, starts)
                 status = self.text(argv[0])
-            elif recv == "fmt" and method.startswith("Fprint") and self.full(argv[0]) == "w":
+            elif recv == "fmt" and method.startswith("Fprint") and self.text(argv[0], 8) == "w":
                 for a in argv[1:]:
                     detail = detail or self._detail(a, True, starts)
             elif method == "Write" and len(argv) == 1 and recv in ("w", "rw", "writer"):

@@ -399,6 +399,10 @@ def test_broken_deep_and_huge_files_never_crash() -> None:
     big = model(huge)
     assert time.perf_counter() - started < 30
     assert big.functions[0].complexity == 1 + 2 * 3000 and len(big.calls) == 3000
+    blob = "x" * 2_000_000  # embedded data: every text taken from it is capped
+    literal = model(f'package m\nconst Blob = "{blob}"\nfunc f(n string) {{\n\tdb.Query(fmt.Sprintf("{blob}%s", n))\n'
+                    f'\tr.GET("/{blob}", h)\n}}\n')
+    assert len(literal.to_bytes()) < 20_000 and literal.routes == ()
 
 
 def test_model_round_trips_through_bytes() -> None:
