@@ -390,6 +390,8 @@ def test_broken_deep_and_huge_files_never_crash() -> None:
     assert analyse_go("x.go", "source", b"\xff\xfe not utf-8").problem == ("decode", "not valid UTF-8")
     deep = "package m\nfunc f() { _ = g(" + "h(" * 3000 + ")" * 3000 + ") }\n"
     assert model(deep).functions[0].name == "f"
+    blocks = "package main\nfunc f() " + "{" * 50_000 + "}" * 50_000 + "\n"  # tests/hostile.py: once 40 s in the query
+    assert [f.name for f in model(blocks).functions] == ["f"]
     nested = "package m\nfunc run() {\n" + "func() {\n" * 300 + "a := b\nb := a\na.Commit()\n" + "}()\n" * 300 + "}\n"
     m = model(nested)
     assert len(m.functions) == 301 and m.discards[-1].receiver_type == "V:@api#b"  # `b` is bound only after
