@@ -31,6 +31,7 @@ from analysis.model import (
     EXPOSE_CLIENT_STATUS,
     EXPOSE_ERROR_MIDDLEWARE,
     EXPOSE_NARROWED_OWN,
+    EXPOSE_STACK,
     RAISE_CHAINED,
     RAISE_FROM_NONE,
     RAISE_MESSAGE_ONLY,
@@ -41,7 +42,6 @@ from analysis.model import (
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
 from checks.errors._common import CODE_ROLES, Analysis, Hit
-from checks.errors.java import java_analysis
 from checks.errors.javascript import js_analysis
 from checks.errors.rust import rust_analysis
 
@@ -53,7 +53,6 @@ Analyser = Callable[[Context], Analysis]
 ANALYSERS: dict[str, Analyser] = {
     "typescript": js_analysis,
     "javascript": js_analysis,
-    "java": java_analysis,
     "rust": rust_analysis,
 }
 # A comment that says the handler ignores the error on purpose.
@@ -172,7 +171,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
     counts["ignored-error"] += len(ignored_errors(ctx.analysis))
-    counts["leaked-details"] += sum(1 for _ in _leaks(ctx, _ALL))
+    counts["leaked-details"] += sum(1 for leak in _leaks(ctx, _ALL) if not leak[-1])
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
         handlers=handlers,
@@ -296,16 +295,20 @@ def _unchained(ctx: Context) -> Iterator[tuple[FileModel, int, int, str]]:
 
 class UnchainedRaise(Check):
     id = "errors/unchained-raise"
-    title = "New exceptions raised in `except` without `from`"
+    title = "New exceptions raised in a handler without their cause"
     category = "error-handling"
-    languages = frozenset({"python"})
+    languages = frozenset({"python", "java"})
     severity = Severity.MEDIUM
+    version = "2"
     rationale = (
         "Raising a new exception inside `except` without `from` reports it as 'during handling of ... another "
-        "exception occurred', hiding whether the original error is the cause."
+        "exception occurred', hiding whether the original error is the cause. In Java, "
+        "`throw new X(e.getMessage())` in a catch keeps the message and loses the caught exception: its type, "
+        "stack trace and cause chain are gone from the logs."
     )
     remediation = (
         "Write `raise NewError(...) from exc` to keep the cause, or `from None` to drop it on purpose.",
+        "Java: pass the caught exception as the cause: `throw new X(\"context\", e)`.",
     )
     effort = Effort.SMALL
 
@@ -318,14 +321,15 @@ class UnchainedRaise(Check):
 _LEAK_CONFIDENCE = {"python": Confidence.HIGH}
 
 
-def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str]]:
+def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str, bool]]:
     own = {lang: ctx.analysis.own_classes(lang) for lang in languages}
     for model, e in ctx.analysis.exposures(*sorted(languages), roles=CODE_ROLES):
         if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN):
             continue
         if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types):
             continue  # the project's own exception classes: their messages are written for clients
-        if e.flags & EXPOSE_CLIENT_STATUS or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
+        client = bool(e.flags & EXPOSE_CLIENT_STATUS) and not e.flags & EXPOSE_STACK
+        if client or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
             confidence = Confidence.LOW
         else:
             confidence = _LEAK_CONFIDENCE.get(model.language, Confidence.MEDIUM)
@@ -340,7 +344,11 @@ def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel,
             message = f"`{e.detail}` is sent to the client: internal error details leak"
         else:
             message = f"`{e.detail}` is sent to the client by `{e.sink}(...)`: internal error details leak"
-        yield model, e.line, e.end_line, message, confidence, e.detail
+        if client:
+            by = f" by `{e.sink}(...)`" if e.sink and e.sink != "response body" and " " not in e.sink else ""
+            message = (f"`{e.detail}` is sent to the client with a {e.status or '4xx'} status{by}: fine when "
+                       "the message is written for clients (a validation error), a leak when it comes from a library")
+        yield model, e.line, e.end_line, message, confidence, e.detail, client
 
 
 class LeakedDetails(_HitCheck):
@@ -351,7 +359,9 @@ class LeakedDetails(_HitCheck):
     severity = Severity.HIGH
     rationale = (
         "Exception messages and stack traces reveal queries, paths, library versions and data to anyone who "
-        "can trigger the error, and they are not a stable contract for clients."
+        "can trigger the error, and they are not a stable contract for clients. A message sent with an explicit 4xx "
+        "status is usually written for the client (a validation error): it is reported at low severity and "
+        "confidence; the project's own exception classes are not reported."
     )
     remediation = (
         "Log the exception server side with a correlation id.",
@@ -360,8 +370,9 @@ class LeakedDetails(_HitCheck):
     effort = Effort.SMALL
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
-        for model, line, end, message, confidence, detail in _leaks(ctx, self.languages):
-            yield self.finding(ctx, message, model.path, line, end, confidence=confidence, key=detail)
+        for model, line, end, message, confidence, detail, client in _leaks(ctx, self.languages):
+            yield self.finding(ctx, message, model.path, line, end, confidence=confidence, key=detail,
+                               severity=Severity.LOW if client else None)
 
 
 class CentralHandler(Check):
