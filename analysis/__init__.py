@@ -22,6 +22,10 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.python import analyse_python
 
         model = analyse_python(path, role, data)
+    elif language == "go":
+        from analysis.go import analyse_go
+
+        model = analyse_go(path, role, data)
     elif language == "java":
         from analysis.java import analyse_java
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,8 +11,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLIENT_ERROR_NAMES",
+    "GO_ERROR_HELPER",
+    "GO_ROUTER_CONSTRUCTORS",
+    "GO_ROUTER_TYPES",
     "WEB_FRAMEWORK_IMPORTS",
     "central_handler_evidence",
+    "go_framework",
     "is_client_error_status",
     "language_family",
     "web_frameworks",
@@ -62,6 +67,33 @@ WEB_FRAMEWORK_IMPORTS: dict[str, dict[str, str]] = {
         "salvo": "salvo", "hyper": "hyper",
     },
 }
+# Go routers: constructors by package name, and the types a router is declared as.
+GO_ROUTER_CONSTRUCTORS: dict[str, frozenset[str]] = {
+    "gin": frozenset({"New", "Default"}), "echo": frozenset({"New"}), "chi": frozenset({"NewRouter", "NewMux"}),
+    "mux": frozenset({"NewRouter"}), "http": frozenset({"NewServeMux"}), "fiber": frozenset({"New"}),
+    "httprouter": frozenset({"New"}),
+}
+GO_ROUTER_TYPES = frozenset({
+    "gin.Engine", "gin.RouterGroup", "gin.IRouter", "gin.IRoutes", "echo.Echo", "echo.Group", "chi.Router", "chi.Mux",
+    "mux.Router", "http.ServeMux", "fiber.App", "fiber.Router", "fiber.Group", "httprouter.Router",
+})
+# A Go function that turns an error into a response (errorResponse, writeError, respondWithError, ErrorHandler...).
+GO_ERROR_HELPER = re.compile(
+    r"(?i)^((handle|write|respond|render|send|new)?(api|http|json)?(error|err)(handler|middleware|response|json|reply)"
+    r"|(handle|write|respond(with)?|render|send|abort)(api|http|json)?(error|err))$"
+)
+
+
+def go_framework(module: str) -> str:
+    """The web framework a Go import path belongs to ("net/http" for the standard library's), "" for none."""
+    if module == "net/http":
+        return "net/http"
+    for prefix, name in WEB_FRAMEWORK_IMPORTS["go"].items():
+        if _matches(module, prefix):
+            return name
+    return ""
+
+
 _FAMILY = {"python": "python", "typescript": "javascript", "javascript": "javascript", "go": "go", "java": "java",
            "rust": "rust"}
 
@@ -101,6 +133,8 @@ def central_handler_evidence(analysis: ProjectAnalysis, *, roles: tuple[str, ...
     for model in analysis.files(roles=roles):
         if model.language == "python":
             out.extend(_python_central(model))
+        elif model.language == "go":
+            out.extend(_go_central(model))
         elif model.language == "java":
             out.extend(_java_central(model))
         out.extend(f"{model.path}:{m.split(':', 2)[1]} {m.split(':', 2)[2]}" for m in model.markers
@@ -127,6 +161,24 @@ def _python_central(model: FileModel) -> list[str]:
                     out.append(f"{model.path}:{assign.line} {target}")
             if "EXCEPTION_HANDLER" in assign.value[1] and assign.value[0] == "collection":
                 out.append(f"{model.path}:{assign.line} REST_FRAMEWORK['EXCEPTION_HANDLER']")
+    return out
+
+
+def _go_central(model: FileModel) -> list[str]:
+    """echo's `e.HTTPErrorHandler = h`, an `ErrorHandler:` field of a config literal (fiber, asynq), and error
+    response helpers (`errorResponse`, `writeError`, `respondWithError`)."""
+    from analysis.model import CALL_NEW
+
+    out: list[str] = []
+    for assign in model.assigns:
+        if any(t.endswith(".HTTPErrorHandler") for t in assign.targets):
+            out.append(f"{model.path}:{assign.line} HTTPErrorHandler")
+    for call in model.calls:
+        if call.flags & CALL_NEW and any(arg[3] == "ErrorHandler" for arg in call.args):
+            out.append(f"{model.path}:{call.line} ErrorHandler config")
+    for fn in model.functions:
+        if fn.parent < 0 and (fn.owner or fn.qualname == fn.name) and GO_ERROR_HELPER.match(fn.name):
+            out.append(f"{model.path}:{fn.line} {fn.name}()")
     return out
 
 

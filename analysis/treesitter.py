@@ -19,7 +19,7 @@ from analysis.model import TEXT_CAP
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["NodeIndex", "Source", "grammar_for", "language", "parse"]
+__all__ = ["MAX_START_DEPTH", "NodeIndex", "Source", "grammar_for", "language", "parse"]
 
 _LANGUAGES: dict[str, tree_sitter.Language] = {}
 _QUERIES: dict[tuple[str, tuple[str, ...]], tree_sitter.Query | None] = {}
@@ -154,8 +154,15 @@ class Source:
         return False
 
 
+# A query over thousands of nested matching nodes (50,000 nested blocks of a hostile file) takes time quadratic
+# in the nesting, and tree-sitter stops capturing at 32,767 of them anyway: nodes deeper than this in the tree are
+# not indexed (real code stays below a few hundred levels).
+MAX_START_DEPTH = 4096
+
+
 class NodeIndex:
-    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query.
+    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query (nodes at most
+    MAX_START_DEPTH levels deep).
 
     A type that is not a node name (`"&&"`, `"||"`) is an anonymous token, captured in the same query."""
 
@@ -182,7 +189,9 @@ class NodeIndex:
                 _QUERIES[key] = query
         self._by_type: dict[str, list[tree_sitter.Node]] = {}
         if query is not None:
-            captures = tree_sitter.QueryCursor(query).captures(tree.root_node)
+            cursor = tree_sitter.QueryCursor(query)
+            cursor.set_max_start_depth(MAX_START_DEPTH)
+            captures = cursor.captures(tree.root_node)
             for name, nodes in captures.items():
                 nodes.sort(key=_START)
                 self._by_type[wanted[int(name[3:])] if name.startswith("tok") and name[3:].isdigit() else name] = nodes

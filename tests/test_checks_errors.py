@@ -877,3 +877,32 @@ def test_go_type_resolution_survives_cycles_and_deep_nesting(make_repo: MakeRepo
     assert [(f.line, f.message) for f in found] == [
         (depth + 6, "the error returned by `a.Commit` is ignored"),  # unknown type, a well-known method name
     ]
+
+
+def test_go_central_error_helper_that_writes_err_error_is_a_leak(make_repo: MakeRepo) -> None:
+    """ecom `utils.WriteError`: the central helper sends every error's text to the client (issue 9)."""
+    root = make_repo({
+        "utils/utils.go": (
+            "package utils\nimport \"net/http\"\n"
+            "func WriteJSON(w http.ResponseWriter, status int, v any) error { return nil }\n"
+            "func WriteError(w http.ResponseWriter, status int, err error) {\n"
+            "\tWriteJSON(w, status, map[string]string{\"error\": err.Error()})\n}\n"
+            "func logError(err error) { log.Print(err.Error()) }\n"),
+    })
+    found = findings(LeakedDetails, root)
+    assert [(f.path, f.line, f.confidence) for f in found] == [("utils/utils.go", 5, Confidence.MEDIUM)]
+    assert "for every error" in found[0].message
+    assert findings(CentralHandler, root) == []  # still a central handler: WriteError()
+
+
+def test_gorm_v1_scope_builders_are_not_dropped_errors(make_repo: MakeRepo) -> None:
+    """go-gin-example `scope.Raw(sql).Exec()` in a GORM v1 callback returns the scope, not an error (issue 9);
+    `db.Exec` on an unknown receiver still is."""
+    root = make_repo({
+        "models/models.go": (
+            "package models\nimport \"github.com/jinzhu/gorm\"\n"
+            "func deleteCallback(scope *gorm.Scope) {\n"
+            "\tscope.Raw(\"DELETE FROM t\").Exec()\n\tscope.Exec()\n}\n"
+            "func purge(db *sql.DB) {\n\tdb.Exec(\"DELETE FROM t\")\n}\n"),
+    })
+    assert [(f.line, f.confidence) for f in findings(IgnoredError, root)] == [(8, Confidence.MEDIUM)]

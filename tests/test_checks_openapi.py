@@ -498,6 +498,34 @@ def test_go_groups_passed_to_functions_and_chi_mounts(tmp_path: Path) -> None:
     ]
 
 
+def test_gin_and_echo_groups_issue_9(tmp_path: Path) -> None:
+    """Groups with an empty or relative path, `Match`, a path without a leading slash, `Group("/").Use(mw).POST`
+    chains, a group handed to a function of another package, and echo groups with middleware."""
+    write(tmp_path, {
+        "go.mod": "module example.com/svc/v2\n",
+        "cmd/main.go": (
+            "package main\nimport (\n\t\"github.com/gin-gonic/gin\"\n\t\"github.com/labstack/echo/v4\"\n"
+            "\t\"example.com/svc/v2/api\"\n)\n"
+            "func main() {\n\tr := gin.Default()\n\troot := r.Group(\"\")\n\troot.GET(\"version\", api.Version)\n"
+            "\tv1 := r.Group(\"api/v1\")\n\tv1.Match([]string{\"GET\", \"POST\"}, \"/items\", api.Items)\n"
+            "\tr.Group(\"/\").Use(auth()).POST(\"/login\", api.Login)\n\tapi.Register(v1.Group(\"users\"))\n"
+            "\te := echo.New()\n\tg := e.Group(\"/admin\", adminOnly)\n\tg.GET(\"\", api.Admin)\n}\n"),
+        "api/api.go": ("package api\nimport \"github.com/gin-gonic/gin\"\n"
+                       "func Register(g *gin.RouterGroup) {\n\tg.GET(\":id\", Get)\n\tg.DELETE(\"\", Del)\n}\n"),
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/api/v1/users", "api/api.go", 5, True),
+        ("GET", "/admin", "cmd/main.go", 17, True),
+        ("GET", "/api/v1/items", "cmd/main.go", 12, True),
+        ("GET", "/api/v1/users/:id", "api/api.go", 4, True),
+        ("GET", "/version", "cmd/main.go", 10, True),
+        ("POST", "/api/v1/items", "cmd/main.go", 12, True),
+        ("POST", "/login", "cmd/main.go", 13, True),
+    ]
+    login = next(e for e in openapi_model(context(tmp_path)).endpoints if e.path == "/login")
+    assert (login.framework, login.handler, login.guards) == ("gin", "api.Login", ("auth()",))
+
+
 # -- Rust prefixes ----------------------------------------------------------------------------------------------------
 def test_axum_nest_and_merge_across_modules(tmp_path: Path) -> None:
     write(tmp_path, {

@@ -152,6 +152,41 @@ def test_sql_built_from_strings_and_parameterised_twins(make_repo: MakeRepo) -> 
     assert "through `query`" in via.message and via.confidence is Confidence.MEDIUM
 
 
+GO_SQL = """\
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/jinzhu/gorm"
+)
+
+func (s *Store) Find(name string, ids []int, order string) {
+	s.db.Query("SELECT * FROM users WHERE name = '" + name + "'")
+	s.db.Query(fmt.Sprintf("SELECT * FROM users ORDER BY %s", order))
+	s.db.Query("SELECT * FROM users WHERE name = $1", name)
+	placeholders := strings.Repeat(",?", len(ids)-1)
+	query := fmt.Sprintf("SELECT * FROM products WHERE id IN (?%s)", placeholders)
+	s.db.Query(query, ids)
+	s.db.Exec(fmt.Sprintf("DROP TABLE %s", pq.QuoteIdentifier(name)))
+}
+
+func softDelete(scope *gorm.Scope) {
+	scope.Raw(fmt.Sprintf("UPDATE %v SET deleted_on=%v%v", scope.QuotedTableName(),
+		scope.AddToVars(1), addExtraSpaceIfExist(scope.CombinedConditionSql()))).Exec()
+}
+"""
+
+
+def test_go_sql_built_from_strings_and_safe_builders(make_repo: MakeRepo) -> None:
+    """An IN list of `?` placeholders (ecom `store.go:46`), a quoted identifier and GORM v1's soft-delete callback
+    (go-gin-example `models.go:89`) are not injectable; concatenation and `%s` of a parameter are."""
+    root = make_repo({"store/store.go": GO_SQL})
+    assert where(SqlInjection, root) == [("store/store.go", 11, "high"), ("store/store.go", 12, "high")]
+    assert "`name`" in findings(SqlInjection, root)[0].message
+
+
 def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tasks.py": (
         "import os, subprocess\n"
@@ -224,6 +259,17 @@ def test_missing_auth_project_wide_and_per_endpoint(make_repo: MakeRepo) -> None
     guarded = make_repo({"app/main.py": FASTAPI_GUARDED, "app/auth.py": "import jwt\ndef get_current_user(): ...\n"})
     assert [(f.message.split("`")[1], f.severity.value, f.confidence.value) for f in findings(MissingAuth, guarded)] == [
         ("DELETE /open/{item_id}", "medium", "low")]
+
+
+def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:
+    """gin routes carry the middleware of their group; sign-up and token renewal are public by purpose."""
+    root = make_repo({"main.go": (
+        "package main\nimport \"github.com/gin-gonic/gin\"\n"
+        "func main() {\n\tr := gin.Default()\n\tr.POST(\"/users\", UsersRegistration)\n"
+        "\tr.POST(\"/tokens/renew_access\", renew)\n\tr.POST(\"/upload\", upload)\n"
+        "\tauthed := r.Group(\"/\").Use(authMiddleware(maker))\n\tauthed.POST(\"/accounts\", createAccount)\n}\n")})
+    assert [(f.line, f.message) for f in findings(MissingAuth, root)] == [
+        (7, "`POST /upload` changes data and has no authentication dependency, guard or decorator in reach")]
 
 
 def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:

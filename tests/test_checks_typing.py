@@ -474,6 +474,15 @@ def test_go_escape_hatches_in_exported_signatures(make_repo: MakeRepo) -> None:
     assert facts(card)["statically_typed"] == ["go"]
 
 
+def test_go_variadic_any_is_fmts_idiom_not_an_escape_hatch(make_repo: MakeRepo) -> None:
+    """simplebank `worker/logger.go`: `Printf(format string, args ...any)` mirrors fmt; it is not counted."""
+    card = run(make_repo, {"go.mod": "module x\n", "log/log.go": (
+        "package log\n\nfunc Printf(format string, args ...interface{}) {}\n\nfunc Fields(kv ...any) {}\n"
+        "\nfunc Set(key string, value any) {}\n")})
+    assert [f[3] for f in found(card, "typing/escape-hatch")] == [
+        "1 public signature escapes the type system: `Set` (interface{}/any)"]
+
+
 def test_go_without_escape_hatches_passes(make_repo: MakeRepo) -> None:
     card = run(make_repo, {"go.mod": "module x\n", "main.go": "package main\n\nfunc Run(x int) error { return nil }\n"})
     res = result(card, "typing/escape-hatch")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from analysis.frameworks import central_handler_evidence, web_frameworks
+from analysis.golang_types import ignored_errors
 from analysis.model import (
     BODY_BROKEN,
     BODY_EMPTY,
@@ -41,7 +42,6 @@ from analysis.model import (
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
 from checks.errors._common import CODE_ROLES, Analysis, Hit
-from checks.errors.golang import go_analysis
 from checks.errors.javascript import js_analysis
 from checks.errors.rust import rust_analysis
 
@@ -54,7 +54,6 @@ ANALYSERS: dict[str, Analyser] = {
     "typescript": js_analysis,
     "javascript": js_analysis,
     "rust": rust_analysis,
-    "go": go_analysis,
 }
 # A comment that says the handler ignores the error on purpose.
 _DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec)")
@@ -171,6 +170,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
         if verdict is not None:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
+    counts["ignored-error"] += len(ignored_errors(ctx.analysis))
     counts["leaked-details"] += sum(1 for leak in _leaks(ctx, _ALL) if not leak[-1])
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
@@ -335,10 +335,18 @@ def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel,
             confidence = _LEAK_CONFIDENCE.get(model.language, Confidence.MEDIUM)
         if e.sink.startswith("return from route"):
             message = f"{e.sink[len('return from '):]} returns `{e.detail}` to the client: internal error details leak"
+        elif e.sink.startswith("error handler "):
+            message = (f"the error handler `{e.sink[len('error handler '):]}` sends `{e.detail}` to the client for every "
+                       "error that reaches it: internal error details leak")
+        elif e.sink == "response body":
+            message = f"`{e.detail}` is put in a response body: internal error details leak"
+        elif not e.sink:
+            message = f"`{e.detail}` is sent to the client: internal error details leak"
         else:
             message = f"`{e.detail}` is sent to the client by `{e.sink}(...)`: internal error details leak"
         if client:
-            message = (f"`{e.detail}` is sent to the client with a {e.status or '4xx'} status by `{e.sink}(...)`: fine when "
+            by = f" by `{e.sink}(...)`" if e.sink and e.sink != "response body" and " " not in e.sink else ""
+            message = (f"`{e.detail}` is sent to the client with a {e.status or '4xx'} status{by}: fine when "
                        "the message is written for clients (a validation error), a leak when it comes from a library")
         yield model, e.line, e.end_line, message, confidence, e.detail, client
 
@@ -474,12 +482,37 @@ class IgnoredError(_HitCheck):
     title = "Go errors discarded"
     languages = frozenset({"go"})
     severity = Severity.MEDIUM
-    rationale = "An error assigned to `_` or dropped from a call statement lets the code continue on bad data."
+    version = "2"
+    rationale = (
+        "An error assigned to `_` or dropped from a call statement lets the code continue on bad data. A result is "
+        "taken for an error only when the project's own declarations (functions, methods of the receiver's type, "
+        "promoted through embedded types) or a well-known library say so; router registrations and conventional "
+        "discards (`Close`, `Rollback`, `Write`, `fmt.Print*`, `log.*`, `defer`/`go`) are not reported."
+    )
     remediation = (
         "Check the error: `if err != nil { return fmt.Errorf(\"context: %w\", err) }`.",
         "If discarding is intended, say why in a comment next to the `_`.",
     )
     effort = Effort.SMALL
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for item in ignored_errors(ctx.analysis):
+            d = item.discard
+            how = "is ignored" if d.how == "statement" else "is discarded with `_`"
+            text = _statement_text(ctx, item.model.path, d.line, d.end_line, d.commented)
+            yield self.finding(ctx, f"the error returned by `{item.name}` {how}", item.model.path, d.line, d.end_line,
+                               confidence=Confidence.HIGH if item.confidence == "high" else Confidence.MEDIUM,
+                               key=f"{item.name}:{text[:120]}")
+
+
+def _statement_text(ctx: Context, path: str, line: int, end: int, commented: bool) -> str:
+    """The source of a statement that starts a line (a trailing comment left out), for a stable fingerprint."""
+    lines = ctx.sources.lines(path)[line - 1 : end]
+    if not lines:
+        return ""
+    if commented and "//" in lines[-1]:
+        lines[-1] = lines[-1][: lines[-1].rfind("//")].rstrip()
+    return "\n".join([lines[0].lstrip(), *lines[1:]])
 
 
 CHECKS: list[type[Check]] = [

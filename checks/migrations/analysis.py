@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from analysis.model import Assign, FileModel
+from analysis.model import CALL_BROKEN, Assign, FileModel
 from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Severity
@@ -26,6 +26,7 @@ from checks.migrations.detect import (
     Evidence,
     classify_migration,
     code_evidence,
+    import_evidence,
     is_django_migration_name,
     manifest_evidence,
     manifest_kind,
@@ -463,33 +464,49 @@ def _typeorm_synchronize(file: TsFile, a: Analysis) -> None:
         a.auto_sync.append(Site(file.path, line_of(node), _SYNCHRONIZE, Severity.HIGH, key="synchronize"))
 
 
-def _go_auto_sync(file: TsFile, a: Analysis) -> None:
-    for node in descendants(file.tree.root_node):
-        if node.type != "call_expression" or has_error_ancestor(node):
+def _go_file(model: FileModel, role: str, a: Analysis, seen: set[tuple[str, str]]) -> None:
+    """A Go file from the analysis layer: database imports and schema auto-sync calls of source files (GORM
+    `AutoMigrate`, ent `Schema.Create`), and the migration tool of a file in a migrations folder."""
+    if role == "migration":
+        if any(c.callee.startswith("goose.AddMigration") for c in model.calls):
+            a.files[model.path] = "goose"
+        elif any(c.name == "MustRegisterTx" or c.callee.startswith("migrations.Register") for c in model.calls):
+            a.files[model.path] = "go-pg"
+        return
+    for ev in import_evidence("go", model.path, [i.module for i in model.imports]):
+        if ("go", ev.what) not in seen:
+            seen.add(("go", ev.what))
+            a.evidence.append(ev)
+    for call in model.calls:
+        if call.flags & CALL_BROKEN or not call.receiver:
             continue
-        func = node.child_by_field_name("function")
-        if func is None or func.type != "selector_expression":
-            continue
-        field_node = func.child_by_field_name("field")
-        operand = func.child_by_field_name("operand")
-        name = file.text(field_node) if field_node is not None else ""
-        if name == "AutoMigrate":
+        if call.name == "AutoMigrate":
             msg = "GORM `AutoMigrate` changes the schema from the structs at start-up instead of applying versioned migrations"
-        elif name == "Create" and operand is not None and file.text(operand).endswith("Schema"):
+        elif call.name == "Create" and call.receiver.endswith("Schema"):
             msg = "ent `Schema.Create` migrates the schema automatically at start-up instead of applying versioned migrations"
         else:
             continue
-        a.auto_sync.append(Site(file.path, line_of(node), msg, Severity.MEDIUM, key=f"{name}:{file.text(node)[:120]}"))
+        text = f"{call.callee}({', '.join(arg[1] for arg in call.args)})"
+        a.auto_sync.append(Site(model.path, call.line, msg, Severity.MEDIUM, key=f"{call.name}:{text[:120]}"))
 
 
 def _tree_sitter(ctx: Context, a: Analysis) -> None:
     seen: set[tuple[str, str]] = set()
     sequelize = any(e.what == "sequelize" for e in a.evidence)
-    for file in ctx.trees("typescript", "javascript", "go", "rust"):
-        role = file.info.role
-        if role == "test" or _in_tests(file.path):
+    go_models = {m.path: m for m in ctx.analysis.files("go")} if ctx.files_where(languages=("go",)) else {}
+    for info in ctx.files_where(languages=("typescript", "javascript", "go", "rust")):
+        role = info.role
+        if role == "test" or _in_tests(info.path) or role not in ("source", "migration"):
             continue
-        lang = file.info.language
+        lang = info.language
+        if lang == "go":
+            model = go_models.get(info.path)
+            if model is not None:
+                _go_file(model, role, a, seen)
+            continue
+        file = ctx.sources.tree(info.path)
+        if file is None:
+            continue
         if role == "source":
             for ev in code_evidence(lang, file.path, file.source):
                 if (lang, ev.what) not in seen:
@@ -501,8 +518,6 @@ def _tree_sitter(ctx: Context, a: Analysis) -> None:
                     _typeorm_synchronize(file, a)
                 if sequelize and b".sync(" in file.source:
                     _sequelize_sync(file, a)
-            elif lang == "go" and (b"AutoMigrate" in file.source or b"Schema.Create" in file.source):
-                _go_auto_sync(file, a)
         elif role == "migration":
             text = file.source.decode("utf-8", "replace")
             tool = classify_migration(file.path, lang, text, a.manifest_tools, a.ecosystems)

@@ -18,6 +18,7 @@ __all__ = [
     "Evidence",
     "classify_migration",
     "code_evidence",
+    "import_evidence",
     "manifest_evidence",
     "manifest_kind",
 ]
@@ -196,6 +197,22 @@ def code_evidence(language: str, path: str, source: bytes) -> list[Evidence]:
     return out
 
 
+def import_evidence(language: str, path: str, modules: list[str]) -> list[Evidence]:
+    """Database libraries among the modules one file imports (for languages read by the analysis layer)."""
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for pattern, _, kind in _CODE_PATTERNS.get(language, []):
+        for module in modules:
+            match = pattern.search(f'"{module}"'.encode())
+            if match is None:
+                continue
+            what = match.group(1).decode("utf-8", "replace")
+            if what not in seen:
+                seen.add(what)
+                out.append(Evidence(kind, what, path))
+    return out
+
+
 # -- migration files ------------------------------------------------------------------------------------
 
 _FLYWAY = re.compile(r"^(V\d+([._]\d+)*__.+|R__.+)\.(sql|java|kt)$")
@@ -267,12 +284,6 @@ def classify_migration(
             return "seaorm"
         if _FLYWAY.match(name.replace(".rs", ".sql")):
             return "refinery"
-        return None
-    if language == "go":
-        if "goose.AddMigration" in body:
-            return "goose"
-        if "MustRegisterTx" in body or "migrations.Register" in body:
-            return "go-pg"
         return None
     if language == "java":
         return "flyway" if _FLYWAY.match(name) else None

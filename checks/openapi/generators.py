@@ -153,13 +153,13 @@ def _rust(ctx: Context) -> Generator | None:
 
 
 def _go(ctx: Context) -> Generator | None:
+    """swaggo: `// @title`, `// @Router` or `// @Summary` annotations, and the generated docs package imported."""
     annotated: Generator | None = None
     docs_imported = False
-    for file in ctx.trees("go", roles=("source",)):
-        if annotated is None:
-            match = re.search(rb"^\s*//\s*@(?:title|Router|Summary)\s", file.source, re.M)
-            if match:
-                annotated = Generator("swaggo", file.path, file.source.count(b"\n", 0, match.start()) + 1)
-        if re.search(rb'_\s+"[^"]*/docs"|swaggo/', file.source):
+    for model in ctx.analysis.files("go", roles=("source",)):
+        line = model.marker("swag")
+        if annotated is None and line is not None and line.isdigit():
+            annotated = Generator("swaggo", model.path, int(line))
+        if any((imp.module.endswith("/docs") and not imp.alias) or "swaggo/" in imp.module for imp in model.imports):
             docs_imported = True
     return annotated if annotated is not None and docs_imported else None

@@ -30,8 +30,10 @@ _AUTH_GUARD = re.compile(
 _PUBLIC_PATH = re.compile(
     r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"
     r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
-    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact)(/|$|\{)"
+    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens)(/|$|\{)"
 )
+# A handler whose name says it signs users up or in (`POST /users` -> `UsersRegistration`, `signup`): public by purpose.
+_PUBLIC_HANDLER = re.compile(r"(?i)(^|[._])(\w*(registration|register|signup|sign_up|login|log_in|signin|sign_in)\w*)$")
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PUBLIC_HANDLER = re.compile(r"(?i)^(log_?in|sign_?(in|up)|register|registration|create_?account|token|refresh|"
                              r"webhook|callback|health|forgot|reset_?password|verify_?email)")

@@ -329,62 +329,39 @@ def _rust_helpers(parsed: TsFile, module: tree_sitter.Node) -> int:
 
 
 # -- Go -------------------------------------------------------------------------------------------------
-_GO_TEST = re.compile(r"^(Test|Fuzz)([A-Z0-9_]|$)")
-_GO_SUITE_HOOKS = frozenset({"SetupSuite", "SetupTest", "SetupSubTest", "BeforeTest", "TearDownTest", "TearDownSuite"})
+_GO_PROPERTY_LIBS = (("github.com/leanovate/gopter", "gopter"), ("pgregory.net/rapid", "rapid"),
+                     ("testing/quick", "testing/quick"))
+_GO_FRAMEWORK_LIBS = (("github.com/stretchr/testify", "testify"), ("github.com/onsi/ginkgo", "ginkgo"))
 
 
 def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
+    """Go tests from the analysis layer: `TestCase`s of `_test.go` files (tests, fuzz targets, TestMain, testify
+    suite hooks, helper functions as shared setup) and test helper packages (functions calling `t.Helper()`)."""
     lang = LanguageTests()
     fuzz = False
-    for parsed in ctx.trees("go"):
-        if not parsed.path.endswith("_test.go"):
-            if b".Helper()" in parsed.source and b"testing" in parsed.source:
+    for model in ctx.analysis.files("go"):
+        if not model.path.endswith("_test.go"):
+            if any(c.name == "Helper" and c.receiver for c in model.calls) \
+                    and any(i.module == "testing" for i in model.imports):
                 lang.fixtures += 1  # a test helper package (testutil): functions that call t.Helper()
             continue
-        tests = first = 0
-        suite = b"testify/suite" in parsed.source
-        for node in named_children(parsed.tree.root_node):
-            if node.type == "import_declaration":
-                text = parsed.text(node)
-                for lib, fw in (("github.com/leanovate/gopter", "gopter"), ("pgregory.net/rapid", "rapid"),
-                                ("testing/quick", "testing/quick")):
-                    if f'"{lib}' in text:
-                        lang.property_based.add(fw)
-                for lib, fw in (("github.com/stretchr/testify", "testify"), ("github.com/onsi/ginkgo", "ginkgo")):
-                    if f'"{lib}' in text:
-                        lang.frameworks.add(fw)
-                continue
-            if node.type == "method_declaration" and suite:  # testify suite: func (s *S) TestX(), SetupTest()
-                method = node.child_by_field_name("name")
-                mname = parsed.text(method) if method is not None else ""
-                if _GO_TEST.match(mname):
-                    tests += 1
-                    first = first or line_of(node)
-                elif mname in _GO_SUITE_HOOKS:
-                    lang.fixtures += 1
-                continue
-            if node.type != "function_declaration":
-                continue
-            name_node = node.child_by_field_name("name")
-            params = node.child_by_field_name("parameters")
-            if name_node is None or params is None:
-                continue
-            name, param_text = parsed.text(name_node), parsed.text(params)
-            if name == "TestMain" and "testing.M" in param_text:
-                lang.fixtures += 1
-            elif _GO_TEST.match(name) and ("*testing.T" in param_text or "*testing.F" in param_text):
-                tests += 1
-                first = first or line_of(node)
-                fuzz = fuzz or name.startswith("Fuzz")
-            elif not name.startswith(("Test", "Fuzz", "Benchmark", "Example")):
-                lang.fixtures += 1  # a helper (newRouter(), setup(t)): shared setup, Go's fixture idiom
+        for imp in model.imports:
+            for lib, fw in _GO_PROPERTY_LIBS:
+                if imp.module.startswith(lib):
+                    lang.property_based.add(fw)
+            for lib, fw in _GO_FRAMEWORK_LIBS:
+                if imp.module.startswith(lib):
+                    lang.frameworks.add(fw)
+        tests = [t for t in model.tests if t.kind in ("test", "property")]
+        lang.fixtures += sum(1 for t in model.tests if t.kind in ("fixture", "setup"))
+        fuzz = fuzz or any(t.name.startswith("Fuzz") for t in tests)
         if tests:
-            lang.files.append(TestModule(parsed.path, "go", tests, first))
+            lang.files.append(TestModule(model.path, "go", len(tests), min(t.line for t in tests)))
     if lang.files:
         lang.frameworks.add("go test")
     if fuzz:
         lang.property_based.add("go fuzzing")
-    for lib, fw in (("github.com/leanovate/gopter", "gopter"), ("pgregory.net/rapid", "rapid")):
+    for lib, fw in _GO_PROPERTY_LIBS[:2]:
         if manifests.mentions("go", lib):
             lang.property_based.add(fw)
     if lang.files or lang.fixtures:
