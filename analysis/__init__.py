@@ -18,4 +18,8 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.python import analyse_python
 
         return analyse_python(path, role, data)
+    if language in ("typescript", "javascript"):
+        from analysis.javascript import analyse_javascript
+
+        return analyse_javascript(path, role, data, lang=language)
     return FileModel(path, language, role, "none")

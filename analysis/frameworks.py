@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,11 +10,14 @@ if TYPE_CHECKING:
     from analysis.project import ProjectAnalysis
 
 __all__ = [
+    "CLIENT_ERROR_CLASSES",
     "CLIENT_ERROR_NAMES",
+    "TOOL_CONFIG_FILES",
     "WEB_FRAMEWORK_IMPORTS",
     "central_handler_evidence",
     "is_client_error_status",
     "language_family",
+    "not_application_source",
     "web_frameworks",
 ]
 
@@ -24,6 +28,19 @@ CLIENT_ERROR_NAMES = frozenset({
     "HTTP_400_BAD_REQUEST", "HTTP_401_UNAUTHORIZED", "HTTP_403_FORBIDDEN", "HTTP_404_NOT_FOUND",
     "HTTP_409_CONFLICT", "HTTP_422_UNPROCESSABLE_ENTITY", "badRequest", "notFound",
 })
+
+
+# Library error classes whose messages are written for clients by whoever throws them (language family -> names).
+CLIENT_ERROR_CLASSES: dict[str, frozenset[str]] = {
+    "javascript": frozenset({
+        "HttpError", "HttpException", "BadRequestException", "UnauthorizedException", "ForbiddenException",
+        "NotFoundException", "MethodNotAllowedException", "NotAcceptableException", "RequestTimeoutException",
+        "ConflictException", "GoneException", "PreconditionFailedException", "PayloadTooLargeException",
+        "UnsupportedMediaTypeException", "ImATeapotException", "MisdirectedException", "UnprocessableEntityException",
+        "InternalServerErrorException", "NotImplementedException", "BadGatewayException",
+        "ServiceUnavailableException", "GatewayTimeoutException", "HttpVersionNotSupportedException",
+    }),
+}
 
 
 def is_client_error_status(text: str) -> bool:
@@ -89,6 +106,32 @@ def web_frameworks(analysis: ProjectAnalysis, *, roles: tuple[str, ...] = ("sour
     return sorted(found)
 
 
+# -- files that are not the application ------------------------------------------------------------------------
+# TypeScript / JavaScript that configures or drives tools rather than being the product: *.config.js, *.preset.js,
+# .*rc.js, task runner files, webpack configs, anything in a dot-folder (.husky/, .hygen/) or a webpack/ folder.
+TOOL_CONFIG_FILES = re.compile(
+    r"(^|/)([\w.-]+\.config\.[cm]?[jt]s|[\w.-]+\.preset\.[cm]?[jt]s|\.[\w-]+rc\.[cm]?[jt]s|[Gg]runtfile\.[jt]s"
+    r"|[Gg]ulpfile\.[jt]s|Jakefile\.js|package-scripts\.js|webpack(\.[\w-]+)*\.[cm]?[jt]s)$|(^|/)\.[^/]+(/|$)"
+    r"|(^|/)webpack/"
+)
+# Globals of the MongoDB shell (mongosh scripts run by the database container at first start).
+_DB_SHELL_CALLS = frozenset({
+    "db.createUser", "db.getSiblingDB", "db.createCollection", "db.auth", "db.adminCommand", "db.createRole",
+    "db.grantRolesToUser", "rs.initiate", "sh.enableSharding", "sh.shardCollection", "db.runCommand",
+})
+
+
+def not_application_source(model: FileModel) -> str | None:
+    """Why a TypeScript/JavaScript source file is not part of the application ("build configuration", "database
+    shell script"), or None when it is."""
+    if TOOL_CONFIG_FILES.search(model.path):
+        return "build configuration"
+    if not model.imports and any(c.callee in _DB_SHELL_CALLS or c.callee.startswith(("db.getSiblingDB(", "rs."))
+                                 for c in model.calls[:200]):
+        return "database shell script"
+    return None
+
+
 # -- central error handlers -------------------------------------------------------------------------------------
 _PY_CENTRAL_DECORATORS = frozenset({"exception_handler", "errorhandler", "app_errorhandler", "error_handler"})
 _PY_CENTRAL_CALLS = frozenset({"add_exception_handler", "register_error_handler"})
@@ -101,6 +144,8 @@ def central_handler_evidence(analysis: ProjectAnalysis, *, roles: tuple[str, ...
     for model in analysis.files(roles=roles):
         if model.language == "python":
             out.extend(_python_central(model))
+        elif model.language in ("typescript", "javascript"):
+            out.extend(_js_central(model))
         out.extend(f"{model.path}:{m.split(':', 2)[1]} {m.split(':', 2)[2]}" for m in model.markers
                    if m.startswith("central-handler:") and m.count(":") >= 2)
     return out
@@ -125,4 +170,34 @@ def _python_central(model: FileModel) -> list[str]:
                     out.append(f"{model.path}:{assign.line} {target}")
             if "EXCEPTION_HANDLER" in assign.value[1] and assign.value[0] == "collection":
                 out.append(f"{model.path}:{assign.line} REST_FRAMEWORK['EXCEPTION_HANDLER']")
+    return out
+
+
+_JS_ERROR_PARAMS = frozenset({"e", "err", "error", "ex", "exc", "exception", "er", "_err", "_error"})
+_JS_CENTRAL_CALLS = frozenset({"useGlobalFilters", "setErrorHandler", "onError"})
+
+
+def _js_central(model: FileModel) -> list[str]:
+    """Express error middleware (four parameters, the first an error), NestJS exception filters (`@Catch`,
+    `implements ExceptionFilter`, `useGlobalFilters`, an APP_FILTER provider), Fastify `setErrorHandler`, Hono
+    `app.onError`."""
+    out: list[str] = []
+    for fn in model.functions:
+        if len(fn.params) == 4:
+            first = fn.params[0][0]
+            if first in _JS_ERROR_PARAMS or first.lower().startswith("err"):
+                names = ", ".join(p[0] for p in fn.params)
+                out.append(f"{model.path}:{fn.line} error middleware ({names[:60]})")
+    for cls in model.classes:
+        for dec in cls.decorators:
+            if dec.startswith("@Catch"):
+                out.append(f"{model.path}:{cls.line} @Catch exception filter")
+        if any(b.rsplit(".", 1)[-1] == "ExceptionFilter" or b.startswith("BaseExceptionFilter") for b in cls.bases):
+            out.append(f"{model.path}:{cls.line} ExceptionFilter")
+    for call in model.calls:
+        if call.name in _JS_CENTRAL_CALLS and call.receiver:
+            out.append(f"{model.path}:{call.line} {call.name}()")
+    for imp in model.imports:
+        if imp.module == "@nestjs/core" and imp.name == "APP_FILTER":
+            out.append(f"{model.path}:{imp.line} APP_FILTER provider")
     return out

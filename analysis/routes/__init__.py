@@ -27,9 +27,11 @@ RESOLVERS: dict[str, Resolver] = {}
 def _load() -> None:
     if RESOLVERS:
         return
+    from analysis.routes.javascript import javascript_endpoints
     from analysis.routes.python import python_endpoints
 
     RESOLVERS["python"] = python_endpoints
+    RESOLVERS["javascript"] = javascript_endpoints
 
 
 def project_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:

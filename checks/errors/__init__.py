@@ -12,9 +12,16 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from analysis.frameworks import central_handler_evidence, web_frameworks
+from analysis.frameworks import (
+    CLIENT_ERROR_CLASSES,
+    central_handler_evidence,
+    language_family,
+    not_application_source,
+    web_frameworks,
+)
 from analysis.model import (
     BODY_BROKEN,
+    BODY_CALLBACK,
     BODY_EMPTY,
     BODY_EXITS,
     BODY_FALLBACK,
@@ -26,23 +33,32 @@ from analysis.model import (
     BODY_RETURNS,
     BODY_TRIVIAL,
     BODY_USES_ERROR,
+    CALL_AWAITED,
+    CALL_BROKEN,
+    CALL_LOCAL_ASYNC,
+    CALL_REJECTION_HANDLED,
+    CALL_STATEMENT,
+    CALL_THEN_CHAIN,
     EXPOSE_BROKEN,
     EXPOSE_CLIENT_STATUS,
+    EXPOSE_ENV_GUARDED,
     EXPOSE_ERROR_MIDDLEWARE,
     EXPOSE_NARROWED_OWN,
+    EXPOSE_STACK,
     RAISE_CHAINED,
     RAISE_FROM_NONE,
     RAISE_MESSAGE_ONLY,
     RAISE_RERAISE,
+    Call,
     FileModel,
     Handler,
 )
+from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
 from checks.errors._common import CODE_ROLES, Analysis, Hit
 from checks.errors.golang import go_analysis
 from checks.errors.java import java_analysis
-from checks.errors.javascript import js_analysis
 from checks.errors.rust import rust_analysis
 
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
@@ -51,8 +67,6 @@ Analyser = Callable[[Context], Analysis]
 
 # Languages still read by a visitor of their own (until their adapter produces the facts below).
 ANALYSERS: dict[str, Analyser] = {
-    "typescript": js_analysis,
-    "javascript": js_analysis,
     "java": java_analysis,
     "rust": rust_analysis,
     "go": go_analysis,
@@ -70,8 +84,13 @@ def _analyses(ctx: Context, languages: frozenset[str]) -> list[Analysis]:
 
 def _handlers(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, Handler]]:
     for model, handler in ctx.analysis.handlers(*sorted(languages), roles=CODE_ROLES):
-        if not handler.flags & BODY_BROKEN:
+        if not handler.flags & BODY_BROKEN and _application(model):
             yield model, handler
+
+
+def _application(model: FileModel) -> bool:
+    """Whether a file is application code (a build configuration or a database shell script is not)."""
+    return model.language not in ("typescript", "javascript") or not_application_source(model) is None
 
 
 # -- the judgement of a handler, shared by the checks and the facts ---------------------------------------------
@@ -88,11 +107,19 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
     flags = h.flags
     caught = next((t for t in h.types if t), "")
     what = f"`except {caught}`" if model.language == "python" else (
-        f"`catch ({caught} {h.binding})`" if caught and model.language == "java" else "catch block")
+        f"`catch ({caught} {h.binding})`" if caught and model.language == "java" else (
+            "`.catch()` callback" if flags & BODY_CALLBACK else "catch block"))
+    script = model.language in ("typescript", "javascript")
+    deliberate = bool(_DELIBERATE.search(h.comment))
     if flags & BODY_EMPTY:
         types = " | ".join(h.types) or "an exception"
         suffix = f" for {types}" if model.language == "java" else ""
-        return _Verdict("empty-catch", f"empty catch block{suffix}: the error is silently discarded", None, Confidence.HIGH)
+        message = ("empty `.catch()` callback: the rejection is silently discarded" if flags & BODY_CALLBACK
+                   else f"empty catch block{suffix}: the error is silently discarded")
+        if deliberate:  # a comment that says the error is ignored on purpose: at most low
+            return _Verdict("empty-catch", message + " (its comment says this is intended)", Severity.LOW,
+                            Confidence.HIGH)
+        return _Verdict("empty-catch", message, None, Confidence.HIGH)
     if not h.catch_all or (model.language == "python" and not h.types):
         return None
     if flags & (BODY_RAISES | BODY_EXITS | BODY_PASSES_ON):
@@ -107,7 +134,6 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
         return None
     if flags & (BODY_USES_ERROR | BODY_RETURNS):
         return None
-    deliberate = bool(_DELIBERATE.search(h.comment))
     if flags & BODY_FALLBACK:
         return _Verdict("swallowed-exception", f"{what} replaces the error with a fallback value without logging it",
                         Severity.LOW, Confidence.LOW)
@@ -118,8 +144,10 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
             else f"{what} neither logs, rethrows, passes on nor returns the error")
         return _Verdict("swallowed-exception", message + (" (its comment says this is intended)" if deliberate else ""),
                         severity, Confidence.HIGH)
-    return _Verdict("swallowed-exception", f"{what} neither logs, re-raises nor uses the error",
-                    severity, Confidence.MEDIUM)
+    message = (f"{what} neither logs, rethrows, passes on nor returns the error" if script
+               else f"{what} neither logs, re-raises nor uses the error")
+    return _Verdict("swallowed-exception", message + (" (its comment says this is intended)" if deliberate and script
+                                                      else ""), severity, Confidence.MEDIUM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +193,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
     handlers = sum(a.handlers for a in _analyses(ctx, frozenset()))
     bare = 0
     for model, h in _handlers(ctx, _ALL):
-        handlers += 1
+        handlers += not h.flags & BODY_CALLBACK  # catch clauses; `.catch(fn)` callbacks are judged, not counted
         if model.language == "python" and not h.types:
             bare += 1
         verdict = _judge(model, h)
@@ -173,6 +201,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
     counts["leaked-details"] += sum(1 for _ in _leaks(ctx, _ALL))
+    counts["unhandled-promise"] += sum(1 for _ in _floating(ctx))
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
         handlers=handlers,
@@ -318,19 +347,48 @@ class UnchainedRaise(Check):
 _LEAK_CONFIDENCE = {"python": Confidence.HIGH}
 
 
+def _own_errors(ctx: Context, language: str) -> frozenset[str]:
+    """Error classes whose messages the project writes for clients: its own classes (for TypeScript and JavaScript
+    also library client-error classes and the project's type guards to them, named `isHttpError()`)."""
+    family = language_family(language)
+    if family != "javascript":
+        return ctx.analysis.own_classes(language)
+
+    def compute(a: ProjectAnalysis) -> frozenset[str]:
+        classes = set(a.own_classes("typescript", "javascript")) | CLIENT_ERROR_CLASSES["javascript"]
+        guards = {f"{fn.name}()" for _, fn in a.functions("typescript", "javascript", roles=("source",))
+                  if fn.returns and (m := _TYPE_PREDICATE.match(fn.returns)) and m.group(1) in classes}
+        return frozenset(classes | guards)
+
+    return ctx.analysis.memo("js-client-errors", compute)
+
+
+_TYPE_PREDICATE = re.compile(r"^\s*(?:asserts\s+)?\w+\s+is\s+(?:[\w$]+\.)*([\w$]+)\s*$")
+
+
 def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str]]:
-    own = {lang: ctx.analysis.own_classes(lang) for lang in languages}
+    own = {lang: _own_errors(ctx, lang) for lang in languages}
+    reported: set[tuple[str, int, int]] = set()
     for model, e in ctx.analysis.exposures(*sorted(languages), roles=CODE_ROLES):
-        if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN):
+        if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN | EXPOSE_ENV_GUARDED) or not _application(model):
             continue
-        if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types):
+        if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types) \
+                and not e.flags & EXPOSE_STACK:
             continue  # the project's own exception classes: their messages are written for clients
+        if (model.path, e.line, e.end_line) in reported:
+            continue  # one finding per response: the worst detail it carries
+        reported.add((model.path, e.line, e.end_line))
         if e.flags & EXPOSE_CLIENT_STATUS or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
             confidence = Confidence.LOW
         else:
             confidence = _LEAK_CONFIDENCE.get(model.language, Confidence.MEDIUM)
         if e.sink.startswith("return from route"):
             message = f"{e.sink[len('return from '):]} returns `{e.detail}` to the client: internal error details leak"
+        elif e.sink.endswith(" ="):
+            message = f"`{e.detail}` is sent to the client through `{e.sink[:-2]}`: internal error details leak"
+        elif e.sink.startswith("new "):
+            message = (f"`{e.detail}` becomes the response body of `{e.sink}(...)`: internal error details leak "
+                       "to the client")
         else:
             message = f"`{e.detail}` is sent to the client by `{e.sink}(...)`: internal error details leak"
         yield model, e.line, e.end_line, message, confidence, e.detail
@@ -402,6 +460,26 @@ class EmptyCatch(_HitCheck):
     effort = Effort.SMALL
 
 
+def _floating(ctx: Context) -> Iterator[tuple[FileModel, Call, str, Confidence]]:
+    """Promises whose rejection nobody handles: a `.then()` chain without `.catch()`, or an async function of the same
+    file called as a statement without await, return or `.catch()`. A module-level call of a local async function
+    (`bootstrap();`) is the program's entry point: a rejection there ends the process with its error printed,
+    which is what a failed start-up should do."""
+    for model, call in ctx.analysis.calls("typescript", "javascript", roles=CODE_ROLES):
+        flags = call.flags
+        if not flags & CALL_STATEMENT or flags & (CALL_AWAITED | CALL_BROKEN):
+            continue
+        if flags & CALL_THEN_CHAIN:
+            if flags & CALL_REJECTION_HANDLED or not _application(model):
+                continue
+            yield model, call, "`.then()` chain without `.catch()`: a rejection becomes an unhandled rejection", \
+                Confidence.MEDIUM
+        elif flags & CALL_LOCAL_ASYNC and call.function >= 0 and _application(model):
+            target = call.callee.removeprefix("this.")
+            yield model, call, (f"async `{target}()` is called without await, return or `.catch()`: its rejection "
+                                "is lost"), Confidence.LOW
+
+
 class UnhandledPromise(_HitCheck):
     id = "errors/unhandled-promise"
     kind = "unhandled-promise"
@@ -417,6 +495,11 @@ class UnhandledPromise(_HitCheck):
         "Enable `@typescript-eslint/no-floating-promises` to keep it that way.",
     )
     effort = Effort.SMALL
+    version = "2"
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for model, call, message, confidence in _floating(ctx):
+            yield self.finding(ctx, message, model.path, call.line, call.end_line, confidence=confidence)
 
 
 class Unwrap(_HitCheck):
