@@ -145,6 +145,7 @@ _ROUTE_FRAMEWORKS = {"fastify": "fastify", "hono": "hono", "koa-router": "koa", 
                      "restify": "restify", "polka": "polka"}
 _NEST_VERBS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD",
                "Options": "OPTIONS", "All": "ANY"}
+_ROUTE_METHODS = _VERBS | {"use", "route", "register", "setGlobalPrefix", "enableVersioning"}
 _RC_SERVERS = frozenset({"createExpressServer", "useExpressServer", "createKoaServer", "useKoaServer"})
 _AUTOLOAD = frozenset({"@fastify/autoload", "fastify-autoload"})
 
@@ -200,7 +201,8 @@ _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("if", "(if_statement) @if", ("if_statement",)),
     ("ternary", "(ternary_expression) @ternary", ("ternary_expression",)),
     ("case", "(switch_case) @case", ("switch_case",)),
-    ("bool", '(binary_expression operator: ["&&" "||" "??"]) @bool', ("binary_expression",)),
+    # the operator tokens, not `(binary_expression operator: ...)`: that pattern is quadratic on `a + a + ...` chains
+    ("bool", '["&&" "||" "??"] @bool', ("binary_expression",)),
     ("any", '((predefined_type) @any (#eq? @any "any"))', ("predefined_type",)),
 )
 _IDENT_PATTERN = "[(identifier) (shorthand_property_identifier)] @id"
@@ -247,17 +249,23 @@ def grammar_of(path: str, lang: str) -> str:
 class _Frame:
     """An open enclosing node and the context it gives what lies inside it."""
 
-    __slots__ = ("args", "ctx", "end", "fn", "handler", "kind", "loop", "node", "owner", "qual", "test")
+    __slots__ = ("args", "ctx", "end", "flags", "fn", "handler", "kind", "loop", "node", "owner", "qual", "test")
 
     def __init__(self, end: int, kind: str, fn: int, handler: int, loop: bool, owner: str, qual: str, ctx: str,
-                 node: Any = None) -> None:
+                 node: Any = None, flags: int = 0) -> None:
         self.end, self.kind, self.fn, self.handler, self.loop = end, kind, fn, handler, loop
         self.owner, self.qual, self.ctx, self.node = owner, qual, ctx, node
-        self.args: frozenset[int] = frozenset()
+        self.flags = flags  # CALL_* context bits of calls directly inside (loop, async, lambda, test)
+        self.args: tuple[Any, ...] = ()
         self.test = ""  # for a test-framework call: the TestCase kind its callback is
+
+    def child(self, end: int, kind: str, ctx: str, node: Any = None) -> _Frame:
+        """A frame inside this one that changes only what a call or declaration contributes (its context name)."""
+        return _Frame(end, kind, self.fn, self.handler, self.loop, self.owner, self.qual, ctx, node, self.flags)
 
 
 _ROOT = _Frame(1 << 62, "module", -1, -1, False, "", "", "")
+_ROOT_TEST = _Frame(1 << 62, "module", -1, -1, False, "", "", "", None, CALL_IN_TEST)
 
 
 def _unquote(text: str) -> str:
@@ -313,16 +321,24 @@ class _Reader:
         self.framework = "express"
         self.test_framework = ""
         self.broken = src.tree.root_node.has_error
+        self.ascii: str | None = self.data.decode("ascii") if self.data.isascii() else None
 
     # -- small readers ----------------------------------------------------------------------------------------
     def text(self, node: Any, cap: int = TEXT_CAP) -> str:
         if node is None:
             return ""
-        end = min(node.end_byte, node.start_byte + cap * 4)
-        return self.data[node.start_byte:end].decode("utf-8", "replace")[:cap]
+        start = node.start_byte
+        if self.ascii is not None:  # byte offsets are character offsets: slice the decoded text
+            return self.ascii[start:min(node.end_byte, start + cap)]
+        end = min(node.end_byte, start + cap * 4)
+        return self.data[start:end].decode("utf-8", "replace")[:cap]
 
     def full(self, node: Any) -> str:
-        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace") if node is not None else ""
+        if node is None:
+            return ""
+        if self.ascii is not None:
+            return self.ascii[node.start_byte:node.end_byte]
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def flat(self, node: Any, cap: int = TEXT_CAP) -> str:
         """Source text with line breaks (and the indentation around them) removed: `a\\n  .b()` -> `a.b()`."""
@@ -341,9 +357,35 @@ class _Reader:
         return None
 
     def template(self, node: Any) -> str | None:
-        """A string expression as a template with holes for references (None when not string-like)."""
+        """A string expression as a template with holes for references (`"\\x00API\\x00/users"`); a part that is no
+        reference is a `?` hole. None when the expression is not string-like."""
+        node = _unwrap(node)
         if node is None:
             return None
+        t = node.type
+        if t in ("identifier", "member_expression"):
+            return HOLE + self.flat(node) + HOLE
+        if t != "binary_expression":
+            return self._template_part(node, strict=True)
+        parts: list[str] = []
+        stack = [node]
+        budget = 400
+        while stack and budget > 0:  # `a + b + c` nests to the left: flatten it without recursion
+            budget -= 1
+            current = _unwrap(stack.pop())
+            if current.type == "binary_expression" and self.text(current.child_by_field_name("operator")) == "+":
+                right, left = current.child_by_field_name("right"), current.child_by_field_name("left")
+                stack.extend(c for c in (right, left) if c is not None)
+                continue
+            part = self._template_part(current, strict=False)
+            if part is None:
+                return None
+            parts.append(part)
+        if stack:
+            return None  # too long to follow
+        return "".join(parts)[: TEXT_CAP * 5]
+
+    def _template_part(self, node: Any, strict: bool) -> str | None:
         t = node.type
         if t == "string":
             return _unquote(self.full(node)).replace(HOLE, "")
@@ -357,18 +399,15 @@ class _Reader:
                     out.append(_unquote("'" + self.full(c) + "'"))
                 elif ct == "template_substitution":
                     inner = c.named_children[0] if c.named_child_count else None
-                    ref = self.text(inner) if inner is not None and inner.type in ("identifier", "member_expression") else "?"
+                    ref = self.flat(inner) if inner is not None and inner.type in ("identifier", "member_expression") \
+                        else "?"
                     out.append(HOLE + ref + HOLE)
             return "".join(out)[: TEXT_CAP * 5]
         if t in ("identifier", "member_expression"):
             return HOLE + self.flat(node) + HOLE
-        if t == "binary_expression" and self.text(node.child_by_field_name("operator")) == "+":
-            left, right = self.template(node.child_by_field_name("left")), self.template(node.child_by_field_name("right"))
-            if left is not None and right is not None:
-                return (left + right)[: TEXT_CAP * 5]
-        if t == "parenthesized_expression" and node.named_child_count:
-            return self.template(node.named_children[0])
-        return None
+        if strict:
+            return None
+        return HOLE + "?" + HOLE
 
     def names(self, node: Any, budget: int = 200) -> tuple[str, ...]:
         """Identifiers read anywhere in `node` (bounded walk), roots of member chains included."""
@@ -448,8 +487,8 @@ class _Reader:
             return ("call", self.text(node), (), keyword, None)
         if t in ("object", "array"):
             return ("collection", self.text(node), (), keyword, None)
-        if t in _FUNCTION_TYPES:
-            return ("function", self.text(node), (), keyword, None)
+        if t in _FUNCTION_TYPES:  # its head says what it is; its body has records of its own
+            return ("function", self.text(node, 80), (), keyword, None)
         if t in ("ternary_expression", "subscript_expression", "unary_expression", "await_expression"):
             return ("other", self.text(node), self.names(node), keyword, None)
         return ("other", self.text(node), (), keyword, None)
@@ -465,15 +504,19 @@ class _Reader:
         self._imports(captures)
         self._exports_prepass(captures)
         self._head_markers()
-        events: list[tuple[int, int, int, str, Any]] = []
+        events: list[tuple[int, int, int, int, str, Any]] = []
+        append = events.append
+        seq = 0
         for tag, rank in _EVENT_TAGS:
             for node in captures.get(tag, ()):
-                events.append((node.start_byte, -node.end_byte, rank, tag, node))
+                seq += 1
+                append((node.start_byte, -node.end_byte, rank, seq, tag, node))
                 if tag == "loop":
                     body = node.child_by_field_name("body")
                     if body is not None:
-                        events.append((body.start_byte, -body.end_byte, 0, "loop_body", body))
-        events.sort(key=lambda e: (e[0], e[1], e[2]))
+                        seq += 1
+                        append((body.start_byte, -body.end_byte, 0, seq, "loop_body", body))
+        events.sort()
         self.error_names = _ERROR_NAMES | frozenset(
             self.full(p) for c in captures.get("catch", ()) if (p := c.child_by_field_name("parameter")) is not None
             and p.type == "identifier")
@@ -534,7 +577,8 @@ class _Reader:
                             self._bind(spec, self.full(name).strip("'\""), self.full(alias or name), line)
             if spec in _AUTOLOAD:
                 self.autoload.update(a.alias for a in self.imports if a.module == spec and a.alias)
-        for node in captures.get("decl", ()):  # const x = require('y'), const { a } = require('y'), require('y').z
+        requires = b"require" in self.data or b"import(" in self.data
+        for node in captures.get("decl", ()) if requires else ():  # const x = require('y'), require('y').z
             value = node.child_by_field_name("value")
             if value is None:
                 continue
@@ -648,8 +692,8 @@ class _Reader:
             self.mounts.append(Mount(key, target, "", line, ("alias",), True))
 
     # -- the sweep ----------------------------------------------------------------------------------------------
-    def _sweep(self, events: list[tuple[int, int, int, str, Any]]) -> None:
-        stack: list[_Frame] = [_ROOT]
+    def _sweep(self, events: list[tuple[int, int, int, int, str, Any]]) -> None:
+        stack: list[_Frame] = [_ROOT_TEST if self.test_file else _ROOT]
         handlers = {
             "fn": self._fn, "class": self._class, "loop": self._decision_statement, "loop_body": self._loop_body,
             "catch": self._catch, "call": self._call, "decls": self._decls, "decl": self._decl,
@@ -657,7 +701,7 @@ class _Reader:
             "return": self._return, "if": self._decision_statement, "ternary": self._decision, "case": self._case,
             "bool": self._decision, "stmt": self._statement, "any": self._any, "export": self._export,
         }
-        for start, _neg_end, _rank, tag, node in events:
+        for start, _neg_end, _rank, _seq, tag, node in events:
             while stack[-1].end <= start:
                 stack.pop()
             top = stack[-1]
@@ -685,7 +729,9 @@ class _Reader:
         self._count(top, complexity=1 if node.child_by_field_name("value") is not None else 0)
 
     def _loop_body(self, node: Any, top: _Frame) -> _Frame:
-        frame = _Frame(node.end_byte, "loop", top.fn, top.handler, True, top.owner, top.qual, top.ctx)
+        frame = top.child(node.end_byte, "loop", top.ctx)
+        frame.loop = True
+        frame.flags |= CALL_IN_LOOP
         return frame
 
     # -- functions ----------------------------------------------------------------------------------------------
@@ -719,7 +765,8 @@ class _Reader:
                     visibility = "private"
         elif top.fn < 0 and top.kind in ("module", "call") and parent is not None and name != "<anonymous>":
             visibility = "public" if name in self.exported or key_name == "default" else "private"
-        is_test = bool(top.test) and top.kind == "call" and node.id in top.args
+        argument = top.kind == "call" and any(a.id == node.id for a in top.args)  # a callback passed to that call
+        is_test = top.test in ("test", "property") and argument
         index = len(self.functions)
         qual = f"{top.qual}.{name}" if top.qual else name
         self.functions.append(Function(
@@ -735,11 +782,14 @@ class _Reader:
             self._count(top, statements=1)
         closure = t in _CLOSURE_TYPES
         iteration = False
-        if closure and top.kind == "call" and node.id in top.args:
+        if closure and argument:
             fn_node = top.node.child_by_field_name("function") if top.node is not None else None
             if fn_node is not None and fn_node.type == "member_expression":
                 iteration = self.full(fn_node.child_by_field_name("property")) in _ITERATION_METHODS
-        return _Frame(node.end_byte, "fn", index, -1, iteration or (closure and top.loop), "", qual, top.ctx, node)
+        loop = iteration or (closure and top.loop)
+        flags = (CALL_IN_TEST if self.test_file else 0) | (CALL_IN_ASYNC if is_async else 0) | (
+            CALL_IN_LAMBDA if closure else 0) | (CALL_IN_LOOP if loop else 0)
+        return _Frame(node.end_byte, "fn", index, -1, loop, "", qual, top.ctx, node, flags)
 
     def _function_name(self, node: Any, parent: Any, top: _Frame) -> tuple[str, str]:
         """(the function's name, its owner-key name): `default` for the default export, `@<byte>` if anonymous."""
@@ -857,7 +907,9 @@ class _Reader:
         if decorators and members:
             self._controller(decorators, members)
         qual = f"{top.qual}.{name}" if top.qual else name
-        return _Frame(node.end_byte, "class", top.fn, top.handler, top.loop, name, qual, top.ctx)
+        frame = top.child(node.end_byte, "class", top.ctx)
+        frame.owner, frame.qual = name, qual
+        return frame
 
     # -- NestJS / routing-controllers controllers ---------------------------------------------------------------
     def _controller(self, decorators: list[str], members: list[Any]) -> None:
@@ -976,7 +1028,9 @@ class _Reader:
         body = node.child_by_field_name("body")
         index = self._new_handler(node, body, binding, top.fn, top.handler, node.start_point[0] + 1, False)
         self._count(top, complexity=1)
-        return _Frame(node.end_byte, "handler", top.fn, index, top.loop, top.owner, top.qual, top.ctx)
+        frame = top.child(node.end_byte, "handler", top.ctx)
+        frame.handler = index
+        return frame
 
     def _new_handler(self, node: Any, body: Any, binding: str, fn: int, parent: int, line: int, callback: bool) -> int:
         self.handlers.append(None)
@@ -997,48 +1051,37 @@ class _Reader:
             obj = fn.child_by_field_name("object")
             name = self.full(prop) if prop is not None else ""
             receiver = self.flat(obj)
-            callee = self.flat(fn)
+            callee = f"{receiver}.{name}"[:TEXT_CAP]
         elif ft == "identifier":
             name = callee = self.full(fn)
         elif ft == "import":
             name = callee = "import"
         else:
             name, callee = "", self.flat(fn)
-        flags = CALL_NEW if is_new else 0
+        flags = top.flags | (CALL_NEW if is_new else 0)
         nid = node.id
         if nid in self.stmt_calls:
             flags |= CALL_STATEMENT
         if nid in self.awaited:
             flags |= CALL_AWAITED
-        if top.loop:
-            flags |= CALL_IN_LOOP
-        if top.fn >= 0:
-            fn_rec = self.functions[top.fn]
-            if fn_rec.is_async:
-                flags |= CALL_IN_ASYNC
-            if self.fn_nodes[top.fn].type in _CLOSURE_TYPES:
-                flags |= CALL_IN_LAMBDA
-        if self.test_file:
-            flags |= CALL_IN_TEST
         broken = self.broken and self.src.broken(node)
         if broken:
             flags |= CALL_BROKEN
         if name in ("then", "catch", "finally") and ft == "member_expression":
             flags |= self._chain_flags(node)
-        head = callee.split(".", 1)[0].split("(", 1)[0]
         qualified = ""
-        if head in self.qualify and "(" not in callee.split(".", 1)[0]:
-            rest = callee[len(head):]
-            qualified = self.qualify[head] + rest
+        if self.qualify:
+            head = callee.split(".", 1)[0]
+            if head in self.qualify:
+                qualified = self.qualify[head] + callee[len(head):]
         values = tuple(self.value(a) for a in args[:32])
         line = node.start_point[0] + 1
         self.calls.append(Call(name, callee, qualified, values, line, node.end_point[0] + 1, top.fn, top.handler,
                                flags, receiver))
         self.call_starts.append(node.start_byte)
         self.call_info.append((node.end_byte, callee, name))
-        frame = _Frame(node.end_byte, "call", top.fn, top.handler, top.loop, top.owner, top.qual,
-                       f"new {callee}" if is_new else callee, node)
-        frame.args = frozenset(a.id for a in args)
+        frame = top.child(node.end_byte, "call", f"new {callee}" if is_new else callee, node)
+        frame.args = tuple(args)
         if not broken:
             if self.test_file:
                 frame.test = self._test_call(node, fn, ft, callee, args, line)
@@ -1046,7 +1089,7 @@ class _Reader:
                 spec = self.string(args[0]) if args else None
                 if spec is not None and not any(i.module == spec and i.line == line for i in self.imports):
                     self.imports.append(Import(spec, "", "", line))
-            if ft == "member_expression" or callee in _RC_SERVERS:
+            if (ft == "member_expression" and name in _ROUTE_METHODS) or callee in _RC_SERVERS:
                 self._route_call(node, fn, name, callee, args, top, line)
             if name == "catch" and ft == "member_expression" and args and args[0].type in _CLOSURE_TYPES:
                 self._callback_handler(args[0], top, fn)
@@ -1142,8 +1185,7 @@ class _Reader:
             self.settings.append(Setting(targets[0], self.text(value), line, "", top.fn))
         if name.type == "identifier" and not (self.broken and self.src.broken(node)):
             self._declared_router(targets[0], value, line)
-        return _Frame(node.end_byte, "decl", top.fn, top.handler, top.loop, top.owner, top.qual, targets[0]
-                      if len(targets) == 1 else top.ctx)
+        return top.child(node.end_byte, "decl", targets[0] if len(targets) == 1 else top.ctx)
 
     def _declared_router(self, var: str, value: Any, line: int) -> None:
         """`const app = express()` declares an app (a root); `const r = other` makes `r` another name for it."""
@@ -1156,6 +1198,11 @@ class _Reader:
                 self.mounts.append(Mount("", f"{self.path}#{var}", "", line, ("root", f"framework:{framework}"), True))
                 return
             if self._required(inner) is None:
+                return
+        if inner.type == "member_expression":  # only `ns.router` of an import names a router elsewhere
+            root = _unwrap(inner.child_by_field_name("object"))
+            imported = root is not None and root.type == "identifier" and self.full(root) in self.bindings
+            if root is None or (not imported and self._required(root) is None):
                 return
         if inner.type in ("identifier", "member_expression", "call_expression"):
             target = self._owner_of(value, _ROOT)
@@ -1177,7 +1224,7 @@ class _Reader:
             self._exported_router(target, right, line)
             if target.endswith(("ctx.body", "context.body")):
                 self._exposed(node, [right], f"{target} =", "", top)
-        return _Frame(node.end_byte, "assign", top.fn, top.handler, top.loop, top.owner, top.qual, target)
+        return top.child(node.end_byte, "assign", target)
 
     def _exported_router(self, target: str, right: Any, line: int) -> None:
         if target == "module.exports":
@@ -1226,7 +1273,7 @@ class _Reader:
                 owner = self._owner_of(value, top)
                 if owner is not None:
                     self._alias("default", owner, line)
-        return _Frame(node.end_byte, "export", top.fn, top.handler, top.loop, top.owner, top.qual, "export default")
+        return top.child(node.end_byte, "export", "export default")
 
     def _pair(self, node: Any, top: _Frame) -> None:
         key = node.child_by_field_name("key")
@@ -1737,9 +1784,9 @@ class _Reader:
             child, current = current, current.parent
         return (), 0
 
-    def _narrows(self, cond: Any, err: str) -> tuple[tuple[str, ...], int] | None:
+    def _narrows(self, cond: Any, err: str, depth: int = 0) -> tuple[tuple[str, ...], int] | None:
         cond = _unwrap(cond)
-        if cond is None:
+        if cond is None or depth > 32:
             return None
         if cond.type == "binary_expression":
             op = self.text(cond.child_by_field_name("operator"))
@@ -1751,7 +1798,7 @@ class _Reader:
                     return (self.full(right).rsplit(".", 1)[-1].strip(),), 0
                 return None
             if op == "&&":
-                return self._narrows(left, err) or self._narrows(right, err)
+                return self._narrows(left, err, depth + 1) or self._narrows(right, err, depth + 1)
             return None
         if cond.type == "call_expression":
             fn, args = cond.child_by_field_name("function"), cond.child_by_field_name("arguments")
