@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CLIENT_ERROR_CLASSES",
     "CLIENT_ERROR_NAMES",
+    "NON_GUARD_MIDDLEWARE",
     "TOOL_CONFIG_FILES",
     "WEB_FRAMEWORK_IMPORTS",
     "central_handler_evidence",
@@ -104,6 +105,16 @@ def web_frameworks(analysis: ProjectAnalysis, *, roles: tuple[str, ...] = ("sour
     for model in analysis.files(roles=roles):
         found.update(m[len("framework:"):] for m in model.markers if m.startswith("framework:"))
     return sorted(found)
+
+
+# -- middleware -------------------------------------------------------------------------------------------------
+# Express/Koa/Fastify middleware that parses, logs, compresses or serves files: not a guard of the routes below it.
+NON_GUARD_MIDDLEWARE = re.compile(
+    r"^(express|bodyParser|koaBody|koa)\.(json|urlencoded|raw|text|static)\b|^(bodyParser|cors|helmet|compression|morgan|"
+    r"cookieParser|methodOverride|express\.static|serveStatic|favicon|responseTime|hpp|xss|mongoSanitize|"
+    r"requestLogger|logger|pinoHttp|expressWinston\.\w+|passport\.(initialize|session)|session|cookieSession|"
+    r"express\.Router|multer|timeout|nocache)\s*(\(|$)"
+)
 
 
 # -- files that are not the application ------------------------------------------------------------------------

@@ -16,7 +16,9 @@ Facts only, no judgement. What the layer records that is particular to this lang
   from another module; the resolver (analysis/routes/javascript.py) maps specifiers to project files.
   `Mount(parent="", child=k, guards=("root", framework))` declares an app object; `guards=("alias",)` says the
   key `parent` names the same router as `child` (exports, re-exports, `const r = other`);
-  `guards=("autoload",)` mounts every file below `child` ("autoload:<folder>") as @fastify/autoload does.
+  `guards=("autoload",)` mounts every file below `child` ("autoload:<folder>") as @fastify/autoload does;
+  a child "middleware:<text>" is an argument of `use()` (or a Fastify hook) that may be a middleware rather than a
+  router: its guards hold the owner key the argument names, if any, for the resolver to tell the two apart.
   NestJS and routing-controllers routes are owned by "nest:controllers" / "rc:controllers", and the app-wide
   `setGlobalPrefix` / `enableVersioning` / `routePrefix` are mounts of those keys (guards carry exclusions,
   configuration keys and versions).
@@ -145,7 +147,7 @@ _ROUTE_FRAMEWORKS = {"fastify": "fastify", "hono": "hono", "koa-router": "koa", 
                      "restify": "restify", "polka": "polka"}
 _NEST_VERBS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD",
                "Options": "OPTIONS", "All": "ANY"}
-_ROUTE_METHODS = _VERBS | {"use", "route", "register", "setGlobalPrefix", "enableVersioning"}
+_ROUTE_METHODS = _VERBS | {"use", "route", "register", "addHook", "setGlobalPrefix", "enableVersioning"}
 _RC_SERVERS = frozenset({"createExpressServer", "useExpressServer", "createKoaServer", "useKoaServer"})
 _AUTOLOAD = frozenset({"@fastify/autoload", "fastify-autoload"})
 
@@ -1455,6 +1457,8 @@ class _Reader:
             self._use(obj, args, top, line)
         elif name == "register" and args:
             self._register(obj, args, top, line)
+        elif name == "addHook":
+            self._hook(obj, args, top, line)
         elif name == "route" and args and args[0].type == "object":  # fastify.route({ method, url, handler })
             spec = self._fields(args[0])
             url = self.string(spec.get("url") or spec.get("path"))
@@ -1542,11 +1546,23 @@ class _Reader:
             prefix, rest, known = template, args[1:], False
         guards: list[str] = []
         for arg in rest:
+            child = None
             if arg.type in ("identifier", "member_expression", "call_expression", "await_expression"):
                 child = self._owner_of(arg, top)
                 if child is not None and child != parent:
                     self.mounts.append(Mount(parent, child, prefix or "", line, tuple(guards), known))
-            guards.append(self.text(arg, 120))
+            text = self.text(arg, 120)
+            # any argument may be a middleware instead of a router: the resolver decides by what `child` names
+            self.mounts.append(Mount(parent, "middleware:" + text, prefix or "", line, (child,) if child else (), known))
+            guards.append(text)
+
+    def _hook(self, obj: Any, args: list[Any], top: _Frame, line: int) -> None:
+        """Fastify `addHook('onRequest', fastify.authenticate)`: middleware of the plugin's routes."""
+        if len(args) < 2 or self.string(args[0]) not in ("onRequest", "preHandler", "preValidation", "preParsing"):
+            return
+        parent = self._owner_of(obj, top)
+        if parent is not None:
+            self.mounts.append(Mount(parent, "middleware:" + self.text(args[1], 120), "", line, (), True))
 
     def _register(self, obj: Any, args: list[Any], top: _Frame, line: int) -> None:
         parent = self._owner_of(obj, top)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ANALYSED_LANGUAGES", "ModelStore", "build_models"]
 
+# Languages whose files the adapters read into facts; every other text file gets a model with its secrets only.
 ANALYSED_LANGUAGES = frozenset({"python", "typescript", "javascript"})
 FILE_TIMEOUT = 60.0  # seconds for one file's parse and analysis
 Progress = Callable[[str, int, int], None]
@@ -38,6 +39,7 @@ class ModelStore:
 
     encoded: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, message)
+    problems: dict[str, tuple[str, str]] = field(default_factory=dict)  # parse problems of analysed files
     seconds: float = 0.0
     _decoded: dict[str, FileModel | None] = field(default_factory=dict, repr=False)
     _repo: Repository | None = field(default=None, repr=False)
@@ -51,8 +53,7 @@ class ModelStore:
             return True
         if self._repo is None:
             return False
-        info = self._repo.get(path)
-        return info is not None and info.language in ANALYSED_LANGUAGES
+        return self._repo.get(path) is not None
 
     def model(self, path: str) -> FileModel | None:
         """The decoded model of `path` (decoded once per process), None when it was not analysed."""
@@ -71,7 +72,7 @@ class ModelStore:
 
         assert self._repo is not None
         info = self._repo.get(path)
-        if info is None or info.language not in ANALYSED_LANGUAGES:
+        if info is None:
             return None
         data = self._repo.read_bytes(path)
         return analyse_file(path, info.language, info.role, data) if data is not None else None
@@ -110,7 +111,7 @@ def build_models(
 
     store = ModelStore()
     started = time.perf_counter()
-    wanted = [f for f in files if f[1] in ANALYSED_LANGUAGES]
+    wanted = list(files)
     if not wanted:
         return store
     jobs = jobs or min(4, os.cpu_count() or 1)
@@ -120,7 +121,8 @@ def build_models(
             data = read(path)
             if data is None:
                 return None
-            return analyse_file(path, language, role, data).to_bytes()
+            model = analyse_file(path, language, role, data)
+            return model.to_bytes(), model.problem
 
         return run
 
@@ -144,8 +146,11 @@ def build_models(
         if outcome is None:
             store.failures[u.name] = ("cut", "not analysed: the audit time budget was exhausted")
         elif outcome.kind == "ok":
-            if isinstance(outcome.value, bytes):
-                store.encoded[u.name] = outcome.value
+            if isinstance(outcome.value, tuple):
+                encoded, problem = outcome.value
+                store.encoded[u.name] = encoded
+                if problem is not None:
+                    store.problems[u.name] = problem
         elif outcome.kind == "timeout":
             store.failures[u.name] = ("timeout", f"analysis {outcome.reason}")
         else:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import posixpath
 import re
 
+from analysis.frameworks import NON_GUARD_MIDDLEWARE
 from analysis.javascript import HOLE
 from analysis.model import FileModel, Mount, RouteDecl
 from analysis.project import ProjectAnalysis
 from analysis.routes.mounts import MountGraph, resolve_module
-from analysis.routes.paths import Endpoint, join_paths, normalise_path
+from analysis.routes.paths import PARAM, Endpoint, join_paths, normalise_path, segments
 
 __all__ = ["javascript_endpoints"]
 
@@ -100,9 +101,13 @@ def javascript_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
     routes: list[tuple[Endpoint, str]] = []
     nest = _Nest()
     frameworks: set[str] = set()
+    middleware = _Middleware()
     for model in models:
         for mount in model.mounts:
-            _mount(project, graph, nest, model, mount, frameworks)
+            if mount.child.startswith("middleware:"):
+                middleware.candidates.append((model, mount))
+                continue
+            _mount(project, graph, nest, model, mount, frameworks, middleware)
         for decl in model.routes:
             if decl.owner in ("nest:controllers", "rc:controllers"):
                 nest.routes.append((model, decl))
@@ -110,7 +115,10 @@ def javascript_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
             ep = Endpoint(decl.method, decl.path, model.path, decl.line, decl.framework, prefix_known=decl.known,
                           handler=decl.handler, guards=decl.guards)
             routes.append((ep, project.key(model.path, decl.owner)))
-    out = graph.apply(routes)
+    middleware.resolve(project, graph, routes)
+    routes = [(_guarded(ep, middleware.inherited(graph.resolve(owner), ep.file, ep.line)), owner)
+              for ep, owner in routes]
+    out = [_scoped(ep) for ep in graph.apply(routes)]
     only = frameworks - {"express", ""}
     if len(only) == 1 and "express" not in frameworks:  # a fastify project: plugin files need not import fastify
         label = next(iter(only))
@@ -125,7 +133,7 @@ def _relabel(ep: Endpoint, label: str) -> Endpoint:
 
 
 def _mount(project: _Project, graph: MountGraph, nest: _Nest, model: FileModel, mount: Mount,
-           frameworks: set[str]) -> None:
+           frameworks: set[str], middleware: _Middleware) -> None:
     guards = mount.guards
     if mount.parent == "" and "root" in guards:
         graph.root(mount.child)
@@ -142,13 +150,17 @@ def _mount(project: _Project, graph: MountGraph, nest: _Nest, model: FileModel, 
         return  # a prefix that cannot be read: the child stays unmounted (its routes' prefix is unknown)
     parent = project.key(model.path, mount.parent)
     if "autoload" in guards and mount.child.startswith("autoload:"):
-        _autoload(project, graph, parent, prefix, mount.child[len("autoload:"):])
+        for child in _autoload(project, graph, parent, prefix, mount.child[len("autoload:"):]):
+            middleware.edge(child, parent, model.path, mount.line, ())
         return
-    graph.mount(parent, prefix, project.key(model.path, mount.child))
+    child = project.key(model.path, mount.child)
+    graph.mount(parent, prefix, child)
+    middleware.edge(child, parent, model.path, mount.line, mount.guards)
 
 
-def _autoload(project: _Project, graph: MountGraph, parent: str, base: str, root: str) -> None:
+def _autoload(project: _Project, graph: MountGraph, parent: str, base: str, root: str) -> list[str]:
     """@fastify/autoload: every plugin file below `root` is mounted under its folders (`_id` folders are `:id`)."""
+    children: list[str] = []
     for path in sorted(project.files):
         if not path.startswith(root + "/"):
             continue
@@ -158,6 +170,99 @@ def _autoload(project: _Project, graph: MountGraph, parent: str, base: str, root
             continue
         folders = [re.sub(r"^_", ":", d) for d in rel.split("/")[:-1]]
         graph.mount(parent, join_paths(base, *folders), f"{path}#default")
+        children.append(f"{path}#default")
+    return children
+
+
+# -- middleware: what guards the routes below a `use()` ----------------------------------------------------------
+_SCOPED = "\x01"  # a guard that applies only below a path: "\x01/admin\x01requireAdmin"
+
+
+class _Middleware:
+    """Middleware used on routers (`app.use(auth)`, `router.use('/admin', isAdmin)`, Fastify hooks) carried onto every
+    route below them, in Express's order: a middleware guards the routes and mounts written after it."""
+
+    def __init__(self) -> None:
+        self.candidates: list[tuple[FileModel, Mount]] = []
+        self.by_owner: dict[str, list[tuple[str, str, str, int]]] = {}  # owner -> (prefix, text, file, line)
+        self.parents: dict[str, list[tuple[str, str, int, tuple[str, ...]]]] = {}  # child -> (parent, file, line, guards)
+
+    def edge(self, child: str, parent: str, path: str, line: int, guards: tuple[str, ...]) -> None:
+        self.parents.setdefault(child, []).append((parent, path, line, guards))
+
+    def resolve(self, project: _Project, graph: MountGraph, routes: list[tuple[Endpoint, str]]) -> None:
+        routers = {graph.resolve(owner) for _, owner in routes}
+        routers.update(graph.resolve(p) for edges in self.parents.values() for p, _f, _l, _g in edges)
+        resolved_parents: dict[str, list[tuple[str, str, int, tuple[str, ...]]]] = {}
+        for child, edges in self.parents.items():
+            resolved_parents.setdefault(graph.resolve(child), []).extend(
+                (graph.resolve(p), f, ln, g) for p, f, ln, g in edges)
+        self.parents = resolved_parents
+        for model, mount in self.candidates:
+            text = mount.child[len("middleware:"):]
+            if mount.guards and graph.resolve(project.key(model.path, mount.guards[0])) in routers:
+                continue  # the argument is a router (mounted in `_mount`), not a middleware
+            if NON_GUARD_MIDDLEWARE.search(text):
+                continue
+            prefix = project.fill(model.path, mount.prefix) if mount.prefix else ""
+            owner = graph.resolve(project.key(model.path, mount.parent))
+            self.by_owner.setdefault(owner, []).append((prefix or "", text, model.path, mount.line))
+
+    def inherited(self, owner: str, path: str, line: int) -> list[str]:
+        """Middleware texts that run before a route of `owner` declared at path:line (scoped ones marked)."""
+        if not self.by_owner:
+            return []
+        out: list[str] = []
+        stack: list[tuple[str, str, int, int]] = [(owner, path, line, 0)]
+        seen: set[str] = set()
+        while stack:
+            current, where, at, depth = stack.pop()
+            if current in seen or depth > _MAX_DEPTH:
+                continue
+            seen.add(current)
+            for prefix, text, file, mw_line in self.by_owner.get(current, ()):
+                if file == where and mw_line > at:
+                    continue  # used after the route or mount it would guard: Express runs it only for later ones
+                out.append(f"{_SCOPED}{prefix}{_SCOPED}{text}" if prefix.strip("/*") else text)
+            for parent, file, mount_line, guards in self.parents.get(current, ()):
+                out.extend(g for g in guards if not NON_GUARD_MIDDLEWARE.search(g))
+                stack.append((parent, file, mount_line, depth + 1))
+        return list(dict.fromkeys(out))
+
+
+def _guarded(ep: Endpoint, inherited: list[str]) -> Endpoint:
+    if not inherited:
+        return ep
+    return Endpoint(ep.method, ep.path, ep.file, ep.line, ep.framework, ep.prefix_known, ep.base, ep.handler,
+                    tuple(dict.fromkeys([*ep.guards, *inherited])))
+
+
+def _scoped(ep: Endpoint) -> Endpoint:
+    """Keep a path-scoped middleware only on the endpoints below its path."""
+    if not any(g.startswith(_SCOPED) for g in ep.guards):
+        return ep
+    path = segments(ep.path)
+    kept: list[str] = []
+    for guard in ep.guards:
+        if not guard.startswith(_SCOPED):
+            kept.append(guard)
+            continue
+        prefix, _, text = guard[1:].partition(_SCOPED)
+        wanted = list(segments(prefix))
+        while wanted and wanted[-1] == PARAM:
+            wanted.pop()  # `/api/*`: everything below /api
+        if _contains(path, tuple(wanted)):
+            kept.append(text)
+    return Endpoint(ep.method, ep.path, ep.file, ep.line, ep.framework, ep.prefix_known, ep.base, ep.handler,
+                    tuple(dict.fromkeys(kept)))
+
+
+def _contains(path: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    if not part:
+        return True
+    n = len(part)
+    return any(all(p in (PARAM, s) for p, s in zip(part, path[i:i + n], strict=True))
+               for i in range(len(path) - n + 1))
 
 
 class _Nest:

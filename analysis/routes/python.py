@@ -158,6 +158,7 @@ class _Router:
     name: str
     prefix: str  # resolved, with _UNRESOLVED segments where a hole could not be filled
     framework: str
+    guards: tuple[str, ...] = ()  # dependencies declared on the router itself (APIRouter(dependencies=[...]))
 
 
 def _router_classes(analysis: ProjectAnalysis) -> dict[str, str]:
@@ -222,20 +223,24 @@ def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endp
                 if cls not in classes:
                     continue
                 var = mount.child.partition("#")[2]
+                own = tuple(g for g in mount.guards if not g.startswith(("class:", "framework:")))
                 routers[(module, var)] = _Router(module, var, _prefix(strings, mount.prefix, module),
-                                                 framework or classes[cls])
+                                                 framework or classes[cls], own)
             elif mount.parent.startswith("py:") and "#urlpatterns" not in mount.parent:
                 includes.append((module, mount))
         decls.extend((module, model, r) for r in model.routes if r.framework == "")
     if not routers:
         return []
     parents: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    include_guards: dict[tuple[str, str], list[tuple[tuple[str, str], tuple[str, ...]]]] = {}
     for module, mount in includes:
         parent = _resolve(mount.parent, project, routers)
         child = _resolve(mount.child, project, routers)
         if parent is not None and child is not None and child != parent:
             parents.setdefault(child, []).append((parent, _prefix(strings, mount.prefix, module)))
+            include_guards.setdefault(child, []).append((parent, mount.guards))
     full = {key: _full_prefixes(key, routers, parents) for key in routers}
+    inherited = {key: _inherited_guards(key, routers, include_guards) for key in routers}
     out: list[Endpoint] = []
     for module, model, decl in decls:
         key = _resolve(decl.owner, project, routers)
@@ -251,8 +256,26 @@ def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endp
                 prefix = join_paths(*(p for p in prefix.split("/") if p != _UNRESOLVED))
             route = join_paths(prefix, path) if path.strip("/") else (prefix if prefix.strip("/") else "/")
             out.append(Endpoint(decl.method, route, model.path, decl.line, router.framework, prefix_known=known,
-                                handler=decl.handler, guards=decl.guards))
+                                handler=decl.handler, guards=(*decl.guards, *inherited.get(key, ()))))
     return out
+
+
+def _inherited_guards(key: tuple[str, str], routers: dict[tuple[str, str], _Router],
+                      includes: dict[tuple[str, str], list[tuple[tuple[str, str], tuple[str, ...]]]]) -> tuple[str, ...]:
+    """Dependencies that apply to a router's routes: its own, those given where it is included, and its parents'."""
+    out: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    stack = [key]
+    while stack and len(seen) < 200:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        out.extend(routers[current].guards)
+        for parent, guards in includes.get(current, []):
+            out.extend(guards)
+            stack.append(parent)
+    return tuple(dict.fromkeys(out))
 
 
 def _full_prefixes(key: tuple[str, str], routers: dict[tuple[str, str], _Router],
