@@ -148,6 +148,8 @@ _ROUTE_FRAMEWORKS = {"fastify": "fastify", "hono": "hono", "koa-router": "koa", 
 _NEST_VERBS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE", "Head": "HEAD",
                "Options": "OPTIONS", "All": "ANY"}
 _ROUTE_METHODS = _VERBS | {"use", "route", "register", "addHook", "setGlobalPrefix", "enableVersioning"}
+_CHAIN_METHODS = _VERBS | {"use"}  # router methods that return the router: `Router().use(a).get('/x', h)`
+_ROUTER_FACTORIES = frozenset({"Router", "KoaRouter"})
 _RC_SERVERS = frozenset({"createExpressServer", "useExpressServer", "createKoaServer", "useKoaServer"})
 _AUTOLOAD = frozenset({"@fastify/autoload", "fastify-autoload"})
 
@@ -171,6 +173,7 @@ _TEST_FRAMEWORK_IMPORTS = {"vitest": "vitest", "node:test": "node:test", "ava": 
 _TS_DIRECTIVE = re.compile(rb"@ts-(ignore|expect-error|nocheck|check)\b")
 _HEAD_DIRECTIVE = re.compile(r"^\s*(?://\s*@ts-(check|nocheck)\b|/\*\s*@ts-(check|nocheck)\b)", re.MULTILINE)
 _WS_NEWLINE = re.compile(r"\s*\n\s*")
+_CODE_COMMENT = re.compile(r"^[\w$.\[\]'\"]+\s*(\(.*\))?\s*;?$|^(await|return|throw|const|let|var)\b")  # commented-out code
 _ESCAPES = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPE_MAP = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
 
@@ -1195,12 +1198,15 @@ class _Reader:
         if inner.type in ("call_expression", "new_expression"):
             fn = inner.child_by_field_name("function") or inner.child_by_field_name("constructor")
             callee = self.flat(fn) if fn is not None else ""
+            required = self._required(_unwrap(fn)) if fn is not None and fn.type == "call_expression" else None
+            if required in _APP_FACTORIES:  # `const app = require('express')()`
+                callee = required
             if callee in _APP_FACTORIES:
                 framework = _APP_FACTORIES[callee] or self.framework
                 self.mounts.append(Mount("", f"{self.path}#{var}", "", line, ("root", f"framework:{framework}"), True))
                 return
-            if self._required(inner) is None:
-                return
+            if self._required(inner) is None and self._router_root(inner) is inner:
+                return  # neither a module nor a router method chain
         if inner.type == "member_expression":  # only `ns.router` of an import names a router elsewhere
             root = _unwrap(inner.child_by_field_name("object"))
             imported = root is not None and root.type == "identifier" and self.full(root) in self.bindings
@@ -1407,7 +1413,12 @@ class _Reader:
                     if bound is not None and bound[1] in ("*", "default"):
                         return f"module:{bound[0]}#{prop}"
             return f"{self.path}#{self.flat(node, 120)}"
+        if t in ("call_expression", "new_expression") and self._router_factory(node):
+            return f"{self.path}#@router{node.start_byte}"  # a router made in place: `export default Router().use(...)`
         if t == "call_expression":
+            root = self._router_root(node)
+            if root is not node:  # `Router().use(a).use(b)`: the router at the root of the chain
+                return self._owner_of(root, top, depth + 1)
             spec = self._required(node)
             if spec is not None:
                 return f"module:{spec}#default"
@@ -1475,26 +1486,30 @@ class _Reader:
             self._verb(node, obj, name, args, top)
 
     def _verb(self, node: Any, obj: Any, name: str, args: list[Any], top: _Frame) -> None:
+        """`router.get('/x', mw, handler)`; `router.route('/x').get(h).post(h)` (the path is route()'s);
+        `Router().get('/a', h).post('/b', h)` and `router.use(mw).get(...)` (each call names its own path)."""
         base = obj
-        for _ in range(32):  # router.route('/x').get(h).post(h)
+        route_call = None
+        for _ in range(32):
             if base.type != "call_expression":
                 break
             inner = base.child_by_field_name("function")
             if inner is None or inner.type != "member_expression":
-                return
+                break
             inner_prop = self.full(inner.child_by_field_name("property"))
             if inner_prop == "route":
+                route_call = base
                 break
-            if inner_prop not in _VERBS:
-                return
+            if inner_prop not in _CHAIN_METHODS:
+                break  # the chain's root call (`express.Router()`): its owner decides
             base = inner.child_by_field_name("object")
             if base is None:
                 return
-        if base.type == "call_expression":
-            route_args = base.child_by_field_name("arguments")
+        if route_call is not None:
+            route_args = route_call.child_by_field_name("arguments")
             first = route_args.named_children[0] if route_args is not None and route_args.named_child_count else None
             path = self.string(first)
-            inner = base.child_by_field_name("function")
+            inner = route_call.child_by_field_name("function")
             receiver_node = inner.child_by_field_name("object") if inner is not None else None
             if not args or receiver_node is None:
                 return
@@ -1517,6 +1532,29 @@ class _Reader:
         method = "ANY" if name == "all" else name.upper()
         self.pending_routes.append((self.framework, method, path, owner, handler, self._handler_name(handler), line,
                                     guards, True))
+
+    def _router_factory(self, node: Any) -> bool:
+        """`Router()`, `express.Router({...})`, `new Router()`: a call that makes a router."""
+        if node.type not in ("call_expression", "new_expression"):
+            return False
+        fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+        callee = self.flat(fn) if fn is not None else ""
+        return callee.rsplit(".", 1)[-1] in _ROUTER_FACTORIES
+
+    def _router_root(self, node: Any) -> Any:
+        """The object a router method chain starts from: `Router()` of `Router().use(a).get('/x', h)`."""
+        current = node
+        for _ in range(64):
+            if current.type != "call_expression":
+                return current
+            fn = current.child_by_field_name("function")
+            if fn is None or fn.type != "member_expression" or \
+                    self.full(fn.child_by_field_name("property")) not in _CHAIN_METHODS:
+                return current
+            current = _unwrap(fn.child_by_field_name("object"))
+            if current is None:
+                return node
+        return current
 
     def _handler_name(self, node: Any) -> str:
         if node is None:
@@ -1894,10 +1932,15 @@ class _Reader:
             statements = []
             for c in body.named_children:
                 if c.type in _COMMENTS:
-                    if not comment:
-                        comment = _comment_text(self.full(c))
+                    text = _comment_text(self.full(c))
+                    if not comment or (_CODE_COMMENT.match(comment) and not _CODE_COMMENT.match(text)):
+                        comment = text
                 else:
                     statements.append(c)
+            if (not comment or _CODE_COMMENT.match(comment)) and not callback:
+                # `// Ignore errors of duplicates` written above the `try` speaks for its (code-only) catch
+                above = self._comment_above(node.parent)
+                comment = above or comment
         else:  # an arrow's expression body: `.catch(() => null)` returns its value
             statements = [body]
         if self.broken and self.src.broken(node):
@@ -1942,6 +1985,21 @@ class _Reader:
             flags |= BODY_USES_ERROR
         statements_count = self.handler_statements[index] if body.type == "statement_block" else 1
         return Handler((), binding, line, node.end_point[0] + 1, fn, True, flags, statements_count, comment, parent)
+
+    def _comment_above(self, stmt: Any) -> str:
+        """The comment lines directly above a statement (nearest block, in source order), "" when none."""
+        if stmt is None:
+            return ""
+        lines: list[str] = []
+        prev = stmt.prev_sibling
+        bottom = stmt.start_point[0]
+        for _ in range(8):
+            if prev is None or prev.type not in _COMMENTS or prev.end_point[0] < bottom - 1:
+                break
+            lines.append(_comment_text(self.full(prev)))
+            bottom = prev.start_point[0]
+            prev = prev.prev_sibling
+        return " ".join(reversed(lines))[:120]
 
     def _statement_kind(self, stmt: Any, expression_body: bool) -> str:
         """"trivial" (break, continue, an empty or bare return), "fallback" (assigns a value, returns a trivial value)

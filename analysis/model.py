@@ -200,7 +200,8 @@ class Handler(NamedTuple):
     catch_all: bool  # catches everything: bare `except`, Exception/BaseException, Throwable, an untyped JS catch
     flags: int  # BODY_* bits below
     statements: int
-    comment: str  # the first comment in the body (capped): "intentionally ignored"
+    comment: str  # the first comment in the body (capped): "intentionally ignored"; JS/TS: the comment right above
+    # the `try` when the body holds none but commented-out code
     parent: int  # index of the enclosing handler, -1
 
 

@@ -73,6 +73,12 @@ _GENERATED_MARKER = re.compile(
 _GENERATED_LINES = 20  # a marker below the first lines is a comment about something else
 
 _TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testing", "e2e", "it"})
+# A folder named for what it tests: `api_tests/`, `e2e-tests/`, `integration_test/` (a test harness, not the product).
+_NAMED_TEST_DIR = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*[_-](tests?|specs?)$")
+
+
+def _test_dir(part: str) -> bool:
+    return part in _TEST_DIRS or bool(_NAMED_TEST_DIR.match(part))
 _MIGRATION_DIR = re.compile(
     r"(^|/)(migrations?|alembic/versions|db/migrate|db/migration|prisma/migrations|changelog|liquibase)(/|$)",
     re.IGNORECASE,
@@ -133,9 +139,9 @@ def classify_role(path: str, language: str) -> str:
             (i for i in range(len(parts) - 1) if parts[i] == "src" and parts[i + 1] == "main"), None,
         ) if language in _JVM_LANGUAGES else None
         if main_at is not None:
-            if any(part in _TEST_DIRS for part in parts[:main_at]):
+            if any(_test_dir(part) for part in parts[:main_at]):
                 return "test"
-        elif any(part in _TEST_DIRS for part in parts) or ("src" in parts and "test" in parts):
+        elif any(_test_dir(part) for part in parts) or ("src" in parts and "test" in parts):
             return "test"
         if (
             name.startswith("test_")
