@@ -31,7 +31,7 @@ from analysis.model import (
     SecretHit,
 )
 
-__all__ = ["PROVIDER_PATTERNS", "is_placeholder", "scan_secrets"]
+__all__ = ["PROVIDER_PATTERNS", "is_placeholder", "scan_secrets", "set_fingerprint_key"]
 
 # kind, pattern (group "v" is the value), flags. Provider keys are recognisable on their own, anywhere.
 PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
@@ -138,9 +138,18 @@ _COMMON_DEFAULTS = frozenset({
     "default", "changeme", "letmein", "123456", "12345678", "1234", "toor", "sa", "oracle", "redis", "rabbitmq",
     "minioadmin", "docker", "dev", "development", "local", "localhost",
 })
-_HASHLIKE_KEY = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|fingerprint|integrity|salt_rounds|_ttl|_expir|_length|_len"
-                           r"|_size|_url$|_uri$|_path$|_file$|_name$|_type$|_header$|_field$|_param$|_prefix$|_endpoint$"
-                           r"|^token_type$|^grant_type$|_count$|max_|min_|_timeout$|_enabled$|^use_)")
+_TRANSLATIONS = re.compile(r"(?i)(^|/)(lang|langs|locale|locales|i18n|l10n|translations?|messages)/[^/]*"
+                           r"\.(json|ya?ml|po|pot|properties|ts|js)$"
+                           r"|\.(po|pot|xliff|xlf)$")
+_TOOLING = re.compile(r"(?i)(^|/)(\.github/workflows/|\.gitlab-ci|\.circleci/|\.devcontainer/|docker-compose[^/]*\.ya?ml$"
+                      r"|compose[^/]*\.ya?ml$|taskfile[^/]*\.ya?ml$|\.travis\.yml$|azure-pipelines|jenkinsfile|tox\.ini$"
+                      r"|makefile$|justfile$)")
+_HASHED = re.compile(r"(?i)hash|digest|checksum|salt|fingerprint|integrity|encrypted|bcrypt|argon|pbkdf")
+_HASHLIKE_KEY = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|fingerprint|integrity|salt_rounds|ttl|expir\w*|length|len"
+                           r"|size|url|uri|path|file|dir|name|type|header|field|param|prefix|suffix|endpoint|label|key_id"
+                           r"|count|timeout|enabled|mode|algorithm|method|scheme|strategy|class|policy|format|location|"
+                           r"_invalid|_missing|_required|_error|_message|_msg|_text|_title|_hint|_help|_placeholder)$"
+                           r"|^(token_type|grant_type|use_\w+|max_\w+|min_\w+)$")
 _LOCAL_HOSTS = re.compile(r"(?i)^(localhost|127\.0\.0\.1|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|db|database|postgres|mysql"
                           r"|mariadb|mongo|mongodb|redis|rabbitmq|[a-z0-9-]+-(?:db|database|postgres|mysql|redis))(?::\d+)?$")
 _EXAMPLE_FILE = re.compile(r"(?i)(\.(example|sample|template|dist|tpl|defaults?)$|(example|sample|template)[^/]*$"
@@ -183,6 +192,12 @@ def is_placeholder(value: str) -> bool:
 # digest of a weak password: the key is random per process tree (the workers inherit it from the parent), and
 # fingerprints never leave the machine (reports key findings by kind and name, never by value).
 _SALT = os.urandom(16)
+
+
+def set_fingerprint_key(key: bytes) -> None:
+    """Key fingerprints with the model cache's secret, so cached models and fresh ones agree."""
+    global _SALT
+    _SALT = key
 
 
 def _fingerprint(value: str) -> str:
@@ -233,6 +248,11 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
     if _EXAMPLE_FILE.search(name):
         file_flags |= SECRET_EXAMPLE_FILE
     code = PurePosixPath(name).suffix.lower() in _CODE_SUFFIXES  # in code a literal secret is always quoted
+    if _TRANSLATIONS.search(path):
+        return ()  # message catalogues: "password": "Passwort" is a label, not a credential
+    # CI workflows, compose files and dev containers start throw-away services whose passwords are not secrets
+    # unless they look generated
+    tooling = bool(_TOOLING.search(path))
     hits: list[SecretHit] = []
     seen: set[tuple[int, int]] = set()
 
@@ -274,11 +294,13 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
                 add("fallback-secret", line_no, m.start(group), value, key,
                     SECRET_FALLBACK | (SECRET_DEFAULT if value.lower() in _COMMON_DEFAULTS else 0))
         for key, value, col, op, quoted in _assignments(line):
-            if (line_no, col) in seen or _HASHLIKE_KEY.search(key.rsplit(".", 1)[-1]) or op == "==" or (code and not quoted):
+            last = key.rsplit(".", 1)[-1]
+            if (line_no, col) in seen or _HASHLIKE_KEY.search(last) or _HASHED.search(last) or op == "==" or (code and not quoted):
                 continue
             if not _assigned_value_is_secret(key, value, quoted=quoted):
                 continue
-            flags = SECRET_DEFAULT if value.lower() in _COMMON_DEFAULTS else 0
+            generated = len(value) >= 20 and entropy(value) >= 4.0
+            flags = SECRET_DEFAULT if _weak(key, value) or (tooling and not generated) else 0
             add("assigned-secret", line_no, col, value, key, flags)
     return tuple(hits)
 
@@ -291,7 +313,7 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
     v = value.strip()
     if len(v) < 4 or is_placeholder(v) or _REFERENCE.match(v):
         return False
-    if not quoted and (v[0] in "([{<$%@&*!" or v.endswith(("(", ":"))):
+    if not quoted and (v[0] in "([{<$%@&*!:?" or v.endswith(("(", ":"))):
         return False  # code: a call, a collection, a reference
     if re.fullmatch(r"[A-Z][A-Z0-9_]{2,}", v) and not quoted:
         return False  # another constant's name
@@ -299,11 +321,22 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
         return False  # a UUID identifies, it is not a credential (unless it is named a secret)
     if re.fullmatch(r"\d+(\.\d+)?[smhd]?", v):
         return False  # a number: a length, a TTL, a port
+    if " " in v or v.startswith("${"):
+        return False  # prose (a message, a label, a translation) or a shell expansion: secrets have no spaces
     if "password" in key.lower() or "passwd" in key.lower() or "pwd" in key.lower() or "passphrase" in key.lower():
         return not re.fullmatch(r"[a-z_]+", v) or len(v) >= 6  # `password = form_field` is code, `hunter2` is not
-    if " " in v and entropy(v) < 3.5:
-        return False  # prose: a message or a label
     return entropy(v) >= 2.8 and len(v) >= 8
+
+
+def _weak(key: str, value: str) -> bool:
+    """A default-grade credential: a common default, user == password, or a short plain word."""
+    v = value.strip().strip("\"'")
+    if v.lower() in _COMMON_DEFAULTS:
+        return True
+    user, sep, password = v.partition(":")
+    if sep and (user == password or password.lower() in _COMMON_DEFAULTS):
+        return True
+    return bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3
 
 
 def _jwt_is_example(value: str) -> bool:

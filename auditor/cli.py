@@ -66,6 +66,8 @@ class AuditRequest:
     regression_severity: str | None = None
     max_drop: float | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    cache: bool = True
+    cache_dir: str | None = None
 
 
 class _Progress:
@@ -199,11 +201,15 @@ def _guard(run: Callable[[], int]) -> NoReturn:
               help="A new finding at or above this severity is a regression (critical, high, medium; default: high).")
 @click.option("--max-drop", type=click.FloatRange(0, 100), default=None, metavar="POINTS",
               help="A score drop of more than this is a regression (default: 0.5).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Cache of file models of unchanged files (default: $XDG_CACHE_HOME/auditor or ~/.cache/auditor).")
+@click.option("--no-cache", is_flag=True, default=False, help="Neither read nor write the cache: analyse every file.")
 @ci_options
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
                   run_tests: bool, quiet: bool, jobs: int, history: str | None, fail_on_regression: bool,
-                  regression_severity: str | None, max_drop: float | None, **ci: Any) -> None:
+                  regression_severity: str | None, max_drop: float | None, cache_dir: str | None, no_cache: bool,
+                  **ci: Any) -> None:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
 
     def run() -> int:
@@ -211,7 +217,7 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
                                _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs,
                                ci=parse_ci_options(**_ci_kwargs(ci)), history=Path(history) if history else None,
                                fail_on_regression=fail_on_regression, regression_severity=regression_severity,
-                               max_drop=max_drop)
+                               max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir)
         return _audit(request)
 
     _guard(run)
@@ -263,7 +269,8 @@ def _audit(req: AuditRequest) -> int:
         click.echo(f"auditor: warning: {error}", err=True)
     progress = _Progress(enabled=not req.quiet)
     try:
-        card = audit(req.path, config, AuditOptions(run_tests=req.run_tests, jobs=req.jobs), registry=registry, progress=progress)
+        card = audit(req.path, config, AuditOptions(run_tests=req.run_tests, jobs=req.jobs, cache=req.cache,
+                                                         cache_dir=req.cache_dir), registry=registry, progress=progress)
     finally:
         progress.close()
     regression, trend = None, None

@@ -220,6 +220,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         "generated_at": card.started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(card.duration, 3),
         "timings": dict(card.timings),
+        "analysis": dict(card.analysis),
         "score": card.score,
         "grade": card.grade,
         "gate": {

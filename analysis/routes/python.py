@@ -161,8 +161,9 @@ class _Router:
     guards: tuple[str, ...] = ()  # dependencies declared on the router itself (APIRouter(dependencies=[...]))
 
 
-def _router_classes(analysis: ProjectAnalysis) -> dict[str, str]:
-    """Router class names -> framework, with the project's own subclasses (`class UserAPIRouter(APIRouter)`)."""
+def _router_classes(analysis: ProjectAnalysis) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Router class names -> framework, with the project's own subclasses (`class UserAPIRouter(APIRouter)`), and
+    the dependencies such a subclass always passes (`super().__init__(dependencies=[Depends(get_admin_user)])`)."""
     classes = dict(ROUTER_CLASSES)
     declared = [c for _, c in analysis.classes("python", roles=("source",))]
     for _ in range(4):
@@ -171,7 +172,17 @@ def _router_classes(analysis: ProjectAnalysis) -> dict[str, str]:
                 framework = classes.get(base.rsplit(".", 1)[-1])
                 if framework and cls.name not in classes:
                     classes[cls.name] = framework
-    return classes
+    guards: dict[str, tuple[str, ...]] = {}
+    for model in analysis.files("python", roles=("source",)):
+        for call in model.calls:
+            fn = model.function(call.function)
+            if fn is None or fn.name != "__init__" or fn.owner.rsplit(".", 1)[-1] not in classes:
+                continue
+            if call.name == "__init__" and call.receiver.startswith("super"):
+                deps = tuple(f"dependencies={a[1]}" for a in call.args if a[3] == "dependencies")
+                if deps:
+                    guards[fn.owner.rsplit(".", 1)[-1]] = deps
+    return classes, guards
 
 
 def python_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
@@ -209,7 +220,7 @@ def _prefix(strings: _Strings, template: str, module: str) -> str:
 
 def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endpoint]:
     strings = _Strings(project)
-    classes = _router_classes(analysis)
+    classes, class_guards = _router_classes(analysis)
     routers: dict[tuple[str, str], _Router] = {}
     includes: list[tuple[str, Mount]] = []
     decls: list[tuple[str, FileModel, RouteDecl]] = []
@@ -223,7 +234,7 @@ def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endp
                 if cls not in classes:
                     continue
                 var = mount.child.partition("#")[2]
-                own = tuple(g for g in mount.guards if not g.startswith(("class:", "framework:")))
+                own = tuple(g for g in mount.guards if not g.startswith(("class:", "framework:"))) + class_guards.get(cls, ())
                 routers[(module, var)] = _Router(module, var, _prefix(strings, mount.prefix, module),
                                                  framework or classes[cls], own)
             elif mount.parent.startswith("py:") and "#urlpatterns" not in mount.parent:

@@ -200,7 +200,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
         if verdict is not None:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
-    counts["leaked-details"] += sum(1 for _ in _leaks(ctx, _ALL))
+    counts["leaked-details"] += sum(1 for leak in _leaks(ctx, _ALL) if not leak[-1])
     counts["unhandled-promise"] += sum(1 for _ in _floating(ctx))
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
@@ -366,7 +366,7 @@ def _own_errors(ctx: Context, language: str) -> frozenset[str]:
 _TYPE_PREDICATE = re.compile(r"^\s*(?:asserts\s+)?\w+\s+is\s+(?:[\w$]+\.)*([\w$]+)\s*$")
 
 
-def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str]]:
+def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str, bool]]:
     own = {lang: _own_errors(ctx, lang) for lang in languages}
     reported: set[tuple[str, int, int]] = set()
     for model, e in ctx.analysis.exposures(*sorted(languages), roles=CODE_ROLES):
@@ -378,7 +378,8 @@ def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel,
         if (model.path, e.line, e.end_line) in reported:
             continue  # one finding per response: the worst detail it carries
         reported.add((model.path, e.line, e.end_line))
-        if e.flags & EXPOSE_CLIENT_STATUS or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
+        client = bool(e.flags & EXPOSE_CLIENT_STATUS) and not e.flags & EXPOSE_STACK
+        if client or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
             confidence = Confidence.LOW
         else:
             confidence = _LEAK_CONFIDENCE.get(model.language, Confidence.MEDIUM)
@@ -391,7 +392,10 @@ def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel,
                        "to the client")
         else:
             message = f"`{e.detail}` is sent to the client by `{e.sink}(...)`: internal error details leak"
-        yield model, e.line, e.end_line, message, confidence, e.detail
+        if client:
+            message = (f"`{e.detail}` is sent to the client with a {e.status or '4xx'} status by `{e.sink}(...)`: fine when "
+                       "the message is written for clients (a validation error), a leak when it comes from a library")
+        yield model, e.line, e.end_line, message, confidence, e.detail, client
 
 
 class LeakedDetails(_HitCheck):
@@ -402,7 +406,9 @@ class LeakedDetails(_HitCheck):
     severity = Severity.HIGH
     rationale = (
         "Exception messages and stack traces reveal queries, paths, library versions and data to anyone who "
-        "can trigger the error, and they are not a stable contract for clients."
+        "can trigger the error, and they are not a stable contract for clients. A message sent with an explicit 4xx "
+        "status is usually written for the client (a validation error): it is reported at low severity and "
+        "confidence; the project's own exception classes are not reported."
     )
     remediation = (
         "Log the exception server side with a correlation id.",
@@ -411,8 +417,9 @@ class LeakedDetails(_HitCheck):
     effort = Effort.SMALL
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
-        for model, line, end, message, confidence, detail in _leaks(ctx, self.languages):
-            yield self.finding(ctx, message, model.path, line, end, confidence=confidence, key=detail)
+        for model, line, end, message, confidence, detail, client in _leaks(ctx, self.languages):
+            yield self.finding(ctx, message, model.path, line, end, confidence=confidence, key=detail,
+                               severity=Severity.LOW if client else None)
 
 
 class CentralHandler(Check):
@@ -452,7 +459,10 @@ class EmptyCatch(_HitCheck):
     title = "Empty catch blocks"
     languages = frozenset({"typescript", "javascript", "java"})
     severity = Severity.HIGH
-    rationale = "An empty or comment-only catch block discards the error without a trace."
+    rationale = (
+        "An empty or comment-only catch block, or an empty `.catch(() => {})` callback, discards the error without a "
+        "trace. One whose comment says the error is ignored on purpose is reported at low severity."
+    )
     remediation = (
         "Handle the error: log it with context, rethrow it wrapped with its cause, or return an error value.",
         "If ignoring is truly intended, catch the narrowest type and log at debug level saying why.",
@@ -488,7 +498,9 @@ class UnhandledPromise(_HitCheck):
     severity = Severity.MEDIUM
     rationale = (
         "A rejected promise nobody awaits or catches becomes an unhandled rejection: the error is lost, and "
-        "recent Node versions crash the process."
+        "recent Node versions crash the process. A module-level call of the file's own async function "
+        "(`bootstrap();`) is the program's entry point: a rejection there ends the process with the error printed, "
+        "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`)."
     )
     remediation = (
         "`await` the promise inside try/catch, return it to the caller, or end the chain with `.catch()`.",

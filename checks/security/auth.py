@@ -33,6 +33,8 @@ _PUBLIC_PATH = re.compile(
     r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact)(/|$|\{)"
 )
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_PUBLIC_HANDLER = re.compile(r"(?i)^(log_?in|sign_?(in|up)|register|registration|create_?account|token|refresh|"
+                             r"webhook|callback|health|forgot|reset_?password|verify_?email)")
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
     "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
                "flask_login": "session", "django.contrib.auth": "session", "fastapi_users": "jwt",
@@ -166,7 +168,8 @@ class MissingAuth(Check):
 
     def run(self, ctx: Context) -> Verdict:
         endpoints = project_endpoints(ctx.analysis)
-        mutating = [ep for ep in endpoints if ep.method in _MUTATING and not _PUBLIC_PATH.search(ep.path)]
+        mutating = [ep for ep in endpoints if ep.method in _MUTATING and not _PUBLIC_PATH.search(ep.path)
+                    and not _PUBLIC_HANDLER.search(ep.handler)]
         if not mutating:
             raise NotApplicable("no endpoint that changes data was found")
         facts = auth_facts(ctx)
@@ -202,6 +205,7 @@ class _JwtSite:
     message: str
     severity: Severity
     key: str
+    confidence: Confidence = Confidence.HIGH
 
 
 def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
@@ -217,8 +221,9 @@ def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
                     first = _local(model, call.function, call.line, first[1]) or first
                 if first is not None and first[0] == "collection" and first[1].startswith("{") and \
                         not re.search(r"""["']exp["']""", first[1]):
-                    yield _JwtSite(model.path, call.line, "a JWT is issued without an `exp` claim: it never expires, so "
-                                   "a leaked token works forever", Severity.MEDIUM, "no-exp")
+                    yield _JwtSite(model.path, call.line, "a JWT is issued without an `exp` claim: unless the service "
+                                   "expires it some other way, a leaked token works forever", Severity.MEDIUM, "no-exp",
+                                   Confidence.LOW)
                 yield from _weak_secret(model.path, call.line, call.args[1:2], texts)
             elif family == "python" and callee.endswith(("jwt.decode", "jose.jwt.decode")):
                 if re.search(r"""["']verify_signature["']\s*:\s*False|verify\s*=\s*False""", texts) or any(
@@ -232,8 +237,9 @@ def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
                 options = " ".join(a[1] for a in call.args[2:])
                 claims = call.args[0][1] if call.args else ""
                 if "expiresIn" not in options and "exp" not in claims and "expiresIn" not in claims:
-                    yield _JwtSite(model.path, call.line, "a JWT is signed without `expiresIn` or an `exp` claim: it never "
-                                   "expires", Severity.MEDIUM, "no-exp")
+                    yield _JwtSite(model.path, call.line, "a JWT is signed without `expiresIn` or an `exp` claim: unless "
+                                   "the service expires it some other way, it never expires", Severity.MEDIUM, "no-exp",
+                                   Confidence.LOW)
             elif family == "javascript" and call.name == "verify" and call.receiver in ("jwt", "jsonwebtoken", "JWT"):
                 if re.search(r"""["']none["']""", texts, re.I) or "ignoreExpiration: true" in texts:
                     yield _JwtSite(model.path, call.line, "JWT verification accepts `none` or ignores expiry",
@@ -295,4 +301,5 @@ class JwtMisuse(Check):
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         for site in _jwt_sites(ctx.analysis):
-            yield self.finding(ctx, site.message, site.path, site.line, severity=site.severity, key=site.key)
+            yield self.finding(ctx, site.message, site.path, site.line, severity=site.severity, key=site.key,
+                               confidence=site.confidence)

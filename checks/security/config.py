@@ -58,22 +58,34 @@ class _Site:
 
 
 # -- debug mode -----------------------------------------------------------------------------------------------
+def _production_overrides(ctx: Context) -> set[str]:
+    """Folders whose production settings module turns debug off (`settings/production.py: DEBUG = False`)."""
+    out: set[str] = set()
+    for model in ctx.analysis.files("python", roles=("source", "config")):
+        if _PROD_PROFILE.search(model.path.rsplit("/", 1)[-1]) and any(
+                s.key == "DEBUG" and not s.context and s.value == "False" for s in model.settings):
+            out.add(model.path.rsplit("/", 1)[0] if "/" in model.path else "")
+    return out
+
+
 def _debug_sites(ctx: Context) -> Iterator[_Site]:
+    overridden = _production_overrides(ctx)
     for model in ctx.analysis.files(roles=("source", "config")):
         if model.language == "python":
-            yield from _python_debug(model)
+            folder = model.path.rsplit("/", 1)[0] if "/" in model.path else ""
+            yield from _python_debug(model, folder in overridden)
         elif model.role == "config" and not model.path.endswith((".py",)):
             yield from _config_debug(ctx, model)
 
 
-def _python_debug(model: FileModel) -> Iterator[_Site]:
+def _python_debug(model: FileModel, overridden: bool) -> Iterator[_Site]:
     name = model.path.rsplit("/", 1)[-1]
     settings_module = name.startswith(("settings", "config", "conf")) or "/settings/" in f"/{model.path}" \
         or "/config/" in f"/{model.path}"
     for setting in model.settings:
         if setting.key == "DEBUG" and not setting.context and _TRUE.match(setting.value) and settings_module:
-            if _is_dev(model.path):
-                continue
+            if _is_dev(model.path) or overridden:
+                continue  # development settings, or base settings whose production module turns debug off
             yield _Site(model.path, setting.line, "`DEBUG = True` in the settings a deployment loads: tracebacks, settings "
                         "and SQL are shown to anyone who triggers an error", Severity.HIGH, Confidence.HIGH, "DEBUG")
         elif setting.key == "debug" and _TRUE.match(setting.value) and setting.context.rsplit(".", 1)[-1] in (

@@ -67,6 +67,28 @@ def _only_constants(value: Value) -> bool:
     return bool(names) and all(_CONSTANT.match(n) for n in names)
 
 
+def provenance(model: FileModel, call: Call, value: Value) -> str:
+    """Where the variables of a built string come from, as far as the function tells: "parameter" (the caller
+    controls them), "local" (computed here), "constant" (UPPER_CASE constants, self/cls attributes)."""
+    names = [n for n in value[2] if n not in ("self", "cls", "this")]
+    if not names:
+        return "constant"
+    fn = model.function(call.function)
+    params = {p[0] for p in fn.params if p[3] != "self"} if fn is not None else set()
+    text = value[1]
+    if any(n in params and re.search(rf"(?<![\w.]){re.escape(n)}\b(?!\s*\.)", text) for n in names):
+        return "parameter"  # the parameter itself (a string the caller passes), not an attribute of an object
+    if any(n in params for n in names):
+        return "local"
+    if all(_CONSTANT.match(n) for n in names):
+        return "constant"
+    return "local"
+
+
+def is_migration(model: FileModel) -> bool:
+    return model.role == "migration" or any(m.startswith("migration:") for m in model.markers)
+
+
 def _local_value(model: FileModel, call: Call, name: str) -> Value | None:
     """The value last assigned to `name` before the call in the same function (one step, no flow analysis)."""
     found: Value | None = None
@@ -126,8 +148,10 @@ class SqlInjection(Check):
         "A query built by formatting or concatenating values (f-strings, `%`, `.format`, template literals, "
         "`fmt.Sprintf`, `format!`, `+`) lets any value that reaches it change the query: read other rows, bypass a "
         "login, drop tables. Drivers and ORMs take parameters separately (`%s`/`?`/`$1` placeholders, bound "
-        "parameters, query builders), which is never injectable. A string whose only variables are UPPER_CASE "
-        "constants (a table name) is reported at low severity."
+        "parameters, query builders), which is never injectable. Severity follows where the variables come from: "
+        "high when they are the function's parameters (its callers, ultimately a request, control them), medium when "
+        "they are computed in the function, low when they are only constants or attributes (a table name), or in a "
+        "migration."
     )
     remediation = (
         "Pass values as parameters: `cursor.execute(\"SELECT ... WHERE id = %s\", (user_id,))`, `db.query(\"... $1\", [id])`, "
@@ -138,15 +162,24 @@ class SqlInjection(Check):
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         for hit in _sql_hits(ctx):
-            constants = _only_constants(hit.value)
+            origin = provenance(hit.model, hit.call, hit.value)
             via = f" (through `{hit.via}`)" if hit.via else ""
             names = ", ".join(f"`{n}`" for n in hit.value[2][:4])
-            message = (f"SQL built from {names}{via} is passed to `{hit.call.callee or hit.call.name}`: a value that "
-                       "reaches it can change the query")
-            yield self.finding(ctx, message, hit.model.path, hit.call.line, hit.call.end_line,
-                               severity=Severity.LOW if constants else None,
-                               confidence=Confidence.MEDIUM if constants or hit.via else Confidence.HIGH,
-                               key=f"{hit.call.callee}:{hit.value[1]}")
+            where = {"parameter": "from the function's parameters", "local": "from values computed here",
+                     "constant": "only from constants or attributes"}[origin]
+            message = (f"SQL built from {names}{via}, {where}, is passed to `{hit.call.callee or hit.call.name}`: a value "
+                       "that reaches it can change the query")
+            if is_migration(hit.model):
+                severity, confidence = Severity.LOW, Confidence.MEDIUM
+                message += " (in a migration, which runs with the data already in the database)"
+            elif origin == "parameter":
+                severity, confidence = Severity.HIGH, Confidence.MEDIUM if hit.via else Confidence.HIGH
+            elif origin == "local":
+                severity, confidence = Severity.MEDIUM, Confidence.MEDIUM
+            else:
+                severity, confidence = Severity.LOW, Confidence.MEDIUM
+            yield self.finding(ctx, message, hit.model.path, hit.call.line, hit.call.end_line, severity=severity,
+                               confidence=confidence, key=f"{hit.call.callee}:{hit.value[1]}")
 
 
 def _shell_hits(ctx: Context) -> Iterator[tuple[FileModel, Call, Value, str]]:

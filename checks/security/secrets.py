@@ -7,6 +7,7 @@ snippet is redacted as every snippet is.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ KIND_NAMES = {
     "private-key": "private key", "jwt": "JSON Web Token", "url-credentials": "password in a connection string",
     "assigned-secret": "hardcoded secret", "fallback-secret": "hardcoded fallback for a secret",
 }
-_LOW_ROLES = frozenset({"test", "example", "docs"})
+_LOW_ROLES = frozenset({"test", "example", "docs", "migration"})
+# Configuration and data under test folders (fixtures, e2e compose files, saved pages) is test material too.
+_TEST_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|e2e|testdata|test-data|fixtures?|spec|specs|mocks?|__mocks__)/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
     name = f" `{hit.key}`" if hit.key and hit.kind in ("assigned-secret", "fallback-secret") else ""
     where = "a .env file" if hit.flags & SECRET_ENV_FILE else "the repository"
     size = f"{hit.length} characters"
-    low_role = model.role in _LOW_ROLES
+    low_role = model.role in _LOW_ROLES or bool(_TEST_PATH.search(model.path))
     example = bool(hit.flags & SECRET_EXAMPLE_FILE)
     if hit.flags & SECRET_LIVE:
         return SecretVerdict(Severity.CRITICAL, Confidence.HIGH if not example else Confidence.MEDIUM,
@@ -76,7 +79,7 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
         return SecretVerdict(Severity.LOW, Confidence.MEDIUM,
                              f"{what} for a local service committed to {where} ({hit.key} URL)")
     if example:
-        return SecretVerdict(Severity.MEDIUM, Confidence.LOW,
+        return SecretVerdict(Severity.LOW, Confidence.LOW,
                              f"{what}{name} in an example file looks real ({size}): use a placeholder")
     if low_role:
         if hit.kind in ("private-key", "jwt", "assigned-secret", "url-credentials"):

@@ -105,7 +105,9 @@ def classify(analysis: ProjectAnalysis, ep: Endpoint) -> _Status:
         return _Status(ep, "validated", "a schema or validator is applied")
     match = raw.search(text)
     if match:
-        return _Status(ep, "raw", match.group(0))
+        queries = {m.group(0) for m in raw.finditer(text)}
+        only_query = all(re.search(r"(args|query_params|GET|query|Query\(\))\b", q) for q in queries)
+        return _Status(ep, "raw-query" if only_query else "raw", match.group(0))
     return _Status(ep, "none", "reads no request data")
 
 
@@ -115,7 +117,7 @@ def _statuses(analysis: ProjectAnalysis) -> list[_Status]:
 
 def validation_facts(ctx: Context) -> dict[str, object]:
     statuses = ctx.analysis.memo("validation", _statuses)
-    counts = Counter(s.status for s in statuses)
+    counts = Counter("raw" if s.status == "raw-query" else s.status for s in statuses)
     return {"endpoints": len(statuses), **{k: counts.get(k, 0) for k in ("validated", "raw", "unknown", "none")}}
 
 
@@ -146,10 +148,11 @@ class InputValidation(Check):
         statuses = ctx.analysis.memo("validation", _statuses)
         if not statuses:
             raise NotApplicable("no HTTP endpoints found in this project")
-        counts = Counter(s.status for s in statuses)
+        counts = Counter("raw" if s.status == "raw-query" else s.status for s in statuses)
         metrics = {"endpoints": len(statuses), **{k: counts.get(k, 0) for k in ("validated", "raw", "unknown", "none")}}
         findings = tuple(
             self.finding(ctx, f"`{s.endpoint.method} {s.endpoint.path}` reads `{s.evidence}` without a schema or validator",
-                         s.endpoint.file, s.endpoint.line, key=f"{s.endpoint.method} {s.endpoint.path}")
-            for s in statuses if s.status == "raw")
+                         s.endpoint.file, s.endpoint.line, key=f"{s.endpoint.method} {s.endpoint.path}",
+                         severity=Severity.LOW if s.status == "raw-query" else None)
+            for s in statuses if s.status in ("raw", "raw-query"))
         return Verdict(findings=findings[:100], metrics=metrics)
