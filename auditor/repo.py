@@ -73,8 +73,9 @@ _GENERATED_MARKER = re.compile(
 _GENERATED_LINES = 20  # a marker below the first lines is a comment about something else
 
 _TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testing", "e2e", "it"})
-# A folder named for what it tests: `api_tests/`, `e2e-tests/`, `integration_test/` (a test harness, not the product).
-_NAMED_TEST_DIR = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*[_-](tests?|specs?)$")
+# A folder named for what it tests: `api_tests/`, `e2e-tests/`, `integration_test/`, Nx's `api-e2e/` (a test
+# harness, not the product).
+_NAMED_TEST_DIR = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*[_-](tests?|specs?|e2e)$")
 
 
 def _test_dir(part: str) -> bool:

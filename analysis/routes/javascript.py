@@ -35,18 +35,51 @@ class _Project:
             if stem == "index":
                 self.stems.setdefault(posixpath.basename(posixpath.dirname(path)), []).append(path)
         self._constants: dict[str, dict[str, str]] = {}
+        self._modules: dict[tuple[str, str], str | None] = {}
+        self._names: dict[str, set[str]] = {}  # file -> the names its routes, mounts and exports use
 
     def module(self, importer: str, spec: str) -> str | None:
-        return resolve_module(importer, spec, self.files, self.stems)
+        cache_key = (posixpath.dirname(importer) if spec.startswith(".") else "", spec)
+        if cache_key not in self._modules:
+            self._modules[cache_key] = resolve_module(importer, spec, self.files, self.stems)
+        return self._modules[cache_key]
 
     def key(self, importer: str, key: str) -> str:
         """A symbolic owner key with its module specifier resolved to a project file (unchanged when it names a
-        package or a file outside the project)."""
+        package or a file outside the project); `export * from './x'` barrels are followed to the file that has it."""
         if not key.startswith("module:"):
             return key
         spec, _, name = key[len("module:"):].rpartition("#")
         target = self.module(importer, spec)
-        return f"{target}#{name}" if target is not None else key
+        if target is None:
+            return key
+        for _ in range(_MAX_DEPTH):
+            if name in self.names(target) or name in ("default", "*"):
+                break
+            stars = [i.module for i in self.models[target].imports if i.name == "*" and not i.alias]
+            found = [t for t in (self.module(target, s) for s in stars) if t is not None and name in self.names(t)]
+            if len(found) != 1:
+                found = [t for t in (self.module(target, s) for s in stars) if t is not None]
+                if len(found) != 1:
+                    break
+            target = found[0]
+        return f"{target}#{name}"
+
+    def names(self, path: str) -> set[str]:
+        found = self._names.get(path)
+        if found is None:
+            found = set()
+            model = self.models.get(path)
+            own = path + "#"
+            for mount in model.mounts if model is not None else ():
+                for k in (mount.parent, mount.child):
+                    if k.startswith(own):
+                        found.add(k[len(own):])
+            for decl in model.routes if model is not None else ():
+                if decl.owner.startswith(own):
+                    found.add(decl.owner[len(own):])
+            self._names[path] = found
+        return found
 
     def constants(self, path: str) -> dict[str, str]:
         """Module-level string constants of a file: `const API = '/api/v1'`."""
