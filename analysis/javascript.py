@@ -1641,7 +1641,9 @@ class _Reader:
         if base_prefix is None:
             return
         folder = posixpath.normpath(posixpath.join(posixpath.dirname(self.path), literal))
-        self.mounts.append(Mount(parent, f"autoload:{folder}", base_prefix, line, ("autoload",), True))
+        hooks = tuple(flag for key, flag in (("autoHooks", "autohooks"), ("cascadeHooks", "cascade"))
+                      if key in options and self.full(options[key]) == "true")
+        self.mounts.append(Mount(parent, f"autoload:{folder}", base_prefix, line, ("autoload", *hooks), True))
 
     def _nest_app(self, name: str, args: list[Any], line: int) -> None:
         if name == "setGlobalPrefix" and args:
@@ -1803,7 +1805,8 @@ class _Reader:
 
     def _narrowed(self, node: Any, err: str, top: _Frame) -> tuple[tuple[str, ...], int]:
         """The types `err` is known to have at `node`: inside `if (err instanceof X)`, a `?:`/`&&` on it, after
-        `if (!(err instanceof X)) return/throw`, a type guard `isX(err)` (as "isX()"), or a parameter typed `X`;
+        `if (!(err instanceof X)) return/throw`, a type guard `isX(err)` (as "isX()"), a field it has
+        (`if (err.errorCode)`, as ".errorCode"), or a parameter typed `X`;
         `err.expose` (http-errors: true only for messages meant for clients) gives EXPOSE_NARROWED_OWN."""
         child, current = node, node.parent
         for _ in range(200):
@@ -1862,6 +1865,9 @@ class _Reader:
             return None
         if self.full(cond) == f"{err}.expose":
             return (), EXPOSE_NARROWED_OWN
+        if cond.type == "member_expression" and self.full(cond.child_by_field_name("object")) == err:
+            # `if (err.errorCode)`: the error has a field only some classes declare (as ".errorCode")
+            return ("." + self.full(cond.child_by_field_name("property")),), 0
         return None
 
     def _typed_param(self, fn: Any, err: str) -> tuple[str, ...]:

@@ -134,6 +134,8 @@ def classify_role(path: str, language: str) -> str:
         return "migration"
     if language in CODE_LANGUAGES and language not in _JVM_LANGUAGES and _JVM_RESOURCES.search(path):
         return "data"  # scripts a Spring/Quarkus app serves as static files, not code it runs
+    if language in CODE_LANGUAGES and any(part.startswith(".") and part not in (".", "..") for part in parts):
+        return "config"  # code in a tool's dot-folder (.hygen/ generators, .husky/, .github/scripts/) drives tools
     if language in CODE_LANGUAGES:
         # A JVM main source set never holds tests, whatever its packages are called (`it.unimi...`, `...spec`).
         main_at = next(

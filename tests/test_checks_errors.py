@@ -518,6 +518,20 @@ def test_a_test_harness_and_a_deliberate_catch_are_not_high(make_repo: MakeRepo)
         ("src/shared.ts", 5, "low"), ("src/shared.ts", 12, "high")]
 
 
+def test_a_field_of_the_apps_own_error_class_narrows_like_instanceof(make_repo: MakeRepo) -> None:
+    """RealWorld main.ts:42 `else if (err && err.errorCode) res.status(err.errorCode).json(err.message)`: only the
+    app's HttpException has `errorCode`; a field every error has (`code`) narrows nothing."""
+    root = make_repo({
+        "src/http-exception.ts": "export default class HttpException extends Error {\n  errorCode: number;\n"
+                                 "  constructor(errorCode: number, public readonly message: string) { super(message); "
+                                 "this.errorCode = errorCode; }\n}\n",
+        "src/main.ts": "app.use((err: Error, req: Request, res: Response, next: NextFunction) => {\n"
+                       "  if (err && err.errorCode) {\n    res.status(err.errorCode).json(err.message);\n"
+                       "  } else if (err.code) {\n    res.status(500).json(err.message);\n  }\n});\n",
+    })
+    assert [(f.line, f.message.split("`")[1]) for f in findings(LeakedDetails, root)] == [(5, "err.message")]
+
+
 def test_nest_http_exception_built_from_a_caught_message_leaks(make_repo: MakeRepo) -> None:
     """issue 9: `new HttpException(error.message, ...)` sends the caught error's message to the client."""
     root = make_repo({"src/users.service.ts": (

@@ -516,6 +516,21 @@ def test_middleware_guards_the_routes_below_it_in_order(tmp_path: Path) -> None:
     assert guards[("GET", "/me")] == ("fastify.authenticate",)
 
 
+def test_fastify_autohooks_guard_the_routes_of_their_folder(tmp_path: Path) -> None:
+    """fastify/demo: routes/api/autohooks.ts checks the session for every route below routes/api (cascadeHooks)."""
+    write(tmp_path, {
+        "src/app.ts": "import fastifyAutoload from '@fastify/autoload';\nexport default async function (fastify) {\n"
+                      "  fastify.register(fastifyAutoload, {\n    dir: path.join(import.meta.dirname, 'routes'),\n"
+                      "    autoHooks: true,\n    cascadeHooks: true,\n  });\n}\n",
+        "src/routes/api/autohooks.ts": "export default async function (fastify) {\n"
+                                       "  fastify.addHook('onRequest', requireSession);\n}\n",
+        "src/routes/api/tasks/index.ts": "export default async function (fastify) {\n  fastify.delete('/:id', h);\n}\n",
+        "src/routes/home.ts": "export default async function (fastify) {\n  fastify.get('/', h);\n}\n",
+    })
+    guards = {(e.method, e.path): e.guards for e in openapi_model(context(tmp_path)).endpoints}
+    assert guards == {("DELETE", "/api/tasks/:id"): ("requireSession",), ("GET", "/"): ()}
+
+
 def test_workspace_libraries_and_barrels_are_followed(tmp_path: Path) -> None:
     """Nx: apps/api mounts a router exported by libs/users through `@org/users` and an `export *` barrel."""
     write(tmp_path, {

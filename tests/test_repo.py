@@ -238,6 +238,9 @@ def test_classify_never_raises(path: str) -> None:
     ("apps/api-e2e/src/support/global-setup.ts", "typescript", "test"),
     ("gatling-tests/src/main/java/com/acme/Sim.java", "java", "test"),
     ("src/contest/rules.ts", "typescript", "source"),
+    # code in a tool's dot-folder drives the tool (brocoders/nestjs-boilerplate's .hygen/ generator prompts)
+    (".hygen/property/add-to-document/index.js", "javascript", "config"),
+    (".github/scripts/release.py", "python", "config"),
     ("src/latest/feed.ts", "typescript", "source"),
 ])
 def test_classification_examples(path: str, language: str, role: str) -> None:

@@ -183,8 +183,18 @@ def _mount(project: _Project, graph: MountGraph, nest: _Nest, model: FileModel, 
         return  # a prefix that cannot be read: the child stays unmounted (its routes' prefix is unknown)
     parent = project.key(model.path, mount.parent)
     if "autoload" in guards and mount.child.startswith("autoload:"):
-        for child in _autoload(project, graph, parent, prefix, mount.child[len("autoload:"):]):
+        root = mount.child[len("autoload:"):]
+        children = _autoload(project, graph, parent, prefix, root)
+        for child in children:
             middleware.edge(child, parent, model.path, mount.line, ())
+        if "autohooks" in guards:  # autohooks.ts: its hooks run for the routes of its folder (and below, cascading)
+            hooks = {posixpath.dirname(p): p for p in project.files if p.startswith(root + "/")
+                     and posixpath.basename(p).split(".")[0] == "autohooks"}
+            for child in children:
+                folder = posixpath.dirname(child.rpartition("#")[0])
+                for hook_dir, hook in hooks.items():
+                    if folder == hook_dir or ("cascade" in guards and folder.startswith(hook_dir + "/")):
+                        middleware.edge(child, f"{hook}#default", model.path, mount.line, ())
         return
     child = project.key(model.path, mount.child)
     graph.mount(parent, prefix, child)

@@ -358,11 +358,17 @@ def _own_errors(ctx: Context, language: str) -> frozenset[str]:
         classes = set(a.own_classes("typescript", "javascript")) | CLIENT_ERROR_CLASSES["javascript"]
         guards = {f"{fn.name}()" for _, fn in a.functions("typescript", "javascript", roles=("source",))
                   if fn.returns and (m := _TYPE_PREDICATE.match(fn.returns)) and m.group(1) in classes}
-        return frozenset(classes | guards)
+        # `if (err.errorCode)` narrows to the own error classes that declare that field (not fields every error has)
+        fields = {f".{name}" for _, cls in a.classes("typescript", "javascript", roles=("source",))
+                  if any(re.search(r"(Error|Exception)\b", b) for b in cls.bases)
+                  for name, _type in cls.fields if name not in _COMMON_ERROR_FIELDS}
+        return frozenset(classes | guards | fields)
 
     return ctx.analysis.memo("js-client-errors", compute)
 
 
+_COMMON_ERROR_FIELDS = frozenset({"message", "stack", "name", "cause", "code", "status", "statusCode", "errno",
+                                  "errors", "response", "details", "data"})
 _TYPE_PREDICATE = re.compile(r"^\s*(?:asserts\s+)?\w+\s+is\s+(?:[\w$]+\.)*([\w$]+)\s*$")
 
 
