@@ -26,6 +26,10 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.javascript import analyse_javascript
 
         model = analyse_javascript(path, role, data, lang=language)
+    elif language == "java":
+        from analysis.java import analyse_java
+
+        model = analyse_java(path, role, data)
     else:
         model = FileModel(path, language, role, "text")
     model.secrets = scan_secrets(path, data)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from auditor import audit
 from auditor.config import Config
 from auditor.context import Context
-from auditor.model import Check, Confidence, Finding, NotApplicable, Verdict
+from auditor.model import Check, Confidence, Finding, NotApplicable, Severity, Verdict
 from auditor.repo import Repository
 from auditor.sources import Sources
 from checks.errors import (
@@ -626,6 +626,42 @@ def test_java_catch_leaks_and_central(make_repo: MakeRepo) -> None:
     advice = "import org.springframework.web.bind.annotation.*;\n@RestControllerAdvice\nclass Errors {}\n"
     write_tree(root, {"src/main/java/app/Errors.java": advice})
     assert findings(CentralHandler, root) == []
+
+
+JAVA_ISSUE_9 = """\
+package app;
+
+public class Jobs {
+    void a() {
+        try { run(); } catch (Exception e) { e.printStackTrace(); }
+    }
+    void b() {
+        try { run(); } catch (Exception e) { log.error("run failed", e); e.printStackTrace(); }
+    }
+    void c() {
+        try { run(); } catch (IOException e) { throw new RuntimeException(e.getMessage()); }
+    }
+    void d() {
+        try { run(); } catch (IOException e) { throw new RuntimeException("run failed: " + e.getMessage(), e); }
+    }
+    void e() {
+        try { run(); } catch (IOException e) { throw new IllegalStateException("run failed"); }
+    }
+}
+"""
+
+
+def test_java_print_stack_trace_only_and_message_only_rethrow(make_repo: MakeRepo) -> None:
+    """issue 9: a catch that only prints the stack trace swallows the failure; a rethrow that keeps only
+    `e.getMessage()` loses the cause."""
+    root = make_repo({"src/main/java/app/Jobs.java": JAVA_ISSUE_9})
+    swallowed = findings(SwallowedException, root)
+    assert [(f.line, f.severity, f.confidence) for f in swallowed] == [(5, Severity.MEDIUM, Confidence.MEDIUM)]
+    assert "only prints the stack trace" in swallowed[0].message
+    unchained = findings(UnchainedRaise, root)
+    assert [(f.path, f.line) for f in unchained] == [("src/main/java/app/Jobs.java", 11)]
+    assert unchained[0].message == ("`new RuntimeException(e.getMessage())` keeps only the caught error's message: "
+                                    "its cause and stack trace are lost")
 
 
 # -- Rust -----------------------------------------------------------------------------------------------------

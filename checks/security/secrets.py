@@ -82,10 +82,8 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
         return SecretVerdict(Severity.LOW, Confidence.LOW,
                              f"{what}{name} in an example file looks real ({size}): use a placeholder")
     if low_role:
-        if hit.kind in ("private-key", "jwt", "assigned-secret", "url-credentials"):
-            return SecretVerdict(Severity.LOW, Confidence.LOW,
-                                 f"{what}{name} in {model.role} code ({size}): fine if it is a fixture, a leak if not")
-        return SecretVerdict(Severity.MEDIUM, Confidence.MEDIUM, f"{what} in {model.role} code ({size})")
+        return SecretVerdict(Severity.LOW, Confidence.LOW,
+                             f"{what}{name} in {model.role} code ({size}): fine if it is a fixture, a leak if not")
     if hit.flags & SECRET_TEST_KEY:
         return SecretVerdict(Severity.MEDIUM, Confidence.HIGH, f"{what} committed to {where} ({size})")
     if hit.kind == "jwt":
