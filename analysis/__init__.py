@@ -26,6 +26,10 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.go import analyse_go
 
         model = analyse_go(path, role, data)
+    elif language in ("typescript", "javascript"):
+        from analysis.javascript import analyse_javascript
+
+        model = analyse_javascript(path, role, data, lang=language)
     elif language == "java":
         from analysis.java import analyse_java
 

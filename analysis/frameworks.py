@@ -10,15 +10,19 @@ if TYPE_CHECKING:
     from analysis.project import ProjectAnalysis
 
 __all__ = [
+    "CLIENT_ERROR_CLASSES",
     "CLIENT_ERROR_NAMES",
     "GO_ERROR_HELPER",
     "GO_ROUTER_CONSTRUCTORS",
     "GO_ROUTER_TYPES",
+    "NON_GUARD_MIDDLEWARE",
+    "TOOL_CONFIG_FILES",
     "WEB_FRAMEWORK_IMPORTS",
     "central_handler_evidence",
     "go_framework",
     "is_client_error_status",
     "language_family",
+    "not_application_source",
     "web_frameworks",
 ]
 
@@ -29,6 +33,19 @@ CLIENT_ERROR_NAMES = frozenset({
     "HTTP_400_BAD_REQUEST", "HTTP_401_UNAUTHORIZED", "HTTP_403_FORBIDDEN", "HTTP_404_NOT_FOUND",
     "HTTP_409_CONFLICT", "HTTP_422_UNPROCESSABLE_ENTITY", "badRequest", "notFound",
 })
+
+
+# Library error classes whose messages are written for clients by whoever throws them (language family -> names).
+CLIENT_ERROR_CLASSES: dict[str, frozenset[str]] = {
+    "javascript": frozenset({
+        "HttpError", "HttpException", "BadRequestException", "UnauthorizedException", "ForbiddenException",
+        "NotFoundException", "MethodNotAllowedException", "NotAcceptableException", "RequestTimeoutException",
+        "ConflictException", "GoneException", "PreconditionFailedException", "PayloadTooLargeException",
+        "UnsupportedMediaTypeException", "ImATeapotException", "MisdirectedException", "UnprocessableEntityException",
+        "InternalServerErrorException", "NotImplementedException", "BadGatewayException",
+        "ServiceUnavailableException", "GatewayTimeoutException", "HttpVersionNotSupportedException",
+    }),
+}
 
 
 def is_client_error_status(text: str) -> bool:
@@ -121,6 +138,42 @@ def web_frameworks(analysis: ProjectAnalysis, *, roles: tuple[str, ...] = ("sour
     return sorted(found)
 
 
+# -- middleware -------------------------------------------------------------------------------------------------
+# Express/Koa/Fastify middleware that parses, logs, compresses or serves files: not a guard of the routes below it.
+NON_GUARD_MIDDLEWARE = re.compile(
+    r"^(express|bodyParser|koaBody|koa)\.(json|urlencoded|raw|text|static)\b|^(bodyParser|cors|helmet|compression|morgan|"
+    r"cookieParser|methodOverride|express\.static|serveStatic|favicon|responseTime|hpp|xss|mongoSanitize|"
+    r"requestLogger|logger|pinoHttp|expressWinston\.\w+|passport\.(initialize|session)|session|cookieSession|"
+    r"express\.Router|multer|timeout|nocache)\s*(\(|$)"
+)
+
+
+# -- files that are not the application ------------------------------------------------------------------------
+# TypeScript / JavaScript that configures or drives tools rather than being the product: *.config.js, *.preset.js,
+# .*rc.js, task runner files, webpack configs, anything in a dot-folder (.husky/, .hygen/) or a webpack/ folder.
+TOOL_CONFIG_FILES = re.compile(
+    r"(^|/)([\w.-]+\.config\.[cm]?[jt]s|[\w.-]+\.preset\.[cm]?[jt]s|\.[\w-]+rc\.[cm]?[jt]s|[Gg]runtfile\.[jt]s"
+    r"|[Gg]ulpfile\.[jt]s|Jakefile\.js|package-scripts\.js|webpack(\.[\w-]+)*\.[cm]?[jt]s)$|(^|/)\.[^/]+(/|$)"
+    r"|(^|/)webpack/"
+)
+# Globals of the MongoDB shell (mongosh scripts run by the database container at first start).
+_DB_SHELL_CALLS = frozenset({
+    "db.createUser", "db.getSiblingDB", "db.createCollection", "db.auth", "db.adminCommand", "db.createRole",
+    "db.grantRolesToUser", "rs.initiate", "sh.enableSharding", "sh.shardCollection", "db.runCommand",
+})
+
+
+def not_application_source(model: FileModel) -> str | None:
+    """Why a TypeScript/JavaScript source file is not part of the application ("build configuration", "database
+    shell script"), or None when it is."""
+    if TOOL_CONFIG_FILES.search(model.path):
+        return "build configuration"
+    if not model.imports and any(c.callee in _DB_SHELL_CALLS or c.callee.startswith(("db.getSiblingDB(", "rs."))
+                                 for c in model.calls[:200]):
+        return "database shell script"
+    return None
+
+
 # -- central error handlers -------------------------------------------------------------------------------------
 _PY_CENTRAL_DECORATORS = frozenset({"exception_handler", "errorhandler", "app_errorhandler", "error_handler"})
 _PY_CENTRAL_CALLS = frozenset({"add_exception_handler", "register_error_handler"})
@@ -135,6 +188,8 @@ def central_handler_evidence(analysis: ProjectAnalysis, *, roles: tuple[str, ...
             out.extend(_python_central(model))
         elif model.language == "go":
             out.extend(_go_central(model))
+        elif model.language in ("typescript", "javascript"):
+            out.extend(_js_central(model))
         elif model.language == "java":
             out.extend(_java_central(model))
         out.extend(f"{model.path}:{m.split(':', 2)[1]} {m.split(':', 2)[2]}" for m in model.markers
@@ -179,6 +234,36 @@ def _go_central(model: FileModel) -> list[str]:
     for fn in model.functions:
         if fn.parent < 0 and (fn.owner or fn.qualname == fn.name) and GO_ERROR_HELPER.match(fn.name):
             out.append(f"{model.path}:{fn.line} {fn.name}()")
+    return out
+
+
+_JS_ERROR_PARAMS = frozenset({"e", "err", "error", "ex", "exc", "exception", "er", "_err", "_error"})
+_JS_CENTRAL_CALLS = frozenset({"useGlobalFilters", "setErrorHandler", "onError"})
+
+
+def _js_central(model: FileModel) -> list[str]:
+    """Express error middleware (four parameters, the first an error), NestJS exception filters (`@Catch`,
+    `implements ExceptionFilter`, `useGlobalFilters`, an APP_FILTER provider), Fastify `setErrorHandler`, Hono
+    `app.onError`."""
+    out: list[str] = []
+    for fn in model.functions:
+        if len(fn.params) == 4:
+            first = fn.params[0][0]
+            if first in _JS_ERROR_PARAMS or first.lower().startswith("err"):
+                names = ", ".join(p[0] for p in fn.params)
+                out.append(f"{model.path}:{fn.line} error middleware ({names[:60]})")
+    for cls in model.classes:
+        for dec in cls.decorators:
+            if dec.startswith("@Catch"):
+                out.append(f"{model.path}:{cls.line} @Catch exception filter")
+        if any(b.rsplit(".", 1)[-1] == "ExceptionFilter" or b.startswith("BaseExceptionFilter") for b in cls.bases):
+            out.append(f"{model.path}:{cls.line} ExceptionFilter")
+    for call in model.calls:
+        if call.name in _JS_CENTRAL_CALLS and call.receiver:
+            out.append(f"{model.path}:{call.line} {call.name}()")
+    for imp in model.imports:
+        if imp.module == "@nestjs/core" and imp.name == "APP_FILTER":
+            out.append(f"{model.path}:{imp.line} APP_FILTER provider")
     return out
 
 

@@ -159,6 +159,10 @@ CALL_MACRO = 1 << 6  # a macro invocation (Rust)
 CALL_IN_TEST = 1 << 7  # inside a test function or test-only module
 CALL_BROKEN = 1 << 8  # inside a part of the file that did not parse: facts there are guesses
 CALL_IN_LAMBDA = 1 << 9  # inside a lambda / closure / arrow function literal
+# Promise facts (JavaScript/TypeScript), on the last call of a method chain and on calls of the file's functions:
+CALL_THEN_CHAIN = 1 << 10  # the chain ending in this call has a `.then()` on the way: `p.then(f).finally(g)`
+CALL_REJECTION_HANDLED = 1 << 11  # the chain handles a rejection: `.catch(fn)` or `.then(ok, fail)`
+CALL_LOCAL_ASYNC = 1 << 12  # calls an async function of this file whose body is not one whole try/catch (may reject)
 
 
 class Assign(NamedTuple):
@@ -196,7 +200,8 @@ class Handler(NamedTuple):
     catch_all: bool  # catches everything: bare `except`, Exception/BaseException, Throwable, an untyped JS catch
     flags: int  # BODY_* bits below
     statements: int
-    comment: str  # the first comment in the body (capped): "intentionally ignored"
+    comment: str  # the first comment in the body (capped): "intentionally ignored"; JS/TS: the comment right above
+    # the `try` when the body holds none but commented-out code
     parent: int  # index of the enclosing handler, -1
 
 
@@ -214,6 +219,7 @@ BODY_RETURNS = 1 << 9  # returns something that is not a trivial value
 BODY_ROLLBACK = 1 << 10  # rolls a transaction back
 BODY_PRINTS_STACK = 1 << 11  # only prints the stack trace (Java printStackTrace)
 BODY_BROKEN = 1 << 12  # the handler lies in a part of the file that did not parse
+BODY_CALLBACK = 1 << 13  # the handler is a callback (`.catch(fn)`, `.then(ok, fn)`), not a catch clause
 
 
 class Raise(NamedTuple):

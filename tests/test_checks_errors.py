@@ -485,6 +485,91 @@ def test_js_error_regions_are_not_reported(make_repo: MakeRepo) -> None:
     assert where(EmptyCatch, root) == [("src/broken.js", 1)]
 
 
+def test_empty_promise_catch_callbacks_are_empty_catches(make_repo: MakeRepo) -> None:
+    """issue 9: `.catch(() => {})` was a miss; `.catch(() => null)` is a fallback; a comment saying why is low."""
+    root = make_repo({"src/jobs.ts": (
+        "export async function run(): Promise<void> {\n"
+        "  await sync().catch(() => {});\n"
+        "  await sync().catch(() => { /* best effort: a retry follows */ });\n"
+        "  const cached = await load().catch(() => null);\n"
+        "  await sync().catch((e) => logger.warn('sync failed', e));\n"
+        "  await sync().catch(next);\n"
+        "}\n")})
+    assert [(f.line, f.severity.value, f.message) for f in findings(EmptyCatch, root)] == [
+        (2, "high", "empty `.catch()` callback: the rejection is silently discarded"),
+        (3, "low", "empty `.catch()` callback: the rejection is silently discarded (its comment says this is intended)"),
+    ]
+    assert [(f.line, f.severity.value, f.message) for f in findings(SwallowedException, root)] == [
+        (4, "low", "`.catch()` callback replaces the error with a fallback value without logging it")]
+    assert errors_facts(context(root)).handlers == 0  # callbacks are judged, not counted as catch clauses
+
+
+def test_a_test_harness_and_a_deliberate_catch_are_not_high(make_repo: MakeRepo) -> None:
+    """issue 9: lemmy api_tests/src/shared.ts:207,221 -- a test harness; `// Ignore errors ...` above the try."""
+    harness = (
+        "export async function allowInstance(api: Api, instance: string) {\n"
+        "  // Ignore errors from duplicate allows (because setup gets called for each test file)\n"
+        "  try {\n    await api.adminAllowInstance({ instance });\n  } catch {\n    // console.error(error);\n  }\n"
+        "}\n"
+        "export async function setup(api: Api) {\n  try {\n    await api.create();\n  } catch {\n"
+        "    // console.log('exists');\n  }\n}\n")
+    root = make_repo({"api_tests/src/shared.ts": harness, "src/shared.ts": harness})
+    assert [(f.path, f.line, f.severity.value) for f in findings(EmptyCatch, root)] == [
+        ("src/shared.ts", 5, "low"), ("src/shared.ts", 12, "high")]
+
+
+def test_a_field_of_the_apps_own_error_class_narrows_like_instanceof(make_repo: MakeRepo) -> None:
+    """RealWorld main.ts:42 `else if (err && err.errorCode) res.status(err.errorCode).json(err.message)`: only the
+    app's HttpException has `errorCode`; a field every error has (`code`) narrows nothing."""
+    root = make_repo({
+        "src/http-exception.ts": "export default class HttpException extends Error {\n  errorCode: number;\n"
+                                 "  constructor(errorCode: number, public readonly message: string) { super(message); "
+                                 "this.errorCode = errorCode; }\n}\n",
+        "src/main.ts": "app.use((err: Error, req: Request, res: Response, next: NextFunction) => {\n"
+                       "  if (err && err.errorCode) {\n    res.status(err.errorCode).json(err.message);\n"
+                       "  } else if (err.code) {\n    res.status(500).json(err.message);\n  }\n});\n",
+    })
+    assert [(f.line, f.message.split("`")[1]) for f in findings(LeakedDetails, root)] == [(5, "err.message")]
+
+
+def test_nest_http_exception_built_from_a_caught_message_leaks(make_repo: MakeRepo) -> None:
+    """issue 9: `new HttpException(error.message, ...)` sends the caught error's message to the client."""
+    root = make_repo({"src/users.service.ts": (
+        "import { BadRequestException, HttpException, HttpStatus, NotFoundException } from '@nestjs/common';\n"
+        "export class UsersService {\n"
+        "  async create(dto: Dto) {\n"
+        "    try { return await this.repo.save(dto); } catch (error) {\n"
+        "      throw new HttpException(error.message, HttpStatus.INTERNAL_SERVER_ERROR);\n"
+        "    }\n"
+        "  }\n"
+        "  async update(dto: Dto) {\n"
+        "    try { return await this.repo.save(dto); } catch (error) {\n"
+        "      throw new BadRequestException(error.message);\n"
+        "    }\n"
+        "  }\n"
+        "  async find(id: string) {\n"
+        "    try { return await this.repo.findOneOrFail(id); } catch (error) {\n"
+        "      if (error instanceof NotFoundException) { throw new HttpException(error.message, 404); }\n"
+        "      throw new HttpException('user not found', HttpStatus.NOT_FOUND);\n"
+        "    }\n"
+        "  }\n"
+        "}\n")})
+    found = findings(LeakedDetails, root)
+    assert [(f.line, f.severity.value, f.confidence) for f in found] == [
+        (5, "high", Confidence.MEDIUM), (10, "low", Confidence.LOW)]
+    assert found[0].message.startswith("`error.message` becomes the response body of `new HttpException(...)`")
+
+
+def test_entry_points_and_build_configs_have_no_unhandled_promises(make_repo: MakeRepo) -> None:
+    """issue 9: NestJS's `bootstrap();`, vite.config.ts and jest.preset.js are not application source."""
+    main = ("async function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3000);\n}\n"
+            "bootstrap();\n")
+    loader = "async function load(): Promise<void> { await fetch('/x'); }\nexport function go() {\n  load();\n}\n"
+    config = "async function plugins() { return []; }\nexport function setup() { plugins(); read().then(go); }\n"
+    root = make_repo({"src/main.ts": main, "src/loader.ts": loader, "vite.config.ts": config, "jest.preset.js": config})
+    assert [(f.path, f.line) for f in findings(UnhandledPromise, root)] == [("src/loader.ts", 3)]
+
+
 # -- Java ----------------------------------------------------------------------------------------------------
 JAVA = """\
 package app;
@@ -711,7 +796,8 @@ def test_facts_count_every_language(make_repo: MakeRepo) -> None:
     facts = errors_facts(context(root))
     assert (facts.bare_except, facts.swallowed, facts.broad, facts.empty_catch) == (1, 3 + 2 + 2, 1, 2 + 1)
     assert (facts.unwrap, facts.expect, facts.panic, facts.ignored_error) == (3, 1, 2, 6)
-    assert facts.floating_promises == 2 and facts.leaks == 2 + 1 + 3
+    # JS, Java, Go; a 4xx message (src/app.js:33, api/handler.go:37) is no leak fact
+    assert facts.floating_promises == 2 and facts.leaks == 1 + 1 + 2
     assert facts.handlers == 9 + 8 + 1 + 7  # Python, JavaScript, TypeScript, Java
     assert facts.central_handler is True
     assert set(facts.web_frameworks) == {"express", "actix_web", "gin", "net/http", "spring"}

@@ -469,6 +469,97 @@ def test_nestjs_global_prefix_versions_and_exclude(tmp_path: Path) -> None:
         ("/", False), ("/users/:id", False), ("/users", False)]
 
 
+def test_express_router_chains_carry_their_mount_prefix(tmp_path: Path) -> None:
+    """issue 9: RealWorld's `export default Router().use('/api', api)` with `api = Router().use(a).use(b)`."""
+    write(tmp_path, {
+        "src/app.ts": "import express from 'express';\nimport routes from './routes/routes';\n"
+                      "const app = require('express')();\napp.use(routes);\n",
+        "src/routes/routes.ts": "import { Router } from 'express';\nimport tags from './tag/tag.controller';\n"
+                                "import articles from './article/article.controller';\n"
+                                "const api = Router().use(tags).use(articles);\nexport default Router().use('/api', api);\n",
+        "src/routes/tag/tag.controller.ts": "const router = Router();\nrouter.get('/tags', h);\nexport default router;\n",
+        "src/routes/article/article.controller.ts": "const router = Router();\nrouter.get('/articles', auth.optional, h);\n"
+                                                    "router.post('/articles/:slug/favorite', auth.required, h);\n"
+                                                    "export default router;\n",
+        "src/legacy.js": "module.exports = require('express').Router().get('/a', h).post('/b', h);\n",
+        "src/server.js": "const app = require('express')();\napp.use('/legacy', require('./legacy'));\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/articles", "src/routes/article/article.controller.ts", 2, True),
+        ("GET", "/api/tags", "src/routes/tag/tag.controller.ts", 2, True),
+        ("GET", "/legacy/a", "src/legacy.js", 1, True),
+        ("POST", "/api/articles/:slug/favorite", "src/routes/article/article.controller.ts", 3, True),
+        ("POST", "/legacy/b", "src/legacy.js", 1, True),
+    ]
+
+
+def test_middleware_guards_the_routes_below_it_in_order(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/app.js": "const express = require('express');\nconst app = express();\n"
+                      "app.use(express.json());\napp.use(helmet());\napp.use('/public', require('./public'));\n"
+                      "app.use(requireAuth);\napp.use('/api', require('./api'));\n"
+                      "app.use('/admin', isAdmin, require('./admin'));\napp.use('/ops/*', opsOnly);\n",
+        "src/api.js": "const router = require('express').Router();\nrouter.get('/open', h);\n"
+                      "router.use(passport.authenticate('jwt'));\nrouter.post('/items', validate(schema), h);\n"
+                      "module.exports = router;\n",
+        "src/public.js": "const r = require('express').Router();\nr.post('/signup', h);\nmodule.exports = r;\n",
+        "src/admin.js": "const r = require('express').Router();\nr.delete('/users/:id', h);\nr.get('/ops/stats', h);\n"
+                        "module.exports = r;\n",
+        "src/plugin.ts": "export default async function (fastify) {\n  fastify.addHook('onRequest', fastify.authenticate);\n"
+                         "  fastify.get('/me', h);\n}\n",
+    })
+    guards = {(e.method, e.path): e.guards for e in openapi_model(context(tmp_path)).endpoints}
+    assert guards[("POST", "/public/signup")] == ()
+    assert guards[("GET", "/api/open")] == ("requireAuth",)
+    assert guards[("POST", "/api/items")] == ("validate(schema)", "passport.authenticate('jwt')", "requireAuth")
+    assert guards[("DELETE", "/admin/users/:id")] == ("isAdmin", "requireAuth")
+    assert guards[("GET", "/me")] == ("fastify.authenticate",)
+
+
+def test_fastify_autohooks_guard_the_routes_of_their_folder(tmp_path: Path) -> None:
+    """fastify/demo: routes/api/autohooks.ts checks the session for every route below routes/api (cascadeHooks)."""
+    write(tmp_path, {
+        "src/app.ts": "import fastifyAutoload from '@fastify/autoload';\nexport default async function (fastify) {\n"
+                      "  fastify.register(fastifyAutoload, {\n    dir: path.join(import.meta.dirname, 'routes'),\n"
+                      "    autoHooks: true,\n    cascadeHooks: true,\n  });\n}\n",
+        "src/routes/api/autohooks.ts": "export default async function (fastify) {\n"
+                                       "  fastify.addHook('onRequest', requireSession);\n}\n",
+        "src/routes/api/tasks/index.ts": "export default async function (fastify) {\n  fastify.delete('/:id', h);\n}\n",
+        "src/routes/home.ts": "export default async function (fastify) {\n  fastify.get('/', h);\n}\n",
+    })
+    guards = {(e.method, e.path): e.guards for e in openapi_model(context(tmp_path)).endpoints}
+    assert guards == {("DELETE", "/api/tasks/:id"): ("requireSession",), ("GET", "/"): ()}
+
+
+def test_workspace_libraries_and_barrels_are_followed(tmp_path: Path) -> None:
+    """Nx: apps/api mounts a router exported by libs/users through `@org/users` and an `export *` barrel."""
+    write(tmp_path, {
+        "package.json": '{"name": "org", "dependencies": {"express": "4"}}',
+        "apps/api/src/main.ts": "import express from 'express';\nimport { usersRouter } from '@org/users';\n"
+                                "import { health } from '@org/shared/health';\nconst app = express();\n"
+                                "app.use('/api/users', usersRouter);\napp.use(health);\n",
+        "libs/users/src/index.ts": "export * from './lib/constants';\nexport * from './lib/users.router';\n",
+        "libs/users/src/lib/constants.ts": "export const LIMIT = 10;\n",
+        "libs/users/src/lib/users.router.ts": "export const usersRouter = Router();\nusersRouter.get('/:id', h);\n",
+        "libs/shared/src/health.ts": "export const health = Router();\nhealth.get('/health', h);\n",
+        "apps/api-e2e/src/users.spec.ts": "const app = express();\napp.get('/not-a-route', h);\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/users/:id", "libs/users/src/lib/users.router.ts", 2, True),
+        ("GET", "/health", "libs/shared/src/health.ts", 2, True),
+    ]
+
+
+def test_prefix_from_a_module_constant_is_filled_in(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/config.ts": "export const API_PREFIX = '/api/v2';\n",
+        "src/app.ts": "import { API_PREFIX } from './config';\nconst app = express();\nconst r = Router();\n"
+                      "r.get('/items', h);\napp.use(`${API_PREFIX}/shop`, r);\napp.use(process.env.BASE, other);\n"
+                      "other.get('/x', h);\n",
+    })
+    assert _routes(tmp_path) == [("GET", "/api/v2/shop/items", "src/app.ts", 4, True), ("GET", "/x", "src/app.ts", 7, False)]
+
+
 def test_go_groups_passed_to_functions_and_chi_mounts(tmp_path: Path) -> None:
     write(tmp_path, {
         "cmd/main.go": 'package main\nfunc main() {\n r := gin.Default()\n v1 := r.Group("/api/v1")\n'

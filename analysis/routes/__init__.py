@@ -29,9 +29,11 @@ def _load() -> None:
         return
     from analysis.routes.go import go_endpoints
     from analysis.routes.java import java_endpoints
+    from analysis.routes.javascript import javascript_endpoints
     from analysis.routes.python import python_endpoints
 
     RESOLVERS["python"] = python_endpoints
+    RESOLVERS["javascript"] = javascript_endpoints
     RESOLVERS["java"] = java_endpoints
     RESOLVERS["go"] = go_endpoints
 

@@ -12,10 +12,17 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from analysis.frameworks import central_handler_evidence, web_frameworks
+from analysis.frameworks import (
+    CLIENT_ERROR_CLASSES,
+    central_handler_evidence,
+    language_family,
+    not_application_source,
+    web_frameworks,
+)
 from analysis.golang_types import ignored_errors
 from analysis.model import (
     BODY_BROKEN,
+    BODY_CALLBACK,
     BODY_EMPTY,
     BODY_EXITS,
     BODY_FALLBACK,
@@ -27,8 +34,15 @@ from analysis.model import (
     BODY_RETURNS,
     BODY_TRIVIAL,
     BODY_USES_ERROR,
+    CALL_AWAITED,
+    CALL_BROKEN,
+    CALL_LOCAL_ASYNC,
+    CALL_REJECTION_HANDLED,
+    CALL_STATEMENT,
+    CALL_THEN_CHAIN,
     EXPOSE_BROKEN,
     EXPOSE_CLIENT_STATUS,
+    EXPOSE_ENV_GUARDED,
     EXPOSE_ERROR_MIDDLEWARE,
     EXPOSE_NARROWED_OWN,
     EXPOSE_STACK,
@@ -36,13 +50,14 @@ from analysis.model import (
     RAISE_FROM_NONE,
     RAISE_MESSAGE_ONLY,
     RAISE_RERAISE,
+    Call,
     FileModel,
     Handler,
 )
+from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
 from checks.errors._common import CODE_ROLES, Analysis, Hit
-from checks.errors.javascript import js_analysis
 from checks.errors.rust import rust_analysis
 
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
@@ -51,8 +66,6 @@ Analyser = Callable[[Context], Analysis]
 
 # Languages still read by a visitor of their own (until their adapter produces the facts below).
 ANALYSERS: dict[str, Analyser] = {
-    "typescript": js_analysis,
-    "javascript": js_analysis,
     "rust": rust_analysis,
 }
 # A comment that says the handler ignores the error on purpose.
@@ -68,8 +81,13 @@ def _analyses(ctx: Context, languages: frozenset[str]) -> list[Analysis]:
 
 def _handlers(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, Handler]]:
     for model, handler in ctx.analysis.handlers(*sorted(languages), roles=CODE_ROLES):
-        if not handler.flags & BODY_BROKEN:
+        if not handler.flags & BODY_BROKEN and _application(model):
             yield model, handler
+
+
+def _application(model: FileModel) -> bool:
+    """Whether a file is application code (a build configuration or a database shell script is not)."""
+    return model.language not in ("typescript", "javascript") or not_application_source(model) is None
 
 
 # -- the judgement of a handler, shared by the checks and the facts ---------------------------------------------
@@ -86,11 +104,19 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
     flags = h.flags
     caught = next((t for t in h.types if t), "")
     what = f"`except {caught}`" if model.language == "python" else (
-        f"`catch ({caught} {h.binding})`" if caught and model.language == "java" else "catch block")
+        f"`catch ({caught} {h.binding})`" if caught and model.language == "java" else (
+            "`.catch()` callback" if flags & BODY_CALLBACK else "catch block"))
+    script = model.language in ("typescript", "javascript")
+    deliberate = bool(_DELIBERATE.search(h.comment))
     if flags & BODY_EMPTY:
         types = " | ".join(h.types) or "an exception"
         suffix = f" for {types}" if model.language == "java" else ""
-        return _Verdict("empty-catch", f"empty catch block{suffix}: the error is silently discarded", None, Confidence.HIGH)
+        message = ("empty `.catch()` callback: the rejection is silently discarded" if flags & BODY_CALLBACK
+                   else f"empty catch block{suffix}: the error is silently discarded")
+        if deliberate:  # a comment that says the error is ignored on purpose: at most low
+            return _Verdict("empty-catch", message + " (its comment says this is intended)", Severity.LOW,
+                            Confidence.HIGH)
+        return _Verdict("empty-catch", message, None, Confidence.HIGH)
     if not h.catch_all or (model.language == "python" and not h.types):
         return None
     if flags & (BODY_RAISES | BODY_EXITS | BODY_PASSES_ON):
@@ -105,7 +131,6 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
         return None
     if flags & (BODY_USES_ERROR | BODY_RETURNS):
         return None
-    deliberate = bool(_DELIBERATE.search(h.comment))
     if flags & BODY_FALLBACK:
         return _Verdict("swallowed-exception", f"{what} replaces the error with a fallback value without logging it",
                         Severity.LOW, Confidence.LOW)
@@ -116,8 +141,10 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
             else f"{what} neither logs, rethrows, passes on nor returns the error")
         return _Verdict("swallowed-exception", message + (" (its comment says this is intended)" if deliberate else ""),
                         severity, Confidence.HIGH)
-    return _Verdict("swallowed-exception", f"{what} neither logs, re-raises nor uses the error",
-                    severity, Confidence.MEDIUM)
+    message = (f"{what} neither logs, rethrows, passes on nor returns the error" if script
+               else f"{what} neither logs, re-raises nor uses the error")
+    return _Verdict("swallowed-exception", message + (" (its comment says this is intended)" if deliberate and script
+                                                      else ""), severity, Confidence.MEDIUM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +190,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
     handlers = sum(a.handlers for a in _analyses(ctx, frozenset()))
     bare = 0
     for model, h in _handlers(ctx, _ALL):
-        handlers += 1
+        handlers += not h.flags & BODY_CALLBACK  # catch clauses; `.catch(fn)` callbacks are judged, not counted
         if model.language == "python" and not h.types:
             bare += 1
         verdict = _judge(model, h)
@@ -172,6 +199,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
     counts["ignored-error"] += len(ignored_errors(ctx.analysis))
     counts["leaked-details"] += sum(1 for leak in _leaks(ctx, _ALL) if not leak[-1])
+    counts["unhandled-promise"] += sum(1 for _ in _floating(ctx))
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
         handlers=handlers,
@@ -321,13 +349,43 @@ class UnchainedRaise(Check):
 _LEAK_CONFIDENCE = {"python": Confidence.HIGH}
 
 
+def _own_errors(ctx: Context, language: str) -> frozenset[str]:
+    """Error classes whose messages the project writes for clients: its own classes (for TypeScript and JavaScript
+    also library client-error classes and the project's type guards to them, named `isHttpError()`)."""
+    family = language_family(language)
+    if family != "javascript":
+        return ctx.analysis.own_classes(language)
+
+    def compute(a: ProjectAnalysis) -> frozenset[str]:
+        classes = set(a.own_classes("typescript", "javascript")) | CLIENT_ERROR_CLASSES["javascript"]
+        guards = {f"{fn.name}()" for _, fn in a.functions("typescript", "javascript", roles=("source",))
+                  if fn.returns and (m := _TYPE_PREDICATE.match(fn.returns)) and m.group(1) in classes}
+        # `if (err.errorCode)` narrows to the own error classes that declare that field (not fields every error has)
+        fields = {f".{name}" for _, cls in a.classes("typescript", "javascript", roles=("source",))
+                  if any(re.search(r"(Error|Exception)\b", b) for b in cls.bases)
+                  for name, _type in cls.fields if name not in _COMMON_ERROR_FIELDS}
+        return frozenset(classes | guards | fields)
+
+    return ctx.analysis.memo("js-client-errors", compute)
+
+
+_COMMON_ERROR_FIELDS = frozenset({"message", "stack", "name", "cause", "code", "status", "statusCode", "errno",
+                                  "errors", "response", "details", "data"})
+_TYPE_PREDICATE = re.compile(r"^\s*(?:asserts\s+)?\w+\s+is\s+(?:[\w$]+\.)*([\w$]+)\s*$")
+
+
 def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str, bool]]:
-    own = {lang: ctx.analysis.own_classes(lang) for lang in languages}
+    own = {lang: _own_errors(ctx, lang) for lang in languages}
+    reported: set[tuple[str, int, int]] = set()
     for model, e in ctx.analysis.exposures(*sorted(languages), roles=CODE_ROLES):
-        if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN):
+        if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN | EXPOSE_ENV_GUARDED) or not _application(model):
             continue
-        if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types):
+        if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types) \
+                and not e.flags & EXPOSE_STACK:
             continue  # the project's own exception classes: their messages are written for clients
+        if (model.path, e.line, e.end_line) in reported:
+            continue  # one finding per response: the worst detail it carries
+        reported.add((model.path, e.line, e.end_line))
         client = bool(e.flags & EXPOSE_CLIENT_STATUS) and not e.flags & EXPOSE_STACK
         if client or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
             confidence = Confidence.LOW
@@ -342,6 +400,11 @@ def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel,
             message = f"`{e.detail}` is put in a response body: internal error details leak"
         elif not e.sink:
             message = f"`{e.detail}` is sent to the client: internal error details leak"
+        elif e.sink.endswith(" ="):
+            message = f"`{e.detail}` is sent to the client through `{e.sink[:-2]}`: internal error details leak"
+        elif e.sink.startswith("new "):
+            message = (f"`{e.detail}` becomes the response body of `{e.sink}(...)`: internal error details leak "
+                       "to the client")
         else:
             message = f"`{e.detail}` is sent to the client by `{e.sink}(...)`: internal error details leak"
         if client:
@@ -412,12 +475,35 @@ class EmptyCatch(_HitCheck):
     title = "Empty catch blocks"
     languages = frozenset({"typescript", "javascript", "java"})
     severity = Severity.HIGH
-    rationale = "An empty or comment-only catch block discards the error without a trace."
+    rationale = (
+        "An empty or comment-only catch block, or an empty `.catch(() => {})` callback, discards the error without a "
+        "trace. One whose comment says the error is ignored on purpose is reported at low severity."
+    )
     remediation = (
         "Handle the error: log it with context, rethrow it wrapped with its cause, or return an error value.",
         "If ignoring is truly intended, catch the narrowest type and log at debug level saying why.",
     )
     effort = Effort.SMALL
+
+
+def _floating(ctx: Context) -> Iterator[tuple[FileModel, Call, str, Confidence]]:
+    """Promises whose rejection nobody handles: a `.then()` chain without `.catch()`, or an async function of the same
+    file called as a statement without await, return or `.catch()`. A module-level call of a local async function
+    (`bootstrap();`) is the program's entry point: a rejection there ends the process with its error printed,
+    which is what a failed start-up should do."""
+    for model, call in ctx.analysis.calls("typescript", "javascript", roles=CODE_ROLES):
+        flags = call.flags
+        if not flags & CALL_STATEMENT or flags & (CALL_AWAITED | CALL_BROKEN):
+            continue
+        if flags & CALL_THEN_CHAIN:
+            if flags & CALL_REJECTION_HANDLED or not _application(model):
+                continue
+            yield model, call, "`.then()` chain without `.catch()`: a rejection becomes an unhandled rejection", \
+                Confidence.MEDIUM
+        elif flags & CALL_LOCAL_ASYNC and call.function >= 0 and _application(model):
+            target = call.callee.removeprefix("this.")
+            yield model, call, (f"async `{target}()` is called without await, return or `.catch()`: its rejection "
+                                "is lost"), Confidence.LOW
 
 
 class UnhandledPromise(_HitCheck):
@@ -428,13 +514,20 @@ class UnhandledPromise(_HitCheck):
     severity = Severity.MEDIUM
     rationale = (
         "A rejected promise nobody awaits or catches becomes an unhandled rejection: the error is lost, and "
-        "recent Node versions crash the process."
+        "recent Node versions crash the process. A module-level call of the file's own async function "
+        "(`bootstrap();`) is the program's entry point: a rejection there ends the process with the error printed, "
+        "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`)."
     )
     remediation = (
         "`await` the promise inside try/catch, return it to the caller, or end the chain with `.catch()`.",
         "Enable `@typescript-eslint/no-floating-promises` to keep it that way.",
     )
     effort = Effort.SMALL
+    version = "2"
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for model, call, message, confidence in _floating(ctx):
+            yield self.finding(ctx, message, model.path, call.line, call.end_line, confidence=confidence)
 
 
 class Unwrap(_HitCheck):

@@ -16,8 +16,6 @@ from analysis.model import CALL_BROKEN, Assign, FileModel
 from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Severity
-from auditor.sources import TsFile
-from checks._ts import descendants, has_error_ancestor, line_of
 from checks.migrations.detect import (
     DOCUMENT,
     JAVA_IMPORTS,
@@ -418,50 +416,67 @@ def _schema_generation(path: str, line: int, setting: str, value: str, who: str)
 # -- tree-sitter languages --------------------------------------------------------------------------------
 
 
-def _js_down_ranges(file: TsFile) -> list[tuple[int, int]]:
-    """Line ranges of `down` functions/methods, where dropping is the expected rollback."""
-    ranges: list[tuple[int, int]] = []
-    for node in descendants(file.tree.root_node):
-        name_node = None
-        if node.type in ("method_definition", "function_declaration"):
-            name_node = node.child_by_field_name("name")
-        elif node.type in ("assignment_expression", "pair", "variable_declarator"):
-            name_node = node.child_by_field_name("left") or node.child_by_field_name("key") or node.child_by_field_name("name")
-        if name_node is not None and re.fullmatch(r"(exports\.|module\.exports\.)?down", file.text(name_node)):
-            ranges.append((node.start_point[0] + 1, node.end_point[0] + 1))
-    return ranges
+# -- TypeScript / JavaScript (from the analysis layer) ---------------------------------------------------------------
+_JS_DATABASES = (
+    (re.compile(r"^(typeorm|@nestjs/typeorm|knex|sequelize(?:-typescript)?|pg|mysql2?|@prisma/client|drizzle-orm[\w/-]*"
+                r"|@mikro-orm/[\w-]+|better-sqlite3|sqlite3|kysely)$"), RELATIONAL),
+    (re.compile(r"^(mongoose|mongodb|@nestjs/mongoose)$"), DOCUMENT),
+)
 
 
-def _sequelize_sync(file: TsFile, a: Analysis) -> None:
-    for node in descendants(file.tree.root_node):
-        if node.type != "call_expression" or has_error_ancestor(node):
+def _js_evidence(model: FileModel) -> list[Evidence]:
+    """Database libraries a TypeScript/JavaScript file imports (ES imports, require, dynamic import)."""
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for pattern, kind in _JS_DATABASES:
+        for imp in model.imports:
+            if imp.module not in seen and pattern.match(imp.module):
+                seen.add(imp.module)
+                out.append(Evidence(kind, imp.module, model.path))
+    return out
+
+
+def _js_auto_sync(model: FileModel, a: Analysis, sequelize: bool) -> None:
+    """TypeORM `synchronize: true` (an object-literal setting) and Sequelize `sync()` calls."""
+    for setting in model.settings:
+        if setting.key == "synchronize" and setting.value == "true":
+            a.auto_sync.append(Site(model.path, setting.line, _SYNCHRONIZE, Severity.HIGH, key="synchronize"))
+    if not sequelize:
+        return
+    for call in model.calls:
+        if call.name != "sync" or not call.receiver or call.flags & CALL_BROKEN:
             continue
-        func = node.child_by_field_name("function")
-        if func is None or func.type != "member_expression":
-            continue
-        prop = func.child_by_field_name("property")
-        if prop is None or file.text(prop) != "sync":
-            continue
-        args = file.text(node.child_by_field_name("arguments") or node)
-        if re.search(r"\b(force|alter)\s*:\s*true\b", args):
-            option = "force" if re.search(r"\bforce\s*:\s*true\b", args) else "alter"
+        options = {s.key for s in model.settings if s.context == call.callee and s.value == "true"
+                   and call.line <= s.line <= call.end_line}
+        args = "(" + ", ".join(v[1] for v in call.args) + ")"
+        if options & {"force", "alter"}:
+            option = "force" if "force" in options else "alter"
             msg = f"`sync({{ {option}: true }})` rewrites tables from the models at run time and can drop data"
             sev = Severity.HIGH
         else:
             msg = "`sync()` creates tables from the models at run time instead of applying versioned migrations"
             sev = Severity.MEDIUM
-        a.auto_sync.append(Site(file.path, line_of(node), msg, sev, key=f"sync:{args[:100]}"))
+        a.auto_sync.append(Site(model.path, call.line, msg, sev, key=f"sync:{args[:100]}"))
 
 
-def _typeorm_synchronize(file: TsFile, a: Analysis) -> None:
-    for node in descendants(file.tree.root_node):
-        if node.type != "pair" or has_error_ancestor(node):
-            continue
-        key = node.child_by_field_name("key")
-        value = node.child_by_field_name("value")
-        if key is None or value is None or file.text(key).strip("'\"") != "synchronize" or value.type != "true":
-            continue
-        a.auto_sync.append(Site(file.path, line_of(node), _SYNCHRONIZE, Severity.HIGH, key="synchronize"))
+def _js_file(ctx: Context, model: FileModel, a: Analysis, seen: set[tuple[str, str]]) -> bool:
+    """One TypeScript/JavaScript file: database evidence, auto-sync, migration files; whether it imports Sequelize."""
+    sequelize = False
+    if model.role == "source":
+        for ev in _js_evidence(model):
+            if (model.language, ev.what) not in seen:
+                seen.add((model.language, ev.what))
+                a.evidence.append(ev)
+            sequelize |= ev.what.startswith("sequelize")
+    elif model.role == "migration":
+        text = ctx.read_text(model.path) or ""
+        tool = classify_migration(model.path, model.language, text, a.manifest_tools, a.ecosystems)
+        if tool is not None:
+            a.files[model.path] = tool
+            downs = [(f.line, f.end_line) for f in model.functions if f.name == "down"] \
+                if _JS_DESTRUCTIVE.search(text) or _DESTRUCTIVE_SQL.search(text) else []
+            _text_destructive(model.path, text, a, downs, js=True)
+    return sequelize
 
 
 def _go_file(model: FileModel, role: str, a: Analysis, seen: set[tuple[str, str]]) -> None:
@@ -493,6 +508,7 @@ def _go_file(model: FileModel, role: str, a: Analysis, seen: set[tuple[str, str]
 def _tree_sitter(ctx: Context, a: Analysis) -> None:
     seen: set[tuple[str, str]] = set()
     sequelize = any(e.what == "sequelize" for e in a.evidence)
+    js = {m.path: m for m in ctx.analysis.files("typescript", "javascript")}
     go_models = {m.path: m for m in ctx.analysis.files("go")} if ctx.files_where(languages=("go",)) else {}
     for info in ctx.files_where(languages=("typescript", "javascript", "go", "rust")):
         role = info.role
@@ -504,6 +520,11 @@ def _tree_sitter(ctx: Context, a: Analysis) -> None:
             if model is not None:
                 _go_file(model, role, a, seen)
             continue
+        if lang in ("typescript", "javascript"):
+            model = js.get(info.path)
+            if model is not None:
+                sequelize |= _js_file(ctx, model, a, seen)
+            continue
         file = ctx.sources.tree(info.path)
         if file is None:
             continue
@@ -513,20 +534,15 @@ def _tree_sitter(ctx: Context, a: Analysis) -> None:
                     seen.add((lang, ev.what))
                     a.evidence.append(ev)
                     sequelize |= ev.what.startswith("sequelize")
-            if lang in ("typescript", "javascript"):
-                if b"synchronize" in file.source:
-                    _typeorm_synchronize(file, a)
-                if sequelize and b".sync(" in file.source:
-                    _sequelize_sync(file, a)
         elif role == "migration":
             text = file.source.decode("utf-8", "replace")
             tool = classify_migration(file.path, lang, text, a.manifest_tools, a.ecosystems)
             if tool is None:
                 continue
             a.files[file.path] = tool
-            if lang in ("typescript", "javascript"):
-                downs = _js_down_ranges(file) if _JS_DESTRUCTIVE.search(text) or _DESTRUCTIVE_SQL.search(text) else []
-                _text_destructive(file.path, text, a, downs, js=True)
+    for model in js.values():  # auto-sync once every file's evidence is known (Sequelize may be imported later)
+        if model.role == "source" and not _in_tests(model.path):
+            _js_auto_sync(model, a, sequelize)
 
 
 # -- SQL, changelogs, configuration --------------------------------------------------------------------------

@@ -96,29 +96,27 @@ def _python(ctx: Context) -> Generator | None:
     return None
 
 
-_JS_IMPORT = re.compile(rb"""(?:from\s+|require\(\s*)['"](@nestjs/swagger|swagger-jsdoc|@fastify/swagger|fastify-swagger|"""
-                        rb"""routing-controllers-openapi|tsoa|express-openapi|hono-openapi|@hono/zod-openapi)['"]""")
+_JS_PACKAGES = frozenset({"@nestjs/swagger", "swagger-jsdoc", "@fastify/swagger", "fastify-swagger",
+                          "routing-controllers-openapi", "tsoa", "express-openapi", "hono-openapi", "@hono/zod-openapi"})
 
 
 def _javascript(ctx: Context) -> Generator | None:
-    for file in ctx.trees("typescript", "javascript", roles=("source",)):
-        match = _JS_IMPORT.search(file.source)
-        if match is None:
+    """Where a spec generator imported by a TypeScript/JavaScript file is wired up (from the analysis layer)."""
+    for model in ctx.analysis.files("typescript", "javascript", roles=("source",)):
+        packages = {i.module for i in model.imports if i.module in _JS_PACKAGES}
+        if not packages:
             continue
-        package = match.group(1).decode()
-        for node in of_type(file, "call_expression"):
-            func = node.child_by_field_name("function")
-            text = file.text(func) if func is not None else ""
-            if package == "@nestjs/swagger" and text in ("SwaggerModule.setup", "SwaggerModule.createDocument"):
-                return Generator("@nestjs/swagger", file.path, line_of(node))
-            if package == "swagger-jsdoc" and re.fullmatch(r"swagger_?js_?doc", text, re.I):
-                return Generator("swagger-jsdoc", file.path, line_of(node))
-            if package in ("@fastify/swagger", "fastify-swagger") and text.endswith(".register"):
-                args = node.child_by_field_name("arguments")
-                if args is not None and re.search(r"swagger\b|Swagger\b", file.text(args).split(",")[0]):
-                    return Generator("@fastify/swagger", file.path, line_of(node))
-            if package == "routing-controllers-openapi" and text == "routingControllersToSpec":
-                return Generator("routing-controllers-openapi", file.path, line_of(node))
+        for call in model.calls:
+            text = call.callee
+            if "@nestjs/swagger" in packages and text in ("SwaggerModule.setup", "SwaggerModule.createDocument"):
+                return Generator("@nestjs/swagger", model.path, call.line)
+            if "swagger-jsdoc" in packages and re.fullmatch(r"swagger_?js_?doc", text, re.I):
+                return Generator("swagger-jsdoc", model.path, call.line)
+            if packages & {"@fastify/swagger", "fastify-swagger"} and call.name == "register" and call.receiver \
+                    and call.args and re.search(r"swagger\b|Swagger\b", call.args[0][1]):
+                return Generator("@fastify/swagger", model.path, call.line)
+            if "routing-controllers-openapi" in packages and text == "routingControllersToSpec":
+                return Generator("routing-controllers-openapi", model.path, call.line)
     return None
 
 

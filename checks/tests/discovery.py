@@ -1,7 +1,7 @@
 """Find the tests of a project in every language: test files, test functions, fixtures, frameworks.
 
-Python is read from the shared `ast` index, Java from the analysis layer's facts (`TestCase`, imports), the
-other languages from the shared tree-sitter trees with the iterative walkers of `checks._ts`. Manifests
+Python, TypeScript/JavaScript and Java are read from the analysis layer's facts (`TestCase`, imports), the other
+languages from the shared tree-sitter trees with the iterative walkers of `checks._ts`. Manifests
 (package.json, Cargo.toml, go.mod, pom.xml, build.gradle, pyproject.toml, requirements files) only name
 frameworks; they are read as text, never executed.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from auditor.context import Context
 from auditor.sources import TsFile
-from checks._ts import descendants, has_error_ancestor, line_of, named_children
+from checks._ts import descendants, line_of, named_children
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -176,79 +176,33 @@ def _python(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
 
 
 # -- JavaScript / TypeScript ------------------------------------------------------------------------------
-_JS_TEST_CALLS = frozenset({
-    "it", "test", "specify", "it.only", "it.skip", "it.todo", "test.only", "test.skip", "test.todo", "it.concurrent",
-    "test.concurrent", "t.test", "Deno.test", "it.failing", "test.failing",
-})
-_JS_EACH = frozenset({"it.each", "test.each", "it.concurrent.each", "test.concurrent.each", "describe.each"})
-_JS_HOOKS = frozenset({
-    "beforeEach", "beforeAll", "afterEach", "afterAll", "before", "after", "t.before", "t.beforeEach", "t.after",
-    "t.afterEach", "test.beforeEach", "test.beforeAll", "test.afterEach", "test.afterAll", "t.teardown",
-})
 _JS_FRAMEWORKS = ("jest", "vitest", "mocha", "ava", "tap", "jasmine", "@playwright/test", "cypress", "node:test", "uvu")
 
 
 def _javascript(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
+    """Tests, hooks and helpers of the TypeScript/JavaScript test files (the analysis layer's TestCase facts)."""
     lang = LanguageTests()
     for fw in _JS_FRAMEWORKS:
         if fw in manifests.npm:
             lang.frameworks.add("playwright" if fw == "@playwright/test" else fw)
     if "fast-check" in manifests.npm or "@fast-check/jest" in manifests.npm or "@fast-check/vitest" in manifests.npm:
         lang.property_based.add("fast-check")
-    for parsed in ctx.trees("typescript", "javascript", roles=("test",)):
-        tests, first, hooks, imported = _js_file(parsed)
-        lang.fixtures += hooks
+    for model in ctx.analysis.files("typescript", "javascript", roles=("test",)):
+        lines = [t.line for t in model.tests if t.kind in ("test", "property")]
+        lang.fixtures += sum(1 for t in model.tests if t.kind in ("setup", "fixture"))
+        imported = {i.module for i in model.imports}
         if "node:test" in imported:
             lang.frameworks.add("node:test")
-        if any(i == "fast-check" or i.startswith("@fast-check/") for i in imported):
+        if any(i == "fast-check" or i.startswith("@fast-check/") for i in imported) or any(
+                t.kind == "property" for t in model.tests):
             lang.property_based.add("fast-check")
-        if tests:
-            lang.files.append(TestModule(parsed.path, parsed.info.language, tests, first))
-        elif not parsed.path.rsplit("/", 1)[-1].startswith(("jest.config", "vitest.config", ".")):
+        if lines:
+            lang.files.append(TestModule(model.path, model.language, len(lines), min(lines)))
+        elif not model.path.rsplit("/", 1)[-1].startswith(("jest.config", "vitest.config", ".")):
             lang.fixtures += 1  # a helper module in the test tree: shared setup
     if lang.files or (lang.fixtures and lang.frameworks):
         key = "typescript" if any(m.language == "typescript" for m in lang.files) else "javascript"
         inv.languages[key] = lang
-
-
-def _js_file(parsed: TsFile) -> tuple[int, int, int, set[str]]:
-    tests = hooks = first = 0
-    imported: set[str] = set()
-    if b"(" not in parsed.source:
-        return 0, 0, 0, imported
-    for node in descendants(parsed.tree.root_node):
-        if node.type == "import_statement":
-            src = node.child_by_field_name("source")
-            if src is not None:
-                imported.add(parsed.text(src).strip("'\"`"))
-            continue
-        if node.type != "call_expression":
-            continue
-        fn = node.child_by_field_name("function")
-        if fn is None:
-            continue
-        if fn.type == "call_expression":  # it.each([...])("name", fn)
-            inner = fn.child_by_field_name("function")
-            name = parsed.text(inner) if inner is not None else ""
-            if name in _JS_EACH and name != "describe.each":
-                tests += 1
-                first = first or line_of(node)
-            continue
-        if fn.type not in ("identifier", "member_expression"):
-            continue
-        name = parsed.text(fn)
-        if name == "require":
-            args = node.child_by_field_name("arguments")
-            if args is not None:
-                for arg in named_children(args):
-                    if arg.type == "string":
-                        imported.add(parsed.text(arg).strip("'\"`"))
-        elif name in _JS_TEST_CALLS and not has_error_ancestor(node):
-            tests += 1
-            first = first or line_of(node)
-        elif name in _JS_HOOKS:
-            hooks += 1
-    return tests, first or 1, hooks, imported
 
 
 # -- Rust -----------------------------------------------------------------------------------------------
