@@ -18,4 +18,8 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.python import analyse_python
 
         return analyse_python(path, role, data)
+    if language == "rust":
+        from analysis.rust import analyse_rust
+
+        return analyse_rust(path, role, data)
     return FileModel(path, language, role, "none")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ANALYSED_LANGUAGES", "ModelStore", "build_models"]
 
-ANALYSED_LANGUAGES = frozenset({"python"})
+ANALYSED_LANGUAGES = frozenset({"python", "rust"})
 FILE_TIMEOUT = 60.0  # seconds for one file's parse and analysis
 Progress = Callable[[str, int, int], None]
 

@@ -18,7 +18,11 @@ from analysis.model import TEXT_CAP
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["NodeIndex", "Source", "grammar_for", "language", "parse"]
+__all__ = ["MAX_QUERY_DEPTH", "NodeIndex", "Source", "grammar_for", "language", "parse"]
+
+# Nodes nested deeper than this are not indexed: past about 32,000 levels (`{` * 50,000 in a hostile file)
+# tree-sitter's query cursor slows down quadratically (minutes), and no real code nests that deep.
+MAX_QUERY_DEPTH = 30_000
 
 _LANGUAGES: dict[str, tree_sitter.Language] = {}
 _QUERIES: dict[tuple[str, tuple[str, ...]], tree_sitter.Query | None] = {}
@@ -172,7 +176,9 @@ class NodeIndex:
                 _QUERIES[key] = query
         self._by_type: dict[str, list[tree_sitter.Node]] = {}
         if query is not None:
-            captures = tree_sitter.QueryCursor(query).captures(tree.root_node)
+            cursor = tree_sitter.QueryCursor(query)
+            cursor.set_max_start_depth(MAX_QUERY_DEPTH)
+            captures = cursor.captures(tree.root_node)
             for name, nodes in captures.items():
                 nodes.sort(key=lambda n: n.start_byte)
                 self._by_type[name] = nodes

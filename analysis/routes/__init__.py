@@ -28,8 +28,10 @@ def _load() -> None:
     if RESOLVERS:
         return
     from analysis.routes.python import python_endpoints
+    from analysis.routes.rust import rust_endpoints
 
     RESOLVERS["python"] = python_endpoints
+    RESOLVERS["rust"] = rust_endpoints
 
 
 def project_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:

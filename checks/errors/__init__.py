@@ -1,7 +1,7 @@
 """Error handling: exceptions are neither swallowed nor leaked, and the cause of an error survives.
 
 Every check here is a query over the analysis layer's facts (analysis/model.py: `Handler`, `Raise`,
-`Exposure`, `Discard`, ...), written once for every language whose adapter produces them. Test files and
+`Exposure`, `Discard`, `Call`, ...), written once for every language whose adapter produces them. Test files and
 examples are never read (only the `source` role). Languages whose adapter does not produce these facts yet are
 read by the per-language visitors in this folder (`ANALYSERS`), which the analysis layer replaces one by one.
 """
@@ -26,6 +26,9 @@ from analysis.model import (
     BODY_RETURNS,
     BODY_TRIVIAL,
     BODY_USES_ERROR,
+    CALL_BROKEN,
+    CALL_IN_TEST,
+    CALL_MACRO,
     EXPOSE_BROKEN,
     EXPOSE_CLIENT_STATUS,
     EXPOSE_ERROR_MIDDLEWARE,
@@ -34,6 +37,7 @@ from analysis.model import (
     RAISE_FROM_NONE,
     RAISE_MESSAGE_ONLY,
     RAISE_RERAISE,
+    Call,
     FileModel,
     Handler,
 )
@@ -43,7 +47,6 @@ from checks.errors._common import CODE_ROLES, Analysis, Hit
 from checks.errors.golang import go_analysis
 from checks.errors.java import java_analysis
 from checks.errors.javascript import js_analysis
-from checks.errors.rust import rust_analysis
 
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
 
@@ -54,7 +57,6 @@ ANALYSERS: dict[str, Analyser] = {
     "typescript": js_analysis,
     "javascript": js_analysis,
     "java": java_analysis,
-    "rust": rust_analysis,
     "go": go_analysis,
 }
 # A comment that says the handler ignores the error on purpose.
@@ -172,6 +174,8 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
         if verdict is not None:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
+    for kind, *_rest in _panics(ctx):
+        counts[kind] += 1
     counts["leaked-details"] += sum(1 for _ in _leaks(ctx, _ALL))
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
@@ -419,7 +423,58 @@ class UnhandledPromise(_HitCheck):
     effort = Effort.SMALL
 
 
-class Unwrap(_HitCheck):
+# -- Rust: calls that panic --------------------------------------------------------------------------------------
+_PANIC_MACROS = frozenset({"panic", "unreachable", "todo", "unimplemented"})
+# A poisoned lock is the conventional reason to unwrap; `write!` into a String cannot fail.
+_LOCK_RECEIVER = re.compile(r"(?:\.(?:lock|read|write)\(\)|^write(?:ln)?!\(.*\))$", re.S)
+
+
+def _in_main(model: FileModel, call: Call) -> bool:
+    """Whether the innermost named function around `call` (closures are part of theirs) is `main`."""
+    for fn in model.enclosing(call.function):
+        if fn.name != "<closure>":
+            return fn.name == "main"
+    return False
+
+
+def _panics(ctx: Context) -> Iterator[tuple[str, FileModel, Call, str, Confidence, str]]:
+    """(kind, model, call, message, confidence, key) of every `.unwrap()`, `.expect(..)` and panicking macro in
+    production Rust code (not tests, build scripts or parts of a file that did not parse). Start-up code (`main`,
+    main.rs) and unwrapping a lock or a `write!` get low confidence: failing fast there is often intended."""
+    for model, call in ctx.analysis.calls("rust", roles=CODE_ROLES):
+        if call.flags & (CALL_IN_TEST | CALL_BROKEN) or model.path.rsplit("/", 1)[-1] == "build.rs":
+            continue
+        args = ", ".join(a[1] for a in call.args)
+        if call.flags & CALL_MACRO:
+            if call.name not in _PANIC_MACROS:
+                continue
+            kind, text = "panic", f"{call.callee}!({args})"
+            message = f"`{call.name}!` aborts the request or the process instead of returning an error"
+            key = f"{call.name}:{text[:120]}"
+            low = False
+        elif call.receiver and call.name in ("unwrap", "expect"):
+            kind = call.name
+            what = "`.unwrap()`" if kind == "unwrap" else "`.expect(...)`"
+            message = f"{what} panics on error instead of propagating it with `?`"
+            key = f"{kind}:{f'{call.callee}({args})'[-120:]}"
+            low = bool(_LOCK_RECEIVER.search(call.receiver))
+        else:
+            continue
+        low = low or model.path.endswith("main.rs") or _in_main(model, call)
+        yield kind, model, call, message, Confidence.LOW if low else Confidence.HIGH, key
+
+
+class _PanicCheck(_HitCheck):
+    languages = frozenset({"rust"})
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for kind, model, call, message, confidence, key in _panics(ctx):
+            if kind == self.kind:
+                yield self.finding(ctx, message, model.path, call.line, call.end_line if kind == "panic" else call.line,
+                                   confidence=confidence, key=key)
+
+
+class Unwrap(_PanicCheck):
     id = "errors/unwrap"
     kind = "unwrap"
     title = "`.unwrap()` in production Rust code"
@@ -433,7 +488,7 @@ class Unwrap(_HitCheck):
     effort = Effort.MEDIUM
 
 
-class Expect(_HitCheck):
+class Expect(_PanicCheck):
     id = "errors/expect"
     kind = "expect"
     title = "`.expect()` in production Rust code"
@@ -444,7 +499,7 @@ class Expect(_HitCheck):
     effort = Effort.SMALL
 
 
-class Panic(_HitCheck):
+class Panic(_PanicCheck):
     id = "errors/panic"
     kind = "panic"
     title = "`panic!`, `unreachable!`, `todo!` and `unimplemented!` in production Rust code"

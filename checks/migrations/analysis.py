@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from analysis.model import CALL_MACRO
 from auditor.context import Context
 from auditor.model import Severity
 from auditor.sources import PyModule, TsFile
@@ -21,6 +22,7 @@ from checks.migrations.detect import (
     DOCUMENT,
     PY_IMPORTS,
     RELATIONAL,
+    RUST_IMPORTS,
     Evidence,
     classify_migration,
     code_evidence,
@@ -125,6 +127,7 @@ def analyse(ctx: Context) -> Analysis:
     _manifests(ctx, a)
     _python(ctx, a)
     _tree_sitter(ctx, a)
+    _rust(ctx, a)
     _other_files(ctx, a)
     if a.migration_files and not a.relational:
         first = min(a.migration_files)
@@ -430,7 +433,7 @@ def _go_auto_sync(file: TsFile, a: Analysis) -> None:
 def _tree_sitter(ctx: Context, a: Analysis) -> None:
     seen: set[tuple[str, str]] = set()
     sequelize = any(e.what == "sequelize" for e in a.evidence)
-    for file in ctx.trees("typescript", "javascript", "go", "rust", "java"):
+    for file in ctx.trees("typescript", "javascript", "go", "java"):
         role = file.info.role
         if role == "test" or _in_tests(file.path):
             continue
@@ -457,6 +460,42 @@ def _tree_sitter(ctx: Context, a: Analysis) -> None:
             if lang in ("typescript", "javascript"):
                 downs = _js_down_ranges(file) if _JS_DESTRUCTIVE.search(text) or _DESTRUCTIVE_SQL.search(text) else []
                 _text_destructive(file.path, text, a, downs, js=True)
+
+
+# -- Rust (analysis layer) --------------------------------------------------------------------------------
+# Macros that embed and run a tool's migrations: the tool is set up even where no migration file exists yet.
+_RUST_RUNNERS = {"sqlx::migrate": "sqlx", "diesel_migrations::embed_migrations": "diesel",
+                 "refinery::embed_migrations": "refinery"}
+
+
+def _rust(ctx: Context, a: Analysis) -> None:
+    """Database crates the code imports (`use sqlx::..`, `extern crate diesel`), the migration runner macros it
+    calls (`sqlx::migrate!`, `embed_migrations!`), and SeaORM / refinery migrations written in Rust."""
+    seen: set[str] = set()
+    for model in ctx.analysis.files("rust"):
+        if model.role == "test" or _in_tests(model.path):
+            continue
+        if model.role == "migration":
+            tool = classify_migration(model.path, "rust", None, a.manifest_tools, a.ecosystems)
+            if tool is not None:
+                a.files[model.path] = tool
+            continue
+        if model.role != "source":
+            continue
+        for imp in model.imports:
+            crate = (imp.module or imp.name).split("::", 1)[0]
+            kind = RUST_IMPORTS.get(crate)
+            if kind is not None and crate not in seen:
+                seen.add(crate)
+                a.evidence.append(Evidence(kind, crate, model.path))
+        crates = {(i.module or i.name).split("::", 1)[0] for i in model.imports}
+        for call in model.calls:
+            if call.flags & CALL_MACRO and call.name in ("migrate", "embed_migrations"):
+                tool = _RUST_RUNNERS.get(call.qualified or call.callee)
+                if tool is None and call.callee == "embed_migrations":  # #[macro_use] extern crate ...
+                    tool = "diesel" if "diesel_migrations" in crates else "refinery" if "refinery" in crates else None
+                if tool is not None:
+                    a.manifest_tools.add(tool)
 
 
 # -- SQL, changelogs, configuration --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 __all__ = [
     "DOCUMENT",
     "RELATIONAL",
+    "RUST_IMPORTS",
     "Evidence",
     "classify_migration",
     "code_evidence",
@@ -161,9 +162,6 @@ _CODE_PATTERNS: dict[str, list[tuple[re.Pattern[bytes], str, str]]] = {
                     rb'github\.com/go-pg/pg(?:/v\d+)?|github\.com/uptrace/bun|entgo\.io/ent)"'), "", RELATIONAL),
         (re.compile(rb'"(go\.mongodb\.org/mongo-driver)/mongo"'), "", DOCUMENT),
     ],
-    "rust": [
-        (re.compile(rb"^\s*(?:pub\s+)?use\s+(sqlx|diesel|sea_orm|tokio_postgres|rusqlite|refinery)\b", re.MULTILINE), "", RELATIONAL),
-    ],
     "java": [
         (re.compile(rb"^\s*import\s+(?:static\s+)?((?:javax|jakarta)\.persistence|java\.sql|org\.springframework\.data\.jpa|"
                     rb"org\.springframework\.jdbc|org\.hibernate|io\.quarkus\.hibernate)\.", re.MULTILINE), "", RELATIONAL),
@@ -171,6 +169,12 @@ _CODE_PATTERNS: dict[str, list[tuple[re.Pattern[bytes], str, str]]] = {
     ],
 }
 _CODE_PATTERNS["javascript"] = _CODE_PATTERNS["typescript"]
+
+# Rust crates whose `use` (or `extern crate`) in the code says a database is used (read from the model).
+RUST_IMPORTS: dict[str, str] = {
+    "sqlx": RELATIONAL, "diesel": RELATIONAL, "sea_orm": RELATIONAL, "tokio_postgres": RELATIONAL,
+    "rusqlite": RELATIONAL, "refinery": RELATIONAL,
+}
 
 PY_IMPORTS: dict[str, str] = {
     "sqlalchemy": RELATIONAL, "sqlmodel": RELATIONAL, "flask_sqlalchemy": RELATIONAL, "psycopg": RELATIONAL,

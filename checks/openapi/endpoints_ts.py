@@ -1,4 +1,4 @@
-"""HTTP routes declared in TypeScript/JavaScript, Rust and Go, read from the shared tree-sitter trees."""
+"""HTTP routes declared in TypeScript/JavaScript and Go, read from the shared tree-sitter trees."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from analysis.routes.paths import Endpoint, join_paths
 from auditor.context import Context
 from checks._ts import has_error_ancestor, line_of, named_children, of_type
 from checks.openapi.routes_js import js_endpoints
-from checks.openapi.routes_rust import rust_endpoints
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -34,7 +33,6 @@ _GO_ROUTERS = {"gin.Default", "gin.New", "echo.New", "chi.NewRouter", "chi.NewMu
 def tree_endpoints(ctx: Context) -> list[Endpoint]:
     out: list[Endpoint] = []
     out.extend(js_endpoints(ctx))
-    out.extend(rust_endpoints(list(ctx.trees("rust", roles=("source",)))))
     out.extend(_go_project([f for f in ctx.trees("go", roles=("source",)) if _GO_PREFILTER.search(f.source)]))
     return out
 

@@ -1,0 +1,173 @@
+"""Rust routes across files: axum `nest`/`merge`, actix-web `scope`/`service`/`configure`, Rocket `mount`.
+
+Reads only the model (analysis/rust.py): routes as each file declares them (`RouteDecl`, with the scopes and
+nesting prefixes written in that file already applied) and registrations (`Mount`). Owners are the function
+whose router chain declares a route (`file#fn`), a `let` router variable in it (`file#fn@var`), or, for attribute
+handlers (`#[get("/x")] async fn h`), the handler itself. A registration names a function as written
+(`rsfn:routes::users::routes`, `rsfn:Self::router`, `rsfn:ping`); it is found by name within the project,
+narrowed by its `mod` path, `use` imports, `impl` type and crate. A router nobody mounts is served as it is;
+an attribute handler nobody registers keeps its path with its prefix marked unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.frameworks import WEB_FRAMEWORK_IMPORTS
+from analysis.model import FileModel
+from analysis.project import ProjectAnalysis
+from analysis.routes.mounts import MountGraph
+from analysis.routes.paths import Endpoint
+from analysis.rust import ATTRIBUTE_ROUTE, FUNCTION_REF, RESOURCE_ROUTE, ROUTER_ROUTE, crate_module
+
+__all__ = ["rust_endpoints"]
+
+# Which frameworks declare routes in each style, and the label used when the code does not tell which.
+_STYLES: dict[str, tuple[frozenset[str], str]] = {
+    ATTRIBUTE_ROUTE: (frozenset({"actix_web", "rocket"}), "actix/rocket"),
+    ROUTER_ROUTE: (frozenset({"axum", "actix_web"}), "axum/actix"),
+    RESOURCE_ROUTE: (frozenset({"actix_web"}), "actix_web"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Fn:
+    key: str  # `file#name`
+    file: str
+    crate: str  # folder holding `src/` (workspace member)
+    module: tuple[str, ...]  # `src/routes/users.rs` -> ("routes", "users")
+    impl: str  # type of the enclosing `impl` (or trait), "" for a free function
+
+
+def _uses(model: FileModel) -> dict[str, tuple[str, ...]]:
+    """Local name -> path of its `use` (`use crate::a::{b, c as d}` -> b: (crate, a, b), d: (crate, a, c))."""
+    out: dict[str, tuple[str, ...]] = {}
+    for imp in model.imports:
+        if imp.name == "*" or not imp.alias:
+            continue
+        path = tuple(p for p in imp.module.split("::") if p) + ((imp.name,) if imp.name else ())
+        if path:
+            out[imp.alias] = path
+    return out
+
+
+class _Project:
+    """Every Rust function of the project by name, and each file's `use` names."""
+
+    def __init__(self, models: list[FileModel]) -> None:
+        self.fns: dict[str, list[_Fn]] = {}
+        self.uses: dict[str, dict[str, tuple[str, ...]]] = {}
+        for model in models:
+            crate, module = crate_module(model.path)
+            for fn in model.functions:
+                if fn.name and fn.name != "<closure>":
+                    self.fns.setdefault(fn.name, []).append(_Fn(f"{model.path}#{fn.name}", model.path, crate, module,
+                                                                fn.owner))
+            self.uses[model.path] = _uses(model)
+
+    def function(self, file: str, path: str) -> str | None:
+        """The key of the function a call or reference names (`api_router`, `routes::users::routes`, `Self::r`)."""
+        parts = [p.split("<", 1)[0] for p in path.replace(" ", "").split("::") if p]
+        if not parts:
+            return None
+        name = parts[-1]
+        candidates = self.fns.get(name, [])
+        if not candidates:
+            return None
+        qualifier = parts[:-1]
+        uses = self.uses.get(file, {})
+        if not qualifier and name in uses:
+            qualifier = list(uses[name][:-1])
+        own = next((c for c in candidates if c.file == file), None)
+        kind = ""
+        if qualifier and qualifier[-1] == "Self":
+            kind = next((c.impl for c in candidates if c.file == file and c.impl), "")
+            qualifier = []
+        elif qualifier and qualifier[-1][:1].isupper():
+            kind = qualifier.pop()
+        qualifier = [q for q in qualifier if q not in ("crate", "self", "super")]
+        crate = crate_module(file)[0]
+        pool = [c for c in candidates if not kind or c.impl == kind]
+        if qualifier:
+            pool = [c for c in pool if len(c.module) >= len(qualifier)
+                    and c.module[len(c.module) - len(qualifier):] == tuple(qualifier)] or [
+                c for c in pool if c.module and c.module[-1] == qualifier[-1]]
+        elif own is not None and own in pool:
+            return own.key
+        if len(pool) > 1:
+            pool = [c for c in pool if c.crate == crate] or pool
+        if len(pool) > 1 and not qualifier:
+            pool = [c for c in pool if c.impl == ""] or pool
+        keys = list(dict.fromkeys(c.key for c in pool))
+        return keys[0] if len(keys) == 1 else None
+
+
+def _frameworks(model: FileModel) -> set[str]:
+    table = WEB_FRAMEWORK_IMPORTS.get("rust", {})
+    found = {table[m[len("framework:"):]] for m in model.markers
+             if m.startswith("framework:") and m[len("framework:"):] in table}
+    for imp in model.imports:
+        head = imp.module.split("::", 1)[0]
+        if head in table:
+            found.add(table[head])
+    return found
+
+
+def _label(style: str, here: set[str], project: set[str]) -> str:
+    candidates, fallback = _STYLES.get(style, (frozenset(), style))
+    for scope in (here, project):
+        named = scope & candidates
+        if len(named) == 1:
+            return next(iter(named))
+    return fallback
+
+
+def rust_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
+    """Rust routes of a project with their scope, nest and mount prefixes resolved across functions and modules."""
+    models = list(analysis.files("rust", roles=("source",)))
+    declaring = [m for m in models if m.routes or m.mounts]
+    if not declaring:
+        return []
+    project = _Project(models)
+    used = {name for m in models for name in _frameworks(m)}
+    graph = MountGraph()
+    routes: list[tuple[Endpoint, str]] = []
+    handlers: set[str] = set()
+    parents: set[str] = set()
+    children: set[str] = set()
+    variables: set[str] = set()
+    mounted_variables: set[str] = set()
+    for model in declaring:
+        here = _frameworks(model)
+        for decl in model.routes:
+            framework = _label(decl.framework, here, used)
+            routes.append((Endpoint(decl.method, decl.path, model.path, decl.line, framework, handler=decl.handler,
+                                    guards=decl.guards), decl.owner))
+            parents.add(decl.owner)
+            if decl.framework == ATTRIBUTE_ROUTE:
+                handlers.add(decl.owner)
+            if "@" in decl.owner:
+                variables.add(decl.owner)
+        for mount in model.mounts:
+            child: str | None = mount.child
+            if mount.child.startswith(FUNCTION_REF):
+                child = project.function(model.path, mount.child[len(FUNCTION_REF):])
+            elif "@" in mount.child:
+                variables.add(mount.child)
+                mounted_variables.add(mount.child)
+            if "@" in mount.parent:
+                variables.add(mount.parent)
+            if child is None:
+                continue
+            graph.mount(mount.parent, mount.prefix, child)
+            parents.add(mount.parent)
+            children.add(child)
+    for var in variables - mounted_variables:  # a router variable that is served, not mounted
+        graph.alias(var, var.rpartition("@")[0])
+    resolve = graph.resolve
+    resolved_children = {resolve(c) for c in children}
+    resolved_handlers = {resolve(h) for h in handlers}
+    for parent in parents:
+        if resolve(parent) not in resolved_children and resolve(parent) not in handlers:
+            graph.root(parent)
+    return graph.apply(routes, default_known=lambda owner: owner not in resolved_handlers)
