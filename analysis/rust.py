@@ -18,9 +18,9 @@ Speed: one tree-sitter query (analysis.treesitter.NodeIndex) finds the node type
 in document order with a stack of enclosing scopes (functions, closures, loops, modules, impls), so no node is
 visited twice and no subtree is walked from Python except small ones (an argument, a route's handler chain).
 
-Complexity: 1 + each `if` (an `else if` is one more), `for` and `while` loop, `&&` and `||`, and each arm of a
-`match` after the first (a match is exhaustive: n arms are n - 1 decisions). A bare `loop` is not a decision
-(the `if` or `match` that breaks out of it is), nor is `?`. Closures count apart from their function.
+Complexity: 1 + each `if` (an `else if` is one more), `let ... else`, `for` and `while` loop, `&&` and `||`, and
+each arm of a `match` after the first (a match is exhaustive: n arms are n - 1 decisions). A bare `loop` is not a
+decision (the `if` or `match` that breaks out of it is), nor is `?`. Closures count apart from their function.
 """
 
 from __future__ import annotations
@@ -893,6 +893,8 @@ class _Reader:
     def _let(self, node: tree_sitter.Node, frame: _Frame) -> None:
         if frame.fn >= 0:
             self.statements[frame.fn] += 1
+            if node.child_by_field_name("alternative") is not None:  # let-else: a pattern that may not match
+                self.complexity[frame.fn] += 1
         pattern = node.child_by_field_name("pattern")
         value = node.child_by_field_name("value")
         if pattern is None or value is None:

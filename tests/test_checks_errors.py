@@ -600,6 +600,32 @@ def test_rust_central_handler(make_repo: MakeRepo) -> None:
     assert findings(CentralHandler, axum) == []
 
 
+def test_rust_central_handler_inside_cfg_select_and_error_middleware(make_repo: MakeRepo) -> None:
+    # lemmy crates/utils/src/error.rs:225: the ResponseError impl sits in a `cfg_select!` block
+    lemmy = make_repo({
+        "src/error.rs": "cfg_select! {\n    feature = \"full\" => {\n"
+                        "        impl actix_web::error::ResponseError for LemmyError {\n"
+                        "            fn status_code(&self) -> u16 { 400 }\n        }\n    }\n    _ => {}\n}\n",
+        "src/lib.rs": "use actix_web::{middleware::ErrorHandlers, App};\n"
+                      "fn app() { App::new().wrap(ErrorHandlers::new().default_handler(jsonify)); }\n",
+    })
+    assert findings(CentralHandler, lemmy) == []
+    assert errors_facts(context(lemmy)).central_handler_evidence == (
+        "src/error.rs:3 impl ResponseError for LemmyError", "src/lib.rs:2 ErrorHandlers::default_handler")
+    rocket = make_repo({"src/main.rs": "#[macro_use] extern crate rocket;\n#[catch(404)]\nfn not_found() -> &'static str "
+                                       "{ \"no\" }\n"})
+    assert findings(CentralHandler, rocket) == []
+
+
+def test_rust_test_only_files_and_multi_line_chains(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "src/diff_check.rs": "#![cfg(test)]\npub fn dump() -> String { run().expect(\"pg_dump\") }\n",
+        "src/lib.rs": "pub fn rows(db: &Db) -> Vec<Row> {\n    db.query()\n        .fetch_all()\n        .unwrap()\n}\n",
+    })
+    assert where(Expect, root) == []
+    assert [(f.line, f.snippet) for f in findings(Unwrap, root)] == [(4, ".unwrap()")]
+
+
 # -- Go ----------------------------------------------------------------------------------------------------------
 GO = """\
 package api

@@ -565,6 +565,41 @@ def test_rocket_mount_prefixes_listed_handlers(tmp_path: Path) -> None:
     ]
 
 
+def test_actix_scope_root_routes_and_route_attribute(tmp_path: Path) -> None:
+    # lemmy crates/api/routes/src/lib.rs: `web::scope("/api/v4").route("", web::get().to(h))`
+    write(tmp_path, {
+        "src/main.rs": "use actix_web::{web, App, HttpServer};\nmod api;\n\nfn main() {\n"
+                       "    HttpServer::new(|| App::new().configure(api::config));\n}\n",
+        "src/api.rs": "use actix_web::{web, route};\n\npub fn config(cfg: &mut web::ServiceConfig) {\n"
+                      "    cfg.service(\n        web::scope(\"/api/v4\")\n"
+                      "            .route(\"\", web::get().to(get_site))\n"
+                      "            .service(web::scope(\"/account\").route(\"\", web::delete().to(delete_account)))\n"
+                      "            .service(multi),\n    );\n}\n\n"
+                      "#[route(\"/multi\", method = \"GET\", method = \"PUT\")]\nasync fn multi() {}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.line, e.framework, e.handler) for e in model.endpoints) == [
+        ("DELETE", "/api/v4/account", 7, "actix_web", "delete_account"),
+        ("GET", "/api/v4", 6, "actix_web", "get_site"),
+        ("GET", "/api/v4/multi", 12, "actix_web", "multi"),
+        ("PUT", "/api/v4/multi", 12, "actix_web", "multi"),
+    ]
+
+
+def test_axum_routes_carry_handlers_and_layers(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main.rs": "use axum::{routing::{get, post}, Router};\n\nfn app() -> Router {\n    Router::new()\n"
+                       "        .route(\"/users\", get(list_users).post(create_user))\n"
+                       "        .route_layer(middleware::from_fn(auth))\n        .route(\"/health\", get(health))\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.framework, e.handler, e.guards) for e in model.endpoints) == [
+        ("GET", "/health", "axum", "health", ()),
+        ("GET", "/users", "axum", "list_users", ("middleware::from_fn(auth)",)),
+        ("POST", "/users", "axum", "create_user", ("middleware::from_fn(auth)",)),
+    ]
+
+
 # -- FastAPI prefixes from settings and imported constants ------------------------------------------------------------
 def test_fastapi_prefix_from_settings_attribute_and_imported_constants(tmp_path: Path) -> None:
     write(tmp_path, {
