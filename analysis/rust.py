@@ -8,7 +8,8 @@ receiver "x", on the line of `.unwrap` (where a multi-line chain writes it). Cal
 trees (`json!({"a": x.unwrap()})`), which tree-sitter leaves unparsed, are read from the tokens. Also
 `let`/assignments, constants, literal struct-literal and attribute fields; `let _ =` discards; `unsafe`
 blocks; tests (`#[test]`, `#[tokio::test]`, `#[rstest]`, `proptest!`, helpers beside them); routes and router
-mounts as the file declares them (axum, actix-web, Rocket), resolved across files by analysis/routes/rust.py.
+mounts as the file declares them (axum, actix-web, Rocket), resolved across files by analysis/routes/rust.py;
+routes that test code registers are not the service's and are not recorded.
 
 Test code: a `#[cfg(test)]` module, impl or function, a `#[test]`-like function, a file under `tests/` or with
 `#![cfg(test)]` sets CALL_IN_TEST on its calls. Items inside `cfg_if!` / `cfg_select!` blocks are read as items
@@ -155,6 +156,7 @@ class _Reader:
     def __init__(self, path: str, role: str, src: Source) -> None:
         self.path, self.role, self.src = path, role, src
         self.has_error = src.tree.root_node.has_error
+        self.actix = False  # the file uses actix-web (set once its imports are read)
         self.imports: list[Import] = []
         self.functions: list[Function] = []
         self.complexity: list[int] = []
@@ -232,6 +234,8 @@ class _Reader:
                 name = node.child_by_field_name("name")
                 if name is not None:
                     self.local.add(self.full(name))
+        self.actix = any((i.module or i.name).split("::", 1)[0] == "actix_web" for i in self.imports) \
+            or b"actix_web::" in self.src.data
         base = CALL_IN_TEST if self.test_file else 0
         stack = [_Frame(root.end_byte + 1, -1, -1, base, "", (), False, _ROOT)]
         items: list[tuple[int, int, str, tree_sitter.Node]] = []
@@ -424,8 +428,9 @@ class _Reader:
         self.fn_nodes.append(node)
         test_code = frame.flags & CALL_IN_TEST or self._test_region(attrs)
         self._test_case(node, name, attrs, is_test, frame)
-        for attr in attr_nodes:
-            self._route_attribute(attr, name, index, attrs)
+        if not test_code:  # a route a test registers is no route of the service
+            for attr in attr_nodes:
+                self._route_attribute(attr, name, index, attrs)
         flags = (CALL_IN_TEST if test_code else 0) | (CALL_IN_ASYNC if "async" in mods.split() else 0)
         return _Frame(node.end_byte, index, index, flags, "", frame.mod, False, -1)
 
@@ -807,7 +812,8 @@ class _Reader:
         args = tuple([self.value(a) for a in arg_nodes])
         self.calls.append(Call(name, callee, "" if receiver else self.qualify(callee), args, line,
                                node.end_point[0] + 1, frame.fn, -1, self._context_flags(node, frame), receiver))
-        if (receiver and name in ("route", *_NESTING)) or (not receiver and name == "resource"):
+        if ((receiver and name in ("route", *_NESTING)) or (not receiver and name == "resource")) \
+                and not frame.flags & CALL_IN_TEST:
             self.route_nodes.append((node, frame.named, frame.fn))
 
     def _macro(self, node: tree_sitter.Node, frame: _Frame) -> None:
@@ -824,7 +830,7 @@ class _Reader:
         if tokens is None:
             return
         self._token_calls(tokens, frame, flags & ~(CALL_STATEMENT | CALL_AWAITED | CALL_MACRO))
-        if name == "routes":
+        if name == "routes" and not frame.flags & CALL_IN_TEST:
             self.route_nodes.append((node, frame.named, frame.fn))
         elif name in _PROPERTY_MACROS:
             fns = [(self.full(tok.next_sibling), Source.line(tok)) for tok in tokens.children
@@ -1021,7 +1027,8 @@ class _Reader:
                         methods.append(method)
                 elif key in ("uri", "path") and value.type in ("string_literal", "raw_string_literal"):
                     path = _route_string(self.full(value), value.type)
-        if path is None or (path and not path.startswith("/")) or not methods:
+        path = self._route_path(path)
+        if path is None or not methods:
             return
         text = self.text(node)
         guards = tuple(a for a in attrs if a != text and not a.startswith(("#[doc", "#[allow", "#[deny", "#[warn")))
@@ -1029,6 +1036,15 @@ class _Reader:
         for method in dict.fromkeys(methods):
             self.routes.append(RouteDecl(ATTRIBUTE_ROUTE, method, path, owner, fn_name, Source.line(node), fn, guards,
                                          True))
+
+    def _route_path(self, path: str | None) -> str | None:
+        """A route path as the framework serves it: "" (a scope's root) and "/x" as written; a relative "x" only
+        in actix-web code, which inserts the leading slash (axum and Rocket reject such paths)."""
+        if path is None or path == "" or path.startswith("/"):
+            return path
+        if self.actix and not any(ch.isspace() for ch in path):
+            return "/" + path
+        return None
 
     def _routes(self) -> None:
         for node, named, fn in self.route_nodes:
@@ -1221,8 +1237,8 @@ class _Reader:
         return pairs
 
     def _router_route(self, node: tree_sitter.Node, args: list[tree_sitter.Node], named: int, fn: int) -> None:
-        path = _route_string(self.full(args[0]), args[0].type)
-        if path is None or (path and not path.startswith("/")):
+        path = self._route_path(_route_string(self.full(args[0]), args[0].type))
+        if path is None:
             return
         owner, prefix, guards = self._context(node, named)
         full = _join(prefix, path) if prefix else path
@@ -1236,8 +1252,8 @@ class _Reader:
                                          (*guards, *own), True))
 
     def _resource(self, node: tree_sitter.Node, args: list[tree_sitter.Node], named: int, fn: int) -> None:
-        path = _route_string(self.full(args[0]), args[0].type)
-        if path is None or (path and not path.startswith("/")):
+        path = self._route_path(_route_string(self.full(args[0]), args[0].type))
+        if path is None:
             return
         pairs: list[tuple[str, str]] = []
         current = node
@@ -1263,23 +1279,41 @@ class _Reader:
                 self.routes.append(RouteDecl(RESOURCE_ROUTE, method, full, owner, handler, Source.line(node), fn,
                                              guards, True))
 
-    def _child(self, arg: tree_sitter.Node, named: int) -> str | None:
-        """What a registration argument names: a function (called or referenced), or a `let` router variable."""
+    def _children(self, arg: tree_sitter.Node, named: int) -> list[str]:
+        """What a registration argument names: a function (called or referenced), a `let` router variable, or
+        the functions a closure hands its config to (`.configure(|cfg| routes::config(cfg, &state))`)."""
         lets = self.lets.get(named, {})
         if arg.type == "identifier" and self.full(arg) in lets:
             value = lets[self.full(arg)]
             if value.type == "call_expression" and _field(self, value)[1] is None:
                 callee = _callee(self, value)
                 if callee and _segments(callee)[-1] not in _NOT_ROUTERS:
-                    return FUNCTION_REF + callee
-            return f"{self._owner(named)}@{self.full(arg)}"
+                    return [FUNCTION_REF + callee]
+            return [f"{self._owner(named)}@{self.full(arg)}"]
         if arg.type in ("identifier", "scoped_identifier"):
-            return FUNCTION_REF + self.full(arg)
+            return [FUNCTION_REF + self.full(arg)]
         if arg.type == "call_expression" and _field(self, arg)[1] is None:
             callee = _callee(self, arg)
             if callee and _segments(callee)[-1] not in _NOT_ROUTERS:
-                return FUNCTION_REF + callee
-        return None
+                return [FUNCTION_REF + callee]
+        if arg.type == "closure_expression":
+            params = arg.child_by_field_name("parameters")
+            first = params.named_children[0] if params is not None and params.named_children else None
+            if first is not None and first.type == "parameter":
+                first = first.child_by_field_name("pattern")
+            param = self.full(first) if first is not None and first.type == "identifier" else ""
+            body = arg.child_by_field_name("body")
+            out: list[str] = []
+            for node in _small_descendants(body) if body is not None and param else []:
+                if node.type != "call_expression" or _field(self, node)[1] is not None:
+                    continue
+                passed = _args(node)
+                if passed and self.full(passed[0]) == param:
+                    callee = _callee(self, node)
+                    if callee:
+                        out.append(FUNCTION_REF + callee)
+            return out
+        return []
 
     def _nesting(self, node: tree_sitter.Node, name: str, args: list[tree_sitter.Node], named: int) -> None:
         children = [a for a in args if a.type not in ("string_literal", "raw_string_literal")]
@@ -1292,9 +1326,8 @@ class _Reader:
             known = own is not None
             prefix = _join(prefix, own or "")
         for arg in children:
-            child = self._child(arg, named)
-            if child is not None:
-                layers = tuple(_norm(self.text(a))[:120] for a in _method_layers(self, arg))
+            layers = tuple(_norm(self.text(a))[:120] for a in _method_layers(self, arg))
+            for child in self._children(arg, named):
                 self.mounts.append(Mount(owner, child, prefix, _method_line(node), (*guards, *layers), known))
 
     def _routes_macro(self, node: tree_sitter.Node, named: int) -> None:

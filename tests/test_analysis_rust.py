@@ -356,6 +356,22 @@ def test_router_routes_scopes_middleware_and_mounts() -> None:
     ])
 
 
+def test_actix_relative_paths_get_their_slash_and_test_routes_are_not_routes() -> None:
+    m = model(
+        "use actix_web::{get, web};\n"
+        "pub fn config(cfg: &mut web::ServiceConfig) { cfg.route(\".well-known/webfinger\", web::get().to(finger)); }\n"
+        "#[get(\"version\")]\nasync fn version() {}\n"
+        "#[cfg(test)]\nmod tests {\n    #[get(\"/fake\")]\n    async fn fake() {}\n"
+        "    #[actix_web::test]\n    async fn t() { App::new().route(\"/\", web::get().to(service)); }\n}\n"
+    )
+    assert sorted((r.method, r.path) for r in m.routes) == [("GET", "/.well-known/webfinger"), ("GET", "/version")]
+    closures = model("fn main() { App::new().configure(|cfg| { routes::config(cfg, &state); if on { feeds::config(cfg) } })"
+                     ".configure(|c| other(1)); }\n")
+    assert [x.child for x in closures.mounts] == [FUNCTION_REF + "routes::config", FUNCTION_REF + "feeds::config"]
+    axum = model("fn app() -> Router { Router::new().route(\"relative\", get(h)) }\n")
+    assert axum.routes == ()  # axum rejects a path without its leading slash
+
+
 def test_crate_module_of_a_path() -> None:
     assert crate_module("api/src/routes/users.rs") == ("api/", ("routes", "users"))
     assert crate_module("src/routes/mod.rs") == ("", ("routes",))

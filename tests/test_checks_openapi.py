@@ -586,6 +586,23 @@ def test_actix_scope_root_routes_and_route_attribute(tmp_path: Path) -> None:
     ]
 
 
+def test_rust_routers_of_other_workspace_crates_and_configure_closures(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n",
+        "crates/server/src/main.rs": "use actix_web::{web, App};\nfn main() {\n    App::new()\n"
+                                     "        .service(web::scope(\"/api\").configure(|cfg| my_api_routes::config(cfg, &s)))\n"
+                                     "        .configure(|cfg| lemmy_routes::config(cfg));\n}\n",
+        "crates/api/routes/src/lib.rs": "pub fn config(cfg: &mut web::ServiceConfig, s: &S) {\n"
+                                        "    cfg.route(\"/users\", web::get().to(users));\n}\n",
+        "crates/routes/src/lib.rs": "pub fn config(cfg: &mut web::ServiceConfig) {\n"
+                                    "    cfg.route(\"/feeds\", web::get().to(feeds));\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/users", "crates/api/routes/src/lib.rs", 2, True),
+        ("GET", "/feeds", "crates/routes/src/lib.rs", 2, True),
+    ]
+
+
 def test_axum_routes_carry_handlers_and_layers(tmp_path: Path) -> None:
     write(tmp_path, {
         "src/main.rs": "use axum::{routing::{get, post}, Router};\n\nfn app() -> Router {\n    Router::new()\n"

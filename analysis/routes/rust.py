@@ -4,8 +4,9 @@ Reads only the model (analysis/rust.py): routes as each file declares them (`Rou
 nesting prefixes written in that file already applied) and registrations (`Mount`). Owners are the function
 whose router chain declares a route (`file#fn`), a `let` router variable in it (`file#fn@var`), or, for attribute
 handlers (`#[get("/x")] async fn h`), the handler itself. A registration names a function as written
-(`rsfn:routes::users::routes`, `rsfn:Self::router`, `rsfn:ping`); it is found by name within the project,
-narrowed by its `mod` path, `use` imports, `impl` type and crate. A router nobody mounts is served as it is;
+(`rsfn:routes::users::routes`, `rsfn:Self::router`, `rsfn:ping`, `rsfn:other_crate::routes`); it is found by
+name within the project, narrowed by the crate it names (a workspace member whose folder ends the crate's
+name), its `mod` path, `use` imports, `impl` type and the caller's crate. A router nobody mounts is served as it is;
 an attribute handler nobody registers keeps its path with its prefix marked unknown.
 """
 
@@ -85,9 +86,14 @@ class _Project:
             qualifier = []
         elif qualifier and qualifier[-1][:1].isupper():
             kind = qualifier.pop()
-        qualifier = [q for q in qualifier if q not in ("crate", "self", "super")]
         crate = crate_module(file)[0]
         pool = [c for c in candidates if not kind or c.impl == kind]
+        if qualifier and qualifier[0] not in ("crate", "self", "super"):
+            scores = {c.crate: _crate_match(qualifier[0], c.crate) for c in pool}  # `lemmy_api_routes::config`
+            best = max(scores.values(), default=(0, 0))
+            if best[0]:
+                pool, qualifier = [c for c in pool if scores[c.crate] == best], qualifier[1:]
+        qualifier = [q for q in qualifier if q not in ("crate", "self", "super")]
         if qualifier:
             pool = [c for c in pool if len(c.module) >= len(qualifier)
                     and c.module[len(c.module) - len(qualifier):] == tuple(qualifier)] or [
@@ -100,6 +106,19 @@ class _Project:
             pool = [c for c in pool if c.impl == ""] or pool
         keys = list(dict.fromkeys(c.key for c in pool))
         return keys[0] if len(keys) == 1 else None
+
+
+def _crate_match(name: str, folder: str) -> tuple[int, int]:
+    """How well a workspace member's folder spells the crate `name`: (trailing folder names that end the name,
+    minus the folder names left over), (0, 0) for none. `lemmy_api_routes` is (2, -1) for `crates/api/routes/`
+    and (1, -1) for `crates/routes/`; a package's name ends with its folder's path, `-` read as `_`."""
+    parts = [p for p in folder.replace("-", "_").split("/") if p]
+    name = name.replace("-", "_")
+    for i in range(len(parts)):
+        tail = "_".join(parts[i:])
+        if name == tail or name.endswith("_" + tail):
+            return len(parts) - i, -i
+    return 0, 0
 
 
 def _frameworks(model: FileModel) -> set[str]:
