@@ -156,6 +156,7 @@ CALL_MACRO = 1 << 6  # a macro invocation (Rust)
 CALL_IN_TEST = 1 << 7  # inside a test function or test-only module
 CALL_BROKEN = 1 << 8  # inside a part of the file that did not parse: facts there are guesses
 CALL_IN_LAMBDA = 1 << 9  # inside a lambda / closure / arrow function literal
+CALL_GUARD = 1 << 10  # the condition of an `if` whose body always leaves (return, break, continue): a guard clause
 
 
 class Assign(NamedTuple):

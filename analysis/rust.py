@@ -3,13 +3,13 @@
 Facts only: `use` imports; functions, methods and closures (parameters, return type, attributes, visibility,
 async, test-ness, complexity); structs, enums, traits and `impl` blocks (the trait an impl implements is its
 base); calls, method calls and macro invocations (`CALL_MACRO`) with their arguments and where they sit
-(`.await`, a loop, an async fn or block, a closure, a test). `x.unwrap()` is a call named "unwrap" with
-receiver "x", on the line of `.unwrap` (where a multi-line chain writes it). Calls written inside macro token
-trees (`json!({"a": x.unwrap()})`), which tree-sitter leaves unparsed, are read from the tokens. Also
-`let`/assignments, constants, literal struct-literal and attribute fields; `let _ =` discards; `unsafe`
-blocks; tests (`#[test]`, `#[tokio::test]`, `#[rstest]`, `proptest!`, helpers beside them); routes and router
-mounts as the file declares them (axum, actix-web, Rocket), resolved across files by analysis/routes/rust.py;
-routes that test code registers are not the service's and are not recorded.
+(`.await`, a loop, an async fn or block, a closure, a test, the condition of a guard clause). `x.unwrap()` is
+a call named "unwrap" with receiver "x", on the line of `.unwrap` (where a multi-line chain writes it). Calls
+written inside macro token trees (`json!({"a": x.unwrap()})`), which tree-sitter leaves unparsed, are read
+from the tokens. Also `let`/assignments, constants, literal struct-literal and attribute fields; `let _ =`
+discards; `unsafe` blocks; tests (`#[test]`, `#[tokio::test]`, `#[rstest]`, `proptest!`, helpers beside
+them); routes and router mounts as the file declares them (axum, actix-web, Rocket), resolved across files by
+analysis/routes/rust.py; routes that test code registers are not the service's and are not recorded.
 
 Test code: a `#[cfg(test)]` module, impl or function, a `#[test]`-like function, a file under `tests/` or with
 `#![cfg(test)]` sets CALL_IN_TEST on its calls. Items inside `cfg_if!` / `cfg_select!` blocks are read as items
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from analysis.model import (
     CALL_AWAITED,
     CALL_BROKEN,
+    CALL_GUARD,
     CALL_IN_ASYNC,
     CALL_IN_LAMBDA,
     CALL_IN_LOOP,
@@ -59,6 +60,8 @@ from analysis.treesitter import NodeIndex, Source, parse
 if TYPE_CHECKING:
     import tree_sitter
 
+    from analysis.project import ProjectAnalysis
+
 __all__ = [
     "ATTRIBUTE_ROUTE",
     "FUNCTION_REF",
@@ -67,6 +70,7 @@ __all__ = [
     "analyse_rust",
     "crate_module",
     "is_test_attribute",
+    "test_only_files",
 ]
 
 PARSER = "tree-sitter-rust"
@@ -181,6 +185,7 @@ class _Reader:
         # Where a call or macro sits, recorded top-down (a tree-sitter parent lookup costs the node's depth):
         self.awaited: set[int] = set()  # node ids of calls under `.await`
         self.statement_calls: set[int] = set()  # ... that are a whole expression statement
+        self.guards: set[int] = set()  # ... that are the condition of a guard clause
         self.up: dict[int, tuple[str, tree_sitter.Node, int]] = {}  # id -> ("recv" | "arg" | "let", outer, arg index)
         self._tops: dict[int, tree_sitter.Node] = {}
         self._bases: dict[int, tree_sitter.Node] = {}
@@ -477,11 +482,13 @@ class _Reader:
 
     def _mod(self, node: tree_sitter.Node, frame: _Frame) -> _Frame | None:
         body = node.child_by_field_name("body")
-        if body is None:
-            return None
         attrs = [self.text(a) for a in self._attributes(node)]
         test = bool(frame.flags & CALL_IN_TEST) or any(_CFG_TEST.match(a) for a in attrs)
         name = self.full(node.child_by_field_name("name"))
+        if body is None:
+            if test and name:  # `#[cfg(test)] mod tests;`: the module's own file is test code (test_only_files)
+                self.markers.add("test-mod:" + "/".join((*frame.mod, name)))
+            return None
         return _Frame(node.end_byte, frame.fn, frame.named, frame.flags | (CALL_IN_TEST if test else 0), "",
                       (*frame.mod, name), False, node.start_byte if test else -1)
 
@@ -557,6 +564,12 @@ class _Reader:
     def _if(self, node: tree_sitter.Node, frame: _Frame) -> None:
         if frame.fn >= 0:
             self.complexity[frame.fn] += 1
+        condition = node.child_by_field_name("condition")
+        if condition is not None and condition.type == "unary_expression":
+            condition = condition.named_child(0)
+        if condition is not None and condition.type == "call_expression" and _leaves(node.child_by_field_name(
+                "consequence")):
+            self.guards.add(condition.id)  # `if r.is_err() { return ...; }`
 
     def _match(self, node: tree_sitter.Node, frame: _Frame) -> None:
         body = node.child_by_field_name("body")
@@ -770,6 +783,8 @@ class _Reader:
             flags |= CALL_AWAITED
         if key in self.statement_calls:
             flags |= CALL_STATEMENT
+        if key in self.guards:
+            flags |= CALL_GUARD
         if self.has_error and self.src.broken(node):
             flags |= CALL_BROKEN
         return flags
@@ -1547,6 +1562,18 @@ def _field(reader: _Reader, node: tree_sitter.Node | None) -> tuple[str, tree_si
     return "", None
 
 
+def _leaves(block: tree_sitter.Node | None) -> bool:
+    """Whether a block always leaves: its last statement returns, breaks or continues."""
+    if block is None or block.type != "block":
+        return False
+    last = block.named_child(block.named_child_count - 1) if block.named_child_count else None
+    while last is not None and last.type in ("line_comment", "block_comment"):
+        last = last.prev_named_sibling
+    if last is not None and last.type == "expression_statement":
+        last = last.named_child(0)
+    return last is not None and last.type in ("return_expression", "break_expression", "continue_expression")
+
+
 def _method_line(call: tree_sitter.Node) -> int:
     """The line of a method call's name (`.service(` on its own line of a chain), else of the call."""
     func = call.child_by_field_name("function")
@@ -1639,6 +1666,30 @@ def _expand_cfg_macros(data: bytes, tree: tree_sitter.Tree) -> bytes | None:
             if out[i] not in (10, 13):
                 out[i] = 32
     return bytes(out)
+
+
+def test_only_files(analysis: ProjectAnalysis) -> frozenset[str]:
+    """Rust files that are test code because their parent declares them `#[cfg(test)] mod name;` (the file
+    itself cannot tell), with the files of their submodules. Memoised per project."""
+
+    def compute(a: ProjectAnalysis) -> frozenset[str]:
+        models = list(a.files("rust"))
+        files: list[str] = []
+        dirs: list[str] = []
+        for model in models:
+            folder, _, name = model.path.rpartition("/")
+            stem = name[:-3] if name.endswith(".rs") else name
+            base = folder if stem in ("mod", "lib", "main") else (f"{folder}/{stem}" if folder else stem)
+            for marker in model.markers:
+                if marker.startswith("test-mod:"):
+                    rel = marker[len("test-mod:"):]
+                    target = f"{base}/{rel}" if base else rel
+                    files.extend((target + ".rs", target + "/mod.rs"))
+                    dirs.append(target + "/")
+        wanted = set(files)
+        return frozenset(m.path for m in models if m.path in wanted or m.path.startswith(tuple(dirs)))
+
+    return analysis.memo("rust-test-only-files", compute)
 
 
 def analyse_rust(path: str, role: str, data: bytes) -> FileModel:

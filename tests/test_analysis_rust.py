@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from analysis.model import (
     CALL_AWAITED,
     CALL_BROKEN,
+    CALL_GUARD,
     CALL_IN_ASYNC,
     CALL_IN_LAMBDA,
     CALL_IN_LOOP,
@@ -65,6 +66,20 @@ def test_calls_carry_where_they_sit() -> None:
     assert helper.function == 2 and not helper.flags & (CALL_IN_ASYNC | CALL_IN_LOOP | CALL_AWAITED)
     blocking = next(c for c in m.calls if c.callee == "reqwest::blocking::get")
     assert blocking.qualified == "reqwest::blocking::get"  # an absolute crate path as written
+
+
+def test_guard_clause_conditions() -> None:
+    m = model(
+        "fn f(r: Result<u8, E>, o: Option<u8>) -> u8 {\n"
+        "    if r.is_err() { return 0; }\n"
+        "    if !o.is_some() {\n        log();\n        return 1;\n    }\n"
+        "    for x in xs { if x.is_none() { continue; } }\n"
+        "    if o.is_none() { log(); }\n"
+        "    if check(o) { panic!(); }\n"
+        "    r.unwrap()\n}\n"
+    )
+    guarded = sorted((c.name, c.line) for c in m.calls if c.flags & CALL_GUARD)
+    assert guarded == [("is_err", 2), ("is_none", 7), ("is_some", 3)]
 
 
 def test_a_method_in_a_multi_line_chain_is_on_its_own_line() -> None:

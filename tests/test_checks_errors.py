@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from auditor import audit
 from auditor.config import Config
 from auditor.context import Context
-from auditor.model import Check, Confidence, Finding, NotApplicable, Verdict
+from auditor.model import Check, Confidence, Finding, NotApplicable, Severity, Verdict
 from auditor.repo import Repository
 from auditor.sources import Sources
 from checks.errors import (
@@ -617,12 +617,34 @@ def test_rust_central_handler_inside_cfg_select_and_error_middleware(make_repo: 
     assert findings(CentralHandler, rocket) == []
 
 
+def test_rust_guarded_unwraps_locks_and_writes(make_repo: MakeRepo) -> None:
+    # wpcodevo/rust-axum-postgres-api src/handler.rs:54, zero-to-production issue_delivery_worker.rs:49
+    root = make_repo({"src/handler.rs": (
+        "pub async fn list(db: &Db) -> Result<Json, Error> {\n"
+        "    let result = db.fetch().await;\n"
+        "    if result.is_err() {\n        return Err(Error::Db);\n    }\n"
+        "    let rows = result.unwrap();\n"  # 6: guarded
+        "    let task = next(db).await?;\n"
+        "    if task.is_none() {\n        log();\n    }\n"
+        "    let t = task.unwrap();\n"  # 11: the check does not leave
+        "    let n = *COUNT.lock().unwrap();\n"  # 12: a lock
+        "    writeln!(html, \"<p>{}</p>\", n).unwrap();\n"  # 13: a write!
+        "    Ok(Json(rows))\n}\n")})
+    assert [(f.line, f.severity, f.confidence) for f in findings(Unwrap, root)] == [
+        (11, Severity.MEDIUM, Confidence.HIGH), (12, Severity.LOW, Confidence.LOW), (13, Severity.LOW, Confidence.LOW)]
+
+
 def test_rust_test_only_files_and_multi_line_chains(make_repo: MakeRepo) -> None:
     root = make_repo({
         "src/diff_check.rs": "#![cfg(test)]\npub fn dump() -> String { run().expect(\"pg_dump\") }\n",
+        # lemmy crates/db_views/post/src/lib.rs: `#[cfg(test)] mod test;` makes test.rs (and its submodules) test code
+        "src/views/mod.rs": "#[cfg(test)]\nmod test;\nmod real;\n",
+        "src/views/test.rs": "mod data;\nfn setup() -> Data { Data::setup().expect(\"setup failed\") }\n",
+        "src/views/test/data.rs": "fn load() { read().expect(\"fixture\"); }\n",
+        "src/views/real.rs": "pub fn serve() { start().expect(\"server\"); }\n",
         "src/lib.rs": "pub fn rows(db: &Db) -> Vec<Row> {\n    db.query()\n        .fetch_all()\n        .unwrap()\n}\n",
     })
-    assert where(Expect, root) == []
+    assert where(Expect, root) == [("src/views/real.rs", 1)]
     assert [(f.line, f.snippet) for f in findings(Unwrap, root)] == [(4, ".unwrap()")]
 
 

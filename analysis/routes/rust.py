@@ -19,7 +19,7 @@ from analysis.model import FileModel
 from analysis.project import ProjectAnalysis
 from analysis.routes.mounts import MountGraph
 from analysis.routes.paths import Endpoint
-from analysis.rust import ATTRIBUTE_ROUTE, FUNCTION_REF, RESOURCE_ROUTE, ROUTER_ROUTE, crate_module
+from analysis.rust import ATTRIBUTE_ROUTE, FUNCTION_REF, RESOURCE_ROUTE, ROUTER_ROUTE, crate_module, test_only_files
 
 __all__ = ["rust_endpoints"]
 
@@ -143,7 +143,8 @@ def _label(style: str, here: set[str], project: set[str]) -> str:
 
 def rust_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
     """Rust routes of a project with their scope, nest and mount prefixes resolved across functions and modules."""
-    models = list(analysis.files("rust", roles=("source",)))
+    tests = test_only_files(analysis)
+    models = [m for m in analysis.files("rust", roles=("source",)) if m.path not in tests]
     declaring = [m for m in models if m.routes or m.mounts]
     if not declaring:
         return []

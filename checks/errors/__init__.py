@@ -27,6 +27,7 @@ from analysis.model import (
     BODY_TRIVIAL,
     BODY_USES_ERROR,
     CALL_BROKEN,
+    CALL_GUARD,
     CALL_IN_TEST,
     CALL_MACRO,
     EXPOSE_BROKEN,
@@ -41,6 +42,7 @@ from analysis.model import (
     FileModel,
     Handler,
 )
+from analysis.rust import test_only_files
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
 from checks.errors._common import CODE_ROLES, Analysis, Hit
@@ -174,8 +176,8 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
         if verdict is not None:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
-    for kind, *_rest in _panics(ctx):
-        counts[kind] += 1
+    for found in _panics(ctx):
+        counts[found.kind] += 1
     counts["leaked-details"] += sum(1 for _ in _leaks(ctx, _ALL))
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
@@ -437,14 +439,43 @@ def _in_main(model: FileModel, call: Call) -> bool:
     return False
 
 
-def _panics(ctx: Context) -> Iterator[tuple[str, FileModel, Call, str, Confidence, str]]:
-    """(kind, model, call, message, confidence, key) of every `.unwrap()`, `.expect(..)` and panicking macro in
-    production Rust code (not tests, build scripts or parts of a file that did not parse). Start-up code (`main`,
-    main.rs) and unwrapping a lock or a `write!` get low confidence: failing fast there is often intended."""
+@dataclass(frozen=True, slots=True)
+class _Panic:
+    kind: str  # "unwrap" | "expect" | "panic"
+    model: FileModel
+    call: Call
+    message: str
+    confidence: Confidence
+    key: str
+    severity: Severity | None = None  # None: the check's own
+
+
+def _guarded(model: FileModel) -> dict[tuple[int, str], int]:
+    """(function, receiver) -> the first line of a guard clause on it: `if r.is_err() { return ...; }`, after
+    which `r.unwrap()` cannot panic."""
+    out: dict[tuple[int, str], int] = {}
+    for call in model.calls:
+        if call.flags & CALL_GUARD and call.name in ("is_err", "is_none") and call.receiver and "(" not in call.receiver:
+            key = (call.function, call.receiver)
+            out[key] = min(out.get(key, call.line), call.line)
+    return out
+
+
+def _panics(ctx: Context) -> Iterator[_Panic]:
+    """Every `.unwrap()`, `.expect(..)` and panicking macro in production Rust code (not tests, `#[cfg(test)] mod
+    x;` files, build scripts or parts of a file that did not parse), except an unwrap a guard clause above has
+    made safe (`if r.is_err() { return ...; } r.unwrap()`). Start-up code (`main`, main.rs) gets low confidence:
+    failing fast there is often intended. Unwrapping a lock (a poisoned lock is the conventional reason to
+    panic) or a `write!` (into a String it cannot fail) is low severity and low confidence."""
+    tests = test_only_files(ctx.analysis)
+    guards: dict[str, dict[tuple[int, str], int]] = {}
     for model, call in ctx.analysis.calls("rust", roles=CODE_ROLES):
         if call.flags & (CALL_IN_TEST | CALL_BROKEN) or model.path.rsplit("/", 1)[-1] == "build.rs":
             continue
+        if model.path in tests:
+            continue
         args = ", ".join(a[1] for a in call.args)
+        severity: Severity | None = None
         if call.flags & CALL_MACRO:
             if call.name not in _PANIC_MACROS:
                 continue
@@ -453,25 +484,34 @@ def _panics(ctx: Context) -> Iterator[tuple[str, FileModel, Call, str, Confidenc
             key = f"{call.name}:{text[:120]}"
             low = False
         elif call.receiver and call.name in ("unwrap", "expect"):
+            if model.path not in guards:
+                guards[model.path] = _guarded(model)
+            guard = guards[model.path].get((call.function, call.receiver))
+            if guard is not None and guard < call.line:
+                continue
             kind = call.name
             what = "`.unwrap()`" if kind == "unwrap" else "`.expect(...)`"
             message = f"{what} panics on error instead of propagating it with `?`"
             key = f"{kind}:{f'{call.callee}({args})'[-120:]}"
             low = bool(_LOCK_RECEIVER.search(call.receiver))
+            if low:
+                severity = Severity.LOW
+                message += " (on a lock or a `write!`, where panicking is usually intended)"
         else:
             continue
         low = low or model.path.endswith("main.rs") or _in_main(model, call)
-        yield kind, model, call, message, Confidence.LOW if low else Confidence.HIGH, key
+        yield _Panic(kind, model, call, message, Confidence.LOW if low else Confidence.HIGH, key, severity)
 
 
 class _PanicCheck(_HitCheck):
     languages = frozenset({"rust"})
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
-        for kind, model, call, message, confidence, key in _panics(ctx):
-            if kind == self.kind:
-                yield self.finding(ctx, message, model.path, call.line, call.end_line if kind == "panic" else call.line,
-                                   confidence=confidence, key=key)
+        for p in _panics(ctx):
+            if p.kind == self.kind:
+                end = p.call.end_line if p.kind == "panic" else p.call.line
+                yield self.finding(ctx, p.message, p.model.path, p.call.line, end, severity=p.severity,
+                                   confidence=p.confidence, key=p.key)
 
 
 class Unwrap(_PanicCheck):
@@ -480,12 +520,17 @@ class Unwrap(_PanicCheck):
     title = "`.unwrap()` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.MEDIUM
-    rationale = "`.unwrap()` turns a recoverable error into a panic that aborts the request or the process."
+    rationale = (
+        "`.unwrap()` turns a recoverable error into a panic that aborts the request or the process. An unwrap after "
+        "a guard clause (`if r.is_err() { return ...; }`) cannot panic and is not reported; one on a lock or a "
+        "`write!` is low severity, and one in start-up code (`main`) low confidence."
+    )
     remediation = (
         "Propagate with `?` into a typed error (thiserror/anyhow) that the handler maps to a response.",
         "Where failure is truly impossible, use `.expect(\"why it cannot fail\")` to document it.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
 
 class Expect(_PanicCheck):
@@ -497,6 +542,7 @@ class Expect(_PanicCheck):
     rationale = "`.expect()` documents the assumption but still panics when it does not hold."
     remediation = ("Propagate with `?` unless the failure is a true invariant violation (startup config, poisoned lock).",)
     effort = Effort.SMALL
+    version = "2"
 
 
 class Panic(_PanicCheck):
@@ -511,6 +557,7 @@ class Panic(_PanicCheck):
         "Finish or remove `todo!()` / `unimplemented!()` before shipping.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
 
 class IgnoredError(_HitCheck):
