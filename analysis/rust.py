@@ -102,6 +102,8 @@ _FORMAT_MACROS = frozenset({
     "assert", "assert_eq", "assert_ne", "expect",
 })
 _CFG_MACROS = frozenset({"cfg_if", "cfg_select", "cfg_match"})
+_LINT_ATTR = re.compile(r"^#!?\[\s*(?:allow|expect)\s*\((.*)\)\s*\]$", re.S)
+_PANIC_LINTS = frozenset({"unwrap_used", "expect_used", "panic", "todo", "unimplemented", "unreachable"})
 _TEST_ATTR = re.compile(r"^#\[\s*(?:\w+\s*::\s*)*(test|rstest|test_case|proptest|quickcheck)\b")
 _PROPERTY_ATTRS = frozenset({"proptest", "quickcheck"})
 _CFG_TEST = re.compile(r"^#!?\[\s*cfg\s*\((?:(?!not\s*\(\s*test\s*\)).)*\btest\b", re.S)
@@ -228,9 +230,14 @@ class _Reader:
         idx = NodeIndex("rust", tree, _TYPES)
         root = tree.root_node
         for node in idx["inner_attribute_item"]:
-            if node.parent is not None and node.parent.type == "source_file" and _CFG_TEST.match(self.full(node)):
+            text = self.full(node)
+            parent = node.parent
+            if parent is not None and parent.type == "source_file" and _CFG_TEST.match(text):
                 self.test_file = True
                 self.markers.add("cfg-test")
+            if parent is not None and "clippy::" in text:  # `#![allow(clippy::unwrap_used)]`: the enclosing item
+                self._lints(text, parent.parent if parent.type in ("declaration_list", "block") and parent.parent
+                            is not None else parent)
         for node in idx.of("use_declaration", "extern_crate_declaration"):
             self._import(node)
         for kind in ("mod_item", "function_item", "struct_item", "enum_item", "trait_item", "const_item",
@@ -989,8 +996,23 @@ class _Reader:
                 self.settings.append(Setting(self.full(child.child_by_field_name("field")), self.text(value),
                                              Source.line(child), context, frame.fn))
 
+    def _lints(self, text: str, item: tree_sitter.Node | None) -> None:
+        """`#[allow(clippy::unwrap_used)]` / `#[expect(clippy::expect_used)]`: marker `lint-allowed:LINT:FIRST-LAST`
+        with the lines of the item it applies to (the project says these panics are deliberate)."""
+        match = _LINT_ATTR.match(text)
+        if match is None or item is None:
+            return
+        for lint in re.findall(r"clippy\s*::\s*(\w+)", match.group(1)):
+            if lint in _PANIC_LINTS:
+                self.markers.add(f"lint-allowed:{lint}:{Source.line(item)}-{Source.end_line(item)}")
+
     def _attribute(self, node: tree_sitter.Node, frame: _Frame) -> None:
         """`key = literal` pairs of an attribute (`#[get("/", format = "json")]`) as settings."""
+        if b"clippy" in self.src.data[node.start_byte : node.end_byte]:
+            item = node.next_named_sibling
+            while item is not None and item.type in ("attribute_item", "line_comment", "block_comment"):
+                item = item.next_named_sibling
+            self._lints(self.full(node), item)
         attr = node.named_children[0] if node.named_children else None
         if attr is None or attr.type != "attribute":
             return

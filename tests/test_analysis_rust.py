@@ -403,6 +403,17 @@ def test_framework_paths_and_unsafe_blocks() -> None:
     assert [(u.kind, u.line, u.public) for u in m.type_uses] == [("unsafe", 3, True), ("unsafe", 4, False)]
 
 
+def test_clippy_lint_allowances_are_markers_with_their_lines() -> None:
+    m = model(
+        "#![allow(clippy::panic)]\n"
+        "#[expect(clippy::expect_used)]\n#[inline]\nfn a() {\n    x.expect(\"y\");\n}\n"
+        "mod m {\n    #![allow(clippy::unwrap_used, dead_code)]\n    fn f() {}\n}\n"
+        "#[cfg_attr(test, allow(clippy::unwrap_used))]\nfn b() {}\n"
+    )
+    assert sorted(x for x in m.markers if x.startswith("lint-allowed:")) == [
+        "lint-allowed:expect_used:4-6", "lint-allowed:panic:1-13", "lint-allowed:unwrap_used:7-10"]
+
+
 def test_broken_code_is_read_where_it_parsed() -> None:
     m = model("fn ok() { a.unwrap(); }\nfn broken( { x.unwrap( \n")
     assert m.problem is not None and m.problem[0] == "partial"

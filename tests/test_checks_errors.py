@@ -634,6 +634,22 @@ def test_rust_guarded_unwraps_locks_and_writes(make_repo: MakeRepo) -> None:
         (11, Severity.MEDIUM, Confidence.HIGH), (12, Severity.LOW, Confidence.LOW), (13, Severity.LOW, Confidence.LOW)]
 
 
+def test_rust_constants_and_lint_allowed_panics(make_repo: MakeRepo) -> None:
+    # lemmy crates/utils/src/utils/validation.rs:13 and crates/api/routes_v3/src/convert.rs:97
+    root = make_repo({"src/lib.rs": (
+        "#[expect(clippy::expect_used)]\n"
+        "static RE: LazyLock<Regex> = LazyLock::new(|| {\n    Regex::new(r\"^@[a-z]+$\")\n        .expect(\"compile regex\")\n});\n"
+        "static URL: LazyLock<Url> = LazyLock::new(|| Url::parse(\"http://example.com\").expect(\"dummy url\"));\n"  # 6
+        "fn port() -> u16 { std::env::var(\"PORT\").expect(\"PORT\").parse().expect(\"a number\") }\n"  # 7, 7
+        "mod startup {\n    #![allow(clippy::unwrap_used, clippy::panic)]\n"
+        "    fn go() { listen().unwrap(); panic!(\"x\"); }\n}\n"  # 10
+        "fn serve() { listen().unwrap(); todo!() }\n"  # 12
+    )})
+    assert where(Expect, root) == [("src/lib.rs", 7), ("src/lib.rs", 7)]
+    assert where(Unwrap, root) == [("src/lib.rs", 12)]
+    assert where(Panic, root) == [("src/lib.rs", 12)]
+
+
 def test_rust_test_only_files_and_multi_line_chains(make_repo: MakeRepo) -> None:
     root = make_repo({
         "src/diff_check.rs": "#![cfg(test)]\npub fn dump() -> String { run().expect(\"pg_dump\") }\n",

@@ -461,19 +461,52 @@ def _guarded(model: FileModel) -> dict[tuple[int, str], int]:
     return out
 
 
+# A value a pure constructor or parser builds from literals only (`Regex::new(r"^a+$")`, `"127.0.0.1:80".parse()`):
+# unwrapping it fails on the first run or never, like a constant. (Literal arguments alone say nothing:
+# `env::var("PORT")` and `File::open("x")` read the world.)
+_PURE_TYPES = (r"(?:Regex|RegexSet|RegexBuilder|Url|Uri|HeaderValue|HeaderName|TimeDelta|Duration|NonZero\w+|Version|"
+               r"VersionReq|Mime|Selector|Method|StatusCode|IpAddr|Ipv4Addr|Ipv6Addr|SocketAddr|Level|LevelFilter)")
+_LITERAL_ARGS = r'\((?:\s*(?:r#*"[^"]*"#*|"(?:[^"\\]|\\.)*"|b"(?:[^"\\]|\\.)*"|-?\d[\w.]*|true|false)\s*,?)*\)'
+_CONSTANT_RECEIVER = re.compile(
+    rf"^(?:(?:[\w:]*::)?{_PURE_TYPES}::(?:new|parse|from_str|from_static|from_bytes|from_u16|try_\w+)"
+    rf"(?:::<[^()]*>)?{_LITERAL_ARGS}"
+    r'|"(?:[^"\\]|\\.)*"\.(?:parse|try_into)(?:::<[^()]*>)?\(\))$')
+_LINTS = {"unwrap": "unwrap_used", "expect": "expect_used"}
+
+
+def _lint_allowed(model: FileModel) -> dict[str, list[tuple[int, int]]]:
+    """clippy lint -> line ranges where the code allows it (`#[expect(clippy::expect_used)]`)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for marker in model.markers:
+        if marker.startswith("lint-allowed:"):
+            _, lint, span = marker.split(":", 2)
+            first, _, last = span.partition("-")
+            if first.isdigit() and last.isdigit():
+                out.setdefault(lint, []).append((int(first), int(last)))
+    return out
+
+
 def _panics(ctx: Context) -> Iterator[_Panic]:
     """Every `.unwrap()`, `.expect(..)` and panicking macro in production Rust code (not tests, `#[cfg(test)] mod
-    x;` files, build scripts or parts of a file that did not parse), except an unwrap a guard clause above has
-    made safe (`if r.is_err() { return ...; } r.unwrap()`). Start-up code (`main`, main.rs) gets low confidence:
-    failing fast there is often intended. Unwrapping a lock (a poisoned lock is the conventional reason to
-    panic) or a `write!` (into a String it cannot fail) is low severity and low confidence."""
+    x;` files, build scripts or parts of a file that did not parse), except where it cannot fail or is allowed on
+    purpose: after a guard clause (`if r.is_err() { return ...; } r.unwrap()`), on a value built from literals
+    only (`Regex::new(r"..").expect(..)`), or where the code allows the clippy lint (`#[expect(clippy::
+    expect_used)]`). Start-up code (`main`, main.rs) gets low confidence: failing fast there is often intended.
+    Unwrapping a lock (a poisoned lock is the conventional reason to panic) or a `write!` (into a String it
+    cannot fail) is low severity and low confidence."""
     tests = test_only_files(ctx.analysis)
     guards: dict[str, dict[tuple[int, str], int]] = {}
+    allowed: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for model, call in ctx.analysis.calls("rust", roles=CODE_ROLES):
         if call.flags & (CALL_IN_TEST | CALL_BROKEN) or model.path.rsplit("/", 1)[-1] == "build.rs":
             continue
         if model.path in tests:
             continue
+        if model.path not in allowed:
+            allowed[model.path] = _lint_allowed(model)
+        lint = _LINTS.get(call.name, call.name) if call.receiver or call.flags & CALL_MACRO else ""
+        if any(a <= call.line <= b for a, b in allowed[model.path].get(lint, ())):
+            continue  # the project allows this panic where it is written
         args = ", ".join(a[1] for a in call.args)
         severity: Severity | None = None
         if call.flags & CALL_MACRO:
@@ -487,7 +520,7 @@ def _panics(ctx: Context) -> Iterator[_Panic]:
             if model.path not in guards:
                 guards[model.path] = _guarded(model)
             guard = guards[model.path].get((call.function, call.receiver))
-            if guard is not None and guard < call.line:
+            if (guard is not None and guard < call.line) or _CONSTANT_RECEIVER.match(call.receiver):
                 continue
             kind = call.name
             what = "`.unwrap()`" if kind == "unwrap" else "`.expect(...)`"
@@ -522,7 +555,8 @@ class Unwrap(_PanicCheck):
     severity = Severity.MEDIUM
     rationale = (
         "`.unwrap()` turns a recoverable error into a panic that aborts the request or the process. An unwrap after "
-        "a guard clause (`if r.is_err() { return ...; }`) cannot panic and is not reported; one on a lock or a "
+        "a guard clause (`if r.is_err() { return ...; }`) or on a value built from literals cannot panic at run "
+        "time, and one under `#[allow(clippy::unwrap_used)]` is deliberate: neither is reported. One on a lock or a "
         "`write!` is low severity, and one in start-up code (`main`) low confidence."
     )
     remediation = (
@@ -539,7 +573,10 @@ class Expect(_PanicCheck):
     title = "`.expect()` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.LOW
-    rationale = "`.expect()` documents the assumption but still panics when it does not hold."
+    rationale = (
+        "`.expect()` documents the assumption but still panics when it does not hold. Not reported on a value built "
+        "from literals (`Regex::new(r\"..\")`), after a guard clause, or under `#[expect(clippy::expect_used)]`."
+    )
     remediation = ("Propagate with `?` unless the failure is a true invariant violation (startup config, poisoned lock).",)
     effort = Effort.SMALL
     version = "2"
@@ -551,7 +588,10 @@ class Panic(_PanicCheck):
     title = "`panic!`, `unreachable!`, `todo!` and `unimplemented!` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.MEDIUM
-    rationale = "A panicking macro in a request path takes down the task or the process instead of returning an error."
+    rationale = (
+        "A panicking macro in a request path takes down the task or the process instead of returning an error. One "
+        "the code allows on purpose (`#[allow(clippy::panic)]`, `clippy::todo`, ...) is not reported."
+    )
     remediation = (
         "Return an error variant instead of panicking.",
         "Finish or remove `todo!()` / `unimplemented!()` before shipping.",
