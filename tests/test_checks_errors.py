@@ -640,10 +640,12 @@ def test_rust_constants_and_lint_allowed_panics(make_repo: MakeRepo) -> None:
         "#[expect(clippy::expect_used)]\n"
         "static RE: LazyLock<Regex> = LazyLock::new(|| {\n    Regex::new(r\"^@[a-z]+$\")\n        .expect(\"compile regex\")\n});\n"
         "static URL: LazyLock<Url> = LazyLock::new(|| Url::parse(\"http://example.com\").expect(\"dummy url\"));\n"  # 6
+        # zero-to-production src/authentication/password.rs:121 (argon2 parameters)
         "fn port() -> u16 { std::env::var(\"PORT\").expect(\"PORT\").parse().expect(\"a number\") }\n"  # 7, 7
         "mod startup {\n    #![allow(clippy::unwrap_used, clippy::panic)]\n"
         "    fn go() { listen().unwrap(); panic!(\"x\"); }\n}\n"  # 10
         "fn serve() { listen().unwrap(); todo!() }\n"  # 12
+        "fn hasher() -> Argon2 { Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(15000, 2, 1, None).unwrap()) }\n"
     )})
     assert where(Expect, root) == [("src/lib.rs", 7), ("src/lib.rs", 7)]
     assert where(Unwrap, root) == [("src/lib.rs", 12)]

@@ -465,8 +465,8 @@ def _guarded(model: FileModel) -> dict[tuple[int, str], int]:
 # unwrapping it fails on the first run or never, like a constant. (Literal arguments alone say nothing:
 # `env::var("PORT")` and `File::open("x")` read the world.)
 _PURE_TYPES = (r"(?:Regex|RegexSet|RegexBuilder|Url|Uri|HeaderValue|HeaderName|TimeDelta|Duration|NonZero\w+|Version|"
-               r"VersionReq|Mime|Selector|Method|StatusCode|IpAddr|Ipv4Addr|Ipv6Addr|SocketAddr|Level|LevelFilter)")
-_LITERAL_ARGS = r'\((?:\s*(?:r#*"[^"]*"#*|"(?:[^"\\]|\\.)*"|b"(?:[^"\\]|\\.)*"|-?\d[\w.]*|true|false)\s*,?)*\)'
+               r"VersionReq|Mime|Selector|Method|StatusCode|IpAddr|Ipv4Addr|Ipv6Addr|SocketAddr|Level|LevelFilter|Params)")
+_LITERAL_ARGS = r'\((?:\s*(?:r#*"[^"]*"#*|"(?:[^"\\]|\\.)*"|b"(?:[^"\\]|\\.)*"|-?\d[\w.]*|true|false|None)\s*,?)*\)'
 _CONSTANT_RECEIVER = re.compile(
     rf"^(?:(?:[\w:]*::)?{_PURE_TYPES}::(?:new|parse|from_str|from_static|from_bytes|from_u16|try_\w+)"
     rf"(?:::<[^()]*>)?{_LITERAL_ARGS}"
