@@ -102,6 +102,7 @@ _FORMAT_MACROS = frozenset({
     "assert", "assert_eq", "assert_ne", "expect",
 })
 _CFG_MACROS = frozenset({"cfg_if", "cfg_select", "cfg_match"})
+_PATH_HEAD = re.compile(r"(?<![\w:])([a-z_][a-z0-9_]*)\s*::")
 _LINT_ATTR = re.compile(r"^#!?\[\s*(?:allow|expect)\s*\((.*)\)\s*\]$", re.S)
 _PANIC_LINTS = frozenset({"unwrap_used", "expect_used", "panic", "todo", "unimplemented", "unreachable"})
 _TEST_ATTR = re.compile(r"^#\[\s*(?:\w+\s*::\s*)*(test|rstest|test_case|proptest|quickcheck)\b")
@@ -293,19 +294,26 @@ class _Reader:
             self.tests.extend(self.root_helpers)
         self.tests.sort(key=lambda t: t.line)
         self._routes()
-        for call in self.calls:
-            head = call.callee.split("::", 1)[0] if "::" in call.callee else ""
-            if head in self.framework_crates and head not in self.alias:
-                self.markers.add(f"framework:{head}")
+        self._framework_markers()
+
+    def _framework_markers(self) -> None:
+        """`framework:<crate>` for a web framework's path written without a `use` (`rocket::build()`,
+        `#[actix_web::main]`, `impl actix_web::ResponseError`, `req: actix_web::HttpRequest`)."""
+        written: list[str] = [c.callee for c in self.calls if "::" in c.callee]
         for fn in self.functions:
-            for text in fn.decorators:
-                head = text[2:].split("::", 1)[0].strip() if "::" in text else ""
-                if head in self.framework_crates:
-                    self.markers.add(f"framework:{head}")
+            written.extend(d[2:] for d in fn.decorators)
+            written.extend(p[1] for p in fn.params if p[1])
+            if fn.returns:
+                written.append(fn.returns)
         for cls in self.classes:
-            for base in cls.bases:
-                head = base.split("::", 1)[0] if "::" in base else ""
-                if head in self.framework_crates:
+            written.extend(cls.bases)
+            written.extend(kind for _, kind in cls.fields)
+        for text in written:
+            if "::" not in text:
+                continue
+            for match in _PATH_HEAD.finditer(text):
+                head = match.group(1)
+                if head in self.framework_crates and head not in self.alias:
                     self.markers.add(f"framework:{head}")
 
     # -- imports -------------------------------------------------------------------------------------------------

@@ -398,8 +398,10 @@ def test_framework_paths_and_unsafe_blocks() -> None:
     m = model(
         "#[actix_web::main]\nasync fn main() { rocket::build(); }\n"
         "pub fn raw(p: *const u8) -> u8 { unsafe { *p } }\nfn quiet() { let _ = unsafe { g() }; }\n"
+        "fn svc(req: &hyper::Request<Body>) -> Option<poem::Response> { None }\n"
     )
-    assert {"framework:actix_web", "framework:rocket"} <= m.markers
+    assert {f for f in m.markers if f.startswith("framework:")} == {
+        "framework:actix_web", "framework:rocket", "framework:hyper", "framework:poem"}
     assert [(u.kind, u.line, u.public) for u in m.type_uses] == [("unsafe", 3, True), ("unsafe", 4, False)]
 
 
