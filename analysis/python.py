@@ -39,6 +39,7 @@ from analysis.model import (
     RAISE_CHAINED,
     RAISE_FROM_NONE,
     RAISE_RERAISE,
+    SETTING_CAP,
     TEXT_CAP,
     Assign,
     Call,
@@ -185,11 +186,12 @@ class _Reader:
         self.route_defs: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, int]] = []
         self.urlpatterns = False
         self.url_routers: list[tuple[str, int]] = []  # `urlpatterns += router.urls`: (router variable, line)
+        self._cast_pending = False
         self.counting = True  # complexity is counted (not inside an assert, as radon does)
 
     # -- source text ------------------------------------------------------------------------------------------
-    def seg(self, node: ast.AST) -> str:
-        """The source text of `node` (ast offsets are UTF-8 byte columns), capped at TEXT_CAP characters."""
+    def seg(self, node: ast.AST, cap: int = TEXT_CAP) -> str:
+        """The source text of `node` (ast offsets are UTF-8 byte columns), capped at `cap` characters."""
         lineno: int | None = getattr(node, "lineno", None)
         end_lineno: int | None = getattr(node, "end_lineno", None)
         if lineno is None or end_lineno is None:
@@ -200,14 +202,14 @@ class _Reader:
             return ""
         first = self._bytes(line)
         if end == line:
-            return first[col:end_col].decode("utf-8", "replace")[:TEXT_CAP]
+            return first[col:end_col].decode("utf-8", "replace")[:cap]
         out = first[col:].decode("utf-8", "replace")
         current = line + 1
-        while len(out) < TEXT_CAP and current <= end and current < len(self.lines):
+        while len(out) < cap and current <= end and current < len(self.lines):
             chunk = self._bytes(current)
             out += "\n" + (chunk[:end_col] if current == end else chunk).decode("utf-8", "replace")
             current += 1
-        return out[:TEXT_CAP]
+        return out[:cap]
 
     def _bytes(self, index: int) -> bytes:
         cached = self.encoded.get(index)
@@ -216,7 +218,10 @@ class _Reader:
         return cached
 
     # -- values -----------------------------------------------------------------------------------------------
-    def value(self, node: ast.AST, keyword: str = "") -> Value:
+    def value(self, node: ast.AST, keyword: str = "", cap: int = TEXT_CAP) -> Value:
+        if cap != TEXT_CAP and isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict | ast.Call):
+            kind = "call" if isinstance(node, ast.Call) else "collection"
+            return (kind, self.seg(node, cap), (), keyword, None)
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, str):
@@ -484,12 +489,12 @@ class _Reader:
         )
         self.functions.append(record)
         self.complexity.append(1)
-        if node.returns is not None:
-            self._annotation_any(node.returns, f"return of `{node.name}`", index)
         for (pname, _ann, _default, kind), arg in zip(params, arg_nodes, strict=True):
             if arg.annotation is not None:
                 self._annotation_any(arg.annotation, "*" if kind in ("vararg", "kwarg") else
                                      f"parameter `{pname}` of `{node.name}`", index)
+        if node.returns is not None:
+            self._annotation_any(node.returns, f"return of `{node.name}`", index)
         self._test_case(node, names, is_test, ctx)
         flags = (ctx.flags & CALL_IN_TEST) | (CALL_IN_ASYNC if is_async else 0) | (CALL_IN_TEST if is_test else 0)
         is_route = bool(names & _ROUTE_DECORATORS) or (is_method and node.name in _VIEW_METHODS)
@@ -595,11 +600,12 @@ class _Reader:
         value_node = node.value
         if value_node is None:
             return
-        value = self.value(value_node)
+        declaration = ctx.fn < 0 or ctx.in_class  # module or class level: constants and configuration
+        value = self.value(value_node, cap=SETTING_CAP if declaration else TEXT_CAP)
         owner = ctx.owner if ctx.in_class else ""
         self.assigns.append(Assign(tuple(targets), value, node.lineno, ctx.fn, owner, annotation, op))
-        if (ctx.fn < 0 or ctx.in_class) and len(targets) == 1 and _literal(value_node):
-            self.settings.append(Setting(targets[0], self.seg(value_node), node.lineno, owner, ctx.fn))
+        if declaration and len(targets) == 1 and _literal(value_node):
+            self.settings.append(Setting(targets[0], self.seg(value_node, SETTING_CAP), node.lineno, owner, ctx.fn))
         if isinstance(value_node, ast.Call) and not isinstance(node, ast.AugAssign):
             self.route_assigns.append((node, value_node))
         if "urlpatterns" in targets:
@@ -706,7 +712,14 @@ class _Reader:
                 for kw in call.keywords:
                     push((kw.value, inherited))
                 continue
-            if t is ast.Name or t is ast.Constant:
+            if t is ast.Name:
+                if self.any_names and cast(ast.Name, node).id in self.any_names:
+                    self._any_use(node, ctx)
+                continue
+            if t is ast.Constant:
+                continue
+            if t is ast.Attribute and self.typing_aliases and self._is_any(node):
+                self._any_use(node, ctx)
                 continue
             if t is ast.Await:
                 value = cast(ast.Await, node).value
@@ -760,7 +773,8 @@ class _Reader:
         for kw in node.keywords:
             args.append(self.value(kw.value, kw.arg or "**"))
             if kw.arg and _literal(kw.value):
-                self.settings.append(Setting(kw.arg, self.seg(kw.value), kw.value.lineno, callee or name, ctx.fn))
+                self.settings.append(Setting(kw.arg, self.seg(kw.value, SETTING_CAP), kw.value.lineno, callee or name,
+                                             ctx.fn))
         self.calls.append(Call(name, callee, self.qualify(callee) if callee else "", tuple(args), node.lineno,
                                node.end_lineno or node.lineno, ctx.fn, ctx.handler, flags, receiver))
         if name in _INCLUDE_CALLS or name in _PATH_FUNCS or name == "register":
@@ -770,6 +784,7 @@ class _Reader:
         if name == "cast" and node.args and self._is_any(node.args[0]):
             self.type_uses.append(TypeUse("any", "cast(Any, ...)", node.lineno, "`cast(Any, ...)`", ctx.fn,
                                           self._public(ctx)))
+            self._cast_pending = True
 
     # -- leaked details -----------------------------------------------------------------------------------------
     def _bound(self, ctx: _Ctx) -> dict[str, tuple[str, ...]]:
@@ -790,7 +805,8 @@ class _Reader:
                 continue
             if isinstance(sub, ast.Call):
                 name = dotted(sub.func)
-                if name in _TRACEBACK_CALLS:
+                if name in _TRACEBACK_CALLS and (name.startswith("traceback.") or
+                                                 self.local.get(name, "").startswith("traceback.")):
                     return f"{name}()", ""
                 first = sub.args[0] if sub.args else None
                 if name in ("str", "repr", "format") and isinstance(first, ast.Name) and first.id in bound:
@@ -838,6 +854,14 @@ class _Reader:
             return node.id in self.any_names
         return isinstance(node, ast.Attribute) and node.attr == "Any" and isinstance(node.value, ast.Name) \
             and node.value.id in self.typing_aliases
+
+    def _any_use(self, node: ast.AST, ctx: _Ctx) -> None:
+        """`Any` outside an annotation (`cast(Any, x)` is bare; `JSON = dict[str, Any]`, `TypeVar(bound=Any)` nested)."""
+        if self.type_uses and self.type_uses[-1].text == "cast(Any, ...)" and \
+                self.type_uses[-1].line == getattr(node, "lineno", 0) and self._cast_pending:
+            self._cast_pending = False
+            return  # the Any of a cast(Any, ...) recorded just now
+        self.type_uses.append(TypeUse("any-nested", "Any", getattr(node, "lineno", 0), "", ctx.fn, self._public(ctx)))
 
     def _public(self, ctx: _Ctx) -> bool:
         return ctx.fn < 0 or self.functions[ctx.fn].visibility == "public"
@@ -1205,6 +1229,13 @@ def analyse_python(path: str, role: str, data: bytes, *, text: str | None = None
         reader.read(tree)
     except RecursionError:
         return FileModel(path, "python", role, "ast", problem=("too-deep", "nesting too deep to analyse"))
+    module_names = {t for a in reader.assigns if a.function < 0 and not a.owner for t in a.targets}
+    if {"revision", "down_revision"} <= module_names:
+        reader.markers.add("migration:alembic")
+    if any(c.name == "Migration" and c.parent < 0 for c in reader.classes) and "/migrations/" in f"/{path}":
+        reader.markers.add("migration:django")
+    if path.endswith("env.py") and any(i.module == "alembic" or i.module.startswith("alembic.") for i in reader.imports):
+        reader.markers.add("migration:alembic-env")
     return FileModel(
         path, "python", role, "ast", lines=len(reader.lines), markers=frozenset(reader.markers),
         imports=tuple(reader.imports), functions=tuple(reader.functions), classes=tuple(reader.classes),

@@ -27,6 +27,8 @@ class AuditOptions:
 
     run_tests: bool = False  # EXECUTES TARGET CODE: runs the target's test suite under coverage
     jobs: int = 0  # check families run in this many processes at once; 0: one per core, at most 4
+    cache: bool = True  # reuse file models of unchanged files from the cache directory
+    cache_dir: str | None = None  # None: $XDG_CACHE_HOME/auditor or ~/.cache/auditor
 
 
 @dataclass(frozen=True, slots=True)

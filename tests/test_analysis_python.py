@@ -157,7 +157,7 @@ def test_explicit_any_bare_and_nested() -> None:
         "x: 't.Any' = 1\n"
     )
     assert [(u.kind, u.where) for u in m.type_uses] == [
-        ("any", "return of `f`"), ("any", "parameter `a` of `f`"), ("any-nested", ""), ("any-nested", ""),
+        ("any", "parameter `a` of `f`"), ("any-nested", ""), ("any-nested", ""), ("any", "return of `f`"),
         ("any", "`x`"),
     ]
 
