@@ -102,6 +102,7 @@ _FORMAT_MACROS = frozenset({
     "assert", "assert_eq", "assert_ne", "expect",
 })
 _CFG_MACROS = frozenset({"cfg_if", "cfg_select", "cfg_match"})
+_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*|/\*.*?\*/', re.S)  # a comment (a string literal is kept)
 _PATH_HEAD = re.compile(r"(?<![\w:])([a-z_][a-z0-9_]*)\s*::")
 _LINT_ATTR = re.compile(r"^#!?\[\s*(?:allow|expect)\s*\((.*)\)\s*\]$", re.S)
 _PANIC_LINTS = frozenset({"unwrap_used", "expect_used", "panic", "todo", "unimplemented", "unreachable"})
@@ -1146,6 +1147,10 @@ class _Reader:
                     owner = f"{owner}@{self.full(pattern)}"
             elif base.type == "identifier" and self.full(base) in lets:
                 owner = f"{owner}@{self.full(base)}"
+                value = lets[self.full(base)]  # `let app = App::new().wrap(auth); app.configure(routes)`
+                name, text = self._mw(value)
+                own = (text,) if text and name not in _ORDERED_MIDDLEWARE else ()
+                guards = (*guards, *self._before(value), *own)
             found = (owner, tuple(parts), guards)
             self._contexts[current.id] = found
             break
@@ -1193,7 +1198,8 @@ class _Reader:
         name, _receiver = _field(self, call)
         if name not in _MIDDLEWARE:
             return "", ""
-        return name, _norm(self.text(call.child_by_field_name("arguments")))[1:-1][:120]
+        written = self.src.full_text(call.child_by_field_name("arguments"))[:2000]
+        return name, _norm(_COMMENT.sub(lambda m: m.group(1) or " ", written))[1:-1].strip()[:120]
 
     def _after(self, node: tree_sitter.Node) -> tuple[str, ...]:
         """Middleware of the calls applied after `node` in its chain (outward)."""

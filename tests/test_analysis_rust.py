@@ -380,6 +380,9 @@ def test_actix_relative_paths_get_their_slash_and_test_routes_are_not_routes() -
         "    #[actix_web::test]\n    async fn t() { App::new().route(\"/\", web::get().to(service)); }\n}\n"
     )
     assert sorted((r.method, r.path) for r in m.routes) == [("GET", "/.well-known/webfinger"), ("GET", "/version")]
+    commented = model("fn f() { App::new().wrap(Cors::default() // any origin\n.allowed_origin(\"http://x\"))"
+                      ".route(\"/a\", web::post().to(h)); }\n")
+    assert commented.routes[0].guards == ('Cors::default().allowed_origin("http://x")',)
     closures = model("fn main() { App::new().configure(|cfg| { routes::config(cfg, &state); if on { feeds::config(cfg) } })"
                      ".configure(|c| other(1)); }\n")
     assert [x.child for x in closures.mounts] == [FUNCTION_REF + "routes::config", FUNCTION_REF + "feeds::config"]

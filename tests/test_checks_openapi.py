@@ -603,6 +603,30 @@ def test_rust_routers_of_other_workspace_crates_and_configure_closures(tmp_path:
     ]
 
 
+def test_rust_endpoint_guards_from_mounts_and_auth_extractors(tmp_path: Path) -> None:
+    # lemmy: SessionMiddleware on the App above `configure`, and handlers taking `LocalUserView`, whose
+    # `FromRequest` impl fails with IncorrectLogin
+    write(tmp_path, {
+        "src/main.rs": "use actix_web::{web, App, HttpServer};\nfn main() {\n    HttpServer::new(move || {\n"
+                       "        let app = App::new().wrap(SessionMiddleware::new(ctx.clone()));\n"
+                       "        app.configure(|cfg| api::config(cfg))\n    });\n}\n",
+        "src/api.rs": "pub fn config(cfg: &mut web::ServiceConfig) {\n"
+                      "    cfg.service(web::scope(\"/post\").route(\"\", web::post().to(create_post))\n"
+                      "        .route(\"/list\", web::get().to(list_posts)));\n}\n"
+                      "pub async fn create_post(data: Json<CreatePost>, local_user_view: LocalUserView) {}\n"
+                      "pub async fn list_posts(local_user_view: Option<LocalUserView>) {}\n",
+        "src/user.rs": "impl FromRequest for LocalUserView {\n    type Error = LemmyError;\n"
+                       "    fn from_request(req: &HttpRequest, _p: &mut Payload) -> Self::Future {\n"
+                       "        ready(req.extensions().get::<LocalUserView>().cloned()"
+                       ".ok_or(LemmyErrorType::IncorrectLogin.into()))\n    }\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    guards = {(e.method, e.path): e.guards for e in model.endpoints}
+    assert guards[("POST", "/post")] == ("auth-extractor:local_user_view: LocalUserView",
+                                         "SessionMiddleware::new(ctx.clone())")
+    assert guards[("GET", "/post/list")] == ("SessionMiddleware::new(ctx.clone())",)  # Option<..>: anonymous too
+
+
 def test_axum_routes_carry_handlers_and_layers(tmp_path: Path) -> None:
     write(tmp_path, {
         "src/main.rs": "use axum::{routing::{get, post}, Router};\n\nfn app() -> Router {\n    Router::new()\n"

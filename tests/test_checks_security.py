@@ -226,6 +226,29 @@ def test_missing_auth_project_wide_and_per_endpoint(make_repo: MakeRepo) -> None
         ("DELETE /open/{item_id}", "medium", "low")]
 
 
+def test_missing_auth_sees_rust_extractors_and_middleware(make_repo: MakeRepo) -> None:
+    axum = (
+        "use axum::{routing::{get, post}, Router};\n"
+        "pub fn app() -> Router {\n    Router::new()\n"
+        "        .route(\"/notes\", post(create_note))\n        .route(\"/notes/:id\", get(show).delete(remove))\n}\n"
+        "async fn create_note(user: AuthUser, Json(n): Json<NewNote>) {}\n"
+        "async fn show(Path(id): Path<i64>) {}\n"
+        "async fn remove(Path(id): Path<i64>) {}\n"
+    )
+    extractor = ("#[async_trait]\nimpl<S> FromRequestParts<S> for AuthUser {\n"
+                 "    async fn from_request_parts(parts: &mut Parts, _s: &S) -> Result<Self, ApiError> {\n"
+                 "        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;\n"
+                 "        decode_jwt(token)\n    }\n}\n")
+    root = make_repo({"src/routes.rs": axum, "src/auth.rs": extractor})
+    assert [(f.message.split("`")[1], f.severity.value) for f in findings(MissingAuth, root)] == [
+        ("DELETE /notes/:id", "medium")]
+    wrapped = make_repo({"src/main.rs": (
+        "use actix_web::{web, App};\nuse actix_web_httpauth::middleware::HttpAuthentication;\n"
+        "fn main() { App::new().wrap(HttpAuthentication::bearer(validator)).configure(routes); }\n"
+        "fn routes(cfg: &mut web::ServiceConfig) { cfg.route(\"/notes\", web::post().to(create)); }\n")})
+    assert findings(MissingAuth, wrapped) == []
+
+
 def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:
     open_app = make_repo({"app.py": FLASK_OPEN})
     assert [(f.line, f.message) for f in findings(InputValidation, open_app)] == [

@@ -6,16 +6,23 @@ whose router chain declares a route (`file#fn`), a `let` router variable in it (
 handlers (`#[get("/x")] async fn h`), the handler itself. A registration names a function as written
 (`rsfn:routes::users::routes`, `rsfn:Self::router`, `rsfn:ping`, `rsfn:other_crate::routes`); it is found by
 name within the project, narrowed by the crate it names (a workspace member whose folder ends the crate's
-name), its `mod` path, `use` imports, `impl` type and the caller's crate. A router nobody mounts is served as it is;
+name), its `mod` path, `use` imports, `impl` type and the caller's crate.
+
+An endpoint's guards are the middleware and attributes where it is declared, the middleware of every mount above
+it (`App::new().wrap(auth).configure(routes)`), and `auth-extractor:` for a handler parameter whose type
+authenticates the request (a `FromRequest` / `FromRequestParts` impl of the project that reads credentials, or
+a library's auth extractor such as `BearerAuth`). A router nobody mounts is served as it is;
 an attribute handler nobody registers keeps its path with its prefix marked unknown.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 
 from analysis.frameworks import WEB_FRAMEWORK_IMPORTS
-from analysis.model import FileModel
+from analysis.model import FileModel, Function
 from analysis.project import ProjectAnalysis
 from analysis.routes.mounts import MountGraph
 from analysis.routes.paths import Endpoint
@@ -58,12 +65,14 @@ class _Project:
     def __init__(self, models: list[FileModel]) -> None:
         self.fns: dict[str, list[_Fn]] = {}
         self.uses: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.records: dict[str, Function] = {}  # `file#name` -> the first function of that name in the file
         for model in models:
             crate, module = crate_module(model.path)
             for fn in model.functions:
                 if fn.name and fn.name != "<closure>":
-                    self.fns.setdefault(fn.name, []).append(_Fn(f"{model.path}#{fn.name}", model.path, crate, module,
-                                                                fn.owner))
+                    key = f"{model.path}#{fn.name}"
+                    self.fns.setdefault(fn.name, []).append(_Fn(key, model.path, crate, module, fn.owner))
+                    self.records.setdefault(key, fn)
             self.uses[model.path] = _uses(model)
 
     def function(self, file: str, path: str) -> str | None:
@@ -121,6 +130,66 @@ def _crate_match(name: str, folder: str) -> tuple[int, int]:
     return 0, 0
 
 
+# Request extractors (actix `FromRequest`, axum `FromRequestParts`, Rocket request guards) whose code rejects a
+# request without credentials guard every handler that takes them; so do the auth extractors of libraries.
+_EXTRACTOR_TRAITS = frozenset({"FromRequest", "FromRequestParts"})
+_AUTH_WORDS = re.compile(r"(?i)(login|auth|token|jwt|bearer|session|unauthori[sz]ed|forbidden|credential|identity|"
+                         r"api_?key|claims|password)")
+_LIBRARY_AUTH_TYPES = re.compile(r"\b(Identity|BearerAuth|BasicAuth|Authorization<|AuthSession|AuthUser|"
+                                 r"AuthenticatedUser|CurrentUser|Claims|JwtClaims)\b")
+_MAX_GUARD_DEPTH = 24
+_MAX_GUARDS = 20
+
+
+def _auth_extractors(models: list[FileModel]) -> set[str]:
+    """Types of the project whose request-extractor impl reads credentials: `impl FromRequest for LocalUserView`
+    whose `from_request` fails with `IncorrectLogin`, an axum `FromRequestParts` impl that decodes a JWT."""
+    out: set[str] = set()
+    for model in models:
+        for cls in model.classes:
+            if cls.kind != "impl" or not cls.bases or cls.bases[0].rsplit("::", 1)[-1] not in _EXTRACTOR_TRAITS:
+                continue
+            inside = {i for i, fn in enumerate(model.functions) if cls.line <= fn.line <= cls.end_line}
+            texts = (f"{c.callee} {c.receiver} {' '.join(a[1] for a in c.args)}" for c in model.calls
+                     if c.function in inside)
+            if any(_AUTH_WORDS.search(t) for t in texts):
+                out.add(cls.name)
+    return out
+
+
+def _param_guards(fn: Function | None, extractors: set[str]) -> tuple[str, ...]:
+    """`auth-extractor:T` for each parameter of a handler whose type authenticates the request (not `Option<T>`,
+    which lets anonymous requests through)."""
+    if fn is None:
+        return ()
+    out: list[str] = []
+    for name, annotation, _default, _kind in fn.params:
+        text = (annotation or "").replace(" ", "")
+        if not text or text.startswith("Option<"):
+            continue
+        base = re.sub(r"^(&|mut|web::|actix_web::web::)+", "", text).split("<", 1)[0].rsplit("::", 1)[-1]
+        if base in extractors or _LIBRARY_AUTH_TYPES.search(text):
+            out.append(f"auth-extractor:{name}: {annotation}")
+    return tuple(out)
+
+
+def _mount_guards(owner: str, ups: dict[str, list[tuple[str, tuple[str, ...]]]]) -> tuple[str, ...]:
+    """Middleware of the mounts on every chain from `owner` up to a root (`App::new().wrap(auth).configure(f)`)."""
+    out: list[str] = []
+    seen = {owner}
+    stack = [(owner, 0)]
+    while stack and len(out) < _MAX_GUARDS:
+        current, depth = stack.pop()
+        if depth >= _MAX_GUARD_DEPTH:
+            continue
+        for parent, guards in ups.get(current, ()):
+            out.extend(guards)
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, depth + 1))
+    return tuple(dict.fromkeys(out))[:_MAX_GUARDS]
+
+
 def _frameworks(model: FileModel) -> set[str]:
     table = WEB_FRAMEWORK_IMPORTS.get("rust", {})
     found = {table[m[len("framework:"):]] for m in model.markers
@@ -149,7 +218,9 @@ def rust_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
     if not declaring:
         return []
     project = _Project(models)
+    extractors = _auth_extractors(models)
     used = {name for m in models for name in _frameworks(m)}
+    mount_guards: list[tuple[str, str, tuple[str, ...]]] = []  # (child, parent, guards)
     graph = MountGraph()
     routes: list[tuple[Endpoint, str]] = []
     handlers: set[str] = set()
@@ -161,8 +232,13 @@ def rust_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
         here = _frameworks(model)
         for decl in model.routes:
             framework = _label(decl.framework, here, used)
+            handler = model.function(decl.function) if decl.framework == ATTRIBUTE_ROUTE else None
+            if handler is None and decl.handler and "(" not in decl.handler and "|" not in decl.handler:
+                key = project.function(model.path, decl.handler)
+                handler = project.records.get(key) if key is not None else None
+            guards = (*decl.guards, *_param_guards(handler, extractors))
             routes.append((Endpoint(decl.method, decl.path, model.path, decl.line, framework, handler=decl.handler,
-                                    guards=decl.guards), decl.owner))
+                                    guards=guards), decl.owner))
             parents.add(decl.owner)
             if decl.framework == ATTRIBUTE_ROUTE:
                 handlers.add(decl.owner)
@@ -182,6 +258,8 @@ def rust_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
             graph.mount(mount.parent, mount.prefix, child)
             parents.add(mount.parent)
             children.add(child)
+            if mount.guards:
+                mount_guards.append((child, mount.parent, mount.guards))
     for var in variables - mounted_variables:  # a router variable that is served, not mounted
         graph.alias(var, var.rpartition("@")[0])
     resolve = graph.resolve
@@ -190,4 +268,16 @@ def rust_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
     for parent in parents:
         if resolve(parent) not in resolved_children and resolve(parent) not in handlers:
             graph.root(parent)
+    ups: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for child, parent, guards in mount_guards:
+        ups.setdefault(resolve(child), []).append((resolve(parent), guards))
+    if ups:
+        memo: dict[str, tuple[str, ...]] = {}
+        guarded: list[tuple[Endpoint, str]] = []
+        for ep, owner in routes:
+            key = resolve(owner)
+            if key not in memo:
+                memo[key] = _mount_guards(key, ups)
+            guarded.append((dataclasses.replace(ep, guards=(*ep.guards, *memo[key])) if memo[key] else ep, owner))
+        routes = guarded
     return graph.apply(routes, default_known=lambda owner: owner not in resolved_handlers)
