@@ -353,7 +353,8 @@ SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
 
 class FileModel:
     """Everything the adapters know about one file. Sections are tuples of records; `markers` holds file-level
-    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>")."""
+    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>", "test-code:FIRST-LAST",
+    "lint-allowed:LINT:FIRST-LAST")."""
 
     __slots__ = ("_raw", "language", "lines", "markers", "parser", "path", "problem", "role", *SECTION_NAMES)
 
@@ -408,6 +409,18 @@ class FileModel:
             yield fn
             index = fn.parent
             seen += 1
+
+    def in_test_code(self, line: int) -> bool:
+        """Whether `line` lies in test code inside the file: a `test-code:FIRST-LAST` marker (a Rust
+        `#[cfg(test)]` module) or a file-level "cfg-test" marker. (Test files are told apart by their role.)"""
+        if "cfg-test" in self.markers:
+            return True
+        for m in self.markers:
+            if m.startswith("test-code:"):
+                first, _, last = m[len("test-code:"):].partition("-")
+                if first.isdigit() and last.isdigit() and int(first) <= line <= int(last):
+                    return True
+        return False
 
     def marker(self, prefix: str) -> str | None:
         """The first marker `prefix:value`'s value (e.g. marker("package") -> "handlers")."""

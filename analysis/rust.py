@@ -448,12 +448,19 @@ class _Reader:
         self.statements.append(0)
         self.fn_nodes.append(node)
         test_code = frame.flags & CALL_IN_TEST or self._test_region(attrs)
+        if test_code and not frame.flags & CALL_IN_TEST:
+            self._test_lines(node)
         self._test_case(node, name, attrs, is_test, frame)
         if not test_code:  # a route a test registers is no route of the service
             for attr in attr_nodes:
                 self._route_attribute(attr, name, index, attrs)
         flags = (CALL_IN_TEST if test_code else 0) | (CALL_IN_ASYNC if "async" in mods.split() else 0)
         return _Frame(node.end_byte, index, index, flags, "", frame.mod, False, -1)
+
+    def _test_lines(self, node: tree_sitter.Node) -> None:
+        """Marker `test-code:FIRST-LAST`: lines of a test module, impl or function inside a source file."""
+        if not self.test_file:
+            self.markers.add(f"test-code:{Source.line(node)}-{Source.end_line(node)}")
 
     def _test_case(self, node: tree_sitter.Node, name: str, attrs: list[str], is_test: bool, frame: _Frame) -> None:
         line = Source.line(node)
@@ -501,6 +508,8 @@ class _Reader:
         attrs = [self.text(a) for a in self._attributes(node)]
         test = bool(frame.flags & CALL_IN_TEST) or any(_CFG_TEST.match(a) for a in attrs)
         name = self.full(node.child_by_field_name("name"))
+        if test and body is not None and not frame.flags & CALL_IN_TEST:
+            self._test_lines(node)
         if body is None:
             if test and name:  # `#[cfg(test)] mod tests;`: the module's own file is test code (test_only_files)
                 self.markers.add("test-mod:" + "/".join((*frame.mod, name)))
@@ -524,6 +533,8 @@ class _Reader:
         self._class(node, frame, name, "impl", bases, (), methods)
         attrs = [self.text(a) for a in self._attributes(node)]
         test = bool(frame.flags & CALL_IN_TEST) or any(_CFG_TEST.match(a) for a in attrs)
+        if test and not frame.flags & CALL_IN_TEST:
+            self._test_lines(node)
         return frame.inner(node.end_byte, owner=name, public_methods=trait is not None,
                            flags=frame.flags | (CALL_IN_TEST if test else 0))
 

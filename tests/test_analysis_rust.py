@@ -267,6 +267,8 @@ def test_test_code_is_marked_and_tests_are_recorded() -> None:
         ("cases", "test", "rstest"), ("db", "fixture", "rstest"), ("prop", "property", "quickcheck"),
         ("p1", "property", "proptest"), ("p2", "property", "proptest"),
     ]
+    assert sorted(x for x in m.markers if x.startswith("test-code:")) == ["test-code:25-25", "test-code:3-23"]
+    assert m.in_test_code(5) and not m.in_test_code(1) and not m.in_test_code(27)
     in_test = {c.name: bool(c.flags & CALL_IN_TEST) for c in m.calls}
     assert in_test["checked_add"] is False and in_test["setup"] is True and in_test["assert_eq"] is True
     assert in_test["build"] is True and in_test["go"] is False

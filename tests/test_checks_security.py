@@ -249,6 +249,21 @@ def test_missing_auth_sees_rust_extractors_and_middleware(make_repo: MakeRepo) -
     assert findings(MissingAuth, wrapped) == []
 
 
+def test_rust_test_modules_inside_source_files_are_test_code(make_repo: MakeRepo) -> None:
+    # lemmy crates/diesel_utils/src/schema_setup/mod.rs:455, crates/db_schema/src/impls/local_user_invite.rs:168
+    root = make_repo({"src/db.rs": (
+        "pub fn find(conn: &mut PgConnection, name: &str) {\n"
+        "    conn.batch_execute(&format!(\"SELECT * FROM users WHERE name = '{}'\", name));\n}\n"
+        "#[cfg(test)]\nmod tests {\n"
+        "    fn seed(conn: &mut PgConnection, id: &str) {\n"
+        "        conn.batch_execute(&format!(\"INSERT INTO users (id) VALUES ('{}')\", id));\n    }\n"
+        "    #[test]\n    fn invite() { let token = \"tk_9fJ2mQ7vXb4LpR8s\"; }\n}\n"
+        "pub fn live() -> &'static str { let token = \"tk_9fJ2mQ7vXb4LpR8s\"; token }\n")})
+    assert where(SqlInjection, root) == [("src/db.rs", 2, "high")]
+    assert [(f.line, f.severity.value, f.message.split(" (")[0]) for f in findings(HardcodedSecret, root)] == [
+        (10, "low", "hardcoded secret `token` in test code"), (12, "high", "hardcoded secret `token` committed to the repository")]
+
+
 def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:
     open_app = make_repo({"app.py": FLASK_OPEN})
     assert [(f.line, f.message) for f in findings(InputValidation, open_app)] == [
