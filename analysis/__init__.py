@@ -26,6 +26,10 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.rust import analyse_rust
 
         model = analyse_rust(path, role, data)
+    elif language == "java":
+        from analysis.java import analyse_java
+
+        model = analyse_java(path, role, data)
     else:
         model = FileModel(path, language, role, "text")
     model.secrets = scan_secrets(path, data)

@@ -103,6 +103,8 @@ def central_handler_evidence(analysis: ProjectAnalysis, *, roles: tuple[str, ...
             out.extend(_python_central(model))
         elif model.language == "rust":
             out.extend(_rust_central(model))
+        elif model.language == "java":
+            out.extend(_java_central(model))
         out.extend(f"{model.path}:{m.split(':', 2)[1]} {m.split(':', 2)[2]}" for m in model.markers
                    if m.startswith("central-handler:") and m.count(":") >= 2)
     return out
@@ -151,4 +153,35 @@ def _rust_central(model: FileModel) -> list[str]:
     for fn in model.functions:
         if any(d.startswith(("#[catch(", "#[rocket::catch(")) for d in fn.decorators):
             out.append(f"{model.path}:{fn.line} #[catch] {fn.name}")  # Rocket catcher
+    return out
+
+
+# Java: Spring's @ControllerAdvice / @ExceptionHandler, JAX-RS ExceptionMapper providers, Micronaut @Error, and the
+# framework types that turn exceptions into responses when a class extends or implements them.
+_JAVA_CENTRAL_ANNOTATIONS = frozenset({"ControllerAdvice", "RestControllerAdvice", "ExceptionHandler"})
+_JAVA_CENTRAL_SUPERTYPES = frozenset({
+    "ResponseEntityExceptionHandler", "ExceptionMapper", "ErrorController", "HandlerExceptionResolver",
+    "ProblemHandling", "ErrorWebExceptionHandler", "AbstractErrorWebExceptionHandler",
+})
+
+
+def _java_central(model: FileModel) -> list[str]:
+    from analysis.java import annotation_name
+
+    out: list[str] = []
+    micronaut = any(i.module.startswith("io.micronaut") for i in model.imports)
+    mapper = any(b.split("<", 1)[0].rsplit(".", 1)[-1] == "ExceptionMapper" for c in model.classes for b in c.bases)
+    records = [(c.line, c.decorators) for c in model.classes] + [(f.line, f.decorators) for f in model.functions]
+    for line, decorators in sorted(records):
+        for dec in decorators:
+            name = annotation_name(dec)
+            if name in _JAVA_CENTRAL_ANNOTATIONS or (name == "Error" and micronaut) or (name == "Provider" and mapper):
+                out.append(f"{model.path}:{line} @{name}")
+    for cls in model.classes:
+        for base in cls.bases:
+            head = base.split("<", 1)[0].strip()
+            name = head.rsplit(".", 1)[-1]
+            # Micronaut's ExceptionHandler<E, R> interface (the annotation of the same name is Spring's)
+            if name in _JAVA_CENTRAL_SUPERTYPES or (name == "ExceptionHandler" and "<" in base):
+                out.append(f"{model.path}:{cls.line} {base[:60]}")
     return out

@@ -9,6 +9,7 @@ did not parse (facts there would be guesses) in O(log n), instead of climbing pa
 from __future__ import annotations
 
 import bisect
+import operator
 import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ MAX_QUERY_DEPTH = 30_000
 _LANGUAGES: dict[str, tree_sitter.Language] = {}
 _QUERIES: dict[tuple[str, tuple[str, ...]], tree_sitter.Query | None] = {}
 _LOCK = threading.Lock()
+_START = operator.attrgetter("start_byte")
 
 
 def language(name: str) -> tree_sitter.Language:
@@ -157,7 +159,9 @@ class Source:
 
 
 class NodeIndex:
-    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query."""
+    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query.
+
+    A type that is not a node name (`"&&"`, `"||"`) is an anonymous token, captured in the same query."""
 
     def __init__(self, grammar: str, tree: tree_sitter.Tree, types: Iterable[str]) -> None:
         import tree_sitter
@@ -169,8 +173,14 @@ class NodeIndex:
             query = _QUERIES.get(key)
         if not compiled:
             lang = language(grammar)
-            known = [t for t in wanted if _has_type(lang, t)]
-            source = "[" + " ".join(f"({t}) @{t}" for t in known) + "]" if known else ""
+            patterns = []
+            for i, t in enumerate(wanted):
+                if t.replace("_", "a").isalnum():
+                    if _has_type(lang, t):
+                        patterns.append(f"({t}) @{t}")
+                elif _has_type(lang, t, named=False):  # an anonymous token such as "&&": captured as tok<i>
+                    patterns.append('"' + t.replace("\\", "\\\\").replace('"', '\\"') + f'" @tok{i}')
+            source = "[" + " ".join(patterns) + "]" if patterns else ""
             query = tree_sitter.Query(lang, source) if source else None
             with _LOCK:
                 _QUERIES[key] = query
@@ -180,8 +190,8 @@ class NodeIndex:
             cursor.set_max_start_depth(MAX_QUERY_DEPTH)
             captures = cursor.captures(tree.root_node)
             for name, nodes in captures.items():
-                nodes.sort(key=lambda n: n.start_byte)
-                self._by_type[name] = nodes
+                nodes.sort(key=_START)
+                self._by_type[wanted[int(name[3:])] if name.startswith("tok") and name[3:].isdigit() else name] = nodes
 
     def __getitem__(self, node_type: str) -> Sequence[tree_sitter.Node]:
         return self._by_type.get(node_type, ())
@@ -193,8 +203,8 @@ class NodeIndex:
         return out
 
 
-def _has_type(lang: tree_sitter.Language, node_type: str) -> bool:
+def _has_type(lang: tree_sitter.Language, node_type: str, named: bool = True) -> bool:
     try:
-        return lang.id_for_node_kind(node_type, True) not in (None, 0)
+        return lang.id_for_node_kind(node_type, named) not in (None, 0)
     except (ValueError, TypeError):
         return False

@@ -40,6 +40,10 @@ class Project:
     manifests: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()  # nested project roots whose files belong to them, not to this one
     name: str = ""
+    _excluded_set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_excluded_set", frozenset(self.excluded))
 
     @property
     def label(self) -> str:
@@ -48,7 +52,14 @@ class Project:
     def owns(self, rel: str) -> bool:
         if self.path and not (rel == self.path or rel.startswith(self.path + "/")):
             return False
-        return not any(rel.startswith(sub + "/") for sub in self.excluded)
+        if not self._excluded_set:
+            return True
+        folder = rel
+        while "/" in folder:  # O(depth), not O(nested projects): a monorepo may hold hundreds
+            folder = folder.rsplit("/", 1)[0]
+            if folder in self._excluded_set:
+                return False
+        return True
 
     def relative(self, rel: str) -> str:
         """`rel` as seen from the project root."""
@@ -87,7 +98,7 @@ class Context:
     @property
     def files(self) -> list[FileInfo]:
         if self._files is None:
-            self._files = [f for f in self.repo.files if self.project.owns(f.path)]
+            self._files = [f for f in self.repo.files_below(self.project.path) if self.project.owns(f.path)]
         return self._files
 
     def files_where(self, *, languages: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -> list[FileInfo]:

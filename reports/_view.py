@@ -6,10 +6,11 @@ Everything here reads only `scorecard_to_dict(card)`, so the HTML, Markdown and 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from auditor.redact import shown_text
 
 __all__ = [
     "SEVERITIES",
@@ -17,6 +18,7 @@ __all__ = [
     "CheckGroup",
     "ReportView",
     "build_view",
+    "display_data",
     "fact_sections",
     "fact_value",
     "finding_place",
@@ -34,18 +36,26 @@ STATUS_LABELS: dict[str, str] = {
     "error": "error",
 }
 
-# Control characters and bidirectional overrides ("Trojan Source") from the target are shown, not obeyed.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def visible_text(text: str) -> str:
-    """`text` with control and bidi-override characters replaced by a visible `\\xNN`/`\\uNNNN` escape."""
+    """`text` with secrets masked and control, bidi and zero-width characters replaced by a visible escape
+    (line breaks kept); see auditor.redact.shown_text."""
+    return shown_text(text, multiline=True)
 
-    def show(m: re.Match[str]) -> str:
-        code = ord(m.group(0))
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _INVISIBLE.sub(show, text)
+# Keys whose values are several lines of the target's text; every other string is shown on one line.
+_MULTILINE_KEYS = frozenset({"snippet"})
+
+
+def display_data(value: Any, key: str = "") -> Any:
+    """The report dictionary made safe to show a human: every string (and every key) through `shown_text`, so
+    no template or renderer can forget one. Idempotent, like `shown_text`."""
+    if isinstance(value, str):
+        return shown_text(value, multiline=key in _MULTILINE_KEYS)
+    if isinstance(value, dict):
+        return {shown_text(str(k)): display_data(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [display_data(v, key) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,8 @@ def _worst(findings: list[dict[str, Any]], default: str) -> str:
 
 
 def build_view(data: dict[str, Any]) -> ReportView:
-    """Regroup the report dictionary: findings by check (worst first), checks by outcome."""
+    """Regroup the report dictionary (made display-safe first): findings by check (worst first), checks by outcome."""
+    data = display_data(data)
     groups: list[CheckGroup] = []
     unscored: list[dict[str, Any]] = []
     passed: list[dict[str, Any]] = []

@@ -543,6 +543,42 @@ def test_java_catch_leaks_and_central(make_repo: MakeRepo) -> None:
     assert findings(CentralHandler, root) == []
 
 
+JAVA_ISSUE_9 = """\
+package app;
+
+public class Jobs {
+    void a() {
+        try { run(); } catch (Exception e) { e.printStackTrace(); }
+    }
+    void b() {
+        try { run(); } catch (Exception e) { log.error("run failed", e); e.printStackTrace(); }
+    }
+    void c() {
+        try { run(); } catch (IOException e) { throw new RuntimeException(e.getMessage()); }
+    }
+    void d() {
+        try { run(); } catch (IOException e) { throw new RuntimeException("run failed: " + e.getMessage(), e); }
+    }
+    void e() {
+        try { run(); } catch (IOException e) { throw new IllegalStateException("run failed"); }
+    }
+}
+"""
+
+
+def test_java_print_stack_trace_only_and_message_only_rethrow(make_repo: MakeRepo) -> None:
+    """issue 9: a catch that only prints the stack trace swallows the failure; a rethrow that keeps only
+    `e.getMessage()` loses the cause."""
+    root = make_repo({"src/main/java/app/Jobs.java": JAVA_ISSUE_9})
+    swallowed = findings(SwallowedException, root)
+    assert [(f.line, f.severity, f.confidence) for f in swallowed] == [(5, Severity.MEDIUM, Confidence.MEDIUM)]
+    assert "only prints the stack trace" in swallowed[0].message
+    unchained = findings(UnchainedRaise, root)
+    assert [(f.path, f.line) for f in unchained] == [("src/main/java/app/Jobs.java", 11)]
+    assert unchained[0].message == ("`new RuntimeException(e.getMessage())` keeps only the caught error's message: "
+                                    "its cause and stack trace are lost")
+
+
 # -- Rust -----------------------------------------------------------------------------------------------------
 RUST_LIB = """\
 use actix_web::ResponseError;

@@ -746,6 +746,72 @@ def test_spring_generated_interfaces_are_reported_not_guessed(tmp_path: Path) ->
     assert "OwnersApi (implemented by" in result.reason  # type: ignore[attr-defined]
 
 
+def test_controllers_of_interfaces_generated_from_the_committed_spec_implement_its_operations(tmp_path: Path) -> None:
+    """issue 9: API-first projects generate `OwnersApi` from the committed spec at build time (openapi-generator);
+    the controller that overrides `listOwners` implements that operation, it is not 'in the spec but no route'."""
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\nservers:\n  - url: http://localhost:9966/petclinic/api\n"
+            "paths:\n  /owners:\n    get:\n      operationId: listOwners\n      responses: {'200': {description: ok}}\n"
+            "    post:\n      operationId: addOwner\n      responses: {'201': {description: ok}}\n"
+            "  /oops:\n    get:\n      operationId: failingRequest\n      responses: {'200': {description: ok}}\n")
+    controller = ("package app.rest;\nimport app.rest.api.OwnersApi;\n@RestController\n@RequestMapping(\"api\")\n"
+                  "public class OwnerRestController implements OwnersApi {\n    @PreAuthorize(\"hasRole(@roles.OWNER_ADMIN)\")\n"
+                  "    @Override\n    public ResponseEntity<List<OwnerDto>> listOwners() { return null; }\n"
+                  "    @Override\n    public ResponseEntity<OwnerDto> addOwner(OwnerDto o) { return null; }\n}\n")
+    files = {
+        "src/main/resources/openapi.yml": spec,
+        "src/main/resources/application.properties": "server.servlet.context-path=/petclinic/\n",
+        _JAVA_DIR + "OwnerRestController.java": controller,
+    }
+    write(tmp_path, files)
+    results = run(tmp_path)
+    result = results["openapi/undocumented-endpoint"]
+    assert result.status is Status.NOT_AVAILABLE  # type: ignore[attr-defined]  # no generator: nothing is guessed
+    write(tmp_path, {"pom.xml": "<project><build><plugins><plugin><artifactId>openapi-generator-maven-plugin</artifactId>"
+                                "<configuration><inputSpec>src/main/resources/openapi.yml</inputSpec></configuration>"
+                                "</plugin></plugins></build></project>\n"})
+    model = openapi_model(context(tmp_path))
+    where = _JAVA_DIR + "OwnerRestController.java"
+    assert sorted((e.method, e.path, e.file, e.line, e.handler) for e in model.endpoints) == [
+        ("GET", "/petclinic/api/owners", where, 6, "OwnerRestController.listOwners"),
+        ("POST", "/petclinic/api/owners", where, 9, "OwnerRestController.addOwner"),
+    ]
+    assert model.undocumented == [] and [(m, p) for _, m, p in model.spec_only] == [("GET", "/oops")]
+    assert any("PreAuthorize" in g for g in model.endpoints[0].guards)
+    assert openapi_facts(context(tmp_path)).unread_interfaces == (f"OwnersApi (implemented by {where})",)
+
+
+def test_jaxrs_resource_implementing_a_path_interface_is_served(tmp_path: Path) -> None:
+    write(tmp_path, {
+        _JAVA_DIR + "TodosApi.java": "package com.example;\n@Path(\"/todos\")\npublic interface TodosApi {\n"
+                                     "    @GET\n    List<Todo> all();\n    @DELETE @Path(\"/{id}\")\n    void remove(long id);\n}\n",
+        _JAVA_DIR + "TodoResource.java": "package com.example;\npublic class TodoResource implements TodosApi {\n"
+                                         "    @Override public List<Todo> all() { return null; }\n"
+                                         "    @Override public void remove(long id) {}\n}\n",
+        _JAVA_DIR + "Client.java": "package com.example;\n@RegisterRestClient\n@Path(\"/remote\")\npublic interface Client {\n"
+                                   "    @GET String ping();\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/todos/{id}", _JAVA_DIR + "TodosApi.java", 6, True),
+        ("GET", "/todos", _JAVA_DIR + "TodosApi.java", 4, True),
+    ]
+
+
+def test_spring_paths_built_from_constants(tmp_path: Path) -> None:
+    write(tmp_path, {
+        _JAVA_DIR + "Paths.java": "package com.example;\npublic final class Paths {\n"
+                                  "    public static final String API = \"/api/v1\";\n"
+                                  "    public static final String USERS = API + \"/users\";\n}\n",
+        _JAVA_DIR + "Users.java": "package com.example;\nimport static com.example.Paths.USERS;\n@RestController\n"
+                                  "@RequestMapping(USERS)\npublic class Users {\n    @GetMapping(Paths.API + \"/me\")\n"
+                                  "    public User me() { return null; }\n    @GetMapping(Missing.X)\n"
+                                  "    public User x() { return null; }\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/v1/users", _JAVA_DIR + "Users.java", 8, False),
+        ("GET", "/api/v1/users/api/v1/me", _JAVA_DIR + "Users.java", 6, True),
+    ]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("server.servlet.context-path:=/ ${}*&!-\n\t#ab'\"[]")), max_size=200))
 def test_servlet_config_readers_never_raise(text: str) -> None:

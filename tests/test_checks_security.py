@@ -53,7 +53,7 @@ def where(check: type[Check], root: Path) -> list[tuple[str | None, int | None, 
 
 # -- hardcoded secrets ----------------------------------------------------------------------------------------
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
-STRIPE = "sk_live_" + "51HxQz2KpLmNoPqRsTuVwXyZ"
+STRIPE = "sk_live_" + "51Hx9QzK2pLq8mW4rT7vYb3N"
 
 
 def test_secrets_by_kind_with_safe_twins(make_repo: MakeRepo) -> None:
@@ -341,3 +341,21 @@ def test_debug_mode_outside_development(make_repo: MakeRepo) -> None:
     })
     assert where(DebugMode, root) == [("app.py", 3, "medium"), ("proj/settings/base.py", 1, "high"),
                                       ("proj/settings/prod.py", 2, "medium")]
+
+
+def test_made_up_provider_shaped_fixtures_are_not_live_keys(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/fixtures.py": (
+        "TOKEN = 'ghs_loopbackTESTtoken0123456789abcdefABCD'\n"  # a word and a run: invented
+        "SLACK = 'xoxb-2417359081-5093318644-AbCdEfGhIjKlMnOpQrStUvWx'\n"  # AbCdEf...: invented
+        f"REAL = '{GITHUB}'\n"
+    )})
+    assert where(HardcodedSecret, root) == [("app/fixtures.py", 1, "high"), ("app/fixtures.py", 2, "high"),
+                                            ("app/fixtures.py", 3, "critical")]
+
+
+def test_a_fallback_in_a_comment_is_not_code(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/settings.py": (
+        "FLAG = 1  # e.g. os.environ.get('SECRET_KEY', 'dev-secret') would be a weak fallback\n"
+        "KEY = os.environ.get('SECRET_KEY', 'dev-secret')  # this one is code\n"
+    )})
+    assert where(HardcodedSecret, root) == [("app/settings.py", 2, "medium")]

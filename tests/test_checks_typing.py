@@ -510,6 +510,24 @@ def test_java_raw_types_and_object_parameters(make_repo: MakeRepo) -> None:
     assert (hatches["java_raw_types"], hatches["java_object_params"]) == (3, 1)
 
 
+def test_java_raw_types_are_resolved_through_imports(make_repo: MakeRepo) -> None:
+    """issue 9 (macrozheng/mall RabbitMqConfig.java:40): Spring AMQP's Queue, imported with a wildcard, is not
+    java.util.Queue; the JDK's Queue imported by name, or a bare List in a file without imports, is raw."""
+    amqp = ("package com.macro.mall.portal.config;\n\nimport org.springframework.amqp.core.*;\n"
+            "import org.springframework.context.annotation.Bean;\n\n@Configuration\npublic class RabbitMqConfig {\n"
+            "    @Bean\n    public Queue orderQueue() {\n        return new Queue(\"mall.order.cancel\");\n    }\n"
+            "    @Bean\n    public Binding orderBinding(DirectExchange orderDirect, Queue orderQueue) {\n"
+            "        return BindingBuilder.bind(orderQueue).to(orderDirect).with(\"key\");\n    }\n}\n")
+    jdk = "package x;\n\nimport java.util.Queue;\n\npublic class Jobs {\n    public Queue pending() { return null; }\n}\n"
+    own = "package x;\n\npublic class Page {}\n"
+    use = "package x;\n\npublic class Pages {\n    public Page first() { return null; }\n}\n"
+    card = run(make_repo, {"pom.xml": "<project/>", "src/main/java/x/RabbitMqConfig.java": amqp,
+                           "src/main/java/x/Jobs.java": jdk, "src/main/java/x/Page.java": own,
+                           "src/main/java/x/Pages.java": use})
+    assert found(card, "typing/escape-hatch") == [
+        ("src/main/java/x/Jobs.java", 6, "low", "1 public signature escapes the type system: `pending` (raw Queue)")]
+
+
 def test_rust_is_statically_typed_unsafe_counted_as_fact(make_repo: MakeRepo) -> None:
     card = run(make_repo, {"Cargo.toml": "[package]\nname='x'\n",
                            "src/main.rs": "fn main() {\n    unsafe { danger() }\n    let _ = unsafe { other() };\n}\n"})

@@ -447,7 +447,7 @@ def test_markdown_golden_monorepo() -> None:
 
 def test_markdown_content() -> None:
     text = render_markdown(scorecard_to_dict(demo_card()))
-    assert text.startswith("## 🟠 Audit report: score 60.0 / 100, grade D\n")  # a critical finding caps it at 60
+    assert text.startswith("## 🔴 Audit report: score 56.2 / 100, grade F\n")  # a critical finding caps it at 60; an error scores 0
     assert "**Quality gate ❌ failed**" in text
     assert "| 1 | 2 | 0 | 0 | 1 |" in text  # severity counts in severity order
     assert text.index("SQL built") < text.index("#### 🟠 Bare except clauses")  # worst check first
@@ -620,7 +620,11 @@ def test_code_fence_round_trips(snippet: str) -> None:
 
     md = _md_renderer()
     rendered = md.render(code_fence(snippet))
-    body = snippet.rstrip("\n")
+    # Text from the target is shown, never obeyed: line separators, bidi and zero-width characters become visible
+    # escapes (\u2028) even inside a code block; everything else comes through as written.
+    from auditor.redact import shown_text
+
+    body = shown_text(snippet.rstrip("\n"), multiline=True)
     assert rendered == f"<pre><code>{html_module.escape(body, quote=False).replace(chr(34), '&quot;')}\n</code></pre>\n"
 
 
@@ -654,9 +658,9 @@ def test_html_content() -> None:
     }
     assert [a["data-check"] for t, a in p.tags if t == "li" and "data-check" in a] == [
         "errors/bare-except", "security/sql-injection", "testing/coverage"]
-    for text in ("score 60.0 is below the required 80", "ValueError: boom", "no database in this project",
+    for text in ("score 56.2 is below the required 80", "ValueError: boom", "no database in this project",
                  "src/app.py:12", "src/broken.py", "vendored or build directory", "line coverage: 62.5% (threshold 80%)",
-                 "+25.4 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
+                 "+13.6 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
         assert text in page, text
     assert 'id="projects"' not in page
 

@@ -48,7 +48,6 @@ from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
 from checks.errors._common import CODE_ROLES, Analysis, Hit
 from checks.errors.golang import go_analysis
-from checks.errors.java import java_analysis
 from checks.errors.javascript import js_analysis
 
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
@@ -59,7 +58,6 @@ Analyser = Callable[[Context], Analysis]
 ANALYSERS: dict[str, Analyser] = {
     "typescript": js_analysis,
     "javascript": js_analysis,
-    "java": java_analysis,
     "go": go_analysis,
 }
 # A comment that says the handler ignores the error on purpose.
@@ -303,16 +301,20 @@ def _unchained(ctx: Context) -> Iterator[tuple[FileModel, int, int, str]]:
 
 class UnchainedRaise(Check):
     id = "errors/unchained-raise"
-    title = "New exceptions raised in `except` without `from`"
+    title = "New exceptions raised in a handler without their cause"
     category = "error-handling"
-    languages = frozenset({"python"})
+    languages = frozenset({"python", "java"})
     severity = Severity.MEDIUM
+    version = "2"
     rationale = (
         "Raising a new exception inside `except` without `from` reports it as 'during handling of ... another "
-        "exception occurred', hiding whether the original error is the cause."
+        "exception occurred', hiding whether the original error is the cause. In Java, "
+        "`throw new X(e.getMessage())` in a catch keeps the message and loses the caught exception: its type, "
+        "stack trace and cause chain are gone from the logs."
     )
     remediation = (
         "Write `raise NewError(...) from exc` to keep the cause, or `from None` to drop it on purpose.",
+        "Java: pass the caught exception as the cause: `throw new X(\"context\", e)`.",
     )
     effort = Effort.SMALL
 

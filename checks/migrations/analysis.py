@@ -20,6 +20,7 @@ from auditor.sources import TsFile
 from checks._ts import descendants, has_error_ancestor, line_of
 from checks.migrations.detect import (
     DOCUMENT,
+    JAVA_IMPORTS,
     PY_IMPORTS,
     RELATIONAL,
     RUST_IMPORTS,
@@ -37,11 +38,17 @@ _TEST_PARTS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testing
 _DESTRUCTIVE_SQL = re.compile(r"\bdrop\s+(table|column)\b", re.IGNORECASE)
 _DESTRUCTIVE_CALLS = frozenset({"drop_table", "drop_column", "RemoveField", "DeleteModel"})
 _JS_DESTRUCTIVE = re.compile(r"\.(dropTable|dropColumn|dropTableIfExists|removeColumn|dropColumns)\s*\(")
-_LIQUIBASE_DESTRUCTIVE = re.compile(r"<\s*(dropTable|dropColumn)\b|^\s*-\s*(dropTable|dropColumn)\s*:", re.MULTILINE)
+_LIQUIBASE_DESTRUCTIVE = re.compile(
+    r"<\s*(dropTable|dropColumn|ext:dropCollection)\b|^\s*-\s*(dropTable|dropColumn|dropCollection)\s*:"
+    r"|\"(dropTable|dropColumn|dropCollection)\"\s*:", re.MULTILINE)
 _DDL_AUTO = re.compile(
-    r"^\s*(?P<key>[\w.-]*(?:ddl-auto|ddl_auto|hbm2ddl\.auto|database\.generation))\s*[:=]\s*['\"]?(?:\$\{[^:}]*:)?(?P<value>[\w-]+)",
+    r"^\s*(?P<key>(?:%[\w,-]+\.)?[\w.-]*(?:ddl-auto|ddl_auto|hbm2ddl\.auto|database\.generation|"
+    r"schema-management\.strategy))\s*[:=]\s*['\"]?(?:\$\{[^:}]*:)?(?P<value>[\w-]+)",
     re.MULTILINE,
 )
+# Nested YAML keys of the same settings (Quarkus `database: generation:`, `schema-management: strategy:`).
+_YAML_PARENTS = {"generation": "database", "strategy": "schema-management", "auto": "hbm2ddl"}
+_DEV_PROFILES = frozenset({"dev", "test", "local"})
 _SYNC_SETTING = re.compile(r'"synchronize"\s*:\s*true|^\s*TYPEORM_SYNCHRONIZE\s*=\s*["\']?true', re.MULTILINE | re.IGNORECASE)
 _SYNCHRONIZE = "TypeORM `synchronize: true` alters the schema to match the entities at start-up and can drop columns"
 _SQL_CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.IGNORECASE | re.MULTILINE)
@@ -108,7 +115,7 @@ class Analysis:
     @property
     def migration_files(self) -> dict[str, str]:
         """Files of tools that version a relational schema (a Mongo data-migration tool is not one)."""
-        return {p: t for p, t in self.files.items() if t != "migrate-mongo"}
+        return {p: t for p, t in self.files.items() if t not in ("migrate-mongo", "liquibase-mongodb")}
 
     @property
     def configured(self) -> list[str]:
@@ -126,6 +133,7 @@ def analyse(ctx: Context) -> Analysis:
     a = Analysis()
     _manifests(ctx, a)
     _python(ctx, a)
+    _java(ctx, a)
     _tree_sitter(ctx, a)
     _rust(ctx, a)
     _other_files(ctx, a)
@@ -358,6 +366,56 @@ def _python(ctx: Context, a: Analysis) -> None:
         a.evidence.append(Evidence(RELATIONAL, f"django models {names}", models[0].path))
 
 
+# -- Java (from the analysis layer) -------------------------------------------------------------------------
+_HBM2DDL_KEYS = ("hibernate.hbm2ddl.auto", "javax.persistence.schema-generation.database.action",
+                 "jakarta.persistence.schema-generation.database.action")
+_HBM2DDL_CONSTANTS = ("HBM2DDL_AUTO", "HBM2DDL_DATABASE_ACTION", "JAKARTA_HBM2DDL_DATABASE_ACTION")
+
+
+def _java(ctx: Context, a: Analysis) -> None:
+    """Database evidence from imports, Flyway Java migrations, and schema generation switched on in code:
+    `props.put("hibernate.hbm2ddl.auto", "update")` and `vendorAdapter.setGenerateDdl(true)`."""
+    imported: set[str] = set()
+    for info in ctx.files:
+        if info.language == "java" and info.role == "migration" and not _in_tests(info.path):
+            tool = classify_migration(info.path, "java", None, a.manifest_tools, a.ecosystems)
+            if tool is not None:
+                a.files[info.path] = tool
+    for model in ctx.analysis.files("java", roles=("source",)):
+        if _in_tests(model.path):
+            continue
+        for imp in model.imports:
+            full = f"{imp.module}.{imp.name}"
+            for prefix, kind in JAVA_IMPORTS.items():
+                if prefix not in imported and full.startswith(prefix + "."):
+                    imported.add(prefix)
+                    a.evidence.append(Evidence(kind, prefix, model.path))
+        for setting in model.settings:
+            if setting.context.rsplit(".", 1)[-1] not in ("put", "setProperty") or (
+                    setting.key not in _HBM2DDL_KEYS and setting.key.rsplit(".", 1)[-1] not in _HBM2DDL_CONSTANTS):
+                continue
+            value = setting.value.strip().strip('"').lower()
+            site = _schema_generation(model.path, setting.line, f"{setting.key}={value}", value, "Hibernate")
+            if site is not None:
+                a.auto_sync.append(site)
+        for call in model.calls:
+            if call.name == "setGenerateDdl" and call.args and call.args[0][1] == "true":
+                a.auto_sync.append(Site(model.path, call.line, "`setGenerateDdl(true)` lets Hibernate alter the schema to "
+                                        "match the entities at start-up instead of applying versioned migrations",
+                                        Severity.MEDIUM, key=f"setGenerateDdl:{call.receiver}"))
+
+
+def _schema_generation(path: str, line: int, setting: str, value: str, who: str) -> Site | None:
+    if value in ("create", "create-drop", "drop-and-create", "drop"):
+        sev, effect = Severity.HIGH, "drops and recreates the schema"
+    elif value == "update":
+        sev, effect = Severity.MEDIUM, "alters the schema to match the entities"
+    else:
+        return None  # none, validate: the schema is left alone
+    return Site(path, line, f"{who} `{setting}` {effect} at start-up instead of applying versioned migrations", sev,
+                key=setting)
+
+
 # -- tree-sitter languages --------------------------------------------------------------------------------
 
 
@@ -429,7 +487,7 @@ def _go_auto_sync(file: TsFile, a: Analysis) -> None:
 def _tree_sitter(ctx: Context, a: Analysis) -> None:
     seen: set[tuple[str, str]] = set()
     sequelize = any(e.what == "sequelize" for e in a.evidence)
-    for file in ctx.trees("typescript", "javascript", "go", "java"):
+    for file in ctx.trees("typescript", "javascript", "go"):
         role = file.info.role
         if role == "test" or _in_tests(file.path):
             continue
@@ -533,7 +591,11 @@ def _other_files(ctx: Context, a: Analysis) -> None:
     sql_dumps: list[tuple[str, str]] = []
     for info in ctx.files:
         lang = info.language
-        if info.role == "migration" and lang in ("sql", "xml", "yaml", "json"):
+        # Liquibase changelogs are told by their content wherever they live (db.changelog-master.yaml at the root
+        # of the resources, not only under a migrations folder)
+        if (info.role == "migration" and lang in ("sql", "xml", "yaml", "json")) or (
+                lang in ("xml", "yaml", "json") and info.size < 512 * 1024 and info.role in ("config", "data", "source")
+                and "databaseChangeLog" in (ctx.read_text(info.path) or "")):
             if _in_tests(info.path):
                 continue
             text = ctx.read_text(info.path)
@@ -564,6 +626,10 @@ def _other_files(ctx: Context, a: Analysis) -> None:
         text = ctx.read_text(path)
         if text is None:
             continue
+        if classify_migration(path, "sql", text, a.manifest_tools, a.ecosystems) == "liquibase":
+            a.files[path] = "liquibase"  # a Liquibase formatted-SQL changelog outside a migrations folder
+            _text_destructive(path, text, a)
+            continue
         create = _SQL_CREATE_TABLE.search(text)
         if create:
             name = PurePosixPath(path).name
@@ -572,12 +638,43 @@ def _other_files(ctx: Context, a: Analysis) -> None:
                                        Severity.MEDIUM, key="schema-dump"))
 
 
+def _yaml_nested(text: str) -> list[tuple[int, str, str, str]]:
+    """(offset, dotted key, value, profile) of schema-generation keys nested in YAML (`database:\n  generation: x`)."""
+    out: list[tuple[int, str, str, str]] = []
+    parents: list[tuple[int, str]] = []  # (indent, key) of the open mappings
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.split("#", 1)[0].rstrip()
+        match = re.match(r"^(\s*)(-\s+)?[\"']?([%\w.,-]+)[\"']?\s*:\s*(.*)$", line)
+        if match:
+            indent = len(match.group(1))
+            while parents and parents[-1][0] >= indent:
+                parents.pop()
+            key, value = match.group(3), match.group(4).strip().strip("'\"")
+            if not value:
+                parents.append((indent, key))
+            elif key in _YAML_PARENTS and parents and parents[-1][1].endswith(_YAML_PARENTS[key]):
+                profile = next((k[1:] for _, k in parents if k.startswith("%")), "")
+                dotted = ".".join(k for _, k in parents if not k.startswith("%")) + "." + key
+                out.append((offset, dotted, re.sub(r"^\$\{[^:}]*:", "", value).rstrip("}"), profile))
+        offset += len(raw)
+    return out
+
+
 def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
     text = ctx.read_text(path)
     if text is None:
         return
-    for m in _DDL_AUTO.finditer(text):
-        value = m.group("value").lower()
+    found = [(m.start(), m.group("key"), m.group("value")) for m in _DDL_AUTO.finditer(text)]
+    if path.endswith((".yml", ".yaml")):
+        seen = {text.count("\n", 0, off) for off, _, _ in found}  # lines the flat pattern already read
+        found += [(off, (f"%{profile}." if profile else "") + key, value)
+                  for off, key, value, profile in _yaml_nested(text) if text.count("\n", 0, off) not in seen]
+    for start, key, raw_value in sorted(found):
+        profiles = key[1:].split(".", 1)[0].split(",") if key.startswith("%") else []
+        if profiles and all(p in _DEV_PROFILES for p in profiles):
+            continue  # Quarkus `%dev.` / `%test.`: only in development and tests
+        value = raw_value.lower()
         if value in ("create", "create-drop", "drop-and-create", "drop"):
             sev = Severity.HIGH
             effect = "drops and recreates the schema"
@@ -586,6 +683,6 @@ def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
             effect = "alters the schema to match the entities"
         else:
             continue  # none, validate: the schema is left alone
-        a.auto_sync.append(Site(path, text.count("\n", 0, m.start()) + 1,
-                                f"Hibernate `{m.group('key')}={value}` {effect} at start-up instead of applying versioned migrations",
-                                sev, key=f"{m.group('key')}={value}"))
+        a.auto_sync.append(Site(path, text.count("\n", 0, start) + 1,
+                                f"Hibernate `{key}={value}` {effect} at start-up instead of applying versioned migrations",
+                                sev, key=f"{key}={value}"))

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 __all__ = [
     "DOCUMENT",
+    "JAVA_IMPORTS",
     "RELATIONAL",
     "RUST_IMPORTS",
     "Evidence",
@@ -162,11 +163,6 @@ _CODE_PATTERNS: dict[str, list[tuple[re.Pattern[bytes], str, str]]] = {
                     rb'github\.com/go-pg/pg(?:/v\d+)?|github\.com/uptrace/bun|entgo\.io/ent)"'), "", RELATIONAL),
         (re.compile(rb'"(go\.mongodb\.org/mongo-driver)/mongo"'), "", DOCUMENT),
     ],
-    "java": [
-        (re.compile(rb"^\s*import\s+(?:static\s+)?((?:javax|jakarta)\.persistence|java\.sql|org\.springframework\.data\.jpa|"
-                    rb"org\.springframework\.jdbc|org\.hibernate|io\.quarkus\.hibernate)\.", re.MULTILINE), "", RELATIONAL),
-        (re.compile(rb"^\s*import\s+(org\.springframework\.data\.mongodb|com\.mongodb)\.", re.MULTILINE), "", DOCUMENT),
-    ],
 }
 _CODE_PATTERNS["javascript"] = _CODE_PATTERNS["typescript"]
 
@@ -174,6 +170,13 @@ _CODE_PATTERNS["javascript"] = _CODE_PATTERNS["typescript"]
 RUST_IMPORTS: dict[str, str] = {
     "sqlx": RELATIONAL, "diesel": RELATIONAL, "sea_orm": RELATIONAL, "tokio_postgres": RELATIONAL,
     "rusqlite": RELATIONAL, "refinery": RELATIONAL,
+}
+
+# Java packages whose import says which kind of database the code talks to (read from the analysis layer's imports).
+JAVA_IMPORTS: dict[str, str] = {
+    "javax.persistence": RELATIONAL, "jakarta.persistence": RELATIONAL, "java.sql": RELATIONAL,
+    "org.springframework.data.jpa": RELATIONAL, "org.springframework.jdbc": RELATIONAL, "org.hibernate": RELATIONAL,
+    "io.quarkus.hibernate": RELATIONAL, "org.springframework.data.mongodb": DOCUMENT, "com.mongodb": DOCUMENT,
 }
 
 PY_IMPORTS: dict[str, str] = {
@@ -221,6 +224,8 @@ def classify_migration(
     body = text or ""
     if language == "sql":
         lowered = path.lower()
+        if re.match(r"\s*--\s*liquibase formatted sql", body, re.I):
+            return "liquibase"
         if name == "migration.sql":
             return "prisma"
         if name in ("up.sql", "down.sql"):
@@ -241,7 +246,12 @@ def classify_migration(
             return "atlas"
         return "sql" if "/seed" not in lowered else None
     if language in ("xml", "yaml", "json"):
-        return "liquibase" if "databaseChangeLog" in body else None
+        if "databaseChangeLog" not in body:
+            return None
+        # the Liquibase MongoDB extension versions collections and indexes of a document database
+        return "liquibase-mongodb" if "liquibase.org/xml/ns/mongodb" in body or (re.search(
+            r"\b(?:ext:)?(?:createCollection|insertMany|insertOne|createIndex|runCommand)\b", body) and \
+            not re.search(r"\bcreateTable\b", body)) else "liquibase"
     if language in ("typescript", "javascript"):
         if "MigrationInterface" in body or "QueryRunner" in body:
             return "typeorm"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from auditor.context import Context
 from checks._ts import line_of, of_type
 
-__all__ = ["Generator", "find_generator"]
+__all__ = ["Generator", "code_from_spec", "find_generator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,28 @@ _JAVA_DEPS = (
     ("micronaut-openapi", "micronaut-openapi"), ("swagger-jaxrs", "swagger-jaxrs"),
 )
 _RUST_CRATES = ("utoipa", "aide", "paperclip", "okapi", "poem_openapi")
+
+
+# Build plugins that generate server interfaces from a committed spec at build time.
+_CODE_FROM_SPEC = (
+    ("openapi-generator-maven-plugin", "openapi-generator"), ("org.openapi.generator", "openapi-generator"),
+    ("openApiGenerate", "openapi-generator"), ("quarkus-openapi-generator-server", "quarkus-openapi-generator"),
+    ("swagger-codegen-maven-plugin", "swagger-codegen"), ("apicurio-codegen", "apicurio-codegen"),
+)
+
+
+def code_from_spec(ctx: Context) -> Generator | None:
+    """A build file that generates the server's API interfaces from a spec (the spec is the source of the code)."""
+    for info in ctx.files:
+        name = info.path.rsplit("/", 1)[-1]
+        if name not in ("pom.xml", "build.gradle", "build.gradle.kts"):
+            continue
+        text = ctx.sources.text(info.path) or ""
+        for needle, label in _CODE_FROM_SPEC:
+            pos = text.find(needle)
+            if pos >= 0:
+                return Generator(label, info.path, text.count("\n", 0, pos) + 1)
+    return None
 
 
 def find_generator(ctx: Context) -> Generator | None:

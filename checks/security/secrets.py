@@ -84,10 +84,8 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
                              f"{what}{name} in an example file looks real ({size}): use a placeholder")
     if low_role:
         role = "test" if in_tests else model.role
-        if hit.kind in ("private-key", "jwt", "assigned-secret", "url-credentials"):
-            return SecretVerdict(Severity.LOW, Confidence.LOW,
-                                 f"{what}{name} in {role} code ({size}): fine if it is a fixture, a leak if not")
-        return SecretVerdict(Severity.MEDIUM, Confidence.MEDIUM, f"{what} in {role} code ({size})")
+        return SecretVerdict(Severity.LOW, Confidence.LOW,
+                             f"{what}{name} in {role} code ({size}): fine if it is a fixture, a leak if not")
     if hit.flags & SECRET_TEST_KEY:
         return SecretVerdict(Severity.MEDIUM, Confidence.HIGH, f"{what} committed to {where} ({size})")
     if hit.kind == "jwt":

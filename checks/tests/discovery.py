@@ -1,7 +1,7 @@
 """Find the tests of a project in every language: test files, test functions, fixtures, frameworks.
 
-Python is read from the shared `ast` index, Rust from the analysis layer's model (`TestCase` facts), the
-other languages from the shared tree-sitter trees with the iterative walkers of `checks._ts`. Manifests
+Python is read from the shared `ast` index, Rust and Java from the analysis layer's facts (`TestCase`, imports),
+the other languages from the shared tree-sitter trees with the iterative walkers of `checks._ts`. Manifests
 (package.json, Cargo.toml, go.mod, pom.xml, build.gradle, pyproject.toml, requirements files) only name
 frameworks; they are read as text, never executed.
 """
@@ -338,62 +338,31 @@ def _go(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
 
 
 # -- Java -----------------------------------------------------------------------------------------------
-_JAVA_TESTS = frozenset({"Test", "ParameterizedTest", "RepeatedTest", "TestFactory", "TestTemplate", "Property", "Example"})
-_JAVA_FIXTURES = frozenset({
-    # JUnit 4/5 and TestNG setup hooks
-    "BeforeEach", "BeforeAll", "Before", "BeforeClass", "BeforeMethod", "BeforeSuite", "BeforeTest",
-    "AfterEach", "AfterAll", "After", "AfterClass", "TestConfiguration", "Container",
-    # JUnit 5 extensions and JUnit 4 rules: setup supplied by a reusable component
-    "ExtendWith", "RegisterExtension", "Rule", "ClassRule", "TempDir", "Testcontainers", "DynamicPropertySource",
-    # Spring test slices and injected test doubles: the framework builds the fixture
-    "SpringBootTest", "WebMvcTest", "WebFluxTest", "DataJpaTest", "DataJdbcTest", "JdbcTest", "JooqTest", "JsonTest",
-    "RestClientTest", "DataMongoTest", "DataR2dbcTest", "DataRedisTest", "DataCassandraTest", "DataNeo4jTest",
-    "DataElasticsearchTest", "GraphQlTest", "AutoConfigureMockMvc", "AutoConfigureWebTestClient", "ContextConfiguration",
-    "SpringJUnitConfig", "MockBean", "MockitoBean", "SpyBean", "MockitoSpyBean", "Autowired",
-    # Mockito, Quarkus, Micronaut
-    "Mock", "InjectMocks", "Spy", "Captor", "QuarkusTest", "MicronautTest", "InjectMock",
-})
+# Facts from the analysis layer (analysis/java.py TestCase): JUnit 3/4/5, TestNG, jqwik and ArchUnit tests, and the
+# setup hooks, extensions, rules, Spring test slices and injected test doubles that are fixtures.
 
 
 def _java(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
     lang = LanguageTests()
-    for parsed in ctx.trees("java", roles=("test",)):
-        tests = first = 0
-        junit3 = b"extends TestCase" in parsed.source
-        for node in descendants(parsed.tree.root_node):
-            if junit3 and node.type == "method_declaration":  # JUnit 3: public void testX() in a TestCase
-                method = node.child_by_field_name("name")
-                if method is not None and parsed.text(method).startswith("test"):
-                    tests += 1
-                    first = first or line_of(node)
-                elif method is not None and parsed.text(method) == "setUp":
-                    lang.fixtures += 1
-                continue
-            if node.type == "import_declaration":
-                text = parsed.text(node)
-                if "org.junit.jupiter" in text:
-                    lang.frameworks.add("junit5")
-                elif "org.junit." in text:
-                    lang.frameworks.add("junit4")
-                elif "org.testng" in text:
-                    lang.frameworks.add("testng")
-                elif "net.jqwik" in text:
-                    lang.property_based.add("jqwik")
-                    lang.frameworks.add("jqwik")
-                continue
-            if node.type not in ("marker_annotation", "annotation"):
-                continue
-            name_node = node.child_by_field_name("name")
-            name = parsed.text(name_node).rsplit(".", 1)[-1] if name_node is not None else ""
-            holder = node.parent.parent if node.parent is not None else None
-            if name in _JAVA_TESTS and holder is not None and holder.type == "method_declaration":
-                tests += 1
-                first = first or line_of(holder)
-            elif name in _JAVA_FIXTURES:
-                lang.fixtures += 1
+    for model in ctx.analysis.files("java", roles=("test",)):
+        tests = [t for t in model.tests if t.kind in ("test", "property")]
+        lang.fixtures += sum(1 for t in model.tests if t.kind == "fixture")
+        for imp in model.imports:
+            full = f"{imp.module}.{imp.name}"
+            if "org.junit.jupiter" in full:
+                lang.frameworks.add("junit5")
+            elif full.startswith("org.junit."):
+                lang.frameworks.add("junit4")
+            elif full.startswith("org.testng"):
+                lang.frameworks.add("testng")
+            elif full.startswith("net.jqwik"):
+                lang.property_based.add("jqwik")
+                lang.frameworks.add("jqwik")
+            elif full.startswith("com.tngtech.archunit"):
+                lang.frameworks.add("archunit")
         if tests:
-            lang.files.append(TestModule(parsed.path, "java", tests, first))
-        elif b"class " in parsed.source or b"interface " in parsed.source:
+            lang.files.append(TestModule(model.path, "java", len(tests), min(t.line for t in tests)))
+        elif model.classes:
             lang.fixtures += 1  # a base test class, builder or test-data helper in the test tree: shared setup
     if manifests.mentions("maven", "jqwik"):
         lang.property_based.add("jqwik")
