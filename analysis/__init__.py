@@ -30,6 +30,10 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.javascript import analyse_javascript
 
         model = analyse_javascript(path, role, data, lang=language)
+    elif language == "rust":
+        from analysis.rust import analyse_rust
+
+        model = analyse_rust(path, role, data)
     elif language == "java":
         from analysis.java import analyse_java
 

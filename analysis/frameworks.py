@@ -190,6 +190,8 @@ def central_handler_evidence(analysis: ProjectAnalysis, *, roles: tuple[str, ...
             out.extend(_go_central(model))
         elif model.language in ("typescript", "javascript"):
             out.extend(_js_central(model))
+        elif model.language == "rust":
+            out.extend(_rust_central(model))
         elif model.language == "java":
             out.extend(_java_central(model))
         out.extend(f"{model.path}:{m.split(':', 2)[1]} {m.split(':', 2)[2]}" for m in model.markers
@@ -264,6 +266,30 @@ def _js_central(model: FileModel) -> list[str]:
     for imp in model.imports:
         if imp.module == "@nestjs/core" and imp.name == "APP_FILTER":
             out.append(f"{model.path}:{imp.line} APP_FILTER provider")
+    return out
+
+
+# Rust: an error type the framework turns into a response, or an error-handling middleware / catcher.
+_RUST_RESPONSE_TRAITS = frozenset({"IntoResponse", "Responder", "Reject"})
+_RUST_ERROR_MIDDLEWARE = frozenset({"default_handler", "handler"})
+
+
+def _rust_central(model: FileModel) -> list[str]:
+    out: list[str] = []
+    for cls in model.classes:
+        if cls.kind != "impl" or not cls.bases:
+            continue
+        trait = cls.bases[0].rsplit("::", 1)[-1]
+        if trait == "ResponseError" or (trait in _RUST_RESPONSE_TRAITS and "err" in cls.name.lower()):
+            out.append(f"{model.path}:{cls.line} impl {trait} for {cls.name[:40]}")
+    for call in model.calls:
+        if call.name in _RUST_ERROR_MIDDLEWARE and "ErrorHandlers" in call.receiver:
+            out.append(f"{model.path}:{call.line} ErrorHandlers::{call.name}")  # actix-web error middleware
+        elif call.callee.endswith("HandleErrorLayer::new"):
+            out.append(f"{model.path}:{call.line} HandleErrorLayer")  # axum / tower error handling
+    for fn in model.functions:
+        if any(d.startswith(("#[catch(", "#[rocket::catch(")) for d in fn.decorators):
+            out.append(f"{model.path}:{fn.line} #[catch] {fn.name}")  # Rocket catcher
     return out
 
 

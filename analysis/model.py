@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 # Bumped whenever an adapter or a record changes shape, so cached models are never reused across versions.
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 
 # -- nested plain tuples ----------------------------------------------------------------------------------------
 # Value: one expression as a check needs to see it, (kind, text, names, keyword, literal):
@@ -163,6 +163,7 @@ CALL_IN_LAMBDA = 1 << 9  # inside a lambda / closure / arrow function literal
 CALL_THEN_CHAIN = 1 << 10  # the chain ending in this call has a `.then()` on the way: `p.then(f).finally(g)`
 CALL_REJECTION_HANDLED = 1 << 11  # the chain handles a rejection: `.catch(fn)` or `.then(ok, fail)`
 CALL_LOCAL_ASYNC = 1 << 12  # calls an async function of this file whose body is not one whole try/catch (may reject)
+CALL_GUARD = 1 << 13  # the condition of an `if` whose body always leaves (return, break, continue): a guard clause
 
 
 class Assign(NamedTuple):
@@ -358,7 +359,8 @@ SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
 
 class FileModel:
     """Everything the adapters know about one file. Sections are tuples of records; `markers` holds file-level
-    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>")."""
+    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>", "test-code:FIRST-LAST",
+    "lint-allowed:LINT:FIRST-LAST")."""
 
     __slots__ = ("_raw", "language", "lines", "markers", "parser", "path", "problem", "role", *SECTION_NAMES)
 
@@ -413,6 +415,18 @@ class FileModel:
             yield fn
             index = fn.parent
             seen += 1
+
+    def in_test_code(self, line: int) -> bool:
+        """Whether `line` lies in test code inside the file: a `test-code:FIRST-LAST` marker (a Rust
+        `#[cfg(test)]` module) or a file-level "cfg-test" marker. (Test files are told apart by their role.)"""
+        if "cfg-test" in self.markers:
+            return True
+        for m in self.markers:
+            if m.startswith("test-code:"):
+                first, _, last = m[len("test-code:"):].partition("-")
+                if first.isdigit() and last.isdigit() and int(first) <= line <= int(last):
+                    return True
+        return False
 
     def marker(self, prefix: str) -> str | None:
         """The first marker `prefix:value`'s value (e.g. marker("package") -> "handlers")."""

@@ -721,6 +721,72 @@ def test_rust_central_handler(make_repo: MakeRepo) -> None:
     assert findings(CentralHandler, axum) == []
 
 
+def test_rust_central_handler_inside_cfg_select_and_error_middleware(make_repo: MakeRepo) -> None:
+    # lemmy crates/utils/src/error.rs:225: the ResponseError impl sits in a `cfg_select!` block
+    lemmy = make_repo({
+        "src/error.rs": "cfg_select! {\n    feature = \"full\" => {\n"
+                        "        impl actix_web::error::ResponseError for LemmyError {\n"
+                        "            fn status_code(&self) -> u16 { 400 }\n        }\n    }\n    _ => {}\n}\n",
+        "src/lib.rs": "use actix_web::{middleware::ErrorHandlers, App};\n"
+                      "fn app() { App::new().wrap(ErrorHandlers::new().default_handler(jsonify)); }\n",
+    })
+    assert findings(CentralHandler, lemmy) == []
+    assert errors_facts(context(lemmy)).central_handler_evidence == (
+        "src/error.rs:3 impl ResponseError for LemmyError", "src/lib.rs:2 ErrorHandlers::default_handler")
+    rocket = make_repo({"src/main.rs": "#[macro_use] extern crate rocket;\n#[catch(404)]\nfn not_found() -> &'static str "
+                                       "{ \"no\" }\n"})
+    assert findings(CentralHandler, rocket) == []
+
+
+def test_rust_guarded_unwraps_locks_and_writes(make_repo: MakeRepo) -> None:
+    # wpcodevo/rust-axum-postgres-api src/handler.rs:54, zero-to-production issue_delivery_worker.rs:49
+    root = make_repo({"src/handler.rs": (
+        "pub async fn list(db: &Db) -> Result<Json, Error> {\n"
+        "    let result = db.fetch().await;\n"
+        "    if result.is_err() {\n        return Err(Error::Db);\n    }\n"
+        "    let rows = result.unwrap();\n"  # 6: guarded
+        "    let task = next(db).await?;\n"
+        "    if task.is_none() {\n        log();\n    }\n"
+        "    let t = task.unwrap();\n"  # 11: the check does not leave
+        "    let n = *COUNT.lock().unwrap();\n"  # 12: a lock
+        "    writeln!(html, \"<p>{}</p>\", n).unwrap();\n"  # 13: a write!
+        "    Ok(Json(rows))\n}\n")})
+    assert [(f.line, f.severity, f.confidence) for f in findings(Unwrap, root)] == [
+        (11, Severity.MEDIUM, Confidence.HIGH), (12, Severity.LOW, Confidence.LOW), (13, Severity.LOW, Confidence.LOW)]
+
+
+def test_rust_constants_and_lint_allowed_panics(make_repo: MakeRepo) -> None:
+    # lemmy crates/utils/src/utils/validation.rs:13 and crates/api/routes_v3/src/convert.rs:97
+    root = make_repo({"src/lib.rs": (
+        "#[expect(clippy::expect_used)]\n"
+        "static RE: LazyLock<Regex> = LazyLock::new(|| {\n    Regex::new(r\"^@[a-z]+$\")\n        .expect(\"compile regex\")\n});\n"
+        "static URL: LazyLock<Url> = LazyLock::new(|| Url::parse(\"http://example.com\").expect(\"dummy url\"));\n"  # 6
+        # zero-to-production src/authentication/password.rs:121 (argon2 parameters)
+        "fn port() -> u16 { std::env::var(\"PORT\").expect(\"PORT\").parse().expect(\"a number\") }\n"  # 7, 7
+        "mod startup {\n    #![allow(clippy::unwrap_used, clippy::panic)]\n"
+        "    fn go() { listen().unwrap(); panic!(\"x\"); }\n}\n"  # 10
+        "fn serve() { listen().unwrap(); todo!() }\n"  # 12
+        "fn hasher() -> Argon2 { Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(15000, 2, 1, None).unwrap()) }\n"
+    )})
+    assert where(Expect, root) == [("src/lib.rs", 7), ("src/lib.rs", 7)]
+    assert where(Unwrap, root) == [("src/lib.rs", 12)]
+    assert where(Panic, root) == [("src/lib.rs", 12)]
+
+
+def test_rust_test_only_files_and_multi_line_chains(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "src/diff_check.rs": "#![cfg(test)]\npub fn dump() -> String { run().expect(\"pg_dump\") }\n",
+        # lemmy crates/db_views/post/src/lib.rs: `#[cfg(test)] mod test;` makes test.rs (and its submodules) test code
+        "src/views/mod.rs": "#[cfg(test)]\nmod test;\nmod real;\n",
+        "src/views/test.rs": "mod data;\nfn setup() -> Data { Data::setup().expect(\"setup failed\") }\n",
+        "src/views/test/data.rs": "fn load() { read().expect(\"fixture\"); }\n",
+        "src/views/real.rs": "pub fn serve() { start().expect(\"server\"); }\n",
+        "src/lib.rs": "pub fn rows(db: &Db) -> Vec<Row> {\n    db.query()\n        .fetch_all()\n        .unwrap()\n}\n",
+    })
+    assert where(Expect, root) == [("src/views/real.rs", 1)]
+    assert [(f.line, f.snippet) for f in findings(Unwrap, root)] == [(4, ".unwrap()")]
+
+
 # -- Go ----------------------------------------------------------------------------------------------------------
 GO = """\
 package api

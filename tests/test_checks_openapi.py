@@ -684,6 +684,82 @@ def test_rocket_mount_prefixes_listed_handlers(tmp_path: Path) -> None:
     ]
 
 
+def test_actix_scope_root_routes_and_route_attribute(tmp_path: Path) -> None:
+    # lemmy crates/api/routes/src/lib.rs: `web::scope("/api/v4").route("", web::get().to(h))`
+    write(tmp_path, {
+        "src/main.rs": "use actix_web::{web, App, HttpServer};\nmod api;\n\nfn main() {\n"
+                       "    HttpServer::new(|| App::new().configure(api::config));\n}\n",
+        "src/api.rs": "use actix_web::{web, route};\n\npub fn config(cfg: &mut web::ServiceConfig) {\n"
+                      "    cfg.service(\n        web::scope(\"/api/v4\")\n"
+                      "            .route(\"\", web::get().to(get_site))\n"
+                      "            .service(web::scope(\"/account\").route(\"\", web::delete().to(delete_account)))\n"
+                      "            .service(multi),\n    );\n}\n\n"
+                      "#[route(\"/multi\", method = \"GET\", method = \"PUT\")]\nasync fn multi() {}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.line, e.framework, e.handler) for e in model.endpoints) == [
+        ("DELETE", "/api/v4/account", 7, "actix_web", "delete_account"),
+        ("GET", "/api/v4", 6, "actix_web", "get_site"),
+        ("GET", "/api/v4/multi", 12, "actix_web", "multi"),
+        ("PUT", "/api/v4/multi", 12, "actix_web", "multi"),
+    ]
+
+
+def test_rust_routers_of_other_workspace_crates_and_configure_closures(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n",
+        "crates/server/src/main.rs": "use actix_web::{web, App};\nfn main() {\n    App::new()\n"
+                                     "        .service(web::scope(\"/api\").configure(|cfg| my_api_routes::config(cfg, &s)))\n"
+                                     "        .configure(|cfg| lemmy_routes::config(cfg));\n}\n",
+        "crates/api/routes/src/lib.rs": "pub fn config(cfg: &mut web::ServiceConfig, s: &S) {\n"
+                                        "    cfg.route(\"/users\", web::get().to(users));\n}\n",
+        "crates/routes/src/lib.rs": "pub fn config(cfg: &mut web::ServiceConfig) {\n"
+                                    "    cfg.route(\"/feeds\", web::get().to(feeds));\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/users", "crates/api/routes/src/lib.rs", 2, True),
+        ("GET", "/feeds", "crates/routes/src/lib.rs", 2, True),
+    ]
+
+
+def test_rust_endpoint_guards_from_mounts_and_auth_extractors(tmp_path: Path) -> None:
+    # lemmy: SessionMiddleware on the App above `configure`, and handlers taking `LocalUserView`, whose
+    # `FromRequest` impl fails with IncorrectLogin
+    write(tmp_path, {
+        "src/main.rs": "use actix_web::{web, App, HttpServer};\nfn main() {\n    HttpServer::new(move || {\n"
+                       "        let app = App::new().wrap(SessionMiddleware::new(ctx.clone()));\n"
+                       "        app.configure(|cfg| api::config(cfg))\n    });\n}\n",
+        "src/api.rs": "pub fn config(cfg: &mut web::ServiceConfig) {\n"
+                      "    cfg.service(web::scope(\"/post\").route(\"\", web::post().to(create_post))\n"
+                      "        .route(\"/list\", web::get().to(list_posts)));\n}\n"
+                      "pub async fn create_post(data: Json<CreatePost>, local_user_view: LocalUserView) {}\n"
+                      "pub async fn list_posts(local_user_view: Option<LocalUserView>) {}\n",
+        "src/user.rs": "impl FromRequest for LocalUserView {\n    type Error = LemmyError;\n"
+                       "    fn from_request(req: &HttpRequest, _p: &mut Payload) -> Self::Future {\n"
+                       "        ready(req.extensions().get::<LocalUserView>().cloned()"
+                       ".ok_or(LemmyErrorType::IncorrectLogin.into()))\n    }\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    guards = {(e.method, e.path): e.guards for e in model.endpoints}
+    assert guards[("POST", "/post")] == ("auth-extractor:local_user_view: LocalUserView",
+                                         "SessionMiddleware::new(ctx.clone())")
+    assert guards[("GET", "/post/list")] == ("SessionMiddleware::new(ctx.clone())",)  # Option<..>: anonymous too
+
+
+def test_axum_routes_carry_handlers_and_layers(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main.rs": "use axum::{routing::{get, post}, Router};\n\nfn app() -> Router {\n    Router::new()\n"
+                       "        .route(\"/users\", get(list_users).post(create_user))\n"
+                       "        .route_layer(middleware::from_fn(auth))\n        .route(\"/health\", get(health))\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.framework, e.handler, e.guards) for e in model.endpoints) == [
+        ("GET", "/health", "axum", "health", ()),
+        ("GET", "/users", "axum", "list_users", ("middleware::from_fn(auth)",)),
+        ("POST", "/users", "axum", "create_user", ("middleware::from_fn(auth)",)),
+    ]
+
+
 # -- FastAPI prefixes from settings and imported constants ------------------------------------------------------------
 def test_fastapi_prefix_from_settings_attribute_and_imported_constants(tmp_path: Path) -> None:
     write(tmp_path, {

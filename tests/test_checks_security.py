@@ -272,6 +272,44 @@ def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo)
         (7, "`POST /upload` changes data and has no authentication dependency, guard or decorator in reach")]
 
 
+def test_missing_auth_sees_rust_extractors_and_middleware(make_repo: MakeRepo) -> None:
+    axum = (
+        "use axum::{routing::{get, post}, Router};\n"
+        "pub fn app() -> Router {\n    Router::new()\n"
+        "        .route(\"/notes\", post(create_note))\n        .route(\"/notes/:id\", get(show).delete(remove))\n}\n"
+        "async fn create_note(user: AuthUser, Json(n): Json<NewNote>) {}\n"
+        "async fn show(Path(id): Path<i64>) {}\n"
+        "async fn remove(Path(id): Path<i64>) {}\n"
+    )
+    extractor = ("#[async_trait]\nimpl<S> FromRequestParts<S> for AuthUser {\n"
+                 "    async fn from_request_parts(parts: &mut Parts, _s: &S) -> Result<Self, ApiError> {\n"
+                 "        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;\n"
+                 "        decode_jwt(token)\n    }\n}\n")
+    root = make_repo({"src/routes.rs": axum, "src/auth.rs": extractor})
+    assert [(f.message.split("`")[1], f.severity.value) for f in findings(MissingAuth, root)] == [
+        ("DELETE /notes/:id", "medium")]
+    wrapped = make_repo({"src/main.rs": (
+        "use actix_web::{web, App};\nuse actix_web_httpauth::middleware::HttpAuthentication;\n"
+        "fn main() { App::new().wrap(HttpAuthentication::bearer(validator)).configure(routes); }\n"
+        "fn routes(cfg: &mut web::ServiceConfig) { cfg.route(\"/notes\", web::post().to(create)); }\n")})
+    assert findings(MissingAuth, wrapped) == []
+
+
+def test_rust_test_modules_inside_source_files_are_test_code(make_repo: MakeRepo) -> None:
+    # lemmy crates/diesel_utils/src/schema_setup/mod.rs:455, crates/db_schema/src/impls/local_user_invite.rs:168
+    root = make_repo({"src/db.rs": (
+        "pub fn find(conn: &mut PgConnection, name: &str) {\n"
+        "    conn.batch_execute(&format!(\"SELECT * FROM users WHERE name = '{}'\", name));\n}\n"
+        "#[cfg(test)]\nmod tests {\n"
+        "    fn seed(conn: &mut PgConnection, id: &str) {\n"
+        "        conn.batch_execute(&format!(\"INSERT INTO users (id) VALUES ('{}')\", id));\n    }\n"
+        "    #[test]\n    fn invite() { let token = \"tk_9fJ2mQ7vXb4LpR8s\"; }\n}\n"
+        "pub fn live() -> &'static str { let token = \"tk_9fJ2mQ7vXb4LpR8s\"; token }\n")})
+    assert where(SqlInjection, root) == [("src/db.rs", 2, "high")]
+    assert [(f.line, f.severity.value, f.message.split(" (")[0]) for f in findings(HardcodedSecret, root)] == [
+        (10, "low", "hardcoded secret `token` in test code"), (12, "high", "hardcoded secret `token` committed to the repository")]
+
+
 def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:
     open_app = make_repo({"app.py": FLASK_OPEN})
     assert [(f.line, f.message) for f in findings(InputValidation, open_app)] == [

@@ -31,9 +31,11 @@ def _load() -> None:
     from analysis.routes.java import java_endpoints
     from analysis.routes.javascript import javascript_endpoints
     from analysis.routes.python import python_endpoints
+    from analysis.routes.rust import rust_endpoints
 
     RESOLVERS["python"] = python_endpoints
     RESOLVERS["javascript"] = javascript_endpoints
+    RESOLVERS["rust"] = rust_endpoints
     RESOLVERS["java"] = java_endpoints
     RESOLVERS["go"] = go_endpoints
 

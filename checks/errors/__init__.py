@@ -1,15 +1,14 @@
 """Error handling: exceptions are neither swallowed nor leaked, and the cause of an error survives.
 
 Every check here is a query over the analysis layer's facts (analysis/model.py: `Handler`, `Raise`,
-`Exposure`, `Discard`, ...), written once for every language whose adapter produces them. Test files and
-examples are never read (only the `source` role). Languages whose adapter does not produce these facts yet are
-read by the per-language visitors in this folder (`ANALYSERS`), which the analysis layer replaces one by one.
+`Exposure`, `Discard`, `Call`, ...), written once for every language whose adapter produces them. Test files and
+examples are never read (only the `source` role).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analysis.frameworks import (
@@ -36,7 +35,10 @@ from analysis.model import (
     BODY_USES_ERROR,
     CALL_AWAITED,
     CALL_BROKEN,
+    CALL_GUARD,
+    CALL_IN_TEST,
     CALL_LOCAL_ASYNC,
+    CALL_MACRO,
     CALL_REJECTION_HANDLED,
     CALL_STATEMENT,
     CALL_THEN_CHAIN,
@@ -55,28 +57,15 @@ from analysis.model import (
     Handler,
 )
 from analysis.project import ProjectAnalysis
+from analysis.rust import test_only_files
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
-from checks.errors._common import CODE_ROLES, Analysis, Hit
-from checks.errors.rust import rust_analysis
+from checks.errors._common import CODE_ROLES
 
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
 
-Analyser = Callable[[Context], Analysis]
-
-# Languages still read by a visitor of their own (until their adapter produces the facts below).
-ANALYSERS: dict[str, Analyser] = {
-    "rust": rust_analysis,
-}
 # A comment that says the handler ignores the error on purpose.
 _DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec)")
-
-
-def _analyses(ctx: Context, languages: frozenset[str]) -> list[Analysis]:
-    present = set(ctx.languages())
-    wanted = [ANALYSERS[lang] for lang in sorted(languages or frozenset(ANALYSERS)) if lang in present and lang in ANALYSERS]
-    unique = list(dict.fromkeys(wanted))
-    return [ctx.fact(fn) for fn in unique]
 
 
 def _handlers(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, Handler]]:
@@ -176,18 +165,14 @@ _ALL = frozenset({"python", "typescript", "javascript", "java", "go", "rust"})
 
 def _central(ctx: Context) -> tuple[list[str], list[str]]:
     """(web frameworks the project's code uses, evidence of a central error handler), both languages kinds."""
-    analyses = _analyses(ctx, frozenset())
-    frameworks = set(web_frameworks(ctx.analysis, roles=CODE_ROLES)) | {f for a in analyses for f in a.frameworks}
-    evidence = list(central_handler_evidence(ctx.analysis, roles=CODE_ROLES)) + [e for a in analyses for e in a.central]
+    frameworks = set(web_frameworks(ctx.analysis, roles=CODE_ROLES))
+    evidence = list(central_handler_evidence(ctx.analysis, roles=CODE_ROLES))
     return sorted(frameworks), evidence
 
 
 def errors_facts(ctx: Context) -> ErrorsFacts:
     counts = dict.fromkeys(_FACT_KINDS.values(), 0)
-    for analysis in _analyses(ctx, frozenset()):
-        for hit in analysis.hits:
-            counts[hit.kind] = counts.get(hit.kind, 0) + 1
-    handlers = sum(a.handlers for a in _analyses(ctx, frozenset()))
+    handlers = 0
     bare = 0
     for model, h in _handlers(ctx, _ALL):
         handlers += not h.flags & BODY_CALLBACK  # catch clauses; `.catch(fn)` callbacks are judged, not counted
@@ -198,6 +183,8 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
     counts["ignored-error"] += len(ignored_errors(ctx.analysis))
+    for found in _panics(ctx):
+        counts[found.kind] += 1
     counts["leaked-details"] += sum(1 for leak in _leaks(ctx, _ALL) if not leak[-1])
     counts["unhandled-promise"] += sum(1 for _ in _floating(ctx))
     frameworks, evidence = _central(ctx)
@@ -242,17 +229,13 @@ class BareExcept(Check):
 
 
 class _HitCheck(Check):
-    """A check that reports one kind of fact: from the analysis layer, and from the remaining visitors."""
+    """A check that reports one kind of the analysis layer's facts."""
 
     kind: str = ""
     category = "error-handling"
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         yield from self.from_model(ctx)
-        for analysis in _analyses(ctx, self.languages):
-            for hit in analysis.hits:
-                if hit.kind == self.kind:
-                    yield self._finding(ctx, hit)
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
         for model, h in _handlers(ctx, self.languages):
@@ -260,10 +243,6 @@ class _HitCheck(Check):
             if verdict is not None and verdict.kind == self.kind:
                 yield self.finding(ctx, verdict.message, model.path, h.line, h.end_line, severity=verdict.severity,
                                    confidence=verdict.confidence)
-
-    def _finding(self, ctx: Context, hit: Hit) -> Finding:
-        return self.finding(ctx, hit.message, hit.path, hit.line, hit.end_line,
-                            severity=hit.severity, confidence=hit.confidence, key=hit.key)
 
 
 class SwallowedException(_HitCheck):
@@ -530,43 +509,179 @@ class UnhandledPromise(_HitCheck):
             yield self.finding(ctx, message, model.path, call.line, call.end_line, confidence=confidence)
 
 
-class Unwrap(_HitCheck):
+# -- Rust: calls that panic --------------------------------------------------------------------------------------
+_PANIC_MACROS = frozenset({"panic", "unreachable", "todo", "unimplemented"})
+# A poisoned lock is the conventional reason to unwrap; `write!` into a String cannot fail.
+_LOCK_RECEIVER = re.compile(r"(?:\.(?:lock|read|write)\(\)|^write(?:ln)?!\(.*\))$", re.S)
+
+
+def _in_main(model: FileModel, call: Call) -> bool:
+    """Whether the innermost named function around `call` (closures are part of theirs) is `main`."""
+    for fn in model.enclosing(call.function):
+        if fn.name != "<closure>":
+            return fn.name == "main"
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Panic:
+    kind: str  # "unwrap" | "expect" | "panic"
+    model: FileModel
+    call: Call
+    message: str
+    confidence: Confidence
+    key: str
+    severity: Severity | None = None  # None: the check's own
+
+
+def _guarded(model: FileModel) -> dict[tuple[int, str], int]:
+    """(function, receiver) -> the first line of a guard clause on it: `if r.is_err() { return ...; }`, after
+    which `r.unwrap()` cannot panic."""
+    out: dict[tuple[int, str], int] = {}
+    for call in model.calls:
+        if call.flags & CALL_GUARD and call.name in ("is_err", "is_none") and call.receiver and "(" not in call.receiver:
+            key = (call.function, call.receiver)
+            out[key] = min(out.get(key, call.line), call.line)
+    return out
+
+
+# A value a pure constructor or parser builds from literals only (`Regex::new(r"^a+$")`, `"127.0.0.1:80".parse()`):
+# unwrapping it fails on the first run or never, like a constant. (Literal arguments alone say nothing:
+# `env::var("PORT")` and `File::open("x")` read the world.)
+_PURE_TYPES = (r"(?:Regex|RegexSet|RegexBuilder|Url|Uri|HeaderValue|HeaderName|TimeDelta|Duration|NonZero\w+|Version|"
+               r"VersionReq|Mime|Selector|Method|StatusCode|IpAddr|Ipv4Addr|Ipv6Addr|SocketAddr|Level|LevelFilter|Params)")
+_LITERAL_ARGS = r'\((?:\s*(?:r#*"[^"]*"#*|"(?:[^"\\]|\\.)*"|b"(?:[^"\\]|\\.)*"|-?\d[\w.]*|true|false|None)\s*,?)*\)'
+_CONSTANT_RECEIVER = re.compile(
+    rf"^(?:(?:[\w:]*::)?{_PURE_TYPES}::(?:new|parse|from_str|from_static|from_bytes|from_u16|try_\w+)"
+    rf"(?:::<[^()]*>)?{_LITERAL_ARGS}"
+    r'|"(?:[^"\\]|\\.)*"\.(?:parse|try_into)(?:::<[^()]*>)?\(\))$')
+_LINTS = {"unwrap": "unwrap_used", "expect": "expect_used"}
+
+
+def _lint_allowed(model: FileModel) -> dict[str, list[tuple[int, int]]]:
+    """clippy lint -> line ranges where the code allows it (`#[expect(clippy::expect_used)]`)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for marker in model.markers:
+        if marker.startswith("lint-allowed:"):
+            _, lint, span = marker.split(":", 2)
+            first, _, last = span.partition("-")
+            if first.isdigit() and last.isdigit():
+                out.setdefault(lint, []).append((int(first), int(last)))
+    return out
+
+
+def _panics(ctx: Context) -> Iterator[_Panic]:
+    """Every `.unwrap()`, `.expect(..)` and panicking macro in production Rust code (not tests, `#[cfg(test)] mod
+    x;` files, build scripts or parts of a file that did not parse), except where it cannot fail or is allowed on
+    purpose: after a guard clause (`if r.is_err() { return ...; } r.unwrap()`), on a value built from literals
+    only (`Regex::new(r"..").expect(..)`), or where the code allows the clippy lint (`#[expect(clippy::
+    expect_used)]`). Start-up code (`main`, main.rs) gets low confidence: failing fast there is often intended.
+    Unwrapping a lock (a poisoned lock is the conventional reason to panic) or a `write!` (into a String it
+    cannot fail) is low severity and low confidence."""
+    tests = test_only_files(ctx.analysis)
+    guards: dict[str, dict[tuple[int, str], int]] = {}
+    allowed: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for model, call in ctx.analysis.calls("rust", roles=CODE_ROLES):
+        if call.flags & (CALL_IN_TEST | CALL_BROKEN) or model.path.rsplit("/", 1)[-1] == "build.rs":
+            continue
+        if model.path in tests:
+            continue
+        if model.path not in allowed:
+            allowed[model.path] = _lint_allowed(model)
+        lint = _LINTS.get(call.name, call.name) if call.receiver or call.flags & CALL_MACRO else ""
+        if any(a <= call.line <= b for a, b in allowed[model.path].get(lint, ())):
+            continue  # the project allows this panic where it is written
+        args = ", ".join(a[1] for a in call.args)
+        severity: Severity | None = None
+        if call.flags & CALL_MACRO:
+            if call.name not in _PANIC_MACROS:
+                continue
+            kind, text = "panic", f"{call.callee}!({args})"
+            message = f"`{call.name}!` aborts the request or the process instead of returning an error"
+            key = f"{call.name}:{text[:120]}"
+            low = False
+        elif call.receiver and call.name in ("unwrap", "expect"):
+            if model.path not in guards:
+                guards[model.path] = _guarded(model)
+            guard = guards[model.path].get((call.function, call.receiver))
+            if (guard is not None and guard < call.line) or _CONSTANT_RECEIVER.match(call.receiver):
+                continue
+            kind = call.name
+            what = "`.unwrap()`" if kind == "unwrap" else "`.expect(...)`"
+            message = f"{what} panics on error instead of propagating it with `?`"
+            key = f"{kind}:{f'{call.callee}({args})'[-120:]}"
+            low = bool(_LOCK_RECEIVER.search(call.receiver))
+            if low:
+                severity = Severity.LOW
+                message += " (on a lock or a `write!`, where panicking is usually intended)"
+        else:
+            continue
+        low = low or model.path.endswith("main.rs") or _in_main(model, call)
+        yield _Panic(kind, model, call, message, Confidence.LOW if low else Confidence.HIGH, key, severity)
+
+
+class _PanicCheck(_HitCheck):
+    languages = frozenset({"rust"})
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for p in _panics(ctx):
+            if p.kind == self.kind:
+                end = p.call.end_line if p.kind == "panic" else p.call.line
+                yield self.finding(ctx, p.message, p.model.path, p.call.line, end, severity=p.severity,
+                                   confidence=p.confidence, key=p.key)
+
+
+class Unwrap(_PanicCheck):
     id = "errors/unwrap"
     kind = "unwrap"
     title = "`.unwrap()` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.MEDIUM
-    rationale = "`.unwrap()` turns a recoverable error into a panic that aborts the request or the process."
+    rationale = (
+        "`.unwrap()` turns a recoverable error into a panic that aborts the request or the process. An unwrap after "
+        "a guard clause (`if r.is_err() { return ...; }`) or on a value built from literals cannot panic at run "
+        "time, and one under `#[allow(clippy::unwrap_used)]` is deliberate: neither is reported. One on a lock or a "
+        "`write!` is low severity, and one in start-up code (`main`) low confidence."
+    )
     remediation = (
         "Propagate with `?` into a typed error (thiserror/anyhow) that the handler maps to a response.",
         "Where failure is truly impossible, use `.expect(\"why it cannot fail\")` to document it.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
 
-class Expect(_HitCheck):
+class Expect(_PanicCheck):
     id = "errors/expect"
     kind = "expect"
     title = "`.expect()` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.LOW
-    rationale = "`.expect()` documents the assumption but still panics when it does not hold."
+    rationale = (
+        "`.expect()` documents the assumption but still panics when it does not hold. Not reported on a value built "
+        "from literals (`Regex::new(r\"..\")`), after a guard clause, or under `#[expect(clippy::expect_used)]`."
+    )
     remediation = ("Propagate with `?` unless the failure is a true invariant violation (startup config, poisoned lock).",)
     effort = Effort.SMALL
+    version = "2"
 
 
-class Panic(_HitCheck):
+class Panic(_PanicCheck):
     id = "errors/panic"
     kind = "panic"
     title = "`panic!`, `unreachable!`, `todo!` and `unimplemented!` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.MEDIUM
-    rationale = "A panicking macro in a request path takes down the task or the process instead of returning an error."
+    rationale = (
+        "A panicking macro in a request path takes down the task or the process instead of returning an error. One "
+        "the code allows on purpose (`#[allow(clippy::panic)]`, `clippy::todo`, ...) is not reported."
+    )
     remediation = (
         "Return an error variant instead of panicking.",
         "Finish or remove `todo!()` / `unimplemented!()` before shipping.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
 
 class IgnoredError(_HitCheck):

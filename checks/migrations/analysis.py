@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from analysis.model import CALL_BROKEN, Assign, FileModel
+from analysis.model import CALL_BROKEN, CALL_MACRO, Assign, FileModel
 from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Severity
@@ -21,9 +21,9 @@ from checks.migrations.detect import (
     JAVA_IMPORTS,
     PY_IMPORTS,
     RELATIONAL,
+    RUST_IMPORTS,
     Evidence,
     classify_migration,
-    code_evidence,
     import_evidence,
     is_django_migration_name,
     manifest_evidence,
@@ -133,6 +133,7 @@ def analyse(ctx: Context) -> Analysis:
     _python(ctx, a)
     _java(ctx, a)
     _tree_sitter(ctx, a)
+    _rust(ctx, a)
     _other_files(ctx, a)
     if a.migration_files and not a.relational:
         first = min(a.migration_files)
@@ -510,39 +511,57 @@ def _tree_sitter(ctx: Context, a: Analysis) -> None:
     sequelize = any(e.what == "sequelize" for e in a.evidence)
     js = {m.path: m for m in ctx.analysis.files("typescript", "javascript")}
     go_models = {m.path: m for m in ctx.analysis.files("go")} if ctx.files_where(languages=("go",)) else {}
-    for info in ctx.files_where(languages=("typescript", "javascript", "go", "rust")):
+    for info in ctx.files_where(languages=("typescript", "javascript", "go")):
         role = info.role
         if role == "test" or _in_tests(info.path) or role not in ("source", "migration"):
             continue
-        lang = info.language
-        if lang == "go":
+        if info.language == "go":
             model = go_models.get(info.path)
             if model is not None:
                 _go_file(model, role, a, seen)
             continue
-        if lang in ("typescript", "javascript"):
-            model = js.get(info.path)
-            if model is not None:
-                sequelize |= _js_file(ctx, model, a, seen)
-            continue
-        file = ctx.sources.tree(info.path)
-        if file is None:
-            continue
-        if role == "source":
-            for ev in code_evidence(lang, file.path, file.source):
-                if (lang, ev.what) not in seen:
-                    seen.add((lang, ev.what))
-                    a.evidence.append(ev)
-                    sequelize |= ev.what.startswith("sequelize")
-        elif role == "migration":
-            text = file.source.decode("utf-8", "replace")
-            tool = classify_migration(file.path, lang, text, a.manifest_tools, a.ecosystems)
-            if tool is None:
-                continue
-            a.files[file.path] = tool
+        model = js.get(info.path)
+        if model is not None:
+            sequelize |= _js_file(ctx, model, a, seen)
     for model in js.values():  # auto-sync once every file's evidence is known (Sequelize may be imported later)
         if model.role == "source" and not _in_tests(model.path):
             _js_auto_sync(model, a, sequelize)
+
+
+# -- Rust (analysis layer) --------------------------------------------------------------------------------
+# Macros that embed and run a tool's migrations: the tool is set up even where no migration file exists yet.
+_RUST_RUNNERS = {"sqlx::migrate": "sqlx", "diesel_migrations::embed_migrations": "diesel",
+                 "refinery::embed_migrations": "refinery"}
+
+
+def _rust(ctx: Context, a: Analysis) -> None:
+    """Database crates the code imports (`use sqlx::..`, `extern crate diesel`), the migration runner macros it
+    calls (`sqlx::migrate!`, `embed_migrations!`), and SeaORM / refinery migrations written in Rust."""
+    seen: set[str] = set()
+    for model in ctx.analysis.files("rust"):
+        if model.role == "test" or _in_tests(model.path):
+            continue
+        if model.role == "migration":
+            tool = classify_migration(model.path, "rust", None, a.manifest_tools, a.ecosystems)
+            if tool is not None:
+                a.files[model.path] = tool
+            continue
+        if model.role != "source":
+            continue
+        for imp in model.imports:
+            crate = (imp.module or imp.name).split("::", 1)[0]
+            kind = RUST_IMPORTS.get(crate)
+            if kind is not None and crate not in seen:
+                seen.add(crate)
+                a.evidence.append(Evidence(kind, crate, model.path))
+        crates = {(i.module or i.name).split("::", 1)[0] for i in model.imports}
+        for call in model.calls:
+            if call.flags & CALL_MACRO and call.name in ("migrate", "embed_migrations"):
+                tool = _RUST_RUNNERS.get(call.qualified or call.callee)
+                if tool is None and call.callee == "embed_migrations":  # #[macro_use] extern crate ...
+                    tool = "diesel" if "diesel_migrations" in crates else "refinery" if "refinery" in crates else None
+                if tool is not None:
+                    a.manifest_tools.add(tool)
 
 
 # -- SQL, changelogs, configuration --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ __all__ = [
     "DOCUMENT",
     "JAVA_IMPORTS",
     "RELATIONAL",
+    "RUST_IMPORTS",
     "Evidence",
     "classify_migration",
     "code_evidence",
@@ -163,11 +164,14 @@ _CODE_PATTERNS: dict[str, list[tuple[re.Pattern[bytes], str, str]]] = {
                     rb'github\.com/go-pg/pg(?:/v\d+)?|github\.com/uptrace/bun|entgo\.io/ent)"'), "", RELATIONAL),
         (re.compile(rb'"(go\.mongodb\.org/mongo-driver)/mongo"'), "", DOCUMENT),
     ],
-    "rust": [
-        (re.compile(rb"^\s*(?:pub\s+)?use\s+(sqlx|diesel|sea_orm|tokio_postgres|rusqlite|refinery)\b", re.MULTILINE), "", RELATIONAL),
-    ],
 }
 _CODE_PATTERNS["javascript"] = _CODE_PATTERNS["typescript"]
+
+# Rust crates whose `use` (or `extern crate`) in the code says a database is used (read from the model).
+RUST_IMPORTS: dict[str, str] = {
+    "sqlx": RELATIONAL, "diesel": RELATIONAL, "sea_orm": RELATIONAL, "tokio_postgres": RELATIONAL,
+    "rusqlite": RELATIONAL, "refinery": RELATIONAL,
+}
 
 # Java packages whose import says which kind of database the code talks to (read from the analysis layer's imports).
 JAVA_IMPORTS: dict[str, str] = {

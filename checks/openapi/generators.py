@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from auditor.context import Context
-from checks._ts import line_of, of_type
 
 __all__ = ["Generator", "code_from_spec", "find_generator"]
 
@@ -134,6 +133,8 @@ def _java(ctx: Context) -> Generator | None:
 
 
 def _rust(ctx: Context) -> Generator | None:
+    """utoipa / aide / paperclip / okapi / poem-openapi: declared in a Cargo.toml and used by the code (a `use`,
+    or an attribute such as `#[utoipa::path(...)]`), read from the analysis layer's model."""
     manifests = [f for f in ctx.files if f.path.rsplit("/", 1)[-1] == "Cargo.toml"]
     declared: set[str] = set()
     for info in manifests:
@@ -141,12 +142,22 @@ def _rust(ctx: Context) -> Generator | None:
         declared.update(c for c in _RUST_CRATES if re.search(rf"^\s*{c}(?:\s*=|\.|\s*\{{)", text, re.M))
     if not declared:
         return None
-    for file in ctx.trees("rust", roles=("source",)):
-        for crate in declared:
-            if re.search(rf"\b{crate}::|use {crate}\b".encode(), file.source):
-                for node in of_type(file, "use_declaration", "attribute_item"):
-                    if crate in file.text(node):
-                        return Generator(crate.replace("_", "-"), file.path, line_of(node))
+    for model in ctx.analysis.files("rust", roles=("source",)):
+        lines: list[tuple[int, str]] = []
+        for imp in model.imports:
+            head = (imp.module or imp.name).split("::", 1)[0]
+            if head in declared:
+                lines.append((imp.line, head))
+        decorated = [(fn.line, fn.decorators) for fn in model.functions] + [
+            (cls.line, cls.decorators) for cls in model.classes]
+        for line, decorators in decorated:
+            for text in decorators:
+                crate = next((c for c in declared if f"{c}::" in text or text.startswith(f"#[{c}")), None)
+                if crate is not None:
+                    lines.append((line, crate))
+        if lines:
+            first, crate = min(lines)
+            return Generator(crate.replace("_", "-"), model.path, first)
     return None
 
 

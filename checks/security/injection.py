@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analysis.frameworks import language_family
-from analysis.model import Call, FileModel, Value
+from analysis.model import CALL_IN_TEST, Call, FileModel, Value
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, Severity
 
@@ -150,7 +150,7 @@ def _sql_hits(ctx: Context) -> Iterator[_Hit]:
         if not sinks:
             continue
         for call in model.calls:
-            if call.name not in sinks or not call.args:
+            if call.name not in sinks or not call.args or call.flags & CALL_IN_TEST:
                 continue
             if call.name in _GENERIC and not (_DB_RECEIVER.search(call.receiver) or _SQL_QUALIFIED.match(call.qualified)):
                 continue
@@ -219,7 +219,7 @@ def _shell_hits(ctx: Context) -> Iterator[tuple[FileModel, Call, Value, str]]:
         if not sinks:
             continue
         for call in model.calls:
-            if call.name not in sinks or not call.args:
+            if call.name not in sinks or not call.args or call.flags & CALL_IN_TEST:
                 continue
             positional = [a for a in call.args if not a[3]]
             if family == "python":

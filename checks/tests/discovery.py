@@ -1,7 +1,6 @@
 """Find the tests of a project in every language: test files, test functions, fixtures, frameworks.
 
-Python, TypeScript/JavaScript and Java are read from the analysis layer's facts (`TestCase`, imports), the other
-languages from the shared tree-sitter trees with the iterative walkers of `checks._ts`. Manifests
+Every language is read from the analysis layer's facts (`TestCase`, imports). Manifests
 (package.json, Cargo.toml, go.mod, pom.xml, build.gradle, pyproject.toml, requirements files) only name
 frameworks; they are read as text, never executed.
 """
@@ -12,14 +11,8 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from auditor.context import Context
-from auditor.sources import TsFile
-from checks._ts import descendants, line_of, named_children
-
-if TYPE_CHECKING:
-    import tree_sitter
 
 __all__ = ["LanguageTests", "TestInventory", "TestModule", "inventory"]
 
@@ -206,80 +199,30 @@ def _javascript(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None
 
 
 # -- Rust -----------------------------------------------------------------------------------------------
-_RUST_TEST_ATTR = re.compile(r"^#\[\s*((\w+::)*test|rstest|test_case|test_log::test|sqlx::test|proptest|quickcheck)\b")
-
-
 def _rust(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
+    """Rust tests from the analysis layer's `TestCase` facts: `#[test]`-like functions and property tests
+    (`proptest!`, `#[quickcheck]`) anywhere (inline `#[cfg(test)]` modules included); `#[fixture]`s and the helper
+    functions beside tests (in a `#[cfg(test)]` module, or in a test file that has tests) are shared setup, and so
+    is a test-tree file without tests of its own (`tests/common/mod.rs`)."""
     lang = LanguageTests()
     uses: set[str] = set()
-    for parsed in ctx.trees("rust"):
-        if parsed.info.role != "test" and b"test" not in parsed.source and b"fixture" not in parsed.source:
-            continue
-        tests = first = 0
-        for node in descendants(parsed.tree.root_node):
-            if node.type == "attribute_item":
-                text = parsed.text(node)
-                nxt = node.next_named_sibling
-                while nxt is not None and nxt.type in ("attribute_item", "line_comment", "block_comment"):
-                    nxt = nxt.next_named_sibling
-                if nxt is None or nxt.type != "function_item":
-                    continue
-                if _RUST_TEST_ATTR.match(text):
-                    tests += 1
-                    first = first or line_of(nxt)
-                elif text.startswith("#[fixture"):
-                    lang.fixtures += 1
-            elif node.type == "mod_item" and _cfg_test(parsed, node):
-                lang.fixtures += _rust_helpers(parsed, node)
-            elif node.type == "use_declaration":
-                uses.add(parsed.text(node))
-            elif node.type == "macro_invocation" and parsed.text(node).startswith(("proptest!", "proptest::proptest!")):
-                tests += 1
-                first = first or line_of(node)
+    for model in ctx.analysis.files("rust"):
+        tests = [t for t in model.tests if t.kind in ("test", "property")]
+        lang.fixtures += sum(1 for t in model.tests if t.kind in ("fixture", "setup"))
+        uses.update((i.module or i.name).split("::", 1)[0] for i in model.imports)
         if tests:
-            lang.files.append(TestModule(parsed.path, "rust", tests, first))
-            if parsed.info.role == "test":  # fn note(...) -> NewNote beside #[test]s of an integration test
-                lang.fixtures += _rust_helpers(parsed, parsed.tree.root_node)
-        elif parsed.info.role == "test" and parsed.path.rsplit("/", 1)[-1] != "main.rs":
+            lang.files.append(TestModule(model.path, "rust", len(tests), min(t.line for t in tests)))
+        elif model.role == "test" and model.path.rsplit("/", 1)[-1] != "main.rs":
             lang.fixtures += 1  # tests/common/mod.rs, tests/api/helpers.rs: shared setup
     if lang.files:
         lang.frameworks.add("cargo test")
         if manifests.mentions("cargo", "rstest"):
             lang.frameworks.add("rstest")
-    joined = "\n".join(uses)
     for fw in ("proptest", "quickcheck"):
-        if manifests.mentions("cargo", fw) or f"{fw}::" in joined:
+        if manifests.mentions("cargo", fw) or fw in uses:
             lang.property_based.add(fw)
     if lang.files or lang.fixtures:
         inv.languages["rust"] = lang
-
-
-def _cfg_test(parsed: TsFile, module: tree_sitter.Node) -> bool:
-    """Whether a `mod` item is compiled for tests only (`#[cfg(test)]` right above it)."""
-    prev = module.prev_named_sibling
-    while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment"):
-        if prev.type == "attribute_item" and "".join(parsed.text(prev).split()) == "#[cfg(test)]":
-            return True
-        prev = prev.prev_named_sibling
-    return False
-
-
-def _rust_helpers(parsed: TsFile, module: tree_sitter.Node) -> int:
-    """Functions of a `#[cfg(test)]` module (or a test file) that are not tests themselves: setup helpers."""
-    body = module if module.type == "source_file" else module.child_by_field_name("body")
-    count = 0
-    for item in named_children(body) if body is not None else []:
-        if item.type != "function_item":
-            continue
-        prev = item.prev_named_sibling
-        attrs: list[str] = []
-        while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment"):
-            if prev.type == "attribute_item":
-                attrs.append(parsed.text(prev))
-            prev = prev.prev_named_sibling
-        if not any(_RUST_TEST_ATTR.match(a) for a in attrs):
-            count += 1
-    return count
 
 
 # -- Go -------------------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Go, Java and Rust are statically typed; what is counted here are the ways around the type system."""
+"""Go, Java and Rust are statically typed; what is counted here are the ways around the type system.
+
+Rust is read from the analysis layer (`TypeUse` facts of kind "unsafe"); Go and Java from the tree-sitter trees."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from auditor.context import Context
-from checks._ts import descendants
 
 __all__ = ["Hatch", "StaticScan", "static_scan"]
 
@@ -82,10 +83,7 @@ def static_scan(ctx: Context) -> StaticScan:
     hatches: list[Hatch] = []
     hatches += _go_hatches(ctx)
     hatches += _java_hatches(ctx)
-    unsafe = 0
-    for file in ctx.trees("rust", roles=CODE_ROLES):
-        if b"unsafe" in file.source:
-            unsafe += sum(1 for n in descendants(file.tree.root_node) if n.type == "unsafe_block")
+    unsafe = sum(1 for _, use in ctx.analysis.records("type_uses", "rust", roles=CODE_ROLES) if use.kind == "unsafe")
     present = ctx.languages()
     languages = tuple(lang for lang in ("go", "java", "rust") if present.get(lang))
     return StaticScan(languages, tuple(hatches), unsafe)
