@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,16 +13,24 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKGROUND_LIBRARIES",
     "CACHE_LIBRARIES",
+    "CLIENT_ERROR_CLASSES",
     "CLIENT_ERROR_NAMES",
     "CORRELATION_LIBRARIES",
+    "GO_ERROR_HELPER",
+    "GO_ROUTER_CONSTRUCTORS",
+    "GO_ROUTER_TYPES",
+    "NON_GUARD_MIDDLEWARE",
     "STRUCTURED_LOGGERS",
+    "TOOL_CONFIG_FILES",
     "WEB_FRAMEWORK_IMPORTS",
     "Library",
     "LibraryTable",
     "central_handler_evidence",
+    "go_framework",
     "is_client_error_status",
     "language_family",
     "libraries_in_use",
+    "not_application_source",
     "web_frameworks",
 ]
 
@@ -32,6 +41,19 @@ CLIENT_ERROR_NAMES = frozenset({
     "HTTP_400_BAD_REQUEST", "HTTP_401_UNAUTHORIZED", "HTTP_403_FORBIDDEN", "HTTP_404_NOT_FOUND",
     "HTTP_409_CONFLICT", "HTTP_422_UNPROCESSABLE_ENTITY", "badRequest", "notFound",
 })
+
+
+# Library error classes whose messages are written for clients by whoever throws them (language family -> names).
+CLIENT_ERROR_CLASSES: dict[str, frozenset[str]] = {
+    "javascript": frozenset({
+        "HttpError", "HttpException", "BadRequestException", "UnauthorizedException", "ForbiddenException",
+        "NotFoundException", "MethodNotAllowedException", "NotAcceptableException", "RequestTimeoutException",
+        "ConflictException", "GoneException", "PreconditionFailedException", "PayloadTooLargeException",
+        "UnsupportedMediaTypeException", "ImATeapotException", "MisdirectedException", "UnprocessableEntityException",
+        "InternalServerErrorException", "NotImplementedException", "BadGatewayException",
+        "ServiceUnavailableException", "GatewayTimeoutException", "HttpVersionNotSupportedException",
+    }),
+}
 
 
 def is_client_error_status(text: str) -> bool:
@@ -70,6 +92,33 @@ WEB_FRAMEWORK_IMPORTS: dict[str, dict[str, str]] = {
         "salvo": "salvo", "hyper": "hyper",
     },
 }
+# Go routers: constructors by package name, and the types a router is declared as.
+GO_ROUTER_CONSTRUCTORS: dict[str, frozenset[str]] = {
+    "gin": frozenset({"New", "Default"}), "echo": frozenset({"New"}), "chi": frozenset({"NewRouter", "NewMux"}),
+    "mux": frozenset({"NewRouter"}), "http": frozenset({"NewServeMux"}), "fiber": frozenset({"New"}),
+    "httprouter": frozenset({"New"}),
+}
+GO_ROUTER_TYPES = frozenset({
+    "gin.Engine", "gin.RouterGroup", "gin.IRouter", "gin.IRoutes", "echo.Echo", "echo.Group", "chi.Router", "chi.Mux",
+    "mux.Router", "http.ServeMux", "fiber.App", "fiber.Router", "fiber.Group", "httprouter.Router",
+})
+# A Go function that turns an error into a response (errorResponse, writeError, respondWithError, ErrorHandler...).
+GO_ERROR_HELPER = re.compile(
+    r"(?i)^((handle|write|respond|render|send|new)?(api|http|json)?(error|err)(handler|middleware|response|json|reply)"
+    r"|(handle|write|respond(with)?|render|send|abort)(api|http|json)?(error|err))$"
+)
+
+
+def go_framework(module: str) -> str:
+    """The web framework a Go import path belongs to ("net/http" for the standard library's), "" for none."""
+    if module == "net/http":
+        return "net/http"
+    for prefix, name in WEB_FRAMEWORK_IMPORTS["go"].items():
+        if _matches(module, prefix):
+            return name
+    return ""
+
+
 _FAMILY = {"python": "python", "typescript": "javascript", "javascript": "javascript", "go": "go", "java": "java",
            "rust": "rust"}
 
@@ -304,6 +353,42 @@ def web_frameworks(analysis: ProjectAnalysis, *, roles: tuple[str, ...] = ("sour
     return sorted(found)
 
 
+# -- middleware -------------------------------------------------------------------------------------------------
+# Express/Koa/Fastify middleware that parses, logs, compresses or serves files: not a guard of the routes below it.
+NON_GUARD_MIDDLEWARE = re.compile(
+    r"^(express|bodyParser|koaBody|koa)\.(json|urlencoded|raw|text|static)\b|^(bodyParser|cors|helmet|compression|morgan|"
+    r"cookieParser|methodOverride|express\.static|serveStatic|favicon|responseTime|hpp|xss|mongoSanitize|"
+    r"requestLogger|logger|pinoHttp|expressWinston\.\w+|passport\.(initialize|session)|session|cookieSession|"
+    r"express\.Router|multer|timeout|nocache)\s*(\(|$)"
+)
+
+
+# -- files that are not the application ------------------------------------------------------------------------
+# TypeScript / JavaScript that configures or drives tools rather than being the product: *.config.js, *.preset.js,
+# .*rc.js, task runner files, webpack configs, anything in a dot-folder (.husky/, .hygen/) or a webpack/ folder.
+TOOL_CONFIG_FILES = re.compile(
+    r"(^|/)([\w.-]+\.config\.[cm]?[jt]s|[\w.-]+\.preset\.[cm]?[jt]s|\.[\w-]+rc\.[cm]?[jt]s|[Gg]runtfile\.[jt]s"
+    r"|[Gg]ulpfile\.[jt]s|Jakefile\.js|package-scripts\.js|webpack(\.[\w-]+)*\.[cm]?[jt]s)$|(^|/)\.[^/]+(/|$)"
+    r"|(^|/)webpack/"
+)
+# Globals of the MongoDB shell (mongosh scripts run by the database container at first start).
+_DB_SHELL_CALLS = frozenset({
+    "db.createUser", "db.getSiblingDB", "db.createCollection", "db.auth", "db.adminCommand", "db.createRole",
+    "db.grantRolesToUser", "rs.initiate", "sh.enableSharding", "sh.shardCollection", "db.runCommand",
+})
+
+
+def not_application_source(model: FileModel) -> str | None:
+    """Why a TypeScript/JavaScript source file is not part of the application ("build configuration", "database
+    shell script"), or None when it is."""
+    if TOOL_CONFIG_FILES.search(model.path):
+        return "build configuration"
+    if not model.imports and any(c.callee in _DB_SHELL_CALLS or c.callee.startswith(("db.getSiblingDB(", "rs."))
+                                 for c in model.calls[:200]):
+        return "database shell script"
+    return None
+
+
 # -- central error handlers -------------------------------------------------------------------------------------
 _PY_CENTRAL_DECORATORS = frozenset({"exception_handler", "errorhandler", "app_errorhandler", "error_handler"})
 _PY_CENTRAL_CALLS = frozenset({"add_exception_handler", "register_error_handler"})
@@ -316,6 +401,12 @@ def central_handler_evidence(analysis: ProjectAnalysis, *, roles: tuple[str, ...
     for model in analysis.files(roles=roles):
         if model.language == "python":
             out.extend(_python_central(model))
+        elif model.language == "go":
+            out.extend(_go_central(model))
+        elif model.language in ("typescript", "javascript"):
+            out.extend(_js_central(model))
+        elif model.language == "rust":
+            out.extend(_rust_central(model))
         elif model.language == "java":
             out.extend(_java_central(model))
         out.extend(f"{model.path}:{m.split(':', 2)[1]} {m.split(':', 2)[2]}" for m in model.markers
@@ -342,6 +433,78 @@ def _python_central(model: FileModel) -> list[str]:
                     out.append(f"{model.path}:{assign.line} {target}")
             if "EXCEPTION_HANDLER" in assign.value[1] and assign.value[0] == "collection":
                 out.append(f"{model.path}:{assign.line} REST_FRAMEWORK['EXCEPTION_HANDLER']")
+    return out
+
+
+def _go_central(model: FileModel) -> list[str]:
+    """echo's `e.HTTPErrorHandler = h`, an `ErrorHandler:` field of a config literal (fiber, asynq), and error
+    response helpers (`errorResponse`, `writeError`, `respondWithError`)."""
+    from analysis.model import CALL_NEW
+
+    out: list[str] = []
+    for assign in model.assigns:
+        if any(t.endswith(".HTTPErrorHandler") for t in assign.targets):
+            out.append(f"{model.path}:{assign.line} HTTPErrorHandler")
+    for call in model.calls:
+        if call.flags & CALL_NEW and any(arg[3] == "ErrorHandler" for arg in call.args):
+            out.append(f"{model.path}:{call.line} ErrorHandler config")
+    for fn in model.functions:
+        if fn.parent < 0 and (fn.owner or fn.qualname == fn.name) and GO_ERROR_HELPER.match(fn.name):
+            out.append(f"{model.path}:{fn.line} {fn.name}()")
+    return out
+
+
+_JS_ERROR_PARAMS = frozenset({"e", "err", "error", "ex", "exc", "exception", "er", "_err", "_error"})
+_JS_CENTRAL_CALLS = frozenset({"useGlobalFilters", "setErrorHandler", "onError"})
+
+
+def _js_central(model: FileModel) -> list[str]:
+    """Express error middleware (four parameters, the first an error), NestJS exception filters (`@Catch`,
+    `implements ExceptionFilter`, `useGlobalFilters`, an APP_FILTER provider), Fastify `setErrorHandler`, Hono
+    `app.onError`."""
+    out: list[str] = []
+    for fn in model.functions:
+        if len(fn.params) == 4:
+            first = fn.params[0][0]
+            if first in _JS_ERROR_PARAMS or first.lower().startswith("err"):
+                names = ", ".join(p[0] for p in fn.params)
+                out.append(f"{model.path}:{fn.line} error middleware ({names[:60]})")
+    for cls in model.classes:
+        for dec in cls.decorators:
+            if dec.startswith("@Catch"):
+                out.append(f"{model.path}:{cls.line} @Catch exception filter")
+        if any(b.rsplit(".", 1)[-1] == "ExceptionFilter" or b.startswith("BaseExceptionFilter") for b in cls.bases):
+            out.append(f"{model.path}:{cls.line} ExceptionFilter")
+    for call in model.calls:
+        if call.name in _JS_CENTRAL_CALLS and call.receiver:
+            out.append(f"{model.path}:{call.line} {call.name}()")
+    for imp in model.imports:
+        if imp.module == "@nestjs/core" and imp.name == "APP_FILTER":
+            out.append(f"{model.path}:{imp.line} APP_FILTER provider")
+    return out
+
+
+# Rust: an error type the framework turns into a response, or an error-handling middleware / catcher.
+_RUST_RESPONSE_TRAITS = frozenset({"IntoResponse", "Responder", "Reject"})
+_RUST_ERROR_MIDDLEWARE = frozenset({"default_handler", "handler"})
+
+
+def _rust_central(model: FileModel) -> list[str]:
+    out: list[str] = []
+    for cls in model.classes:
+        if cls.kind != "impl" or not cls.bases:
+            continue
+        trait = cls.bases[0].rsplit("::", 1)[-1]
+        if trait == "ResponseError" or (trait in _RUST_RESPONSE_TRAITS and "err" in cls.name.lower()):
+            out.append(f"{model.path}:{cls.line} impl {trait} for {cls.name[:40]}")
+    for call in model.calls:
+        if call.name in _RUST_ERROR_MIDDLEWARE and "ErrorHandlers" in call.receiver:
+            out.append(f"{model.path}:{call.line} ErrorHandlers::{call.name}")  # actix-web error middleware
+        elif call.callee.endswith("HandleErrorLayer::new"):
+            out.append(f"{model.path}:{call.line} HandleErrorLayer")  # axum / tower error handling
+    for fn in model.functions:
+        if any(d.startswith(("#[catch(", "#[rocket::catch(")) for d in fn.decorators):
+            out.append(f"{model.path}:{fn.line} #[catch] {fn.name}")  # Rocket catcher
     return out
 
 

@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 # Bumped whenever an adapter or a record changes shape, so cached models are never reused across versions.
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 
 # -- nested plain tuples ----------------------------------------------------------------------------------------
 # Value: one expression as a check needs to see it, (kind, text, names, keyword, literal):
@@ -160,6 +160,11 @@ CALL_MACRO = 1 << 6  # a macro invocation (Rust)
 CALL_IN_TEST = 1 << 7  # inside a test function or test-only module
 CALL_BROKEN = 1 << 8  # inside a part of the file that did not parse: facts there are guesses
 CALL_IN_LAMBDA = 1 << 9  # inside a lambda / closure / arrow function literal
+# Promise facts (JavaScript/TypeScript), on the last call of a method chain and on calls of the file's functions:
+CALL_THEN_CHAIN = 1 << 10  # the chain ending in this call has a `.then()` on the way: `p.then(f).finally(g)`
+CALL_REJECTION_HANDLED = 1 << 11  # the chain handles a rejection: `.catch(fn)` or `.then(ok, fail)`
+CALL_LOCAL_ASYNC = 1 << 12  # calls an async function of this file whose body is not one whole try/catch (may reject)
+CALL_GUARD = 1 << 13  # the condition of an `if` whose body always leaves (return, break, continue): a guard clause
 
 
 class Loop(NamedTuple):
@@ -211,7 +216,8 @@ class Handler(NamedTuple):
     catch_all: bool  # catches everything: bare `except`, Exception/BaseException, Throwable, an untyped JS catch
     flags: int  # BODY_* bits below
     statements: int
-    comment: str  # the first comment in the body (capped): "intentionally ignored"
+    comment: str  # the first comment in the body (capped): "intentionally ignored"; JS/TS: the comment right above
+    # the `try` when the body holds none but commented-out code
     parent: int  # index of the enclosing handler, -1
 
 
@@ -229,6 +235,7 @@ BODY_RETURNS = 1 << 9  # returns something that is not a trivial value
 BODY_ROLLBACK = 1 << 10  # rolls a transaction back
 BODY_PRINTS_STACK = 1 << 11  # only prints the stack trace (Java printStackTrace)
 BODY_BROKEN = 1 << 12  # the handler lies in a part of the file that did not parse
+BODY_CALLBACK = 1 << 13  # the handler is a callback (`.catch(fn)`, `.then(ok, fn)`), not a catch clause
 
 
 class Raise(NamedTuple):
@@ -367,7 +374,8 @@ SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
 
 class FileModel:
     """Everything the adapters know about one file. Sections are tuples of records; `markers` holds file-level
-    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>")."""
+    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>", "test-code:FIRST-LAST",
+    "lint-allowed:LINT:FIRST-LAST")."""
 
     __slots__ = ("_raw", "language", "lines", "markers", "metrics", "parser", "path", "problem", "role", *SECTION_NAMES)
 
@@ -435,6 +443,18 @@ class FileModel:
             if key == name:
                 return value
         return None
+
+    def in_test_code(self, line: int) -> bool:
+        """Whether `line` lies in test code inside the file: a `test-code:FIRST-LAST` marker (a Rust
+        `#[cfg(test)]` module) or a file-level "cfg-test" marker. (Test files are told apart by their role.)"""
+        if "cfg-test" in self.markers:
+            return True
+        for m in self.markers:
+            if m.startswith("test-code:"):
+                first, _, last = m[len("test-code:"):].partition("-")
+                if first.isdigit() and last.isdigit() and int(first) <= line <= int(last):
+                    return True
+        return False
 
     def marker(self, prefix: str) -> str | None:
         """The first marker `prefix:value`'s value (e.g. marker("package") -> "handlers")."""

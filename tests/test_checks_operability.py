@@ -265,6 +265,16 @@ def test_django_closes_its_connection_after_every_request_unless_told(make_repo:
     assert findings(ConnectionPooling, sqlite) == []
 
 
+def test_an_unbounded_go_pool_is_low_and_a_rust_sqlx_pool_is_not_go(make_repo: MakeRepo) -> None:
+    go = ('package main\nimport "database/sql"\nfunc main() {\n\tdb, _ := sql.Open("postgres", url)\n\t_ = db\n}\n')
+    assert where(ConnectionPooling, make_repo({"main.go": go})) == [("main.go", 4, "low")]
+    bounded = go.replace("\t_ = db\n", "\tdb.SetMaxOpenConns(20)\n")
+    assert findings(ConnectionPooling, make_repo({"main.go": bounded})) == []
+    rust = ("use sqlx::postgres::PgPoolOptions;\n#[tokio::main]\nasync fn main() {\n"
+            "    let pool = PgPoolOptions::new().max_connections(10).connect(&url).await.unwrap();\n}\n")
+    assert findings(ConnectionPooling, make_repo({"src/main.rs": rust})) == []  # "sqlx pool", not Go's sqlx
+
+
 def test_pooling_needs_a_database(make_repo: MakeRepo) -> None:
     with pytest.raises(NotApplicable):
         findings(ConnectionPooling, make_repo({"app.py": "print('hi')\n"}))

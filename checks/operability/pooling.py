@@ -234,7 +234,7 @@ def _collect(ctx: Context) -> PoolingFacts:
         facts.pools.append("HikariCP (Spring Boot's default pool, manifest)")
     if any(d in deps for d in ("io.quarkus:quarkus-agroal",)) or any(d.startswith("io.quarkus:quarkus-jdbc-") for d in deps):
         facts.pools.append("Agroal (Quarkus's pool, manifest)")
-    go_pools = [p for p in facts.pools if p.startswith(("database/sql", "sqlx", "GORM"))]
+    go_pools = [p for p in facts.pools if p.rsplit(" (", 1)[0] in ("database/sql", "sqlx", "GORM")]  # not "sqlx pool" (Rust)
     if go_pools and not any(s.startswith(("SetMaxOpenConns", "SetMaxIdleConns")) for s in facts.settings):
         where = go_pools[0].rsplit("(", 1)[-1].rstrip(")")
         path, _, line = where.rpartition(":")
