@@ -366,10 +366,22 @@ def _audit_parsed(
     gc.freeze()
     gc.enable()
 
+    history = None
+    if config.git_history.enabled:
+        from analysis.git_history import scan_history
+
+        mark = time.perf_counter()
+        if progress is not None:
+            progress("git history", 0, 1)
+        history = scan_history(repo.root, max_commits=config.git_history.max_commits,
+                               max_seconds=config.git_history.max_seconds, excludes=config.exclude, deadline=deadline)
+        timings["history"] = time.perf_counter() - mark
+
     projects = detect_projects(repo)
     units: list[Unit] = []
     plans = [
-        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project, models=models),
+        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project, models=models,
+                      history=history),
               selected, registry.facts, units)
         for project in projects
     ]

@@ -31,11 +31,13 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from auditor.safeio import UnreadableFile, read_file
@@ -215,14 +217,37 @@ class SafeGit:
         Read history, objects and refs through it; its index is read by git commands (`repo.git.ls_files()`),
         which see the real index through GIT_INDEX_FILE.
         """
-        import git
-
+        git = _import_gitpython(self.executable)
         with _without_caller_git_variables():
             repo = git.Repo(str(self.shim))
         overrides: dict[str, str] = {k: "" for k in os.environ if k.startswith("GIT_")}
         overrides.update(self.env)
         repo.git.update_environment(**overrides)
         return repo
+
+
+def _import_gitpython(executable: str) -> ModuleType:
+    """gitpython, made to run git by its absolute path. Its import runs `git version` with the git found on PATH,
+    and an entry such as `.` there (the target, when the auditor runs inside it) would find the target's own
+    `git` program; so the executable is named before the import, and set again after it in case someone else
+    imported gitpython first."""
+    if "git" not in sys.modules:
+        saved = {k: os.environ.get(k) for k in ("GIT_PYTHON_GIT_EXECUTABLE", "GIT_PYTHON_REFRESH")}
+        os.environ["GIT_PYTHON_GIT_EXECUTABLE"] = executable
+        os.environ["GIT_PYTHON_REFRESH"] = "quiet"
+        try:
+            import git
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    import git
+
+    if executable != git.Git.GIT_PYTHON_GIT_EXECUTABLE:
+        git.refresh(executable)
+    return git
 
 
 @contextlib.contextmanager
