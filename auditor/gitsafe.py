@@ -31,7 +31,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -227,27 +226,32 @@ class SafeGit:
 
 
 def _import_gitpython(executable: str) -> ModuleType:
-    """gitpython, made to run git by its absolute path. Its import runs `git version` with the git found on PATH,
-    and an entry such as `.` there (the target, when the auditor runs inside it) would find the target's own
-    `git` program; so the executable is named before the import, and set again after it in case someone else
-    imported gitpython first."""
-    if "git" not in sys.modules:
-        saved = {k: os.environ.get(k) for k in ("GIT_PYTHON_GIT_EXECUTABLE", "GIT_PYTHON_REFRESH")}
-        os.environ["GIT_PYTHON_GIT_EXECUTABLE"] = executable
-        os.environ["GIT_PYTHON_REFRESH"] = "quiet"
-        try:
-            import git
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-    import git
+    """gitpython, made to run git by its absolute path. Its import (and `git.refresh`) runs `git version` with the
+    git found on PATH, and an entry such as `.` there (the target, when the auditor runs inside it) would find the
+    target's own `git` program; so the executable is named before the import, and that `git version` runs with
+    neither system nor global configuration (it would read /etc/gitconfig and ~/.gitconfig)."""
+    with _environment(GIT_PYTHON_GIT_EXECUTABLE=executable, GIT_PYTHON_REFRESH="quiet", GIT_CONFIG_NOSYSTEM="1",
+                      GIT_CONFIG_SYSTEM="/dev/null", GIT_CONFIG_GLOBAL="/dev/null"):
+        import git
 
-    if executable != git.Git.GIT_PYTHON_GIT_EXECUTABLE:
-        git.refresh(executable)
+        if executable != git.Git.GIT_PYTHON_GIT_EXECUTABLE:
+            git.refresh(executable)
     return git
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """os.environ with `values` set, restored afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager

@@ -251,7 +251,7 @@ def test_no_target_code_runs(hostile_run: Run) -> None:
 
 
 def test_the_git_form_read_its_history_through_the_hardened_layer(hostile_run: Run) -> None:
-    h, out, proc = hostile_run
+    h, out = hostile_run.h, hostile_run.out
     if not (h.root / ".git").is_dir():
         pytest.skip("the plain form has no history")
     data = json.loads((out / "report.json").read_text())
