@@ -22,7 +22,10 @@ and blobs were read, how long it took and whether a cap cut it short.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +56,7 @@ DEFAULT_MAX_COMMITS = 1000
 DEFAULT_MAX_SECONDS = 30.0
 _REGULAR_MODES = frozenset({b"100644", b"100755", b"100664"})  # blobs; not symlinks (120000) nor gitlinks (160000)
 _NULL_SHA = frozenset({"0" * 40, "0" * 64})
+_KEEP_BYTES = 64 * 1024 * 1024  # bytes of blobs met under several paths kept until each path is scanned
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,28 +173,78 @@ def _head_tree(g: gitsafe.SafeGit, prefix: str, excludes: IgnoreFile | None, tim
     return found
 
 
-class _BlobReader:
-    """Blob bytes through gitpython's object database (one `git cat-file --batch` process, no filters)."""
+class _BlobStream:
+    """The bytes of many blobs, in the order asked, from one `git cat-file --batch` process that gitpython starts
+    with the shim's environment (cat-file applies no filter or textconv without `--filters`/`--textconv`).
 
-    def __init__(self, repo: git.Repo) -> None:
-        self.repo = repo
+    The ids are written by a thread while the blobs are read, so git never waits for a request: one request
+    after the other cost a process round trip each (2 ms a blob, 80% of the scan). A timer kills the process at
+    the deadline, so even a stalled read ends.
+    """
 
-    def read(self, blob: str) -> bytes | None:
-        """The blob's bytes, or None when it is too large, binary, missing or not a blob."""
-        import git
+    def __init__(self, repo: git.Repo, blobs: list[str], seconds: float) -> None:
+        self.proc = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+        self.blobs = blobs
+        self.killed = threading.Event()
+        self.timer = threading.Timer(max(0.0, seconds), self._kill)
+        self.timer.daemon = True
+        self.writer = threading.Thread(target=self._write, daemon=True)
 
+    def _kill(self) -> None:
+        self.killed.set()
+        with contextlib.suppress(OSError):
+            self.proc.proc.kill()
+
+    def _write(self) -> None:
+        stdin = self.proc.proc.stdin
         try:
-            stream = self.repo.odb.stream(bytes.fromhex(blob))
-        except (ValueError, OSError, git.GitError):  # a missing object is a ValueError, a dead process an OSError
-            return None
-        if stream.type not in (b"blob", "blob") or stream.size > MAX_FILE_SIZE:
-            while stream.read(1 << 20):  # drain in pieces: the batch process must be ready for the next request
-                pass
-            return None
-        data: bytes = stream.read()
-        if b"\0" in data[:SNIFF_BYTES]:
-            return None
-        return data
+            for blob in self.blobs:
+                stdin.write(blob.encode("ascii") + b"\n")
+        except (OSError, ValueError):  # the process died or was killed: the reader sees the end
+            pass
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                stdin.close()
+
+    def __iter__(self) -> Iterator[tuple[str, bytes | None]]:
+        """(blob id, bytes or None when too large, binary or missing); stops early when the process ends."""
+        self.timer.start()
+        self.writer.start()
+        stdout = self.proc.proc.stdout
+        for blob in self.blobs:
+            header = stdout.readline()
+            if not header.endswith(b"\n"):
+                return  # killed at the deadline, or git failed
+            parts = header.split()
+            if len(parts) != 3:
+                yield blob, None  # "<id> missing"
+                continue
+            size = int(parts[2])
+            if parts[1] != b"blob" or size > MAX_FILE_SIZE:
+                left = size + 1
+                while left > 0:
+                    piece = stdout.read(min(left, 1 << 20))
+                    if not piece:
+                        return
+                    left -= len(piece)
+                yield blob, None
+                continue
+            data = stdout.read(size + 1)
+            if len(data) != size + 1:
+                return
+            data = data[:-1]
+            yield blob, None if b"\0" in data[:SNIFF_BYTES] else data
+
+    def close(self) -> None:
+        self.timer.cancel()
+        with contextlib.suppress(OSError):
+            self.proc.proc.kill()
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            self.proc.proc.wait(timeout=5)
+        self.writer.join(timeout=5)
+        for stream in (self.proc.proc.stdout, self.proc.proc.stderr):
+            with contextlib.suppress(OSError, AttributeError):
+                stream.close()
 
 
 def scan_history(root: Path, *, max_commits: int = DEFAULT_MAX_COMMITS, max_seconds: float = DEFAULT_MAX_SECONDS,
@@ -225,9 +279,10 @@ def scan_history(root: Path, *, max_commits: int = DEFAULT_MAX_COMMITS, max_seco
             commits = commits[:max_commits]
             entries = [e for e in entries if e.commit != cut]
             truncated, reason = True, f"only the newest {max_commits} commits were read (max_commits)"
+        window = list(_oldest_first(commits, entries))
         repo = opened.gitpython()
         try:
-            hits, blobs, stopped = _scan(_BlobReader(repo), head, list(_oldest_first(commits, entries)), stop, clock)
+            hits, blobs, stopped = _scan(repo, head, window, stop, clock)
         finally:
             repo.close()
     if stopped:
@@ -244,38 +299,57 @@ def _oldest_first(commits: list[str], entries: list[_Entry]) -> Iterator[_Entry]
     yield from sorted(entries, key=lambda e: order.get(e.commit, 0))
 
 
-def _scan(reader: _BlobReader, head: list[tuple[str, str]], window: list[_Entry], stop: float,
+def _scan(repo: git.Repo, head: list[tuple[str, str]], window: list[_Entry], stop: float,
           clock: Callable[[], float]) -> tuple[tuple[HistoryHit, ...], int, bool]:
-    """(hits at their introducing commits, blobs read, whether time ran out)."""
-    by_blob: dict[tuple[str, str], tuple[SecretHit, ...]] = {}  # (blob, path) -> hits: a path changes the flags
-    blobs = 0
-
-    def hits_of(blob: str, path: str) -> tuple[SecretHit, ...] | None:
-        nonlocal blobs
-        key = (blob, path)
-        if key not in by_blob:
+    """(hits at their introducing commits, distinct blobs read, whether time ran out)."""
+    needs = [*head, *((e.path, e.blob) for e in window)]  # (path, blob), in the order they are judged
+    paths: dict[str, set[str]] = {}
+    for path, blob in needs:
+        paths.setdefault(blob, set()).add(path)
+    order = list(dict.fromkeys(blob for _, blob in needs))
+    # A blob met under several paths is scanned under each (the path sets the flags: `.env`, an example file);
+    # its bytes are kept until then, within a budget, else it is scanned under its first path only.
+    hits: dict[tuple[str, str], tuple[SecretHit, ...]] = {}
+    first: dict[str, str] = {}
+    kept = 0
+    stream = _BlobStream(repo, order, stop - clock())
+    read = 0
+    try:
+        for blob, data in stream:
+            read += 1
+            names = sorted(paths[blob])
+            if len(names) > 1 and data is not None and kept + len(data) > _KEEP_BYTES:
+                names = names[:1]
+            kept += len(data) * (len(names) > 1) if data is not None else 0
+            for name in names:
+                hits[(blob, name)] = scan_secrets(name, data) if data is not None else ()
+            first[blob] = names[0]
             if clock() >= stop:
-                return None
-            data = reader.read(blob)
-            blobs += 1
-            by_blob[key] = scan_secrets(path, data) if data is not None else ()
-        return by_blob[key]
+                break
+    finally:
+        stream.close()
+    stopped = read < len(order)
+
+    def found(path: str, blob: str) -> tuple[SecretHit, ...] | None:
+        if blob not in first:
+            return None
+        return hits.get((blob, path), hits[(blob, first[blob])])
 
     present: set[tuple[str, str]] = set()
     for path, blob in head:
-        found = hits_of(blob, path)
-        if found is None:
-            return (), blobs, True  # without all of HEAD a value still present could be taken for a removed one
-        present.update((h.kind, h.fingerprint) for h in found)
+        got = found(path, blob)
+        if got is None:
+            return (), read, True  # without all of HEAD a value still present could be taken for a removed one
+        present.update((h.kind, h.fingerprint) for h in got)
     introduced: dict[tuple[str, str], HistoryHit] = {}
     for entry in window:
-        found = hits_of(entry.blob, entry.path)
-        if found is None:
-            return tuple(introduced.values()), blobs, True
-        for hit in found:
+        got = found(entry.path, entry.blob)
+        if got is None:
+            break
+        for hit in got:
             key = (hit.kind, hit.fingerprint)
             if key not in introduced:
                 language = classify_language(entry.path)
                 introduced[key] = HistoryHit(entry.commit, entry.path, language, classify_role(entry.path, language),
                                              hit, key in present)
-    return tuple(introduced.values()), blobs, False
+    return tuple(introduced.values()), read, stopped

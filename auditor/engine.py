@@ -373,8 +373,7 @@ def _audit_parsed(
         mark = time.perf_counter()
         if progress is not None:
             progress("git history", 0, 1)
-        history = scan_history(repo.root, max_commits=config.git_history.max_commits,
-                               max_seconds=config.git_history.max_seconds, excludes=config.exclude, deadline=deadline)
+        history = _history(scan_history, repo, config, deadline)
         timings["history"] = time.perf_counter() - mark
 
     projects = detect_projects(repo)
@@ -448,6 +447,19 @@ def _audit_parsed(
         limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),
         checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
+
+
+def _history(scan: Callable[..., Any], repo: Repository, config: Config, deadline: float | None) -> Any:
+    """The git history scan (--git-history); a failure of it is its own error, never the audit's."""
+    from analysis.git_history import HistoryScan
+
+    caps = config.git_history
+    try:
+        return scan(repo.root, max_commits=caps.max_commits, max_seconds=caps.max_seconds, excludes=config.exclude,
+                    deadline=deadline)
+    except Exception as exc:  # noqa: BLE001 - like a crashing check: reported, and the audit goes on
+        return HistoryScan(error=f"internal error: {type(exc).__name__}: {exc}", max_commits=caps.max_commits,
+                           max_seconds=caps.max_seconds)
 
 
 def _keep_target_off_import_path(target: str | Path) -> None:

@@ -216,9 +216,9 @@ class SafeGit:
         Read history, objects and refs through it; its index is read by git commands (`repo.git.ls_files()`),
         which see the real index through GIT_INDEX_FILE.
         """
-        git = _import_gitpython(self.executable)
+        gitpython = _import_gitpython(self.executable)
         with _without_caller_git_variables():
-            repo = git.Repo(str(self.shim))
+            repo: git.Repo = gitpython.Repo(str(self.shim))
         overrides: dict[str, str] = {k: "" for k in os.environ if k.startswith("GIT_")}
         overrides.update(self.env)
         repo.git.update_environment(**overrides)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from analysis.git_history import HistoryScan, scan_history
@@ -223,6 +224,21 @@ def test_a_merged_branch_is_read(tmp_path: Path) -> None:
     assert [(h.commit, h.path) for h in scan.hits] == [(on_branch, "app/feature.py")]
 
 
+def test_a_crashing_history_scan_is_its_own_error_not_the_audits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _leaky_repo(tmp_path)
+
+    def crash(*args: object, **kwargs: object) -> HistoryScan:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("analysis.git_history.scan_history", crash)
+    card = audit(tmp_path, _on())
+    [result] = [r for r in card.results if r.id == "security/secret-in-history"]
+    assert result.status.value == "not_applicable" and "RuntimeError: boom" in result.reason
+    assert _history_facts(card)["error"] == "internal error: RuntimeError: boom"
+    assert any("git history was not scanned" in n for n in _notices(card))
+    assert next(r for r in card.results if r.id == "security/hardcoded-secret").status.value == "passed"
+
+
 def test_not_a_git_repository_is_not_applicable(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/db.py": CLEAN})
     card = audit(tmp_path, _on())
@@ -296,6 +312,8 @@ def test_the_cli_flag_reports_removed_secrets_and_never_their_values(
     assert sorted(f["path"] for f in history) == ["app/keys.py", "app/login.py"]
     assert any(shas["added"][:10] in f["message"] for f in history)
     assert data["projects"][0]["facts"]["security"]["history"]["found"] == 2
+    schema = Path(__file__).parent.parent / "reports" / "schema" / "report.schema.json"
+    jsonschema.validate(data, json.loads(schema.read_text(encoding="utf-8")))
     texts = [proc.stdout, proc.stderr] + [p.read_text(errors="replace") for p in out.iterdir() if p.is_file()]
     for secret in SECRETS:
         for text in texts:
