@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.budget import AuditLimits, limits_of
+from auditor.checklist import ChecklistItem, evaluate_checklist
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.isolation import Outcome, Unit, run_units
@@ -104,6 +105,7 @@ class Scorecard:
         from auditor.restore import scorecard_from_json
 
         return scorecard_from_json(data)
+    checklist: tuple[ChecklistItem, ...] = ()  # the standards' checklist (auditor.checklist), from every project's results
 
     @property
     def results(self) -> list[CheckResult]:
@@ -326,6 +328,7 @@ def audit(
     registry = registry or load_registry()
     config.check_names([c.id for c in registry.checks], [c.category for c in registry.checks])
     selected = select_checks(registry, config.only, config.skip)
+    config.check_options({c.id: c.options for c in registry.checks})
     try:
         repo = Repository.scan(target, excludes=config.exclude, deadline=deadline, paths=paths)
     except RepositoryError as exc:
@@ -460,6 +463,7 @@ def _audit_parsed(
         options=options,
         limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),
         triage=outcome_of_triage,
+        checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
 
 
