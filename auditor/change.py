@@ -29,7 +29,7 @@ from auditor.registry import Registry
 from auditor.scoring import evaluate_change_gate
 from auditor.triage import TriageRules, compare, without_base
 
-__all__ = ["ChangeRequest", "audit_change", "audit_ref", "change_gate", "load_config_from", "read_report"]
+__all__ = ["ChangeRequest", "audit_change", "audit_ref", "change_gate", "load_config_from", "read_report", "renames_since"]
 
 ConfigFor = Callable[[Path | None], Config]  # the configuration, given the base tree's folder (None: no base tree)
 
@@ -184,3 +184,21 @@ def audit_ref(target: str | Path, ref: str, config_for: ConfigFor, options: Audi
     return dataclasses.replace(card, target=Path(target), ref=ref,
                                repo=dataclasses.replace(card.repo, root=Path(target).resolve(),
                                                         git=GitInfo(commit=commit, branch=None, dirty=False)))
+
+
+def renames_since(target: str | Path, old: str | None, new: str | None) -> dict[str, str]:
+    """The files git says were renamed between two commits of the target's repository; empty when either commit
+    is unknown here or the target is not in git (then findings are matched at their own paths)."""
+    if not old or not new:
+        return {}
+    git = open_repository(target)
+    if isinstance(git, str):
+        return {}
+    try:
+        if objects.resolve(git, old) is None or objects.resolve(git, new) is None:
+            return {}
+        return objects.renames(git, old, new)
+    except objects.ObjectsError:
+        return {}
+    finally:
+        git.close()

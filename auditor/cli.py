@@ -426,12 +426,14 @@ def _produce(req: AuditRequest, options: AuditOptions, registry: Any, progress: 
 def _compare_with_report(card: Scorecard, path: str) -> Scorecard:
     """--compare: every finding marked new or unchanged against a previous report, the fixed ones listed; the
     gate stays the audit's own."""
-    from auditor.change import read_report
+    from auditor.change import read_report, renames_since
     from auditor.triage import compare
 
     previous = read_report(path, "--compare")
-    return compare(card, previous, base_name=path, mode="previous-report",
-                   merge_base=(previous.repo.git.commit or "") if previous.repo.git else "")
+    old = previous.repo.git.commit if previous.repo.git else None
+    new = card.repo.git.commit if card.repo.git else None
+    return compare(card, previous, base_name=path, mode="previous-report", merge_base=old or "",
+                   renames=renames_since(card.target, old, new))
 
 
 def _record(card: Scorecard, history: Any) -> tuple[Scorecard, Any, list[dict[str, Any]]]:
@@ -585,6 +587,75 @@ def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
         out.append("")
         out.append("  Reports: " + ", ".join(terminal_safe(str(p)) for p in written))
     return "\n".join(out)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Baselines: the known findings of a repository, hidden from later audits (--baseline FILE)."""
+
+
+@baseline_group.command("create")
+@click.argument("path", default=".", type=click.Path(file_okay=False, dir_okay=True))
+@click.option("--output", "-o", "baseline_file", default="auditor-baseline.json", show_default=True,
+              type=click.Path(dir_okay=False), help="The baseline file to write (replaced whole).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: the target's).")
+@click.option("--only", multiple=True, metavar="IDS", help="Run only these checks.")
+@click.option("--skip", multiple=True, metavar="IDS", help="Do not run these checks.")
+@click.option("--quiet", "-q", is_flag=True, default=False, help="No progress indicator.")
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Check families run in this many processes at once (0: one per core, at most 4).")
+def baseline_create_command(path: str, baseline_file: str, config_file: str | None, only: tuple[str, ...],
+                            skip: tuple[str, ...], quiet: bool, jobs: int) -> None:
+    """Audit PATH and write the fingerprints of its findings (with how many of each) to a baseline file."""
+
+    def run() -> int:
+        from auditor.triage import Baseline
+
+        if not Path(path).exists():
+            raise AuditError(f"path does not exist: {path}")
+        req = AuditRequest(path, (), Path("."), config_file, _split(only), _split(skip), None, None, False, quiet, jobs)
+        config = _configure(req, None, "")
+        registry = load_registry()
+        progress = _Progress(enabled=not quiet)
+        try:
+            card = audit(path, config, AuditOptions(jobs=jobs), registry=registry, progress=progress)
+        finally:
+            progress.close()
+        single = len(card.projects) == 1
+        found = [("" if single else p.project.label, f) for p in card.projects for r in p.results for f in r.findings]
+        git = card.repo.git
+        baseline = Baseline.from_findings(found, commit=git.commit if git else None,
+                                          created_at=card.started_at.isoformat(timespec="seconds"))
+        _write_whole(Path(baseline_file), json.dumps(baseline.to_json(), indent=2, ensure_ascii=False) + "\n")
+        click.echo(f"auditor: baseline of {len(found)} finding(s) ({len(baseline.entries)} fingerprints) written to "
+                   f"{terminal_safe(baseline_file)}")
+        return EXIT_OK
+
+    _guard(run)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write a file the user named: whole or not at all (a temporary file renamed over it), the umask honoured."""
+    import tempfile
+
+    from publishers.files import OutputError
+
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temp, 0o666 & ~mask)
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @main.command("checks")
