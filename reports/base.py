@@ -32,7 +32,7 @@ __all__ = [
     "write_atomic",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class Reporter(Protocol):
