@@ -115,6 +115,9 @@ def test_only_new_findings_fail_the_pr_gate(tmp_path: Path) -> None:
                   str(tmp_path / "out"), "--fail-on", "high")
     assert result.returncode == 0, result.stdout + result.stderr  # the unchanged finding does not count
     assert "Against main" in result.stdout and "0 new, 1 unchanged, 1 fixed" in result.stdout
+    md = _run("report", str(tmp_path / "out" / "report.json"), "--format", "md", "-o", str(tmp_path / "md"))
+    assert md.returncode == 0, md.stderr
+    assert "0 new findings, 1 unchanged, 1 fixed" in (tmp_path / "md" / "report.md").read_text()
     # the same tree audited whole fails on the same finding
     assert _run("audit", str(root), "--only", "errors/*", "--format", "json", "-o", str(tmp_path / "o2"),
                 "--fail-on", "high").returncode == 1

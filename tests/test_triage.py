@@ -24,7 +24,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _audit(root: Path, out: Path, *extra: str) -> dict[str, Any]:
-    result = _run("audit", str(root), "--only", "errors/*,suppressions/*", "--format", "json", "-o", str(out),
+    result = _run("audit", str(root), "--only", "errors/*,suppressions/*", "--format", "json,md", "-o", str(out),
                   "--fail-on", "none", *extra)
     assert result.returncode == 0, result.stderr
     data: dict[str, Any] = json.loads((out / "report.json").read_text())
@@ -83,6 +83,7 @@ def test_suppressions_hide_list_expire_and_ask_for_a_reason(tmp_path: Path) -> N
     assert listed[("svc/b.py", 1)]["status"] == "unused"
     assert listed[("svc/c.py", 4)]["status"] == "expired"
     assert listed[("svc/d.py", 4)]["status"] == "unused"
+    assert "2 findings hidden by 5 inline suppressions (1 expired, hiding nothing)" in (tmp_path / "out" / "report.md").read_text()
     off = _audit(root, tmp_path / "off", "--no-suppressions")
     assert ("errors/bare-except", "svc/a.py", 4) in _found(off)
 
@@ -106,6 +107,8 @@ def test_baseline_hides_known_findings_with_multiplicity_and_reports_stale(tmp_p
     assert _found(report) == [("errors/bare-except", "svc/a.py", 11)]
     assert [e["path"] for e in report["baseline"]["stale"]] == ["svc/b.py"]
     assert report["baseline"]["matched"] == 1 and report["triage"]["baselined"] == 1
+    md = (tmp_path / "o2" / "report.md").read_text()
+    assert "1 finding hidden by the baseline" in md and "1 stale entry matches nothing any more" in md
     (tmp_path / "bad.json").write_text('{"kind": "something else"}')
     bad = _run("audit", str(root), "--baseline", str(tmp_path / "bad.json"), "--format", "json", "-o", str(tmp_path / "o3"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not an auditor baseline" in bad.stderr
@@ -141,5 +144,7 @@ def test_audit_ref_reads_a_tag_without_touching_the_work_tree_then_compare(tmp_p
     assert changes == [("svc/n.py", "new"), ("svc/renamed.py", "unchanged")]  # the rename followed
     assert [f["path"] for f in now["diff"]["fixed"]] == ["svc/old.py"]
     assert now["diff"]["mode"] == "previous-report"
+    md = (tmp_path / "now" / "report.md").read_text()
+    assert "1 new finding, 1 unchanged, 1 fixed" in md and "- new 🟠 svc/n.py:4: errors/bare-except" in md
     missing = _run("audit", str(root), "--ref", "v9", "--format", "json", "-o", str(tmp_path / "x"))
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "v9" in missing.stderr
