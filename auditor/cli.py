@@ -70,6 +70,12 @@ class AuditRequest:
     cache: bool = True
     cache_dir: str | None = None
     git_history: bool = False  # --git-history: also scan the commits reachable from HEAD for secrets
+    change: Any = None  # auditor.change.ChangeRequest: `auditor pr` (the head against the merge base)
+    fail_under_delta: float | None = None  # auditor pr: the largest score drop against the base the gate allows
+    ref: str | None = None  # audit this tag or commit from git objects (--ref), not the work tree
+    compare: str | None = None  # a previous JSON report to compare with (--compare)
+    baseline: str | None = None  # a baseline file whose findings are hidden (--baseline)
+    no_suppressions: bool = False  # inline suppressions are listed but hide nothing
 
 
 class _Progress:
@@ -134,6 +140,15 @@ def ci_options(f: F) -> F:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def triage_options(f: F) -> F:
+    """--baseline and --no-suppressions, shared by `auditor audit` and `auditor pr`."""
+    f = click.option("--no-suppressions", is_flag=True, default=False,
+                     help="List inline `auditor: ignore[...]` comments but let them hide nothing.")(f)
+    return click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                        help="Hide the findings this baseline holds (auditor baseline create); stale entries are "
+                             "reported.")(f)
 
 
 def parse_ci_options(post: str | None, comment_id: str, pr_number: int | None, repository: str | None,
@@ -215,12 +230,18 @@ def _guard(run: Callable[[], int]) -> NoReturn:
 @click.option("--git-history", is_flag=True, default=False,
               help="Also scan the commits reachable from HEAD for secrets committed and later removed (through git "
                    "only, capped by git_history.max_commits / max_seconds in the configuration).")
+@click.option("--ref", default=None, metavar="REV",
+              help="Audit this tag or commit from a temporary export of git objects; the work tree is not touched.")
+@click.option("--compare", "compare_report", type=click.Path(dir_okay=False), default=None, metavar="REPORT",
+              help="Compare with a previous JSON report: findings marked new or unchanged, the fixed ones listed.")
+@triage_options
 @ci_options
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
                   run_tests: bool, quiet: bool, jobs: int, history: str | None, fail_on_regression: bool,
                   regression_severity: str | None, max_drop: float | None, cache_dir: str | None, no_cache: bool,
-                  git_history: bool, **ci: Any) -> None:
+                  git_history: bool, ref: str | None, compare_report: str | None, baseline: str | None,
+                  no_suppressions: bool, **ci: Any) -> None:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
 
     def run() -> int:
@@ -228,7 +249,57 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
                                _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs,
                                ci=parse_ci_options(**_ci_kwargs(ci)), history=Path(history) if history else None,
                                fail_on_regression=fail_on_regression, regression_severity=regression_severity,
-                               max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir, git_history=git_history)
+                               max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir, git_history=git_history, ref=ref,
+                               compare=compare_report, baseline=baseline, no_suppressions=no_suppressions)
+        return _audit(request)
+
+    _guard(run)
+
+
+@main.command("pr")
+@click.argument("path", default=".", type=click.Path(file_okay=False, dir_okay=True))
+@click.option("--base", required=True, metavar="REF",
+              help="The branch (or tag, commit) the change merges into; the merge base of REF and HEAD is audited.")
+@click.option("--base-report", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="A JSON report of the base instead of auditing the merge base.")
+@click.option("--config-from-base", is_flag=True, default=False,
+              help="Read the configuration from the merge base, not from the change (a fork cannot switch checks off).")
+@click.option("--fail-under-delta", type=click.FloatRange(0, 100), default=None, metavar="POINTS",
+              help="Fail the gate when the score drops by more than this against the base.")
+@click.option("--format", "formats", multiple=True, metavar="LIST",
+              help="Comma-separated report formats (default: html,md,json).")
+@click.option("--output", "-o", default="auditor-report", type=click.Path(file_okay=False), show_default=True,
+              help="Folder the reports are written to.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: the target's; see --config-from-base).")
+@click.option("--only", multiple=True, metavar="IDS", help="Run only these checks (ids, globs or categories).")
+@click.option("--skip", multiple=True, metavar="IDS", help="Do not run these checks.")
+@click.option("--fail-under", type=float, default=None, help="Also fail the gate when the head's score is below this.")
+@click.option("--fail-on", default=None, metavar="SEVERITY",
+              help="Fail the gate on any NEW finding at or above this severity (critical, high, medium, low, info, none).")
+@click.option("--quiet", "-q", is_flag=True, default=False, help="No progress indicator, and only the verdict line.")
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Check families run in this many processes at once (0: one per core, at most 4).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Cache of file models of unchanged files.")
+@click.option("--no-cache", is_flag=True, default=False, help="Neither read nor write the cache: analyse every file.")
+@triage_options
+@ci_options
+def pr_command(path: str, base: str, base_report: str | None, config_from_base: bool, fail_under_delta: float | None,
+               formats: tuple[str, ...], output: str, config_file: str | None, only: tuple[str, ...],
+               skip: tuple[str, ...], fail_under: float | None, fail_on: str | None, quiet: bool, jobs: int,
+               cache_dir: str | None, no_cache: bool, baseline: str | None, no_suppressions: bool, **ci: Any) -> None:
+    """Audit a change: HEAD against the merge base of --base and HEAD; only the findings it adds count."""
+    from auditor.change import ChangeRequest
+
+    def run() -> int:
+        if config_from_base and config_file is not None:
+            raise UsageError("--config-from-base and --config exclude each other: choose where the configuration comes from")
+        request = AuditRequest(path, _split(formats) or DEFAULT_FORMATS, Path(output), config_file, _split(only),
+                               _split(skip), fail_under, fail_on, False, quiet, jobs,
+                               ci=parse_ci_options(**_ci_kwargs(ci)), cache=not no_cache, cache_dir=cache_dir,
+                               change=ChangeRequest(base, base_report, config_from_base),
+                               fail_under_delta=fail_under_delta, baseline=baseline, no_suppressions=no_suppressions)
         return _audit(request)
 
     _guard(run)
@@ -276,19 +347,15 @@ def _audit(req: AuditRequest) -> int:
         raise AuditError(f"path does not exist: {req.path}")
     if formats:
         check_output(req.output, req.path)  # before any work: an output folder we may not write is refused at once
-    config = Config.load(req.path, req.config_file)
-    for warning in config.warnings:
-        click.echo(f"auditor: warning: {terminal_safe(warning)}", err=True)
-    config = _gate_overrides(config, req).with_overrides(only=req.only or None, skip=req.skip or None)
-    if req.git_history:
-        config = config.with_overrides(git_history=replace(config.git_history, enabled=True))
+    triage_rules = _triage_rules(req)
+    early = _configure(req, None, "") if req.change is None and req.ref is None else None  # errors before any work
     history = History.open(req.history) if req.history else None  # fail before the audit, not after it
     for error in registry.errors:
         click.echo(f"auditor: warning: {error}", err=True)
     progress = _Progress(enabled=not req.quiet)
+    options = AuditOptions(run_tests=req.run_tests, jobs=req.jobs, cache=req.cache, cache_dir=req.cache_dir)
     try:
-        card = audit(req.path, config, AuditOptions(run_tests=req.run_tests, jobs=req.jobs, cache=req.cache,
-                                                         cache_dir=req.cache_dir), registry=registry, progress=progress)
+        card, _config = _produce(req, options, registry, progress, triage_rules, early)
     finally:
         progress.close()
     regression, trend = None, None
@@ -299,6 +366,80 @@ def _audit(req: AuditRequest) -> int:
     click.echo(_summary(card, written, quiet=req.quiet, data=data))
     _publish(data, req)
     return EXIT_OK if card.gate.passed else EXIT_GATE
+
+
+def _configure(req: AuditRequest, tree: Path | None, source_name: str) -> Config:
+    """The configuration: --config FILE, else the one `tree` holds (the merge base, a --ref's commit), else the
+    target's; warnings printed, then the flags applied."""
+    from auditor.change import load_config_from
+
+    if tree is not None and req.config_file is None:
+        config = load_config_from(tree, source_name)
+    else:
+        config = Config.load(req.path, req.config_file)
+    for warning in config.warnings:
+        click.echo(f"auditor: warning: {terminal_safe(warning)}", err=True)
+    config = _gate_overrides(config, req).with_overrides(only=req.only or None, skip=req.skip or None)
+    if req.fail_under_delta is not None:
+        config = config.with_overrides(gate=replace(config.gate, fail_under_delta=req.fail_under_delta))
+    if req.git_history:
+        config = config.with_overrides(git_history=replace(config.git_history, enabled=True))
+    return config
+
+
+def _triage_rules(req: AuditRequest) -> Any:
+    from auditor.triage import Baseline, BaselineError, TriageRules
+
+    if req.baseline is None and not req.no_suppressions:
+        return None
+    try:
+        baseline = Baseline.load(req.baseline) if req.baseline is not None else None
+    except BaselineError as exc:
+        raise UsageError(f"--baseline: {exc}") from None
+    return TriageRules(baseline=baseline, suppressions=not req.no_suppressions)
+
+
+def _produce(req: AuditRequest, options: AuditOptions, registry: Any, progress: Any,
+             triage_rules: Any, config: Config | None = None) -> tuple[Scorecard, Config]:
+    """The scorecard asked for: of the work tree, of a --ref, or of a change against its base (auditor pr)."""
+    from auditor.change import audit_change, audit_ref, change_gate
+
+    if req.change is not None:
+        def config_for(tree: Path | None) -> Config:
+            return _configure(req, tree, f"{req.change.base} (merge base)")
+
+        card, config = audit_change(req.path, req.change, config_for, options, registry=registry, progress=progress,
+                                    triage=triage_rules)
+        return change_gate(card, config, req.fail_under), config
+    if req.ref is not None:
+        chosen: list[Config] = []
+
+        def config_of_ref(tree: Path | None) -> Config:
+            chosen.append(_configure(req, tree, f"{req.ref}"))
+            return chosen[-1]
+
+        card = audit_ref(req.path, req.ref, config_of_ref, options, registry=registry, progress=progress,
+                         triage=triage_rules)
+        config = chosen[-1]
+    else:
+        config = config or _configure(req, None, "")
+        card = audit(req.path, config, options, registry=registry, progress=progress, triage=triage_rules)
+    if req.compare is not None:
+        card = _compare_with_report(card, req.compare)
+    return card, config
+
+
+def _compare_with_report(card: Scorecard, path: str) -> Scorecard:
+    """--compare: every finding marked new or unchanged against a previous report, the fixed ones listed; the
+    gate stays the audit's own."""
+    from auditor.change import read_report, renames_since
+    from auditor.triage import compare
+
+    previous = read_report(path, "--compare")
+    old = previous.repo.git.commit if previous.repo.git else None
+    new = card.repo.git.commit if card.repo.git else None
+    return compare(card, previous, base_name=path, mode="previous-report", merge_base=old or "",
+                   renames=renames_since(card.target, old, new))
 
 
 def _record(card: Scorecard, history: Any) -> tuple[Scorecard, Any, list[dict[str, Any]]]:
@@ -387,12 +528,29 @@ def _summary(card: Scorecard, written: list[Path], *, quiet: bool, data: dict[st
         for f in regression["new_findings"][:5]:
             loc = f"{f['path']}:{f['line']}" if f["path"] and f["line"] else (f["path"] or "")
             lines.append(f"    new {f['severity'].upper():8} {f['check_id']:28} {terminal_safe(loc)}")
+    lines += _diff_lines(card)
     for error in card.plugin_errors:
         lines.append(f"  PLUGIN ERROR: {terminal_safe(error)} (its checks did not run; the score may be incomplete)")
     if not lines:
         return out
     head, sep, tail = out.partition("\n  Reports: ")
     return head.rstrip("\n") + "\n" + "\n".join(lines) + (f"\n\n  Reports: {tail}" if sep else "")
+
+
+def _diff_lines(card: Scorecard) -> list[str]:
+    """What a change did (auditor pr, --compare): counts, the score delta, the new findings first."""
+    diff = card.diff
+    if diff is None:
+        return []
+    if diff.mode == "full-audit-fallback":
+        return [f"  NOT COMPARED with {terminal_safe(diff.base)}: {terminal_safe(diff.reason)}"]
+    against = terminal_safe(diff.base) + (f" (merge base {diff.merge_base[:10]})" if diff.merge_base else "")
+    delta = "n/a" if diff.score_delta is None else f"{diff.score_delta:+.2f}"
+    lines = [f"  Against {against}: {diff.new} new, {diff.unchanged} unchanged, {len(diff.fixed)} fixed; score {delta}"]
+    for f in [f for f in card.findings if f.change == "new"][:5]:
+        loc = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "")
+        lines.append(f"    new {f.severity.value.upper():8} {terminal_safe(f.check_id):28} {terminal_safe(loc)}")
+    return lines
 
 
 def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
@@ -435,6 +593,75 @@ def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
         out.append("")
         out.append("  Reports: " + ", ".join(terminal_safe(str(p)) for p in written))
     return "\n".join(out)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Baselines: the known findings of a repository, hidden from later audits (--baseline FILE)."""
+
+
+@baseline_group.command("create")
+@click.argument("path", default=".", type=click.Path(file_okay=False, dir_okay=True))
+@click.option("--output", "-o", "baseline_file", default="auditor-baseline.json", show_default=True,
+              type=click.Path(dir_okay=False), help="The baseline file to write (replaced whole).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: the target's).")
+@click.option("--only", multiple=True, metavar="IDS", help="Run only these checks.")
+@click.option("--skip", multiple=True, metavar="IDS", help="Do not run these checks.")
+@click.option("--quiet", "-q", is_flag=True, default=False, help="No progress indicator.")
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Check families run in this many processes at once (0: one per core, at most 4).")
+def baseline_create_command(path: str, baseline_file: str, config_file: str | None, only: tuple[str, ...],
+                            skip: tuple[str, ...], quiet: bool, jobs: int) -> None:
+    """Audit PATH and write the fingerprints of its findings (with how many of each) to a baseline file."""
+
+    def run() -> int:
+        from auditor.triage import Baseline
+
+        if not Path(path).exists():
+            raise AuditError(f"path does not exist: {path}")
+        req = AuditRequest(path, (), Path("."), config_file, _split(only), _split(skip), None, None, False, quiet, jobs)
+        config = _configure(req, None, "")
+        registry = load_registry()
+        progress = _Progress(enabled=not quiet)
+        try:
+            card = audit(path, config, AuditOptions(jobs=jobs), registry=registry, progress=progress)
+        finally:
+            progress.close()
+        single = len(card.projects) == 1
+        found = [("" if single else p.project.label, f) for p in card.projects for r in p.results for f in r.findings]
+        git = card.repo.git
+        baseline = Baseline.from_findings(found, commit=git.commit if git else None,
+                                          created_at=card.started_at.isoformat(timespec="seconds"))
+        _write_whole(Path(baseline_file), json.dumps(baseline.to_json(), indent=2, ensure_ascii=False) + "\n")
+        click.echo(f"auditor: baseline of {len(found)} finding(s) ({len(baseline.entries)} fingerprints) written to "
+                   f"{terminal_safe(baseline_file)}")
+        return EXIT_OK
+
+    _guard(run)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write a file the user named: whole or not at all (a temporary file renamed over it), the umask honoured."""
+    import tempfile
+
+    from publishers.files import OutputError
+
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temp, 0o666 & ~mask)
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @main.command("checks")

@@ -69,6 +69,8 @@ class GateConfig:
     max_drop: float = 0.5  # a score drop of more than this many points is a regression
     regression_severity: Severity = Severity.HIGH  # any new finding at or above this is a regression
     fail_on_regression: bool = False  # whether a regression fails the gate (--fail-on-regression)
+    # auditor pr: the score may not drop by more than this many points against the merge base (None: any drop)
+    fail_under_delta: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +190,7 @@ class Config:
             except ValueError as exc:
                 raise ConfigError(f"{source}: 'severity.{name}': {exc}") from None
         gate_table = v.table(data, "gate")
-        gate_keys = ("fail_under", "fail_on", "max_drop", "regression_severity", "fail_on_regression")
+        gate_keys = ("fail_under", "fail_on", "max_drop", "regression_severity", "fail_on_regression", "fail_under_delta")
         for key in gate_table:
             if key not in gate_keys:
                 raise ConfigError(f"{source}: unknown key 'gate.{key}' (known: {', '.join(sorted(gate_keys))})")
@@ -199,6 +201,8 @@ class Config:
             gate = replace(gate, fail_on=v.fail_on(gate_table["fail_on"], "gate.fail_on"))
         if "max_drop" in gate_table:
             gate = replace(gate, max_drop=v.number(gate_table["max_drop"], "gate.max_drop", 0, 100))
+        if "fail_under_delta" in gate_table:
+            gate = replace(gate, fail_under_delta=v.number(gate_table["fail_under_delta"], "gate.fail_under_delta", 0, 100))
         if "regression_severity" in gate_table:
             gate = replace(gate, regression_severity=v.regression_severity(gate_table["regression_severity"]))
         if "fail_on_regression" in gate_table:

@@ -44,6 +44,7 @@ from auditor.scoring import (
     recommendations,
 )
 from auditor.sources import ParseProblem, Sources
+from auditor.triage import Comparison, TriageOutcome, TriageRules
 
 __all__ = ["AuditError", "ProjectCard", "Scorecard", "UsageError", "audit", "run_check", "select_checks"]
 
@@ -68,6 +69,7 @@ class ProjectCard:
     score: float | None
     grade: str
     recommendations: tuple[Recommendation, ...]
+    anchor: str | None = None  # read back from a report (Scorecard.from_json); None: computed from the files
 
     @property
     def findings(self) -> list[Finding]:
@@ -91,6 +93,18 @@ class Scorecard:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: scan, analysis, parse, checks, scoring
     analysis: dict[str, int] = field(default_factory=dict)  # files analysed, taken from the cache, failed
     limits: AuditLimits = field(default_factory=AuditLimits)
+    triage: TriageOutcome = field(default_factory=TriageOutcome)  # suppressions and baseline (auditor.triage)
+    diff: Comparison | None = None  # against a base: auditor pr, or --compare
+    ref: str | None = None  # the ref audited from git objects (--ref), not the work tree
+    files_audited: int | None = None  # read back from a report; None: len(repo.files)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scorecard:
+        """The scorecard a JSON report (`report.json`) holds, old reports included: a missing key takes its default.
+        Raises ValueError (or KeyError, TypeError) when `data` is not a report."""
+        from auditor.restore import scorecard_from_json
+
+        return scorecard_from_json(data)
     checklist: tuple[ChecklistItem, ...] = ()  # the standards' checklist (auditor.checklist), from every project's results
 
     @property
@@ -199,9 +213,7 @@ def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> Che
     payload: tuple[tuple[tuple[Finding, ...], Measure | None, dict[str, Any], str | None], object]
     payload = outcome.value  # type: ignore[assignment]
     (found, measure, metrics, not_applicable), _problems = payload
-    override = ctx.config.severity.get(check_cls.id)
-    findings = [dataclasses.replace(f, severity=override) if override else f for f in found]
-    findings = sorted(assign_fingerprints(findings), key=Finding.sort_key)
+    findings = sorted(assign_fingerprints(found), key=Finding.sort_key)  # severity overrides: auditor.triage
     if not_applicable and not findings:
         return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason=not_applicable, metrics=metrics, duration=elapsed)
     failed = any(f.severity is not Severity.INFO for f in findings) or (measure is not None and not measure.met)
@@ -297,8 +309,13 @@ def audit(
     *,
     registry: Registry | None = None,
     progress: Progress | None = None,
+    triage: TriageRules | None = None,
+    paths: Sequence[str] | None = None,
 ) -> Scorecard:
-    """Audit the repository at `target` and return its scorecard. Never prints, never exits."""
+    """Audit the repository at `target` and return its scorecard. Never prints, never exits.
+
+    `triage` adds a baseline (and the day suppressions expire against) to the triage step; `paths` lists the files
+    of a tree materialised from git objects (auditor.objects) instead of asking git or walking the folder."""
     from auditor.repo import RepositoryError
 
     started_at = datetime.now(UTC)
@@ -313,7 +330,7 @@ def audit(
     selected = select_checks(registry, config.only, config.skip)
     config.check_options({c.id: c.options for c in registry.checks})
     try:
-        repo = Repository.scan(target, excludes=config.exclude, deadline=deadline)
+        repo = Repository.scan(target, excludes=config.exclude, deadline=deadline, paths=paths)
     except RepositoryError as exc:
         raise AuditError(str(exc)) from None
     timings["scan"] = time.perf_counter() - t0
@@ -322,7 +339,7 @@ def audit(
     gc.disable()  # parsing allocates millions of long-lived nodes: collecting in between only costs time
     try:
         return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0, timings,
-                             deadline)
+                             deadline, triage)
     finally:
         gc.unfreeze()
         if gc_was_enabled:
@@ -343,8 +360,10 @@ def _audit_parsed(
     t0: float,
     timings: dict[str, float],
     deadline: float | None = None,
+    rules: TriageRules | None = None,
 ) -> Scorecard:
     from analysis.pool import ANALYSED_LANGUAGES, build_models
+    from auditor import triage
 
     mark = time.perf_counter()
 
@@ -361,6 +380,9 @@ def _audit_parsed(
     mark = time.perf_counter()
     sources.parse_all(progress, skip=ANALYSED_LANGUAGES, deadline=deadline)
     timings["parse"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    comments = triage.scan(sources, repo.files)  # before the fork: suppressions/missing-reason reads the same scan
+    timings["suppressions"] = time.perf_counter() - mark
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
     gc.freeze()
@@ -400,9 +422,10 @@ def _audit_parsed(
         if outcome.kind == "ok" and isinstance(outcome.value, tuple):
             for problem in outcome.value[1]:
                 sources.add_problem(problem)
-    cards: list[ProjectCard] = []
+    raw: list[tuple[str, list[CheckResult]]] = []
+    all_facts: list[dict[str, Any]] = []
     for plan in plans:
-        ctx, project = plan.ctx, plan.ctx.project
+        ctx = plan.ctx
         facts: dict[str, Any] = {"files": _file_facts(ctx)}
         for name, target in plan.units.items():
             outcome = outcomes.get(name, Outcome("error", reason="did not run"))
@@ -410,7 +433,12 @@ def _audit_parsed(
                 facts[target] = _fact_value(outcome)
             else:
                 plan.results[target.id] = _check_result(target, ctx, outcome)
-        results = [plan.results[c.id] for c in selected]
+        raw.append((ctx.project.label if len(plans) > 1 else "", [plan.results[c.id] for c in selected]))
+        all_facts.append(facts)
+    triaged, outcome_of_triage = triage.apply(raw, comments, config.severity, rules, [c.id for c in registry.checks])
+    cards: list[ProjectCard] = []
+    for plan, facts, results in zip(plans, all_facts, triaged, strict=True):
+        ctx, project = plan.ctx, plan.ctx.project
         categories = category_scores(results, config.weights)
         score = overall_score(categories)
         cards.append(
@@ -445,6 +473,7 @@ def _audit_parsed(
         config=config,
         options=options,
         limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),
+        triage=outcome_of_triage,
         checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
 

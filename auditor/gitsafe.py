@@ -180,8 +180,9 @@ class SafeGit:
     _private: Path  # the temporary directory holding the shim and HOME
     deadline: float | None = None  # time.monotonic() after which no command starts
 
-    def run(self, args: Sequence[str], *, timeout: float | None = None) -> bytes:
-        """The stdout of `git <args>` run in the work tree top; GitFailed on a failure or a timeout."""
+    def run(self, args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None) -> bytes:
+        """The stdout of `git <args>` run in the work tree top (fed `input` on stdin); GitFailed on a failure or a
+        timeout."""
         limit = GIT_TIMEOUT if timeout is None else timeout
         if self.deadline is not None:
             limit = min(limit, self.deadline - time.monotonic())
@@ -190,7 +191,8 @@ class SafeGit:
         command = [self.executable, f"--git-dir={self.shim}", f"--work-tree={self.work_tree}", "--no-optional-locks",
                    "--literal-pathspecs", "--no-replace-objects", *(x for c in HARDENING for x in ("-c", c)), *args]
         try:
-            proc = subprocess.run(command, cwd=self.work_tree, env=self.env, stdin=subprocess.DEVNULL,
+            proc = subprocess.run(command, cwd=self.work_tree, env=self.env, input=input,
+                                  stdin=subprocess.DEVNULL if input is None else None,
                                   capture_output=True, timeout=limit, check=False)
         except subprocess.TimeoutExpired:
             raise GitFailed(f"git {args[0] if args else ''} did not finish within {limit:.3g}s") from None

@@ -125,12 +125,52 @@ class Finding:
     # What the fingerprint hashes besides check id and path; defaults to the snippet. A check sets it when
     # the snippet alone is not specific (e.g. the name of the undocumented endpoint).
     key: str = ""
+    # The fingerprint without the path (check id + normalised flagged code), so a finding can be followed across
+    # a rename; set with `fingerprint` by `assign_fingerprints` (or read back from a report).
+    content_fingerprint: str = ""
+    # How the finding relates to a base it was compared with (auditor pr, --compare): "new" or "unchanged";
+    # empty when it was compared with nothing. Set by auditor.triage.
+    change: str = ""
 
     def base_fingerprint(self) -> str:
         material = "\x1f".join(
             [self.check_id, self.path or "", _normalise_code(self.key or self.snippet or self.message)]
         )
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+    def path_free_fingerprint(self) -> str:
+        """What `base_fingerprint` hashes but the path: equal for the same flagged code in a renamed file."""
+        material = "\x1f".join([self.check_id, _normalise_code(self.key or self.snippet or self.message)])
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+    @property
+    def stem(self) -> str:
+        """The fingerprint without its occurrence suffix (`-N`): what baselines count."""
+        return self.fingerprint.split("-", 1)[0]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Finding:
+        """A finding read back from a JSON report (`reports.base.finding_to_dict`), tolerant of missing keys."""
+
+        def number(key: str) -> int | None:
+            value = data.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        path = data.get("path")
+        change = data.get("change")
+        return cls(
+            check_id=str(data["check_id"]),
+            severity=Severity.parse(str(data.get("severity", "info"))),
+            message=str(data.get("message", "")),
+            path=path if isinstance(path, str) and path else None,
+            line=number("line"),
+            end_line=number("end_line"),
+            snippet=str(data.get("snippet") or ""),
+            fingerprint=str(data.get("fingerprint") or ""),
+            confidence=Confidence(str(data.get("confidence", "high"))),
+            content_fingerprint=str(data.get("content_fingerprint") or ""),
+            change=change if change in ("new", "unchanged") else "",
+        )
 
     def sort_key(self) -> tuple[int, str, int, str]:
         return (-self.severity.rank, self.path or "", self.line or 0, self.message)
@@ -146,7 +186,7 @@ def assign_fingerprints(findings: Iterable[Finding]) -> list[Finding]:
         base = f.base_fingerprint()
         n = seen.get(base, 0)
         seen[base] = n + 1
-        out.append(replace(f, fingerprint=base if n == 0 else f"{base}-{n}"))
+        out.append(replace(f, fingerprint=base if n == 0 else f"{base}-{n}", content_fingerprint=f.path_free_fingerprint()))
     return out
 
 

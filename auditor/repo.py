@@ -236,8 +236,11 @@ class Repository:
     # -- construction -----------------------------------------------------------------------------
     @classmethod
     def scan(cls, target: str | os.PathLike[str], excludes: tuple[str, ...] = (), *,
-             deadline: float | None = None) -> Repository:
-        """The files of `target`. `deadline` (a time.monotonic() value) stops the scan; the rest is counted."""
+             deadline: float | None = None, paths: Iterable[str] | None = None) -> Repository:
+        """The files of `target`. `deadline` (a time.monotonic() value) stops the scan; the rest is counted.
+
+        `paths` lists the files instead of git or a walk: a tree materialised from git objects (auditor.objects),
+        whose files are the commit's tracked files whatever its .gitignore says."""
         root = Path(target)
         try:
             st = root.stat()
@@ -250,7 +253,7 @@ class Repository:
         root = root.resolve()
         repo = cls(root=root, excludes=excludes)
         exclude_rules = IgnoreFile.from_patterns(excludes) if excludes else None
-        candidates: Iterable[str] | None = repo._git_files(deadline)
+        candidates: Iterable[str] | None = sorted(paths) if paths is not None else repo._git_files(deadline)
         if candidates is None:
             candidates = repo._walk(IgnoreStack(), "", deadline=deadline)
         seen: set[str] = set()

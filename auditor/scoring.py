@@ -20,9 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from auditor.config import Config, GateConfig
 from auditor.model import CheckResult, Effort, Finding, Severity, Status
+
+if TYPE_CHECKING:
+    from auditor.engine import Scorecard
 
 __all__ = [
     "FINDING_WEIGHTS",
@@ -31,14 +35,18 @@ __all__ = [
     "PreviousAudit",
     "Recommendation",
     "Regression",
+    "category_deltas",
     "category_scores",
     "check_score",
+    "evaluate_change_gate",
     "evaluate_gate",
     "evaluate_regression",
     "gate_with_regression",
     "grade",
     "overall_score",
     "recommendations",
+    "repository_categories",
+    "score_delta",
 ]
 
 FINDING_WEIGHTS: dict[Severity, float] = {
@@ -167,15 +175,56 @@ def evaluate_gate(score: float | None, findings: Iterable[Finding], config: Conf
         reasons.append("nothing could be scored: every check was not applicable or not available")
     if gate.fail_under is not None and score is not None and score < gate.fail_under:
         reasons.append(f"score {score:.1f} is below the required {gate.fail_under:g}")
-    if gate.fail_on is not None:
-        bad = [f for f in findings if f.severity.rank >= gate.fail_on.rank]
-        if bad:
-            worst = max(bad, key=lambda f: f.severity.rank).severity
-            reasons.append(
-                f"{len(bad)} finding{'s' if len(bad) != 1 else ''} at or above '{gate.fail_on.value}' "
-                f"(worst: {worst.value})"
-            )
+    reason = _severity_reason(findings, gate.fail_on, "finding")
+    if reason:
+        reasons.append(reason)
     return Gate(passed=not reasons, reasons=tuple(reasons))
+
+
+def _severity_reason(findings: Iterable[Finding], fail_on: Severity | None, what: str) -> str | None:
+    if fail_on is None:
+        return None
+    bad = [f for f in findings if f.severity.rank >= fail_on.rank]
+    if not bad:
+        return None
+    worst = max(bad, key=lambda f: f.severity.rank).severity
+    return f"{len(bad)} {what}{'s' if len(bad) != 1 else ''} at or above '{fail_on.value}' (worst: {worst.value})"
+
+
+def evaluate_change_gate(score: float | None, new_findings: Iterable[Finding], config: Config, delta: float | None,
+                         *, fail_under: float | None = None) -> Gate:
+    """The gate of a change (auditor pr): only the findings it adds count against `fail_on`, and the score may not
+    drop by more than `gate.fail_under_delta` points against the base. The absolute `fail_under` applies only when
+    given (`fail_under`, from --fail-under): a pull request is judged by what it changes."""
+    gate = config.gate
+    reasons: list[str] = []
+    if score is None:
+        reasons.append("nothing could be scored: every check was not applicable or not available")
+    if fail_under is not None and score is not None and score < fail_under:
+        reasons.append(f"score {score:.1f} is below the required {fail_under:g}")
+    reason = _severity_reason(new_findings, gate.fail_on, "new finding")
+    if reason:
+        reasons.append(reason)
+    if gate.fail_under_delta is not None and delta is not None and -delta > gate.fail_under_delta:
+        reasons.append(f"score dropped {-delta:.2f} points against the base (allowed: {gate.fail_under_delta:g})")
+    return Gate(passed=not reasons, reasons=tuple(reasons))
+
+
+def score_delta(head: float | None, base: float | None) -> float | None:
+    return None if head is None or base is None else round(head - base, 2)
+
+
+def category_deltas(head: Sequence[CategoryScore], base: Sequence[CategoryScore]) -> dict[str, float]:
+    """Category name to head score minus base score, for the categories scored on both sides."""
+    before = {c.name: c.score for c in base}
+    return {c.name: round(c.score - before[c.name], 2) for c in head if c.name in before}
+
+
+def repository_categories(card: Scorecard) -> list[CategoryScore]:
+    """The repository's category scores: its project's, or over every project's checks when there are several."""
+    if len(card.projects) == 1:
+        return list(card.projects[0].categories)
+    return category_scores(card.results, card.config.weights)
 
 
 @dataclass(frozen=True, slots=True)

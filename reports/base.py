@@ -15,7 +15,7 @@ from auditor.engine import ProjectCard, Scorecard, _to_jsonable
 from auditor.model import CheckResult, Finding, JSONValue, Severity
 from auditor.redact import redact, shown_text, stored_text
 from auditor.repo import Repository
-from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, Regression, category_scores, check_score
+from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, Regression, check_score, repository_categories
 
 __all__ = [
     "CI_SEVERITY",
@@ -32,7 +32,7 @@ __all__ = [
     "write_atomic",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class Reporter(Protocol):
@@ -79,7 +79,7 @@ def render_report(reporter: Any, data: dict[str, Any], card: Scorecard | None = 
 
 
 def finding_to_dict(f: Finding, project: str = "") -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "check_id": f.check_id,
         "severity": f.severity.value,
         "confidence": f.confidence.value,
@@ -91,6 +91,11 @@ def finding_to_dict(f: Finding, project: str = "") -> dict[str, Any]:
         "fingerprint": f.fingerprint,
         "project": project,
     }
+    if f.content_fingerprint:
+        out["content_fingerprint"] = f.content_fingerprint
+    if f.change:
+        out["change"] = f.change
+    return out
 
 
 def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
@@ -113,6 +118,7 @@ def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
         "tags": list(r.check.tags),
         "help_url": r.check.help_url,
         "confidence": r.check.confidence.value,
+        "weight": r.check.weight,
         "project": project,
         "duration_seconds": round(r.duration, 4),
         "findings": [finding_to_dict(f, project) for f in r.findings],
@@ -155,7 +161,8 @@ def _project_to_dict(p: ProjectCard, repo: Repository) -> dict[str, Any]:
         "standards_applied": applied,
         "facts": _redact_strings(p.facts),
         "checks": [r.check.id for r in p.results],
-        "anchor": anchor_path(p.project.path, p.project.manifests, (f.path for f in repo.files)),
+        "anchor": p.anchor if p.anchor is not None else anchor_path(p.project.path, p.project.manifests,
+                                                                    (f.path for f in repo.files)),
     }
 
 
@@ -196,18 +203,18 @@ def scorecard_to_dict(card: Scorecard, *, regression: Regression | None = None,
         data["regression"] = regression_to_dict(regression, data)
     if history is not None:
         data["history"] = list(history)
+    if card.diff is not None:
+        data["gate"]["fail_under_delta"] = gate.fail_under_delta
+        data["diff"] = _stored(card.diff.to_json(finding_to_dict))
     return data
 
 
 def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     single = len(card.projects) == 1
     checks = [_check_to_dict(r, "" if single else p.project.label) for p in card.projects for r in p.results]
-    if single:
-        facts = _redact_strings(card.projects[0].facts)
-        categories = _categories(card.projects[0].categories)
-    else:
-        facts = {"files": {"total": len(card.repo.files)}}
-        categories = _categories(category_scores(card.results, card.config.weights))
+    audited = card.files_audited if card.files_audited is not None else len(card.repo.files)
+    facts = _redact_strings(card.projects[0].facts) if single else {"files": {"total": audited}}
+    categories = _categories(repository_categories(card))
     git = card.repo.git
     out = {
         "schema_version": SCHEMA_VERSION,
@@ -218,6 +225,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "branch": git.branch if git else None,
             "dirty": git.dirty if git else None,
             "git_error": card.repo.git_error,
+            "ref": card.ref,
         },
         "generated_at": card.started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(card.duration, 3),
@@ -245,7 +253,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             for r in card.recommendations
         ],
         "projects": [_project_to_dict(p, card.repo) for p in card.projects],
-        "files": {"audited": len(card.repo.files), "skipped": dict(sorted(card.repo.skipped.items()))},
+        "files": {"audited": audited, "skipped": dict(sorted(card.repo.skipped.items()))},
         "problems": [p.to_json() for p in card.problems],
         "plugin_errors": list(card.plugin_errors),
         "scoring": {
@@ -264,7 +272,17 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "checks_stopped": card.limits.checks_stopped,
         },
         "notices": notices(card),
+        "suppressions": [s.to_json(finding_to_dict) for s in card.triage.suppressions],
+        "triage": {
+            "suppressed": card.triage.suppressed,
+            "baselined": len(card.triage.baseline.hidden) if card.triage.baseline else 0,
+            "suppressions": len(card.triage.suppressions) + card.triage.suppressions_not_listed,
+            "suppressions_not_listed": card.triage.suppressions_not_listed,
+            "expired_suppressions": len(card.triage.expired()),
+        },
     }
+    if card.triage.baseline is not None:
+        out["baseline"] = card.triage.baseline.to_json(finding_to_dict)
     stored = _stored(out)
     assert isinstance(stored, dict)
     return stored

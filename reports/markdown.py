@@ -151,7 +151,7 @@ def _header(view: ReportView) -> list[str]:
         out.append(f"> ⚠️ {md_text(notice)}")
     if d.get("notices"):
         out.append("")
-    out += _regression(d) + _plugin_warning(d)
+    out += _regression(d) + _diff(d) + _triage(d) + _plugin_warning(d)
     where = [f"Target: {md_text(target['path'])}"]
     if target["commit"]:
         branch = md_text(target["branch"]) if target["branch"] else "detached"
@@ -180,6 +180,47 @@ def _regression(d: dict[str, Any]) -> list[str]:
     if len(reg["new_findings"]) > 10:
         out.append(f"- and {len(reg['new_findings']) - 10} more new findings")
     return [*out, ""] if len(out) > 2 else out
+
+
+def _diff(d: dict[str, Any]) -> list[str]:
+    """Against a base (`auditor pr`, `--compare`): counts, the score delta, the new findings (at most ten)."""
+    diff = d.get("diff")
+    if not isinstance(diff, dict):
+        return []
+    if diff.get("mode") == "full-audit-fallback":
+        return [f"**Not compared with {md_text(diff.get('base') or 'the base')}**: {md_text(diff.get('reason') or '')}", ""]
+    delta = diff.get("score_delta")
+    against = md_text(diff.get("base") or "")
+    if diff.get("merge_base"):
+        against += f" (merge base {md_text(str(diff['merge_base'])[:12])})"
+    out = [f"**Against {against}**: {_plural(int(diff.get('new') or 0), 'new finding')}, "
+           f"{int(diff.get('unchanged') or 0)} unchanged, {len(diff.get('fixed') or [])} fixed; score "
+           f"{'n/a' if delta is None else f'{delta:+.2f}'}", ""]
+    new = [f for c in d["checks"] for f in c["findings"] if f.get("change") == "new"]
+    for f in new[:10]:
+        out.append(f"- new {MARKERS.get(f['severity'], '')} {_location(f)}: {md_text(f['check_id'])}: {md_prose(f['message'])}")
+    if len(new) > 10:
+        out.append(f"- and {len(new) - 10} more new findings")
+    return [*out, ""] if new else out
+
+
+def _triage(d: dict[str, Any]) -> list[str]:
+    """What inline suppressions and the baseline hid, so a hidden finding is never hidden silently."""
+    triage = d.get("triage") or {}
+    out: list[str] = []
+    if triage.get("suppressed") or triage.get("suppressions"):
+        expired = int(triage.get("expired_suppressions") or 0)
+        out.append(f"{_plural(int(triage.get('suppressed') or 0), 'finding')} hidden by "
+                   f"{_plural(int(triage.get('suppressions') or 0), 'inline suppression')}"
+                   + (f" ({expired} expired, hiding nothing)" if expired else "") + " (listed in the JSON report).")
+    baseline = d.get("baseline")
+    if isinstance(baseline, dict):
+        stale = baseline.get("stale") or []
+        out.append(f"{_plural(int(baseline.get('matched') or 0), 'finding')} hidden by the baseline "
+                   f"{md_text(baseline.get('file') or '')}" + (f"; {len(stale)} stale "
+                                                                 f"{'entry matches' if len(stale) == 1 else 'entries match'} "
+                                                                 "nothing any more" if stale else "") + ".")
+    return [*out, ""] if out else []
 
 
 def _plugin_warning(d: dict[str, Any]) -> list[str]:

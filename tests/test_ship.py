@@ -4,6 +4,7 @@ exist, no input spliced into a script, flags the CLI really has, a hook entry th
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import git_init, write_tree
+from tests.helpers import git, git_init, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
@@ -72,7 +73,9 @@ def test_action_passes_only_flags_the_cli_has() -> None:
     audit = next(s for s in _load(ACTION)["runs"]["steps"] if s.get("id") == "audit")
     flags = set(re.findall(r"(--[a-z][a-z-]+)", audit["run"]))
     assert {"--format", "--output", "--post", "--history", "--fail-on-regression", "--annotations"} <= flags
-    assert [f for f in flags if f not in _help("audit")] == []
+    known = _help("audit") + _help("pr")
+    assert [f for f in flags if f not in known] == []
+    assert "--base" in flags and "--config-from-base" in flags and "--base" in _help("pr")
     # every input the step reads is passed in as an env var
     for name in re.findall(r"\$INPUT_([A-Z_]+)", audit["run"]):
         assert f"INPUT_{name}" in audit["env"], name
@@ -98,6 +101,34 @@ def test_action_audit_step_runs_as_written(tmp_path: Path) -> None:
     assert outputs["exit-code"] == "1" and outputs["gate"] == "failed" and outputs["grade"]
     assert "::error file=app.py,line=4," in done.stdout
     assert (root / "auditor-report" / "report.sarif").is_file() and (tmp_path / "cache" / "auditor" / "history.db").is_file()
+
+
+def test_action_runs_auditor_pr_when_a_base_is_given(tmp_path: Path) -> None:
+    audit = next(s for s in _load(ACTION)["runs"]["steps"] if s.get("id") == "audit")
+    root = write_tree(tmp_path / "ws", {"app.py": "def f():\n    try:\n        g()\n    except:\n        pass\n"})
+    git_init(root)
+    git(root, "checkout", "-q", "-b", "pr")
+    write_tree(root, {"new.py": "def h():\n    try:\n        g()\n    except:\n        pass\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "pr")
+    venv = tmp_path / "runner" / "auditor-venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "auditor").write_text(f"#!/bin/sh\nexec {sys.executable} -m auditor \"$@\"\n")
+    (venv / "auditor").chmod(0o755)
+    (venv / "python").symlink_to(sys.executable)
+    env = {"PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path / "runner"), "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
+           **{k: "" for k in audit["env"]}}
+    env.update({"INPUT_PATH": ".", "INPUT_FORMATS": "json", "INPUT_OUTPUT": str(tmp_path / "rep"), "INPUT_FAIL_ON": "high",
+                "INPUT_BASE": "main", "INPUT_CONFIG_FROM_BASE": "true", "INPUT_HISTORY": str(tmp_path / "h.db"),
+                "INPUT_FAIL_ON_REGRESSION": "true", "INPUT_ANNOTATIONS_MIN_SEVERITY": "medium"})
+    done = subprocess.run(["bash", "-e", "-c", audit["run"]], cwd=root, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert dict(line.split("=", 1) for line in (tmp_path / "out.txt").read_text().splitlines())["exit-code"] == "1", done.stderr
+    report = json.loads((tmp_path / "rep" / "report.json").read_text())
+    changes = {(f["path"], f["change"]) for c in report["checks"] if c["id"] == "errors/bare-except" for f in c["findings"]}
+    assert changes == {("new.py", "new"), ("app.py", "unchanged")}
+    assert report["diff"]["mode"] == "merge-base-audit"
+    assert not (tmp_path / "h.db").exists()  # pr keeps no history
 
 
 # -- the workflows ---------------------------------------------------------------------------------------
