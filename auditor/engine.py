@@ -399,7 +399,13 @@ def _audit_parsed(
     units = _in_workers(units, jobs)
     mark = time.perf_counter()
     reads = repo.take_reads()  # the project detection's; the workers start with none
-    if hit is not None and set(hit.outcomes) == {u.name for u in units}:
+    if hit is not None and set(hit.outcomes) != {u.name for u in units}:  # never expected: the key covers the plan
+        hit = None
+        models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
+                              jobs=options.jobs, cache=cache, deadline=deadline, blobs=repo.blobs)
+        for plan in plans:
+            plan.ctx.models = models
+    if hit is not None:
         outcomes = hit.outcomes
     else:
         outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
