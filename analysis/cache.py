@@ -122,11 +122,18 @@ class ModelCache:
 
     @staticmethod
     def entry_key(path: str, language: str, role: str, data: bytes) -> str:
-        digest = hashlib.blake2b(data, digest_size=20).hexdigest()
-        material = "\x1f".join((CODE_DIGEST, path, language, role, digest))
+        return ModelCache.content_entry_key(path, language, role, hashlib.blake2b(data, digest_size=20).hexdigest())
+
+    @staticmethod
+    def content_entry_key(path: str, language: str, role: str, content: str) -> str:
+        """The key of a file whose content is identified by `content` (a hash of its bytes, or `git:<blob id>`
+        for a file git's index and status vouch for, so an unchanged file is neither read nor hashed)."""
+        material = "\x1f".join((CODE_DIGEST, path, language, role, content))
         return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def _file(self, key: str) -> Path:
+        if key.startswith("audit-"):  # a whole audit's outcomes (auditor.auditcache)
+            return self.root / "audits" / key[6:8] / key[8:]
         return self.root / "models" / key[:2] / key[2:]
 
     def get(self, key: str) -> bytes | None:

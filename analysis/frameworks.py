@@ -127,6 +127,37 @@ def language_family(language: str) -> str:
     return _FAMILY.get(language, language)
 
 
+_BOUNDARY = re.compile(r"[./:]")
+
+
+def _prefixes(module: str) -> list[str]:
+    """Every prefix `p` of `module` with `_matches(module, p)`: the module itself and each part before a `.`, `/`
+    or `:`, so a table keyed by prefix is probed once per part instead of scanned whole for every import."""
+    out = [module[: m.start()] for m in _BOUNDARY.finditer(module)]
+    out.append(module)
+    return out
+
+
+_BY_PREFIX: dict[int, tuple[object, dict[str, dict[str, tuple[Library, ...]]]]] = {}
+
+
+def _libraries_by_prefix(table: LibraryTable) -> dict[str, dict[str, tuple[Library, ...]]]:
+    """language family -> import prefix -> the libraries imported by it (computed once per table)."""
+    cached = _BY_PREFIX.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    index: dict[str, dict[str, tuple[Library, ...]]] = {}
+    for family, libraries in table.items():
+        by: dict[str, tuple[Library, ...]] = {}
+        for lib in libraries:
+            for p in lib.imports:
+                if lib not in by.get(p, ()):
+                    by[p] = (*by.get(p, ()), lib)
+        index[family] = by
+    _BY_PREFIX[id(table)] = (table, index)
+    return index
+
+
 def _matches(module: str, prefix: str) -> bool:
     if module == prefix:
         return True
@@ -316,15 +347,20 @@ def libraries_in_use(analysis: ProjectAnalysis, table: LibraryTable, dependencie
     module-level setting that names its module, as Django's MIDDLEWARE does), "name (manifest)" for a library
     the manifests list and no code imports."""
     found: dict[str, str] = {}
+    by_prefix = _libraries_by_prefix(table)
     for model in analysis.files(roles=roles):
         libraries = table.get(language_family(model.language), ())
         if not libraries:
             continue
+        index = by_prefix[language_family(model.language)]
         for imp in model.imports:
-            full = f"{imp.module}.{imp.name}" if imp.name else imp.module
-            for lib in libraries:
-                if lib.name not in found and any(_matches(imp.module, p) or _matches(full, p) for p in lib.imports):
-                    found[lib.name] = f"{lib.name} ({model.path}:{imp.line})"
+            candidates = _prefixes(imp.module)
+            if imp.name:
+                candidates += _prefixes(f"{imp.module}.{imp.name}")
+            for p in candidates:
+                for lib in index.get(p, ()):
+                    if lib.name not in found:
+                        found[lib.name] = f"{lib.name} ({model.path}:{imp.line})"
         if model.language == "python":
             for setting in model.settings:
                 if setting.function >= 0:
@@ -345,9 +381,12 @@ def web_frameworks(analysis: ProjectAnalysis, *, roles: tuple[str, ...] = ("sour
     found: set[str] = set()
     for model, imp in analysis.imports(roles=roles):
         table = WEB_FRAMEWORK_IMPORTS.get(language_family(model.language), {})
-        for prefix, name in table.items():
-            if _matches(imp.module, prefix) or (imp.name and _matches(f"{imp.module}.{imp.name}", prefix)):
-                found.add(name)
+        if not table:
+            continue
+        candidates = _prefixes(imp.module)
+        if imp.name:
+            candidates += _prefixes(f"{imp.module}.{imp.name}")
+        found.update(table[p] for p in candidates if p in table)
     for model in analysis.files(roles=roles):
         found.update(m[len("framework:"):] for m in model.markers if m.startswith("framework:"))
     return sorted(found)

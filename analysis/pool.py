@@ -14,7 +14,7 @@ from __future__ import annotations
 import marshal
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -104,12 +104,14 @@ def build_models(
     progress: Progress | None = None,
     deadline: float | None = None,
     cache: ModelCache | None = None,
+    blobs: Mapping[str, str] | None = None,
 ) -> ModelStore:
     """The models of `files` ((path, language, role, size) each), read with `read(path)`.
 
     `deadline` (time.monotonic) bounds the whole phase: files not analysed by then are failures
     ("cut": the audit time budget was exhausted). With a `cache`, a file whose bytes, path, language and role
-    were analysed before (by this model version) is taken from it instead of being parsed again.
+    were analysed before (by this model version) is taken from it instead of being parsed again; a file with
+    a git blob id in `blobs` (clean in the work tree, see Repository.blobs) is looked up by it, unread.
     """
     from analysis import analyse_file
     from auditor.isolation import Unit, run_units
@@ -128,15 +130,22 @@ def build_models(
 
     def unit(path: str, language: str, role: str) -> Callable[[], object]:
         def run() -> object:
-            data = read(path)
-            if data is None:
-                return None
-            key = ModelCache.entry_key(path, language, role, data) if cache is not None else ""
+            blob = blobs.get(path) if blobs is not None and cache is not None else None
+            key = ModelCache.content_entry_key(path, language, role, f"git:{blob}") if blob else ""
+            data = None if blob else read(path)
             if cache is not None:
+                if not blob:
+                    if data is None:
+                        return None
+                    key = ModelCache.entry_key(path, language, role, data)
                 entry = cache.get(key)
                 if entry is not None:
                     problem, encoded = marshal.loads(entry)  # noqa: S302 - MAC-verified entry of our own cache
                     return encoded, (tuple(problem) if problem else None), True
+            if data is None:
+                data = read(path)
+            if data is None:
+                return None
             model = analyse_file(path, language, role, data)
             encoded = model.to_bytes()
             if cache is not None:

@@ -178,12 +178,13 @@ def _precheck(check_cls: type[Check], ctx: Context) -> CheckResult | None:
 
 
 def _with_problems(ctx: Context, fn: Callable[[], object]) -> Callable[[], object]:
-    """Run `fn` and return its value with the parse problems it met (they happen in the child)."""
+    """Run `fn` and return its value with the parse problems it met (they happen in the child) and the unlisted
+    paths it read (see Repository.record_reads: a cached audit depends on them)."""
 
     def run() -> object:
         before = len(ctx.sources.problems)
         value = fn()
-        return value, tuple(ctx.sources.problems[before:])
+        return value, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads()
 
     return run
 
@@ -210,9 +211,9 @@ def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> Che
     if outcome.kind in ("not_applicable", "not_available"):
         status = Status.NOT_APPLICABLE if outcome.kind == "not_applicable" else Status.NOT_AVAILABLE
         return CheckResult(check_cls.info(), status, reason=outcome.reason, duration=elapsed)
-    payload: tuple[tuple[tuple[Finding, ...], Measure | None, dict[str, Any], str | None], object]
+    payload: tuple[tuple[tuple[Finding, ...], Measure | None, dict[str, Any], str | None], object, object]
     payload = outcome.value  # type: ignore[assignment]
-    (found, measure, metrics, not_applicable), _problems = payload
+    (found, measure, metrics, not_applicable) = payload[0]
     findings = sorted(assign_fingerprints(found), key=Finding.sort_key)  # severity overrides: auditor.triage
     if not_applicable and not findings:
         return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason=not_applicable, metrics=metrics, duration=elapsed)
@@ -229,7 +230,7 @@ def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> Che
 
 def _fact_value(outcome: Outcome) -> JSONValue:
     if outcome.kind == "ok":
-        payload: tuple[JSONValue, object] = outcome.value  # type: ignore[assignment]
+        payload: tuple[JSONValue, object, object] = outcome.value  # type: ignore[assignment]
         return payload[0]
     if outcome.kind in ("not_applicable", "not_available"):
         return {"status": outcome.kind, "reason": outcome.reason}
@@ -363,7 +364,7 @@ def _audit_parsed(
     rules: TriageRules | None = None,
 ) -> Scorecard:
     from analysis.pool import ANALYSED_LANGUAGES, build_models
-    from auditor import triage
+    from auditor import auditcache, triage
 
     mark = time.perf_counter()
 
@@ -372,13 +373,27 @@ def _audit_parsed(
         from analysis.cache import ModelCache
 
         cache = ModelCache.open(Path(options.cache_dir) if options.cache_dir else None, target=repo.root)
-    models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
-                          jobs=options.jobs, progress=progress, cache=cache, deadline=deadline)
-    for path, (kind, message) in sorted({**models.problems, **models.failures}.items()):
-        sources.add_problem(ParseProblem(path, kind, message))
+    audit_key = None
+    hit = None
+    if cache is not None and auditcache.cacheable(selected, options):
+        audit_key = auditcache.audit_key(repo, config, options, selected, registry.facts, registry.errors)
+        hit = auditcache.load(cache, audit_key, repo)
+    repo.record_reads()
+    if hit is not None:  # nothing the checks depend on changed: their outcomes, without reading a file
+        from analysis.pool import ModelStore
+
+        models = ModelStore(cached=hit.analysed)
+        for path, (kind, message) in sorted(hit.problems.items()):
+            sources.add_problem(ParseProblem(path, kind, message))
+    else:
+        models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
+                              jobs=options.jobs, progress=progress, cache=cache, deadline=deadline, blobs=repo.blobs)
+        for path, (kind, message) in sorted({**models.problems, **models.failures}.items()):
+            sources.add_problem(ParseProblem(path, kind, message))
     timings["analysis"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    sources.parse_all(progress, skip=ANALYSED_LANGUAGES, deadline=deadline)
+    if hit is None:
+        sources.parse_all(progress, skip=ANALYSED_LANGUAGES, deadline=deadline)
     timings["parse"] = time.perf_counter() - mark
     mark = time.perf_counter()
     comments = triage.scan(sources, repo.files)  # before the fork: suppressions/missing-reason reads the same scan
@@ -415,7 +430,24 @@ def _audit_parsed(
     jobs = options.jobs or min(4, os.cpu_count() or 1)
     units = _in_workers(units, jobs)
     mark = time.perf_counter()
-    outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
+    reads = repo.take_reads()  # the project detection's; the workers start with none
+    if hit is not None and set(hit.outcomes) != {u.name for u in units}:  # never expected: the key covers the plan
+        hit = None
+        models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
+                              jobs=options.jobs, cache=cache, deadline=deadline, blobs=repo.blobs)
+        for plan in plans:
+            plan.ctx.models = models
+    if hit is not None:
+        outcomes = hit.outcomes
+    else:
+        outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
+        for outcome in outcomes.values():
+            if outcome.kind == "ok" and isinstance(outcome.value, tuple) and len(outcome.value) == 3:
+                reads.update(outcome.value[2])
+        if (audit_key is not None and cache is not None and not models.failures and not sources.unparsed
+                and not repo.budget_exhausted):
+            problems = {p.path: (p.kind, p.message) for p in sources.problems}
+            auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded)))
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():
@@ -469,7 +501,8 @@ def _audit_parsed(
         started_at=started_at,
         duration=time.perf_counter() - t0,
         timings={k: round(v, 4) for k, v in timings.items()},
-        analysis={"files": len(models.encoded), "cached": models.cached, "failed": len(models.failures)},
+        analysis={"files": hit.analysed if hit is not None else len(models.encoded), "cached": models.cached,
+                  "failed": len(models.failures)},
         config=config,
         options=options,
         limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),

@@ -13,6 +13,7 @@ the scan fall back to the plain walk is kept in `git_error`.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import os
 import re
 import stat
@@ -229,7 +230,12 @@ class Repository:
     git_error: str | None = None  # why git was not used (or failed) for a target inside a git work tree
     excludes: tuple[str, ...] = ()
     budget_exhausted: bool = False  # the scan stopped at the audit's deadline; what it missed is in `skipped`
+    # git's blob id of each tracked file whose work-tree copy git status calls clean (path from the root): the
+    # content hash for free, so an unchanged file is neither read nor hashed to find its cached model.
+    blobs: dict[str, str] = field(default_factory=dict, repr=False)
     _by_path: dict[str, FileInfo] = field(default_factory=dict, repr=False)
+    # Unlisted paths read (or tested) while checks run, with a digest of what they gave: see `record_reads`.
+    _reads: dict[tuple[str, str, int], str] | None = field(default=None, repr=False)
     _sorted: list[FileInfo] = field(default_factory=list, repr=False)
     _sorted_paths: list[str] = field(default_factory=list, repr=False)
 
@@ -299,14 +305,18 @@ class Repository:
             return None
         with opened as g:
             try:
-                tracked, gitlinks = _tracked(g)
-                self.git = _git_info(g, tracked)
+                tracked, gitlinks, blobs = _tracked(g)
+                self.git, dirty = _git_info(g, tracked)
             except (gitsafe.GitFailed, _UnsafeIndex) as exc:
                 self.git_error = str(exc)
                 return None
             stack = self._top_ignores(g)
         below = [p[len(g.prefix) + 1 :] if g.prefix else p for p in sorted(tracked)
                  if not g.prefix or p.startswith(g.prefix + "/")]
+        if dirty is not None:
+            cut = len(g.prefix) + 1 if g.prefix else 0
+            self.blobs = {p[cut:]: blob for p, blob in blobs.items()
+                          if p not in dirty and (not g.prefix or p.startswith(g.prefix + "/"))}
         self.skipped["submodule"] += sum(1 for p in gitlinks if not g.prefix or p.startswith(g.prefix + "/"))
         tracked_dirs = {path.rsplit("/", depth)[0] for path in tracked for depth in range(1, path.count("/") + 1)}
         untracked = self._walk(stack, g.prefix, deadline=deadline, tracked=tracked, gitlinks=gitlinks,
@@ -446,6 +456,12 @@ class Repository:
         Never raises: an absolute path, `..`, a NUL byte, a symlink anywhere on the way out of the root,
         a fifo or a device all give None (a device or a fifo is never even opened).
         """
+        data = self._read_bytes(rel, limit)
+        if self._reads is not None and rel not in self._by_path:
+            self._reads[("read", rel, limit)] = _digest(data)
+        return data
+
+    def _read_bytes(self, rel: str, limit: int) -> bytes | None:
         if not _safe_rel(rel):
             return None
         full = self.root / rel
@@ -454,6 +470,12 @@ class Repository:
         return _read_or_none(full, limit)
 
     def exists(self, rel: str) -> bool:
+        found = self._exists(rel)
+        if self._reads is not None and rel not in self._by_path:
+            self._reads[("exists", rel, 0)] = str(found)
+        return found
+
+    def _exists(self, rel: str) -> bool:
         if not _safe_rel(rel):
             return False
         full = self.root / rel
@@ -461,6 +483,31 @@ class Repository:
             return stat.S_ISREG(full.lstat().st_mode) and self._inside(full)
         except (OSError, ValueError):
             return False
+
+    # -- what the checks read beyond the listing ----------------------------------------------------
+    def record_reads(self) -> None:
+        """From now on, note every unlisted path read or tested (a `coverage.xml` a check opens), with a digest
+        of the answer: a cached audit is valid only while each gives the same answer (`reads_unchanged`)."""
+        self._reads = {}
+
+    def take_reads(self) -> dict[tuple[str, str, int], str]:
+        """The reads noted since the last call (empty when not recording)."""
+        if self._reads is None:
+            return {}
+        taken, self._reads = self._reads, {}
+        return taken
+
+    def reads_unchanged(self, reads: dict[tuple[str, str, int], str]) -> bool:
+        for (kind, rel, limit), digest in reads.items():
+            now = _digest(self._read_bytes(rel, limit)) if kind == "read" else str(self._exists(rel))
+            if now != digest:
+                return False
+        return True
+
+    def content_key(self, info: FileInfo) -> str:
+        """What identifies the content of a listed file: git's blob id when git calls it clean, else a hash."""
+        blob = self.blobs.get(info.path)
+        return f"git:{blob}" if blob else _digest(self._read_bytes(info.path, MAX_FILE_SIZE))
 
     def get(self, rel: str) -> FileInfo | None:
         """The listed file at `rel`, or None when the audit does not include it."""
@@ -471,6 +518,10 @@ class Repository:
 
     def languages(self) -> Counter[str]:
         return Counter(f.language for f in self.files)
+
+
+def _digest(data: bytes | None) -> str:
+    return "none" if data is None else hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def _safe_rel(rel: str) -> bool:
@@ -502,11 +553,13 @@ def _printable_name(rel: str) -> bool:
     return True
 
 
-def _tracked(g: gitsafe.SafeGit) -> tuple[set[str], set[str]]:
-    """Every path of the index (files, and submodules apart), after checking each one is safe to use."""
+def _tracked(g: gitsafe.SafeGit) -> tuple[set[str], set[str], dict[str, str]]:
+    """Every path of the index (files, and submodules apart), after checking each one is safe to use, and the
+    blob id of each file (stage 0 only: a path in a merge conflict has none)."""
     out = g.run(["ls-files", "-z", "--stage", "--full-name"])
     files: set[str] = set()
     gitlinks: set[str] = set()
+    blobs: dict[str, str] = {}
     for record in out.split(b"\0"):
         if not record:
             continue
@@ -516,15 +569,43 @@ def _tracked(g: gitsafe.SafeGit) -> tuple[set[str], set[str]]:
             shown = raw.decode("utf-8", "backslashreplace")[:120]
             raise _UnsafeIndex(f"the git index holds an unsafe path ({problem}): {shown!r}; git is not used")
         path = raw.decode("utf-8")
-        mode = meta.split(b" ", 1)[0]
+        fields = meta.split(b" ")
+        mode = fields[0]
         if mode == b"160000":
             gitlinks.add(path)
         else:
             files.add(path)
-    return files, gitlinks
+            if len(fields) == 3 and fields[2] == b"0":
+                blobs[path] = fields[1].decode("ascii", "replace")
+    for path in [p for p in blobs if p.rsplit("/", 1)[-1] == ".gitattributes"]:
+        # Attributes decide the bytes a clean file has in the work tree (eol=crlf): a changed one changes them all.
+        salt = hashlib.blake2b(blobs[path].encode(), digest_size=10).hexdigest()
+        blobs = {p: b + salt for p, b in blobs.items()}
+    return files, gitlinks, blobs
 
 
-def _git_info(g: gitsafe.SafeGit, tracked: set[str]) -> GitInfo:
+def _status_paths(status: bytes, prefix: str) -> set[str]:
+    """Every path `git status --porcelain -z` names (both sides of a rename), from the work tree's top."""
+    paths: set[str] = set()
+    records = status.split(b"\0")
+    i = 0
+    while i < len(records):
+        record = records[i]
+        i += 1
+        if len(record) < 4:
+            continue
+        path = record[3:].decode("utf-8", "replace")
+        paths.update((path, f"{prefix}/{path}") if prefix else (path,))
+        if record[:1] in (b"R", b"C") and i < len(records):  # the source of a rename or copy follows
+            source = records[i].decode("utf-8", "replace")
+            paths.update((source, f"{prefix}/{source}") if prefix else (source,))
+            i += 1
+    return paths
+
+
+def _git_info(g: gitsafe.SafeGit, tracked: set[str]) -> tuple[GitInfo, set[str] | None]:
+    """The commit, branch and state of the work tree, and the tracked paths git status calls modified (None
+    when it could not be told safely: then no blob id is trusted)."""
     def attempt(args: list[str]) -> str | None:
         try:
             return g.run(args).decode("utf-8", "replace").strip()
@@ -535,14 +616,16 @@ def _git_info(g: gitsafe.SafeGit, tracked: set[str]) -> GitInfo:
     branch = attempt(["symbolic-ref", "-q", "--short", "HEAD"]) or None  # None: detached HEAD
     shallow = attempt(["rev-parse", "--is-shallow-repository"]) == "true"
     dirty: bool | None = False
+    modified: set[str] | None = None
     if commit is not None:
         if _attributes_are_files(g, tracked):
             status = g.run(["status", "--porcelain", "-z", "--untracked-files=no", "--ignore-submodules=all",
                             *(["--", g.prefix] if g.prefix else [])])
             dirty = bool(status)
+            modified = _status_paths(status, g.prefix)
         else:
             dirty = None
-    return GitInfo(commit=commit, branch=branch, dirty=dirty, shallow=shallow)
+    return GitInfo(commit=commit, branch=branch, dirty=dirty, shallow=shallow), modified
 
 
 def _attributes_are_files(g: gitsafe.SafeGit, tracked: set[str]) -> bool:

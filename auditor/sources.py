@@ -33,6 +33,10 @@ N = TypeVar("N", bound=ast.AST)
 
 SNIPPET_MAX_LINES = 6
 SNIPPET_MAX_WIDTH = 200
+# A shown line is redacted over this many characters: the longest match of a secret pattern (a JWT's three
+# 4096-character parts) starting within the shown width still matches whole.
+_REDACT_WIDTH = SNIPPET_MAX_WIDTH + 3 * 4096 + 64
+_KEY_LOOKBACK = 200  # lines; an RSA 8192-bit PEM key has about 100
 
 TREE_SITTER_LANGUAGES = frozenset({"typescript", "javascript", "rust", "go", "java"})
 
@@ -239,7 +243,9 @@ class Sources:
 
     def redacted_lines(self, path: str) -> list[str]:
         """The file's lines with secrets masked, redacted over the whole text so that a snippet starting
-        inside a multi-line secret (a private key) is masked too. Same line count as `lines`."""
+        inside a multi-line secret (a private key) is masked too. Same line count as `lines`.
+
+        Costs a pass of every secret pattern over the whole file: `snippet` redacts only what it shows."""
         with self._lock:
             cached = self._redacted.get(path)
             if cached is None:
@@ -249,14 +255,25 @@ class Sources:
             return cached
 
     def snippet(self, path: str | None, line: int | None, end_line: int | None = None) -> str:
-        """The redacted source lines `line..end_line` (capped), for display in a finding."""
+        """The redacted source lines `line..end_line` (capped), for display in a finding.
+
+        Only the shown lines are redacted (each cut to what a secret pattern can span beyond the shown width),
+        so a finding costs time in proportion to its snippet, not to its file. A snippet that starts inside a
+        private key is redacted from the key's BEGIN line (looked for at most `_KEY_LOOKBACK` lines up), so
+        every line of the key's body is masked, however long it is."""
         if not path or not line or line < 1:
             return ""
-        lines = self.redacted_lines(path)
+        lines = self.lines(path)
         if not lines or line > len(lines):
             return ""
         end = max(line, min(end_line or line, line + SNIPPET_MAX_LINES - 1, len(lines)))
-        chosen = lines[line - 1 : end]
+        first = line - 1
+        for i in range(first, max(-1, first - _KEY_LOOKBACK), -1):
+            if "PRIVATE KEY-----" in lines[i]:
+                first = i
+                break
+        window = [ln if len(ln) <= _REDACT_WIDTH else ln[:_REDACT_WIDTH] for ln in lines[first:end]]
+        chosen = redact("\n".join(window)).split("\n")[line - 1 - first :]  # masks keep the line count
         # Redacted before it is cut: a secret that straddles the width limit is not half shown.
         width = [ln if len(ln) <= SNIPPET_MAX_WIDTH else ln[:SNIPPET_MAX_WIDTH] + "…" for ln in chosen]
         return redact(_dedent("\n".join(width)))

@@ -1,13 +1,18 @@
-"""Benchmark: a full audit of a large tree against merely parsing the same files.
+"""Benchmark: a full audit of a large tree against merely parsing the same files; warm, incremental, start-up.
 
     python bench/bench_audit.py                  # generate a Python tree and a TypeScript/Go/Java/Rust tree
     python bench/bench_audit.py PATH [PATH ...]  # any checkout, e.g. an unpacked Django sdist
 
-For each tree it prints the file counts, the time to read + parse every code file once (ast.parse for
-Python, tree-sitter for the rest: the floor any parse-based auditor pays), the time of a full audit
-(scan, parse, every check, scoring; reports not written), their ratio, and the peak RSS. Times are
-CPU seconds of this process and of the check processes it forks, so a busy machine does not skew the
-ratio; wall time of the audit is printed beside it.
+For each tree (copied into a fresh git repository, so the audit reads git's index as on a real checkout) it
+prints the file counts and:
+- floor: read + parse every code file once in one process with the garbage collector off, as the auditor
+  parses (ast.parse for Python, tree-sitter for the rest);
+- cold: a full audit with an empty cache (scan, analysis, every check, scoring; reports not written);
+- warm: the same audit again, unchanged tree, same cache;
+- changed: the audit after 10 code files were edited;
+each as CPU seconds of the audit process and every process it forked (wait4's rusage), wall seconds, and the
+peak PSS of the whole process tree (sum of /proc/<pid>/smaps_rollup over the tree, sampled every 20 ms).
+Then the start-up: `auditor --version` and an audit of a one-file repository. Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,13 +20,19 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
-import resource
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from auditor import Config, audit
 from auditor.repo import Repository
 from auditor.sources import TREE_SITTER_LANGUAGES, _grammar_for, decode_python, ts_language
 
@@ -163,63 +174,188 @@ def generate(root: Path, python: int, other: int) -> Path:
 
 
 def parse_floor(path: Path) -> tuple[dict[str, int], float, float]:
-    """Seconds to read + ast.parse the Python files, and to read + tree-sitter-parse the others."""
+    """CPU seconds to read + ast.parse the Python files, and to read + tree-sitter-parse the others, gc off."""
     import tree_sitter
 
     repo = Repository.scan(path)
     counts: dict[str, int] = {}
     t_py = t_ts = 0.0
     parsers: dict[str, tree_sitter.Parser] = {}
-    for info in repo.files:
-        if info.language == "python":
-            t0 = time.process_time()
-            data = (path / info.path).read_bytes()
-            with contextlib.suppress(SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
-                ast.parse(decode_python(data))
-            t_py += time.process_time() - t0
-        elif info.language in TREE_SITTER_LANGUAGES:
-            grammar = _grammar_for(info)
-            parser = parsers.setdefault(grammar, tree_sitter.Parser(ts_language(grammar)))
-            t0 = time.process_time()
-            parser.parse((path / info.path).read_bytes())
-            t_ts += time.process_time() - t0
-        else:
-            continue
-        counts[info.language] = counts.get(info.language, 0) + 1
+    gc.disable()
+    try:
+        for info in repo.files:
+            if info.language == "python":
+                t0 = time.process_time()
+                data = (path / info.path).read_bytes()
+                with contextlib.suppress(SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+                    ast.parse(decode_python(data))
+                t_py += time.process_time() - t0
+            elif info.language in TREE_SITTER_LANGUAGES:
+                grammar = _grammar_for(info)
+                parser = parsers.setdefault(grammar, tree_sitter.Parser(ts_language(grammar)))
+                t0 = time.process_time()
+                parser.parse((path / info.path).read_bytes())
+                t_ts += time.process_time() - t0
+            else:
+                continue
+            counts[info.language] = counts.get(info.language, 0) + 1
+    finally:
+        gc.enable()
     return counts, t_py, t_ts
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its waited-for children (the forked check processes)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def _tree_pids(root: int) -> list[int]:
+    """`root` and every live descendant, from /proc/<pid>/task/*/children."""
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+    return out
 
 
-def bench(path: Path, label: str) -> None:
-    counts, t_py, t_ts = parse_floor(path)
-    t0, w0 = cpu_seconds(), time.perf_counter()
-    card = audit(path, Config(check_timeout=600))
-    t_audit, wall = cpu_seconds() - t0, time.perf_counter() - w0
-    floor = t_py + t_ts
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+@dataclass(frozen=True)
+class Run:
+    cpu: float  # seconds, the audit process and all it forked
+    wall: float
+    pss_mib: float  # peak PSS of the process tree
+    report: dict[str, Any]
+
+
+def run_measured(argv: list[str], env: dict[str, str] | None = None, timeout: float = 1800) -> Run:
+    """Run `argv`, sampling the PSS of its process tree; CPU from wait4 (includes its waited-for children)."""
+    w0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    peak = 0
+    while True:
+        with contextlib.suppress(ChildProcessError):
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+        peak = max(peak, sum(_pss_kib(p) for p in _tree_pids(proc.pid)))
+        if time.perf_counter() - w0 > timeout:
+            proc.kill()
+            raise SystemExit(f"{argv} did not finish within {timeout}s")
+        time.sleep(0.02)
+    wall = time.perf_counter() - w0
+    assert proc.stdout is not None and proc.stderr is not None
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{argv} failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}")
+    report: dict[str, Any] = {}
+    with contextlib.suppress(ValueError):
+        report = json.loads(out.decode() or "{}")
+    return Run(usage.ru_utime + usage.ru_stime, wall, peak / 1024, report)
+
+
+def _audit_once(path: str, cache_dir: str) -> int:
+    """In the measured subprocess: one audit, a summary as JSON on stdout."""
+    from auditor import Config, audit
+    from auditor.context import AuditOptions
+
+    card = audit(Path(path), Config(check_timeout=600), AuditOptions(cache_dir=cache_dir))
     slow = sorted(card.results, key=lambda r: -r.duration)[:5]
+    print(json.dumps({
+        "checks": len(card.results), "findings": len(card.findings), "score": card.score,
+        "timings": card.timings, "analysis": card.analysis,
+        "slowest": [[r.id, round(r.duration, 2)] for r in slow],
+        "errors": [[r.id, r.reason] for r in card.results if r.status.value == "error"],
+        "fingerprints": sorted(f.fingerprint for f in card.findings),
+    }))
+    return 0
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=600,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.invalid",
+                        "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.invalid"})
+
+
+def as_git_repository(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, symlinks=True)
+    _git(dest, "init", "-q")
+    _git(dest, "add", "-A")
+    _git(dest, "commit", "-q", "-m", "bench", "--no-verify")
+    return dest
+
+
+def change_files(repo: Path, count: int) -> list[str]:
+    """Append a small function to `count` code files spread over the tree (a 10-file PR), and commit."""
+    files = [f.path for f in Repository.scan(repo).files if f.language in ("python", "go", "typescript", "java")]
+    chosen = files[:: max(1, len(files) // count)][:count]
+    for rel in chosen:
+        p = repo / rel
+        tail = {"python": "\n\ndef bench_added(x):\n    return x + 1\n",
+                "go": "\n\nfunc benchAdded(x int) int { return x + 1 }\n"}.get(
+            "python" if rel.endswith(".py") else "go" if rel.endswith(".go") else "", "\n// bench edit\n")
+        p.write_text(p.read_text(errors="replace") + tail)
+    _git(repo, "commit", "-q", "-am", "ten files", "--no-verify")
+    return chosen
+
+
+def _summary(name: str, run: Run, floor: float, cold: float | None = None) -> str:
+    rel = f", {run.cpu / cold:.0%} of cold" if cold else ""
+    ratio = f" = {run.cpu / floor:.2f}x floor" if floor and cold is None else ""
+    t = run.report.get("timings", {})
+    phases = " ".join(f"{k} {v:.2f}" for k, v in t.items())
+    return (f"   {name:<8} {run.cpu:7.2f}s CPU{ratio}{rel}, {run.wall:6.2f}s wall, peak PSS {run.pss_mib:5.0f} MiB"
+            f"  [{phases}] cached {run.report.get('analysis', {}).get('cached', '?')}")
+
+
+def bench(path: Path, label: str, work: Path) -> None:
+    counts, t_py, t_ts = parse_floor(path)
+    floor = t_py + t_ts
+    repo = as_git_repository(path, work / "repo")
+    cache = work / "cache"
+    argv = [sys.executable, __file__, "--audit-once", str(repo), "--cache-dir", str(cache)]
+    cold = run_measured(argv)
+    warm = run_measured(argv)
+    change_files(repo, 10)
+    changed = run_measured(argv)
     print(f"== {label}")
     print(f"   code files: {sum(counts.values())}  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"   parse floor: python ast.parse {t_py:.2f}s, tree-sitter {t_ts:.2f}s, total {floor:.2f}s (CPU)")
-    print(f"   full audit:  {t_audit:.2f}s CPU, {wall:.2f}s wall  "
-          f"({len(card.results)} checks, {len(card.findings)} findings, score {card.score})")
-    if t_py > 0:
-        print(f"   ratio audit / python parse:      {t_audit / t_py:.1f}x")
-    if t_ts > 0:
-        print(f"   ratio audit / tree-sitter parse: {t_audit / t_ts:.1f}x")
-    print(f"   ratio audit / all parsing:       {t_audit / floor:.1f}x" if floor else "   (no code files)")
-    print(f"   peak RSS: {rss:.0f} MiB (largest check process: {child_rss:.0f} MiB, mostly pages shared with it)")
-    print("   slowest checks: " + ", ".join(f"{r.id} {r.duration:.2f}s" for r in slow))
-    errors = [r for r in card.results if r.status.value == "error"]
-    if errors:
-        print("   errored checks: " + ", ".join(f"{r.id} ({r.reason})" for r in errors))
+    print(f"   floor:   python ast.parse {t_py:.2f}s, tree-sitter {t_ts:.2f}s, total {floor:.2f}s CPU (gc off)")
+    print(_summary("cold", cold, floor))
+    print(_summary("warm", warm, floor, cold.cpu))
+    print(_summary("changed", changed, floor, cold.cpu) + "  (10 files edited)")
+    r = cold.report
+    print(f"   {r.get('checks')} checks, {r.get('findings')} findings, score {r.get('score')}")
+    print("   slowest checks (cold): " + ", ".join(f"{i} {d:.2f}s" for i, d in r.get("slowest", [])))
+    if warm.report.get("fingerprints") != cold.report.get("fingerprints"):
+        print("   !! the warm audit's findings differ from the cold audit's")
+    for e in r.get("errors", []):
+        print(f"   errored check: {e[0]} ({e[1]})")
+
+
+def bench_startup(work: Path) -> None:
+    auditor_bin = Path(sys.executable).with_name("auditor")
+    version = [run_measured([str(auditor_bin), "--version"]) for _ in range(5)]
+    one = work / "one"
+    one.mkdir()
+    (one / "app.py").write_text("def f(x: int) -> int:\n    return x\n")
+    as_git_repository(one, work / "one-repo")
+    argv = [sys.executable, __file__, "--audit-once", str(work / "one-repo"), "--cache-dir", str(work / "c1")]
+    audits = [run_measured(argv) for _ in range(5)]
+    med = statistics.median
+    print("== start-up (median of 5)")
+    print(f"   auditor --version: {med(r.wall for r in version):.3f}s wall, {med(r.cpu for r in version):.3f}s CPU")
+    print(f"   one-file repository audit: {med(r.wall for r in audits):.3f}s wall, "
+          f"{med(r.cpu for r in audits):.3f}s CPU, peak PSS {med(r.pss_mib for r in audits):.0f} MiB")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,16 +363,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--python-files", type=int, default=3000)
     ap.add_argument("--other-files", type=int, default=4000)
+    ap.add_argument("--audit-once", metavar="PATH", help=argparse.SUPPRESS)
+    ap.add_argument("--cache-dir", help=argparse.SUPPRESS)
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
     args = ap.parse_args(argv)
-    if args.paths:
-        for p in args.paths:
-            bench(p, str(p))
-        return 0
+    if args.audit_once:
+        return _audit_once(args.audit_once, args.cache_dir)
     with tempfile.TemporaryDirectory(prefix="auditor-bench-") as tmp:
-        py_root = generate(Path(tmp) / "python", args.python_files, 0)
-        bench(py_root, f"synthetic Python tree ({args.python_files} files)")
-        other_root = generate(Path(tmp) / "other", 0, args.other_files)
-        bench(other_root, f"synthetic TypeScript/Go/Java/Rust tree ({args.other_files} files)")
+        trees: list[tuple[Path, str]] = [(p, str(p)) for p in args.paths]
+        if not trees:
+            trees = [(generate(Path(tmp) / "python", args.python_files, 0), f"synthetic Python tree ({args.python_files} files)"),
+                     (generate(Path(tmp) / "other", 0, args.other_files),
+                      f"synthetic TypeScript/Go/Java/Rust tree ({args.other_files} files)")]
+        for i, (path, label) in enumerate(trees):
+            work = Path(tmp) / f"work{i}"
+            work.mkdir()
+            bench(path, label, work)
+        if not args.no_startup:
+            work = Path(tmp) / "startup"
+            work.mkdir()
+            bench_startup(work)
     return 0
 
 

@@ -157,6 +157,8 @@ def render_html(data: dict[str, Any]) -> str:
         severities=SEVERITIES,
         status_labels=STATUS_LABELS,
         checks_in_order=checks,
+        timed_checks=sorted((c for c in checks if float(c.get("duration_seconds") or 0) > 0),
+                            key=lambda c: (-float(c["duration_seconds"]), c["id"], c["project"])),
         location=_location,
         shown=visible_text,
         prose=_prose,

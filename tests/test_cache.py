@@ -11,6 +11,11 @@ import pytest
 
 from analysis.cache import ModelCache
 from auditor import AuditOptions, Config, audit
+from auditor.context import Context
+from auditor.model import Check, Finding, Severity
+from auditor.registry import Registry
+from auditor.repo import Repository
+from tests.helpers import git
 
 MakeRepo = Callable[..., Path]
 SOURCE = "def f(x):\n    try:\n        return int(x)\n    except Exception:\n        pass\n"
@@ -50,14 +55,16 @@ def test_tampered_and_foreign_entries_are_never_decoded(make_repo: MakeRepo, tmp
     root = make_repo({"a.py": SOURCE})
     cache_dir = tmp_path / "cache"
     cold, _ = _audit(root, cache_dir)
-    entries = [p for p in (cache_dir / "models").rglob("*") if p.is_file()]
-    assert len(entries) == 1
-    entry = entries[0]
-    blob = entry.read_bytes()
-    entry.write_bytes(blob[:32] + b"\x00" + blob[33:])  # one byte of the body changed: the MAC no longer holds
+    models = [p for p in (cache_dir / "models").rglob("*") if p.is_file()]
+    audits = [p for p in (cache_dir / "audits").rglob("*") if p.is_file()]
+    assert len(models) == 1 and len(audits) == 1  # the file's model, and the whole audit's outcomes
+    for entry in (*models, *audits):
+        blob = entry.read_bytes()
+        entry.write_bytes(blob[:32] + b"\x00" + blob[33:])  # one byte of the body changed: the MAC no longer holds
     again, cached = _audit(root, cache_dir)
     assert cached == 0 and again == cold
-    entry.write_bytes(b"\x00" * 10)  # truncated
+    for entry in (*models, *audits):
+        entry.write_bytes(b"\x00" * 10)  # truncated
     assert _audit(root, cache_dir)[1] == 0
     (cache_dir / "key").chmod(0o644)  # a key others can read is not ours to trust
     assert ModelCache.open(cache_dir) is None
@@ -78,3 +85,86 @@ def test_a_cache_inside_the_target_or_shared_with_others_is_refused(make_repo: M
     assert ModelCache.open(link) is None
     mine = ModelCache.open(tmp_path / "mine")
     assert mine is not None and oct((tmp_path / "mine").stat().st_mode & 0o777) == "0o700"
+
+
+# -- the whole audit's outcomes (auditor.auditcache) ----------------------------------------------------------------
+class _Counting(Check):
+    """Notes each run in a file outside the target, and reports the first line of every Python file (and of
+    `notes.txt`, a file it reads although the audit does not list it), so a stale outcome shows."""
+
+    id = "cachetest/counting"
+    title = "Counts its runs"
+    category = "maintainability"
+    severity = Severity.LOW
+    rationale = "test"
+    remediation = ("none",)
+    runs_file = ""
+
+    def run(self, ctx: Context) -> list[Finding]:
+        with open(type(self).runs_file, "a") as fh:
+            fh.write("run\n")
+        found = [self.finding(ctx, (ctx.read_text(i.path) or "").split("\n")[0], i.path, 1)
+                 for i in ctx.files_where(languages=("python",))]
+        if ctx.repo.exists("notes.txt"):
+            found.append(self.finding(ctx, (ctx.repo.read_bytes("notes.txt") or b"").decode()))
+        return found
+
+
+def _counting_audit(root: Path, cache_dir: Path, runs: Path, config: Config | None = None,
+                    check: type[Check] = _Counting) -> tuple[int, list[str]]:
+    check.runs_file = str(runs)
+    reg = Registry()
+    reg.add_check(check, "test")
+    assert not reg.errors, reg.errors
+    before = runs.read_text().count("run") if runs.exists() else 0
+    card = audit(root, config or Config(), AuditOptions(cache_dir=str(cache_dir)), registry=reg)
+    return runs.read_text().count("run") - before, sorted(f.message for f in card.findings)
+
+
+def test_an_unchanged_audit_runs_no_check_and_every_key_invalidates(make_repo: MakeRepo, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_repo({"a.py": "# one\n", "b.py": "# two\n"}, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    assert _counting_audit(root, cache, runs) == (1, ["# one", "# two"])
+    assert _counting_audit(root, cache, runs) == (0, ["# one", "# two"])  # warm: taken from the cache
+    (root / "a.py").write_text("# changed\n")  # a file (dirty in the work tree: hashed, not taken from the index)
+    assert _counting_audit(root, cache, runs) == (1, ["# changed", "# two"])
+    assert _counting_audit(root, cache, runs)[0] == 0
+    (root / "notes.txt").write_text("a new file\n")  # untracked, not ignored: a listed file more
+    assert _counting_audit(root, cache, runs)[0] == 1
+    assert _counting_audit(root, cache, runs)[0] == 0
+    config = Config(check_timeout=77.0)  # the configuration
+    assert _counting_audit(root, cache, runs, config)[0] == 1
+    assert _counting_audit(root, cache, runs, config)[0] == 0
+    monkeypatch.setattr("auditor.__version__", "99.0")  # the auditor's version
+    assert _counting_audit(root, cache, runs, config)[0] == 1
+    assert _counting_audit(root, cache, runs, config)[0] == 0
+    monkeypatch.setattr(_Counting, "version", "2")  # the check's version
+    assert _counting_audit(root, cache, runs, config)[0] == 1
+    assert _counting_audit(root, cache, runs, config)[0] == 0
+    monkeypatch.setattr("analysis.cache.CODE_DIGEST", "another-adapter")  # the analysis layer
+    assert _counting_audit(root, cache, runs, config)[0] == 1
+
+
+def test_an_unlisted_file_the_checks_read_invalidates_when_it_changes(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo({"a.py": "# one\n", ".gitignore": "notes.txt\n", "notes.txt": "first\n"}, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    assert _counting_audit(root, cache, runs) == (1, ["# one", "first\n"])  # read, though git ignores it
+    assert _counting_audit(root, cache, runs)[0] == 0
+    (root / "notes.txt").write_text("second\n")
+    assert _counting_audit(root, cache, runs) == (1, ["# one", "second\n"])
+    (root / "notes.txt").unlink()
+    assert _counting_audit(root, cache, runs) == (1, ["# one"])
+
+
+def test_a_committed_change_is_seen_through_git_blob_ids(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo({"a.py": "# one\n", "b.py": "# two\n"}, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    _counting_audit(root, cache, runs)
+    repo = Repository.scan(root)
+    assert set(repo.blobs) >= {"a.py", "b.py"}  # clean tracked files: identified by git's blob id, unread
+    (root / "b.py").write_text("# three\n")
+    assert "b.py" not in Repository.scan(root).blobs  # modified in the work tree: hashed instead
+    git(root, "commit", "-qam", "edit")
+    assert Repository.scan(root).blobs["b.py"] != repo.blobs["b.py"]
+    assert _counting_audit(root, cache, runs) == (1, ["# one", "# three"])

@@ -730,3 +730,19 @@ def test_a_project_level_finding_names_its_project_not_the_repository(tmp_path: 
     text = MarkdownReporter().render(audit(root, Config()))
     assert "(project shelf\\-frontend)" in text or "(project shelf-frontend)" in text
     assert "(repository)" not in text
+
+
+def test_html_shows_time_per_phase_and_per_check_slowest_first() -> None:
+    data = scorecard_to_dict(demo_card())
+    data["timings"] = {"scan": 0.25, "analysis": 1.5, "checks": 3.125}
+    for i, check in enumerate(data["checks"]):
+        check["duration_seconds"] = 0.0
+        if i < 3:
+            check["duration_seconds"] = [0.01, 2.5, 0.4][i]
+    timed = sorted(data["checks"][:3], key=lambda c: -c["duration_seconds"])
+    page = render_html(data)
+    section = page[page.index('id="timings"'):page.index('id="scoring"')]
+    phases = re.findall(r'<tr class="phase-timing"><td>(\w+)</td><td class="num">([\d.]+)</td>', section)
+    assert phases == [("scan", "0.25"), ("analysis", "1.50"), ("checks", "3.12")]
+    rows = re.findall(r'<tr class="check-timing"><td class="mono">([^<]+)</td><td class="num">([\d.]+)</td>', section)
+    assert rows == [(c["id"], f"{c['duration_seconds']:.3f}") for c in timed]  # checks that took no time are left out

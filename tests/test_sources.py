@@ -8,12 +8,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import auditor.sources
 from auditor.repo import Repository
 from auditor.sources import Sources, decode_python, split_lines
-from tests.hostile import AWS_KEY, PEM_LINE_1, PRIVATE_KEY
+from tests.hostile import AWS_KEY, PEM_LINE_1, PEM_LINE_2, PRIVATE_KEY
 
 
 def _sources(make_repo: Callable[..., Path], files: dict[str, str | bytes]) -> Sources:
@@ -68,6 +70,33 @@ def test_snippets_are_redacted_even_inside_a_multiline_key(make_repo: Callable[.
     snippet = s.snippet("k.py", aws_line)
     assert AWS_KEY not in snippet and AWS_KEY[:10] not in snippet.replace("AKIA[redacted", "")
     assert s.snippet("k.py", 10_000) == "" and s.snippet("k.py", 0) == ""
+
+
+def test_a_snippet_inside_a_key_masks_its_short_last_line_too(make_repo: Callable[..., Path]) -> None:
+    tail = "Zq9x3KfT0wB7"  # the short last line of a key body: no pattern recognises it on its own
+    key = f"-----BEGIN PRIVATE KEY-----\n{PEM_LINE_1}\n{PEM_LINE_2}\n{tail}\n-----END PRIVATE KEY-----"
+    code = "def f():\n    pass\n" * 30 + f'KEY = """{key}"""\nx = 1\n'
+    s = _sources(make_repo, {"k.py": code})
+    shown = s.snippet("k.py", 63, 64)  # the key's third body line and its END line
+    assert tail not in shown and shown.count("\n") == 1
+    assert s.snippet("k.py", 66) == "x = 1"
+
+
+def test_only_the_shown_lines_are_redacted(make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "".join(f"value_{i} = compute({i})  # a line of ordinary code\n" for i in range(12_000))
+    s = _sources(make_repo, {"big.py": code})
+    seen: list[int] = []
+    real = auditor.sources.redact
+
+    def counting(text: str) -> str:
+        seen.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(auditor.sources, "redact", counting)
+    for line in (1, 6_000, 11_998):
+        assert s.snippet("big.py", line, line + 2) == f"value_{line - 1} = compute({line - 1})  # a line of ordinary code" \
+            + "".join(f"\nvalue_{n} = compute({n})  # a line of ordinary code" for n in (line, line + 1))
+    assert seen and sum(seen) < 2_000, seen  # three snippets of three lines, not the file's 600 kB
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,0 +1,125 @@
+"""The outcomes of a whole audit's checks, reused when nothing they depend on has changed.
+
+A re-audit of an unchanged tree (a nightly job, a re-run CI step) need not run a single check: the entry of an
+audit is keyed by everything its outcomes depend on —
+
+- the auditor's own code (a digest of the `auditor`, `analysis` and `checks` packages), the version and the code
+  of every selected check and fact collector, plugins included, and the plugin load errors;
+- the configuration (every field) and the options that change what an audit does;
+- the repository as listed: root, every file's path, language, role, size and content (git's blob id for a file
+  git's index and status vouch for, else a hash of its bytes), the skipped counts and the git facts;
+
+and it also records each unlisted path the checks read or tested (a `coverage.xml`, a missing `openapi.yaml`)
+with a digest of the answer: an entry is used only if every one of them still gives the same answer.
+
+Entries live in the model cache's directory (analysis.cache.ModelCache: outside the repository, MAC-checked
+under its own key), so the pickled body is only ever read back from what this user's auditor wrote. An audit
+that ran the target's tests, used the network, hit an error, a timeout or the time budget is never stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import pickle
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from analysis.cache import ModelCache
+from auditor.config import Config
+from auditor.context import AuditOptions
+from auditor.isolation import Outcome
+from auditor.model import Check
+from auditor.repo import Repository
+
+__all__ = ["CachedAudit", "audit_key", "load", "store"]
+
+ENTRY_VERSION = "1"
+_UNCACHEABLE = frozenset({"executes-target", "network"})
+
+
+@dataclass(frozen=True)
+class CachedAudit:
+    outcomes: dict[str, Outcome]  # by unit name, as engine.run_units returned them
+    reads: dict[tuple[str, str, int], str]  # unlisted paths the checks read or tested, with the answer's digest
+    problems: dict[str, tuple[str, str]]  # parse problems and analysis failures of the files, by path
+    analysed: int  # files with a model
+
+
+def _package_digest() -> str:
+    digest = hashlib.blake2b(ENTRY_VERSION.encode(), digest_size=20)
+    for name in ("auditor", "analysis", "checks"):
+        package = Path(__file__).resolve().parent.parent / name
+        for path in sorted(package.rglob("*.py")):
+            digest.update(str(path.relative_to(package.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_PACKAGE_DIGEST: str | None = None
+
+
+def _source_digest(obj: object) -> str:
+    """A digest of the file `obj` is defined in (a plugin's check), or its qualified name when it has none."""
+    with contextlib.suppress(TypeError, OSError):
+        source = inspect.getsourcefile(obj)  # type: ignore[arg-type]
+        if source:
+            return hashlib.blake2b(Path(source).read_bytes(), digest_size=16).hexdigest()
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
+
+
+def cacheable(checks: Iterable[type[Check]], options: AuditOptions) -> bool:
+    """Whether an audit with these checks and options may be taken from, and stored in, the cache."""
+    return options.cache and not options.run_tests and not any(c.capabilities & _UNCACHEABLE for c in checks)
+
+
+def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: Iterable[type[Check]],
+              collectors: dict[str, Callable[[Any], Any]], plugin_errors: Iterable[str]) -> str:
+    global _PACKAGE_DIGEST
+    if _PACKAGE_DIGEST is None:
+        _PACKAGE_DIGEST = _package_digest()
+    import analysis.cache
+    from auditor import __version__
+
+    digest = hashlib.blake2b(digest_size=20)
+
+    def part(*values: object) -> None:
+        digest.update(repr(values).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
+
+    part("audit", ENTRY_VERSION, __version__, _PACKAGE_DIGEST, analysis.cache.CODE_DIGEST)
+    for check in checks:
+        part("check", check.id, check.version, check.__module__, check.__qualname__, _source_digest(check))
+    for name, collector in sorted(collectors.items()):
+        part("fact", name, _source_digest(collector))
+    part("plugin-errors", tuple(plugin_errors))
+    part("config", repr(config))
+    part("options", tuple((f.name, getattr(options, f.name)) for f in fields(options)
+                          if f.name not in ("jobs", "cache", "cache_dir")))
+    part("repo", str(repo.root), repo.git, repo.git_error, sorted(repo.skipped.items()), repo.excludes)
+    for info in repo.files:
+        part(info.path, info.language, info.role, info.size, repo.content_key(info))
+    return "audit-" + digest.hexdigest()
+
+
+def load(cache: ModelCache, key: str, repo: Repository) -> CachedAudit | None:
+    body = cache.get(key)
+    if body is None:
+        return None
+    try:
+        entry = pickle.loads(body)  # noqa: S301 - MAC-verified entry this user's auditor wrote
+    except Exception:  # noqa: BLE001 - an entry of an older layout: a miss
+        return None
+    if not isinstance(entry, CachedAudit) or not repo.reads_unchanged(entry.reads):
+        return None
+    return entry
+
+
+def store(cache: ModelCache, key: str, entry: CachedAudit) -> None:
+    if any(o.kind in ("error", "timeout") for o in entry.outcomes.values()):
+        return
+    with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        cache.put(key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
