@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.budget import AuditLimits, limits_of
 from auditor.config import Config
@@ -43,6 +43,9 @@ from auditor.scoring import (
     recommendations,
 )
 from auditor.sources import ParseProblem, Sources
+
+if TYPE_CHECKING:
+    from analysis.pool import ModelStore
 
 __all__ = ["AuditError", "ProjectCard", "Scorecard", "UsageError", "audit", "run_check", "select_checks"]
 
@@ -158,6 +161,9 @@ def _precheck(check_cls: type[Check], ctx: Context) -> CheckResult | None:
         return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason=f"no {langs} code in this project")
     if check_cls.backend_only and ctx.project.kind == "frontend":
         return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason="a frontend project is not held to this standard")
+    if check_cls.backend_only and ctx.project.kind == "library":
+        return CheckResult(check_cls.info(), Status.NOT_APPLICABLE,
+                           reason="a library (no server, no database) is not held to this standard")
     return None
 
 
@@ -354,6 +360,7 @@ def _audit_parsed(
                           jobs=options.jobs, progress=progress, cache=cache, deadline=deadline)
     for path, (kind, message) in sorted({**models.problems, **models.failures}.items()):
         sources.add_problem(ParseProblem(path, kind, message))
+    _roles_from_content(repo, models)
     timings["analysis"] = time.perf_counter() - mark
     mark = time.perf_counter()
     sources.parse_all(progress, skip=ANALYSED_LANGUAGES, deadline=deadline)
@@ -432,6 +439,20 @@ def _audit_parsed(
         options=options,
         limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),
     )
+
+
+def _roles_from_content(repo: Repository, models: ModelStore) -> None:
+    """Files whose content contradicts the role their path gave them get the role it shows (auditor.roles), in
+    the repository and in their models, before any check reads either."""
+    from auditor.roles import content_roles
+
+    changes = content_roles(repo.files, models.model)
+    repo.reassign_roles(changes)
+    for path, role in changes.items():
+        model = models.model(path)
+        if model is not None:
+            model.role = role
+            models.add(model)
 
 
 def _keep_target_off_import_path(target: str | Path) -> None:

@@ -13,12 +13,13 @@ the scan fall back to the plain walk is kept in `git_error`.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import os
 import re
 import stat
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -453,6 +454,14 @@ class Repository:
     def get(self, rel: str) -> FileInfo | None:
         """The listed file at `rel`, or None when the audit does not include it."""
         return self._by_path.get(rel)
+
+    def reassign_roles(self, roles: Mapping[str, str]) -> None:
+        """Give the files of `roles` ({path: role}) the role their content shows (see auditor.roles)."""
+        if not roles:
+            return
+        self.files = [dataclasses.replace(f, role=roles[f.path]) if f.path in roles else f for f in self.files]
+        self._by_path = {f.path: f for f in self.files}
+        self._sorted = []
 
     def by_language(self, *languages: str) -> list[FileInfo]:
         return [f for f in self.files if f.language in languages]
