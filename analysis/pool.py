@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["ANALYSED_LANGUAGES", "ModelStore", "build_models"]
 
 # Languages whose files the adapters read into facts; every other text file gets a model with its secrets only.
-ANALYSED_LANGUAGES = frozenset({"python", "java"})
+ANALYSED_LANGUAGES = frozenset({"python", "typescript", "javascript", "java", "go", "rust"})
 FILE_TIMEOUT = 60.0  # seconds for one file's parse and analysis
 Progress = Callable[[str, int, int], None]
 

@@ -19,7 +19,7 @@ from analysis.model import TEXT_CAP
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["NodeIndex", "Source", "grammar_for", "language", "parse"]
+__all__ = ["MAX_START_DEPTH", "NodeIndex", "Source", "grammar_for", "language", "parse"]
 
 _LANGUAGES: dict[str, tree_sitter.Language] = {}
 _QUERIES: dict[tuple[str, tuple[str, ...]], tree_sitter.Query | None] = {}
@@ -154,8 +154,15 @@ class Source:
         return False
 
 
+# Nodes nested deeper than this are not indexed: past about 32,000 levels (`{` * 50,000 in a hostile file)
+# tree-sitter's query cursor slows down quadratically and stops capturing anyway. A long builder chain is deep but
+# real (3,000 `.route(...)` calls nest 6,000 levels), so the bound sits just below where the slowdown begins.
+MAX_START_DEPTH = 30_000
+
+
 class NodeIndex:
-    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query.
+    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query (nodes at most
+    MAX_START_DEPTH levels deep).
 
     A type that is not a node name (`"&&"`, `"||"`) is an anonymous token, captured in the same query."""
 
@@ -182,7 +189,9 @@ class NodeIndex:
                 _QUERIES[key] = query
         self._by_type: dict[str, list[tree_sitter.Node]] = {}
         if query is not None:
-            captures = tree_sitter.QueryCursor(query).captures(tree.root_node)
+            cursor = tree_sitter.QueryCursor(query)
+            cursor.set_max_start_depth(MAX_START_DEPTH)
+            captures = cursor.captures(tree.root_node)
             for name, nodes in captures.items():
                 nodes.sort(key=_START)
                 self._by_type[wanted[int(name[3:])] if name.startswith("tok") and name[3:].isdigit() else name] = nodes

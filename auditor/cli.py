@@ -113,7 +113,8 @@ def ci_options(f: F) -> F:
                      help="Pull/merge request number (default: from the CI environment)."),
         click.option("--repository", default=None, metavar="OWNER/NAME",
                      help="GitHub repository or GitLab project id/path (default: GITHUB_REPOSITORY / CI_PROJECT_ID)."),
-        click.option("--api-url", default=None, metavar="URL", help="REST API base (default: GITHUB_API_URL / CI_API_V4_URL)."),
+        click.option("--forge-api-url", "api_url", default=None, metavar="URL",
+                     help="The forge's REST API base (default: GITHUB_API_URL / CI_API_V4_URL)."),
         click.option("--token-env", default=None, metavar="VAR",
                      help="Environment variable holding the token (default: GITHUB_TOKEN / GITLAB_TOKEN)."),
         click.option("--sha", default=None, metavar="SHA", help="Head commit for the status and links (default: from the event)."),
@@ -126,8 +127,8 @@ def ci_options(f: F) -> F:
                      help="Web URL of the repository, for links and SARIF provenance (default: from the CI environment)."),
         click.option("--report-url", default=None, metavar="URL",
                      help="Where the full report can be read (default: the CI run page)."),
-        click.option("--api-timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
-                     help="Seconds to wait for each API request."),
+        click.option("--forge-timeout", "api_timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
+                     help="Seconds to wait for each request to the forge's API."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -567,6 +568,9 @@ def _checks_markdown(checks: Sequence[type[Any]]) -> str:
         lines += ["", f"## {c.id}", "", f"**{c.title}** ({c.category}, {c.severity.value}"
                   f"{', services only' if c.backend_only else ''})", "", c.rationale, "", "Remediation:", ""]
         lines += [f"{i}. {step}" for i, step in enumerate(c.remediation, 1)]
+        if c.options:
+            values = ", ".join(f"`{name} = {json.dumps(value)}`" for name, value in c.options.items())
+            lines += ["", f"Options (`[tool.auditor.options.\"{c.id}\"]`): {values}."]
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.ignore import IgnoreFile, InvalidPattern
-from auditor.model import Severity
+from auditor.model import CHECK_ID_PATTERN, JSONValue, Severity
 from auditor.safeio import UnreadableFile, read_file
 
 __all__ = ["DEFAULT_CATEGORY_WEIGHTS", "TARGET_LIMITS", "TARGET_WEIGHTS", "Config", "ConfigError", "GateConfig"]
@@ -79,9 +79,28 @@ class Config:
     audit_timeout: float = 1800.0  # seconds for the whole audit: scan, parse and checks
     source: str | None = None  # the file it came from, for messages
     warnings: tuple[str, ...] = ()  # one line each, for the CLI to print
+    # `[tool.auditor.options."<check id>"]`: option name -> value, checked against what each check declares
+    # (`check_options`) once the checks are known.
+    options: Mapping[str, Mapping[str, JSONValue]] = field(default_factory=dict)
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds.get(name, DEFAULT_THRESHOLDS.get(name, 0.0)))
+
+    def check_options(self, declared: Mapping[str, Mapping[str, JSONValue]]) -> None:
+        """Raise ConfigError unless every configured option names a known check (`declared`: check id -> its
+        options with their defaults) and an option it declares, with a value of the default's type."""
+        where = self.source or "<config>"
+        for check_id, values in self.options.items():
+            if check_id not in declared:
+                raise ConfigError(f"{where}: 'options.\"{check_id}\"': no such check (see `auditor checks`)")
+            for name, value in values.items():
+                key = f"options.\"{check_id}\".{name}"
+                defaults = declared[check_id]
+                if name not in defaults:
+                    known = ", ".join(sorted(defaults)) or "none"
+                    raise ConfigError(f"{where}: unknown key '{key}' (options of {check_id}: {known})")
+                if not _same_kind(value, defaults[name]):
+                    raise ConfigError(f"{where}: '{key}' must be {_kind_name(defaults[name])}")
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -131,7 +150,7 @@ class Config:
         """Validate `data`. `trusted=False` (the target's own file) caps what it may set."""
         v = _Validator(source)
         known = {"only", "skip", "exclude", "thresholds", "weights", "severity", "gate", "check_timeout", "run_tests_timeout",
-                 "audit_timeout"}
+                 "audit_timeout", "options"}
         for key in data:
             if key not in known:
                 raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(known))})")
@@ -202,7 +221,58 @@ class Config:
             audit_timeout=limits["audit_timeout"],
             source=source,
             warnings=tuple(warnings),
+            options=_options(v, data),
         )
+
+
+def _options(v: _Validator, data: Mapping[str, Any]) -> dict[str, dict[str, JSONValue]]:
+    """`options` as check id -> option name -> value; names and types are checked against the checks later."""
+    out: dict[str, dict[str, JSONValue]] = {}
+    for check_id, table in v.table(data, "options").items():
+        if not CHECK_ID_PATTERN.match(check_id):
+            raise ConfigError(f"{v.source}: 'options.{check_id}' is not a check id (family/name, quoted in TOML: "
+                              f"[tool.auditor.options.\"family/name\"])")
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{v.source}: 'options.\"{check_id}\"' must be a table")
+        values: dict[str, JSONValue] = {}
+        for name, value in table.items():
+            if not _option_value(value):
+                raise ConfigError(f"{v.source}: 'options.\"{check_id}\".{name}' must be a number, a string, true/false "
+                                  "or a list of those")
+            values[name] = value
+        out[check_id] = values
+    return out
+
+
+def _option_value(value: object) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(x, bool | int | float | str) for x in value)
+    return isinstance(value, bool | int | float | str)
+
+
+def _same_kind(value: object, default: object) -> bool:
+    """An option keeps its default's type; an integer default accepts whole numbers, a float default any number."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    if isinstance(default, list):
+        return isinstance(value, list)
+    return isinstance(value, type(default)) if default is not None else True
+
+
+def _kind_name(default: object) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "a whole number"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, list):
+        return "a list"
+    return "a string" if isinstance(default, str) else "a value"
 
 
 def parse_regression_severity(value: str) -> Severity:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditor.config import Config
+from auditor.model import Check, JSONValue
 from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
 from auditor.sources import PyModule, Sources, TsFile
 
@@ -158,3 +159,22 @@ class Context:
 
     def threshold(self, name: str) -> float:
         return self.config.threshold(name)
+
+    def option(self, check: Check | type[Check], name: str) -> JSONValue:
+        """The effective value of an option `check` declares: `[tool.auditor.options."<id>"] name = ...` when the
+        configuration sets it (validated against the declared default's type), else the declared default."""
+        cls = check if isinstance(check, type) else type(check)
+        if name not in cls.options:
+            raise KeyError(f"{cls.id} declares no option {name!r}")
+        default = cls.options[name]
+        value = self.config.options.get(cls.id, {}).get(name, default)
+        if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
+            return int(value)
+        return value
+
+    def number_option(self, check: Check | type[Check], name: str) -> float:
+        """`option` for a numeric option."""
+        value = self.option(check, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"option {name!r} of {check.id} is not a number")
+        return float(value)

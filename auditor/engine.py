@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.budget import AuditLimits, limits_of
+from auditor.checklist import ChecklistItem, evaluate_checklist
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.isolation import Outcome, Unit, run_units
@@ -93,6 +94,7 @@ class Scorecard:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: scan, analysis, parse, checks, scoring
     analysis: dict[str, int] = field(default_factory=dict)  # files analysed, taken from the cache, failed
     limits: AuditLimits = field(default_factory=AuditLimits)
+    checklist: tuple[ChecklistItem, ...] = ()  # the standards' checklist (auditor.checklist), from every project's results
 
     @property
     def results(self) -> list[CheckResult]:
@@ -315,6 +317,7 @@ def audit(
     registry = registry or load_registry()
     config.check_names([c.id for c in registry.checks], [c.category for c in registry.checks])
     selected = select_checks(registry, config.only, config.skip)
+    config.check_options({c.id: c.options for c in registry.checks})
     try:
         repo = Repository.scan(target, excludes=config.exclude, deadline=deadline)
     except RepositoryError as exc:
@@ -438,6 +441,7 @@ def _audit_parsed(
         config=config,
         options=options,
         limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),
+        checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
 
 

@@ -326,10 +326,10 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
         if name == "go.mod":
             module = re.search(r"^\s*module\s+(\S+)", text, re.MULTILINE)
             required = re.findall(r"^\s*(?:require\s+)?([a-z0-9][\w.\-]*\.[a-z]{2,}/\S+)\s+v\d", text, re.MULTILINE)
-            segments = module.group(1).rstrip("/").split("/") if module else [""]
-            if len(segments) > 1 and re.fullmatch(r"v\d+", segments[-1]):
-                segments.pop()  # github.com/acme/app/v2 is module `app`, major version 2
-            return _Manifest(frozenset(d.lower() for d in required), segments[-1])
+            # `example.com/shop/v2` is major version 2 of `shop`, not a project named `v2` (`gopkg.in/yaml.v3`: yaml)
+            path = re.sub(r"/v\d+$", "", module.group(1).rstrip("/")) if module else ""
+            last = re.sub(r"\.v\d+$", "", path.rsplit("/", 1)[-1])
+            return _Manifest(frozenset(d.lower() for d in required), last)
         if name == "pom.xml":
             return _pom(_xml_root(text))
         if name.startswith("settings.gradle"):

@@ -84,6 +84,8 @@ def mask(value: str) -> str:
     """
     n = len(value)
     prefix = value[:4] if n >= 16 else ""
+    if any(c.isspace() or c == "[" for c in prefix):
+        prefix = ""  # the mask must read as one token, or redacting it again would mask the mask
     breaks = value.count("\n")
     return f"{prefix}[redacted {n} chars]" + "\n" * breaks
 

@@ -85,6 +85,13 @@ _MARKERS = (
 _GENERATED_LINES = 20  # a marker below the first lines is a comment about something else
 
 _TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testing", "e2e", "it"})
+# A folder named for what it tests: `api_tests/`, `e2e-tests/`, `integration_test/`, Nx's `api-e2e/` (a test
+# harness, not the product).
+_NAMED_TEST_DIR = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*[_-](tests?|specs?|e2e)$")
+
+
+def _test_dir(part: str) -> bool:
+    return part in _TEST_DIRS or bool(_NAMED_TEST_DIR.match(part))
 _MIGRATION_DIR = re.compile(
     r"(^|/)(migrations?|alembic/versions|db/migrate|db/migration|prisma/migrations|changelog|liquibase)(/|$)",
     re.IGNORECASE,
@@ -139,15 +146,17 @@ def classify_role(path: str, language: str) -> str:
         return "migration"
     if language in CODE_LANGUAGES and language not in _JVM_LANGUAGES and _JVM_RESOURCES.search(path):
         return "data"  # scripts a Spring/Quarkus app serves as static files, not code it runs
+    if language in CODE_LANGUAGES and any(part.startswith(".") and part not in (".", "..") for part in parts):
+        return "config"  # code in a tool's dot-folder (.hygen/ generators, .husky/, .github/scripts/) drives tools
     if language in CODE_LANGUAGES:
         # A JVM main source set never holds tests, whatever its packages are called (`it.unimi...`, `...spec`).
         main_at = next(
             (i for i in range(len(parts) - 1) if parts[i] == "src" and parts[i + 1] == "main"), None,
         ) if language in _JVM_LANGUAGES else None
         if main_at is not None:
-            if any(part in _TEST_DIRS for part in parts[:main_at]):
+            if any(_test_dir(part) for part in parts[:main_at]):
                 return "test"
-        elif any(part in _TEST_DIRS for part in parts) or ("src" in parts and "test" in parts):
+        elif any(_test_dir(part) for part in parts) or ("src" in parts and "test" in parts):
             return "test"
         if (
             name.startswith("test_")

@@ -6,6 +6,7 @@ Everything here reads only `scorecard_to_dict(card)`, so the HTML, Markdown and 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,11 +14,14 @@ from typing import Any
 from auditor.redact import shown_text
 
 __all__ = [
+    "CHECKLIST_LABELS",
     "SEVERITIES",
     "STATUS_LABELS",
     "CheckGroup",
+    "ChecklistRow",
     "ReportView",
     "build_view",
+    "check_anchor",
     "display_data",
     "fact_sections",
     "fact_value",
@@ -35,6 +39,14 @@ STATUS_LABELS: dict[str, str] = {
     "not_available": "not available",
     "error": "error",
 }
+
+CHECKLIST_LABELS: dict[str, str] = {
+    "passed": "passed",
+    "failed": "failed",
+    "not_applicable": "not applicable",
+    "not_checked_yet": "not checked yet",
+}
+
 
 def visible_text(text: str) -> str:
     """`text` with secrets masked and control, bidi and zero-width characters replaced by a visible escape
@@ -58,6 +70,15 @@ def display_data(value: Any, key: str = "") -> Any:
     return value
 
 
+_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9-]+")
+
+
+def check_anchor(check_id: str, project: str = "") -> str:
+    """The fragment a report's findings of one check (in one project) are linked by: `check-security-cors`."""
+    text = f"check-{check_id}" + (f"-{project}" if project else "")
+    return _ANCHOR_UNSAFE.sub("-", text.lower()).strip("-")[:120]
+
+
 @dataclass(frozen=True)
 class CheckGroup:
     """One check and the findings it reported (all of them; reporters cap what they show)."""
@@ -69,6 +90,21 @@ class CheckGroup:
     @property
     def project(self) -> str:
         return str(self.check.get("project") or "")
+
+    @property
+    def anchor(self) -> str:
+        return check_anchor(str(self.check["id"]), self.project)
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One standard of the checklist as a report shows it: its status and links to the findings behind it."""
+
+    item: str
+    status: str
+    label: str
+    check_ids: list[str]
+    links: list[tuple[str, str, int]]  # (check id [and project], anchor of its findings, findings)
 
 
 @dataclass(frozen=True)
@@ -83,6 +119,7 @@ class ReportView:
     multi_project: bool
     skipped_total: int
     check_index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checklist: list[ChecklistRow] = field(default_factory=list)  # empty for a report written before 1.2
 
     @property
     def score_text(self) -> str:
@@ -126,7 +163,22 @@ def build_view(data: dict[str, Any]) -> ReportView:
         multi_project=len(data["projects"]) > 1,
         skipped_total=sum(data["files"]["skipped"].values()),
         check_index={c["id"]: c for c in data["checks"]},
+        checklist=_checklist(data, groups),
     )
+
+
+def _checklist(data: dict[str, Any], groups: list[CheckGroup]) -> list[ChecklistRow]:
+    rows = []
+    for entry in data.get("checklist") or []:
+        failed = set(entry.get("failed") or [])
+        links = [(g.check["id"] + (f" ({g.project})" if g.project else ""), g.anchor, len(g.findings))
+                 for g in sorted(groups, key=lambda g: (g.check["id"], g.project)) if g.check["id"] in failed]
+        linked = {g.check["id"] for g in groups}
+        links += [(check_id, "checks", 0) for check_id in sorted(failed - linked)]  # failed by a measure alone
+        status = str(entry.get("status", ""))
+        rows.append(ChecklistRow(str(entry.get("item", "")), status, CHECKLIST_LABELS.get(status, status),
+                                 [str(i) for i in entry.get("check_ids") or []], links))
+    return rows
 
 
 MAX_FACT_ITEMS = 8

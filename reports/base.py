@@ -32,7 +32,7 @@ __all__ = [
     "write_atomic",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Reporter(Protocol):
@@ -232,6 +232,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "fail_on": card.config.gate.fail_on.value if card.config.gate.fail_on else None,
         },
         "severity_counts": card.severity_counts(),
+        "checklist": [item.to_json() for item in card.checklist],
         "facts": facts,
         "categories": categories,
         "checks": checks,

@@ -206,6 +206,20 @@ def _severities(view: ReportView) -> list[str]:
     return ["### Findings by severity", "", f"| {head} |", "|" + "---:|" * len(SEVERITIES), f"| {counts} |", ""]
 
 
+CHECKLIST_MARKERS = {"passed": "✅", "failed": "❌", "not_applicable": "⚪", "not_checked_yet": "⏳"}
+
+
+def _checklist(view: ReportView) -> list[str]:
+    """The standards' checklist, each failed standard linked to its findings below."""
+    if not view.checklist:
+        return []
+    out = ["### Standards checklist", "", "| Standard | Status | Findings |", "|---|---|---|"]
+    for row in view.checklist:
+        links = " · ".join(f"[{md_text(name)}](#{anchor})" + (f" ({n})" if n else "") for name, anchor, n in row.links)
+        out.append(f"| {md_cell(row.item)} | {CHECKLIST_MARKERS.get(row.status, '')} {md_cell(row.label)} | {links or ' '} |")
+    return [*out, ""]
+
+
 def _recommendations(view: ReportView) -> list[str]:
     recs = view.data["recommendations"]
     if not recs:
@@ -229,6 +243,8 @@ def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
     project = f" (project {md_text(group.project)})" if group.project else ""
     n = len(group.findings)
     out = [
+        f'<a name="{group.anchor}"></a>',
+        "",
         f"#### {MARKERS.get(group.worst, '')} {md_prose(check['title'])}: {_plural(n, 'finding')}{project}",
         "",
         f"{md_text(check['id'])} · {md_text(check['category'])} · score {_score(check['score'])}",
@@ -341,7 +357,7 @@ def _footer(view: ReportView) -> list[str]:
 
 def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None, facts: bool = True,
               rows: int | None = None) -> str:
-    lines = _header(view) + _categories(view) + _severities(view) + _recommendations(view)
+    lines = _header(view) + _categories(view) + _severities(view) + _checklist(view) + _recommendations(view)
     lines += ["### Findings", ""]
     if not view.groups:
         lines += ["No findings.", ""]

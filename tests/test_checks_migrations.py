@@ -513,6 +513,21 @@ def test_prisma_diesel_sqlx_and_seaorm_are_recognised(tmp_path: Path) -> None:
     assert facts(card, "api")["dirs"] == ["api/migrations"]
 
 
+def test_rust_migration_runners_and_extern_crate_evidence(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "Cargo.toml": '[package]\nname = "svc"\n',
+        "src/main.rs": "#[macro_use]\nextern crate diesel;\nfn main() {}\n",
+        "src/db.rs": "pub async fn migrate(pool: &PgPool) {\n    sqlx::migrate!(\"./migrations\").run(pool).await.unwrap();\n}\n",
+        "tests/db.rs": "use rusqlite::Connection;\n",
+    })
+    card = run(tmp_path)
+    assert facts(card)["database_evidence"] == ["diesel (src/main.rs)"]  # a test's import is no evidence
+    assert facts(card)["configured"] == ["sqlx"]  # `sqlx::migrate!` embeds migrations that do not exist yet
+    assert [f.message for f in card.findings if f.check_id == "migrations/missing"] == [
+        "a database is in use (diesel (src/main.rs)) but the project has no migration file; sqlx is set up without "
+        "a single migration"]
+
+
 # -- units: detection and graph ----------------------------------------------------------------------------------
 
 

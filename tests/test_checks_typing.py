@@ -446,6 +446,20 @@ def test_build_tooling_javascript_is_not_application_code(make_repo: MakeRepo) -
     )]
 
 
+def test_presets_and_database_shell_scripts_are_not_application_code(make_repo: MakeRepo) -> None:
+    """issue 9: an Nx `jest.preset.js` and a MongoDB container's `mongo-init.js` are not untyped application JS."""
+    card = run(make_repo, {
+        "package.json": '{"name": "api"}', "tsconfig.json": '{"compilerOptions": {"strict": true}}', **TS_SRC,
+        "jest.preset.js": "const nxPreset = require('@nx/jest/preset').default;\nmodule.exports = { ...nxPreset };\n",
+        "docker/mongo-init.js": "db = db.getSiblingDB('app');\ndb.createUser({ user: 'app', pwd: 'x', roles: [] });\n",
+    })
+    assert result(card, "typing/untyped-javascript").status is Status.NOT_APPLICABLE
+    script = run(make_repo, {"package.json": '{"name": "api"}', "scripts/seed.js": "db.createUser({ user: 'a' });\n",
+                             "src/db.js": "const { MongoClient } = require('mongodb');\ndb.createUser({ user: 'a' });\n"})
+    assert [f.message.split("(e.g. ")[1] for f in result(script, "typing/untyped-javascript").findings] == [
+        "`src/db.js`); adopt TypeScript or enable `checkJs`"]
+
+
 # -- Go, Java, Rust ----------------------------------------------------------------------------------------
 
 GO_SRC = """\
@@ -472,6 +486,15 @@ def test_go_escape_hatches_in_exported_signatures(make_repo: MakeRepo) -> None:
     )]
     assert facts(card)["escape_hatches"]["go_interface_any"] == 2
     assert facts(card)["statically_typed"] == ["go"]
+
+
+def test_go_variadic_any_is_fmts_idiom_not_an_escape_hatch(make_repo: MakeRepo) -> None:
+    """simplebank `worker/logger.go`: `Printf(format string, args ...any)` mirrors fmt; it is not counted."""
+    card = run(make_repo, {"go.mod": "module x\n", "log/log.go": (
+        "package log\n\nfunc Printf(format string, args ...interface{}) {}\n\nfunc Fields(kv ...any) {}\n"
+        "\nfunc Set(key string, value any) {}\n")})
+    assert [f[3] for f in found(card, "typing/escape-hatch")] == [
+        "1 public signature escapes the type system: `Set` (interface{}/any)"]
 
 
 def test_go_without_escape_hatches_passes(make_repo: MakeRepo) -> None:

@@ -194,6 +194,8 @@ def test_a_signal_at_any_point_leaves_the_old_set_or_the_new(tmp_path: Path, poi
         data = json.loads(now["report.json"])
         assert data["gate"]["fail_under"] == 20 and sorted(now) == sorted(old)
         assert data["generated_at"] in now["report.md"] and data["generated_at"] in now["report.html"]
-    assert json.loads(old["report.json"])["generated_at"] not in (now["report.md"] if now != old else "")
+        # no report of the old run survives beside the new ones (their timestamps may share a second, their content does not;
+        # the Markdown need not show the threshold)
+        assert [name for name in ("report.json", "report.html") if now[name] == old[name]] == []
     if point in ("before-lock", "locked"):
         assert now == old  # the signal arrived before anything of the new set existed

@@ -136,3 +136,9 @@ def test_shown_text_makes_every_invisible_character_visible() -> None:
     assert shown_text(shown) == shown
     assert shown_text("x\ny", multiline=True) == "x\ny" and shown_text("x\ny") == "x\\x0ay"
     assert stored_text(f"p/{GITHUB_TOKEN}") == "p/ghp_[redacted 40 chars]"
+
+
+@pytest.mark.parametrize("value", ["000 000000000000", "000\x0b000000000000", "ab[c0000000000000"])
+def test_a_mask_whose_prefix_would_hold_a_space_or_bracket_is_masked_once(value: str) -> None:
+    out = redact(f"ALTER ROLE a PASSWORD '{value}'")
+    assert value not in out and redact(out) == out

@@ -244,6 +244,15 @@ def test_classify_never_raises(path: str) -> None:
     ("src/main/resources/db/migration/V1__init.sql", "sql", "migration"),
     ("src/main/webapp/app/app.component.ts", "typescript", "source"),
     ("src/test/javascript/e2e/app.spec.ts", "typescript", "test"),
+    # a folder named for what it tests is a test harness (lemmy's api_tests/, Nx's api-e2e/, a gatling-tests module)
+    ("api_tests/src/shared.ts", "typescript", "test"),
+    ("apps/api-e2e/src/support/global-setup.ts", "typescript", "test"),
+    ("gatling-tests/src/main/java/com/acme/Sim.java", "java", "test"),
+    ("src/contest/rules.ts", "typescript", "source"),
+    # code in a tool's dot-folder drives the tool (brocoders/nestjs-boilerplate's .hygen/ generator prompts)
+    (".hygen/property/add-to-document/index.js", "javascript", "config"),
+    (".github/scripts/release.py", "python", "config"),
+    ("src/latest/feed.ts", "typescript", "source"),
 ])
 def test_classification_examples(path: str, language: str, role: str) -> None:
     assert (classify_language(path), classify_role(path, classify_language(path))) == (language, role)

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor import Config, audit
+from auditor.checklist import evaluate_checklist
 from auditor.config import GateConfig
 from auditor.context import Project
 from auditor.engine import ProjectCard, Scorecard
@@ -154,6 +155,7 @@ def _scorecard(projects: list[ProjectCard], config: Config, *, files: int = 12,
         target=repo.root, repo=repo, projects=cards, score=score, grade=grade(score),
         gate=evaluate_gate(score, findings, config), problems=problems, plugin_errors=(),
         started_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), duration=1.25, config=config,
+        checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
 
 
@@ -472,7 +474,11 @@ def test_markdown_hostile_text_renders_as_text() -> None:
     html = md.render(text)
     tags = {t for t, _ in parse_html(html).tags}
     assert tags <= {"h2", "h3", "h4", "p", "strong", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
-                    "pre", "code", "hr", "details", "summary", "sub"}
+                    "pre", "code", "hr", "details", "summary", "sub", "a"}
+    # The only links are the report's own: anchors before each check's findings, and the checklist's links to them.
+    links = [attrs for t, attrs in parse_html(html).tags if t == "a"]
+    assert links and all(list(a) in (["name"], ["href"]) for a in links)
+    assert all(re.fullmatch(r"#?check-[a-z0-9-]+", v or "") for a in links for v in a.values())
     assert "<script" not in html and "<img" not in html and "<svg" not in html and "<b>" not in html
     # Every <details> the report opens is closed by the report, not by a snippet or message.
     assert html.count("<details>") == html.count("</details>") == 5

@@ -15,9 +15,11 @@ __all__ = [
     "DOCUMENT",
     "JAVA_IMPORTS",
     "RELATIONAL",
+    "RUST_IMPORTS",
     "Evidence",
     "classify_migration",
     "code_evidence",
+    "import_evidence",
     "manifest_evidence",
     "manifest_kind",
 ]
@@ -162,11 +164,14 @@ _CODE_PATTERNS: dict[str, list[tuple[re.Pattern[bytes], str, str]]] = {
                     rb'github\.com/go-pg/pg(?:/v\d+)?|github\.com/uptrace/bun|entgo\.io/ent)"'), "", RELATIONAL),
         (re.compile(rb'"(go\.mongodb\.org/mongo-driver)/mongo"'), "", DOCUMENT),
     ],
-    "rust": [
-        (re.compile(rb"^\s*(?:pub\s+)?use\s+(sqlx|diesel|sea_orm|tokio_postgres|rusqlite|refinery)\b", re.MULTILINE), "", RELATIONAL),
-    ],
 }
 _CODE_PATTERNS["javascript"] = _CODE_PATTERNS["typescript"]
+
+# Rust crates whose `use` (or `extern crate`) in the code says a database is used (read from the model).
+RUST_IMPORTS: dict[str, str] = {
+    "sqlx": RELATIONAL, "diesel": RELATIONAL, "sea_orm": RELATIONAL, "tokio_postgres": RELATIONAL,
+    "rusqlite": RELATIONAL, "refinery": RELATIONAL,
+}
 
 # Java packages whose import says which kind of database the code talks to (read from the analysis layer's imports).
 JAVA_IMPORTS: dict[str, str] = {
@@ -189,6 +194,22 @@ def code_evidence(language: str, path: str, source: bytes) -> list[Evidence]:
     seen: set[str] = set()
     for pattern, _, kind in _CODE_PATTERNS.get(language, []):
         for match in pattern.finditer(source):
+            what = match.group(1).decode("utf-8", "replace")
+            if what not in seen:
+                seen.add(what)
+                out.append(Evidence(kind, what, path))
+    return out
+
+
+def import_evidence(language: str, path: str, modules: list[str]) -> list[Evidence]:
+    """Database libraries among the modules one file imports (for languages read by the analysis layer)."""
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for pattern, _, kind in _CODE_PATTERNS.get(language, []):
+        for module in modules:
+            match = pattern.search(f'"{module}"'.encode())
+            if match is None:
+                continue
             what = match.group(1).decode("utf-8", "replace")
             if what not in seen:
                 seen.add(what)
@@ -267,12 +288,6 @@ def classify_migration(
             return "seaorm"
         if _FLYWAY.match(name.replace(".rs", ".sql")):
             return "refinery"
-        return None
-    if language == "go":
-        if "goose.AddMigration" in body:
-            return "goose"
-        if "MustRegisterTx" in body or "migrations.Register" in body:
-            return "go-pg"
         return None
     if language == "java":
         return "flyway" if _FLYWAY.match(name) else None

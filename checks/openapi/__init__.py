@@ -21,7 +21,6 @@ from auditor.model import (
     Severity,
     Verdict,
 )
-from checks.openapi.endpoints_ts import tree_endpoints
 from checks.openapi.generators import Generator, code_from_spec, find_generator
 from checks.openapi.routes_java import with_servlet_prefixes
 from checks.openapi.spec import (
@@ -132,7 +131,7 @@ def openapi_model(ctx: Context) -> OpenApiModel:
     java = java_routes(ctx.analysis)
     model.unread_interfaces = list(java.unread)
     model.endpoints = _dedupe(with_servlet_prefixes(ctx, project_endpoints(ctx.analysis) + _implemented(ctx, model))
-                              + tree_endpoints(ctx) + _proto_endpoints(ctx))
+                              + _proto_endpoints(ctx))
     if not model.specs:
         model.generator = find_generator(ctx)
     documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []

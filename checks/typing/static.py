@@ -1,4 +1,6 @@
-"""Go, Java and Rust are statically typed; what is counted here are the ways around the type system."""
+"""Go, Java and Rust are statically typed; what is counted here are the ways around the type system.
+
+Rust is read from the analysis layer (`TypeUse` facts of kind "unsafe"); Go and Java from the tree-sitter trees."""
 
 from __future__ import annotations
 
@@ -6,8 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from auditor.context import Context
-from auditor.sources import TsFile
-from checks._ts import descendants, has_error_ancestor, line_of
 
 __all__ = ["Hatch", "StaticScan", "static_scan"]
 
@@ -36,27 +36,20 @@ class StaticScan:
 # -- Go ---------------------------------------------------------------------------------------------
 
 
-def _go_hatches(file: TsFile) -> Iterator[Hatch]:
-    if b"interface" not in file.source and b"any" not in file.source:
-        return
-    for decl in file.tree.root_node.children:
-        if decl.type not in ("function_declaration", "method_declaration"):
-            continue
-        name = decl.child_by_field_name("name")
-        if name is None or not file.text(name)[:1].isupper():
-            continue
-        found = 0
-        for field in ("parameters", "result"):
-            part = decl.child_by_field_name(field)
-            if part is None:
-                continue
-            for node in descendants(part):
-                if (node.type == "interface_type" and node.named_child_count == 0) or (
-                    node.type == "type_identifier" and file.text(node) == "any"
-                ):
-                    found += 1
-        if found and not has_error_ancestor(decl, file):
-            yield Hatch("go", "interface{}/any", file.path, line_of(decl), file.text(name), str(found))
+def _go_hatches(ctx: Context) -> Iterator[Hatch]:
+    """Exported functions and methods whose parameters or results use `interface{}`/`any` (one per signature).
+
+    A variadic `args ...any` is fmt's own idiom for formatting and logging (`Printf(format string, a ...any)`), not
+    a way around the types: it is left out."""
+    for model in ctx.analysis.files("go", roles=CODE_ROLES):
+        counts: dict[int, int] = {}
+        for use in model.type_uses:
+            if use.kind == "interface{}" and use.public and use.function >= 0 and not use.text.startswith("...") \
+                    and use.where.startswith(("parameter ", "return ")):
+                counts[use.function] = counts.get(use.function, 0) + 1
+        for index in sorted(counts):
+            fn = model.functions[index]
+            yield Hatch("go", "interface{}/any", model.path, fn.line, fn.name, str(counts[index]))
 
 
 # -- Java -------------------------------------------------------------------------------------------
@@ -88,13 +81,9 @@ def _java_hatches(ctx: Context) -> Iterator[Hatch]:
 
 def static_scan(ctx: Context) -> StaticScan:
     hatches: list[Hatch] = []
-    for file in ctx.trees("go", roles=CODE_ROLES):
-        hatches += _go_hatches(file)
+    hatches += _go_hatches(ctx)
     hatches += _java_hatches(ctx)
-    unsafe = 0
-    for file in ctx.trees("rust", roles=CODE_ROLES):
-        if b"unsafe" in file.source:
-            unsafe += sum(1 for n in descendants(file.tree.root_node) if n.type == "unsafe_block")
+    unsafe = sum(1 for _, use in ctx.analysis.records("type_uses", "rust", roles=CODE_ROLES) if use.kind == "unsafe")
     present = ctx.languages()
     languages = tuple(lang for lang in ("go", "java", "rust") if present.get(lang))
     return StaticScan(languages, tuple(hatches), unsafe)
