@@ -938,3 +938,38 @@ def test_servlet_config_readers_never_raise(text: str) -> None:
 
     for values in (_properties(text), _yaml_values("application.yml", text)):
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in values.items())
+
+
+def test_fastapi_router_subclass_and_django_function_views_issue_9(tmp_path: Path) -> None:
+    """issue 9: a project's own `APIRouter` subclass declares routes like APIRouter, under the prefix given where it
+    is included from another module; Django function views in urls.py (`path`, `re_path`, `include()` by dotted
+    name, two levels deep) are endpoints, not only DRF routers."""
+    write(tmp_path, {
+        "svc/routing.py": "from fastapi import APIRouter\n\n\nclass UserAPIRouter(APIRouter):\n    pass\n",
+        "svc/api/users.py": "from svc.routing import UserAPIRouter\n\nrouter = UserAPIRouter(prefix=\"/users\")\n\n\n"
+                            "@router.get(\"/{uid}\")\ndef get_user(uid: int): ...\n\n\n@router.post(\"\")\ndef add(): ...\n",
+        "svc/main.py": "from fastapi import FastAPI\nfrom svc.api import users\n\napp = FastAPI()\n"
+                       "app.include_router(users.router, prefix=\"/api\")\n",
+        "proj/urls.py": "from django.urls import include, path, re_path\nfrom . import views\n\nurlpatterns = [\n"
+                        "    path(\"health/\", views.health),\n    path(\"api/\", include(\"polls.urls\")),\n"
+                        "    re_path(r\"^legacy/(?P<pk>[0-9]+)/$\", views.legacy, name=\"legacy\"),\n]\n",
+        "proj/views.py": "from django.http import JsonResponse\n\ndef health(request):\n    return JsonResponse({})\n\n"
+                         "def legacy(request, pk):\n    return JsonResponse({})\n",
+        "polls/urls.py": "from django.urls import include, path\nfrom polls import views\n\nurlpatterns = [\n"
+                         "    path(\"polls/\", views.index),\n    path(\"polls/<int:pk>/\", views.detail),\n"
+                         "    path(\"v2/\", include(\"polls.v2urls\")),\n]\n",
+        "polls/v2urls.py": "from django.urls import path\nfrom polls.views import index\n\nurlpatterns = [path(\"polls/\", index)]\n",
+        "polls/views.py": "from django.http import JsonResponse\n\ndef index(request):\n    return JsonResponse([], safe=False)\n\n"
+                          "def detail(request, pk):\n    return JsonResponse({})\n",
+    })
+    routes = _routes(tmp_path)
+    assert routes == [
+        ("ANY", "/^legacy/(?P<pk>[0-9]+)/$", "proj/urls.py", 7, True),
+        ("ANY", "/api/polls", "polls/urls.py", 5, True),
+        ("ANY", "/api/polls/<int:pk>", "polls/urls.py", 6, True),
+        ("ANY", "/api/v2/polls", "polls/v2urls.py", 4, True),
+        ("ANY", "/health", "proj/urls.py", 5, True),
+        ("GET", "/api/users/{uid}", "svc/api/users.py", 6, True),
+        ("POST", "/api/users", "svc/api/users.py", 10, True),
+    ]
+    assert normalise_path(routes[0][1]) == "/legacy/{}"  # the regex route matches a spec's /legacy/{pk}
