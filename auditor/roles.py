@@ -10,7 +10,8 @@ model says it is one:
 * a migration of another tool: a module-level `upgrade`, `downgrade`, `forwards`, `backwards`, `migrate` or
   `rollback` function (SQLAlchemy-Migrate, peewee_migrate, aerich, pymongo-migrate), a module-level
   `Migration` class, or an import of a migration library (yoyo, peewee_migrate, aerich, piccolo's migrations);
-* a file without code (an empty `__init__.py` marks its folder as a package);
+* a file without code (an empty `__init__.py` marks its folder as a package), unless every other module of its
+  folder is source: then it is the package marker of application code;
 * a file the adapter could not read (nothing tells it apart).
 
 Every other such file is "source": checks read it as the application code it is, and the migrations family
@@ -35,7 +36,7 @@ def is_python_migration(model: FileModel) -> bool:
     """Whether a Python file's model says it is a database migration (see the module docstring)."""
     if not model.parsed or any(m.startswith("migration:") for m in model.markers):
         return True
-    if not (model.functions or model.classes or model.calls or model.assigns):
+    if not _has_code(model):
         return True  # no code: an empty package marker
     if any(f.parent < 0 and not f.owner and f.name in MIGRATION_FUNCTIONS for f in model.functions):
         return True
@@ -48,10 +49,26 @@ def content_roles(files: Iterable[FileInfo], model: Callable[[str], FileModel | 
     """{path: new role} for the files whose content contradicts the role their path gave them; `model(path)` is
     the file's model (a ModelStore's `model`), None when it has none."""
     changes: dict[str, str] = {}
+    markers: dict[str, str] = {}  # folder -> its empty __init__.py, judged by its siblings below
+    kept: set[str] = set()  # folders that still hold a migration
     for info in files:
         if info.language != "python" or info.role != "migration":
             continue
+        folder = info.path.rsplit("/", 1)[0] if "/" in info.path else ""
         found = model(info.path)
-        if found is not None and not is_python_migration(found):
+        if info.path.endswith("__init__.py") and found is not None and found.parsed and not _has_code(found):
+            markers[folder] = info.path
+        elif found is not None and not is_python_migration(found):
             changes[info.path] = "source"
+        else:
+            kept.add(folder)
+    # The package marker of a folder whose every module is application code is application code too (mealie's
+    # `services/migrations/__init__.py` would otherwise make `services` look like a Django app's migrations).
+    for folder, path in markers.items():
+        if folder not in kept and any(p.startswith(folder + "/") for p in changes):
+            changes[path] = "source"
     return changes
+
+
+def _has_code(model: FileModel) -> bool:
+    return bool(model.functions or model.classes or model.calls or model.assigns)
