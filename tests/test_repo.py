@@ -358,7 +358,8 @@ def test_mybatis_generator_output_is_generated_code(make_repo: Callable[..., Pat
         "shop-mbg/src/main/java/com/shop/mapper/OrderMapper.java": "package com.shop.mapper;\npublic interface OrderMapper {}\n",
         "shop-mbg/src/main/java/com/shop/Generator.java": "package com.shop;\npublic class Generator {}\n",
         "shop-app/src/main/java/com/shop/model/Cart.java": "package com.shop.model;\npublic class Cart {}\n",
-        "other/generatorConfig.xml": "<beans><javaModelGenerator targetPackage='com.shop.model' targetProject='shop-app/src/main/java'/></beans>",
+        "other/generatorConfig.xml": "<beans><javaModelGenerator targetPackage='com.shop.model' "
+                                     "targetProject='shop-app/src/main/java'/></beans>",
     })
     repo = Repository.scan(root)
     assert [f.path for f in repo.files if f.language == "java"] == [
