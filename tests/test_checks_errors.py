@@ -1144,3 +1144,24 @@ def test_python_shapes_of_issue_9(make_repo: MakeRepo) -> None:
     bare = findings(BareExcept, root)
     assert [(f.line, f.severity) for f in bare] == [(55, Severity.LOW), (63, Severity.HIGH)]
     assert "re-raises" in bare[0].message
+
+
+def test_catch_callbacks_after_a_reporting_response_interceptor_are_low(make_repo: MakeRepo) -> None:
+    """issue 9, Netflix/dispatch's Vuex stores: `.catch(() => { commit("SET_LOADING", false) })` after an API call
+    whose failure the axios response interceptor already reports is clean-up: low, saying why. Without the
+    interceptor the same callback is a swallowed error (high); an empty callback stays an empty catch."""
+    store = ('import API from "@/api"\n\nexport function load({ commit }) {\n  return API.get("/items")\n'
+             '    .then((r) => commit("SET", r.data))\n    .catch(() => {\n      commit("SET_LOADING", false)\n    })\n}\n'
+             'export function quiet() {\n  return API.get("/x").catch(() => {})\n}\n')
+    api = ('import axios from "axios"\nconst instance = axios.create({ baseURL: "/api" })\n'
+           'instance.interceptors.response.use(\n  function (res) { return res },\n'
+           '  function (err) { notify(err.message); return Promise.reject(err) }\n)\nexport default instance\n')
+    package = '{"name": "web", "dependencies": {"vue": "3", "axios": "1"}}'
+    with_interceptor = make_repo({"package.json": package, "src/store.js": store, "src/api.js": api})
+    swallowed = findings(SwallowedException, with_interceptor)
+    assert [(f.path, f.line, f.severity, f.confidence) for f in swallowed] == [
+        ("src/store.js", 6, Severity.LOW, Confidence.LOW)]
+    assert "src/api.js:3" in swallowed[0].message
+    assert [(f.line, f.severity) for f in findings(EmptyCatch, with_interceptor)] == [(11, Severity.HIGH)]
+    without = make_repo({"package.json": package, "src/store.js": store})
+    assert [(f.line, f.severity) for f in findings(SwallowedException, without)] == [(6, Severity.HIGH)]
