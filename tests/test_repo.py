@@ -253,6 +253,9 @@ def test_classify_never_raises(path: str) -> None:
     (".hygen/property/add-to-document/index.js", "javascript", "config"),
     (".github/scripts/release.py", "python", "config"),
     ("src/latest/feed.ts", "typescript", "source"),
+    # Django's per-app test module (djangoproject.com's accounts/tests.py was held to source standards)
+    ("accounts/tests.py", "python", "test"),
+    ("accounts/contests.py", "python", "source"),
 ])
 def test_classification_examples(path: str, language: str, role: str) -> None:
     assert (classify_language(path), classify_role(path, classify_language(path))) == (language, role)
