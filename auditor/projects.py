@@ -18,6 +18,9 @@ Rules (each one is tested in tests/test_projects.py):
   (`<modules>` or `<packaging>pom</packaging>`) and a Gradle build with `settings.gradle` are ONE project, since
   they build and test as one unit and a service's migrations often live in a member crate/module. Manifests of
   other ecosystems below them (an Angular `package.json` under a Maven root) still make their own projects.
+  Except: a Maven/Gradle build whose modules package two or more applications (a Spring Boot, Quarkus or
+  Micronaut plugin in the module's own build plugins) is several deployables; each application module is a
+  project of its own and the build keeps its library modules as a "library" project.
   npm/yarn/pnpm workspaces, turborepo, Nx and Go workspaces (`go.work`) do not absorb: each of their packages,
   apps and modules is a project of its own, since they are often a frontend and a backend side by side.
 * A nested project folds back into the project that encloses it (deepest first) when it is not a deployable of
@@ -118,6 +121,9 @@ _NX_FRONTEND = re.compile(r"^@(nx|nrwl)/(angular|react|next|vite|expo|react-nati
                           r"|^@angular-devkit/build-angular|^@angular/build|^@ngx-env/builder|^@nx-plus/")
 _NX_BACKEND = re.compile(r"^@(nx|nrwl)/(node|nest)|^@(nx|nrwl)/js:node$")
 _NX_E2E = re.compile(r"^@(nx|nrwl)/(cypress|playwright)|^@nx/detox")
+# Build plugins that package a JVM module as an application of its own (a deployable, not a library).
+_APP_PLUGINS = frozenset({"spring-boot-maven-plugin", "quarkus-maven-plugin", "micronaut-maven-plugin"})
+_GRADLE_APP = re.compile(r"""\bid\s*\(?\s*["'](org\.springframework\.boot|io\.quarkus|io\.micronaut\.application)["']""")
 _WORKSPACE_MARKERS = frozenset({"nx.json", "pnpm-workspace.yaml", "turbo.json", "lerna.json", "go.work"})
 _MANIFEST_LIMIT = 512 * 1024  # bytes; a larger manifest is read only this far
 _CODE_SNIFF = 4096  # bytes of a source file looked at for imports when the manifests say nothing
@@ -295,6 +301,7 @@ class _Manifest:
     workspace: bool = False  # a package.json with `workspaces`
     hint: str = ""  # what an Nx project.json says: "frontend", "backend", "e2e" (its targets), "library" or ""
     runs: bool = False  # a package.json with a `bin` or a `start` script: something is run from it
+    application: bool = False  # a JVM module its build packages as an application (Spring Boot, Quarkus, Micronaut)
 
 
 def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
@@ -336,7 +343,7 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
             return _Manifest(aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
         if name.startswith("build.gradle"):
             coordinates = re.findall(r"""["']([\w.\-]+:[\w.\-]+)(?::[^"']*)?["']""", text)
-            return _Manifest(frozenset(d.lower() for d in coordinates))
+            return _Manifest(frozenset(d.lower() for d in coordinates), application=bool(_GRADLE_APP.search(text)))
         if name.endswith((".txt", ".in")):
             return _Manifest(frozenset(_requirement_names(text.splitlines())))
     except (ValueError, TypeError, AttributeError, RecursionError):
@@ -428,8 +435,14 @@ def _pom(root: ElementTreeElement | None) -> _Manifest:
     deps: set[str] = set()
     name = ""
     aggregator = False
+    application = False
     for child in root:
         tag = local(child.tag)
+        if tag == "build":  # build/plugins, not build/pluginManagement (a parent's defaults for its modules)
+            application = application or any(
+                local(plugin.tag) == "plugin" and any(local(part.tag) == "artifactId" and (part.text or "").strip()
+                                                      in _APP_PLUGINS for part in plugin)
+                for plugins in child if local(plugins.tag) == "plugins" for plugin in plugins)
         if tag == "artifactId":
             name = (child.text or "").strip()
         elif tag == "modules":
@@ -447,7 +460,7 @@ def _pom(root: ElementTreeElement | None) -> _Manifest:
                 artifact = (part.text or "").strip()
         if artifact:
             deps.add(f"{group}:{artifact}".lower())
-    return _Manifest(frozenset(deps), name, aggregator)
+    return _Manifest(frozenset(deps), name, aggregator, application=application)
 
 
 def manifest_dependencies(repo: Repository, manifests: Iterable[str]) -> frozenset[str]:
@@ -558,8 +571,13 @@ def _descendants(ordered: list[str], path: str) -> list[str]:
     return ordered[low:high]
 
 
-def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str, _Manifest]) -> None:
-    """Fold manifests below a Cargo workspace / Maven aggregator / Gradle build of the same ecosystem into it."""
+def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str, _Manifest]) -> set[str]:
+    """Fold manifests below a Cargo workspace / Maven aggregator / Gradle build of the same ecosystem into it.
+
+    A Maven or Gradle build whose modules package two or more applications (quarkus-super-heroes' rest-heroes,
+    rest-villains...; mall's mall-admin and mall-portal) is several deployables: those modules stay projects of
+    their own and only the libraries join the build. Returns the builds that kept only libraries that way."""
+    split: set[str] = set()
     ordered = sorted(roots)
     for path in sorted(roots, key=lambda p: (p.count("/") if p else -1, p)):
         root = roots.get(path)
@@ -570,9 +588,15 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
             absorbing |= {"gradle", "maven"}
         if not absorbing:
             continue
+        applications = {other for other in _descendants(ordered, path) if other in roots and any(
+            parsed[m].application for m in roots[other].manifests if _ecosystem(m) in ("maven", "gradle"))}
+        if len(applications) < 2 or not absorbing & {"maven", "gradle"}:
+            applications = set()
+        elif not any(parsed[m].application for m in root.manifests):
+            split.add(path)
         for other in _descendants(ordered, path):
             sub = roots.get(other)
-            if sub is None:
+            if sub is None or other in applications or any(_inside(other, a) for a in applications):
                 continue
             mine = [m for m in sub.manifests if _ecosystem(m) in absorbing]
             if not mine:
@@ -582,6 +606,7 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
             sub.manifests = [m for m in sub.manifests if m not in taken]
             if not sub.manifests:
                 del roots[other]
+    return split
 
 
 def _nearest_root(path: str, roots: Mapping[str, object]) -> str | None:
@@ -618,7 +643,8 @@ class _Detection:
         self.kinds: dict[str, str] = {}  # decided kinds (a frontend split out of a backend, workspace members)
         self.shared: dict[str, list[str]] = defaultdict(list)  # project -> folders handed over to it
         self.handed: dict[str, list[str]] = defaultdict(list)  # project -> folders it handed over
-        self.names_override: dict[str, str] = {}  # a frontend split out of a backend is named by its folder
+        self.names_override: dict[str, str] = {}
+        self.split_builds: set[str] = set()  # Maven/Gradle builds whose application modules are projects  # a frontend split out of a backend is named by its folder
 
     # -- facts about one root --
     def deps(self, path: str) -> frozenset[str]:
@@ -639,6 +665,8 @@ class _Detection:
         return any(self.repo.get(f"{path}/{n}") is not None for n in _WORKSPACE_MARKERS)
 
     def kind(self, path: str) -> str:
+        if path in self.split_builds:
+            return "library"  # a parent build whose applications are projects of their own: it holds libraries
         if path in self.kinds:
             return self.kinds[path]
         code = self.owned.get(path, [])
@@ -804,7 +832,7 @@ def find_projects(repo: Repository) -> list[Project]:
         roots[path].manifests = [m for m in roots[path].manifests if not parsed[m].marker]
         if not roots[path].manifests:
             del roots[path]
-    _absorb_members(repo, roots, parsed)
+    det.split_builds = _absorb_members(repo, roots, parsed)
     det.fold()
     det.split_frontends()
     owned = det.owned

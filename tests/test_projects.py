@@ -381,3 +381,39 @@ def test_a_test_harness_package_is_the_test_suite_of_its_parent(make_repo: Calla
         "api_tests/src/post.spec.ts": "test('x', () => {});\n",
     })
     assert projects(root) == [Project("", manifests=("Cargo.toml", "api_tests/package.json"))]
+
+
+def _pom(artifact: str, *, plugin: str = "", managed: str = "", deps: str = "") -> str:
+    build = f"<build><plugins><plugin><artifactId>{plugin}</artifactId></plugin></plugins></build>" if plugin else ""
+    managed_build = (f"<build><pluginManagement><plugins><plugin><artifactId>{managed}</artifactId></plugin></plugins>"
+                     "</pluginManagement></build>") if managed else ""
+    return (f"<project xmlns='http://maven.apache.org/POM/4.0.0'><artifactId>{artifact}</artifactId>"
+            f"<dependencies>{deps}</dependencies>{build}{managed_build}</project>")
+
+
+def test_maven_build_of_several_applications_is_one_project_per_application(make_repo: Callable[..., Path]) -> None:
+    """issue 9: quarkus-super-heroes and mall build several applications (a Quarkus or Spring Boot plugin in each
+    module's build/plugins) from one aggregator: each is a deployable project; the shared libraries stay with the
+    parent build, which is a library. A plugin only managed by the parent (pluginManagement) packages nothing."""
+    web = "<dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId></dependency>"
+    java = "package a;\nclass A {}\n"
+    root = make_repo({
+        "pom.xml": "<project><artifactId>shop</artifactId><packaging>pom</packaging><modules><module>admin</module>"
+                   "<module>portal</module><module>common</module></modules>"
+                   "<build><pluginManagement><plugins><plugin><artifactId>spring-boot-maven-plugin</artifactId>"
+                   "</plugin></plugins></pluginManagement></build></project>",
+        "admin/pom.xml": _pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web),
+        "admin/src/main/java/a/A.java": java,
+        "portal/pom.xml": _pom("shop-portal", plugin="quarkus-maven-plugin", deps=web),
+        "portal/src/main/java/a/A.java": java,
+        "common/pom.xml": _pom("shop-common", managed="spring-boot-maven-plugin", deps=web),
+        "common/src/main/java/a/A.java": java,
+    })
+    assert projects(root) == [
+        Project("", "library", ("common/pom.xml", "pom.xml"), ("admin", "portal"), "shop"),
+        Project("admin", "backend", ("admin/pom.xml",), (), "shop-admin"),
+        Project("portal", "backend", ("portal/pom.xml",), (), "shop-portal"),
+    ]
+    # one application among libraries is one deployable: the build stays one project
+    (root / "portal" / "pom.xml").write_text(_pom("shop-portal", deps=web))
+    assert projects(root) == [Project("", manifests=("admin/pom.xml", "common/pom.xml", "pom.xml", "portal/pom.xml"))]
