@@ -643,8 +643,8 @@ class _Detection:
         self.kinds: dict[str, str] = {}  # decided kinds (a frontend split out of a backend, workspace members)
         self.shared: dict[str, list[str]] = defaultdict(list)  # project -> folders handed over to it
         self.handed: dict[str, list[str]] = defaultdict(list)  # project -> folders it handed over
-        self.names_override: dict[str, str] = {}
-        self.split_builds: set[str] = set()  # Maven/Gradle builds whose application modules are projects  # a frontend split out of a backend is named by its folder
+        self.names_override: dict[str, str] = {}  # a frontend split out of a backend is named by its folder
+        self.split_builds: set[str] = set()  # Maven/Gradle builds whose application modules are projects
 
     # -- facts about one root --
     def deps(self, path: str) -> frozenset[str]:
