@@ -19,8 +19,10 @@ Rules (each one is tested in tests/test_projects.py):
   they build and test as one unit and a service's migrations often live in a member crate/module. Manifests of
   other ecosystems below them (an Angular `package.json` under a Maven root) still make their own projects.
   Except: a Maven/Gradle build whose modules package two or more applications (a Spring Boot, Quarkus or
-  Micronaut plugin in the module's own build plugins) is several deployables; each application module is a
-  project of its own and the build keeps its library modules as a "library" project.
+  Micronaut plugin in the module's own build plugins) and do not depend on each other's modules is several
+  deployables; each application module is a project of its own and the build keeps the rest as a "library"
+  project. Applications built from shared modules of the build (mall's apps on mall-security) stay one project,
+  so that every check sees the code they are built from.
   npm/yarn/pnpm workspaces, turborepo, Nx and Go workspaces (`go.work`) do not absorb: each of their packages,
   apps and modules is a project of its own, since they are often a frontend and a backend side by side.
 * A nested project folds back into the project that encloses it (deepest first) when it is not a deployable of
@@ -590,7 +592,8 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
             continue
         applications = {other for other in _descendants(ordered, path) if other in roots and any(
             parsed[m].application for m in roots[other].manifests if _ecosystem(m) in ("maven", "gradle"))}
-        if len(applications) < 2 or not absorbing & {"maven", "gradle"}:
+        if len(applications) < 2 or not absorbing & {"maven", "gradle"} or \
+                _share_modules(applications, _descendants(ordered, path), roots, parsed):
             applications = set()
         elif not any(parsed[m].application for m in root.manifests):
             split.add(path)
@@ -607,6 +610,17 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
             if not sub.manifests:
                 del roots[other]
     return split
+
+
+def _share_modules(applications: set[str], members: list[str], roots: dict[str, _Root],
+                   parsed: dict[str, _Manifest]) -> bool:
+    """Whether an application module depends on another module of the same build (mall's apps on mall-security,
+    whose Spring Security configuration guards them): then the build stays one project, so that each check sees
+    the code the applications are built from (a split would need those modules shared with every application)."""
+    artifacts = {parsed[m].name for other in members if other in roots for m in roots[other].manifests
+                 if _ecosystem(m) == "maven" and parsed[m].name}
+    return any(dep.rsplit(":", 1)[-1] in artifacts for app in applications for m in roots[app].manifests
+               if _ecosystem(m) in ("maven", "gradle") for dep in parsed[m].dependencies)
 
 
 def _nearest_root(path: str, roots: Mapping[str, object]) -> str | None:

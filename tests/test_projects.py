@@ -414,6 +414,13 @@ def test_maven_build_of_several_applications_is_one_project_per_application(make
         Project("admin", "backend", ("admin/pom.xml",), (), "shop-admin"),
         Project("portal", "backend", ("portal/pom.xml",), (), "shop-portal"),
     ]
+    one = [Project("", manifests=("admin/pom.xml", "common/pom.xml", "pom.xml", "portal/pom.xml"))]
+    # applications built from a module of the build (mall's apps on mall-security, which holds their Spring
+    # Security configuration) stay one project, so that the checks see the code they are built from
+    common = "<dependency><groupId>com.shop</groupId><artifactId>shop-common</artifactId></dependency>"
+    (root / "admin" / "pom.xml").write_text(_pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web + common))
+    assert projects(root) == one
     # one application among libraries is one deployable: the build stays one project
+    (root / "admin" / "pom.xml").write_text(_pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web))
     (root / "portal" / "pom.xml").write_text(_pom("shop-portal", deps=web))
-    assert projects(root) == [Project("", manifests=("admin/pom.xml", "common/pom.xml", "pom.xml", "portal/pom.xml"))]
+    assert projects(root) == one
