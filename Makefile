@@ -55,3 +55,4 @@ test: setup browser schemas
 bench: setup
 	$(BIN)/python bench/bench_audit.py
 	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/bench_history.py

@@ -22,7 +22,7 @@ CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("API contract", ("openapi/spec-present", "openapi/spec-valid", "openapi/spec-quality", "openapi/undocumented-endpoint")),
     ("input validation", ("security/input-validation",)),
     ("authn/authz", ("security/missing-auth", "security/jwt")),
-    ("secrets in the environment", ("security/hardcoded-secret",)),
+    ("secrets in the environment", ("security/hardcoded-secret", "security/secret-in-history")),
     ("structured error handling", ("errors/central-handler", "errors/bare-except", "errors/broad-except",
                                    "errors/swallowed-exception", "errors/empty-catch", "errors/leaked-details",
                                    "errors/unchained-raise", "errors/ignored-error", "errors/unhandled-promise",

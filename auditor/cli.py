@@ -69,6 +69,7 @@ class AuditRequest:
     extras: dict[str, Any] = field(default_factory=dict)
     cache: bool = True
     cache_dir: str | None = None
+    git_history: bool = False  # --git-history: also scan the commits reachable from HEAD for secrets
 
 
 class _Progress:
@@ -211,12 +212,15 @@ def _guard(run: Callable[[], int]) -> NoReturn:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Cache of file models of unchanged files (default: $XDG_CACHE_HOME/auditor or ~/.cache/auditor).")
 @click.option("--no-cache", is_flag=True, default=False, help="Neither read nor write the cache: analyse every file.")
+@click.option("--git-history", is_flag=True, default=False,
+              help="Also scan the commits reachable from HEAD for secrets committed and later removed (through git "
+                   "only, capped by git_history.max_commits / max_seconds in the configuration).")
 @ci_options
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
                   run_tests: bool, quiet: bool, jobs: int, history: str | None, fail_on_regression: bool,
                   regression_severity: str | None, max_drop: float | None, cache_dir: str | None, no_cache: bool,
-                  **ci: Any) -> None:
+                  git_history: bool, **ci: Any) -> None:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
 
     def run() -> int:
@@ -224,7 +228,7 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
                                _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs,
                                ci=parse_ci_options(**_ci_kwargs(ci)), history=Path(history) if history else None,
                                fail_on_regression=fail_on_regression, regression_severity=regression_severity,
-                               max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir)
+                               max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir, git_history=git_history)
         return _audit(request)
 
     _guard(run)
@@ -276,6 +280,8 @@ def _audit(req: AuditRequest) -> int:
     for warning in config.warnings:
         click.echo(f"auditor: warning: {terminal_safe(warning)}", err=True)
     config = _gate_overrides(config, req).with_overrides(only=req.only or None, skip=req.skip or None)
+    if req.git_history:
+        config = config.with_overrides(git_history=replace(config.git_history, enabled=True))
     history = History.open(req.history) if req.history else None  # fail before the audit, not after it
     for error in registry.errors:
         click.echo(f"auditor: warning: {error}", err=True)

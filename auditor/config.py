@@ -22,7 +22,8 @@ from auditor.ignore import IgnoreFile, InvalidPattern
 from auditor.model import CHECK_ID_PATTERN, JSONValue, Severity
 from auditor.safeio import UnreadableFile, read_file
 
-__all__ = ["DEFAULT_CATEGORY_WEIGHTS", "TARGET_LIMITS", "TARGET_WEIGHTS", "Config", "ConfigError", "GateConfig"]
+__all__ = ["DEFAULT_CATEGORY_WEIGHTS", "TARGET_HISTORY_LIMITS", "TARGET_LIMITS", "TARGET_WEIGHTS", "Config", "ConfigError",
+           "GateConfig", "GitHistoryConfig"]
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 # What the target's own configuration may set: (low, high) seconds, values outside are clamped.
@@ -30,6 +31,11 @@ TARGET_LIMITS: dict[str, tuple[float, float]] = {
     "check_timeout": (10.0, 900.0),
     "audit_timeout": (60.0, 3600.0),
     "run_tests_timeout": (10.0, 3600.0),
+}
+# What the target's own file may set for the history scan (`git_history`): values outside are clamped.
+TARGET_HISTORY_LIMITS: dict[str, tuple[float, float]] = {
+    "max_commits": (1, 100_000),
+    "max_seconds": (1.0, 600.0),
 }
 TARGET_WEIGHTS = (0.1, 10.0)  # a category weight from the target's own file must lie here (0 would drop a category)
 
@@ -66,6 +72,15 @@ class GateConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class GitHistoryConfig:
+    """`git_history = true`, or a table: scan the commits reachable from HEAD for secrets (`--git-history`)."""
+
+    enabled: bool = False
+    max_commits: int = 1000  # the newest commits read; older ones are not (the facts say the scan was truncated)
+    max_seconds: float = 30.0  # the scan stops here (and at the audit's own time budget), keeping what it found
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
@@ -82,6 +97,7 @@ class Config:
     # `[tool.auditor.options."<check id>"]`: option name -> value, checked against what each check declares
     # (`check_options`) once the checks are known.
     options: Mapping[str, Mapping[str, JSONValue]] = field(default_factory=dict)
+    git_history: GitHistoryConfig = field(default_factory=GitHistoryConfig)
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds.get(name, DEFAULT_THRESHOLDS.get(name, 0.0)))
@@ -150,7 +166,7 @@ class Config:
         """Validate `data`. `trusted=False` (the target's own file) caps what it may set."""
         v = _Validator(source)
         known = {"only", "skip", "exclude", "thresholds", "weights", "severity", "gate", "check_timeout", "run_tests_timeout",
-                 "audit_timeout", "options"}
+                 "audit_timeout", "options", "git_history"}
         for key in data:
             if key not in known:
                 raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(known))})")
@@ -208,6 +224,7 @@ class Config:
                                     f"may set ({low:g}..{high:g}); {clamped:g} is used (pass --config to go beyond)")
                 value = clamped
             limits[key] = value
+        history = _git_history(v, data.get("git_history", False), trusted, warnings)
         return cls(
             only=v.strings(data, "only"),
             skip=v.strings(data, "skip"),
@@ -222,7 +239,39 @@ class Config:
             source=source,
             warnings=tuple(warnings),
             options=_options(v, data),
+            git_history=history,
         )
+
+
+def _git_history(v: _Validator, value: object, trusted: bool, warnings: list[str]) -> GitHistoryConfig:
+    """`git_history = true|false`, or a table {enabled, max_commits, max_seconds}; a target's own caps are clamped."""
+    if isinstance(value, bool):
+        return GitHistoryConfig(enabled=value)
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{v.source}: 'git_history' must be true, false or a table (enabled, max_commits, max_seconds)")
+    known = ("enabled", "max_commits", "max_seconds")
+    for key in value:
+        if key not in known:
+            raise ConfigError(f"{v.source}: unknown key 'git_history.{key}' (known: {', '.join(known)})")
+    enabled = value.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{v.source}: 'git_history.enabled' must be true or false")
+    defaults = GitHistoryConfig()
+    caps: dict[str, float] = {}
+    for key, default in (("max_commits", float(defaults.max_commits)), ("max_seconds", defaults.max_seconds)):
+        raw = value.get(key, default)
+        if key == "max_commits" and isinstance(raw, float) and not raw.is_integer():
+            raise ConfigError(f"{v.source}: 'git_history.max_commits' must be a whole number")
+        number = v.number(raw, f"git_history.{key}", 1, 10_000_000 if trusted else float("inf"))
+        if not trusted:
+            low, high = TARGET_HISTORY_LIMITS[key]
+            clamped = min(high, max(low, number))
+            if clamped != number:
+                warnings.append(f"{v.source}: 'git_history.{key}' = {number:g} is outside what a target's own "
+                                f"configuration may set ({low:g}..{high:g}); {clamped:g} is used (pass --config to go beyond)")
+            number = clamped
+        caps[key] = number
+    return GitHistoryConfig(enabled=enabled, max_commits=int(caps["max_commits"]), max_seconds=caps["max_seconds"])
 
 
 def _options(v: _Validator, data: Mapping[str, Any]) -> dict[str, dict[str, JSONValue]]:

@@ -14,6 +14,7 @@ from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
 from auditor.sources import PyModule, Sources, TsFile
 
 if TYPE_CHECKING:
+    from analysis.git_history import HistoryScan
     from analysis.pool import ModelStore
     from analysis.project import ProjectAnalysis
 
@@ -87,6 +88,9 @@ class Context:
     _files: list[FileInfo] | None = None
     models: ModelStore | None = None  # every analysed file's model (analysis.pool), shared by all projects
     _analysis: ProjectAnalysis | None = None
+    # The git history scan of the whole repository (--git-history), made once in the parent before the checks
+    # fork; None when it was not asked for (then nothing of the history is read).
+    history: HistoryScan | None = None
 
     @property
     def analysis(self) -> ProjectAnalysis:

@@ -373,10 +373,21 @@ def _audit_parsed(
     gc.freeze()
     gc.enable()
 
+    history = None
+    if config.git_history.enabled:
+        from analysis.git_history import scan_history
+
+        mark = time.perf_counter()
+        if progress is not None:
+            progress("git history", 0, 1)
+        history = _history(scan_history, repo, config, deadline)
+        timings["history"] = time.perf_counter() - mark
+
     projects = detect_projects(repo)
     units: list[Unit] = []
     plans = [
-        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project, models=models),
+        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project, models=models,
+                      history=history),
               selected, registry.facts, units)
         for project in projects
     ]
@@ -457,6 +468,19 @@ def _roles_from_content(repo: Repository, models: ModelStore) -> None:
         if model is not None:
             model.role = role
             models.add(model)
+
+
+def _history(scan: Callable[..., Any], repo: Repository, config: Config, deadline: float | None) -> Any:
+    """The git history scan (--git-history); a failure of it is its own error, never the audit's."""
+    from analysis.git_history import HistoryScan
+
+    caps = config.git_history
+    try:
+        return scan(repo.root, max_commits=caps.max_commits, max_seconds=caps.max_seconds, excludes=config.exclude,
+                    deadline=deadline)
+    except Exception as exc:  # noqa: BLE001 - like a crashing check: reported, and the audit goes on
+        return HistoryScan(error=f"internal error: {type(exc).__name__}: {exc}", max_commits=caps.max_commits,
+                           max_seconds=caps.max_seconds)
 
 
 def _keep_target_off_import_path(target: str | Path) -> None:

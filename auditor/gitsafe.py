@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from auditor.safeio import UnreadableFile, read_file
@@ -215,14 +216,42 @@ class SafeGit:
         Read history, objects and refs through it; its index is read by git commands (`repo.git.ls_files()`),
         which see the real index through GIT_INDEX_FILE.
         """
-        import git
-
+        gitpython = _import_gitpython(self.executable)
         with _without_caller_git_variables():
-            repo = git.Repo(str(self.shim))
+            repo: git.Repo = gitpython.Repo(str(self.shim))
         overrides: dict[str, str] = {k: "" for k in os.environ if k.startswith("GIT_")}
         overrides.update(self.env)
         repo.git.update_environment(**overrides)
         return repo
+
+
+def _import_gitpython(executable: str) -> ModuleType:
+    """gitpython, made to run git by its absolute path. Its import (and `git.refresh`) runs `git version` with the
+    git found on PATH, and an entry such as `.` there (the target, when the auditor runs inside it) would find the
+    target's own `git` program; so the executable is named before the import, and that `git version` runs with
+    neither system nor global configuration (it would read /etc/gitconfig and ~/.gitconfig)."""
+    with _environment(GIT_PYTHON_GIT_EXECUTABLE=executable, GIT_PYTHON_REFRESH="quiet", GIT_CONFIG_NOSYSTEM="1",
+                      GIT_CONFIG_SYSTEM="/dev/null", GIT_CONFIG_GLOBAL="/dev/null"):
+        import git
+
+        if executable != git.Git.GIT_PYTHON_GIT_EXECUTABLE:
+            git.refresh(executable)
+    return git
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """os.environ with `values` set, restored afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager

@@ -292,6 +292,13 @@ def notices(card: Scorecard) -> list[str]:
     if card.repo.git_error:
         out.append(f"git was not used ({card.repo.git_error}); the files were listed by walking the folder")
     out += card.limits.cut()
+    security = card.projects[0].facts.get("security") if card.projects else None
+    history = security.get("history") if isinstance(security, dict) else None
+    if isinstance(history, dict) and history.get("error"):
+        out.append(f"the git history was not scanned: {history['error']}")
+    elif isinstance(history, dict) and history.get("truncated"):
+        out.append(f"the git history scan is incomplete ({history.get('commits')} commits, {history.get('blobs')} file "
+                   f"versions read in {history.get('seconds')}s): {history.get('reason')}")
     return out
 
 

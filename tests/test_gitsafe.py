@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,6 +196,23 @@ def test_the_targets_own_git_executable_never_runs(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("PATH", ".:" + os.environ["PATH"] + ":")  # "." and an empty entry: the current directory
     r = Repository.scan(".")
     assert r.git is not None and r.git.commit is not None
+    assert sorted(p.name for p in markers.iterdir()) == []
+
+
+def test_gitpython_never_runs_the_targets_own_git(tmp_path: Path) -> None:
+    """gitpython runs `git version` when it is imported: in a fresh process (as the CLI is), inside the target,
+    with "." on PATH, that must still be our git."""
+    markers = _markers(tmp_path)
+    root = write_tree(tmp_path / "t", {"app.py": BARE, "git": f"#!/bin/sh\ntouch {markers}/fake-git\n"})
+    (root / "git").chmod(0o755)
+    git_init(root)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["PATH"] = ".:" + os.environ["PATH"] + ":"
+    code = ("from auditor import gitsafe\ng = gitsafe.open_repository('.')\nr = g.gitpython()\n"
+            "print(r.head.commit.hexsha)\nr.close()\ng.close()\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == git(root, "rev-parse", "HEAD").strip()
     assert sorted(p.name for p in markers.iterdir()) == []
 
 

@@ -77,7 +77,8 @@ def hostile_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     out = base / "report"
     trace = base / "trace.txt" if STRACE and sys.platform.startswith("linux") else None
     started = time.monotonic()
-    proc = _run_cli(h, out, trace=trace)
+    # The git form also reads its history (--git-history): its filters, drivers and hooks must not run either.
+    proc = _run_cli(h, out, *(["--git-history"] if request.param == "git" else []), trace=trace)
     yield Run(h, out, proc, trace, time.monotonic() - started)
 
 
@@ -247,6 +248,16 @@ def test_audit_completes_with_valid_reports(hostile_run: Run) -> None:
 def test_no_target_code_runs(hostile_run: Run) -> None:
     h, _, _ = hostile_run
     assert h.executed() == []
+
+
+def test_the_git_form_read_its_history_through_the_hardened_layer(hostile_run: Run) -> None:
+    h, out = hostile_run.h, hostile_run.out
+    if not (h.root / ".git").is_dir():
+        pytest.skip("the plain form has no history")
+    data = json.loads((out / "report.json").read_text())
+    history = data["projects"][0]["facts"]["security"]["history"]
+    assert history["scanned"] is True, history
+    assert history["commits"] >= 1 and history["blobs"] >= 1
 
 
 def test_nothing_secret_or_outside_reaches_any_output(hostile_run: Run) -> None:

@@ -22,6 +22,7 @@ from checks.security.config import (
     headers_facts,
     rate_limit_facts,
 )
+from checks.security.history import SecretInHistory, history_facts
 from checks.security.injection import CommandInjection, SqlInjection
 from checks.security.secrets import HardcodedSecret, secret_facts
 from checks.security.validation import InputValidation, validation_facts
@@ -35,6 +36,7 @@ def security_facts(ctx: Context) -> dict[str, object]:
     auth = auth_facts(ctx)
     return {
         "secrets": secret_facts(ctx),
+        "history": history_facts(ctx),
         "cors": {"configured": cors.configured, "wildcard_origin": cors.wildcard_origin, "credentials": cors.credentials,
                  "where": cors.where[:10]},
         "rate_limiting": rate_limit_facts(ctx),
@@ -46,6 +48,6 @@ def security_facts(ctx: Context) -> dict[str, object]:
 
 
 CHECKS: list[type[Check]] = [
-    HardcodedSecret, SqlInjection, CommandInjection, InputValidation, MissingAuth, JwtMisuse, RateLimiting,
+    HardcodedSecret, SecretInHistory, SqlInjection, CommandInjection, InputValidation, MissingAuth, JwtMisuse, RateLimiting,
     InsecureCors, SecurityHeaders, DebugMode,
 ]

@@ -26,7 +26,8 @@ from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, Severity
 from auditor.redact import mask, redact
 
-__all__ = ["HardcodedSecret", "SecretVerdict", "judge_secret", "secret_facts", "secret_hits"]
+__all__ = ["HardcodedSecret", "SecretVerdict", "judge_secret", "judge_secret_at", "secret_facts", "secret_hits",
+           "secret_name"]
 
 KIND_NAMES = {
     "aws-access-key-id": "AWS access key id", "aws-secret-key": "AWS secret access key", "github-token": "GitHub token",
@@ -52,12 +53,23 @@ class SecretVerdict:
 
 def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
     """How bad one hit is; None when it is not worth a finding (a test user's password `password`)."""
+    # in_test_code: a test module inside a source file (Rust `#[cfg(test)] mod tests`)
+    return judge_secret_at(model.path, model.role, model.language, hit, in_tests=model.in_test_code(hit.line))
+
+
+def secret_name(hit: SecretHit) -> str:
+    """What a hit is, in words, with the name it was assigned to (never its value)."""
+    what = KIND_NAMES.get(hit.kind, hit.kind)
+    return what + (f" `{hit.key}`" if hit.key and hit.kind in ("assigned-secret", "fallback-secret") else "")
+
+
+def judge_secret_at(path: str, role: str, language: str, hit: SecretHit, *, in_tests: bool = False) -> SecretVerdict | None:
+    """`judge_secret` for a file known by its path, role and language only (a blob of the git history)."""
     what = KIND_NAMES.get(hit.kind, hit.kind)
     name = f" `{hit.key}`" if hit.key and hit.kind in ("assigned-secret", "fallback-secret") else ""
     where = "a .env file" if hit.flags & SECRET_ENV_FILE else "the repository"
     size = f"{hit.length} characters"
-    in_tests = model.in_test_code(hit.line)  # a test module inside a source file (Rust `#[cfg(test)] mod tests`)
-    low_role = model.role in _LOW_ROLES or bool(_TEST_PATH.search(model.path)) or in_tests
+    low_role = role in _LOW_ROLES or bool(_TEST_PATH.search(path)) or in_tests
     example = bool(hit.flags & SECRET_EXAMPLE_FILE)
     if hit.flags & SECRET_LIVE:
         return SecretVerdict(Severity.CRITICAL, Confidence.HIGH if not example else Confidence.MEDIUM,
@@ -71,7 +83,7 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
                              "in the repository; fail at start-up instead")
     if hit.flags & SECRET_DEFAULT:
         if low_role or example or (hit.kind == "assigned-secret" and not hit.flags & SECRET_ENV_FILE \
-                and model.language in ("python", "typescript", "javascript", "go", "java", "rust")):
+                and language in ("python", "typescript", "javascript", "go", "java", "rust")):
             return None  # `password = "password"` for a test user, a default in example code
         return SecretVerdict(Severity.LOW, Confidence.MEDIUM,
                              f"default credential{name} committed to {where} ({what}): fine for a local stack, "
@@ -83,7 +95,7 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
         return SecretVerdict(Severity.LOW, Confidence.LOW,
                              f"{what}{name} in an example file looks real ({size}): use a placeholder")
     if low_role:
-        role = "test" if in_tests else model.role
+        role = "test" if in_tests else role
         return SecretVerdict(Severity.LOW, Confidence.LOW,
                              f"{what}{name} in {role} code ({size}): fine if it is a fixture, a leak if not")
     if hit.flags & SECRET_TEST_KEY:
@@ -151,7 +163,11 @@ class HardcodedSecret(Check):
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         for model, hit, verdict in secret_hits(ctx):
-            yield self.finding(ctx, verdict.message, model.path, hit.line, severity=verdict.severity,
+            message = verdict.message
+            since = ctx.history.introduced(hit.kind, hit.fingerprint) if ctx.history is not None else None
+            if since is not None and since.present:  # --git-history: how long it has been readable
+                message += f"; in the git history since commit {since.short} ({since.path})"
+            yield self.finding(ctx, message, model.path, hit.line, severity=verdict.severity,
                                confidence=verdict.confidence, snippet=masked_snippet(ctx, model.path, hit),
                                key=f"{hit.kind}:{hit.key}")
 
