@@ -24,7 +24,7 @@ import hashlib
 import inspect
 import pickle
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class CachedAudit:
     reads: dict[tuple[str, str, int], str]  # unlisted paths the checks read or tested, with the answer's digest
     problems: dict[str, tuple[str, str]]  # parse problems and analysis failures of the files, by path
     analysed: int  # files with a model
+    roles: dict[str, str] = field(default_factory=dict)  # roles the files' content changed (auditor.roles), by path
 
 
 def _package_digest() -> str:

@@ -42,6 +42,9 @@ class Project:
     manifests: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()  # nested project roots whose files belong to them, not to this one
     name: str = ""
+    # Folders outside `path` whose files belong to this project too: a workspace root's `prisma/` that its one
+    # backend app migrates (the project that holds them lists them in `excluded`).
+    shared: tuple[str, ...] = ()
     _excluded_set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +55,8 @@ class Project:
         return self.name or self.path or "."
 
     def owns(self, rel: str) -> bool:
+        if any(rel == s or rel.startswith(s + "/") for s in self.shared):
+            return True
         if self.path and not (rel == self.path or rel.startswith(self.path + "/")):
             return False
         if not self._excluded_set:
@@ -64,8 +69,10 @@ class Project:
         return True
 
     def relative(self, rel: str) -> str:
-        """`rel` as seen from the project root."""
-        return rel[len(self.path) + 1 :] if self.path else rel
+        """`rel` as seen from the project root (a file of a shared folder keeps its repository path)."""
+        if not self.path:
+            return rel
+        return rel[len(self.path) + 1 :] if rel.startswith(self.path + "/") else rel
 
 
 @dataclass
@@ -103,7 +110,10 @@ class Context:
     @property
     def files(self) -> list[FileInfo]:
         if self._files is None:
-            self._files = [f for f in self.repo.files_below(self.project.path) if self.project.owns(f.path)]
+            files = [f for f in self.repo.files_below(self.project.path) if self.project.owns(f.path)]
+            for folder in self.project.shared:
+                files += self.repo.files_below(folder)
+            self._files = sorted(files, key=lambda f: f.path) if self.project.shared else files
         return self._files
 
     def files_where(self, *, languages: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -> list[FileInfo]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.budget import AuditLimits, limits_of
 from auditor.checklist import ChecklistItem, evaluate_checklist
@@ -45,6 +45,9 @@ from auditor.scoring import (
 )
 from auditor.sources import ParseProblem, Sources
 from auditor.triage import Comparison, TriageOutcome, TriageRules
+
+if TYPE_CHECKING:
+    from analysis.pool import ModelStore
 
 __all__ = ["AuditError", "ProjectCard", "Scorecard", "UsageError", "audit", "run_check", "select_checks"]
 
@@ -174,6 +177,9 @@ def _precheck(check_cls: type[Check], ctx: Context) -> CheckResult | None:
         return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason=f"no {langs} code in this project")
     if check_cls.backend_only and ctx.project.kind == "frontend":
         return CheckResult(check_cls.info(), Status.NOT_APPLICABLE, reason="a frontend project is not held to this standard")
+    if check_cls.backend_only and ctx.project.kind == "library":
+        return CheckResult(check_cls.info(), Status.NOT_APPLICABLE,
+                           reason="a library (no server, no database) is not held to this standard")
     return None
 
 
@@ -385,11 +391,14 @@ def _audit_parsed(
         models = ModelStore(cached=hit.analysed)
         for path, (kind, message) in sorted(hit.problems.items()):
             sources.add_problem(ParseProblem(path, kind, message))
+        repo.reassign_roles(hit.roles)  # the roles the files' content gave them when the entry was made
+        roles: dict[str, str] = hit.roles
     else:
         models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
                               jobs=options.jobs, progress=progress, cache=cache, deadline=deadline, blobs=repo.blobs)
         for path, (kind, message) in sorted({**models.problems, **models.failures}.items()):
             sources.add_problem(ParseProblem(path, kind, message))
+        roles = _roles_from_content(repo, models)
     timings["analysis"] = time.perf_counter() - mark
     mark = time.perf_counter()
     if hit is None:
@@ -435,6 +444,7 @@ def _audit_parsed(
         hit = None
         models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
                               jobs=options.jobs, cache=cache, deadline=deadline, blobs=repo.blobs)
+        roles = _roles_from_content(repo, models)
         for plan in plans:
             plan.ctx.models = models
     if hit is not None:
@@ -447,7 +457,8 @@ def _audit_parsed(
         if (audit_key is not None and cache is not None and not models.failures and not sources.unparsed
                 and not repo.budget_exhausted):
             problems = {p.path: (p.kind, p.message) for p in sources.problems}
-            auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded)))
+            auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded),
+                                                                        roles))
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():
@@ -509,6 +520,21 @@ def _audit_parsed(
         triage=outcome_of_triage,
         checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
+
+
+def _roles_from_content(repo: Repository, models: ModelStore) -> dict[str, str]:
+    """Files whose content contradicts the role their path gave them get the role it shows (auditor.roles), in
+    the repository and in their models, before any check reads either."""
+    from auditor.roles import content_roles
+
+    changes = content_roles(repo.files, models.model)
+    repo.reassign_roles(changes)
+    for path, role in changes.items():
+        model = models.model(path)
+        if model is not None:
+            model.role = role
+            models.add(model)
+    return dict(changes)
 
 
 def _history(scan: Callable[..., Any], repo: Repository, config: Config, deadline: float | None) -> Any:

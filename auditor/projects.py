@@ -1,33 +1,63 @@
-"""Projects inside a repository, found from their manifests.
+"""Projects inside a repository, found from their manifests: one per deployable, each with the right kind.
 
 Rules (each one is tested in tests/test_projects.py):
 
 * A manifest is `pyproject.toml`, `setup.cfg`, `setup.py`, `Pipfile`, `requirements*.txt` (also
   `requirements/*.txt`, which belong to the folder above), `package.json`, `Cargo.toml`, `go.mod`, `pom.xml`,
-  `build.gradle(.kts)` or `settings.gradle(.kts)`. Manifests under test, fixture, example, sample or docs folders
-  and under hidden folders (`.github`, `.devcontainer`...) are ignored; vendored and build folders never reach
-  us (`Repository` leaves them out).
+  `build.gradle(.kts)`, `settings.gradle(.kts)`, and an Nx `project.json` (only below a folder holding `nx.json`).
+  Manifests under test, fixture, example, sample or docs folders and under hidden folders (`.github`,
+  `.devcontainer`...) are ignored; vendored and build folders never reach us (`Repository` leaves them out).
 * Every manifest in one folder belongs to one project (`package.json` + `pom.xml` side by side is one project).
+* Some files named like manifests describe no project: a `package.json` with no name, dependencies, scripts or
+  entry points (`{"type": "commonjs"}` beside build scripts), and a `setup.py` that never calls `setup()` (an
+  ordinary module of a package).
 * A repository with at most one project root is one root project, `Project("")`, audited as a service exactly
-  as before monorepo support: the kinds below are only assigned when a repository holds several projects.
+  as before monorepo support: the kinds below are only assigned when a repository holds several projects
+  (a frontend split out of it, below, makes it hold several).
 * Aggregators absorb their own ecosystem's sub-manifests: a Cargo workspace (`[workspace]`), a Maven aggregator
   (`<modules>` or `<packaging>pom</packaging>`) and a Gradle build with `settings.gradle` are ONE project, since
   they build and test as one unit and a service's migrations often live in a member crate/module. Manifests of
   other ecosystems below them (an Angular `package.json` under a Maven root) still make their own projects.
-  npm/yarn/pnpm workspaces do not absorb: their packages are often a frontend and a backend side by side.
-* A nested project that holds no code file of its own, or only migrations (SeaORM's `migration/` crate), is
-  folded back into its parent. A nested `package.json` with no name, dependencies, scripts or entry points
-  (`{"type": "commonjs"}` beside build scripts) is no manifest at all.
+  Except: a Maven/Gradle build whose modules package two or more applications (a Spring Boot, Quarkus or
+  Micronaut plugin in the module's own build plugins) and do not depend on each other's modules is several
+  deployables; each application module is a project of its own and the build keeps the rest as a "library"
+  project. Applications built from shared modules of the build (mall's apps on mall-security) stay one project,
+  so that every check sees the code they are built from.
+  npm/yarn/pnpm workspaces, turborepo, Nx and Go workspaces (`go.work`) do not absorb: each of their packages,
+  apps and modules is a project of its own, since they are often a frontend and a backend side by side.
+* A nested project folds back into the project that encloses it (deepest first) when it is not a deployable of
+  its own: it holds no code file; or only migrations (SeaORM's `migration/` crate); or it is a test suite of
+  the project above (its folder is named for tests, `api_tests`, `front-e2e`, or an Nx e2e target runs it, or
+  all its code is tests); or it is a tiny package (at most 5 code files besides tests, no server or database,
+  not under `apps/`) of the same ecosystem, or a tooling package (an ESLint, Prettier, TypeScript, Tailwind,
+  Jest or Babel config) of any size, or a package of another ecosystem whose only dependencies build CSS and
+  assets (a `package.json` running Tailwind inside a Python package); or it is a sub-package of the same
+  ecosystem that uses the database but has no tests and no migrations of its own while its parent has
+  migrations (it shares the parent's migrations, tests and spec).
+* A UI app inside a backend project is a frontend project of its own: when a backend project's manifests name
+  a UI framework (React, Angular, Vue...), the folder that holds at least 90% of its UI code files (files that
+  import the framework, `.tsx`/`.jsx`) and no backend code, widened while the folder above holds no backend
+  code either, becomes a frontend project: Django's `frontend/`, JHipster's `src/main/webapp`, the Angular
+  `client/` of a NestJS service.
+* In a workspace (Nx, npm/yarn/pnpm workspaces, turborepo) the root manifest's dependencies are the whole
+  workspace's, so the root and the Nx projects (whose `project.json` names no dependency) are classified by
+  their own code: what their files import, weighed against what the Nx targets run.
+* A workspace root that is not a backend itself hands its schema folders (a top-level folder holding only
+  migrations or a Prisma schema, e.g. `prisma/`) to its one backend project, when it has exactly one
+  (`Project.shared`): the backend is audited with the migrations it applies.
 * Without a root manifest the root is a project only when code files lie outside every nested project.
-* Each project lists the nested project roots it does not own (`Project.excluded`).
+* Each project lists the nested project roots (and handed-over folders) it does not own (`Project.excluded`).
 * Kind: "backend" when a manifest (or, failing that, an import in the code) names a web framework or a database
   library; "frontend" when `package.json` names a UI framework or bundler (react, vue, svelte, angular, next,
   nuxt, vite...) and no backend signal is present; "library" otherwise. The engine holds only backend projects
   to `backend_only` standards such as migrations and API specs; a library or worker without a server or a
   database has no schema to migrate and no API to document.
+* Names: the manifest's declared name (a Go module's last path segment, or the one before a `/v2` major-version
+  suffix), else the folder's name; names that clash fall back to paths.
 
 Detection is near-linear: each code file is given to the deepest project root above it once (files x
-depth), nested roots are folded in one deepest-first pass, and nested roots are found by bisection.
+depth), nested roots are folded in one deepest-first pass, nested roots are found by bisection, a frontend is
+found in one pass over the backend's files, and no more than a bounded prefix of any file is read.
 
 Manifests come from untrusted repositories: every parser is bounded (size, JSON nesting, defusedxml) and a
 manifest that does not parse simply contributes no dependencies.
@@ -62,13 +92,48 @@ _NOT_A_PROJECT_DIR = re.compile(
     r"documentation)([-_.].*)?$",
     re.IGNORECASE,
 )
+# A nested project whose folder is named for tests is the test suite of the project above it (api_tests, front-e2e).
+_TEST_SUITE_DIR = re.compile(r"(^|[-_.])(tests?|e2e|it|integration[-_]tests?|acceptance[-_]tests?|api[-_]tests?)$",
+                             re.IGNORECASE)
+# Shared tooling packages of a workspace (`@acme/eslint-config`, `tooling/typescript`): configuration, not code
+# that runs. A name is tooling when every word of it (scope aside) is a tool or a word like "config".
+_TOOL_WORDS = frozenset({
+    "eslint", "prettier", "tsconfig", "typescript", "ts", "tailwind", "tailwindcss", "stylelint", "commitlint",
+    "babel", "jest", "vitest", "postcss", "biome", "lint", "lint-staged", "husky",
+})
+_CONFIG_WORDS = frozenset({"config", "configs", "preset", "presets", "plugin", "custom", "base", "shared", "tooling"})
+# Dependencies that only build CSS and static assets.
+_ASSET_TOOLS = re.compile(
+    r"^(tailwindcss|@tailwindcss/.*|postcss.*|autoprefixer|sass|node-sass|sass-loader|less|stylus|cssnano|clean-css"
+    r"|purgecss|@fullhuman/.*|esbuild|webpack(-cli)?|rollup|gulp.*|grunt.*|parcel|bootstrap|@fortawesome/.*"
+    r"|font-awesome|daisyui|flowbite|npm-run-all2?|rimraf|cross-env|concurrently|chokidar-cli|browser-sync"
+    r"|uglify-js|terser|copyfiles|mini-css-extract-plugin|css-loader|style-loader|@popperjs/core|alpinejs|htmx\.org)$"
+)
+TINY_PACKAGE_FILES = 5  # code files (tests aside) of a package small enough to fold into its workspace
+_UI_MODULES = frozenset({
+    "react", "react-dom", "vue", "svelte", "preact", "solid-js", "next", "nuxt", "@remix-run/react", "ember-source",
+    "@sveltejs/kit", "react-native", "expo", "lit",
+})
+_UI_EXTENSIONS = (".tsx", ".jsx")
+_UI_SHARE = 0.9  # of a backend's UI files that the frontend folder split out of it holds
+_UI_MIN_FILES = 3
+_UI_FILES_READ = 5000  # JS/TS files whose imports are read when looking for a frontend inside a backend
+# Nx executors (the package before the colon) that build a UI, serve a server, or run end-to-end tests.
+_NX_FRONTEND = re.compile(r"^@(nx|nrwl)/(angular|react|next|vite|expo|react-native|remix|vue|nuxt|web|storybook)"
+                          r"|^@angular-devkit/build-angular|^@angular/build|^@ngx-env/builder|^@nx-plus/")
+_NX_BACKEND = re.compile(r"^@(nx|nrwl)/(node|nest)|^@(nx|nrwl)/js:node$")
+_NX_E2E = re.compile(r"^@(nx|nrwl)/(cypress|playwright)|^@nx/detox")
+# Build plugins that package a JVM module as an application of its own (a deployable, not a library).
+_APP_PLUGINS = frozenset({"spring-boot-maven-plugin", "quarkus-maven-plugin", "micronaut-maven-plugin"})
+_GRADLE_APP = re.compile(r"""\bid\s*\(?\s*["'](org\.springframework\.boot|io\.quarkus|io\.micronaut\.application)["']""")
+_WORKSPACE_MARKERS = frozenset({"nx.json", "pnpm-workspace.yaml", "turbo.json", "lerna.json", "go.work"})
 _MANIFEST_LIMIT = 512 * 1024  # bytes; a larger manifest is read only this far
 _CODE_SNIFF = 4096  # bytes of a source file looked at for imports when the manifests say nothing
 _CODE_FILES_SNIFFED = 200
 
 _ECOSYSTEM = {
     "pyproject.toml": "python", "setup.cfg": "python", "setup.py": "python", "pipfile": "python",
-    "package.json": "node", "cargo.toml": "rust", "go.mod": "go", "pom.xml": "maven",
+    "package.json": "node", "project.json": "node", "cargo.toml": "rust", "go.mod": "go", "pom.xml": "maven",
     "build.gradle": "gradle", "build.gradle.kts": "gradle", "settings.gradle": "gradle", "settings.gradle.kts": "gradle",
 }
 
@@ -234,7 +299,11 @@ class _Manifest:
     dependencies: frozenset[str] = frozenset()
     name: str = ""
     aggregator: bool = False  # Cargo workspace, Maven aggregator, Gradle settings file
-    marker: bool = False  # a package.json that only sets the module type of its folder: not a project
+    marker: bool = False  # describes no project: a package.json that only sets a module type, a setup.py module
+    workspace: bool = False  # a package.json with `workspaces`
+    hint: str = ""  # what an Nx project.json says: "frontend", "backend", "e2e" (its targets), "library" or ""
+    runs: bool = False  # a package.json with a `bin` or a `start` script: something is run from it
+    application: bool = False  # a JVM module its build packages as an application (Spring Boot, Quarkus, Micronaut)
 
 
 def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
@@ -252,11 +321,15 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
         if name == "setup.cfg":
             return _setup_cfg(text)
         if name == "setup.py":
+            if not (re.search(r"\b(setuptools|distutils|skbuild)\b", text) and re.search(r"(?<!def )\bsetup\s*\(", text)):
+                return _Manifest(marker=True)  # an ordinary module that happens to be called setup.py
             found = re.findall(r"""["']([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=!~;\[][^"']*)?["']""", text)
             named = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", text)
             return _Manifest(frozenset(d.lower() for d in found), named.group(1) if named else "")
         if name == "package.json":
             return _package_json(_json(text))
+        if name == "project.json":
+            return _nx_project(_json(text))
         if name == "cargo.toml":
             return _cargo(_toml(text))
         if name == "go.mod":
@@ -272,7 +345,7 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
             return _Manifest(aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
         if name.startswith("build.gradle"):
             coordinates = re.findall(r"""["']([\w.\-]+:[\w.\-]+)(?::[^"']*)?["']""", text)
-            return _Manifest(frozenset(d.lower() for d in coordinates))
+            return _Manifest(frozenset(d.lower() for d in coordinates), application=bool(_GRADLE_APP.search(text)))
         if name.endswith((".txt", ".in")):
             return _Manifest(frozenset(_requirement_names(text.splitlines())))
     except (ValueError, TypeError, AttributeError, RecursionError):
@@ -321,7 +394,27 @@ def _package_json(data: object) -> _Manifest:
     marker = not deps and not name and not any(
         data.get(key) for key in ("workspaces", "scripts", "main", "exports", "bin")
     )
-    return _Manifest(frozenset(deps), name if isinstance(name, str) else "", marker=marker)
+    runs = bool(data.get("bin")) or "start" in _table(data.get("scripts"))
+    return _Manifest(frozenset(deps), name if isinstance(name, str) else "", marker=marker,
+                     workspace=bool(data.get("workspaces")), runs=runs)
+
+
+def _nx_project(data: object) -> _Manifest:
+    """An Nx project.json: a name and what its targets run (its dependencies are the workspace root's)."""
+    if not isinstance(data, dict):
+        return _Manifest()
+    executors = [str(t.get("executor", "")) for t in _table(data.get("targets")).values() if isinstance(t, dict)]
+    hint = ""
+    if any(_NX_FRONTEND.search(e) for e in executors):
+        hint = "frontend"
+    elif any(_NX_BACKEND.search(e) for e in executors):
+        hint = "backend"
+    elif any(_NX_E2E.search(e) for e in executors):
+        hint = "e2e"
+    elif data.get("projectType") == "library":
+        hint = "library"  # an Nx library is built into the apps that use it, never deployed on its own
+    name = data.get("name")
+    return _Manifest(name=name if isinstance(name, str) else "", hint=hint)
 
 
 def _cargo(data: dict[str, Any]) -> _Manifest:
@@ -344,8 +437,14 @@ def _pom(root: ElementTreeElement | None) -> _Manifest:
     deps: set[str] = set()
     name = ""
     aggregator = False
+    application = False
     for child in root:
         tag = local(child.tag)
+        if tag == "build":  # build/plugins, not build/pluginManagement (a parent's defaults for its modules)
+            application = application or any(
+                local(plugin.tag) == "plugin" and any(local(part.tag) == "artifactId" and (part.text or "").strip()
+                                                      in _APP_PLUGINS for part in plugin)
+                for plugins in child if local(plugins.tag) == "plugins" for plugin in plugins)
         if tag == "artifactId":
             name = (child.text or "").strip()
         elif tag == "modules":
@@ -363,7 +462,7 @@ def _pom(root: ElementTreeElement | None) -> _Manifest:
                 artifact = (part.text or "").strip()
         if artifact:
             deps.add(f"{group}:{artifact}".lower())
-    return _Manifest(frozenset(deps), name, aggregator)
+    return _Manifest(frozenset(deps), name, aggregator, application=application)
 
 
 def manifest_dependencies(repo: Repository, manifests: Iterable[str]) -> frozenset[str]:
@@ -379,26 +478,41 @@ def _backend_dependency(dep: str) -> bool:
     return dep in _BACKEND_EXACT or dep.startswith(_BACKEND_PREFIXES)
 
 
-def _code_says_backend(repo: Repository, files: list[FileInfo]) -> bool:
+def _ui_module(module: str) -> bool:
+    return module in _UI_MODULES or module.startswith("@angular/") or module.split("/", 1)[0] in ("next", "nuxt")
+
+
+def _file_signals(repo: Repository, info: FileInfo) -> tuple[bool, bool]:
+    """(imports a server framework or database library, imports a UI framework) from the head of one code file."""
+    data = repo.read_bytes(info.path, limit=_CODE_SNIFF)
+    ui = info.path.endswith(_UI_EXTENSIONS)
+    if not data:
+        return False, ui
+    text = data.decode("utf-8", "replace")
+    if info.language == "python":
+        return any(m in _PY_BACKEND_IMPORTS for m in _PY_IMPORT.findall(text)), False
+    if info.language == "go":
+        return any(i == p or i.startswith(p) for i in _GO_IMPORT.findall(text) for p in _GO_BACKEND_IMPORTS), False
+    if info.language == "java":
+        return any(i.startswith(_JAVA_BACKEND_IMPORTS) for i in _JAVA_IMPORT.findall(text)), False
+    if info.language in ("typescript", "javascript"):
+        modules = _JS_IMPORT.findall(text)
+        return any(_backend_dependency(m) for m in modules), ui or any(_ui_module(m) for m in modules)
+    return False, False
+
+
+def _code_signals(repo: Repository, files: list[FileInfo]) -> tuple[int, int]:
+    """How many of the first code files import a server or database library, and how many a UI framework."""
+    backend = ui = 0
     for info in files[:_CODE_FILES_SNIFFED]:
-        data = repo.read_bytes(info.path, limit=_CODE_SNIFF)
-        if not data:
-            continue
-        text = data.decode("utf-8", "replace")
-        if info.language == "python":
-            if any(m in _PY_BACKEND_IMPORTS for m in _PY_IMPORT.findall(text)):
-                return True
-        elif info.language == "go":
-            if any(i == p or i.startswith(p) for i in _GO_IMPORT.findall(text) for p in _GO_BACKEND_IMPORTS):
-                return True
-        elif info.language == "java":
-            if any(i.startswith(_JAVA_BACKEND_IMPORTS) for i in _JAVA_IMPORT.findall(text)):
-                return True
-        elif info.language in ("typescript", "javascript") and any(
-            _backend_dependency(i) for i in _JS_IMPORT.findall(text)
-        ):
-            return True
-    return False
+        b, u = _file_signals(repo, info)
+        backend += b
+        ui += u
+    return backend, ui
+
+
+def _code_says_backend(repo: Repository, files: list[FileInfo]) -> bool:
+    return any(_file_signals(repo, info)[0] for info in files[:_CODE_FILES_SNIFFED])
 
 
 def classify_kind(dependencies: Iterable[str], code_is_backend: bool = False) -> str:
@@ -411,14 +525,43 @@ def classify_kind(dependencies: Iterable[str], code_is_backend: bool = False) ->
     return "backend" if code_is_backend else "library"
 
 
+def _kind_from_code(backend: int, ui: int, hint: str) -> str:
+    """The kind of a project whose manifest lists no dependencies of its own (an Nx project, a workspace root).
+
+    A server file among many UI files (Angular's SSR `server.ts`) does not make an app a backend when its Nx
+    targets build a UI; ten API routes among forty pages do. An Nx library is no backend: the apps that use it
+    are deployed, and held to backend standards, instead."""
+    if hint == "library":
+        return "frontend" if ui > backend else "library"
+    if backend and (hint != "frontend" or backend * 10 >= ui):
+        return "backend"
+    if ui or hint == "frontend":
+        return "frontend"
+    return "backend" if hint == "backend" else "library"
+
+
 # -- discovery ------------------------------------------------------------------------------------------------
 def _roots(repo: Repository) -> dict[str, _Root]:
+    nx_roots = {_parent(f.path) for f in repo.files if PurePosixPath(f.path).name == "nx.json"}
     roots: dict[str, _Root] = {}
     for info in repo.files:
         root = _manifest_root(info)
+        if root is None and PurePosixPath(info.path).name == "project.json" and _below_any(info.path, nx_roots):
+            root = _manifest_root(FileInfo(_parent(info.path) + "/package.json" if "/" in info.path else "package.json",
+                                           info.language, info.role, info.size))
         if root is not None:
             roots.setdefault(root, _Root(root)).manifests.append(info.path)
     return roots
+
+
+def _below_any(path: str, folders: set[str]) -> bool:
+    folder = _parent(path)
+    while True:
+        if folder in folders:
+            return True
+        if not folder:
+            return False
+        folder = _parent(folder)
 
 
 def _descendants(ordered: list[str], path: str) -> list[str]:
@@ -430,8 +573,13 @@ def _descendants(ordered: list[str], path: str) -> list[str]:
     return ordered[low:high]
 
 
-def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str, _Manifest]) -> None:
-    """Fold manifests below a Cargo workspace / Maven aggregator / Gradle build of the same ecosystem into it."""
+def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str, _Manifest]) -> set[str]:
+    """Fold manifests below a Cargo workspace / Maven aggregator / Gradle build of the same ecosystem into it.
+
+    A Maven or Gradle build whose modules package two or more applications (quarkus-super-heroes' rest-heroes,
+    rest-villains...; mall's mall-admin and mall-portal) is several deployables: those modules stay projects of
+    their own and only the libraries join the build. Returns the builds that kept only libraries that way."""
+    split: set[str] = set()
     ordered = sorted(roots)
     for path in sorted(roots, key=lambda p: (p.count("/") if p else -1, p)):
         root = roots.get(path)
@@ -442,9 +590,16 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
             absorbing |= {"gradle", "maven"}
         if not absorbing:
             continue
+        applications = {other for other in _descendants(ordered, path) if other in roots and any(
+            parsed[m].application for m in roots[other].manifests if _ecosystem(m) in ("maven", "gradle"))}
+        if len(applications) < 2 or not absorbing & {"maven", "gradle"} or \
+                _share_modules(applications, _descendants(ordered, path), roots, parsed):
+            applications = set()
+        elif not any(parsed[m].application for m in root.manifests):
+            split.add(path)
         for other in _descendants(ordered, path):
             sub = roots.get(other)
-            if sub is None:
+            if sub is None or other in applications or any(_inside(other, a) for a in applications):
                 continue
             mine = [m for m in sub.manifests if _ecosystem(m) in absorbing]
             if not mine:
@@ -454,6 +609,18 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
             sub.manifests = [m for m in sub.manifests if m not in taken]
             if not sub.manifests:
                 del roots[other]
+    return split
+
+
+def _share_modules(applications: set[str], members: list[str], roots: dict[str, _Root],
+                   parsed: dict[str, _Manifest]) -> bool:
+    """Whether an application module depends on another module of the same build (mall's apps on mall-security,
+    whose Spring Security configuration guards them): then the build stays one project, so that each check sees
+    the code the applications are built from (a split would need those modules shared with every application)."""
+    artifacts = {parsed[m].name for other in members if other in roots for m in roots[other].manifests
+                 if _ecosystem(m) == "maven" and parsed[m].name}
+    return any(dep.rsplit(":", 1)[-1] in artifacts for app in applications for m in roots[app].manifests
+               if _ecosystem(m) in ("maven", "gradle") for dep in parsed[m].dependencies)
 
 
 def _nearest_root(path: str, roots: Mapping[str, object]) -> str | None:
@@ -477,31 +644,212 @@ def _owners(repo: Repository, roots: Mapping[str, object]) -> dict[str | None, l
     return owned
 
 
+class _Detection:
+    """The state of one detection: roots, their parsed manifests, the code files each owns, kinds found."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self.roots = _roots(repo)
+        self.parsed = {m: _parse_manifest(repo, m) for root in self.roots.values() for m in root.manifests}
+        names = {PurePosixPath(f.path).name.lower(): None for f in repo.files if "/" not in f.path}
+        self.root_workspace = any(n in names for n in _WORKSPACE_MARKERS)
+        self.owned: dict[str | None, list[FileInfo]] = {}
+        self.kinds: dict[str, str] = {}  # decided kinds (a frontend split out of a backend, workspace members)
+        self.shared: dict[str, list[str]] = defaultdict(list)  # project -> folders handed over to it
+        self.handed: dict[str, list[str]] = defaultdict(list)  # project -> folders it handed over
+        self.names_override: dict[str, str] = {}  # a frontend split out of a backend is named by its folder
+        self.split_builds: set[str] = set()  # Maven/Gradle builds whose application modules are projects
+
+    # -- facts about one root --
+    def deps(self, path: str) -> frozenset[str]:
+        return frozenset(d for m in self.roots[path].manifests for d in self.parsed[m].dependencies)
+
+    def hint(self, path: str) -> str:
+        return next((self.parsed[m].hint for m in self.roots[path].manifests if self.parsed[m].hint), "")
+
+    def is_nx_project(self, path: str) -> bool:
+        return any(PurePosixPath(m).name == "project.json" for m in self.roots[path].manifests)
+
+    def is_workspace_root(self, path: str) -> bool:
+        own = [m for m in self.roots[path].manifests if _parent(m) == path]
+        if any(self.parsed[m].workspace for m in own):
+            return True
+        if path == "":
+            return self.root_workspace
+        return any(self.repo.get(f"{path}/{n}") is not None for n in _WORKSPACE_MARKERS)
+
+    def kind(self, path: str) -> str:
+        if path in self.split_builds:
+            return "library"  # a parent build whose applications are projects of their own: it holds libraries
+        if path in self.kinds:
+            return self.kinds[path]
+        code = self.owned.get(path, [])
+        deps = self.deps(path)
+        nested_js = any(r != path and _inside(r, path) and "node" in self.roots[r].ecosystems for r in self.roots)
+        if self.is_nx_project(path) and not any(_backend_dependency(d) or d in _FRONTEND for d in deps):
+            kind = _kind_from_code(*_code_signals(self.repo, code), self.hint(path))
+        elif self.is_workspace_root(path) and nested_js:
+            # the root manifest lists the whole workspace's dependencies: its own code says what it is
+            kind = _kind_from_code(*_code_signals(self.repo, code), "")
+        else:
+            kind = classify_kind(deps, not any(_backend_dependency(d) for d in deps) and _code_says_backend(self.repo, code))
+        self.kinds[path] = kind
+        return kind
+
+    def name(self, path: str) -> str:
+        own = sorted((m for m in self.roots[path].manifests if _parent(m) == path), key=_name_priority)
+        declared = next((self.parsed[m].name for m in own if self.parsed[m].name), "")
+        return declared or (PurePosixPath(path).name if path else "")
+
+    # -- folding --
+    def _fold_reason(self, path: str, parent: str | None) -> str:
+        """Why the nested root `path` is part of the project above it ("" when it is a project of its own)."""
+        code = self.owned.get(path, [])
+        if not code:
+            return "no code"
+        if parent is None:
+            return ""
+        if all(f.role == "migration" for f in code):
+            return "only migrations"
+        folder = PurePosixPath(path).name
+        if _TEST_SUITE_DIR.search(folder) or self.hint(path) == "e2e" or all(f.role == "test" for f in code):
+            return "test suite"
+        kind = self.kind(path)
+        if kind == "library":
+            mine, theirs = self.roots[path].ecosystems, self.roots[parent].ecosystems
+            others = [f for f in code if f.role != "test"]
+            deps = self.deps(path)
+            name = self.name(path)
+            under_apps = "apps" in path.split("/")
+            if _is_tooling(name) or _is_tooling(folder):
+                return "tooling"
+            runs = any(self.parsed[m].runs for m in self.roots[path].manifests)
+            if mine == {"node"} and len(others) <= TINY_PACKAGE_FILES and not under_apps and not runs and (
+                    "node" in theirs or (deps and all(_ASSET_TOOLS.match(d) for d in deps))):
+                return "tiny package"
+        if kind == "backend" and self.roots[path].ecosystems & self.roots[parent].ecosystems and \
+                not any(f.role in ("test", "migration") for f in code) and \
+                any(f.role == "migration" for f in self.owned.get(parent, [])) and "apps" not in path.split("/"):
+            return "shares its parent's migrations"
+        return ""
+
+    def fold(self) -> None:
+        """Deepest first, in one pass: folding a root changes only the root that encloses it, which comes later."""
+        self.owned = _owners(self.repo, self.roots)
+        for path in sorted((p for p in self.roots if p), key=lambda p: (-p.count("/"), p)):
+            parent = _nearest_root(path, self.roots)
+            if not self._fold_reason(path, parent):
+                continue
+            if parent is not None:
+                self.roots[parent].manifests.extend(self.roots[path].manifests)
+                self.kinds.pop(parent, None)
+            self.owned.setdefault(parent, []).extend(self.owned.pop(path, []))
+            self.kinds.pop(path, None)
+            del self.roots[path]
+
+    # -- a frontend inside a backend --
+    def split_frontends(self) -> None:
+        for path in sorted(self.roots):
+            if not (self.deps(path) & _FRONTEND) or self.kind(path) != "backend":
+                continue
+            folder = self._frontend_folder(path)
+            if folder is None:
+                continue
+            ui_manifests = [m for m in self.roots[path].manifests
+                            if _ecosystem(m) == "node" and self.parsed[m].dependencies & _FRONTEND]
+            self.roots[folder] = _Root(folder, ui_manifests)
+            code = self.owned.get(path, [])
+            self.owned[folder] = [f for f in code if _inside(f.path, folder)]
+            self.owned[path] = [f for f in code if not _inside(f.path, folder)]
+            self.kinds[folder] = "frontend"
+            self.names_override[folder] = PurePosixPath(folder).name
+
+
+    def _frontend_folder(self, path: str) -> str | None:
+        """The folder of `path`'s UI code that holds no backend code, or None (see the module docstring)."""
+        ui: list[str] = []
+        blocked: Counter[str] = Counter()  # folder -> backend code files below it
+        read = 0
+        for info in self.owned.get(path, []):
+            if info.role not in ("source", "test"):
+                continue
+            if info.language in ("typescript", "javascript"):
+                if read < _UI_FILES_READ:
+                    read += 1
+                    is_backend, is_ui = _file_signals(self.repo, info)
+                else:
+                    is_backend, is_ui = False, info.path.endswith(_UI_EXTENSIONS)
+            else:
+                is_backend, is_ui = info.role == "source", False
+            folder = _parent(info.path)
+            if is_ui and info.role == "source":
+                ui.append(folder)
+            if is_backend:
+                while folder != path and _inside(folder, path):
+                    blocked[folder] += 1
+                    folder = _parent(folder)
+        if len(ui) < _UI_MIN_FILES:
+            return None
+        counts: Counter[str] = Counter()
+        for folder in ui:
+            while folder != path and _inside(folder, path):
+                counts[folder] += 1
+                folder = _parent(folder)
+        wanted = _UI_SHARE * len(ui)
+        candidates = [f for f, n in counts.items() if n >= wanted and not blocked[f]]
+        if not candidates:
+            return None
+        chosen = max(candidates, key=lambda f: (f.count("/"), f))
+        while True:
+            above = _parent(chosen)
+            if above == path or not _inside(above, path) or blocked[above] or above in self.roots:
+                return chosen
+            chosen = above
+
+    # -- schema folders of a workspace root --
+    def hand_over_schemas(self) -> None:
+        for path in sorted(self.roots):
+            nested = [r for r in self.roots if r != path and _inside(r, path)]
+            if not nested or not self.is_workspace_root(path) or self.kind(path) == "backend":
+                continue
+            backends = [r for r in nested if self.kind(r) == "backend" and _nearest_root(r, self.roots) == path]
+            if len(backends) != 1:
+                continue
+            prefix = path + "/" if path else ""
+            candidates: set[str] = set()
+            for info in self.repo.files_below(path):
+                rest = info.path[len(prefix):]
+                if "/" in rest and (info.role == "migration" or rest.endswith(".prisma")):
+                    candidates.add(prefix + rest.split("/", 1)[0])
+            code_there = {prefix + f.path[len(prefix):].split("/", 1)[0]
+                          for f in self.owned.get(path, []) if f.role != "migration"}
+            for folder in sorted(candidates - code_there):
+                if folder in self.roots or any(_inside(r, folder) for r in nested):
+                    continue
+                self.shared[backends[0]].append(folder)
+                self.handed[path].append(folder)
+                self.owned[path] = [f for f in self.owned.get(path, []) if not _inside(f.path, folder)]
+
+
+def _is_tooling(name: str) -> bool:
+    words = [w for w in re.split(r"[-_/.]+", name.lower().rsplit("/", 1)[-1].lstrip("@")) if w]
+    return bool(words) and any(w in _TOOL_WORDS for w in words) and all(w in _TOOL_WORDS | _CONFIG_WORDS for w in words)
+
+
 def find_projects(repo: Repository) -> list[Project]:
     """The projects of `repo`, the root first, then nested ones by path."""
-    roots = _roots(repo)
-    parsed = {m: _parse_manifest(repo, m) for root in roots.values() for m in root.manifests}
-    # A nested `{"type": "commonjs"}` package.json switches the module system of a folder of build scripts
-    # (JHipster's webpack/): it describes no project.
-    for path in [p for p in roots if p]:
+    det = _Detection(repo)
+    roots, parsed = det.roots, det.parsed
+    # Files named like manifests that describe no project: `{"type": "commonjs"}` beside build scripts
+    # (JHipster's webpack/), a setup.py module.
+    for path in list(roots):
         roots[path].manifests = [m for m in roots[path].manifests if not parsed[m].marker]
         if not roots[path].manifests:
             del roots[path]
-    _absorb_members(repo, roots, parsed)
-
-    # A nested root without code of its own is not a project: its manifest joins the enclosing one. Nor is a
-    # crate or package that holds only migrations (SeaORM's `migration/` crate): it migrates the enclosing service.
-    # Deepest first, in one pass: folding a root changes only the root that encloses it, which comes later.
-    owned = _owners(repo, roots)
-    for path in sorted((p for p in roots if p), key=lambda p: (-p.count("/"), p)):
-        code = owned.get(path, [])
-        parent = _nearest_root(path, roots)
-        if not code or (parent is not None and all(f.role == "migration" for f in code)):
-            if parent is not None:
-                roots[parent].manifests.extend(roots[path].manifests)
-            owned[parent].extend(code)
-            owned.pop(path, None)
-            del roots[path]
+    det.split_builds = _absorb_members(repo, roots, parsed)
+    det.fold()
+    det.split_frontends()
+    owned = det.owned
 
     nested_roots = sorted(p for p in roots if p)
     if not nested_roots:
@@ -511,22 +859,17 @@ def find_projects(repo: Repository) -> list[Project]:
     if "" not in roots and owned.get(None):
         roots[""] = _Root("")
         owned[""] = owned.pop(None)
+    det.hand_over_schemas()
 
-    names: dict[str, str] = {}
-    for path, root in roots.items():
-        own = sorted((m for m in root.manifests if _parent(m) == path), key=_name_priority)
-        declared = next((parsed[m].name for m in own if parsed[m].name), "")
-        names[path] = declared or (PurePosixPath(path).name if path else "")
+    names = {path: det.names_override.get(path) or det.name(path) for path in roots}
     taken = Counter(n for n in names.values() if n)
     projects = []
     for path in sorted(roots, key=lambda p: (p != "", p)):
         root = roots[path]
-        excluded = tuple(_descendants(nested_roots, path))
-        deps = frozenset(d for m in root.manifests for d in parsed[m].dependencies)
-        code = owned.get(path, [])
-        kind = classify_kind(deps, not any(_backend_dependency(d) for d in deps) and _code_says_backend(repo, code))
+        excluded = tuple(sorted({*_descendants(nested_roots, path), *det.handed.get(path, ())}))
         name = names[path]
         if name and taken[name] > 1:
             name = path or "."
-        projects.append(Project(path, kind=kind, manifests=tuple(sorted(root.manifests)), excluded=excluded, name=name))
+        projects.append(Project(path, kind=det.kind(path), manifests=tuple(sorted(root.manifests)), excluded=excluded,
+                                name=name, shared=tuple(det.shared.get(path, ()))))
     return projects

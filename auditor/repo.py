@@ -13,13 +13,14 @@ the scan fall back to the plain walk is kept in `git_error`.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import os
 import re
 import stat
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -160,7 +161,7 @@ def classify_role(path: str, language: str) -> str:
             return "test"
         if (
             name.startswith("test_")
-            or name == "conftest.py"
+            or name in ("conftest.py", "tests.py")  # tests.py: the test module `django-admin startapp` creates
             or re.search(r"(_test\.(py|go)|_tests\.py|\.(test|spec)\.[cm]?[jt]sx?|(Test|Tests|IT)\.java)$", p.name)
         ):
             return "test"
@@ -190,6 +191,34 @@ class GitInfo:
 
 class RepositoryError(Exception):
     """The target cannot be audited at all (missing, not a directory, unreadable)."""
+
+
+_MBG_CONFIG = re.compile(r"^generator[-_]?config.*\.xml$", re.IGNORECASE)
+
+
+def _parent_dir(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
+def _mbg_targets(data: bytes) -> list[str]:
+    """The folders a MyBatis Generator configuration writes Java code into: targetProject/targetPackage of its
+    javaModelGenerator and javaClientGenerator (defusedxml: a hostile configuration gives no folders)."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError, RecursionError):
+        return []
+    out = []
+    for element in root.iter():
+        if element.tag not in ("javaModelGenerator", "javaClientGenerator"):
+            continue
+        project = str(element.get("targetProject") or "").replace("\\", "/").strip("/").removeprefix("./")
+        package = str(element.get("targetPackage") or "").replace(".", "/")
+        if project and package and ".." not in project.split("/"):
+            out.append(f"{project}/{package}")
+    return out[:20]
 
 
 def _is_generated(head: bytes) -> bool:
@@ -281,8 +310,30 @@ class Repository:
             if info is not None:
                 repo.files.append(info)
         repo.files.sort(key=lambda f: f.path)
+        repo._drop_generator_output()
         repo._by_path = {f.path: f for f in repo.files}
         return repo
+
+    def _drop_generator_output(self) -> None:
+        """Leave out the code MyBatis Generator writes (its `generatorConfig.xml` names the packages): its models,
+        `*Example` criteria classes and mappers carry no marker, and nobody edits them (macrozheng/mall's mall-mbg)."""
+        configs = [f.path for f in self.files if f.language == "xml" and _MBG_CONFIG.match(PurePosixPath(f.path).name)]
+        folders: set[str] = set()
+        listed = {_parent_dir(f.path) for f in self.files if f.language in CODE_LANGUAGES}
+        for rel in configs[:20]:
+            data = _read_or_none(self.root / rel, 256 * 1024)
+            if data is None or b"generatorConfiguration" not in data:
+                continue
+            module = rel.split("/src/", 1)[0] if "/src/" in rel else ""
+            for target in _mbg_targets(data):
+                for folder in (target, _join(module, target)):
+                    if folder in listed:
+                        folders.add(folder)
+        if not folders:
+            return
+        kept = [f for f in self.files if not (f.language in CODE_LANGUAGES and _parent_dir(f.path) in folders)]
+        self.skipped["generated"] += len(self.files) - len(kept)
+        self.files = kept
 
     def files_below(self, folder: str) -> list[FileInfo]:
         """The listed files inside `folder` ("" for all), found by bisection: O(log n + what it returns)."""
@@ -512,6 +563,14 @@ class Repository:
     def get(self, rel: str) -> FileInfo | None:
         """The listed file at `rel`, or None when the audit does not include it."""
         return self._by_path.get(rel)
+
+    def reassign_roles(self, roles: Mapping[str, str]) -> None:
+        """Give the files of `roles` ({path: role}) the role their content shows (see auditor.roles)."""
+        if not roles:
+            return
+        self.files = [dataclasses.replace(f, role=roles[f.path]) if f.path in roles else f for f in self.files]
+        self._by_path = {f.path: f for f in self.files}
+        self._sorted = []
 
     def by_language(self, *languages: str) -> list[FileInfo]:
         return [f for f in self.files if f.language in languages]

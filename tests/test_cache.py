@@ -168,3 +168,19 @@ def test_a_committed_change_is_seen_through_git_blob_ids(make_repo: MakeRepo, tm
     git(root, "commit", "-qam", "edit")
     assert Repository.scan(root).blobs["b.py"] != repo.blobs["b.py"]
     assert _counting_audit(root, cache, runs) == (1, ["# one", "# three"])
+
+
+def test_a_warm_audit_keeps_the_roles_the_files_content_gave_them(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """A `migrations` folder of application code is source (auditor.roles): also when the audit comes from the cache."""
+    root = make_repo({"app/services/migrations/__init__.py": "",
+                      "app/services/migrations/importer.py": SOURCE + "def load(path):\n    return open(path).read()\n",
+                      "app/main.py": "import app.services.migrations.importer\n"}, git=True)
+    cache = tmp_path / "cache"
+
+    def roles() -> dict[str, str]:
+        card = audit(root, Config(), AuditOptions(cache_dir=str(cache)))
+        return {f.path: f.role for f in card.repo.files}
+
+    cold, warm = roles(), roles()
+    assert cold["app/services/migrations/importer.py"] == "source"
+    assert warm == cold

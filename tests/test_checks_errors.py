@@ -1058,3 +1058,110 @@ def test_gorm_v1_scope_builders_are_not_dropped_errors(make_repo: MakeRepo) -> N
             "func purge(db *sql.DB) {\n\tdb.Exec(\"DELETE FROM t\")\n}\n"),
     })
     assert [(f.line, f.confidence) for f in findings(IgnoredError, root)] == [(8, Confidence.MEDIUM)]
+
+
+# -- issue 9: the Python shapes seen false or missed on real repositories ---------------------------------------
+PY_ISSUE9 = """\
+from fastapi import APIRouter, HTTPException, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+router = APIRouter()
+
+
+@router.post("/pw")
+def change(user, body, db_session):
+    try:
+        user.set_password(body.new_password)
+        db_session.commit()
+    except ValueError as e:
+        raise HTTPException(
+            status_code=status.HTTP_400_BAD_REQUEST,
+            detail=[{"msg": str(e)}],
+        ) from e
+    return user
+
+
+def make_dependable(cls):
+    def init(*args, **kwargs):
+        try:
+            return cls(*args, **kwargs)
+        except (ValidationError, RequestValidationError) as e:
+            raise HTTPException(422, detail=[str(ex) for ex in e.errors()]) from None
+    return init
+
+
+def ok(x):
+    try:
+        return x.check()
+    except Exception:
+        return False
+
+
+def items(x):
+    try:
+        return x.list()
+    except Exception:
+        return []
+
+
+def none(x):
+    try:
+        return x.list()
+    except Exception:
+        return None
+
+
+def save(session, obj):
+    try:
+        session.add(obj)
+        session.commit()
+    except:
+        session.rollback()
+        raise
+
+
+def swallow(session):
+    try:
+        session.commit()
+    except:
+        pass
+"""
+
+
+def test_python_shapes_of_issue_9(make_repo: MakeRepo) -> None:
+    """dispatch auth/views.py:239 (a ValueError's own message with a 400) is at most low; mealie make_dependable.py
+    (pydantic's validation errors with a 422) is meant for the client; `except Exception: return False/[]` is a
+    fallback like `return None`, all three alike; a bare except that rolls back and re-raises is low and says why,
+    a swallowing one stays high."""
+    root = make_repo({"pyproject.toml": '[project]\nname = "svc"\ndependencies = ["fastapi"]\n',
+                      "app/views.py": PY_ISSUE9})
+    leaks = findings(LeakedDetails, root)
+    assert [(f.line, f.severity, f.confidence) for f in leaks] == [(14, Severity.LOW, Confidence.LOW)]
+    swallowed = findings(SwallowedException, root)
+    assert [(f.line, f.severity) for f in swallowed] == [(33, Severity.LOW), (40, Severity.LOW), (47, Severity.LOW)]
+    assert all("fallback value" in f.message for f in swallowed)
+    bare = findings(BareExcept, root)
+    assert [(f.line, f.severity) for f in bare] == [(55, Severity.LOW), (63, Severity.HIGH)]
+    assert "re-raises" in bare[0].message
+
+
+def test_catch_callbacks_after_a_reporting_response_interceptor_are_low(make_repo: MakeRepo) -> None:
+    """issue 9, Netflix/dispatch's Vuex stores: `.catch(() => { commit("SET_LOADING", false) })` after an API call
+    whose failure the axios response interceptor already reports is clean-up: low, saying why. Without the
+    interceptor the same callback is a swallowed error (high); an empty callback stays an empty catch."""
+    store = ('import API from "@/api"\n\nexport function load({ commit }) {\n  return API.get("/items")\n'
+             '    .then((r) => commit("SET", r.data))\n    .catch(() => {\n      commit("SET_LOADING", false)\n    })\n}\n'
+             'export function quiet() {\n  return API.get("/x").catch(() => {})\n}\n')
+    api = ('import axios from "axios"\nconst instance = axios.create({ baseURL: "/api" })\n'
+           'instance.interceptors.response.use(\n  function (res) { return res },\n'
+           '  function (err) { notify(err.message); return Promise.reject(err) }\n)\nexport default instance\n')
+    package = '{"name": "web", "dependencies": {"vue": "3", "axios": "1"}}'
+    with_interceptor = make_repo({"package.json": package, "src/store.js": store, "src/api.js": api})
+    swallowed = findings(SwallowedException, with_interceptor)
+    assert [(f.path, f.line, f.severity, f.confidence) for f in swallowed] == [
+        ("src/store.js", 6, Severity.LOW, Confidence.LOW)]
+    assert "src/api.js:3" in swallowed[0].message
+    assert [(f.line, f.severity) for f in findings(EmptyCatch, with_interceptor)] == [(11, Severity.HIGH)]
+    without = make_repo({"package.json": package, "src/store.js": store})
+    assert [(f.line, f.severity) for f in findings(SwallowedException, without)] == [(6, Severity.HIGH)]

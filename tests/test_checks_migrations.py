@@ -617,3 +617,58 @@ def test_huge_chain_and_ring_do_not_exhaust_the_stack() -> None:
 def test_linear_chain_is_sound() -> None:
     report = analyse_graph([("a", ()), ("b", ("a",)), ("c", ("b",))])
     assert report.sound and report.heads == ("c",) and report.bases == ("a",)
+
+
+def test_migrations_folder_of_application_code_and_create_all_then_stamp(tmp_path: Path) -> None:
+    """issue 9: mealie's `services/migrations/` imports recipes from other apps: source code, told by its content,
+    not database migrations; `create_all()` followed by `alembic stamp head` is Alembic's documented way to start a
+    fresh database, not schema auto-sync (a create_all without the stamp still is)."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\ndependencies = ["sqlalchemy", "alembic", "fastapi"]\n',
+        "app/alembic/env.py": "from alembic import context\n\ncontext.configure()\n",
+        "app/alembic/versions/a_init.py": alembic_rev("'a'", "None", "    op.create_table('t')"),
+        "app/services/migrations/__init__.py": "",
+        "app/services/migrations/tandoor.py": """
+            import zipfile
+
+            from app.services.migrations._base import BaseMigrator
+
+
+            class TandoorMigrator(BaseMigrator):
+                def _migrate(self) -> None:
+                    with zipfile.ZipFile(self.archive) as zf:
+                        for name in zf.namelist():
+                            self.import_recipe(zf.read(name))
+            """,
+        "app/services/migrations/_base.py": """
+            class BaseMigrator:
+                def migrate(self, name: str) -> list[str]:
+                    self._migrate()
+                    return self.report
+            """,
+        "app/db/init_db.py": """
+            from alembic import command
+            from alembic.config import Config
+
+            from app.db.models import Base
+
+
+            def init_db(engine) -> None:
+                Base.metadata.create_all(engine)
+                stamp_head()
+
+
+            def stamp_head() -> None:
+                command.stamp(Config("alembic.ini"), "head")
+
+
+            def fresh(engine) -> None:
+                Base.metadata.create_all(engine)
+                command.stamp(Config("alembic.ini"), "head")
+            """,
+        "app/db/sync.py": "from app.db.models import Base\n\n\ndef sync(engine):\n    Base.metadata.create_all(engine)\n",
+    })
+    card = run(tmp_path)
+    assert facts(card)["files_by_tool"] == {"alembic": 1}
+    assert facts(card)["django_apps"] == {}  # services/migrations/__init__.py marks a package of source code
+    assert found(card, "migrations/schema-auto-sync") == {("migrations/schema-auto-sync", "app/db/sync.py", 5, "medium")}

@@ -13,7 +13,7 @@ from analysis.routes.paths import normalise_path, path_matches, segments
 from auditor import audit
 from auditor.config import Config
 from auditor.context import Context
-from auditor.model import Status
+from auditor.model import Severity, Status
 from auditor.repo import Repository
 from auditor.sources import Sources
 from checks.openapi import openapi_facts, openapi_model
@@ -938,3 +938,72 @@ def test_servlet_config_readers_never_raise(text: str) -> None:
 
     for values in (_properties(text), _yaml_values("application.yml", text)):
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in values.items())
+
+
+def test_fastapi_router_subclass_and_django_function_views_issue_9(tmp_path: Path) -> None:
+    """issue 9: a project's own `APIRouter` subclass declares routes like APIRouter, under the prefix given where it
+    is included from another module; Django function views in urls.py (`path`, `re_path`, `include()` by dotted
+    name, two levels deep) are endpoints, not only DRF routers."""
+    write(tmp_path, {
+        "svc/routing.py": "from fastapi import APIRouter\n\n\nclass UserAPIRouter(APIRouter):\n    pass\n",
+        "svc/api/users.py": "from svc.routing import UserAPIRouter\n\nrouter = UserAPIRouter(prefix=\"/users\")\n\n\n"
+                            "@router.get(\"/{uid}\")\ndef get_user(uid: int): ...\n\n\n@router.post(\"\")\ndef add(): ...\n",
+        "svc/main.py": "from fastapi import FastAPI\nfrom svc.api import users\n\napp = FastAPI()\n"
+                       "app.include_router(users.router, prefix=\"/api\")\n",
+        "proj/urls.py": "from django.urls import include, path, re_path\nfrom . import views\n\nurlpatterns = [\n"
+                        "    path(\"health/\", views.health),\n    path(\"api/\", include(\"polls.urls\")),\n"
+                        "    re_path(r\"^legacy/(?P<pk>[0-9]+)/$\", views.legacy, name=\"legacy\"),\n]\n",
+        "proj/views.py": "from django.http import JsonResponse\n\ndef health(request):\n    return JsonResponse({})\n\n"
+                         "def legacy(request, pk):\n    return JsonResponse({})\n",
+        "polls/urls.py": "from django.urls import include, path\nfrom polls import views\n\nurlpatterns = [\n"
+                         "    path(\"polls/\", views.index),\n    path(\"polls/<int:pk>/\", views.detail),\n"
+                         "    path(\"v2/\", include(\"polls.v2urls\")),\n]\n",
+        "polls/v2urls.py": "from django.urls import path\nfrom polls.views import index\n\nurlpatterns = [path(\"polls/\", index)]\n",
+        "polls/views.py": "from django.http import JsonResponse\n\ndef index(request):\n    return JsonResponse([], safe=False)\n\n"
+                          "def detail(request, pk):\n    return JsonResponse({})\n",
+    })
+    routes = _routes(tmp_path)
+    assert routes == [
+        ("ANY", "/^legacy/(?P<pk>[0-9]+)/$", "proj/urls.py", 7, True),
+        ("ANY", "/api/polls", "polls/urls.py", 5, True),
+        ("ANY", "/api/polls/<int:pk>", "polls/urls.py", 6, True),
+        ("ANY", "/api/v2/polls", "polls/v2urls.py", 4, True),
+        ("ANY", "/health", "proj/urls.py", 5, True),
+        ("GET", "/api/users/{uid}", "svc/api/users.py", 6, True),
+        ("POST", "/api/users", "svc/api/users.py", 10, True),
+    ]
+    assert normalise_path(routes[0][1]) == "/legacy/{}"  # the regex route matches a spec's /legacy/{pk}
+
+
+def test_class_based_view_attributes_guard_the_routes_of_its_methods_issue_9(tmp_path: Path) -> None:
+    """mealie's controllers (`@controller(router) class X(BaseCrudController)`, fastapi-utils' cbv) declare
+    `user: User = Depends(get_current_user)` on a base class: every route a method declares depends on it, so the
+    security family sees it guarded (mealie's POST /api/organizers/categories was "no authentication"); a public
+    controller's base declares none."""
+    from analysis.routes import project_endpoints
+    from checks.security.auth import MissingAuth
+
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "svc"\ndependencies = ["fastapi", "sqlalchemy"]\n',
+        "app/routes/base.py": "from fastapi import Depends\n\nfrom app.deps import get_admin_user, get_current_user, tr\n\n\n"
+                              "class _BaseController:\n    translator = Depends(tr)\n\n\n"
+                              "class BasePublicController(_BaseController):\n    pass\n\n\n"
+                              "class BaseUserController(_BaseController):\n    user: dict = Depends(get_current_user)\n\n\n"
+                              "class BaseCrudController(BaseUserController):\n    pass\n",
+        "app/routes/categories.py": "from fastapi import APIRouter\n\n"
+                                    "from app.routes.base import BaseCrudController, BasePublicController, controller\n\n"
+                                    "router = APIRouter(prefix=\"/categories\")\npublic = APIRouter(prefix=\"/explore\")\n\n\n"
+                                    "@controller(router)\nclass CategoryController(BaseCrudController):\n"
+                                    "    @router.post(\"\")\n    def create_one(self, data: dict):\n        return data\n\n\n"
+                                    "@controller(public)\nclass ExploreController(BasePublicController):\n"
+                                    "    @public.post(\"/search\")\n    def search(self, data: dict):\n        return data\n",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.routes import categories\n\napp = FastAPI()\n"
+                       "app.include_router(categories.router, prefix=\"/api\")\n"
+                       "app.include_router(categories.public, prefix=\"/api\")\n",
+    })
+    ctx = context(tmp_path)
+    guards = {(e.method, e.path): e.guards for e in project_endpoints(ctx.analysis)}
+    assert guards == {("POST", "/api/categories"): ("param:user=Depends(get_current_user)", "param:translator=Depends(tr)"),
+                      ("POST", "/api/explore/search"): ("param:translator=Depends(tr)",)}
+    verdict = MissingAuth().run(ctx)
+    assert [(f.path, f.line, f.severity) for f in verdict.findings] == [("app/routes/categories.py", 18, Severity.MEDIUM)]

@@ -229,10 +229,9 @@ def test_module_type_package_json_is_no_project(make_repo: Callable[..., Path]) 
         "tools/package.json": '{"type": "module", "scripts": {"gen": "node gen.js"}}',
         "tools/gen.js": "export {};\n",
     })
-    assert projects(root) == [
-        Project("", "backend", ("package.json", "pom.xml"), ("tools",), "jhipster"),
-        Project("tools", "library", ("tools/package.json",), (), "tools"),
-    ]
+    # webpack/package.json describes nothing; tools/package.json does (it has scripts), but a one-file package of
+    # the root's own ecosystem is part of the root project (it used to be a "library" project of its own).
+    assert projects(root) == [Project("", manifests=("package.json", "pom.xml", "tools/package.json"))]
 
 
 def test_migration_crate_folds_into_its_service(make_repo: Callable[..., Path]) -> None:
@@ -264,3 +263,164 @@ def test_migrations_without_an_enclosing_project_stay_a_project(make_repo: Calla
         Project("api", "backend", ("api/go.mod",), (), "api"),
         Project("migrations", "backend", ("migrations/package.json",), (), "db-migrations"),
     ]
+
+
+# -- issue 9: one project per deployable, each with the right kind -----------------------------------------------
+def test_setup_py_modules_and_asset_package_json_are_no_projects(make_repo: Callable[..., Path]) -> None:
+    """A setup.py that never calls setuptools' setup() is a module (Sphinx's `def setup(app)`); a package.json that
+    only runs Tailwind inside a Python package builds CSS: neither makes a project of its own."""
+    root = make_repo({
+        "pyproject.toml": '[project]\nname = "shop"\ndependencies = ["django"]\n',
+        "shop/views.py": "from django.http import HttpResponse\n",
+        "shop/setup.py": "def setup(app):\n    app.connect('x', f)\n",
+        "shop/sub/setup.py": "import os\nX = 1\n",
+        "shop/theme/package.json": '{"name": "theme", "scripts": {"build": "tailwindcss -i a.css -o b.css"}, '
+                                   '"devDependencies": {"tailwindcss": "3", "postcss": "8"}}',
+        "shop/theme/tailwind.config.js": "module.exports = {};\n",
+        "shop/theme/build.js": "require('x');\n",
+    })
+    assert projects(root) == [Project("", manifests=("pyproject.toml", "shop/theme/package.json"))]
+
+
+def test_sub_package_sharing_its_parents_migrations_is_part_of_it(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "pyproject.toml": '[project]\nname = "svc"\ndependencies = ["sqlalchemy", "alembic", "fastapi"]\n',
+        "svc/main.py": PY_APP,
+        "migrations/versions/a.py": "revision = 'a'\ndown_revision = None\n\ndef upgrade():\n    pass\n",
+        "tests/test_a.py": "def test():\n    pass\n",
+        "plugins/extra/pyproject.toml": '[project]\nname = "svc-extra"\ndependencies = ["sqlalchemy"]\n',
+        "plugins/extra/svc_extra/models.py": "import sqlalchemy\n",
+        "plugins/extra/svc_extra/api.py": "import sqlalchemy\n",
+    })
+    assert projects(root) == [Project("", manifests=("plugins/extra/pyproject.toml", "pyproject.toml"))]
+
+
+def test_workspace_tooling_packages_fold_and_apps_split(make_repo: Callable[..., Path]) -> None:
+    """A pnpm/turborepo workspace: the API and the web app are projects of their kinds; the ESLint config, the
+    tsconfig package and a one-file codemod are not held to backend standards (they join the workspace root, which
+    is a library)."""
+    root = make_repo({
+        "package.json": '{"name": "mono", "private": true, "devDependencies": {"turbo": "1"}}',
+        "pnpm-workspace.yaml": "packages: ['apps/*', 'packages/*']\n",
+        "packages/eslint-config/package.json": '{"name": "@acme/eslint-config", "dependencies": {"eslint": "8"}}',
+        "packages/eslint-config/index.js": "module.exports = {};\n",
+        "packages/tsconfig/package.json": '{"name": "@acme/tsconfig"}',
+        "packages/tsconfig/base.json": "{}",
+        "packages/codemod/package.json": '{"name": "@acme/codemod", "dependencies": {"jscodeshift": "1"}}',
+        "packages/codemod/index.ts": "export default function t() {}\n",
+        "apps/api/package.json": '{"name": "api", "dependencies": {"express": "4", "pg": "8"}}',
+        "apps/api/src/index.ts": "import express from 'express';\n",
+        "apps/web/package.json": '{"name": "web", "dependencies": {"react": "18", "vite": "5"}}',
+        "apps/web/src/App.tsx": "export const A = () => null;\n",
+    })
+    assert projects(root) == [
+        Project("", "library", ("package.json", "packages/codemod/package.json", "packages/eslint-config/package.json",
+                                "packages/tsconfig/package.json"), ("apps/api", "apps/web"), "mono"),
+        Project("apps/api", "backend", ("apps/api/package.json",), (), "api"),
+        Project("apps/web", "frontend", ("apps/web/package.json",), (), "web"),
+    ]
+
+
+def test_angular_client_inside_a_nestjs_root_is_a_frontend_project(make_repo: Callable[..., Path]) -> None:
+    ng = "import { Component } from '@angular/core';\n"
+    root = make_repo({
+        "package.json": '{"name": "nest", "dependencies": {"@nestjs/core": "10", "@angular/core": "17", "typeorm": "0.3"}}',
+        "src/main.ts": "import { NestFactory } from '@nestjs/core';\n",
+        "src/app.module.ts": "import { Module } from '@nestjs/common';\n",
+        "client/src/app/app.component.ts": ng, "client/src/app/a.component.ts": ng, "client/src/app/b.component.ts": ng,
+        "client/src/main.ts": "import { bootstrapApplication } from '@angular/platform-browser';\n",
+    })
+    assert projects(root) == [
+        Project("", "backend", ("package.json",), ("client",), "nest"),
+        Project("client", "frontend", ("package.json",), (), "client"),
+    ]
+
+
+def test_nx_apps_are_projects_by_their_targets_and_e2e_and_libs_are_not(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "package.json": '{"name": "nxws", "dependencies": {"@nestjs/core": "10", "@angular/core": "17"}}',
+        "nx.json": "{}",
+        "apps/api/project.json": '{"name": "api", "targets": {"serve": {"executor": "@nx/js:node"}}}',
+        "apps/api/src/main.ts": "import { NestFactory } from '@nestjs/core';\n",
+        "apps/web/project.json": '{"name": "web", "targets": {"build": {"executor": "@angular-devkit/build-angular:application"}}}',
+        "apps/web/src/app.component.ts": "import { Component } from '@angular/core';\n",
+        "apps/api-e2e/project.json": '{"name": "api-e2e", "targets": {"e2e": {"executor": "@nx/jest:jest"}}}',
+        "apps/api-e2e/src/api.spec.ts": "describe('x', () => {});\n",
+        "libs/shared/project.json": '{"name": "shared", "projectType": "library"}',
+        "libs/shared/src/index.ts": "export const x = 1;\n",
+    })
+    assert projects(root) == [
+        Project("", "library", ("apps/api-e2e/project.json", "libs/shared/project.json", "package.json"),
+                ("apps/api", "apps/web"), "nxws"),
+        Project("apps/api", "backend", ("apps/api/project.json",), (), "api"),
+        Project("apps/web", "frontend", ("apps/web/project.json",), (), "web"),
+    ]
+
+
+def test_go_workspace_modules_split_and_a_v2_module_is_named_before_it(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "go.work": "go 1.22\nuse ./api\nuse ./worker\n",
+        "api/go.mod": "module github.com/acme/api/v2\n\nrequire github.com/gin-gonic/gin v1.9.0\n",
+        "api/main.go": 'package main\nimport "github.com/gin-gonic/gin"\n',
+        "worker/go.mod": "module github.com/acme/worker\n",
+        "worker/main.go": GO_MAIN,
+    })
+    assert projects(root) == [
+        Project("api", "backend", ("api/go.mod",), (), "api"),
+        Project("worker", "library", ("worker/go.mod",), (), "worker"),
+    ]
+
+
+def test_a_test_harness_package_is_the_test_suite_of_its_parent(make_repo: Callable[..., Path]) -> None:
+    """lemmy's `api_tests/` (a package.json of TypeScript tests against the Rust server) is no project."""
+    root = make_repo({
+        "Cargo.toml": '[package]\nname = "lemmy"\n\n[dependencies]\nactix-web = "4"\n',
+        "src/main.rs": "fn main() {}\n",
+        "api_tests/package.json": '{"name": "api_tests", "dependencies": {"lemmy-js-client": "1"}, "scripts": {"api-test": "jest"}}',
+        "api_tests/src/shared.ts": "export async function setup() {}\n",
+        "api_tests/src/post.spec.ts": "test('x', () => {});\n",
+    })
+    assert projects(root) == [Project("", manifests=("Cargo.toml", "api_tests/package.json"))]
+
+
+def _pom(artifact: str, *, plugin: str = "", managed: str = "", deps: str = "") -> str:
+    build = f"<build><plugins><plugin><artifactId>{plugin}</artifactId></plugin></plugins></build>" if plugin else ""
+    managed_build = (f"<build><pluginManagement><plugins><plugin><artifactId>{managed}</artifactId></plugin></plugins>"
+                     "</pluginManagement></build>") if managed else ""
+    return (f"<project xmlns='http://maven.apache.org/POM/4.0.0'><artifactId>{artifact}</artifactId>"
+            f"<dependencies>{deps}</dependencies>{build}{managed_build}</project>")
+
+
+def test_maven_build_of_several_applications_is_one_project_per_application(make_repo: Callable[..., Path]) -> None:
+    """issue 9: quarkus-super-heroes and mall build several applications (a Quarkus or Spring Boot plugin in each
+    module's build/plugins) from one aggregator: each is a deployable project; the shared libraries stay with the
+    parent build, which is a library. A plugin only managed by the parent (pluginManagement) packages nothing."""
+    web = "<dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId></dependency>"
+    java = "package a;\nclass A {}\n"
+    root = make_repo({
+        "pom.xml": "<project><artifactId>shop</artifactId><packaging>pom</packaging><modules><module>admin</module>"
+                   "<module>portal</module><module>common</module></modules>"
+                   "<build><pluginManagement><plugins><plugin><artifactId>spring-boot-maven-plugin</artifactId>"
+                   "</plugin></plugins></pluginManagement></build></project>",
+        "admin/pom.xml": _pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web),
+        "admin/src/main/java/a/A.java": java,
+        "portal/pom.xml": _pom("shop-portal", plugin="quarkus-maven-plugin", deps=web),
+        "portal/src/main/java/a/A.java": java,
+        "common/pom.xml": _pom("shop-common", managed="spring-boot-maven-plugin", deps=web),
+        "common/src/main/java/a/A.java": java,
+    })
+    assert projects(root) == [
+        Project("", "library", ("common/pom.xml", "pom.xml"), ("admin", "portal"), "shop"),
+        Project("admin", "backend", ("admin/pom.xml",), (), "shop-admin"),
+        Project("portal", "backend", ("portal/pom.xml",), (), "shop-portal"),
+    ]
+    one = [Project("", manifests=("admin/pom.xml", "common/pom.xml", "pom.xml", "portal/pom.xml"))]
+    # applications built from a module of the build (mall's apps on mall-security, which holds their Spring
+    # Security configuration) stay one project, so that the checks see the code they are built from
+    common = "<dependency><groupId>com.shop</groupId><artifactId>shop-common</artifactId></dependency>"
+    (root / "admin" / "pom.xml").write_text(_pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web + common))
+    assert projects(root) == one
+    # one application among libraries is one deployable: the build stays one project
+    (root / "admin" / "pom.xml").write_text(_pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web))
+    (root / "portal" / "pom.xml").write_text(_pom("shop-portal", deps=web))
+    assert projects(root) == one

@@ -253,6 +253,9 @@ def test_classify_never_raises(path: str) -> None:
     (".hygen/property/add-to-document/index.js", "javascript", "config"),
     (".github/scripts/release.py", "python", "config"),
     ("src/latest/feed.ts", "typescript", "source"),
+    # Django's per-app test module (djangoproject.com's accounts/tests.py was held to source standards)
+    ("accounts/tests.py", "python", "test"),
+    ("accounts/contests.py", "python", "source"),
 ])
 def test_classification_examples(path: str, language: str, role: str) -> None:
     assert (classify_language(path), classify_role(path, classify_language(path))) == (language, role)
@@ -338,3 +341,30 @@ def test_generated_sniff_is_linear_on_comment_runs() -> None:
     for ch in (b"#", b"/", b"*", b"-"):
         assert repo_module._is_generated(ch * 4096) is False
         assert repo_module._is_generated(ch * 4000 + b" DO NOT EDIT") is True
+
+
+def test_mybatis_generator_output_is_generated_code(make_repo: Callable[..., Path]) -> None:
+    """issue 9: macrozheng/mall's mall-mbg holds MyBatis Generator output (models, `*Example` criteria classes,
+    mappers) with no marker in the files; its generatorConfig.xml names the packages, so they are left out as
+    generated, while the generator's own code and the hand-written service are kept."""
+    config = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE generatorConfiguration PUBLIC '
+              '"-//mybatis.org//DTD MyBatis Generator Configuration 1.0//EN" '
+              '"http://mybatis.org/dtd/mybatis-generator-config_1_0.dtd">\n<generatorConfiguration>\n'
+              '  <context id="c" targetRuntime="MyBatis3">\n'
+              '    <javaModelGenerator targetPackage="com.shop.model" targetProject="shop-mbg\\src\\main\\java"/>\n'
+              '    <javaClientGenerator type="XMLMAPPER" targetPackage="com.shop.mapper" targetProject="src/main/java"/>\n'
+              '  </context>\n</generatorConfiguration>\n')
+    root = make_repo({
+        "shop-mbg/src/main/resources/generatorConfig.xml": config,
+        "shop-mbg/src/main/java/com/shop/model/Order.java": "package com.shop.model;\npublic class Order {}\n",
+        "shop-mbg/src/main/java/com/shop/model/OrderExample.java": "package com.shop.model;\npublic class OrderExample {}\n",
+        "shop-mbg/src/main/java/com/shop/mapper/OrderMapper.java": "package com.shop.mapper;\npublic interface OrderMapper {}\n",
+        "shop-mbg/src/main/java/com/shop/Generator.java": "package com.shop;\npublic class Generator {}\n",
+        "shop-app/src/main/java/com/shop/model/Cart.java": "package com.shop.model;\npublic class Cart {}\n",
+        "other/generatorConfig.xml": "<beans><javaModelGenerator targetPackage='com.shop.model' "
+                                     "targetProject='shop-app/src/main/java'/></beans>",
+    })
+    repo = Repository.scan(root)
+    assert [f.path for f in repo.files if f.language == "java"] == [
+        "shop-app/src/main/java/com/shop/model/Cart.java", "shop-mbg/src/main/java/com/shop/Generator.java"]
+    assert repo.skipped["generated"] == 3

@@ -8,6 +8,7 @@ that cannot be filled marks its routes' prefix unknown instead of guessing it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from analysis.model import FileModel, Mount, RouteDecl
@@ -185,6 +186,43 @@ def _router_classes(analysis: ProjectAnalysis) -> tuple[dict[str, str], dict[str
     return classes, guards
 
 
+_DEPENDS = re.compile(r"^(?:[\w.]+\.)?(?:Depends|Security)\(")
+
+
+def _controller_dependencies(analysis: ProjectAnalysis) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """{class name: (bases, dependencies)} for classes whose body declares `user: User = Depends(get_current_user)`,
+    and every other class with bases: a class-based view (fastapi-utils' `@cbv(router)`, mealie's
+    `@controller(router)`) resolves such attributes for every route its methods declare."""
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for model in analysis.files("python", roles=("source",)):
+        deps: dict[str, list[str]] = {}
+        for assign in model.assigns:
+            if assign.owner and assign.function < 0 and assign.value[0] == "call" and _DEPENDS.match(assign.value[1]):
+                deps.setdefault(assign.owner.rsplit(".", 1)[-1], []).extend(
+                    f"param:{t}={assign.value[1]}" for t in assign.targets[:1])
+        for cls in model.classes:
+            if cls.bases or cls.name in deps:
+                bases = tuple(b.rsplit(".", 1)[-1] for b in cls.bases)
+                out[cls.name] = (bases, tuple(deps.get(cls.name, ())))
+    return out if any(d for _, d in out.values()) else {}
+
+
+def _class_dependencies(name: str, classes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> tuple[str, ...]:
+    """The dependencies a class and its bases (by name, bounded) declare as class attributes."""
+    found: list[str] = []
+    seen: set[str] = set()
+    pending = [name]
+    while pending and len(seen) < 64:
+        current = pending.pop()
+        if current in seen or current not in classes:
+            continue
+        seen.add(current)
+        bases, deps = classes[current]
+        found.extend(deps)
+        pending.extend(bases)
+    return tuple(found)
+
+
 def python_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
     project = _project(analysis)
     if not project.models:
@@ -252,11 +290,15 @@ def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endp
             include_guards.setdefault(child, []).append((parent, mount.guards))
     full = {key: _full_prefixes(key, routers, parents) for key in routers}
     inherited = {key: _inherited_guards(key, routers, include_guards) for key in routers}
+    controller_deps = _controller_dependencies(analysis)
     out: list[Endpoint] = []
     for module, model, decl in decls:
         key = _resolve(decl.owner, project, routers)
         if key is None:
             continue
+        fn = model.function(decl.function)
+        if fn is not None and fn.owner and controller_deps:
+            decl = decl._replace(guards=(*decl.guards, *_class_dependencies(fn.owner.rsplit(".", 1)[-1], controller_deps)))
         path = strings.template(decl.path, module)
         if path is None:
             continue

@@ -88,8 +88,34 @@ class _Verdict:
     confidence: Confidence
 
 
-def _judge(model: FileModel, h: Handler) -> _Verdict | None:
-    """What is wrong with one handler, if anything (bare `except:` is its own check)."""
+def _response_interceptor(ctx: Context) -> str:
+    """`path:line` of an HTTP client's error interceptor in the project's JS/TS (axios'
+    `instance.interceptors.response.use(onSuccess, onError)`), which reports every failed request in one place."""
+    def find(analysis: ProjectAnalysis) -> str:
+        for model in analysis.files("typescript", "javascript", roles=("source",)):
+            for call in model.calls:
+                if call.callee.endswith("interceptors.response.use") and len(call.args) >= 2 and \
+                        call.args[1][0] == "function":
+                    return f"{model.path}:{call.line}"
+        return ""
+    return ctx.analysis.memo("errors:response-interceptor", find)
+
+
+def _judge(model: FileModel, h: Handler, interceptor: str = "") -> _Verdict | None:
+    """What is wrong with one handler, if anything (bare `except:` is its own check). `interceptor` is where the
+    project's HTTP client reports failed requests centrally (see `_response_interceptor`), "" when it has none."""
+    verdict = _judge_alone(model, h)
+    if (interceptor and verdict is not None and verdict.kind == "swallowed-exception" and h.flags & BODY_CALLBACK
+            and model.language in ("typescript", "javascript") and verdict.severity is None):
+        # dispatch's Vuex stores: `.catch(() => { commit("SET_LOADING", false) })` after an API call whose failure
+        # the axios interceptor has already shown the user: clean-up, not a silently lost error
+        return _Verdict("swallowed-exception", f"{verdict.message}; the HTTP client's response interceptor "
+                        f"({interceptor}) reports failed requests, so this is likely clean-up", Severity.LOW,
+                        Confidence.LOW)
+    return verdict
+
+
+def _judge_alone(model: FileModel, h: Handler) -> _Verdict | None:
     flags = h.flags
     caught = next((t for t in h.types if t), "")
     what = f"`except {caught}`" if model.language == "python" else (
@@ -174,11 +200,12 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
     counts = dict.fromkeys(_FACT_KINDS.values(), 0)
     handlers = 0
     bare = 0
+    interceptor = _response_interceptor(ctx)
     for model, h in _handlers(ctx, _ALL):
         handlers += not h.flags & BODY_CALLBACK  # catch clauses; `.catch(fn)` callbacks are judged, not counted
         if model.language == "python" and not h.types:
             bare += 1
-        verdict = _judge(model, h)
+        verdict = _judge(model, h, interceptor)
         if verdict is not None:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
@@ -238,8 +265,9 @@ class _HitCheck(Check):
         yield from self.from_model(ctx)
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
+        interceptor = _response_interceptor(ctx) if self.languages & {"typescript", "javascript"} else ""
         for model, h in _handlers(ctx, self.languages):
-            verdict = _judge(model, h)
+            verdict = _judge(model, h, interceptor)
             if verdict is not None and verdict.kind == self.kind:
                 yield self.finding(ctx, verdict.message, model.path, h.line, h.end_line, severity=verdict.severity,
                                    confidence=verdict.confidence)

@@ -12,10 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from analysis.model import CALL_BROKEN, CALL_MACRO, Assign, FileModel
+from analysis.model import CALL_BROKEN, CALL_MACRO, Assign, Call, FileModel
 from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Severity
+from auditor.roles import is_python_migration
 from checks.migrations.detect import (
     DOCUMENT,
     JAVA_IMPORTS,
@@ -320,6 +321,22 @@ def _python_destructive(model: FileModel, tool: str, a: Analysis) -> None:
                                       key=f"{call.callee}:{call.callee}({text})"[:200]))
 
 
+def _is_stamp(model: FileModel, call: Call) -> bool:
+    """`command.stamp(cfg, "head")`: Alembic records the schema as being at a revision without running any."""
+    return call.name == "stamp" and (call.qualified.startswith("alembic") or call.callee.endswith("command.stamp")
+                                     or any(i.module.startswith("alembic") for i in model.imports))
+
+
+def _stamped_after(model: FileModel, create: Call) -> bool:
+    """Whether the function that calls `create_all` then stamps the schema with Alembic, directly or through a
+    function of the same module: Alembic's documented way to create a fresh database ("create_all, then
+    `alembic stamp head`"), after which every change goes through revisions."""
+    stamping = {f.name for i, f in enumerate(model.functions)
+                if any(c.function == i and _is_stamp(model, c) for c in model.calls)}
+    return any(c.function == create.function and c.line >= create.line and (_is_stamp(model, c) or c.name in stamping)
+               for c in model.calls)
+
+
 def _python(ctx: Context, a: Analysis) -> None:
     imported: set[str] = set()
     analysis = ctx.analysis
@@ -327,6 +344,8 @@ def _python(ctx: Context, a: Analysis) -> None:
         role = model.role
         if role == "test" or _in_tests(model.path):
             continue
+        if role == "migration" and not is_python_migration(model):
+            role = "source"  # a folder called migrations that holds application code (see auditor.roles)
         tool = ""
         name = PurePosixPath(model.path).name
         if role == "migration" or "/versions/" in f"/{model.path}":
@@ -354,7 +373,7 @@ def _python(ctx: Context, a: Analysis) -> None:
                 arg[1] for arg in call.args if arg[0] == "attr" and arg[1].endswith(".create_all")]
             for ref in refs:
                 owner = ref.rsplit(".", 1)[0] if "." in ref else ""
-                if owner.endswith("metadata") or owner == "db":
+                if (owner.endswith("metadata") or owner == "db") and not _stamped_after(model, call):
                     a.auto_sync.append(Site(
                         model.path, call.line,
                         f"`{owner}.create_all` creates tables from the models at run time instead of applying "

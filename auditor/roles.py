@@ -1,0 +1,74 @@
+"""Roles that follow a file's content once the analysis layer has read it.
+
+`Repository` gives each file a role from its path (`auditor.repo.classify_role`), and a folder's name can
+mislead: a recipe importer's `services/migrations/` is source code, not database migrations. Once the
+analysis layer has read the files, a Python file whose path says "migration" keeps that role only when its
+model says it is one:
+
+* an Alembic revision or `env.py`, or a Django migration (markers `migration:alembic`,
+  `migration:alembic-env`, `migration:django` of analysis.python);
+* a migration of another tool: a module-level `upgrade`, `downgrade`, `forwards`, `backwards`, `migrate` or
+  `rollback` function (SQLAlchemy-Migrate, peewee_migrate, aerich, pymongo-migrate), a module-level
+  `Migration` class, or an import of a migration library (yoyo, peewee_migrate, aerich, piccolo's migrations);
+* a file without code (an empty `__init__.py` marks its folder as a package), unless every other module of its
+  folder is source: then it is the package marker of application code;
+* a file the adapter could not read (nothing tells it apart).
+
+Every other such file is "source": checks read it as the application code it is, and the migrations family
+does not look for revisions in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from analysis.model import FileModel
+from auditor.repo import FileInfo
+
+__all__ = ["MIGRATION_FUNCTIONS", "content_roles", "is_python_migration"]
+
+MIGRATION_FUNCTIONS = frozenset({"upgrade", "downgrade", "forwards", "backwards", "migrate", "rollback"})
+_MIGRATION_LIBRARIES = ("yoyo", "peewee_migrate", "playhouse.migrate", "aerich", "piccolo.apps.migrations",
+                        "migrate", "mongodb_migrations", "pymongo_migrate", "alembic", "django.db.migrations")
+
+
+def is_python_migration(model: FileModel) -> bool:
+    """Whether a Python file's model says it is a database migration (see the module docstring)."""
+    if not model.parsed or any(m.startswith("migration:") for m in model.markers):
+        return True
+    if not _has_code(model):
+        return True  # no code: an empty package marker
+    if any(f.parent < 0 and not f.owner and f.name in MIGRATION_FUNCTIONS for f in model.functions):
+        return True
+    if any(c.parent < 0 and c.name == "Migration" for c in model.classes):
+        return True
+    return any(i.module == lib or i.module.startswith(lib + ".") for i in model.imports for lib in _MIGRATION_LIBRARIES)
+
+
+def content_roles(files: Iterable[FileInfo], model: Callable[[str], FileModel | None]) -> dict[str, str]:
+    """{path: new role} for the files whose content contradicts the role their path gave them; `model(path)` is
+    the file's model (a ModelStore's `model`), None when it has none."""
+    changes: dict[str, str] = {}
+    markers: dict[str, str] = {}  # folder -> its empty __init__.py, judged by its siblings below
+    kept: set[str] = set()  # folders that still hold a migration
+    for info in files:
+        if info.language != "python" or info.role != "migration":
+            continue
+        folder = info.path.rsplit("/", 1)[0] if "/" in info.path else ""
+        found = model(info.path)
+        if info.path.endswith("__init__.py") and found is not None and found.parsed and not _has_code(found):
+            markers[folder] = info.path
+        elif found is not None and not is_python_migration(found):
+            changes[info.path] = "source"
+        else:
+            kept.add(folder)
+    # The package marker of a folder whose every module is application code is application code too (mealie's
+    # `services/migrations/__init__.py` would otherwise make `services` look like a Django app's migrations).
+    for folder, path in markers.items():
+        if folder not in kept and any(p.startswith(folder + "/") for p in changes):
+            changes[path] = "source"
+    return changes
+
+
+def _has_code(model: FileModel) -> bool:
+    return bool(model.functions or model.classes or model.calls or model.assigns)
