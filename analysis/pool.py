@@ -38,6 +38,7 @@ class ModelStore:
 
     encoded: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, message)
+    parsers: dict[str, str] = field(default_factory=dict)  # path -> the parser that read it, for files read
     seconds: float = 0.0
     _decoded: dict[str, FileModel | None] = field(default_factory=dict, repr=False)
     _repo: Repository | None = field(default=None, repr=False)
@@ -64,6 +65,8 @@ class ModelStore:
         else:
             model = FileModel.from_bytes(data) if data is not None else None
         self._decoded[path] = model
+        if model is not None and model.parsed:
+            self.parsers[path] = model.parser  # kept when the decoded models are dropped
         return model
 
     def _analyse(self, path: str) -> FileModel | None:

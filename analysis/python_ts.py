@@ -41,7 +41,6 @@ PARSER = "tree-sitter-python"
 
 _PY312 = sys.version_info >= (3, 12)
 _PY313 = sys.version_info >= (3, 13)
-_PY314 = sys.version_info >= (3, 14)
 
 
 # -- node types newer than the running interpreter -----------------------------------------------------------
@@ -52,18 +51,19 @@ def _node_class(name: str, base: type[ast.AST], fields: tuple[str, ...]) -> type
     return type(name, (base,), {"_fields": fields, "__module__": __name__})
 
 
-class _type_param(ast.AST):  # noqa: N801 - the name ast gives the base class of type parameters (3.12)
+class _type_param(ast.AST):
     _attributes = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 _TYPE_PARAM: type[ast.AST] = getattr(ast, "type_param", _type_param)
 _DEFAULT: tuple[str, ...] = ("default_value",) if _PY313 else ()
-TypeAlias = _node_class("TypeAlias", ast.stmt, ("name", "type_params", "value"))
-TypeVar = _node_class("TypeVar", _TYPE_PARAM, ("name", "bound", *_DEFAULT))
-ParamSpec = _node_class("ParamSpec", _TYPE_PARAM, ("name", *_DEFAULT))
-TypeVarTuple = _node_class("TypeVarTuple", _TYPE_PARAM, ("name", *_DEFAULT))
-TemplateStr = _node_class("TemplateStr", ast.expr, ("values",))
-Interpolation = _node_class("Interpolation", ast.expr, ("value", "str", "conversion", "format_spec"))
+# Built with keyword fields like every ast node; typed Any because their fields are not in the typeshed of 3.11.
+_TypeAlias: Any = _node_class("TypeAlias", ast.stmt, ("name", "type_params", "value"))
+_TypeVar: Any = _node_class("TypeVar", _TYPE_PARAM, ("name", "bound", *_DEFAULT))
+_ParamSpec: Any = _node_class("ParamSpec", _TYPE_PARAM, ("name", *_DEFAULT))
+_TypeVarTuple: Any = _node_class("TypeVarTuple", _TYPE_PARAM, ("name", *_DEFAULT))
+_TemplateStr: Any = _node_class("TemplateStr", ast.expr, ("values",))
+_Interpolation: Any = _node_class("Interpolation", ast.expr, ("value", "str", "conversion", "format_spec"))
 
 
 N = TypeVar("N", bound=ast.AST)
@@ -78,9 +78,9 @@ def parse_newer(text: str, path: str = "<unknown>") -> ast.Module | None:
     """The `ast.Module` of a file whose syntax is newer than the running interpreter's, or None when the file has
     a real syntax error (one tree-sitter sees, or one the running `ast` still finds with the newer constructs
     masked). May raise RecursionError or MemoryError on absurdly nested code, like `ast.parse`."""
-    from analysis.treesitter import language
-
     import tree_sitter
+
+    from analysis.treesitter import language
 
     source = text.replace("\r\n", "\n").replace("\r", "\n")  # CPython's tokenizer reads \r\n and \r as \n
     data = source.encode("utf-8", "surrogatepass")
@@ -102,9 +102,9 @@ def parse_newer(text: str, path: str = "<unknown>") -> ast.Module | None:
 def lower(text: str) -> ast.Module | None:
     """The lowering alone, for any file (tests compare it with `ast.parse`): None when tree-sitter finds syntax
     errors or the tree holds what CPython rejects; no check that the file needed it."""
-    from analysis.treesitter import language
-
     import tree_sitter
+
+    from analysis.treesitter import language
 
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8", "surrogatepass")
     tree = tree_sitter.Parser(language("python")).parse(data)
@@ -162,8 +162,8 @@ def _valid_when_masked(tree: tree_sitter.Tree, data: bytes, path: str) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(masked, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+            ast.parse(masked, filename=path)  # RecursionError: too deep for `ast` itself, as the caller says
+    except (SyntaxError, ValueError):
         return False
     return True
 
@@ -426,7 +426,7 @@ class _Lowering:
         shift = self.at(ast.BinOp(left=name, op=ast.RShift(), right=target), _point(head.start_point),
                         _point(chevron.end_point))
         rest = [self.expr(c) for c in node.children_by_field_name("argument")]
-        value = shift
+        value: ast.expr = shift
         if rest or any(c.type == "," for c in node.children):
             value = self.span(ast.Tuple(elts=[shift, *rest], ctx=ast.Load()), node)
         return self.span(ast.Expr(value=value), node)
@@ -578,7 +578,7 @@ class _Lowering:
             raise _Invalid("type alias name")
         name = self.span(ast.Name(id=_identifier(self.text(name_node)), ctx=ast.Store()), name_node)
         value = self.expr(self.field(node, "right"))
-        return self.span(TypeAlias(name=name, type_params=params, value=value), node)
+        return cast(ast.stmt, self.span(_TypeAlias(name=name, type_params=params, value=value), node))
 
     def type_params(self, node: tree_sitter.Node | None) -> list[ast.AST]:
         if node is None:
@@ -588,17 +588,17 @@ class _Lowering:
             inner = self.named(item)[0] if item.type == "type" and item.named_child_count else item
             default: dict[str, Any] = {"default_value": None} if _PY313 else {}
             if inner.type == "identifier":
-                param = TypeVar(name=_identifier(self.text(inner)), bound=None, **default)
+                param = _TypeVar(name=_identifier(self.text(inner)), bound=None, **default)
             elif inner.type == "constrained_type":
                 name_type, bound = self.named(inner)
                 name_node = self.named(name_type)[0] if name_type.type == "type" else name_type
                 if name_node.type != "identifier":
                     raise _Invalid("type parameter name")
-                param = TypeVar(name=_identifier(self.text(name_node)), bound=self.expr(bound), **default)
+                param = _TypeVar(name=_identifier(self.text(name_node)), bound=self.expr(bound), **default)
             elif inner.type == "splat_type":
                 stars = self.text(inner).split(None, 1)[0][:2]
                 name = _identifier(self.text(self.named(inner)[0]))
-                param = ParamSpec(name=name, **default) if stars == "**" else TypeVarTuple(name=name, **default)
+                param = _ParamSpec(name=name, **default) if stars == "**" else _TypeVarTuple(name=name, **default)
             else:
                 raise _Invalid("type parameter")
             out.append(self.span(param, item))
@@ -619,7 +619,7 @@ class _Lowering:
         return self.compound(ast.If(test=test, body=body, orelse=orelse), node, orelse or body)
 
     def for_(self, node: tree_sitter.Node) -> ast.stmt:
-        is_async = node.child(0) is not None and node.child(0).type == "async"  # type: ignore[union-attr]
+        is_async = _starts_with(node, "async")
         target = self.target(self.field(node, "left"), ast.Store())
         iterable = self.expr(self.field(node, "right"))
         body = self.body(node)
@@ -694,7 +694,7 @@ class _Lowering:
         return _identifier(self.text(inner))
 
     def with_(self, node: tree_sitter.Node) -> ast.stmt:
-        is_async = node.child(0) is not None and node.child(0).type == "async"  # type: ignore[union-attr]
+        is_async = _starts_with(node, "async")
         clause = next(c for c in node.named_children if c.type == "with_clause")
         values = [self.field(item, "value") for item in self.named(clause)]
         # `with (a, b as c):` holds two items when every element of the group is one (an expression, maybe with
@@ -708,7 +708,7 @@ class _Lowering:
         if group is not None and any(v.type in ("list_splat", "named_expression", "yield") for v in values):
             if group is clause:
                 elts = [self.expr(v) for v in values]
-                lowered = self.span(ast.Tuple(elts=elts, ctx=ast.Load()), clause)
+                lowered: ast.expr = self.span(ast.Tuple(elts=elts, ctx=ast.Load()), clause)
             else:
                 lowered = self.expr(group)
             items = [ast.withitem(context_expr=lowered, optional_vars=None)]
@@ -719,7 +719,7 @@ class _Lowering:
         return self.compound(cls(items=items, body=body, type_comment=None), node, body)
 
     def with_item(self, value: tree_sitter.Node) -> ast.withitem:
-        expression, pattern = _as_split(value)
+        pattern = _as_pattern(value)
         if pattern is None:
             return ast.withitem(context_expr=self.expr(value), optional_vars=None)
         target = self.target(self.named(self.field(pattern, "alias"))[0], ast.Store())
@@ -747,7 +747,7 @@ class _Lowering:
         return self.class_(definition, decorators)
 
     def function(self, node: tree_sitter.Node, decorators: list[ast.expr] | None = None) -> ast.stmt:
-        is_async = node.child(0) is not None and node.child(0).type == "async"  # type: ignore[union-attr]
+        is_async = _starts_with(node, "async")
         name = _identifier(self.text(self.field(node, "name")))
         params = self.parameters(self.field(node, "parameters"))
         returns_node = node.child_by_field_name("return_type")
@@ -759,7 +759,7 @@ class _Lowering:
         statement = cls(name=name, args=params, body=body, decorator_list=decorators or [], returns=returns,
                         type_comment=None, **fields)
         if not _PY312 and type_params:
-            statement.type_params = type_params  # type: ignore[union-attr]  # read by nothing in 3.11's ast
+            statement.type_params = type_params  # type: ignore[union-attr]  # 3.11's ast has no such field
         return self.compound(statement, node, body)
 
     def class_(self, node: tree_sitter.Node, decorators: list[ast.expr] | None = None) -> ast.stmt:
@@ -912,8 +912,8 @@ class _Lowering:
             if self.text(node).startswith("**"):
                 raise _Invalid("** pattern outside a mapping")
             names = self.named(node)
-            name = _identifier(self.text(names[0])) if names else None
-            return self.span(ast.MatchStar(name=name), node)
+            star_name = _identifier(self.text(names[0])) if names else None
+            return self.span(ast.MatchStar(name=star_name), node)
         if kind == "dict_pattern":
             return self.mapping(node)
         if kind == "class_pattern":
@@ -938,8 +938,8 @@ class _Lowering:
             singleton = {"true": True, "false": False, "none": None}[kind]
             return self.span(ast.MatchSingleton(value=singleton), node)
         if kind in ("string", "concatenated_string", "integer", "float"):
-            value = self.expr(node)  # an f-string is accepted by the parser (the compiler rejects it)
-            return self.span(ast.MatchValue(value=value), node)
+            # an f-string is accepted by the parser (the compiler rejects it)
+            return self.span(ast.MatchValue(value=self.expr(node)), node)
         if kind == "complex_pattern":
             return self.span(ast.MatchValue(value=self.complex_pattern(node)), node)
         if kind == "dotted_name":
@@ -1051,6 +1051,9 @@ class _Lowering:
     def name(self, node: tree_sitter.Node) -> ast.expr:
         return self.span(ast.Name(id=_identifier(self.text(node)), ctx=ast.Load()), node)
 
+    def store_name(self, node: tree_sitter.Node) -> ast.Name:
+        return self.span(ast.Name(id=_identifier(self.text(node)), ctx=ast.Store()), node)
+
     def number(self, node: tree_sitter.Node) -> ast.expr:
         text = self.text(node)
         if text[-1:] in ("l", "L"):
@@ -1091,7 +1094,7 @@ class _Lowering:
             else:
                 arguments = self.field(link, "arguments")
                 if arguments.type == "generator_expression":
-                    args, keywords = [self.comprehension(arguments)], []
+                    args, keywords = [self.comprehension(arguments)], list[ast.keyword]()
                 else:
                     args, keywords = self.arguments(arguments)
                 value = self.at(ast.Call(func=value, args=args, keywords=keywords), start, end)
@@ -1101,7 +1104,6 @@ class _Lowering:
 
     def subscript(self, node: tree_sitter.Node) -> ast.expr:
         items = node.children_by_field_name("subscript")
-        close = node.children[-1]
         comma = None
         for child in reversed(node.children[:-1]):
             if child.type in _SKIP:
@@ -1112,7 +1114,6 @@ class _Lowering:
             return self.slice_item(items[0])
         elts = [self.slice_item(i) for i in items]
         end = _point(comma.end_point) if comma is not None else _point(items[-1].end_point)
-        del close
         return self.at(ast.Tuple(elts=elts, ctx=ast.Load()), _point(items[0].start_point), end)
 
     def slice_item(self, node: tree_sitter.Node) -> ast.expr:
@@ -1179,7 +1180,7 @@ class _Lowering:
         generators: list[ast.comprehension] = []
         for clause in self.named(node)[1:]:
             if clause.type == "for_in_clause":
-                is_async = clause.child(0) is not None and clause.child(0).type == "async"  # type: ignore[union-attr]
+                is_async = _starts_with(clause, "async")
                 right = clause.children_by_field_name("right")
                 if len(right) != 1 or clause.children[-1].type == ",":
                     raise _Invalid("comprehension over an unparenthesized tuple")
@@ -1201,7 +1202,7 @@ class _Lowering:
         if len(children) != 1:
             raise _Invalid("parentheses")
         inner = children[0]
-        if inner.type in ("list_splat", "parenthesized_expression") and inner.type == "list_splat":
+        if inner.type == "list_splat":
             raise _Invalid("starred expression in parentheses")
         return self.expr(inner)
 
@@ -1272,8 +1273,7 @@ class _Lowering:
     def conditional(self, node: tree_sitter.Node) -> ast.expr:
         first, test_node, orelse_node = self.named(node)
         if first.type == "named_expression":  # tree-sitter reads `x := a if b else c` as `(x := a) if b else c`
-            target = self.name(self.field(first, "name"))
-            target.ctx = ast.Store()  # type: ignore[attr-defined]
+            target = self.store_name(self.field(first, "name"))
             value_node = self.field(first, "value")
             inner = ast.IfExp(test=self.expr(test_node), body=self.expr(value_node), orelse=self.expr(orelse_node))
             self.at(inner, _point(value_node.start_point), _point(node.end_point))
@@ -1282,8 +1282,7 @@ class _Lowering:
         return self.span(ast.IfExp(test=test, body=body, orelse=orelse), node)
 
     def named_expr(self, node: tree_sitter.Node) -> ast.expr:
-        target = self.name(self.field(node, "name"))
-        target.ctx = ast.Store()  # type: ignore[attr-defined]
+        target = self.store_name(self.field(node, "name"))
         return self.span(ast.NamedExpr(target=target, value=self.expr(self.field(node, "value"))),
                                         node)
 
@@ -1425,7 +1424,7 @@ class _Lowering:
                 continue
             self.f_part(part, "r" in prefix, pieces)
         values = pieces.finish()
-        cls = TemplateStr if template else ast.JoinedStr
+        cls = _TemplateStr if template else ast.JoinedStr
         return self.span(cls(values=values), node)
 
     def f_part(self, part: tree_sitter.Node, raw: bool, pieces: _Pieces) -> None:
@@ -1698,7 +1697,7 @@ class _Pieces:
         self.flush()
         node: ast.expr
         if self.template:
-            node = cast(ast.expr, Interpolation(value=value, str=source, conversion=conversion, format_spec=spec))
+            node = cast(ast.expr, _Interpolation(value=value, str=source, conversion=conversion, format_spec=spec))
         else:
             node = ast.FormattedValue(value=value, conversion=conversion, format_spec=spec)
         if _PY312:
@@ -1720,17 +1719,17 @@ class _Pieces:
         return self.values
 
 
-def _as_split(value: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node | None]:
-    """(value, the `x as y` pattern at the end of its right spine or None): `with a or b as c`."""
+def _as_pattern(value: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The `x as y` pattern at the end of a with item's right spine (`with a or b as c`), or None."""
     node = value
     while True:
         if node.type == "as_pattern":
-            return value, node
+            return node
         if node.type not in ("conditional_expression", "boolean_operator", "not_operator", "lambda"):
-            return value, None
+            return None
         children = [c for c in node.named_children if c.type not in _SKIP]
         if not children:
-            return value, None
+            return None
         node = children[-1]
 
 
@@ -1747,6 +1746,11 @@ def _keyword_pattern(node: tree_sitter.Node) -> tuple[tree_sitter.Node | None, t
         if keyword is not None:
             return keyword, parts[-1]
     return None, None
+
+
+def _starts_with(node: tree_sitter.Node, token: str) -> bool:
+    first = node.child(0)
+    return first is not None and first.type == token
 
 
 def _starred(node: tree_sitter.Node) -> bool:

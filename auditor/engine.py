@@ -256,14 +256,28 @@ def _plan(ctx: Context, selected: Sequence[type[Check]], collectors: dict[str, C
     return plan
 
 
+# Parsers that read a file only when its language's first parser could not: Python syntax newer than the
+# running interpreter's `ast` (analysis/python_ts.py).
+FALLBACK_PARSERS = frozenset({"tree-sitter-python"})
+FALLBACK_LISTED = 100  # paths listed per audit; `parsers` has the full count
+
+
 def _file_facts(ctx: Context) -> dict[str, Any]:
     by_language = Counter(f.language for f in ctx.files)
     by_role = Counter(f.role for f in ctx.files)
-    return {
+    facts: dict[str, Any] = {
         "total": len(ctx.files),
         "by_language": dict(sorted(by_language.items())),
         "by_role": dict(sorted(by_role.items())),
     }
+    if ctx.models is not None:
+        read = {f.path: ctx.models.parsers[f.path] for f in ctx.files if f.path in ctx.models.parsers}
+        facts["parsers"] = dict(sorted(Counter(read.values()).items()))
+        facts["parsed_by_fallback"] = {path: parser for path, parser in sorted(read.items())
+                                       if parser in FALLBACK_PARSERS}
+        if len(facts["parsed_by_fallback"]) > FALLBACK_LISTED:
+            facts["parsed_by_fallback"] = dict(list(facts["parsed_by_fallback"].items())[:FALLBACK_LISTED])
+    return facts
 
 
 def detect_projects(repo: Repository) -> list[Project]:

@@ -27,11 +27,9 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from analysis.model import SECTION_NAMES, FileModel  # noqa: E402
-from analysis.python import model_of_module, parse_python  # noqa: E402
-from analysis.python_ts import PARSER, lower, parse_newer  # noqa: E402
+from analysis.model import SECTION_NAMES, FileModel
+from analysis.python import model_of_module, parse_python
+from analysis.python_ts import PARSER, lower, parse_newer
 
 
 def tree_diff(a: object, b: object, path: str = "Module") -> str | None:

@@ -1,0 +1,307 @@
+"""Python read with tree-sitter-python (analysis/python_ts.py) when the running `ast` rejects newer syntax.
+
+Two things are proved here. The lowering gives the tree `ast.parse` gives (node types, fields and positions),
+hence the same model, on every file both can read: this repository and a sample of the running interpreter's
+standard library (bench/bench_python_ts.py runs the same comparison over any corpus: Django, ruff, saleor,
+pyright's samples, and on Python 3.14 too). And files with the newer constructs give the facts a reader
+expects (the facts Python 3.14's own `ast` gives, checked when this test was written), while real syntax errors
+stay syntax problems.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import sysconfig
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from radon.visitors import ComplexityVisitor
+
+from analysis.model import BODY_LOGS, BODY_RERAISES, CALL_STATEMENT, SECTION_NAMES, FileModel
+from analysis.python import analyse_python, model_of_module
+from analysis.python_ts import PARSER, lower, parse_newer
+from auditor import Config, audit
+from auditor.repo import Repository
+from auditor.sources import Sources
+from reports.base import scorecard_to_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWER = "ast" if sys.version_info >= (3, 14) else PARSER  # who reads 3.14 syntax on this interpreter
+NEWER_312 = "ast" if sys.version_info >= (3, 12) else PARSER
+
+
+def tree_diff(a: object, b: object, path: str = "Module") -> str | None:
+    """The first difference between two ast trees (types, fields, positions), None when equal."""
+    if type(a) is not type(b):
+        return f"{path}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, ast.AST):
+        for name in a._fields:
+            found = tree_diff(getattr(a, name, "<missing>"), getattr(b, name, "<missing>"), f"{path}.{name}")
+            if found:
+                return found
+        for name in a._attributes:
+            if getattr(a, name, None) != getattr(b, name, None):
+                return f"{path}@{name}: {getattr(a, name, None)!r} != {getattr(b, name, None)!r}"
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)}"
+        return next((d for i, (x, y) in enumerate(zip(a, b, strict=True)) if (d := tree_diff(x, y, f"{path}[{i}]"))),
+                    None)
+    return None if a == b else f"{path}: {a!r} != {b!r}"
+
+
+def model_diff(a: FileModel, b: FileModel) -> list[str]:
+    """The header fields (but `parser`) and sections in which two models differ."""
+    header = [n for n in ("path", "language", "role", "problem", "lines", "markers") if getattr(a, n) != getattr(b, n)]
+    return header + [n for n in SECTION_NAMES if getattr(a, n) != getattr(b, n)]
+
+
+def both(path: Path, rel: str) -> tuple[str | None, list[str]]:
+    """(tree difference, differing model sections) between `ast` and the lowering for one file."""
+    text = path.read_text(encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        native = ast.parse(text)
+    lowered = lower(text)
+    assert lowered is not None, f"{rel}: tree-sitter could not read it"
+    reference = analyse_python(rel, "source", text.encode())
+    model = model_of_module(rel, "source", text, lowered, PARSER)
+    assert reference.parser == "ast" and model.parser == PARSER
+    return tree_diff(native, lowered), model_diff(reference, model)
+
+
+@pytest.mark.parametrize("package", ["analysis", "auditor", "checks", "reports", "tests", "bench", "sample_repos"])
+def test_same_tree_and_same_model_on_every_file_of_this_repository(package: str) -> None:
+    compared = 0
+    for path in sorted((ROOT / package).rglob("*.py")):
+        rel = str(path.relative_to(ROOT))
+        found, sections = both(path, rel)
+        assert found is None and not sections, f"{rel}: {found}; sections {sections}"
+        compared += 1
+    assert compared >= 1
+
+
+def _stdlib_sample() -> list[Path]:
+    files = sorted(p for p in Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")
+                   if "site-packages" not in p.parts and "lib2to3" not in p.parts and "test" not in p.parts)
+    return files[::15]  # every 15th file: about 60 real modules of all kinds, the same ones on every run
+
+
+@pytest.mark.parametrize("part", range(4))
+def test_same_tree_and_same_model_on_the_standard_library(part: int) -> None:
+    compared = 0
+    for path in _stdlib_sample()[part::4]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(path.read_bytes())
+            path.read_text(encoding="utf-8")
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        found, sections = both(path, path.name)
+        assert found is None and not sections, f"{path}: {found}; sections {sections}"
+        compared += 1
+    assert compared > 5
+
+
+# -- newer syntax ----------------------------------------------------------------------------------------------
+NEWER_FILE = '''import logging
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+type Handler[T] = Callable[[T], None]
+type Pair = tuple[int, int]
+
+
+class Box[T]:
+    def __init__(self, item: T) -> None:
+        self.item = item
+
+    def get[U](self, default: U) -> T | U:
+        return self.item if self.item is not None else default
+
+
+def first[T: (int, str), *Ts, **P](items: list[T], *args: *Ts) -> T:
+    return items[0]
+
+
+def load(path: str) -> str | None:
+    try:
+        data = open(path).read()
+    except ValueError, TypeError:
+        log.warning("bad file %s", path)
+        return None
+    except Exception, BaseException:
+        pass
+    return t"path {path!r} holds {len(data)} characters"
+
+
+def group(paths: list[str]) -> None:
+    try:
+        check(paths)
+    except* OSError, ValueError:
+        raise
+
+
+def lookup(d: dict[str, str]) -> str:
+    return f"{d["key"]} {d['other']:>{width(d)}}"
+'''
+
+
+def test_newer_syntax_gives_the_facts_a_reader_expects() -> None:
+    """Every record below is what Python 3.14's `ast` gives for this file (checked with 3.14 when written)."""
+    m = analyse_python("app/newer.py", "source", NEWER_FILE.encode())
+    assert m.problem is None and m.parser == NEWER
+    functions = {f.qualname: f for f in m.functions}
+    assert list(functions) == ["Box.__init__", "Box.get", "first", "load", "group", "lookup"]
+    assert functions["Box.get"].params == (("self", None, None, "self"), ("default", "U", None, "positional"))
+    assert functions["Box.get"].owner == "Box" and functions["Box.get"].returns == "T | U"
+    assert functions["first"].params == (("items", "list[T]", None, "positional"), ("args", "*Ts", None, "vararg"))
+    assert (functions["first"].line, functions["first"].end_line, functions["first"].returns) == (18, 19, "T")
+    assert [(c.name, c.line, c.end_line, c.methods) for c in m.classes] == [("Box", 10, 15, 2)]
+    assert [(h.types, h.catch_all, h.line, h.end_line, m.functions[h.function].name) for h in m.handlers] == [
+        (("ValueError", "TypeError"), False, 25, 27, "load"),
+        (("Exception", "BaseException"), True, 28, 29, "load"),
+        (("OSError", "ValueError"), False, 36, 37, "group"),
+    ]
+    assert m.handlers[0].flags & BODY_LOGS and m.handlers[2].flags & BODY_RERAISES
+    calls = {c.callee: c for c in m.calls}
+    assert list(calls) == ["logging.getLogger", "open().read", "open", "log.warning", "len", "check", "width"]
+    assert calls["log.warning"].handler == 0 and calls["log.warning"].args[0][4] == "bad file %s"
+    assert (calls["len"].line, m.functions[calls["len"].function].name) == (30, "load")  # inside the t-string
+    assert (calls["width"].line, calls["width"].args[0][1]) == (41, "d")  # inside a 3.12 f-string's format spec
+    assert calls["check"].flags & CALL_STATEMENT
+    assert [(r.line, r.handler) for r in m.raises] == [(37, 2)]
+    assert [a.targets for a in m.assigns] == [("log",), ("self.item",), ("data",)]  # a type alias is no assignment
+    assert [(i.module, i.name) for i in m.imports] == [("logging", ""), ("collections.abc", "Callable")]
+
+
+class _TryStarAsTry(ast.NodeTransformer):
+    """radon 6 does not count `except*` clauses; the adapter counts them as radon counts `except` clauses."""
+
+    def visit_TryStar(self, node: ast.AST) -> ast.AST:
+        self.generic_visit(node)
+        return ast.Try(**{name: getattr(node, name) for name in node._fields})
+
+
+def test_newer_syntax_complexity_is_radons() -> None:
+    tree = parse_newer(NEWER_FILE) if sys.version_info < (3, 14) else ast.parse(NEWER_FILE)
+    assert tree is not None
+    visitor = ComplexityVisitor.from_ast(_TryStarAsTry().visit(tree))
+    theirs = {f.name: f.complexity for f in [*visitor.functions, *(m for c in visitor.classes for m in c.methods)]}
+    ours = {f.name: f.complexity for f in analyse_python("app/newer.py", "source", NEWER_FILE.encode()).functions}
+    assert ours == theirs and ours["load"] == 3 and ours["get"] == 2 and ours["group"] == 2
+
+
+@pytest.mark.parametrize(("source", "reader", "check"), [
+    ("try:\n    f()\nexcept KeyError, IndexError:\n    pass\n", NEWER,  # PEP 758 (3.14)
+     lambda m: [(h.types, h.catch_all) for h in m.handlers] == [(("KeyError", "IndexError"), False)]),
+    ("try:\n    f()\nexcept* Exception, OSError:\n    g()\n", NEWER,
+     lambda m: m.handlers[0].catch_all and [c.handler for c in m.calls] == [-1, 0]),
+    ("def f[T](x: T) -> list[T]:\n    return [g(x)]\n", NEWER_312,  # PEP 695 (3.12)
+     lambda m: m.functions[0].params == (("x", "T", None, "positional"),) and m.calls[0].function == 0),
+    ("class C[T: int](Base[T]):\n    def m(self): return self.n()\n", NEWER_312,
+     lambda m: m.classes[0].bases == ("Base[T]",) and m.functions[0].owner == "C" and m.calls[0].callee == "self.n"),
+    ("type Vector = list[float]\nx = make()\n", NEWER_312,
+     lambda m: [c.callee for c in m.calls] == ["make"] and [a.targets for a in m.assigns] == [("x",)]),
+    ("q = t'SELECT * FROM t WHERE id = {uid} AND {f(x)}'\n", NEWER,  # PEP 750 (3.14): not an interpolated str
+     lambda m: m.assigns[0].value[0] == "other" and [c.callee for c in m.calls] == ["f"]),
+    ('x = f"{d["k"]} and {", ".join(items)}"\n', NEWER_312,  # PEP 701 (3.12): the outer quote reused
+     lambda m: m.assigns[0].value[0] == "interpolated" and m.assigns[0].value[2] == ("d", "items")
+     and [(c.name, c.receiver) for c in m.calls] == [("join", '", "')]),
+    ('x = f"{a!r:>{w}} {b=}"\ny = f"""{\n    g(1)  # a comment inside\n}"""\n', NEWER_312,
+     lambda m: [(c.callee, c.line) for c in m.calls] == [("g", 3)]),
+])
+def test_each_newer_construct(source: str, reader: str, check: Callable[[FileModel], bool]) -> None:
+    m = analyse_python("app/mod.py", "source", source.encode())
+    assert m.problem is None and m.parser == reader and check(m)
+
+
+@pytest.mark.parametrize("source", [
+    'print "hello"\ntype X = int\n',  # Python 2, with newer syntax beside it
+    "def f(a=1, b):\n    pass\ntype X = int\n",  # tree-sitter accepts what CPython's parser refuses
+    "f(**k, *a)\ntype X = int\n",
+    "x = yield = 1\ntype X = int\n",
+    "try:\n    pass\nexcept A, B as e:\n    pass\n",  # PEP 758 forbids `as` without parentheses
+    "try:\n    pass\nexcept A:\n    pass\nexcept* B:\n    pass\n",
+    'x = f"{lambda y: y}"\n',
+    "x = t'a' 'b'\n",
+    "x = [1, 2\ntype X = int\n",
+    "type X = \n",
+    "def f[T = int](): pass\n" if sys.version_info < (3, 13) else "def f[T = ](): pass\n",  # 3.13 defaults
+    "class C[*]: pass\n",
+])
+def test_real_syntax_errors_stay_syntax_problems(source: str) -> None:
+    m = analyse_python("app/mod.py", "source", source.encode())
+    assert m.problem is not None and m.problem[0] == "syntax" and m.parser == "ast"
+    assert not m.functions and not m.calls
+
+
+def test_indentation_errors_are_not_offered_to_tree_sitter() -> None:
+    source = "def f():\n\tif x:\n        pass\ntype X = int\n"  # a tab and spaces: TabError
+    m = analyse_python("app/mod.py", "source", source.encode())
+    assert m.problem is not None and m.problem[0] == "syntax"
+
+
+def test_deep_newer_code_never_crashes() -> None:
+    long_sum = "x = " + " + ".join(["a"] * 1500) + "\ntype X = int\n"  # 1500 left-nested binary operators
+    m = analyse_python("app/sum.py", "source", long_sum.encode())
+    assert m.problem is None and m.parser == NEWER_312 and m.assigns[0].targets == ("x",)
+    longer = "x = " + " + ".join(["a"] * 5000) + "\ntype X = int\n"  # too deep for `ast` itself, as without
+    assert analyse_python("app/sum.py", "source", longer.encode()).problem == ("too-deep", "nesting too deep to parse")
+    assert analyse_python("app/sum.py", "source", longer.encode()[:-13]).problem[0] == "too-deep"  # type: ignore[index]
+    chain = "x = a" + "".join(f".m{i}()" for i in range(300)) + "\ntype X = int\n"  # a long builder chain
+    m = analyse_python("app/chain.py", "source", chain.encode())
+    assert m.problem is None and len(m.calls) == 300
+    longer = "x = a" + "".join(f".m{i}()" for i in range(1000))  # the reader's own limit, whoever parsed
+    assert analyse_python("app/chain.py", "source", (longer + "\ntype X = int\n").encode()).problem == \
+        analyse_python("app/chain.py", "source", longer.encode()).problem == ("too-deep", "nesting too deep to analyse")
+    nested = "x = " + "[" * 150 + "]" * 150 + "\ntype X = int\n"
+    m = analyse_python("app/nested.py", "source", nested.encode())
+    assert m.problem is None or m.problem[0] == "too-deep"
+
+
+def test_line_endings_and_encodings_give_the_positions_ast_gives() -> None:
+    source = "# coding: latin-1\r\ns = 'caf\xe9'\r\ntry:\r\n    f(s)\r\nexcept A, B:\r\n    pass\r\n"
+    m = analyse_python("app/mod.py", "source", source.encode("latin-1"))
+    assert m.problem is None and m.parser == NEWER
+    assert [(c.callee, c.line, c.args[0][1]) for c in m.calls] == [("f", 4, "s")]
+    assert m.assigns[0].value[4] == "caf\xe9" and (m.handlers[0].line, m.handlers[0].end_line) == (5, 6)
+
+
+def test_sources_give_legacy_families_the_same_module(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"app/newer.py": NEWER_FILE, "app/broken.py": "def f(:\n"})
+    sources = Sources(Repository.scan(root))
+    module = sources.python("app/newer.py")
+    assert module is not None
+    assert [n.name for n in module.nodes(ast.FunctionDef)] == ["__init__", "get", "first", "load", "group", "lookup"]
+    assert len(module.nodes(ast.ExceptHandler)) == 3
+    assert sources.python("app/broken.py") is None
+    assert [(p.path, p.kind) for p in sources.problems] == [("app/broken.py", "syntax")]
+
+
+def test_the_report_says_which_parser_read_each_file(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "app/__init__.py": "", "app/newer.py": NEWER_FILE, "app/old.py": "def f():\n    return 1\n",
+        "app/broken.py": "def f(:\n", "pyproject.toml": "[project]\nname = 'app'\n",
+    }, git=True)
+    card = audit(root, Config(only=("typing/*", "errors/*")))
+    data = json.loads(json.dumps(scorecard_to_dict(card)))
+    schema = json.loads((ROOT / "reports" / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    files = data["facts"]["files"]
+    if NEWER == "ast":
+        assert files["parsers"] == {"ast": 3} and files["parsed_by_fallback"] == {}
+    else:
+        assert files["parsers"] == {"ast": 2, PARSER: 1}
+        assert files["parsed_by_fallback"] == {"app/newer.py": PARSER}
+    assert [(p["path"], p["kind"]) for p in data["problems"]] == [("app/broken.py", "syntax")]
+    errors = data["facts"]["errors"]
+    assert errors["handlers"] >= 3  # the newer file's handlers are counted like any other file's
