@@ -349,8 +349,12 @@ class _Lowering:
         node.end_lineno, node.end_col_offset = end[0] + 1, end[1]  # type: ignore[attr-defined]
         return node
 
-    def span(self, node: N, ts: tree_sitter.Node) -> N:
-        return self.at(node, _point(ts.start_point), _point(ts.end_point))
+    @staticmethod
+    def span(node: N, ts: tree_sitter.Node) -> N:
+        start, end = ts.start_point, ts.end_point
+        node.lineno, node.col_offset = start[0] + 1, start[1]  # type: ignore[attr-defined]
+        node.end_lineno, node.end_col_offset = end[0] + 1, end[1]  # type: ignore[attr-defined]
+        return node
 
     @staticmethod
     def start_of(node: ast.AST) -> Point:
@@ -1056,6 +1060,8 @@ class _Lowering:
 
     def number(self, node: tree_sitter.Node) -> ast.expr:
         text = self.text(node)
+        if text.isdigit() and (text[0] != "0" or text.count("0") == len(text)):  # the common case, exactly
+            return self.span(ast.Constant(value=int(text), kind=None), node)
         if text[-1:] in ("l", "L"):
             raise _Invalid("long integer literal")  # Python 2
         try:
@@ -1074,9 +1080,9 @@ class _Lowering:
         """attribute / subscript / call chains, left spine iterated (a builder chain may be long)."""
         spine: list[tree_sitter.Node] = []
         current = node
-        while current.type in ("attribute", "subscript", "call"):
+        while (base := _CHAIN_BASE.get(current.type)) is not None:
             spine.append(current)
-            current = self.field(current, {"attribute": "object", "subscript": "value", "call": "function"}[current.type])
+            current = self.field(current, base)
         star = None
         if current.type == "list_splat" and spine:  # tree-sitter reads `*f(x)` as `(*f)(x)`
             star, current = current, self.named(current)[0]
@@ -1399,6 +1405,14 @@ class _Lowering:
         return letters
 
     def literal(self, part: tree_sitter.Node) -> str | bytes:
+        text = self.text(part)
+        if "\\" not in text:  # no escapes: the text between the quotes (the common case, exactly)
+            start = part.child(0)
+            opening = self.text(start) if start is not None else ""
+            letters = opening.rstrip("'\"").lower()
+            quote = len(opening) - len(letters)
+            if letters in ("", "r", "u") and len(text) >= len(letters) + 2 * quote:
+                return text[len(letters) + quote : len(text) - quote]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -1556,6 +1570,7 @@ class _Lowering:
         return self.at(ast.JoinedStr(values=values), *pieces.spec_span(node, end_point))
 
 
+_CHAIN_BASE = {"attribute": "object", "subscript": "value", "call": "function"}
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5, "*": 6, "@": 6, "/": 6, "//": 6, "%": 6}
 
 

@@ -84,6 +84,10 @@ def compare(a_path: str, b_path: str) -> int:
         same += not differing
         if differing:
             print(f"  {path} ({a[path][0]} / {b[path][0]}): {', '.join(differing)}")
+    for name, run, other in (("first", a, b), ("second", b, a)):
+        only = sorted(set(run) - set(other))
+        listed = ", ".join(f"{p} ({run[p][0]})" for p in only[:10])
+        print(f"  read in the {name} run only: {len(only)} {listed}")
     print(f"{len(common)} files in both, {same} with equal models; {len(mixed)} read by different parsers, "
           f"{sum(1 for p in mixed if not model_diff(FileModel.from_bytes(a[p][1]), FileModel.from_bytes(b[p][1])))}"
           " of them equal")

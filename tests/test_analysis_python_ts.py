@@ -305,3 +305,33 @@ def test_the_report_says_which_parser_read_each_file(make_repo: Callable[..., Pa
     assert [(p["path"], p["kind"]) for p in data["problems"]] == [("app/broken.py", "syntax")]
     errors = data["facts"]["errors"]
     assert errors["handlers"] >= 3  # the newer file's handlers are counted like any other file's
+
+
+TRICKY = [  # constructs where tree-sitter's tree and CPython's differ in shape, precedence or positions
+    "x = a & b ^ c | d << e + f * -g ** h\ny = await x ** 2 + -await y\nz = not a == b or c and d",
+    "(x := a if b else c)\nf(y := 1)\n[z for z in range(3) if (w := z)]\nlambda: (yield)\nx = yield a, b",
+    "x = *a, *b\nprint(*a.b(), *c[0])\nx[*a]\ny: tuple[*Ts]\nA[*A[b, *b, b]] = 1\nf(*a + b)",
+    "with (a, b as c,): pass\nwith (a,): pass\nwith (a, *b): pass\nwith (x := 1, y): pass\n"
+    "with (): pass\nwith a if b else c as d: pass\nwith (yield): pass",
+    'f"{x!r:>{w}} {{b}} \\n {y = }" "z"\nf"{x:}"\nf"{a, b}"\nf"{item:=42}"\nrf\'`{s}\\\'\'\n'
+    'f"""\n{\nfoo(1)\n}x"""\nu"a" f"{x}b" "c"\nU"a" "b"\nR"" f"oo"\nb"a" rb"\\d"\nf"{x=!s:^9}"',
+    "x = 1;\nif x: y = 2;\nclass C: a = 1; b = 2;\ndef f(): return 1;\nprint >> sys.stderr, 'x'",
+    "match p:\n    case -1 | [a, *_] | {-1: b, 'k': (c), **r} | P(1, -2, k=-3, j=Q() as q) | -1+2j | a.b | None:\n"
+    "        pass\n    case 1, 2,:\n        pass\n    case (x) if x: pass\n    case _: pass",
+    "def f(a, /, b: int = 1, *args: int, c, d=2, **kw) -> None: ...\nlambda a, /, b, *c, d, **e: 0\n"
+    "@dec\n@dec.a(1)\nclass C(B, metaclass=M): pass\nasync def g():\n    async with a as (b, c): pass\n"
+    "    async for x in y: pass\n    return [i async for i in g if i]",
+    "x: int\n(y): int = 1\na.b += 1\na, (b, *c) = d\ndel a, (b), [c], d.e, f[g]\nglobal q\nassert x, 'm'\n"
+    "raise E from None\nif a:\n    pass\nelif b:\n    pass\nelse:\n    pass\nwhile a:\n    break\nelse:\n    pass",
+    "x = 0x_ff + 0o17 + 0b1_0 + 1_000 + 1.5e-3 + 2j + 00 + .5\nµ = 1\nﬁle = 2\nx = a not \\\n in b\n"
+    "try:\n    pass\nexcept* A:\n    pass\nelse:\n    pass\nfinally:\n    pass",
+]
+
+
+@pytest.mark.parametrize("source", TRICKY)
+def test_tricky_constructs_give_the_tree_ast_gives(source: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        native = ast.parse(source)
+    lowered = lower(source)
+    assert lowered is not None and tree_diff(native, lowered) is None, tree_diff(native, lowered)
