@@ -78,23 +78,14 @@ def parse_newer(text: str, path: str = "<unknown>") -> ast.Module | None:
     """The `ast.Module` of a file whose syntax is newer than the running interpreter's, or None when the file has
     a real syntax error (one tree-sitter sees, or one the running `ast` still finds with the newer constructs
     masked). May raise RecursionError or MemoryError on absurdly nested code, like `ast.parse`."""
-    import tree_sitter
-
-    from analysis.treesitter import language
-
-    source = text.replace("\r\n", "\n").replace("\r", "\n")  # CPython's tokenizer reads \r\n and \r as \n
-    data = source.encode("utf-8", "surrogatepass")
-    try:
-        tree = tree_sitter.Parser(language("python")).parse(data)
-    except (ValueError, RuntimeError):
+    parsed = _parse(text)
+    if parsed is None:
         return None
-    root = tree.root_node
-    if root.has_error:
-        return None
+    tree, data = parsed
     if not _valid_when_masked(tree, data, path):
         return None
     try:
-        return _Lowering(data).module(root)
+        return _Lowering(data).module(tree.root_node)
     except _Invalid:
         return None
 
@@ -102,18 +93,28 @@ def parse_newer(text: str, path: str = "<unknown>") -> ast.Module | None:
 def lower(text: str) -> ast.Module | None:
     """The lowering alone, for any file (tests compare it with `ast.parse`): None when tree-sitter finds syntax
     errors or the tree holds what CPython rejects; no check that the file needed it."""
-    import tree_sitter
-
-    from analysis.treesitter import language
-
-    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8", "surrogatepass")
-    tree = tree_sitter.Parser(language("python")).parse(data)
-    if tree.root_node.has_error:
+    parsed = _parse(text)
+    if parsed is None:
         return None
+    tree, data = parsed
     try:
         return _Lowering(data).module(tree.root_node)
     except _Invalid:
         return None
+
+
+def _parse(text: str) -> tuple[tree_sitter.Tree, bytes] | None:
+    """tree-sitter-python's tree of `text` and the bytes it read, None when it found syntax errors."""
+    from analysis.treesitter import parse
+
+    # CPython's tokenizer reads \r\n and a lone \r as \n: so must the rows tree-sitter counts
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8", "surrogatepass")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None  # decoding took the BOM off; a U+FEFF left in the text is an error to CPython
+    tree, problem = parse("python", data)
+    if tree is None or problem is not None:
+        return None
+    return tree, data
 
 
 def analyse_python_newer(path: str, role: str, text: str, error: SyntaxError) -> FileModel | None:
