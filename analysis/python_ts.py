@@ -551,7 +551,7 @@ class _Lowering:
             source = self.field(node, "module_name")
             if source.type == "relative_import":
                 prefix = source.named_children[0]
-                level = prefix.end_byte - prefix.start_byte
+                level = self.text(prefix).count(".")
                 rest = [c for c in source.named_children if c.type == "dotted_name"]
                 module = self.dotted(rest[0]) if rest else None
             else:

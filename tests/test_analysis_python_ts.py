@@ -324,7 +324,8 @@ TRICKY = [  # constructs where tree-sitter's tree and CPython's differ in shape,
     "x: int\n(y): int = 1\na.b += 1\na, (b, *c) = d\ndel a, (b), [c], d.e, f[g]\nglobal q\nassert x, 'm'\n"
     "raise E from None\nif a:\n    pass\nelif b:\n    pass\nelse:\n    pass\nwhile a:\n    break\nelse:\n    pass",
     "x = 0x_ff + 0o17 + 0b1_0 + 1_000 + 1.5e-3 + 2j + 00 + .5\nµ = 1\nﬁle = 2\nx = a not \\\n in b\n"
-    "try:\n    pass\nexcept* A:\n    pass\nelse:\n    pass\nfinally:\n    pass",
+    "try:\n    pass\nexcept* A:\n    pass\nelse:\n    pass\nfinally:\n    pass\nfrom . . import a\nfrom ... import b\n"
+    "from .... x import c\nimport a.b as c, d",
 ]
 
 
