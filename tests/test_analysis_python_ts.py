@@ -11,6 +11,7 @@ stay syntax problems.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import sys
 import sysconfig
@@ -58,7 +59,7 @@ def tree_diff(a: object, b: object, path: str = "Module") -> str | None:
 
 def model_diff(a: FileModel, b: FileModel) -> list[str]:
     """The header fields (but `parser`) and sections in which two models differ."""
-    header = [n for n in ("path", "language", "role", "problem", "lines", "markers") if getattr(a, n) != getattr(b, n)]
+    header = [n for n in ("path", "language", "role", "problem", "lines", "markers", "metrics") if getattr(a, n) != getattr(b, n)]
     return header + [n for n in SECTION_NAMES if getattr(a, n) != getattr(b, n)]
 
 
@@ -336,3 +337,191 @@ def test_tricky_constructs_give_the_tree_ast_gives(source: str) -> None:
         native = ast.parse(source)
     lowered = lower(source)
     assert lowered is not None and tree_diff(native, lowered) is None, tree_diff(native, lowered)
+
+
+# -- the facts checks use, when the fallback reads a file ------------------------------------------------------
+# Representative snippets of what checks query: routes of three frameworks, handlers and what their bodies do,
+# raises, exposures, calls in loops, async functions and tests, settings, complexity.
+SNIPPETS = {
+    "app/api.py": '''from fastapi import APIRouter, Depends, FastAPI, HTTPException
+import requests
+
+app = FastAPI()
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/items/{item_id}", dependencies=[Depends(auth)])
+async def read_item(item_id: int, db=Depends(get_db)) -> dict:
+    try:
+        row = await db.fetch(f"SELECT * FROM items WHERE id = {item_id}")
+    except KeyError:
+        pass
+    except Exception as exc:
+        raise HTTPException(status_code=500, detail=str(exc)) from exc
+    for tag in row.tags:
+        requests.get("https://example.com/" + tag.name)
+    return {"item": row}
+
+
+app.include_router(router, prefix="/api")
+''',
+    "app/views.py": '''import logging
+from flask import Blueprint, Flask, jsonify
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+log = logging.getLogger(__name__)
+
+
+@bp.route("/<int:uid>", methods=["GET", "DELETE"])
+def user(uid):
+    try:
+        return jsonify(load(uid))
+    except:
+        log.exception("failed")
+        return jsonify({"error": traceback.format_exc()}), 500
+
+
+def score(a, b, c):
+    if a and b or c:
+        return 1
+    elif a:
+        while b:
+            b -= 1
+    return [x for x in range(c) if x % 2] or None
+
+
+app = Flask(__name__)
+app.register_blueprint(bp)
+''',
+    "shop/urls.py": '''from django.urls import include, path, re_path
+from . import views
+
+urlpatterns = [
+    path("orders/<int:pk>/", views.OrderView.as_view(), name="order"),
+    re_path(r"^legacy/(?P<slug>[-\\w]+)/$", views.legacy),
+    path("api/", include("shop.api_urls")),
+]
+''',
+    "shop/settings.py": '''import os
+DEBUG = True
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-key-1234567890")
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.admin", "shop"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "PASSWORD": "hunter2hunter2"}}
+''',
+    "tests/test_orders.py": '''import pytest
+from unittest import mock
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_total(n):
+    assert total(n) == n
+
+
+class TestOrders:
+    def test_empty(self, client):
+        with mock.patch("shop.views.load") as load:
+            assert client.get("/orders/1/").status_code == 404
+            load.assert_called_once()
+
+    def helper(self):
+        return None
+''',
+}
+NEWER_TAIL = "\n\ntype _Newer = int\n"  # one 3.12 statement: the file is the fallback's before 3.12
+
+
+@pytest.mark.parametrize("rel", sorted(SNIPPETS))
+def test_snippets_give_the_same_model_either_way(rel: str) -> None:
+    """The lowering of an ordinary file gives the tree and every model section `ast` gives."""
+    role = "test" if rel.startswith("tests/") else "source"
+    text = SNIPPETS[rel]
+    lowered = lower(text)
+    assert lowered is not None and tree_diff(ast.parse(text), lowered) is None
+    reference, model = analyse_python(rel, role, text.encode()), model_of_module(rel, role, text, lowered, PARSER)
+    assert reference.parser == "ast" and model.parser == PARSER and model_diff(reference, model) == []
+    assert reference.calls and reference.imports  # the snippet is no empty comparison
+
+
+SAME_EITHER_WAY = ("imports", "functions", "classes", "calls", "settings", "handlers", "raises", "exposures",
+                   "routes", "mounts", "tests", "loops", "discards")
+
+
+@pytest.mark.parametrize("rel", sorted(SNIPPETS))
+def test_a_file_that_needs_the_fallback_gives_the_facts_of_its_ordinary_part(rel: str) -> None:
+    """The same snippet with a 3.12 statement appended: the running interpreter (3.11) rejects it, the fallback
+    reads it, and every fact checks use is the one `ast` gives without that statement (and the analysis layer
+    adds the same secrets, scanned from the bytes). What differs: `lines` (the file is longer) and the
+    `code_lines` metric (one more line of code)."""
+    from analysis import analyse_file
+
+    role = "test" if rel.startswith("tests/") else "source"
+    reference = analyse_file(rel, "python", role, SNIPPETS[rel].encode())
+    model = analyse_file(rel, "python", role, (SNIPPETS[rel] + NEWER_TAIL).encode())
+    assert model.problem is None and model.parser == NEWER_312
+    for name in SAME_EITHER_WAY:
+        assert getattr(model, name) == getattr(reference, name), name
+    assert model.assigns == reference.assigns  # a type alias is no assignment
+    assert model.secrets == reference.secrets and model.markers == reference.markers
+    code_lines = reference.metric("code_lines")
+    assert code_lines is not None and model.lines == reference.lines + 3 and model.metric("code_lines") == code_lines + 1
+
+
+def test_routes_of_newer_files_are_resolved_like_any_other(make_repo: Callable[..., Path]) -> None:
+    """Route extraction (analysis/routes) reads the fallback's models: FastAPI prefixes, Flask blueprints and
+    Django urlpatterns give the routes they give from `ast`'s models."""
+    from analysis.pool import ModelStore
+    from analysis.project import ProjectAnalysis
+    from analysis.routes import project_endpoints
+
+    def routes(files: dict[str, str]) -> list[tuple[str, ...]]:
+        repo = Repository.scan(make_repo(files))
+        endpoints = project_endpoints(ProjectAnalysis(ModelStore.lazy(repo), repo.files))
+        return sorted(tuple(str(v) for v in dataclasses.astuple(e)) for e in endpoints)
+
+    plain = {rel: text for rel, text in SNIPPETS.items() if not rel.startswith("tests/")}
+    newer = {rel: text + NEWER_TAIL for rel, text in plain.items()}
+    expected = routes(plain)
+    assert routes(newer) == expected
+    assert len(expected) >= 4, expected  # FastAPI, Flask's two methods, Django's paths
+
+
+NEWER_APP = '''import logging
+
+log = logging.getLogger(__name__)
+
+type Payload = dict[str, object]
+
+
+def parse[T](raw: bytes, kind: type[T]) -> T | None:
+    try:
+        return kind(raw)
+    except ValueError, TypeError:
+        log.warning("not a %s", kind)
+    except Exception, OSError:
+        pass
+    return None
+
+
+def save(payload: Payload) -> None:
+    try:
+        store(payload)
+    except:
+        log.info(t"could not store {payload!r}")
+'''
+
+
+def test_an_audit_reports_findings_inside_a_newer_file_at_their_lines(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"app/__init__.py": "", "app/newer.py": NEWER_APP,
+                      "pyproject.toml": "[project]\nname = 'app'\n"}, git=True)
+    card = audit(root, Config(only=("errors/*",)))
+    data = json.loads(json.dumps(scorecard_to_dict(card)))
+    assert data["problems"] == []
+    assert data["facts"]["files"]["parsed_by_fallback"] == ({} if NEWER == "ast" else {"app/newer.py": PARSER})
+    found = sorted((f["check_id"], f["path"], f["line"]) for c in data["checks"] for f in c["findings"]
+                   if f["check_id"] in ("errors/bare-except", "errors/swallowed-exception"))
+    lines = NEWER_APP.splitlines()
+    swallowing, bare = lines.index("    except Exception, OSError:") + 1, lines.index("    except:") + 1
+    assert (swallowing, bare) == (13, 21)
+    assert found == [("errors/bare-except", "app/newer.py", bare),
+                     ("errors/swallowed-exception", "app/newer.py", swallowing)]

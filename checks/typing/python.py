@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import ast
 import configparser
 import re
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from analysis.model import Function
 from auditor.context import Context
-from auditor.sources import PyModule
-from checks._util import imported_names
 from checks.typing.tsconfig import JsoncError, parse_jsonc
 
 __all__ = ["AnyUse", "CheckerConfig", "FunctionGap", "PythonScan", "python_scan", "type_checker"]
 
 CODE_ROLES = ("source",)  # tests, migrations and examples are left out
 MAX_CONFIG_BYTES = 1024 * 1024
-_ANY = frozenset({"typing.Any", "typing_extensions.Any"})
-
-FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,172 +55,33 @@ class PythonScan:
     any_uses: tuple[AnyUse, ...]
 
 
-def _decorator_names(fn: FuncDef) -> set[str]:
-    names: set[str] = set()
-    for dec in fn.decorator_list:
-        target = dec.func if isinstance(dec, ast.Call) else dec
-        if isinstance(target, ast.Name):
-            names.add(target.id)
-        elif isinstance(target, ast.Attribute):
-            names.add(target.attr)
-    return names
-
-
-def _qualname(module: PyModule, fn: FuncDef) -> str:
-    parts = [fn.name]
-    for anc in module.ancestors(fn):
-        if isinstance(anc, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            parts.append(anc.name)
-    return ".".join(reversed(parts))
-
-
-def function_gap(module: PyModule, fn: FuncDef) -> FunctionGap | None:
-    """What `fn` lacks: every parameter and the return need annotations, with the usual exemptions."""
-    args = fn.args
-    positional = [*args.posonlyargs, *args.args]
-    is_method = isinstance(module.parent(fn), ast.ClassDef)
-    decorators = _decorator_names(fn)
-    if is_method and "staticmethod" not in decorators and positional:
-        positional = positional[1:]  # self / cls
-    params: list[ast.arg] = [*positional, *args.kwonlyargs]
-    if args.vararg is not None:
-        params.append(args.vararg)
-    if args.kwarg is not None:
-        params.append(args.kwarg)
-    missing = tuple(
-        ("*" if a is args.vararg else "**" if a is args.kwarg else "") + a.arg
-        for a in params if a.annotation is None
-    )
+def function_gap(path: str, fn: Function) -> FunctionGap | None:
+    """What `fn` lacks: every parameter and the return need annotations, `self`/`cls` and `__init__`'s return aside."""
+    params = [p for p in fn.params if p[3] != "self"]
+    missing = tuple(("*" if kind == "vararg" else "**" if kind == "kwarg" else "") + name
+                    for name, annotation, _default, kind in params if annotation is None)
     missing_return = fn.returns is None and fn.name != "__init__"
     if not missing and not missing_return:
         return None
-    return FunctionGap(
-        path=module.path,
-        line=fn.lineno,
-        end_line=fn.lineno,
-        name=_qualname(module, fn),
-        missing_params=missing,
-        missing_return=missing_return,
-        params=len(params),
-    )
-
-
-def _annotation_nodes(module: PyModule) -> Iterator[tuple[ast.expr, str]]:
-    """Every annotation of the module with what it annotates; `*args`/`**kwargs` are marked `*`."""
-    for fn in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
-        assert isinstance(fn, FuncDef)
-        a = fn.args
-        for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs):
-            if arg.annotation is not None:
-                yield arg.annotation, f"parameter `{arg.arg}` of `{fn.name}`"
-        for star in (a.vararg, a.kwarg):
-            if star is not None and star.annotation is not None:
-                yield star.annotation, "*"  # each element is Any: the tuple/dict itself is typed
-        if fn.returns is not None:
-            yield fn.returns, f"return of `{fn.name}`"
-    for ann in module.nodes(ast.AnnAssign):
-        target = ann.target
-        name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else "?"
-        yield ann.annotation, f"`{name}`"
-
-
-class _AnyNames:
-    """How `Any` is spelled in one module: imported names and typing module aliases."""
-
-    def __init__(self, names: set[str], aliases: set[str]) -> None:
-        self.names = names
-        self.aliases = aliases
-        alternatives = [re.escape(n) for n in sorted(names)] + [re.escape(a) + r"\s*\.\s*Any" for a in sorted(aliases)]
-        self.pattern = re.compile(r"(?<![\w.])(?:" + "|".join(alternatives) + r")(?!\w)")
-
-    def is_any(self, node: ast.expr) -> bool:
-        if isinstance(node, ast.Name):
-            return node.id in self.names
-        return isinstance(node, ast.Attribute) and node.attr == "Any" and isinstance(node.value, ast.Name) \
-            and node.value.id in self.aliases
-
-    def is_none(self, node: ast.expr) -> bool:
-        return isinstance(node, ast.Constant) and node.value is None
-
-    def bare(self, node: ast.expr) -> ast.expr | None:
-        """The `Any` node when `node` as a whole is Any (also `Optional[Any]`, `Any | None`), else None."""
-        if self.is_any(node):
-            return node
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            for one, other in ((node.left, node.right), (node.right, node.left)):
-                if self.is_any(one) and self.is_none(other):
-                    return one
-        if isinstance(node, ast.Subscript):
-            head = node.value
-            head_name = head.id if isinstance(head, ast.Name) else head.attr if isinstance(head, ast.Attribute) else ""
-            inner = node.slice
-            if head_name == "Optional" and self.is_any(inner):
-                return inner
-            if head_name == "Union" and isinstance(inner, ast.Tuple) and len(inner.elts) == 2:
-                a, b = inner.elts
-                if self.is_any(a) and self.is_none(b):
-                    return a
-                if self.is_any(b) and self.is_none(a):
-                    return b
-        return None
-
-    def bare_text(self, text: str) -> bool:
-        """Whether a string annotation as a whole is Any (matched as text, never evaluated)."""
-        compact = "".join(text.split())
-        forms = {*self.names, *(f"{a}.Any" for a in self.aliases)}
-        for any_form in forms:
-            if compact in (any_form, f"Optional[{any_form}]", f"{any_form}|None", f"None|{any_form}"):
-                return True
-            if compact.endswith(f"Optional[{any_form}]") and compact[: -len(f"Optional[{any_form}]")].endswith("."):
-                return True
-        return False
-
-
-def _any_uses(module: PyModule) -> list[AnyUse]:
-    imports = imported_names(module)
-    any_names = {local for local, full in imports.items() if full in _ANY}
-    typing_aliases = {local for local, full in imports.items() if full in ("typing", "typing_extensions")}
-    if not any_names and not typing_aliases:
-        return []
-    spell = _AnyNames(any_names, typing_aliases)
-    bare: dict[int, str] = {}  # id of a bare Any node -> what it annotates
-    uses: list[AnyUse] = []
-    for ann, where in _annotation_nodes(module):
-        if isinstance(ann, ast.Constant) and isinstance(ann.value, str):  # forward reference: text only
-            count = len(spell.pattern.findall(ann.value)) if "Any" in ann.value else 0
-            whole = count == 1 and where != "*" and spell.bare_text(ann.value)
-            uses += [AnyUse(module.path, ann.lineno, whole, where if whole else "")] * count
-            continue
-        node = spell.bare(ann)
-        if node is not None and where != "*":
-            bare[id(node)] = where
-    for call in module.nodes(ast.Call):  # cast(Any, x): a bare escape from the checker
-        fn = call.func
-        fn_name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
-        if fn_name == "cast" and call.args and spell.is_any(call.args[0]):
-            bare[id(call.args[0])] = "`cast(Any, ...)`"
-    nodes: list[ast.expr] = [n for n in module.nodes(ast.Name) if n.id in any_names]
-    nodes += [n for n in module.nodes(ast.Attribute) if spell.is_any(n)]
-    for n in nodes:
-        where = bare.get(id(n), "")
-        uses.append(AnyUse(module.path, n.lineno, bool(where), where))
-    return uses
+    return FunctionGap(path=path, line=fn.line, end_line=fn.line, name=fn.qualname, missing_params=missing,
+                       missing_return=missing_return, params=len(params))
 
 
 def python_scan(ctx: Context) -> PythonScan:
     functions = annotated = 0
     gaps: list[FunctionGap] = []
     any_uses: list[AnyUse] = []
-    for module in ctx.python_modules(*CODE_ROLES):
-        for fn in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
-            assert isinstance(fn, FuncDef)
+    for model in ctx.analysis.files("python", roles=CODE_ROLES):
+        for fn in model.functions:
             functions += 1
-            gap = function_gap(module, fn)
+            gap = function_gap(model.path, fn)
             if gap is None:
                 annotated += 1
             else:
                 gaps.append(gap)
-        any_uses += _any_uses(module)
+        for use in model.type_uses:
+            if use.kind in ("any", "any-nested"):
+                any_uses.append(AnyUse(model.path, use.line, use.kind == "any", use.where))
     return PythonScan(functions, annotated, tuple(gaps), tuple(sorted(any_uses, key=lambda u: (u.path, u.line))))
 
 
