@@ -28,8 +28,10 @@ from collections import Counter
 from pathlib import Path
 
 from analysis.model import SECTION_NAMES, FileModel
-from analysis.python import model_of_module, parse_python
+from analysis.python import analyse_python, model_of_module, parse_python
 from analysis.python_ts import PARSER, lower, parse_newer
+
+NEWER_TAIL = b"\n\ntype _X = int\n"  # a 3.12 statement: the file needs the fallback before 3.12
 
 
 def tree_diff(a: object, b: object, path: str = "Module") -> str | None:
@@ -62,7 +64,7 @@ def tree_diff(a: object, b: object, path: str = "Module") -> str | None:
 
 def model_diff(a: FileModel, b: FileModel) -> list[str]:
     """Sections (and header fields but `parser`) in which two models differ."""
-    out = [name for name in ("path", "language", "role", "problem", "lines", "markers")
+    out = [name for name in ("path", "language", "role", "problem", "lines", "markers", "metrics")
            if getattr(a, name) != getattr(b, name)]
     out.extend(name for name in SECTION_NAMES if getattr(a, name) != getattr(b, name))
     return out
@@ -119,7 +121,8 @@ def main(argv: list[str]) -> int:
     shown: list[str] = []
     rejected: list[str] = []  # files `ast` rejects that the fallback reads (or that are too deep for it)
     models: dict[str, tuple[str, bytes]] = {}
-    t_ast = t_ts = t_parse = 0.0
+    t_ast = t_ts = t_parse = t_plain = t_fallback = 0.0
+    fell_back = 0
     for path in files:
         data = path.read_bytes()
         try:
@@ -168,6 +171,14 @@ def main(argv: list[str]) -> int:
             continue
         model = model_of_module(rel, "source", text, lowered, PARSER)
         t_ts += time.perf_counter() - started
+        if sys.version_info < (3, 12):  # the whole path of a file `ast` rejects, against the same file without
+            started = time.perf_counter()  # the one 3.12 statement that makes it rejected
+            analyse_python(rel, "source", data)
+            t_plain += time.perf_counter() - started
+            started = time.perf_counter()
+            newer = analyse_python(rel, "source", data + NEWER_TAIL)
+            t_fallback += time.perf_counter() - started
+            fell_back += newer.parser == PARSER
         found = tree_diff(native, lowered)
         differing = model_diff(reference, model)
         counts["identical trees" if found is None else "different trees"] += 1
@@ -190,6 +201,11 @@ def main(argv: list[str]) -> int:
         print(f"  section {name} differs in {n} files")
     print(f"  time: ast adapter (parse+facts) {t_ast:.2f}s; tree-sitter parse {t_parse:.2f}s; "
           f"tree-sitter adapter (parse+lowering+facts) {t_ts:.2f}s ({t_ts / t_ast if t_ast else 0:.1f}x)")
+    if fell_back:
+        print(f"  end to end, analyse_python on {fell_back} files with `type _X = int` appended (ast fails, then "
+              f"tree-sitter + masked check + lowering + facts): {t_fallback:.2f}s against {t_plain:.2f}s for the "
+              f"files as they are ({t_fallback / t_plain if t_plain else 0:.1f}x; "
+              f"{1000 * t_fallback / fell_back:.2f} ms against {1000 * t_plain / fell_back:.2f} ms a file)")
     for line in [*rejected, *shown][: show + len(rejected)]:
         print("  " + line)
     if models_out:

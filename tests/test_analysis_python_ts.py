@@ -525,3 +525,17 @@ def test_an_audit_reports_findings_inside_a_newer_file_at_their_lines(make_repo:
     assert (swallowing, bare) == (13, 21)
     assert found == [("errors/bare-except", "app/newer.py", bare),
                      ("errors/swallowed-exception", "app/newer.py", swallowing)]
+
+
+def test_the_parser_is_told_for_models_taken_from_the_cache(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    from auditor.context import AuditOptions
+
+    root = make_repo({"app/__init__.py": "", "app/newer.py": NEWER_APP, "pyproject.toml": "[project]\nname = 'app'\n"},
+                     git=True)
+    options = AuditOptions(cache_dir=str(tmp_path / "cache"))
+    cards = [audit(root, Config(only=("errors/*",)), options=options) for _ in range(2)]
+    assert [card.analysis["cached"] for card in cards] == [0, 3]  # two Python files and the manifest
+    for card in cards:
+        files = scorecard_to_dict(card)["facts"]["files"]
+        assert files["parsers"] == ({"ast": 2} if NEWER == "ast" else {"ast": 1, PARSER: 1})
+        assert files["parsed_by_fallback"] == ({} if NEWER == "ast" else {"app/newer.py": PARSER})
