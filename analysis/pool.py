@@ -42,6 +42,9 @@ class ModelStore:
     encoded: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, message)
     problems: dict[str, tuple[str, str]] = field(default_factory=dict)  # parse problems of analysed files
+    # path -> the parser that read it, for the files of ANALYSED_LANGUAGES read into facts ("ast",
+    # "tree-sitter-python", "tree-sitter", ...): the report counts them (facts.files.parsers)
+    parsers: dict[str, str] = field(default_factory=dict)
     cached: int = 0  # models taken from the cache
     seconds: float = 0.0
     _decoded: dict[str, FileModel | None] = field(default_factory=dict, repr=False)
@@ -68,6 +71,8 @@ class ModelStore:
         else:
             model = FileModel.from_bytes(data) if data is not None else None
         self._decoded[path] = model
+        if model is not None and model.parsed and model.language in ANALYSED_LANGUAGES:
+            self.parsers[path] = model.parser
         return model
 
     def _analyse(self, path: str) -> FileModel | None:
@@ -140,17 +145,18 @@ def build_models(
                     key = ModelCache.entry_key(path, language, role, data)
                 entry = cache.get(key)
                 if entry is not None:
-                    problem, encoded = marshal.loads(entry)  # noqa: S302 - MAC-verified entry of our own cache
-                    return encoded, (tuple(problem) if problem else None), True
+                    problem, encoded, parser = marshal.loads(entry)  # noqa: S302 - MAC-verified entry of our own cache
+                    return encoded, (tuple(problem) if problem else None), True, parser
             if data is None:
                 data = read(path)
             if data is None:
                 return None
             model = analyse_file(path, language, role, data)
             encoded = model.to_bytes()
+            parser = model.parser if model.parsed and language in ANALYSED_LANGUAGES else ""
             if cache is not None:
-                cache.put(key, marshal.dumps((model.problem, encoded)))
-            return encoded, model.problem, False
+                cache.put(key, marshal.dumps((model.problem, encoded, parser)))
+            return encoded, model.problem, False, parser
 
         return run
 
@@ -175,9 +181,11 @@ def build_models(
             store.failures[u.name] = ("cut", "not analysed: the audit time budget was exhausted")
         elif outcome.kind == "ok":
             if isinstance(outcome.value, tuple):
-                encoded, problem, cached = outcome.value
+                encoded, problem, cached, parser = outcome.value
                 store.encoded[u.name] = encoded
                 store.cached += bool(cached)
+                if parser:
+                    store.parsers[u.name] = parser
                 if problem is not None:
                     store.problems[u.name] = problem
         elif outcome.kind == "timeout":

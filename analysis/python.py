@@ -60,7 +60,7 @@ from analysis.model import (
     Value,
 )
 
-__all__ = ["HOLE", "analyse_python", "is_4xx", "module_name", "parse_python"]
+__all__ = ["HOLE", "analyse_python", "is_4xx", "model_of_module", "module_name", "parse_python"]
 
 # A string template's hole: "\x00settings.API_PREFIX\x00/users" is f"{settings.API_PREFIX}/users".
 HOLE = "\x00"
@@ -1337,12 +1337,17 @@ def analyse_python(path: str, role: str, data: bytes, *, text: str | None = None
         return FileModel(path, "python", role, "ast", problem=("too-deep", "nesting too deep to parse"))
     except ValueError as exc:  # e.g. source contains null bytes
         return FileModel(path, "python", role, "ast", problem=("syntax", str(exc)))
+    return model_of_module(path, role, text, tree)
+
+
+def model_of_module(path: str, role: str, text: str, tree: ast.Module, parser: str = "ast") -> FileModel:
+    """The model of a parsed module (`parser` says what read it: analysis/python_ts.py gives modules too)."""
     reader = _Reader(path, role, text)
     try:
         reader.read(tree)
         metrics = _metrics(reader, tree)
     except RecursionError:
-        return FileModel(path, "python", role, "ast", problem=("too-deep", "nesting too deep to analyse"))
+        return FileModel(path, "python", role, parser, problem=("too-deep", "nesting too deep to analyse"))
     module_names = {t for a in reader.assigns if a.function < 0 and not a.owner for t in a.targets}
     if {"revision", "down_revision"} <= module_names:
         reader.markers.add("migration:alembic")
@@ -1351,7 +1356,7 @@ def analyse_python(path: str, role: str, data: bytes, *, text: str | None = None
     if path.endswith("env.py") and any(i.module == "alembic" or i.module.startswith("alembic.") for i in reader.imports):
         reader.markers.add("migration:alembic-env")
     return FileModel(
-        path, "python", role, "ast", lines=len(reader.lines), markers=frozenset(reader.markers), metrics=metrics,
+        path, "python", role, parser, lines=len(reader.lines), markers=frozenset(reader.markers), metrics=metrics,
         imports=tuple(reader.imports), functions=tuple(reader.functions), classes=tuple(reader.classes),
         calls=tuple(reader.calls), assigns=tuple(reader.assigns), settings=tuple(reader.settings),
         handlers=tuple(reader.handlers), raises=tuple(reader.raises), exposures=tuple(reader.exposures),

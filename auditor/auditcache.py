@@ -48,6 +48,7 @@ class CachedAudit:
     problems: dict[str, tuple[str, str]]  # parse problems and analysis failures of the files, by path
     analysed: int  # files with a model
     roles: dict[str, str] = field(default_factory=dict)  # roles the files' content changed (auditor.roles), by path
+    parsers: dict[str, str] = field(default_factory=dict)  # which parser read each analysed file (facts.files.parsers)
 
 
 def _package_digest() -> str:

@@ -292,14 +292,28 @@ def _in_workers(units: list[Unit], jobs: int) -> list[Unit]:
     return [dataclasses.replace(u, group=f"worker-{bucket[u.group.rsplit(chr(0), 1)[-1]]}") for u in units]
 
 
+# Parsers that read a file only when its language's first parser could not: Python syntax newer than the
+# running interpreter's `ast` (analysis/python_ts.py).
+FALLBACK_PARSERS = frozenset({"tree-sitter-python"})
+FALLBACK_LISTED = 100  # paths listed per audit; `parsers` has the full count
+
+
 def _file_facts(ctx: Context) -> dict[str, Any]:
     by_language = Counter(f.language for f in ctx.files)
     by_role = Counter(f.role for f in ctx.files)
-    return {
+    facts: dict[str, Any] = {
         "total": len(ctx.files),
         "by_language": dict(sorted(by_language.items())),
         "by_role": dict(sorted(by_role.items())),
     }
+    if ctx.models is not None:
+        read = {f.path: ctx.models.parsers[f.path] for f in ctx.files if f.path in ctx.models.parsers}
+        facts["parsers"] = dict(sorted(Counter(read.values()).items()))
+        facts["parsed_by_fallback"] = {path: parser for path, parser in sorted(read.items())
+                                       if parser in FALLBACK_PARSERS}
+        if len(facts["parsed_by_fallback"]) > FALLBACK_LISTED:
+            facts["parsed_by_fallback"] = dict(list(facts["parsed_by_fallback"].items())[:FALLBACK_LISTED])
+    return facts
 
 
 def detect_projects(repo: Repository) -> list[Project]:
@@ -388,7 +402,7 @@ def _audit_parsed(
     if hit is not None:  # nothing the checks depend on changed: their outcomes, without reading a file
         from analysis.pool import ModelStore
 
-        models = ModelStore(cached=hit.analysed)
+        models = ModelStore(cached=hit.analysed, parsers=dict(hit.parsers))
         for path, (kind, message) in sorted(hit.problems.items()):
             sources.add_problem(ParseProblem(path, kind, message))
         repo.reassign_roles(hit.roles)  # the roles the files' content gave them when the entry was made
@@ -458,7 +472,7 @@ def _audit_parsed(
                 and not repo.budget_exhausted):
             problems = {p.path: (p.kind, p.message) for p in sources.problems}
             auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded),
-                                                                        roles))
+                                                                        roles, dict(models.parsers)))
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():

@@ -133,6 +133,19 @@ def _index(tree: ast.Module) -> tuple[dict[type[ast.AST], list[ast.AST]], dict[i
     return dict(by_type), parents
 
 
+def _parse_newer(text: str, path: str, error: SyntaxError) -> ast.Module | str | None:
+    """The module of a file whose syntax is newer than the running interpreter's, read with tree-sitter-python
+    (analysis/python_ts.py), None for a real syntax error, or a message when it nests too deeply."""
+    if isinstance(error, IndentationError):
+        return None
+    from analysis.python_ts import parse_newer
+
+    try:
+        return parse_newer(text, path)
+    except (RecursionError, MemoryError):
+        return "nesting too deep to parse"
+
+
 def decode_python(data: bytes) -> str:
     """Decode Python source as the interpreter would: BOM, then PEP 263 coding cookie, then UTF-8.
 
@@ -308,9 +321,15 @@ class Sources:
                 warnings.simplefilter("ignore")
                 tree = ast.parse(text, filename=info.path)
         except SyntaxError as exc:
-            where = f" at line {exc.lineno}" if exc.lineno else ""
-            self._problem(info.path, "syntax", f"{exc.msg}{where}")
-            return None
+            newer = _parse_newer(text, info.path, exc)
+            if newer is None:
+                where = f" at line {exc.lineno}" if exc.lineno else ""
+                self._problem(info.path, "syntax", f"{exc.msg}{where}")
+                return None
+            if isinstance(newer, str):
+                self._problem(info.path, "too-deep", newer)
+                return None
+            tree = newer
         except (RecursionError, MemoryError):
             self._problem(info.path, "too-deep", "nesting too deep to parse")
             return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from auditor import __version__
-from auditor.engine import ProjectCard, Scorecard, _to_jsonable
+from auditor.engine import FALLBACK_LISTED, ProjectCard, Scorecard, _to_jsonable
 from auditor.model import CheckResult, Finding, JSONValue, Severity
 from auditor.redact import redact, shown_text, stored_text
 from auditor.repo import Repository
@@ -209,11 +210,31 @@ def scorecard_to_dict(card: Scorecard, *, regression: Regression | None = None,
     return data
 
 
+def _repository_file_facts(card: Scorecard) -> dict[str, Any]:
+    """The repository's `files` facts when it holds several projects: its total, and the projects' (disjoint) counts
+    of files by parser and files read by a fallback parser, joined."""
+    out: dict[str, Any] = {"total": card.files_audited if card.files_audited is not None else len(card.repo.files)}
+    parsers: Counter[str] = Counter()
+    fallback: dict[str, str] = {}
+    seen = False
+    for p in card.projects:
+        files = p.facts.get("files")
+        if not isinstance(files, dict) or "parsers" not in files:
+            continue
+        seen = True
+        parsers.update(files["parsers"])
+        fallback.update(files.get("parsed_by_fallback", {}))
+    if seen:
+        out["parsers"] = dict(sorted(parsers.items()))
+        out["parsed_by_fallback"] = dict(sorted(fallback.items())[:FALLBACK_LISTED])
+    return out
+
+
 def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     single = len(card.projects) == 1
     checks = [_check_to_dict(r, "" if single else p.project.label) for p in card.projects for r in p.results]
     audited = card.files_audited if card.files_audited is not None else len(card.repo.files)
-    facts = _redact_strings(card.projects[0].facts) if single else {"files": {"total": audited}}
+    facts = _redact_strings(card.projects[0].facts) if single else {"files": _repository_file_facts(card)}
     categories = _categories(repository_categories(card))
     git = card.repo.git
     out = {
