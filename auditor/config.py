@@ -55,10 +55,17 @@ class Config:
     gate: GateConfig = field(default_factory=GateConfig)
     check_timeout: float = 120.0
     run_tests_timeout: float = 600.0
+    # Check options, `[tool.auditor.options."<check id>"]`: check id -> option name -> value. A check declares
+    # its options and their defaults (`Check.options`) and reads them with `option`.
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str | None = None  # the file it came from, for messages
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds.get(name, DEFAULT_THRESHOLDS.get(name, 0.0)))
+
+    def option(self, check_id: str, name: str, default: Any = None) -> Any:
+        """The configured value of a check's option, else `default` (the check's declared default)."""
+        return self.options.get(check_id, {}).get(name, default)
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -85,7 +92,8 @@ class Config:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], source: str = "<config>") -> Config:
         v = _Validator(source)
-        known = {"only", "skip", "exclude", "thresholds", "weights", "severity", "gate", "check_timeout", "run_tests_timeout"}
+        known = {"only", "skip", "exclude", "thresholds", "weights", "severity", "gate", "check_timeout", "run_tests_timeout",
+                 "options"}
         for key in data:
             if key not in known:
                 raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(known))})")
@@ -124,6 +132,7 @@ class Config:
             gate=gate,
             check_timeout=v.number(data.get("check_timeout", 120.0), "check_timeout", 1, 86400),
             run_tests_timeout=v.number(data.get("run_tests_timeout", 600.0), "run_tests_timeout", 1, 86400),
+            options=v.options(data),
             source=source,
         )
 
@@ -159,6 +168,17 @@ class _Validator:
         if not low <= value <= high:
             raise ConfigError(f"{self.source}: '{key}' must be between {low:g} and {high:g}")
         return float(value)
+
+    def options(self, data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for check_id, table in self.table(data, "options").items():
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"{self.source}: 'options.{check_id}' must be a table of option = value")
+            for name, value in table.items():
+                if isinstance(value, Mapping):
+                    raise ConfigError(f"{self.source}: 'options.{check_id}.{name}' must be a value, not a table")
+            out[str(check_id)] = dict(table)
+        return out
 
     def fail_on(self, value: object, key: str) -> Severity | None:
         if not isinstance(value, str):
