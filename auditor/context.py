@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from auditor.config import Config
+from auditor.live import LiveFacts, LiveRequest
 from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
 from auditor.sources import PyModule, Sources, TsFile
 
@@ -23,6 +24,9 @@ class AuditOptions:
 
     run_tests: bool = False  # EXECUTES TARGET CODE: runs the target's test suite under coverage
     jobs: int = 0  # check families run in this many processes at once; 0: one per core, at most 4
+    # TALKS TO A SERVICE, and with --api-app / --api-command EXECUTES TARGET CODE: the live API phase
+    # (auditor.live), which exercises the API with schemathesis before the checks run.
+    live: LiveRequest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class Context:
     config: Config
     options: AuditOptions = field(default_factory=AuditOptions)
     project: Project = field(default_factory=lambda: Project(""))
+    live: LiveFacts | None = None  # what the live phase saw, for the project the live API belongs to
     _facts: dict[Any, Any] = field(default_factory=dict)
     _locks: dict[Any, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)

@@ -18,6 +18,7 @@ from typing import Any
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.isolation import Outcome, Unit, run_units
+from auditor.live import live_phase
 from auditor.model import (
     Check,
     CheckResult,
@@ -326,9 +327,12 @@ def _audit_parsed(
     gc.enable()
 
     projects = detect_projects(repo)
+    # The live API phase (auditor.live) runs here, once, before any check: checks only read its facts.
+    live = live_phase(options.live, repo, sources, projects, selected, progress)
     units: list[Unit] = []
     plans = [
-        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project),
+        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project,
+                      live=live.get(project.path)),
               selected, registry.facts, units)
         for project in projects
     ]
