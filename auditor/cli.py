@@ -22,6 +22,7 @@ from auditor import __version__
 from auditor.config import Config, ConfigError, parse_fail_on
 from auditor.context import AuditOptions
 from auditor.engine import AuditError, Scorecard, UsageError, audit
+from auditor.live import DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT, LiveRequest
 from auditor.model import Severity, Status
 from auditor.registry import load_registry
 
@@ -57,6 +58,7 @@ class AuditRequest:
     run_tests: bool
     quiet: bool
     jobs: int = 0
+    live: LiveRequest | None = None
 
 
 class _Progress:
@@ -108,12 +110,33 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, default=False, help="No progress indicator, and only the verdict line.")
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Check families run in this many processes at once (0: one per core, at most 4).")
+@click.option("--api-url", metavar="URL", default=None,
+              help="TALKS TO A SERVICE: exercise the API already running at URL with schemathesis.")
+@click.option("--api-app", metavar="MODULE:ATTR", default=None,
+              help="EXECUTES THE TARGET'S CODE: import its ASGI/WSGI app (e.g. app.main:app) in a subprocess and exercise it.")
+@click.option("--api-command", metavar="CMD", default=None,
+              help="EXECUTES THE TARGET'S CODE: start the service with CMD ({port} is replaced by a free port on "
+                   "127.0.0.1), exercise it, stop it.")
+@click.option("--api-spec", metavar="FILE|URL", default=None,
+              help="The OpenAPI spec to test against (default: the committed spec, else the one the service serves).")
+@click.option("--api-max-examples", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_EXAMPLES, show_default=True,
+              help="Generated requests per operation, for valid and for invalid inputs each.")
+@click.option("--api-timeout", type=click.FloatRange(1, 86_400), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds for the whole live API phase, start-up included.")
+@click.option("--api-p95-ms", type=click.FloatRange(0, 600_000, min_open=True), default=None,
+              help="p95 latency budget per operation in milliseconds (default: the api/latency option p95_ms, 100).")
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
-                  run_tests: bool, quiet: bool, jobs: int) -> None:
+                  run_tests: bool, quiet: bool, jobs: int, api_url: str | None, api_app: str | None,
+                  api_command: str | None, api_spec: str | None, api_max_examples: int, api_timeout: float,
+                  api_p95_ms: float | None) -> None:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
+    try:
+        live = _live_request(api_url, api_app, api_command, api_spec, api_max_examples, api_timeout, api_p95_ms)
+    except UsageError as exc:
+        _fail(str(exc), EXIT_USAGE)
     request = AuditRequest(path, _split(formats) or DEFAULT_FORMATS, Path(output), config_file,
-                           _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs)
+                           _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs, live)
     try:
         sys.exit(_audit(request))
     except (ConfigError, UsageError) as exc:
@@ -126,6 +149,30 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
         if os.environ.get("AUDITOR_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", EXIT_ERROR)
+
+
+def _live_request(url: str | None, app: str | None, command: str | None, spec: str | None, max_examples: int,
+                  timeout: float, p95_ms: float | None) -> LiveRequest | None:
+    """The live API phase the flags ask for, or None; a wrong combination is a usage error."""
+    modes = [(name, value) for name, value in (("url", url), ("app", app), ("command", command)) if value is not None]
+    if len(modes) > 1:
+        raise UsageError("pass only one of --api-url, --api-app and --api-command")
+    if not modes:
+        given = [flag for flag, value in (("--api-spec", spec), ("--api-p95-ms", p95_ms)) if value is not None]
+        if max_examples != DEFAULT_MAX_EXAMPLES:
+            given.append("--api-max-examples")
+        if timeout != DEFAULT_TIMEOUT:
+            given.append("--api-timeout")
+        if given:
+            raise UsageError(f"{given[0]} needs --api-url, --api-app or --api-command")
+        return None
+    if spec is not None and not spec.lower().startswith(("http://", "https://")) and not Path(spec).is_file():
+        raise UsageError(f"--api-spec: no such file: {spec}")
+    mode, target = modes[0]
+    try:
+        return LiveRequest(mode, target, spec=spec, max_examples=max_examples, timeout=timeout, p95_ms=p95_ms)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _audit(req: AuditRequest) -> int:
@@ -149,7 +196,8 @@ def _audit(req: AuditRequest) -> int:
     config = config.with_overrides(only=req.only or None, skip=req.skip or None, gate=gate)
     progress = _Progress(enabled=not req.quiet)
     try:
-        card = audit(req.path, config, AuditOptions(run_tests=req.run_tests, jobs=req.jobs), registry=registry, progress=progress)
+        options = AuditOptions(run_tests=req.run_tests, jobs=req.jobs, live=req.live)
+        card = audit(req.path, config, options, registry=registry, progress=progress)
     finally:
         progress.close()
     written = _write_reports(card, req, registry.reporters)
@@ -194,6 +242,11 @@ def _summary(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
         out.append(f"{prefix}{cats}")
     counts = card.severity_counts()
     out.append("  Findings: " + ", ".join(f"{n} {sev}" for sev, n in counts.items()))
+    for p in card.projects:
+        api = p.facts.get("api")
+        if isinstance(api, dict) and "requests" in api:
+            out.append(f"  Live API ({terminal_safe(str(api['mode']))}): {api['operations_tested']} of {api['operations']} "
+                       f"operations, {api['requests']} requests in {api['duration_seconds']:.1f} s")
     statuses = [r for r in card.results if r.status in (Status.ERROR, Status.NOT_AVAILABLE)]
     for r in statuses:
         out.append(f"  {r.status.value}: {r.check.id}: {terminal_safe(r.reason)}")
