@@ -179,6 +179,7 @@ class LiveFacts:
     cut: tuple[str, ...] = ()  # what was not done, and why (time limit, service gone)
     fatal: str = ""  # non-empty: nothing could be exercised, and why
     unavailable: str = ""  # non-empty: schemathesis is missing
+    elsewhere: str = ""  # non-empty: the live API belongs to this other project of the repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,15 +305,50 @@ def _signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+class _Output:
+    """The last bytes a process wrote (stdout and stderr), read from its pipe by a daemon thread: bounded, and
+    never a file on disk."""
+
+    def __init__(self, limit: int = 64 * 1024) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def attach(self, stream: Any) -> None:
+        self.thread = threading.Thread(target=self._read, args=(stream,), name="auditor-live-output", daemon=True)
+        self.thread.start()
+
+    def _read(self, stream: Any) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := stream.read1(65536):
+                with self.lock:
+                    self.data += chunk
+                    del self.data[: max(0, len(self.data) - self.limit)]
+        with contextlib.suppress(OSError):
+            stream.close()
+
+    def tail(self) -> str:
+        """The last few lines, on one line."""
+        if self.thread is not None:
+            self.thread.join(timeout=1.0)  # the process is gone: what it wrote last is in the pipe
+        with self.lock:
+            text = bytes(self.data[-4 * LOG_TAIL:]).decode("utf-8", "replace")
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return " | ".join(lines[-4:])[-LOG_TAIL:]
+
+
 class _Group:
     """The processes one phase started, each the leader of its own session; `stop` ends them and their kin."""
 
     def __init__(self) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, args: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(list(args), stdin=subprocess.DEVNULL, start_new_session=True, **kwargs)
+    def start(self, args: Sequence[str], output: _Output, **kwargs: Any) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, **kwargs)
         self.procs.append(proc)
+        output.attach(proc.stdout)
         return proc
 
     def stop(self) -> None:
@@ -346,7 +382,10 @@ class _Group:
 
 def _signal_group(pgid: int, sig: int) -> None:
     with contextlib.suppress(OSError):
-        os.killpg(pgid, sig)
+        if hasattr(os, "killpg"):
+            os.killpg(pgid, sig)
+        else:  # pragma: no cover - no process groups (Windows): the process itself
+            os.kill(pgid, sig)
 
 
 class _Terminated(BaseException):
@@ -387,20 +426,6 @@ def _terminate_cleanly(cleanup: Callable[[], None]) -> Iterator[None]:
             signal.signal(number, old)
 
 
-def _tail(path: Path) -> str:
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - 4 * LOG_TAIL))
-            text = fh.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    tail = " | ".join(lines[-4:])
-    return tail[-LOG_TAIL:]
-
-
 def _answers_http(port: int) -> bool:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
     try:
@@ -414,7 +439,11 @@ def _answers_http(port: int) -> bool:
 
 
 def _service_env(scratch: Path, port: int | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "PYTEST_"))}
+    """The environment of the service (`port` given) and of the worker: ours, without bytecode, with
+    Hypothesis's storage in the scratch folder. A coverage run of the auditor measures its own worker, never
+    the target's service."""
+    drop = ("COVERAGE_", "PYTEST_") if port is not None else ("PYTEST_",)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(scratch / "hypothesis")
     if port is not None:
@@ -422,15 +451,14 @@ def _service_env(scratch: Path, port: int | None) -> dict[str, str]:
     return env
 
 
-def _start_service(request: LiveRequest, root: Path, scratch: Path, group: _Group, deadline: float) -> tuple[str, str]:
+def _start_service(request: LiveRequest, root: Path, scratch: Path, group: _Group, output: _Output,
+                   deadline: float) -> tuple[str, str]:
     """Start `--api-command` and wait until it answers: (base URL, "") or ("", why it did not)."""
     port = _free_port()
     command = request.target.replace("{port}", str(port)).replace("{host}", "127.0.0.1")
     args = shlex.split(command)
-    log = scratch / "service.log"
     try:
-        with log.open("wb") as out:
-            proc = group.start(args, cwd=root, env=_service_env(scratch, port), stdout=out, stderr=subprocess.STDOUT)
+        proc = group.start(args, output, cwd=root, env=_service_env(scratch, port))
     except OSError as exc:
         return "", f"--api-command: cannot start {args[0]!r}: {exc.strerror or exc}"
     startup = min(60.0, max(1.0, (deadline - time.monotonic()) / 2))  # half the budget, the rest for the run
@@ -438,13 +466,14 @@ def _start_service(request: LiveRequest, root: Path, scratch: Path, group: _Grou
     while time.monotonic() < ready_by:
         code = proc.poll()
         if code is not None:
-            tail = _tail(log)
+            tail = output.tail()
             return "", (f"--api-command: the service exited with code {code} before it answered on 127.0.0.1:{port}"
                         + (f"; its last output: {tail}" if tail else ""))
         if _answers_http(port):
             return f"http://127.0.0.1:{port}", ""
         time.sleep(0.1)
-    tail = _tail(log)
+    group.stop()
+    tail = output.tail()
     return "", (f"--api-command: the service did not answer on 127.0.0.1:{port} within {startup:.0f} s"
                 + (f"; its last output: {tail}" if tail else ""))
 
@@ -486,7 +515,8 @@ def _shown_target(request: LiveRequest) -> str:
     return redact(request.target)
 
 
-def run_live(request: LiveRequest, root: Path, spec: SpecSource) -> LiveFacts:
+def run_live(request: LiveRequest, root: Path, spec: SpecSource,
+             progress: Callable[[str, int, int], None] | None = None) -> LiveFacts:
     """Run the live phase against the target at `root`. Never raises for a failure of the service or the run
     (the facts say what happened); only Ctrl-C and SIGTERM end it early, after stopping every process."""
     started = time.monotonic()
@@ -505,45 +535,53 @@ def run_live(request: LiveRequest, root: Path, spec: SpecSource) -> LiveFacts:
 
     try:
         with _terminate_cleanly(cleanup):
-            return _run(request, root, spec, scratch, group, started, deadline, shown)
+            facts = _run(request, root, spec, scratch, group, deadline, shown, progress)
+            return _replace(facts, duration=round(time.monotonic() - started, 3))
     finally:
         cleanup()
 
 
-def _run(request: LiveRequest, root: Path, spec: SpecSource, scratch: Path, group: _Group, started: float,
-         deadline: float, shown: str) -> LiveFacts:
+def _run(request: LiveRequest, root: Path, spec: SpecSource, scratch: Path, group: _Group, deadline: float,
+         shown: str, progress: Callable[[str, int, int], None] | None) -> LiveFacts:
     base_url = request.target if request.mode == "url" else ""
     why = _unreachable(base_url) if request.mode == "url" else ""
     if why:
-        return LiveFacts(request, shown, spec=spec.label, spec_path=spec.repo_path, fatal=why,
-                         duration=round(time.monotonic() - started, 3))
+        return LiveFacts(request, shown, spec=spec.label, spec_path=spec.repo_path, fatal=why)
+    service = _Output()
     if request.mode == "command":
-        base_url, why = _start_service(request, root, scratch, group, deadline)
+        base_url, why = _start_service(request, root, scratch, group, service, deadline)
         if why:
-            return LiveFacts(request, shown, spec=spec.label, spec_path=spec.repo_path, fatal=why,
-                             duration=round(time.monotonic() - started, 3))
+            return LiveFacts(request, shown, spec=spec.label, spec_path=spec.repo_path, fatal=why)
     budget = max(1.0, deadline - time.monotonic())
-    req_path, out_path, log = scratch / "request.json", scratch / "result.json", scratch / "runner.log"
+    req_path, out_path = scratch / "request.json", scratch / "result.json"
     try:
         req_path.write_text(json.dumps(_runner_request(request, root, spec, base_url, budget), default=str), encoding="utf-8")
     except (TypeError, ValueError) as exc:
         return LiveFacts(request, shown, spec=spec.label, fatal=f"the spec cannot be handed to the worker: {exc}")
-    env = _service_env(scratch, None)
     args = [sys.executable, "-I", "-B", "-m", "auditor.live_runner", str(req_path), str(out_path)]
-    with log.open("wb") as out:
-        proc = group.start(args, cwd=root if request.mode == "app" else scratch, env=env, stdout=out,
-                           stderr=subprocess.STDOUT)
-    killed = False
-    try:
-        proc.wait(timeout=budget + RUNNER_GRACE)
-    except subprocess.TimeoutExpired:
-        killed = True
+    worker = _Output()
+    proc = group.start(args, worker, cwd=root if request.mode == "app" else scratch, env=_service_env(scratch, None))
+    killed = _wait(proc, budget + RUNNER_GRACE, f"live API ({request.mode})", progress)
     group.stop()
-    facts = _read_result(request, shown, spec, out_path, log, killed, budget)
+    facts = _read_result(request, shown, spec, out_path, worker.tail(), killed, budget)
     if request.mode == "command" and not facts.fatal and any(DEAD in c for c in facts.cut):
-        tail = _tail(scratch / "service.log")
+        tail = service.tail()
         facts = _replace(facts, cut=(*facts.cut, f"the service's last output: {tail}") if tail else facts.cut)
-    return _replace(facts, duration=round(time.monotonic() - started, 3))
+    return facts
+
+
+def _wait(proc: subprocess.Popen[bytes], limit: float, what: str, progress: Callable[[str, int, int], None] | None) -> bool:
+    """Wait for `proc` at most `limit` seconds, reporting progress; True when the limit was reached."""
+    start = time.monotonic()
+    while proc.poll() is None:
+        elapsed = time.monotonic() - start
+        if elapsed >= limit:
+            return True
+        if progress is not None:
+            progress(f"{what}: {elapsed:.0f} s", int(elapsed), int(limit))
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=min(0.25, max(0.01, limit - elapsed)))
+    return False
 
 
 def _replace(facts: LiveFacts, **changes: Any) -> LiveFacts:
@@ -570,7 +608,7 @@ def _strings(value: object, limit: int = 200) -> tuple[str, ...]:
     return tuple(_text(v) for v in value[:limit]) if isinstance(value, list) else ()
 
 
-def _read_result(request: LiveRequest, shown: str, spec: SpecSource, out_path: Path, log: Path, killed: bool,
+def _read_result(request: LiveRequest, shown: str, spec: SpecSource, out_path: Path, tail: str, killed: bool,
                  budget: float) -> LiveFacts:
     data: dict[str, Any] = {}
     try:
@@ -584,7 +622,6 @@ def _read_result(request: LiveRequest, shown: str, spec: SpecSource, out_path: P
         cut.append(f"the worker was stopped {RUNNER_GRACE:g} s after the time limit of {budget:.0f} s")
     fatal = _text(data.get("fatal"))
     if not data:
-        tail = _tail(log)
         fatal = ("the live run was stopped at the time limit before it reported anything" if killed
                  else "the live run ended without a result" + (f"; its last output: {tail}" if tail else ""))
     failures = []
@@ -649,4 +686,6 @@ def live_phase(request: LiveRequest | None, repo: Repository, sources: Sources, 
         progress(f"live API ({request.mode})", 0, 1)
     spec = resolve_spec(request, repo, sources)
     project = _live_project(request, repo, projects, spec)
-    return {project.path: run_live(request, repo.root, spec)}
+    facts = {p.path: LiveFacts(request, _shown_target(request), elsewhere=project.label) for p in projects}
+    facts[project.path] = run_live(request, repo.root, spec, progress)
+    return facts

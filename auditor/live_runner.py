@@ -34,6 +34,7 @@ __all__ = ["main"]
 
 EXCERPT_CHARS = 400
 MESSAGE_CHARS = 400
+MEMORY_LIMIT = 8 * 1024**3  # bytes of address space for this worker (and an --api-app application in it)
 MIN_LATENCY_SAMPLES = 5  # an operation with fewer distinct inputs is re-sent until it has this many timings
 DEAD_SERVICE = "the service stopped answering"
 
@@ -428,6 +429,17 @@ def _excerpt(response: Any) -> str:
     return text[:EXCERPT_CHARS]
 
 
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - no such limit on this platform
+        pass
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
         sys.stderr.write("usage: python -m auditor.live_runner REQUEST.json RESULT.json\n")
@@ -445,4 +457,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover - run as a module by auditor.live
+    _limit_memory()  # the worker's own process only, never an interpreter that imports this module
     sys.exit(main(sys.argv))

@@ -19,7 +19,7 @@ __all__ = ["CHECKS", "ApiFacts", "FailureFact", "LatencyFact", "LivePhaseFailed"
 
 _HELP = "https://schemathesis.readthedocs.io/en/stable/"
 _NOT_EXERCISED = "no live API was exercised; pass --api-url, --api-app or --api-command"
-_ELSEWHERE = "the live API was exercised for another project of this repository"
+_NOT_RUN = "the live API phase did not run: no check that needs it was selected"
 
 
 class LivePhaseFailed(Exception):
@@ -32,7 +32,9 @@ def live_facts(ctx: Context) -> LiveFacts:
         raise NotApplicable(_NOT_EXERCISED)
     live = ctx.live
     if live is None:
-        raise NotApplicable(_ELSEWHERE)
+        raise NotApplicable(_NOT_RUN)
+    if live.elsewhere:
+        raise NotApplicable(f"the live API was exercised with project {live.elsewhere}")
     if live.unavailable:
         raise NotAvailable(live.unavailable if INSTALL_HINT in live.unavailable else f"{live.unavailable} ({INSTALL_HINT})")
     if live.fatal:
