@@ -57,13 +57,13 @@ class Config:
     run_tests_timeout: float = 600.0
     # Check options, `[tool.auditor.options."<check id>"]`: check id -> option name -> value. A check declares
     # its options and their defaults (`Check.options`) and reads them with `option`.
-    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     source: str | None = None  # the file it came from, for messages
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds.get(name, DEFAULT_THRESHOLDS.get(name, 0.0)))
 
-    def option(self, check_id: str, name: str, default: Any = None) -> Any:
+    def option(self, check_id: str, name: str, default: object = None) -> object:
         """The configured value of a check's option, else `default` (the check's declared default)."""
         return self.options.get(check_id, {}).get(name, default)
 
@@ -169,8 +169,8 @@ class _Validator:
             raise ConfigError(f"{self.source}: '{key}' must be between {low:g} and {high:g}")
         return float(value)
 
-    def options(self, data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
+    def options(self, data: Mapping[str, Any]) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
         for check_id, table in self.table(data, "options").items():
             if not isinstance(table, Mapping):
                 raise ConfigError(f"{self.source}: 'options.{check_id}' must be a table of option = value")

@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -315,13 +315,15 @@ class _Output:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
-    def attach(self, stream: Any) -> None:
+    def attach(self, stream: IO[bytes] | None) -> None:
+        if stream is None:
+            return
         self.thread = threading.Thread(target=self._read, args=(stream,), name="auditor-live-output", daemon=True)
         self.thread.start()
 
-    def _read(self, stream: Any) -> None:
+    def _read(self, stream: IO[bytes]) -> None:
         with contextlib.suppress(OSError, ValueError):
-            while chunk := stream.read1(65536):
+            while chunk := stream.read1(65536):  # type: ignore[attr-defined]  # a BufferedReader
                 with self.lock:
                     self.data += chunk
                     del self.data[: max(0, len(self.data) - self.limit)]

@@ -28,7 +28,15 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # schemathesis is the optional extra `live`; the worker imports it only once it runs
+    from schemathesis import APIOperation, BaseSchema, GenerationMode, Response
+    from schemathesis import Case as _Case
+    from schemathesis.config import SchemathesisConfig
+
+    Case = _Case[Any]
+    Operation = APIOperation[Any, Any, Any, Any]
 
 __all__ = ["main"]
 
@@ -111,17 +119,18 @@ class _Run:
             raise TypeError(f"{self.req['app']} is a {type(obj).__name__}, not an ASGI or WSGI application")
         return obj
 
-    def _config(self) -> Any:
+    def _config(self) -> SchemathesisConfig:
         from schemathesis.config import SchemathesisConfig
 
         # Built here, never discovered: a schemathesis.toml in the target could name hooks to import.
         return SchemathesisConfig(seed=int(self.req["seed"]))
 
-    def _load_schema(self) -> Any:
+    def _load_schema(self) -> BaseSchema:
         import schemathesis
 
         config = self._config()
         spec_url, spec_data = self.req.get("spec_url"), self.req.get("spec_data")
+        schema: BaseSchema
         if spec_data is not None:
             schema = schemathesis.openapi.from_dict(spec_data, config=config)
             self.result["spec"] = self.req["spec_label"]
@@ -134,7 +143,7 @@ class _Run:
             schema.app = self.app
         return schema
 
-    def _served_schema(self, config: Any) -> Any:
+    def _served_schema(self, config: SchemathesisConfig) -> BaseSchema:
         import schemathesis
         from schemathesis.transport import is_asgi_app
 
@@ -157,7 +166,7 @@ class _Run:
         raise LookupError("no OpenAPI spec: none committed, none passed with --api-spec, and none served at "
                           + "; ".join(tried))
 
-    def _base_url(self, schema: Any) -> str | None:
+    def _base_url(self, schema: BaseSchema) -> str | None:
         """The URL requests go to: --api-url or the started service, plus the spec's own base path."""
         from urllib.parse import urlsplit
 
@@ -224,7 +233,7 @@ class _Run:
             self.result["tested"].append(operation.label)
             self.write()
 
-    def _exercise(self, operation: Any) -> None:
+    def _exercise(self, operation: Operation) -> None:
         from schemathesis import GenerationMode
 
         timed = _Timings()
@@ -243,7 +252,7 @@ class _Run:
         self._top_up(timed)
         self._latency(label, timed)
 
-    def _draw(self, operation: Any, mode: Any, timed: _Timings) -> None:
+    def _draw(self, operation: Operation, mode: GenerationMode, timed: _Timings) -> None:
         from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
         strategy = operation.as_strategy(generation_mode=mode)
@@ -253,7 +262,7 @@ class _Run:
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
                   report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
         @given(strategy)
-        def exercise(case: Any) -> None:
+        def exercise(case: Case) -> None:
             if self._left() <= 0:
                 raise _OutOfTime
             response = self._send(case)
@@ -265,7 +274,7 @@ class _Run:
 
         exercise()
 
-    def _send(self, case: Any) -> Any:
+    def _send(self, case: Case) -> Response | None:
         """The response, or None after recording why there is none (a crash, a dropped connection, a timeout)."""
         import requests
 
@@ -303,7 +312,7 @@ class _Run:
         except OSError:
             return False
 
-    def _validate(self, case: Any, response: Any, *, positive: bool) -> None:
+    def _validate(self, case: Case, response: Response, *, positive: bool) -> None:
         from schemathesis.checks import not_a_server_error
         from schemathesis.core.failures import FailureGroup
         from schemathesis.specs.openapi.checks import (
@@ -334,7 +343,7 @@ class _Run:
                 continue  # a 5xx is a server error; its undocumented status or text body follow from it
             self._record(case, kind, _describe(failure, response.status_code), response.status_code, _excerpt(response))
 
-    def _record(self, case: Any, kind: str, message: str, status: int | None, excerpt: str) -> None:
+    def _record(self, case: Case, kind: str, message: str, status: int | None, excerpt: str) -> None:
         key = (case.operation.label, kind)
         entry = self._failures.get(key)
         if entry is None:
@@ -345,7 +354,7 @@ class _Run:
         if status is not None and status not in entry["statuses"]:
             entry["statuses"] = sorted([*entry["statuses"], status])
 
-    def _curl(self, case: Any) -> str:
+    def _curl(self, case: Case) -> str:
         try:
             return str(case.as_curl_command(base_url=self.base_url)).split("\n\n", 1)[0]
         except Exception as exc:  # noqa: BLE001 - a reproduction we cannot write is still a failure
@@ -360,7 +369,8 @@ class _Run:
             index += 1
             try:
                 response = case.call(base_url=self.base_url, timeout=max(0.5, min(10.0, self._left())))
-            except Exception:  # noqa: BLE001 - the first request already said how it fails
+            except Exception as exc:  # noqa: BLE001 - the first request already said how it fails
+                self.error(f"{case.operation.label}: latency sample not taken: {type(exc).__name__}: {_one_line(exc, 200)}")
                 return
             self.result["requests"] += 1
             timed.add(float(response.elapsed), case)
@@ -385,16 +395,16 @@ class _Timings:
     the operation (lazy imports, first connection, compiled validators) and is not counted."""
 
     def __init__(self) -> None:
-        self.warm_case: Any = None
-        self.values: list[tuple[float, Any]] = []
+        self.warm_case: Case | None = None
+        self.values: list[tuple[float, Case]] = []
 
-    def add(self, seconds: float, case: Any) -> None:
+    def add(self, seconds: float, case: Case) -> None:
         if self.warm_case is None:
             self.warm_case = case
         else:
             self.values.append((seconds, case))
 
-    def cases(self) -> list[Any]:
+    def cases(self) -> list[Case]:
         return [case for _, case in self.values] or ([self.warm_case] if self.warm_case is not None else [])
 
 
@@ -402,7 +412,7 @@ def _listed(values: object) -> str:
     return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) and values else "none"
 
 
-def _describe(failure: Any, status: int) -> str:
+def _describe(failure: BaseException, status: int) -> str:
     """One line saying what a schemathesis failure found, from its attributes where it has them."""
     names = {cls.__name__ for cls in type(failure).__mro__}
     message = str(getattr(failure, "message", "") or "")
@@ -423,7 +433,7 @@ def _describe(failure: Any, status: int) -> str:
     return _one_line(f"{title}: {lines[0]}" if lines else title)
 
 
-def _excerpt(response: Any) -> str:
+def _excerpt(response: Response) -> str:
     content = bytes(response.content or b"")[: EXCERPT_CHARS * 4]
     text = content.decode(response.encoding or "utf-8", "replace")
     return text[:EXCERPT_CHARS]

@@ -490,3 +490,22 @@ def test_the_live_api_belongs_to_the_project_holding_its_spec(nothing_left: Path
     assert {r.status for r in by_project["backend"].values()} == {Status.ERROR}
     assert {(r.status, r.reason) for r in by_project["admin"].values()} == {
         (Status.NOT_APPLICABLE, "the live API was exercised with project api")}
+
+
+def test_latency_table_escapes_what_the_spec_names(tmp_path: Path) -> None:
+    from reports.html import render_html
+    from reports.markdown import render_markdown
+
+    data = scorecard_to_dict(audit(write_tree(tmp_path / "svc", {"app.py": "x = 1\n"}), ONLY))
+    hostile = "GET /<script>alert(1)</script>/|x|/**bold**"
+    rows = [{"operation": hostile, "p50_ms": 120, "p95_ms": 300.5, "max_ms": 400, "requests": 7, "over_budget": True},
+            {"operation": "GET /ok", "p50_ms": 1, "p95_ms": 2, "max_ms": 3, "requests": 7, "over_budget": False}]
+    data["projects"][0]["facts"]["api"] = {"p95_budget_ms": 250.0, "latency": rows}
+    html = render_html(data)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count('class="latency-row over-budget"') == 1 and "p95 budget 250 ms" in html
+    markdown = render_markdown(data)
+    line = next(ln for ln in markdown.splitlines() if "alert" in ln)
+    assert line.startswith("| GET /&lt;script&gt;alert\\(1\\)&lt;/script&gt;/\\|x\\|/\\*\\*bold\\*\\* | 120.0 | 300.5 | 400.0 | 7 |")
+    assert line.endswith("over budget |")
+    assert "Live API latency" not in render_markdown(scorecard_to_dict(audit(tmp_path / "svc", ONLY)))
