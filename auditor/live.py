@@ -128,10 +128,6 @@ class LiveRequest:
         if self.p95_ms is not None and not 0 < self.p95_ms <= 600_000:
             raise ValueError("--api-p95-ms must be a positive number of milliseconds")
 
-    @property
-    def executes_target(self) -> bool:
-        return self.mode in ("app", "command")
-
 
 @dataclass(frozen=True, slots=True)
 class LiveFailure:

@@ -219,7 +219,7 @@ class _Run:
             if self._left() <= 0:
                 rest = [op.label for op in operations[index:]]
                 self.result["cut"].append(
-                    f"time limit of {self.req['budget']:g} s reached: {len(rest)} of {len(operations)} operations "
+                    f"time limit of {self.req['budget']:.0f} s reached: {len(rest)} of {len(operations)} operations "
                     f"not exercised ({', '.join(rest[:5])}{', ...' if len(rest) > 5 else ''})")
                 break
             try:

@@ -393,10 +393,10 @@ def test_cli_time_limit_cuts_the_run_and_still_reports(nothing_left: Path) -> No
     out = nothing_left / "out"
     started = time.monotonic()
     cli = _cli([str(root), "--only", "api/*", "-o", str(out), "--format", "json", "--api-app", "shop.main:app",
-                "--api-max-examples", "100", "--api-timeout", "5"], nothing_left)
+                "--api-max-examples", "10000", "--api-timeout", "10"], nothing_left)
     stdout, stderr = cli.communicate(timeout=60)
     assert cli.returncode in (0, 1), stderr  # a verdict on what was exercised before the cut
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 40  # 10 s of live phase, then the rest of the audit
     facts = json.loads((out / "report.json").read_text())["facts"]["api"]
     assert any("time limit" in c for c in facts["cut"]), facts
     assert facts["operations_tested"] < facts["operations"] or any("while exercising" in c for c in facts["cut"])
