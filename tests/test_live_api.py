@@ -393,16 +393,20 @@ def test_cli_time_limit_cuts_the_run_and_still_reports(nothing_left: Path) -> No
     out = nothing_left / "out"
     started = time.monotonic()
     cli = _cli([str(root), "--only", "api/*", "-o", str(out), "--format", "json", "--api-app", "shop.main:app",
-                "--api-max-examples", "10000", "--api-timeout", "10"], nothing_left)
-    stdout, stderr = cli.communicate(timeout=60)
+                "--api-max-examples", "10000", "--api-timeout", "6"], nothing_left)
+    stdout, stderr = cli.communicate(timeout=90)
     assert cli.returncode in (0, 1), stderr  # a verdict on what was exercised before the cut
-    assert time.monotonic() - started < 40  # 10 s of live phase, then the rest of the audit
-    facts = json.loads((out / "report.json").read_text())["facts"]["api"]
-    assert any("time limit" in c for c in facts["cut"]), facts
-    assert facts["operations_tested"] < facts["operations"] or any("while exercising" in c for c in facts["cut"])
-    assert "Live API (app):" in stdout
-    checks = json.loads((out / "report.json").read_text())["checks"]
-    assert {c["status"] for c in checks if c["id"].startswith("api/")} <= {"passed", "failed"}
+    assert time.monotonic() - started < 45  # 6 s of live phase (+5 s grace at worst), then the rest of the audit
+    report = json.loads((out / "report.json").read_text())
+    api = report["facts"]["api"]
+    statuses = {c["status"] for c in report["checks"] if c["id"].startswith("api/")}
+    if "error" in api:  # a machine so loaded that the worker's start-up took the whole budget: nothing exercised
+        assert statuses == {"error"} and "no operation was exercised: time limit of 6 s reached" in api["error"], api
+    else:
+        assert any("time limit" in c for c in api["cut"]), api
+        assert api["operations_tested"] < api["operations"] or any("while exercising" in c for c in api["cut"])
+        assert statuses <= {"passed", "failed"}
+    assert "Live API (app):" in stdout or "error: api/latency: LivePhaseFailed: no operation was exercised" in stdout
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 3)])
