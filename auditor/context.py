@@ -6,12 +6,16 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditor.config import Config
 from auditor.live import LiveFacts, LiveRequest
 from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
 from auditor.sources import PyModule, Sources, TsFile
+
+if TYPE_CHECKING:
+    from analysis.pool import ModelStore
+    from analysis.project import ProjectAnalysis
 
 __all__ = ["AuditOptions", "Context", "Project"]
 
@@ -65,6 +69,22 @@ class Context:
     _locks: dict[Any, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _files: list[FileInfo] | None = None
+    models: ModelStore | None = None  # every analysed file's model (analysis.pool), shared by all projects
+    _analysis: ProjectAnalysis | None = None
+
+    @property
+    def analysis(self) -> ProjectAnalysis:
+        """The analysis layer's view of this project's code (decoded lazily, once per process)."""
+        if self._analysis is None:
+            from analysis.pool import ModelStore
+            from analysis.project import ProjectAnalysis
+
+            with self._guard:
+                if self._analysis is None:
+                    if self.models is None:  # a context made outside a full audit: analyse files as they are asked for
+                        self.models = ModelStore.lazy(self.repo)
+                    self._analysis = ProjectAnalysis(self.models, self.files)
+        return self._analysis
 
     # -- files of this project --------------------------------------------------------------------
     @property

@@ -87,6 +87,7 @@ class Scorecard:
     duration: float
     config: Config
     options: AuditOptions = field(default_factory=AuditOptions)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: scan, analysis, parse, checks, scoring
 
     @property
     def results(self) -> list[CheckResult]:
@@ -257,6 +258,17 @@ def _plan(ctx: Context, selected: Sequence[type[Check]], collectors: dict[str, C
     return plan
 
 
+def _in_workers(units: list[Unit], jobs: int) -> list[Unit]:
+    """Units regrouped into `jobs` worker processes, each family (of every project) kept in one worker.
+
+    A worker decodes the models it reads once and every family it runs shares them, instead of each family's
+    process decoding the whole repository again; a family's memoised facts stay in one process.
+    """
+    families = sorted({u.group.rsplit("\x00", 1)[-1] for u in units})
+    bucket = {family: i % max(1, jobs) for i, family in enumerate(families)}
+    return [dataclasses.replace(u, group=f"worker-{bucket[u.group.rsplit(chr(0), 1)[-1]]}") for u in units]
+
+
 def _file_facts(ctx: Context) -> dict[str, Any]:
     by_language = Counter(f.language for f in ctx.files)
     by_role = Counter(f.role for f in ctx.files)
@@ -287,6 +299,7 @@ def audit(
 
     started_at = datetime.now(UTC)
     t0 = time.perf_counter()
+    timings: dict[str, float] = {}  # seconds per phase
     _keep_target_off_import_path(target)
     config = config or Config.load(target)
     options = options or AuditOptions()
@@ -296,11 +309,12 @@ def audit(
         repo = Repository.scan(target, excludes=config.exclude)
     except RepositoryError as exc:
         raise AuditError(str(exc)) from None
+    timings["scan"] = time.perf_counter() - t0
     sources = Sources(repo)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing allocates millions of long-lived nodes: collecting in between only costs time
     try:
-        return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0)
+        return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0, timings)
     finally:
         gc.unfreeze()
         if gc_was_enabled:
@@ -319,8 +333,20 @@ def _audit_parsed(
     progress: Progress | None,
     started_at: datetime,
     t0: float,
+    timings: dict[str, float],
 ) -> Scorecard:
-    sources.parse_all(progress)
+    from analysis.pool import ANALYSED_LANGUAGES, build_models
+
+    mark = time.perf_counter()
+
+    models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
+                          jobs=options.jobs, progress=progress)
+    for path, (kind, message) in sorted({**models.problems, **models.failures}.items()):
+        sources.add_problem(ParseProblem(path, kind, message))
+    timings["analysis"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    sources.parse_all(progress, skip=ANALYSED_LANGUAGES)
+    timings["parse"] = time.perf_counter() - mark
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
     gc.freeze()
@@ -328,10 +354,13 @@ def _audit_parsed(
 
     projects = detect_projects(repo)
     # The live API phase (auditor.live) runs here, once, before any check: checks only read its facts.
+    mark = time.perf_counter()
     live = live_phase(options.live, repo, sources, projects, selected, progress)
+    if live:
+        timings["live"] = time.perf_counter() - mark
     units: list[Unit] = []
     plans = [
-        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project,
+        _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project, models=models,
                       live=live.get(project.path)),
               selected, registry.facts, units)
         for project in projects
@@ -342,7 +371,12 @@ def _audit_parsed(
         if progress is not None:
             progress(unit.name.rsplit("\x00", 1)[-1], next(started, len(units)), len(units))
 
-    outcomes = run_units(units, jobs=options.jobs or min(4, os.cpu_count() or 1), on_start=on_start)
+    jobs = options.jobs or min(4, os.cpu_count() or 1)
+    units = _in_workers(units, jobs)
+    mark = time.perf_counter()
+    outcomes = run_units(units, jobs=jobs, on_start=on_start)
+    timings["checks"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     for outcome in outcomes.values():
         if outcome.kind == "ok" and isinstance(outcome.value, tuple):
             for problem in outcome.value[1]:
@@ -373,6 +407,7 @@ def _audit_parsed(
             )
         )
     cards = _gains_in_repository_points(cards)
+    timings["scoring"] = time.perf_counter() - mark
     score = _repository_score(cards)
     all_findings = [f for c in cards for f in c.findings]
     return Scorecard(
@@ -386,6 +421,7 @@ def _audit_parsed(
         plugin_errors=tuple(registry.errors),
         started_at=started_at,
         duration=time.perf_counter() - t0,
+        timings={k: round(v, 4) for k, v in timings.items()},
         config=config,
         options=options,
     )

@@ -355,12 +355,15 @@ class Sources:
                     yield parsed
 
     # -- whole-repository passes --------------------------------------------------------------------
-    def parse_all(self, progress: Callable[[str, int, int], None] | None = None) -> None:
-        """Parse every code file now, so problems are complete and checks only read caches.
+    def parse_all(self, progress: Callable[[str, int, int], None] | None = None,
+                  skip: frozenset[str] = frozenset()) -> None:
+        """Parse every code file now (but those of the `skip` languages, which the analysis layer read), so
+        problems are complete and checks only read caches.
 
         `progress("parsing", done, total)` is called every 200 files.
         """
-        code = [f for f in self.repo.files if f.language == "python" or f.language in TREE_SITTER_LANGUAGES]
+        code = [f for f in self.repo.files if (f.language == "python" or f.language in TREE_SITTER_LANGUAGES)
+                and f.language not in skip]
         for i, info in enumerate(code):
             if progress is not None and i % 200 == 0:
                 progress("parsing", i, len(code))

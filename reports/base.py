@@ -119,6 +119,7 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         },
         "generated_at": card.started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(card.duration, 3),
+        "timings": dict(card.timings),
         "score": card.score,
         "grade": card.grade,
         "gate": {

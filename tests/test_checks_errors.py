@@ -16,7 +16,7 @@ from auditor.context import Context
 from auditor.model import Check, Confidence, Finding, NotApplicable, Verdict
 from auditor.repo import Repository
 from auditor.sources import Sources
-from checks.error_handling import (
+from checks.errors import (
     CHECKS,
     BareExcept,
     BroadExcept,

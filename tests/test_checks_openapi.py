@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.routes.paths import normalise_path, path_matches, segments
 from auditor import audit
 from auditor.config import Config
 from auditor.context import Context
@@ -16,7 +17,6 @@ from auditor.model import Status
 from auditor.repo import Repository
 from auditor.sources import Sources
 from checks.openapi import openapi_facts, openapi_model
-from checks.openapi.paths import normalise_path, path_matches, segments
 from checks.openapi.spec import load_document, looks_like_spec, validate_spec
 
 GOOD_SPEC = """\

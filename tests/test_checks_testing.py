@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from coverage import CoverageData
 
-import checks.testing as family
+import checks.tests as family
 from auditor import audit
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
@@ -18,7 +18,7 @@ from auditor.engine import Scorecard, run_check
 from auditor.model import CheckResult, Status
 from auditor.repo import Repository
 from auditor.sources import Sources
-from checks.testing import CHECKS, Coverage, Failing
+from checks.tests import CHECKS, Coverage, Failing
 
 MakeRepo = Callable[..., Path]
 
@@ -510,7 +510,7 @@ def test_checks_without_run_tests_never_execute_the_target(make_repo: MakeRepo) 
 def test_large_dot_coverage_uses_estimated_statements_with_the_same_figures(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import checks.testing.coverage_parsers as parsers
+    import checks.tests.coverage_parsers as parsers
 
     root = python_repo(make_repo)
     data = CoverageData(basename=str(root / ".coverage"))

@@ -17,7 +17,7 @@ from auditor import audit
 from auditor.config import Config
 from auditor.engine import Scorecard
 from auditor.model import CheckResult, Confidence, Severity, Status
-from checks.typed_code.tsconfig import JsoncError, parse_jsonc, resolve_config
+from checks.typing.tsconfig import JsoncError, parse_jsonc, resolve_config
 
 MakeRepo = Callable[..., Path]
 

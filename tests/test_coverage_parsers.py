@@ -10,7 +10,7 @@ from coverage import CoverageData
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.testing.coverage_parsers import (
+from checks.tests.coverage_parsers import (
     CoverageReport,
     parse_cobertura,
     parse_coverage_db,

@@ -12,11 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from analysis.model import Assign, FileModel
+from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Severity
-from auditor.sources import PyModule, TsFile
+from auditor.sources import TsFile
 from checks._ts import descendants, has_error_ancestor, line_of
-from checks._util import dotted_name, imports_any, string_value
 from checks.migrations.detect import (
     DOCUMENT,
     PY_IMPORTS,
@@ -155,33 +156,29 @@ def _manifests(ctx: Context, a: Analysis) -> None:
 # -- python ----------------------------------------------------------------------------------------------
 
 
-def _literal_ids(node: ast.AST | None) -> tuple[str, ...] | None:
-    """str -> (str,), None -> (), tuple/list of str -> tuple; anything else -> None (not a literal)."""
-    if isinstance(node, ast.Constant):
-        if node.value is None:
-            return ()
-        if isinstance(node.value, str):
-            return (node.value,)
+def _literal_ids(text: str | None) -> tuple[str, ...] | None:
+    """A literal str -> (str,), None -> (), tuple/list of str -> tuple, given as source text; else None."""
+    if text is None:
         return None
-    if isinstance(node, ast.Tuple | ast.List):
-        out: list[str] = []
-        for elt in node.elts:
-            if not (isinstance(elt, ast.Constant) and isinstance(elt.value, str)):
-                return None
-            out.append(elt.value)
-        return tuple(out)
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     return None
 
 
-def _module_assigns(module: PyModule) -> dict[str, ast.AST | None]:
-    found: dict[str, ast.AST | None] = {}
-    for stmt in module.tree.body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    found.setdefault(target.id, stmt.value)
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            found.setdefault(stmt.target.id, stmt.value)
+def _module_values(model: FileModel) -> dict[str, Assign]:
+    found: dict[str, Assign] = {}
+    for assign in model.assigns:
+        if assign.function < 0 and not assign.owner:
+            for target in assign.targets:
+                found.setdefault(target, assign)
     return found
 
 
@@ -193,109 +190,109 @@ def _versions_dir(path: str) -> str:
     return str(PurePosixPath(path).parent)
 
 
-def _alembic_revision(module: PyModule, a: Analysis) -> bool:
-    assigns = _module_assigns(module)
+def _alembic_revision(model: FileModel, a: Analysis) -> bool:
+    assigns = _module_values(model)
     if "revision" not in assigns or "down_revision" not in assigns:
         return False
-    rev_node, down_node = assigns["revision"], assigns["down_revision"]
-    line = next((s.lineno for s in module.tree.body if isinstance(s, ast.Assign | ast.AnnAssign)
-                 and any(isinstance(t, ast.Name) and t.id == "revision"
-                         for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))), 1)
-    rev = string_value(rev_node)
-    downs = _literal_ids(down_node)
+    revision, down = assigns["revision"], assigns["down_revision"]
+    rev = revision.value[4] if revision.value[0] == "str" else None
+    downs = _literal_ids(down.value[1])
     labels = assigns.get("branch_labels")
-    labelled = labels is not None and not (isinstance(labels, ast.Constant) and labels.value is None)
+    labelled = labels is not None and labels.value[0] != "none"
     problem = ""
     if rev is None:
         problem = "`revision` is not a literal string"
     elif downs is None:
         problem = "`down_revision` is not a literal (string, tuple of strings or None)"
-    a.alembic[_versions_dir(module.path)].append(
-        Revision(rev or f"<{module.path}>", downs or (), module.path, line, labelled, problem)
+    a.alembic[_versions_dir(model.path)].append(
+        Revision(rev or f"<{model.path}>", downs or (), model.path, revision.line, labelled, problem)
     )
-    a.files[module.path] = "alembic"
+    a.files[model.path] = "alembic"
     return True
 
 
-def _django_migration(module: PyModule, a: Analysis) -> bool:
-    p = PurePosixPath(module.path)
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """The literal (app, name) pairs of a `dependencies = [...]` list; calls such as swappable_dependency() are skipped."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    items = tree.body.elts if isinstance(tree.body, ast.List | ast.Tuple) else []
+    out: list[tuple[str, str]] = []
+    for elt in items:
+        if isinstance(elt, ast.Tuple | ast.List) and len(elt.elts) == 2 and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elt.elts):
+            out.append((str(elt.elts[0].value), str(elt.elts[1].value)))  # type: ignore[attr-defined]
+    return out
+
+
+def _django_migration(model: FileModel, a: Analysis) -> bool:
+    p = PurePosixPath(model.path)
     if p.parent.name != "migrations" or not is_django_migration_name(p.name):
         return False
-    cls = next((s for s in module.tree.body if isinstance(s, ast.ClassDef) and s.name == "Migration"), None)
+    cls = next((c for c in model.classes if c.name == "Migration" and c.parent < 0), None)
     if cls is None:
         return False
-    app_dir = str(p.parent.parent)
-    app = p.parent.parent.name
     deps: list[tuple[str, str]] = []
     replaces: list[tuple[str, str]] = []
-    for stmt in cls.body:
-        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+    for assign in model.assigns:
+        if assign.owner != "Migration" or len(assign.targets) != 1 or assign.value[0] != "collection":
             continue
-        target = stmt.targets[0].id
-        if target not in ("dependencies", "replaces") or not isinstance(stmt.value, ast.List | ast.Tuple):
-            continue
-        pairs = deps if target == "dependencies" else replaces
-        for elt in stmt.value.elts:
-            ids = _literal_ids(elt)
-            if ids is not None and len(ids) == 2:  # swappable_dependency(...) and the like are not literals
-                pairs.append((ids[0], ids[1]))
-    a.django.append(Django(app, p.stem, module.path, cls.lineno, tuple(deps), tuple(replaces)))
+        if assign.targets[0] == "dependencies":
+            deps.extend(_pairs(assign.value[1]))
+        elif assign.targets[0] == "replaces":
+            replaces.extend(_pairs(assign.value[1]))
+    app_dir = str(p.parent.parent)
+    a.django.append(Django(p.parent.parent.name, p.stem, model.path, cls.line, tuple(deps), tuple(replaces)))
     a.django_migration_dirs[app_dir] = a.django_migration_dirs.get(app_dir, 0) + 1
-    a.files[module.path] = "django"
+    a.files[model.path] = "django"
     return True
 
 
 _FIELD_CALL = re.compile(r"(Field|ForeignKey|OneToOneField|ManyToManyField)$")
 
 
-def _django_models(module: PyModule, a: Analysis) -> None:
-    p = PurePosixPath(module.path)
+def _django_models(model: FileModel, analysis: ProjectAnalysis, a: Analysis) -> None:
+    p = PurePosixPath(model.path)
     if p.name == "models.py":
         app_dir = str(p.parent)
     elif p.parent.name == "models":
         app_dir = str(p.parent.parent)
     else:
         return
-    if not imports_any(module, "django"):
+    if not analysis.imports_module(model, "django"):
         return
     models: set[str] = set()
-    for cls in module.tree.body:
-        if not isinstance(cls, ast.ClassDef):
+    skipped = {s.context.rsplit(".", 1)[0] for s in model.settings if s.context.endswith(".Meta")
+               and (s.key, s.value) in (("abstract", "True"), ("managed", "False"))}
+    for cls in model.classes:
+        if cls.parent >= 0 or "." in cls.name:
             continue
-        bases = [dotted_name(b).rsplit(".", 1)[-1] for b in cls.bases]
+        bases = [b.rsplit(".", 1)[-1] for b in cls.bases]
         if not any(b.endswith("Model") or b.startswith("Abstract") or b in models for b in bases):
             continue  # a query expression, form or serializer with `...Field()` attributes is not a model
         models.add(cls.name)
-        has_field = skip = False
-        for stmt in cls.body:
-            if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(stmt.value, ast.Call):
-                name = dotted_name(stmt.value.func).rsplit(".", 1)[-1]
-                has_field |= bool(_FIELD_CALL.search(name))
-            elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
-                for inner in stmt.body:
-                    if not (isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Constant)):
-                        continue
-                    for t in inner.targets:
-                        # abstract: no table; managed = False: Django leaves the table alone
-                        if isinstance(t, ast.Name) and (t.id, inner.value.value) in (("abstract", True), ("managed", False)):
-                            skip = True
-        if has_field and not skip:
-            a.django_models[app_dir].append(Site(module.path, cls.lineno, cls.name, key=cls.name))
+        has_field = any(
+            assign.owner == cls.name and assign.value[0] == "call"
+            and _FIELD_CALL.search(assign.value[1].split("(", 1)[0].rsplit(".", 1)[-1])
+            for assign in model.assigns)
+        # abstract: no table; managed = False: Django leaves the table alone
+        if has_field and cls.name not in skipped:
+            a.django_models[app_dir].append(Site(model.path, cls.line, cls.name, key=cls.name))
     if a.django_models.get(app_dir):
         a.django_project = True
 
 
-def _python_destructive(module: PyModule, tool: str, a: Analysis) -> None:
-    for call in module.nodes(ast.Call):
-        name = dotted_name(call.func)
-        last = name.rsplit(".", 1)[-1]
-        func = module.enclosing_function(call)
-        if tool == "alembic" and (func is None or func.name != "upgrade"):
+def _python_destructive(model: FileModel, tool: str, a: Analysis) -> None:
+    for call in model.calls:
+        last = call.name
+        fn = model.function(call.function)
+        if tool == "alembic" and (fn is None or fn.name != "upgrade"):
             continue  # a downgrade is expected to drop what its upgrade created
         what = ""
         if last in _DESTRUCTIVE_CALLS:
-            args = [string_value(x) or "" for x in call.args]
-            kwargs = {kw.arg: string_value(kw.value) or "" for kw in call.keywords if kw.arg}
+            args = [arg[4] or "" for arg in call.args if not arg[3]]
+            kwargs = {arg[3]: arg[4] or "" for arg in call.args if arg[3]}
             args += ["", ""]
             if last == "RemoveField":
                 parts = [kwargs.get("model_name", args[0]), kwargs.get("name", args[1])]
@@ -306,54 +303,54 @@ def _python_destructive(module: PyModule, tool: str, a: Analysis) -> None:
             target = ".".join(p for p in parts if p)
             what = f"`{last}`" + (f" of `{target}`" if target else "")
         elif last in ("execute", "RunSQL") and call.args:
-            sql = string_value(call.args[0]) or ""
-            m = _DESTRUCTIVE_SQL.search(sql)
+            m = _DESTRUCTIVE_SQL.search(call.args[0][4] or "")
             if m:
                 what = f"SQL `DROP {m.group(1).upper()}`"
         if what:
-            a.destructive.append(Site(module.path, call.lineno, f"{what} destroys data when the migration runs",
-                                      key=f"{name}:{ast.unparse(call)[:200]}"))
+            text = ", ".join(arg[1] for arg in call.args)
+            a.destructive.append(Site(model.path, call.line, f"{what} destroys data when the migration runs",
+                                      key=f"{call.callee}:{call.callee}({text})"[:200]))
 
 
 def _python(ctx: Context, a: Analysis) -> None:
     imported: set[str] = set()
-    for module in ctx.python_modules():
-        role = module.info.role
-        if role == "test" or _in_tests(module.path):
+    analysis = ctx.analysis
+    for model in analysis.files("python"):
+        role = model.role
+        if role == "test" or _in_tests(model.path):
             continue
         tool = ""
-        if role == "migration" or "/versions/" in f"/{module.path}":
-            if _alembic_revision(module, a):
+        name = PurePosixPath(model.path).name
+        if role == "migration" or "/versions/" in f"/{model.path}":
+            if _alembic_revision(model, a):
                 tool = "alembic"
-            elif _django_migration(module, a):
+            elif _django_migration(model, a):
                 tool = "django"
-            elif role == "migration" and imports_any(module, "yoyo"):
-                a.files[module.path] = tool = "yoyo"
-            elif role == "migration" and PurePosixPath(module.path).name == "env.py" and imports_any(module, "alembic"):
+            elif role == "migration" and analysis.imports_module(model, "yoyo"):
+                a.files[model.path] = tool = "yoyo"
+            elif role == "migration" and name == "env.py" and analysis.imports_module(model, "alembic"):
                 a.manifest_tools.add("alembic")
-            elif role == "migration" and PurePosixPath(module.path).name == "__init__.py" and \
-                    PurePosixPath(module.path).parent.name == "migrations":
-                a.django_migration_dirs.setdefault(str(PurePosixPath(module.path).parent.parent), 0)
+            elif role == "migration" and name == "__init__.py" and PurePosixPath(model.path).parent.name == "migrations":
+                a.django_migration_dirs.setdefault(str(PurePosixPath(model.path).parent.parent), 0)
             if tool:
-                _python_destructive(module, tool, a)
+                _python_destructive(model, tool, a)
         if role != "source":
             continue
-        _django_models(module, a)
+        _django_models(model, analysis, a)
         for prefix, kind in PY_IMPORTS.items():
-            if prefix not in imported and imports_any(module, prefix):
+            if prefix not in imported and analysis.imports_module(model, prefix):
                 imported.add(prefix)
-                a.evidence.append(Evidence(kind, f"import {prefix}", module.path))
-        text = ctx.sources.text(module.path) or ""
-        if "create_all" in text:
-            for attr in module.nodes(ast.Attribute):
-                if attr.attr != "create_all":
-                    continue
-                owner = dotted_name(attr.value)
+                a.evidence.append(Evidence(kind, f"import {prefix}", model.path))
+        for call in model.calls:
+            refs = [call.callee] if call.name == "create_all" else [
+                arg[1] for arg in call.args if arg[0] == "attr" and arg[1].endswith(".create_all")]
+            for ref in refs:
+                owner = ref.rsplit(".", 1)[0] if "." in ref else ""
                 if owner.endswith("metadata") or owner == "db":
                     a.auto_sync.append(Site(
-                        module.path, attr.lineno,
-                        f"`{owner}.create_all` creates tables from the models at run time instead of applying versioned migrations",
-                        Severity.MEDIUM, key=f"create_all:{owner}"))
+                        model.path, call.line,
+                        f"`{owner}.create_all` creates tables from the models at run time instead of applying "
+                        "versioned migrations", Severity.MEDIUM, key=f"create_all:{owner}"))
     for models in a.django_models.values():
         names = ", ".join(s.message for s in models[:3])
         a.evidence.append(Evidence(RELATIONAL, f"django models {names}", models[0].path))

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from analysis.routes import project_endpoints
+from analysis.routes.paths import Endpoint, join_paths, normalise_path, path_matches, segments
 from auditor.context import Context
 from auditor.model import (
     Check,
@@ -18,10 +20,8 @@ from auditor.model import (
     Severity,
     Verdict,
 )
-from checks.openapi.endpoints_py import python_endpoints
 from checks.openapi.endpoints_ts import tree_endpoints
 from checks.openapi.generators import Generator, find_generator
-from checks.openapi.paths import Endpoint, join_paths, normalise_path, path_matches, segments
 from checks.openapi.routes_java import java_routes
 from checks.openapi.spec import (
     SpecDoc,
@@ -127,7 +127,7 @@ def openapi_model(ctx: Context) -> OpenApiModel:
     model = OpenApiModel(specs=_find_specs(ctx))
     java = java_routes(ctx)
     model.unread_interfaces = java.unread_interfaces
-    model.endpoints = _dedupe(python_endpoints(ctx) + tree_endpoints(ctx) + java.endpoints + _proto_endpoints(ctx))
+    model.endpoints = _dedupe(project_endpoints(ctx.analysis) + tree_endpoints(ctx) + java.endpoints + _proto_endpoints(ctx))
     if not model.specs:
         model.generator = find_generator(ctx)
     documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []

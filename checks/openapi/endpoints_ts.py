@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from analysis.routes.mounts import MountGraph
+from analysis.routes.paths import Endpoint, join_paths
 from auditor.context import Context
 from checks._ts import has_error_ancestor, line_of, named_children, of_type
-from checks.openapi.mounts import MountGraph
-from checks.openapi.paths import Endpoint, join_paths
 from checks.openapi.routes_js import js_endpoints
 from checks.openapi.routes_rust import rust_endpoints
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 
 from auditor.context import Context
 from checks._ts import line_of, of_type
-from checks._util import call_name, imported_names
 
 __all__ = ["Generator", "find_generator"]
 
@@ -41,35 +39,35 @@ def find_generator(ctx: Context) -> Generator | None:
 def _python(ctx: Context) -> Generator | None:
     constructed: dict[str, Generator] = {}  # variable name -> generator constructed without the app
     init_apps: set[str] = set()
-    for module in ctx.python_modules("source"):
-        names = imported_names(module)
-        for call in module.nodes(ast.Call):
-            name = call_name(call)
-            head, _, rest = name.partition(".")
-            full = names.get(head, head) + ("." + rest if rest else "")
+    for model in ctx.analysis.files("python", roles=("source",)):
+        assigned = {(a.line, a.value[1].split("(", 1)[0]): a.targets[0] for a in model.assigns
+                    if len(a.targets) == 1 and a.value[0] == "call" and "." not in a.targets[0]}
+        for call in model.calls:
+            name = call.callee
+            full = call.qualified or name
             if full == "fastapi.FastAPI":
-                if not any(k.arg == "openapi_url" and isinstance(k.value, ast.Constant) and k.value.value is None
-                           for k in call.keywords):
-                    return Generator("fastapi", module.path, call.lineno)
+                if not any(arg[3] == "openapi_url" and arg[0] == "none" for arg in call.args):
+                    return Generator("fastapi", model.path, call.line)
                 continue
             if full in _PY_GENERATORS:
-                found = Generator(_PY_GENERATORS[full], module.path, call.lineno)
-                if call.args or any(k.arg == "app" for k in call.keywords) or full == "ninja.NinjaAPI":
+                found = Generator(_PY_GENERATORS[full], model.path, call.line)
+                if any(not arg[3] or arg[3] == "app" for arg in call.args) or full == "ninja.NinjaAPI":
                     return found
-                parent = module.parent(call)
-                if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-                    constructed[parent.targets[0].id] = found
-            elif name.endswith(".init_app") and "." in name:
+                var = assigned.get((call.line, name))
+                if var is not None:
+                    constructed[var] = found
+            elif call.name == "init_app" and "." in name:
                 init_apps.add(name.rsplit(".", 2)[-2])
-            elif name.rsplit(".", 1)[-1] in ("SpectacularAPIView.as_view", "as_view") and "Spectacular" in name:
-                return Generator("drf-spectacular", module.path, call.lineno)
+            elif call.name == "as_view" and "Spectacular" in name:
+                return Generator("drf-spectacular", model.path, call.line)
             elif full.startswith("drf_yasg.") and full.endswith("get_schema_view"):
-                return Generator("drf-yasg", module.path, call.lineno)
-        for assign in module.nodes(ast.Assign):
-            if any(isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in assign.targets):
-                for elt in getattr(assign.value, "elts", []):
-                    if isinstance(elt, ast.Constant) and elt.value in _DJANGO_APPS:
-                        return Generator(_DJANGO_APPS[elt.value], module.path, elt.lineno)
+                return Generator("drf-yasg", model.path, call.line)
+        for setting in model.settings:
+            if setting.key == "INSTALLED_APPS" and not setting.context:
+                for app, generator in _DJANGO_APPS.items():
+                    match = re.search(rf"""['"]{app}['"]""", setting.value)
+                    if match:
+                        return Generator(generator, model.path, setting.line + setting.value.count("\n", 0, match.start()))
     for var, gen in constructed.items():
         if var in init_apps:
             return gen

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from analysis.routes.paths import Endpoint, join_paths
 from auditor.context import Context
 from checks._ts import has_error_ancestor, line_of, named_children, of_type
-from checks.openapi.paths import Endpoint, join_paths
 from checks.openapi.spec import load_document
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from analysis.routes.mounts import MountGraph, resolve_module
+from analysis.routes.paths import Endpoint, join_paths, normalise_path
 from auditor.context import Context
 from checks._ts import has_error_ancestor, line_of, named_children, of_type
-from checks.openapi.mounts import MountGraph, resolve_module
-from checks.openapi.paths import Endpoint, join_paths, normalise_path
 
 if TYPE_CHECKING:
     import tree_sitter

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analysis.routes.mounts import MountGraph
+from analysis.routes.paths import Endpoint, join_paths
 from checks._ts import descendants, has_error_ancestor, line_of, named_children, of_type
-from checks.openapi.mounts import MountGraph
-from checks.openapi.paths import Endpoint, join_paths
 
 if TYPE_CHECKING:
     import tree_sitter

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.context import Context
-from checks.testing.coverage_parsers import CoverageReport
+from checks.tests.coverage_parsers import CoverageReport
 
 __all__ = ["Failure", "TestRun", "run_tests"]
 
@@ -68,8 +68,8 @@ def _has_modules(python: str, root: Path, env: dict[str, str]) -> bool:
 
 def run_tests(ctx: Context) -> TestRun:
     """Run pytest under coverage once per project (memoised through `ctx.fact`)."""
-    from checks.testing import coverage_lookup
-    from checks.testing.coverage_parsers import parse_coverage_db
+    from checks.tests import coverage_lookup
+    from checks.tests.coverage_parsers import parse_coverage_db
 
     root = ctx.repo.root / ctx.project.path if ctx.project.path else ctx.repo.root
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "PYTEST_"))}

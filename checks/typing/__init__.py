@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, Measure, NotApplicable, Severity, Verdict
-from checks.typed_code.python import AnyUse, CheckerConfig, PythonScan, python_scan, type_checker
-from checks.typed_code.script import JsScan, TsAny, TsConfigState, js_scan, ts_any, ts_configs
-from checks.typed_code.static import StaticScan, static_scan
-from checks.typed_code.tsconfig import CORE_STRICT
+from checks.typing.python import AnyUse, CheckerConfig, PythonScan, python_scan, type_checker
+from checks.typing.script import JsScan, TsAny, TsConfigState, js_scan, ts_any, ts_configs
+from checks.typing.static import StaticScan, static_scan
+from checks.typing.tsconfig import CORE_STRICT
 
 __all__ = [
     "CHECKS",

@@ -7,7 +7,6 @@ pyproject.toml, requirements files) only name frameworks; they are read as text,
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections import Counter
@@ -15,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from auditor.context import Context
-from auditor.sources import PyModule, TsFile
+from auditor.sources import TsFile
 from checks._ts import descendants, has_error_ancestor, line_of, named_children
-from checks._util import dotted_name, imported_names
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -142,45 +140,26 @@ class _Manifests:
         return any(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", text) for n in names)
 
 
-# -- Python -----------------------------------------------------------------------------------------------
+# -- Python ---------------------------------------------------------------------------------------------
 _PY_TEST_NAMES = re.compile(r"^(tests|test_.*|.*_tests?)\.py$")
-
-
-def _is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    for deco in node.decorator_list:
-        target = deco.func if isinstance(deco, ast.Call) else deco
-        name = dotted_name(target)
-        if name == "fixture" or name.endswith(".fixture"):
-            return True
-    return False
-
-
-def _is_test_class(cls: ast.ClassDef) -> bool:
-    if cls.name.startswith("Test"):
-        return True
-    return any(dotted_name(b).rsplit(".", 1)[-1].endswith("TestCase") for b in cls.bases)
 
 
 def _python(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
     lang = LanguageTests()
     imports: Counter[str] = Counter()
-    for module in ctx.python_modules():
-        name = module.path.rsplit("/", 1)[-1]
-        is_conftest = name == "conftest.py"
-        if not (module.info.role == "test" or _PY_TEST_NAMES.match(name)):
+    for model in ctx.analysis.files("python"):
+        name = model.path.rsplit("/", 1)[-1]
+        if not (model.role == "test" or _PY_TEST_NAMES.match(name)):
             continue
-        tests, first = _python_tests(module)
-        fixtures = 0
-        for f in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
-            assert isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
-            fixtures += _is_fixture(f) or f.name in ("setUp", "setUpClass", "asyncSetUp", "setUpTestData")
-        lang.fixtures += fixtures
-        for full in imported_names(module).values():
-            imports[full.split(".")[0]] += 1
-        if is_conftest or name == "__init__.py":
+        cases = [t for t in model.tests if t.kind in ("test", "property")]
+        lang.fixtures += sum(1 for t in model.tests if t.kind == "fixture")
+        for imp in model.imports:
+            if not imp.module.startswith("."):
+                imports[imp.module.split(".")[0]] += 1
+        if name in ("conftest.py", "__init__.py"):
             continue
-        if tests or _PY_TEST_NAMES.match(name):
-            lang.files.append(TestModule(module.path, "python", tests, first))
+        if cases or _PY_TEST_NAMES.match(name):
+            lang.files.append(TestModule(model.path, "python", len(cases), cases[0].line if cases else 1))
     if imports["pytest"] or manifests.mentions("python", "pytest") or any(
         f.path.endswith("conftest.py") for f in ctx.files_where(languages=("python",))
     ):
@@ -193,20 +172,6 @@ def _python(ctx: Context, inv: TestInventory, manifests: _Manifests) -> None:
         lang.property_based.add("hypothesis")
     if lang.files or lang.fixtures:
         inv.languages["python"] = lang
-
-
-def _python_tests(module: PyModule) -> tuple[int, int]:
-    count, first = 0, 0
-    for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
-        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        if not node.name.startswith("test") or _is_fixture(node):
-            continue
-        parent = module.parent(node)
-        if isinstance(parent, ast.Module) or (isinstance(parent, ast.ClassDef) and _is_test_class(parent)
-                                              and isinstance(module.parent(parent), ast.Module | ast.ClassDef)):
-            count += 1
-            first = first or node.lineno
-    return count, first or 1
 
 
 # -- JavaScript / TypeScript ------------------------------------------------------------------------------

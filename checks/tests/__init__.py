@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, Measure, NotApplicable, NotAvailable, Severity, Verdict
 from auditor.redact import redact
-from checks.testing.coverage_parsers import (
+from checks.tests.coverage_parsers import (
     CoverageReport,
     parse_cobertura,
     parse_coverage_db,
@@ -26,7 +26,7 @@ from checks.testing.coverage_parsers import (
     parse_jacoco,
     parse_lcov,
 )
-from checks.testing.discovery import TestInventory, inventory
+from checks.tests.discovery import TestInventory, inventory
 
 __all__ = [
     "CHECKS",
@@ -194,7 +194,7 @@ def coverage_facts(ctx: Context) -> CoverageFacts:
     sources: list[CoverageSource] = []
     chosen: tuple[str, CoverageReport] | None = None
     if ctx.options.run_tests and ctx.languages().get("python"):
-        from checks.testing.runner import run_tests
+        from checks.tests.runner import run_tests
 
         run = ctx.fact(run_tests)
         if run.coverage is not None:
@@ -393,7 +393,7 @@ class Failing(Check):
     def run(self, ctx: Context) -> list[Finding]:
         if not ctx.options.run_tests:
             raise NotApplicable("only measured with --run-tests (it executes the target's test suite)")
-        from checks.testing.runner import run_tests
+        from checks.tests.runner import run_tests
 
         result = ctx.fact(run_tests)
         if result.problem is not None:

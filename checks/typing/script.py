@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from auditor.context import Context
 from auditor.sources import TsFile
 from checks._ts import descendants, has_error_ancestor, line_of
-from checks.typed_code.tsconfig import ResolvedConfig, TsStrictness, line_of_key, resolve_config, strictness
+from checks.typing.tsconfig import ResolvedConfig, TsStrictness, line_of_key, resolve_config, strictness
 
 __all__ = ["JsScan", "TsAny", "TsConfigState", "js_scan", "ts_any", "ts_configs"]
 

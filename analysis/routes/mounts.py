@@ -13,7 +13,7 @@ import dataclasses
 import posixpath
 from collections.abc import Callable, Iterable
 
-from checks.openapi.paths import Endpoint, join_paths
+from analysis.routes.paths import Endpoint, join_paths
 
 __all__ = ["MountGraph", "resolve_module"]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from auditor.context import Context
 from auditor.model import Confidence
 from checks._ts import descendants, has_error_ancestor, line_of
-from checks.error_handling._common import CODE_ROLES, Analysis, Hit, is_4xx
+from checks.errors._common import CODE_ROLES, Analysis, Hit, is_4xx
 
 if TYPE_CHECKING:
     import tree_sitter

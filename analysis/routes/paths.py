@@ -33,6 +33,8 @@ class Endpoint:
     framework: str
     prefix_known: bool = True
     base: str = ""
+    handler: str = ""  # the function, view or method that serves it
+    guards: tuple[str, ...] = ()  # middleware, guards, dependencies and decorators that apply to it
 
     @property
     def key(self) -> str:

@@ -1,0 +1,21 @@
+"""The analysis layer: one reading of each language into a shared model of facts, which every check queries.
+
+`analyse_file(path, language, role, data)` builds the `FileModel` of one file (analysis/model.py) with the
+adapter for its language; `ProjectAnalysis` (analysis/project.py) answers the questions checks ask of a
+project's files. No judgement lives here: checks decide what is a finding and how severe.
+"""
+
+from __future__ import annotations
+
+from analysis.model import MODEL_VERSION, FileModel
+
+__all__ = ["MODEL_VERSION", "FileModel", "analyse_file"]
+
+
+def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
+    """The model of one file, by its language's adapter. Never raises for bad input."""
+    if language == "python":
+        from analysis.python import analyse_python
+
+        return analyse_python(path, role, data)
+    return FileModel(path, language, role, "none")

@@ -1,0 +1,419 @@
+"""The shared model of a source file: what checks ask of code, read once per file, in every language.
+
+An adapter (analysis/python.py, javascript.py, go.py, java.py, rust.py) turns one parsed file into a
+`FileModel`: plain, immutable facts with no judgement in them. Checks query the facts of a project
+(`analysis.project.ProjectAnalysis`); they never walk a syntax tree of their own.
+
+Representation, chosen for speed and memory (a model is built in a worker process, sent to the parent as
+`marshal` bytes, cached on disk by content, and decoded lazily in the check processes):
+
+* Every record kind is a `NamedTuple` (compact, immutable, cheap to build).
+* What records nest (`Value`, `Param`) is a *plain* tuple with the fields documented at its alias, so a
+  record converts to marshal-able builtins with a shallow `tuple(record)`.
+* A `FileModel` holds its sections (calls, functions, ...) as tuples of records.
+
+Line numbers are 1-based. `function` fields index into the same file's `functions` (-1: module level);
+`handler` fields index into `handlers` (-1: not inside an exception handler).
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+__all__ = [
+    "MODEL_VERSION",
+    "Assign",
+    "Call",
+    "Class",
+    "Discard",
+    "Exposure",
+    "FileModel",
+    "Function",
+    "Handler",
+    "Import",
+    "Mount",
+    "Param",
+    "Raise",
+    "RouteDecl",
+    "Setting",
+    "TestCase",
+    "TypeUse",
+    "Value",
+    "value_kind",
+    "value_literal",
+    "value_names",
+    "value_text",
+]
+
+# Bumped whenever an adapter or a record changes shape, so cached models are never reused across versions.
+MODEL_VERSION = "1"
+
+# -- nested plain tuples ----------------------------------------------------------------------------------------
+# Value: one expression as a check needs to see it, (kind, text, names, keyword, literal):
+#   kind     "str" (a string literal) | "num" | "bool" | "none" | "name" | "attr" | "call" | "interpolated"
+#            (f-string, template literal, format!/Sprintf/%/.format with non-literal parts) | "concat" (string
+#            built with +, .join or concatenation from non-literal parts) | "collection" | "function" (a lambda,
+#            closure or function reference) | "other"
+#   text     the source text, capped at TEXT_CAP characters
+#   names    identifiers the expression reads (for "is this built from variables", "does it mention err")
+#   keyword  the keyword / field name for a keyword argument or an object-literal pair, else ""
+#   literal  the value of a string literal (capped), else None
+Value = tuple[str, str, tuple[str, ...], str, str | None]
+# Param: (name, annotation text or None, default text or None, kind) with kind "positional" | "keyword" |
+# "vararg" | "kwarg" | "self" (an implicit receiver: self, cls, a Go/Rust receiver).
+Param = tuple[str, str | None, str | None, str]
+
+TEXT_CAP = 200
+# Module- and class-level values and settings are configuration (INSTALLED_APPS, migration dependencies): kept longer.
+SETTING_CAP = 4000
+
+
+def value_kind(value: Value) -> str:
+    return value[0]
+
+
+def value_text(value: Value) -> str:
+    return value[1]
+
+
+def value_names(value: Value) -> tuple[str, ...]:
+    return value[2]
+
+
+def value_literal(value: Value) -> str | None:
+    return value[4]
+
+
+# -- records --------------------------------------------------------------------------------------------------
+class Import(NamedTuple):
+    """One imported name. `module` as written ("fastapi", "./routes/users", "github.com/gin-gonic/gin",
+    "org.springframework.web.bind.annotation", "axum::routing"); `name` the imported member ("" for the module
+    itself, "*" for a wildcard or namespace import, "default" for a JS default import); `alias` the local name
+    it is bound to ("" when nothing is bound, e.g. a side-effect import)."""
+
+    module: str
+    name: str
+    alias: str
+    line: int
+
+
+class Function(NamedTuple):
+    """A function, method, closure or lambda that has a body."""
+
+    name: str
+    qualname: str  # Class.method, outer.inner (within the file)
+    line: int
+    end_line: int
+    is_async: bool
+    params: tuple[Param, ...]
+    returns: str | None  # the declared return type / annotation text, None when absent
+    decorators: tuple[str, ...]  # decorator, annotation or attribute texts (capped), in source order
+    owner: str  # the class, impl type or receiver type it belongs to, "" for a free function
+    parent: int  # index of the enclosing function, -1
+    visibility: str  # "public" | "private" | "" (the language does not say)
+    is_test: bool  # a test case (by the language's and test framework's conventions)
+    complexity: int  # cyclomatic complexity: 1 + decision points (branches, loops, boolean operators, catches)
+    statements: int
+
+
+class Class(NamedTuple):
+    """A class, interface, struct, enum, trait or (Rust) impl block."""
+
+    name: str
+    kind: str  # "class" | "interface" | "struct" | "enum" | "trait" | "impl" | "type"
+    bases: tuple[str, ...]  # superclasses, implemented interfaces, embedded types, the trait of an impl
+    decorators: tuple[str, ...]
+    line: int
+    end_line: int
+    fields: tuple[tuple[str, str], ...]  # (name, declared type text) of fields / struct members
+    methods: int
+    parent: int  # index of the enclosing function, -1
+
+
+class Call(NamedTuple):
+    """A call, constructor invocation (`new X()`) or macro invocation."""
+
+    name: str  # the last segment of the callee: "execute", "get", "unwrap", "Sprintf", "panic"
+    callee: str  # the callee as written, normalised: "cursor.execute", "fmt.Sprintf", "web::get"
+    qualified: str  # the callee resolved through the file's imports ("requests.get"), "" when unknown
+    args: tuple[Value, ...]  # positional, then keyword arguments (keyword set)
+    line: int
+    end_line: int
+    function: int
+    handler: int
+    flags: int  # CALL_* bits below
+    receiver: str  # the text of the object a method is called on ("" for a plain function call)
+
+
+# Call flags
+CALL_AWAITED = 1 << 0  # awaited (or `.await` in Rust)
+CALL_STATEMENT = 1 << 1  # the whole expression statement: its result is not used
+CALL_IN_LOOP = 1 << 2  # inside a loop body (or a comprehension) of the same function
+CALL_IN_ASYNC = 1 << 3  # inside an async function
+CALL_DEFERRED = 1 << 4  # Go `defer` / `go`
+CALL_NEW = 1 << 5  # a constructor invocation
+CALL_MACRO = 1 << 6  # a macro invocation (Rust)
+CALL_IN_TEST = 1 << 7  # inside a test function or test-only module
+CALL_BROKEN = 1 << 8  # inside a part of the file that did not parse: facts there are guesses
+CALL_IN_LAMBDA = 1 << 9  # inside a lambda / closure / arrow function literal
+
+
+class Assign(NamedTuple):
+    """An assignment or declaration with a value. Targets are names or dotted attributes; "_" a discard."""
+
+    targets: tuple[str, ...]
+    value: Value
+    line: int
+    function: int
+    owner: str  # the class whose body holds it, "" elsewhere
+    annotation: str | None  # declared type, if any
+    op: str  # "=", ":=", "+=", "let", "const", "var", ...
+
+
+class Setting(NamedTuple):
+    """A key given a literal value: a keyword argument, an object-literal or struct-literal field, a
+    decorator/annotation attribute, or a module- or class-level constant. `context` says where: the callee
+    or type of the literal ("CORSMiddleware", "new DataSource", "cors.Config"), or the assignment target."""
+
+    key: str
+    value: str  # the literal text: "True", "'*'", "[\"*\"]", "100"
+    line: int
+    context: str
+    function: int
+
+
+class Handler(NamedTuple):
+    """An exception handler: `except`, `catch`, `.catch(fn)`, a Go `recover()` block."""
+
+    types: tuple[str, ...]  # caught type names (last segment); () when the clause names none
+    binding: str  # the name the error is bound to, ""
+    line: int
+    end_line: int
+    function: int
+    catch_all: bool  # catches everything: bare `except`, Exception/BaseException, Throwable, an untyped JS catch
+    flags: int  # BODY_* bits below
+    statements: int
+    comment: str  # the first comment in the body (capped): "intentionally ignored"
+    parent: int  # index of the enclosing handler, -1
+
+
+# What a handler body does (each bit is a fact about the body, not a verdict)
+BODY_EMPTY = 1 << 0  # no statement at all (comments only)
+BODY_TRIVIAL = 1 << 1  # only pass / continue / break / return with no value or a null-like value
+BODY_FALLBACK = 1 << 2  # every statement assigns a value or returns a literal-like fallback value
+BODY_LOGS = 1 << 3  # calls a logger / prints the error / reports it (Sentry)
+BODY_RAISES = 1 << 4  # raises / throws (anything)
+BODY_RERAISES = 1 << 5  # re-raises the caught error itself (bare `raise`, `throw err`)
+BODY_EXITS = 1 << 6  # exits the process or aborts the request (sys.exit, abort)
+BODY_USES_ERROR = 1 << 7  # reads the bound error
+BODY_PASSES_ON = 1 << 8  # hands the error on: next(err), reject(err), callback(err)
+BODY_RETURNS = 1 << 9  # returns something that is not a trivial value
+BODY_ROLLBACK = 1 << 10  # rolls a transaction back
+BODY_PRINTS_STACK = 1 << 11  # only prints the stack trace (Java printStackTrace)
+BODY_BROKEN = 1 << 12  # the handler lies in a part of the file that did not parse
+
+
+class Raise(NamedTuple):
+    """A raise / throw / panic-with-error."""
+
+    exception: str  # what is raised: the constructor or expression text (capped), "" for a bare re-raise
+    line: int
+    end_line: int
+    function: int
+    handler: int  # the innermost enclosing handler in the same function, -1
+    flags: int  # RAISE_* bits
+
+
+RAISE_RERAISE = 1 << 0  # re-raises the caught error itself
+RAISE_CHAINED = 1 << 1  # the caught error is kept as the cause (`from exc`, `new X(msg, e)`, `%w`)
+RAISE_FROM_NONE = 1 << 2  # the cause is dropped on purpose (`from None`)
+RAISE_MESSAGE_ONLY = 1 << 3  # only the caught error's message is kept (`new X(e.getMessage())`): the cause is lost
+
+
+class Exposure(NamedTuple):
+    """Error details (message, stack, the error object) put into what is sent to a client."""
+
+    detail: str  # "str(exc)", "err.message", "err.Error()", "e.getMessage()", "traceback.format_exc()"
+    sink: str  # how it reaches the client: "jsonify", "res.json", "c.JSON", "return from route handler"
+    line: int
+    end_line: int
+    function: int
+    status: str  # the response status expression when one is given
+    error_types: tuple[str, ...]  # types the exposed error was caught as or narrowed to (() unknown)
+    flags: int  # EXPOSE_* bits
+
+
+EXPOSE_CLIENT_STATUS = 1 << 0  # the response has an explicit 4xx status
+EXPOSE_STACK = 1 << 1  # a stack trace
+EXPOSE_ERROR_MIDDLEWARE = 1 << 2  # inside an error-handling middleware
+EXPOSE_NARROWED_OWN = 1 << 3  # the error was narrowed (instanceof, type guard, `.expose`) to a client error class
+EXPOSE_ENV_GUARDED = 1 << 4  # only in development (a NODE_ENV / debug condition)
+EXPOSE_BROKEN = 1 << 5
+
+
+class Discard(NamedTuple):
+    """A call whose results are dropped (an expression statement) or whose last result is assigned to `_`.
+
+    For Go, where whether the callee returns an error is settled across files by the project's declarations."""
+
+    callee: str  # as written: "db.Exec", "json.Unmarshal", "s.repo.Save"
+    receiver: str  # the receiver text ("" for a plain function)
+    method: str
+    line: int
+    end_line: int
+    function: int
+    how: str  # "statement" | "blank"
+    receiver_type: str  # a symbolic type of the receiver the file can tell ("" unknown); the Go resolver finishes
+    package: str  # the imported package the receiver names, "" when the receiver is not an import
+    commented: bool  # a comment on the same line explains the discard
+
+
+class RouteDecl(NamedTuple):
+    """An HTTP route as declared in one file, before prefixes from other files are applied."""
+
+    framework: str
+    method: str  # "GET", ... or "ANY"
+    path: str  # the path as far as this file tells it (its own prefixes applied)
+    owner: str  # symbolic key of the router/app/controller it is registered on, resolved by analysis.routes
+    handler: str  # the handler's name or text
+    line: int
+    function: int
+    guards: tuple[str, ...]  # middleware, guards, dependencies and decorators attached where it is declared
+    known: bool  # False when a part of the path could not be read (a variable, a call)
+
+
+class Mount(NamedTuple):
+    """A router mounted under a prefix: include_router, app.use('/x', r), r.Mount, nest, scope, register."""
+
+    parent: str  # symbolic key of the mounting router/app
+    child: str  # symbolic key of the mounted router (may name another module: "module:./users#default")
+    prefix: str
+    line: int
+    guards: tuple[str, ...]
+    known: bool
+
+
+class TestCase(NamedTuple):
+    """A test, fixture or property-based test as the test framework sees it."""
+
+    name: str
+    kind: str  # "test" | "fixture" | "property" | "setup" | "benchmark" | "stub"
+    framework: str  # "pytest", "unittest", "jest", "go", "junit", "rust", ...
+    line: int
+
+
+class TypeUse(NamedTuple):
+    """A place where the static type system is escaped: Any/any, interface{}, raw generic types, Object."""
+
+    kind: str  # "any" | "any-nested" | "interface{}" | "raw-type" | "object" | "unsafe" | "ts-ignore" | "cast-any"
+    text: str
+    line: int
+    where: str  # what it types: "parameter `x` of `f`", "return of `f`", "field `y`", ""
+    function: int
+    public: bool  # in a public signature
+
+
+# -- the file model ------------------------------------------------------------------------------------------
+_SECTIONS: tuple[tuple[str, Any], ...] = (
+    ("imports", Import), ("functions", Function), ("classes", Class), ("calls", Call), ("assigns", Assign),
+    ("settings", Setting), ("handlers", Handler), ("raises", Raise), ("exposures", Exposure),
+    ("discards", Discard), ("routes", RouteDecl), ("mounts", Mount), ("tests", TestCase), ("type_uses", TypeUse),
+)
+SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
+
+
+class FileModel:
+    """Everything the adapters know about one file. Sections are tuples of records; `markers` holds file-level
+    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>")."""
+
+    __slots__ = ("_raw", "language", "lines", "markers", "parser", "path", "problem", "role", *SECTION_NAMES)
+
+    path: str
+    language: str
+    role: str
+    parser: str  # "ast" | "tree-sitter-python" | "tree-sitter-typescript" | ...
+    problem: tuple[str, str] | None  # (kind, message) of a parse problem: "syntax", "partial", "decode", "too-deep"
+    lines: int
+    markers: frozenset[str]
+    imports: tuple[Import, ...]
+    functions: tuple[Function, ...]
+    classes: tuple[Class, ...]
+    calls: tuple[Call, ...]
+    assigns: tuple[Assign, ...]
+    settings: tuple[Setting, ...]
+    handlers: tuple[Handler, ...]
+    raises: tuple[Raise, ...]
+    exposures: tuple[Exposure, ...]
+    discards: tuple[Discard, ...]
+    routes: tuple[RouteDecl, ...]
+    mounts: tuple[Mount, ...]
+    tests: tuple[TestCase, ...]
+    type_uses: tuple[TypeUse, ...]
+
+    def __init__(self, path: str, language: str, role: str, parser: str, *, problem: tuple[str, str] | None = None,
+                 lines: int = 0, markers: frozenset[str] = frozenset(), **sections: tuple[NamedTuple, ...]) -> None:
+        self.path, self.language, self.role, self.parser = path, language, role, parser
+        self.problem, self.lines, self.markers = problem, lines, markers
+        for name in SECTION_NAMES:
+            setattr(self, name, tuple(sections.pop(name, ())))
+        if sections:
+            raise TypeError(f"unknown sections: {', '.join(sorted(sections))}")
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the file was read into facts at all (a partial parse still was)."""
+        return self.problem is None or self.problem[0] == "partial"
+
+    def function(self, index: int) -> Function | None:
+        return self.functions[index] if 0 <= index < len(self.functions) else None
+
+    def handler(self, index: int) -> Handler | None:
+        return self.handlers[index] if 0 <= index < len(self.handlers) else None
+
+    def enclosing(self, index: int) -> Iterator[Function]:
+        """The function at `index` and every function enclosing it, innermost first."""
+        seen = 0
+        while 0 <= index < len(self.functions) and seen <= len(self.functions):
+            fn = self.functions[index]
+            yield fn
+            index = fn.parent
+            seen += 1
+
+    def marker(self, prefix: str) -> str | None:
+        """The first marker `prefix:value`'s value (e.g. marker("package") -> "handlers")."""
+        for m in self.markers:
+            if m.startswith(prefix + ":"):
+                return m[len(prefix) + 1 :]
+        return None
+
+    # -- wire format ------------------------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        header = (MODEL_VERSION, self.path, self.language, self.role, self.parser, self.problem, self.lines,
+                  tuple(sorted(self.markers)))
+        body = tuple(tuple(tuple(r) for r in getattr(self, name)) for name in SECTION_NAMES)
+        return marshal.dumps((header, body))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> FileModel:
+        header, body = marshal.loads(data)  # noqa: S302 - written by our own worker or our own cache, never the target
+        version, path, language, role, parser, problem, lines, markers = header
+        if version != MODEL_VERSION or len(body) != len(_SECTIONS):
+            raise ValueError(f"model version {version!r} is not {MODEL_VERSION!r}")
+        sections: dict[str, tuple[NamedTuple, ...]] = {
+            name: tuple(map(kind._make, raw)) for (name, kind), raw in zip(_SECTIONS, body, strict=True)}
+        return cls(path, language, role, parser, problem=tuple(problem) if problem else None, lines=lines,
+                   markers=frozenset(markers), **sections)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileModel):
+            return NotImplemented
+        return self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.language, self.lines))
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n}={len(getattr(self, n))}" for n in SECTION_NAMES if getattr(self, n))
+        return f"FileModel({self.path!r}, {self.language}, {self.parser}, {counts})"

@@ -1,0 +1,159 @@
+"""Build every file's model in worker processes: both cores parse and analyse, the parent keeps only bytes.
+
+Each worker (a forked child, supervised by auditor.isolation like the checks) reads its files, parses,
+analyses, encodes the `FileModel` and drops the tree before the next file, so no syntax tree outlives its
+file. A file whose analysis overruns its time limit, or crashes the interpreter (a C parser fault), becomes
+a parse problem of that file; a fresh worker carries on with the rest of the shard.
+
+The parent stores the models as compact marshal bytes (analysis.model.FileModel.to_bytes); check processes
+decode what they read (analysis.project.ProjectAnalysis).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from analysis.model import FileModel
+
+if TYPE_CHECKING:
+    from auditor.repo import Repository
+
+__all__ = ["ANALYSED_LANGUAGES", "ModelStore", "build_models"]
+
+ANALYSED_LANGUAGES = frozenset({"python"})
+FILE_TIMEOUT = 60.0  # seconds for one file's parse and analysis
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ModelStore:
+    """The encoded model of every analysed file, by repository path, and what could not be analysed.
+
+    A store made with `ModelStore.lazy(repo)` analyses a file in this process the first time it is asked for
+    (what a check run outside a full audit, e.g. in a unit test or a plugin's own test, gets)."""
+
+    encoded: dict[str, bytes] = field(default_factory=dict)
+    failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, message)
+    problems: dict[str, tuple[str, str]] = field(default_factory=dict)  # parse problems of analysed files
+    seconds: float = 0.0
+    _decoded: dict[str, FileModel | None] = field(default_factory=dict, repr=False)
+    _repo: Repository | None = field(default=None, repr=False)
+
+    @classmethod
+    def lazy(cls, repo: Repository) -> ModelStore:
+        return cls(_repo=repo)
+
+    def has(self, path: str) -> bool:
+        if path in self.encoded:
+            return True
+        if self._repo is None:
+            return False
+        info = self._repo.get(path)
+        return info is not None and info.language in ANALYSED_LANGUAGES
+
+    def model(self, path: str) -> FileModel | None:
+        """The decoded model of `path` (decoded once per process), None when it was not analysed."""
+        if path in self._decoded:
+            return self._decoded[path]
+        data = self.encoded.get(path)
+        if data is None and self._repo is not None:
+            model = self._analyse(path)
+        else:
+            model = FileModel.from_bytes(data) if data is not None else None
+        self._decoded[path] = model
+        return model
+
+    def _analyse(self, path: str) -> FileModel | None:
+        from analysis import analyse_file
+
+        assert self._repo is not None
+        info = self._repo.get(path)
+        if info is None or info.language not in ANALYSED_LANGUAGES:
+            return None
+        data = self._repo.read_bytes(path)
+        return analyse_file(path, info.language, info.role, data) if data is not None else None
+
+    def add(self, model: FileModel) -> None:
+        self.encoded[model.path] = model.to_bytes()
+        self._decoded.pop(model.path, None)
+
+
+def _shards(files: Sequence[tuple[str, str, str, int]], count: int) -> list[list[tuple[str, str, str, int]]]:
+    """Files split into `count` shards of about equal bytes (largest first, each to the lightest shard)."""
+    shards: list[list[tuple[str, str, str, int]]] = [[] for _ in range(max(1, count))]
+    loads = [0] * len(shards)
+    for item in sorted(files, key=lambda f: -f[3]):
+        i = loads.index(min(loads))
+        shards[i].append(item)
+        loads[i] += item[3] + 2048  # a fixed cost per file besides its size
+    return [s for s in shards if s]
+
+
+def build_models(
+    files: Sequence[tuple[str, str, str, int]],
+    read: Callable[[str], bytes | None],
+    *,
+    jobs: int = 0,
+    progress: Progress | None = None,
+    deadline: float | None = None,
+) -> ModelStore:
+    """The models of `files` ((path, language, role, size) each), read with `read(path)`.
+
+    `deadline` (time.monotonic) bounds the whole phase: files not analysed by then are failures
+    ("cut": the audit time budget was exhausted).
+    """
+    from analysis import analyse_file
+    from auditor.isolation import Unit, run_units
+
+    store = ModelStore()
+    started = time.perf_counter()
+    wanted = [f for f in files if f[1] in ANALYSED_LANGUAGES]
+    if not wanted:
+        return store
+    jobs = jobs or min(4, os.cpu_count() or 1)
+
+    def unit(path: str, language: str, role: str) -> Callable[[], object]:
+        def run() -> object:
+            data = read(path)
+            if data is None:
+                return None
+            model = analyse_file(path, language, role, data)
+            return model.to_bytes(), model.problem
+
+        return run
+
+    units = []
+    for n, shard in enumerate(_shards(wanted, jobs * 2 if len(wanted) > 200 else 1)):
+        for path, language, role, _size in shard:
+            timeout = FILE_TIMEOUT
+            if deadline is not None:
+                timeout = max(0.1, min(timeout, deadline - time.monotonic()))
+            units.append(Unit(path, f"analysis-{n}", unit(path, language, role), timeout))
+    done = iter(range(len(units) + 1))
+
+    def on_start(u: Unit) -> None:
+        i = next(done, len(units))
+        if progress is not None and i % 200 == 0:
+            progress("analysing", i, len(units))
+
+    outcomes = run_units(units, jobs=jobs, on_start=on_start)
+    for u in units:
+        outcome = outcomes.get(u.name)
+        if outcome is None:
+            store.failures[u.name] = ("cut", "not analysed: the audit time budget was exhausted")
+        elif outcome.kind == "ok":
+            if isinstance(outcome.value, tuple):
+                encoded, problem = outcome.value
+                store.encoded[u.name] = encoded
+                if problem is not None:
+                    store.problems[u.name] = problem
+        elif outcome.kind == "timeout":
+            store.failures[u.name] = ("timeout", f"analysis {outcome.reason}")
+        else:
+            store.failures[u.name] = ("crash", f"analysis failed: {outcome.reason}"[:300])
+    store.seconds = time.perf_counter() - started
+    return store
