@@ -617,7 +617,9 @@ def _read_result(request: LiveRequest, shown: str, spec: SpecSource, out_path: P
         data = {}
     cut = list(_strings(data.get("cut")))
     if killed:
-        cut.append(f"the worker was stopped {RUNNER_GRACE:g} s after the time limit of {budget:.0f} s")
+        current = _text(data.get("current"), 300)
+        cut.append(f"the worker was stopped {RUNNER_GRACE:g} s after the time limit of {budget:.0f} s"
+                   + (f", while exercising {current}" if current else ""))
     fatal = _text(data.get("fatal"))
     if not data:
         fatal = ("the live run was stopped at the time limit before it reported anything" if killed
@@ -635,6 +637,14 @@ def _read_result(request: LiveRequest, shown: str, spec: SpecSource, out_path: P
             statuses=tuple(s for s in item.get("statuses", [])[:50] if isinstance(s, int) and not isinstance(s, bool))
             if isinstance(item.get("statuses"), list) else (),
         ))
+    flight = data.get("in_flight")
+    if killed and isinstance(flight, dict):  # a request that never answered: the worker was stopped waiting for it
+        hung = LiveFailure(
+            operation=_text(flight.get("operation"), 300), kind="server-error",
+            message=f"no answer after {_num(flight.get('seconds')):g} s; the request was still running when the worker "
+                    "was stopped", status=None, curl=_text(flight.get("curl"), 4000), excerpt="")
+        if not any((f.operation, f.kind) == (hung.operation, hung.kind) for f in failures):
+            failures.append(hung)
     latency = []
     for item in data.get("latency", [])[:1000] if isinstance(data.get("latency"), list) else []:
         if isinstance(item, dict) and _int(item.get("requests")):

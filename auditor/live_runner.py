@@ -26,6 +26,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,18 +88,38 @@ class _Run:
         self.result: dict[str, Any] = {
             "schemathesis": "", "base_url": "", "spec": "", "operations": [], "tested": [], "requests": 0,
             "duration": 0.0, "failures": [], "latency": [], "errors": [], "cut": [], "fatal": "", "unavailable": "",
+            "current": "",  # the operation being exercised, should the parent have to stop the worker
         }
+        self._written = 0.0
+        self._lock = threading.Lock()
+        self._in_flight: tuple[Case, float, float] | None = None  # (case, sent at, timeout) of the request under way
         self._failures: dict[tuple[str, str], dict[str, Any]] = {}
         self.base_url: str | None = None
         self.app: Any = None
 
     # -- output --------------------------------------------------------------------------------------------
     def write(self) -> None:
-        self.result["duration"] = round(time.monotonic() - self.started, 3)
-        self.result["failures"] = list(self._failures.values())
-        tmp = self.out.with_name(self.out.name + ".tmp")
-        tmp.write_text(json.dumps(self.result, ensure_ascii=False, default=str), encoding="utf-8")
-        os.replace(tmp, self.out)
+        with self._lock:  # the watchdog thread writes too
+            self._written = time.monotonic()
+            self.result["duration"] = round(time.monotonic() - self.started, 3)
+            self.result["failures"] = list(self._failures.values())
+            tmp = self.out.with_name(self.out.name + ".tmp")
+            tmp.write_text(json.dumps(self.result, ensure_ascii=False, default=str), encoding="utf-8")
+            os.replace(tmp, self.out)
+
+    def _watch(self) -> None:
+        """A request that outlives its timeout (an in-process application stuck in C code or a sleep cannot be
+        interrupted) is written down as in flight, so the parent can report it when it stops this worker."""
+        while True:
+            time.sleep(0.25)
+            flight = self._in_flight
+            if flight is None or self.result.get("in_flight"):
+                continue
+            case, since, timeout = flight
+            if time.monotonic() - since > timeout + 1.0:
+                self.result["in_flight"] = {"operation": case.operation.label, "curl": self._curl(case),
+                                            "seconds": round(time.monotonic() - since, 1)}
+                self.write()
 
     def error(self, text: str) -> None:
         if len(self.result["errors"]) < 50:
@@ -222,6 +243,7 @@ class _Run:
                     f"time limit of {self.req['budget']:.0f} s reached: {len(rest)} of {len(operations)} operations "
                     f"not exercised ({', '.join(rest[:5])}{', ...' if len(rest) > 5 else ''})")
                 break
+            self.result["current"] = operation.label
             try:
                 self._exercise(operation)
             except _ServiceGone:
@@ -231,6 +253,7 @@ class _Run:
                 self.result["tested"].append(operation.label)
                 break
             self.result["tested"].append(operation.label)
+            self.result["current"] = ""
             self.write()
 
     def _exercise(self, operation: Operation) -> None:
@@ -281,6 +304,9 @@ class _Run:
         timeout = max(0.5, min(float(self.req["request_timeout"]), self._left()))
         kwargs: dict[str, Any] = {"timeout": timeout}
         self.result["requests"] += 1
+        if time.monotonic() - self._written > 1.0:
+            self.write()  # what was found so far survives a hard stop in the middle of an operation
+        self._in_flight = (case, time.monotonic(), timeout)
         try:
             return case.call(base_url=self.base_url, **kwargs)
         except requests.exceptions.Timeout:
@@ -296,6 +322,8 @@ class _Run:
             else:  # raised by the application, in-process (a server would have answered 500)
                 self._record(case, "server-error", f"the application raised {type(exc).__name__}: {_one_line(exc, 200)}",
                              None, "")
+        finally:
+            self._in_flight = None
         return None
 
     def _alive(self) -> bool:
@@ -457,6 +485,7 @@ def main(argv: list[str]) -> int:
     sys.dont_write_bytecode = True
     request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     run = _Run(request, Path(argv[2]))
+    threading.Thread(target=run._watch, name="auditor-live-watchdog", daemon=True).start()
     try:
         run.execute()
     except BaseException as exc:  # noqa: BLE001 - whatever happened, the parent gets a result saying so
