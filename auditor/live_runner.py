@@ -44,7 +44,10 @@ __all__ = ["main"]
 EXCERPT_CHARS = 400
 MESSAGE_CHARS = 400
 MEMORY_LIMIT = 8 * 1024**3  # bytes of address space for this worker (and an --api-app application in it)
-MIN_LATENCY_SAMPLES = 5  # an operation with fewer distinct inputs is re-sent until it has this many timings
+# An operation with fewer timings is re-sent (for at most TOP_UP_SECONDS) until it has this many: with 20, the p95
+# is the second slowest answer, so one stall of a loaded machine does not make it.
+MIN_LATENCY_SAMPLES = 20
+TOP_UP_SECONDS = 2.0
 DEAD_SERVICE = "the service stopped answering"
 
 # Failure classes of schemathesis, by name (their modules moved between 4.x releases; the names did not).
@@ -392,7 +395,8 @@ class _Run:
         """Re-send an operation's cases until it has a few timings: a p95 of one request says little."""
         cases = timed.cases()
         index = 0
-        while cases and len(timed.values) < MIN_LATENCY_SAMPLES and self._left() > 0:
+        until = time.monotonic() + TOP_UP_SECONDS
+        while cases and len(timed.values) < MIN_LATENCY_SAMPLES and self._left() > 0 and time.monotonic() < until:
             case = cases[index % len(cases)]
             index += 1
             try:

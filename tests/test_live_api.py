@@ -373,8 +373,8 @@ HANGING_SPEC = json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version":
 def test_a_worker_stuck_in_the_target_is_killed_after_the_time_limit(nothing_left: Path) -> None:
     root = write_tree(nothing_left / "hangs", {"hang.py": HANGING_WSGI, "openapi.json": HANGING_SPEC})
     started = time.monotonic()
-    card = _live(root, "app", "hang:app", timeout=3)
-    assert time.monotonic() - started < 15
+    card = _live(root, "app", "hang:app", timeout=8)  # room for the worker's start-up on a loaded machine
+    assert time.monotonic() - started < 40  # 8 s, then 5 s of grace before the worker is killed
     [hang] = _api_findings(card)  # the request that never answered is the finding
     assert hang.check_id == "api/server-error" and hang.message.startswith("GET /ping: no answer after ")
     assert "the request was still running when the worker was stopped" in hang.message
