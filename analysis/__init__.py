@@ -13,9 +13,16 @@ __all__ = ["MODEL_VERSION", "FileModel", "analyse_file"]
 
 
 def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
-    """The model of one file, by its language's adapter. Never raises for bad input."""
+    """The model of one file, by its language's adapter, with the secrets it holds. Never raises for bad input.
+
+    Files of other languages (configuration, documentation, data) get a model with their secrets only."""
+    from analysis.secrets import scan_secrets
+
     if language == "python":
         from analysis.python import analyse_python
 
-        return analyse_python(path, role, data)
-    return FileModel(path, language, role, "none")
+        model = analyse_python(path, role, data)
+    else:
+        model = FileModel(path, language, role, "text")
+    model.secrets = scan_secrets(path, data)
+    return model

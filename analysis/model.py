@@ -37,6 +37,7 @@ __all__ = [
     "Param",
     "Raise",
     "RouteDecl",
+    "SecretHit",
     "Setting",
     "TestCase",
     "TypeUse",
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 # Bumped whenever an adapter or a record changes shape, so cached models are never reused across versions.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 
 # -- nested plain tuples ----------------------------------------------------------------------------------------
 # Value: one expression as a check needs to see it, (kind, text, names, keyword, literal):
@@ -315,11 +316,36 @@ class TypeUse(NamedTuple):
     public: bool  # in a public signature
 
 
+class SecretHit(NamedTuple):
+    """A secret-shaped value in a file (analysis/secrets.py). The value itself is never kept: only where it is
+    (line, columns of the value on that line, 0-based, in characters), its kind, length, entropy and a short hash."""
+
+    kind: str  # "aws-access-key-id", "github-token", "private-key", "jwt", "url-credentials", "assigned-secret", ...
+    line: int
+    start: int
+    end: int
+    key: str  # the name it is assigned to, or the URL scheme, "" for a self-evident token
+    length: int
+    entropy: float
+    flags: int  # SECRET_* bits
+    fingerprint: str  # sha256 of the value, 16 hex digits: tells values apart without revealing them
+
+
+SECRET_LIVE = 1 << 0  # a provider's live key format (GitHub, Stripe live, Slack, Google, SendGrid, ...)
+SECRET_TEST_KEY = 1 << 1  # a provider's test-mode key (Stripe sk_test_)
+SECRET_DEFAULT = 1 << 2  # a common default value (postgres, root, admin, changeme-like but real)
+SECRET_LOCAL = 1 << 3  # credentials for a local service (localhost, a compose service name)
+SECRET_FALLBACK = 1 << 4  # the default of an environment look-up: os.environ.get("SECRET_KEY", "dev-secret")
+SECRET_EXAMPLE_FILE = 1 << 5  # in an example/template/sample file (.env.example)
+SECRET_ENV_FILE = 1 << 6  # in a .env file
+
+
 # -- the file model ------------------------------------------------------------------------------------------
 _SECTIONS: tuple[tuple[str, Any], ...] = (
     ("imports", Import), ("functions", Function), ("classes", Class), ("calls", Call), ("assigns", Assign),
     ("settings", Setting), ("handlers", Handler), ("raises", Raise), ("exposures", Exposure),
     ("discards", Discard), ("routes", RouteDecl), ("mounts", Mount), ("tests", TestCase), ("type_uses", TypeUse),
+    ("secrets", SecretHit),
 )
 SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
 
@@ -351,6 +377,7 @@ class FileModel:
     mounts: tuple[Mount, ...]
     tests: tuple[TestCase, ...]
     type_uses: tuple[TypeUse, ...]
+    secrets: tuple[SecretHit, ...]
 
     def __init__(self, path: str, language: str, role: str, parser: str, *, problem: tuple[str, str] | None = None,
                  lines: int = 0, markers: frozenset[str] = frozenset(), **sections: tuple[NamedTuple, ...]) -> None:

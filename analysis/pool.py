@@ -11,12 +11,14 @@ decode what they read (analysis.project.ProjectAnalysis).
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from analysis.cache import ModelCache
 from analysis.model import FileModel
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ANALYSED_LANGUAGES", "ModelStore", "build_models"]
 
+# Languages whose files the adapters read into facts; every other text file gets a model with its secrets only.
 ANALYSED_LANGUAGES = frozenset({"python"})
 FILE_TIMEOUT = 60.0  # seconds for one file's parse and analysis
 Progress = Callable[[str, int, int], None]
@@ -39,6 +42,7 @@ class ModelStore:
     encoded: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (kind, message)
     problems: dict[str, tuple[str, str]] = field(default_factory=dict)  # parse problems of analysed files
+    cached: int = 0  # models taken from the cache
     seconds: float = 0.0
     _decoded: dict[str, FileModel | None] = field(default_factory=dict, repr=False)
     _repo: Repository | None = field(default=None, repr=False)
@@ -52,8 +56,7 @@ class ModelStore:
             return True
         if self._repo is None:
             return False
-        info = self._repo.get(path)
-        return info is not None and info.language in ANALYSED_LANGUAGES
+        return self._repo.get(path) is not None
 
     def model(self, path: str) -> FileModel | None:
         """The decoded model of `path` (decoded once per process), None when it was not analysed."""
@@ -72,7 +75,7 @@ class ModelStore:
 
         assert self._repo is not None
         info = self._repo.get(path)
-        if info is None or info.language not in ANALYSED_LANGUAGES:
+        if info is None:
             return None
         data = self._repo.read_bytes(path)
         return analyse_file(path, info.language, info.role, data) if data is not None else None
@@ -100,29 +103,45 @@ def build_models(
     jobs: int = 0,
     progress: Progress | None = None,
     deadline: float | None = None,
+    cache: ModelCache | None = None,
 ) -> ModelStore:
     """The models of `files` ((path, language, role, size) each), read with `read(path)`.
 
     `deadline` (time.monotonic) bounds the whole phase: files not analysed by then are failures
-    ("cut": the audit time budget was exhausted).
+    ("cut": the audit time budget was exhausted). With a `cache`, a file whose bytes, path, language and role
+    were analysed before (by this model version) is taken from it instead of being parsed again.
     """
     from analysis import analyse_file
     from auditor.isolation import Unit, run_units
 
     store = ModelStore()
     started = time.perf_counter()
-    wanted = [f for f in files if f[1] in ANALYSED_LANGUAGES]
+    wanted = list(files)
     if not wanted:
         return store
     jobs = jobs or min(4, os.cpu_count() or 1)
+
+    if cache is not None:
+        from analysis.secrets import set_fingerprint_key
+
+        set_fingerprint_key(cache.secret("secret-fingerprints"))  # before the workers fork: they inherit it
 
     def unit(path: str, language: str, role: str) -> Callable[[], object]:
         def run() -> object:
             data = read(path)
             if data is None:
                 return None
+            key = ModelCache.entry_key(path, language, role, data) if cache is not None else ""
+            if cache is not None:
+                entry = cache.get(key)
+                if entry is not None:
+                    problem, encoded = marshal.loads(entry)  # noqa: S302 - MAC-verified entry of our own cache
+                    return encoded, (tuple(problem) if problem else None), True
             model = analyse_file(path, language, role, data)
-            return model.to_bytes(), model.problem
+            encoded = model.to_bytes()
+            if cache is not None:
+                cache.put(key, marshal.dumps((model.problem, encoded)))
+            return encoded, model.problem, False
 
         return run
 
@@ -147,8 +166,9 @@ def build_models(
             store.failures[u.name] = ("cut", "not analysed: the audit time budget was exhausted")
         elif outcome.kind == "ok":
             if isinstance(outcome.value, tuple):
-                encoded, problem = outcome.value
+                encoded, problem, cached = outcome.value
                 store.encoded[u.name] = encoded
+                store.cached += bool(cached)
                 if problem is not None:
                     store.problems[u.name] = problem
         elif outcome.kind == "timeout":

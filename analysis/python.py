@@ -805,7 +805,8 @@ class _Reader:
                 continue
             if isinstance(sub, ast.Call):
                 name = dotted(sub.func)
-                if name in _TRACEBACK_CALLS:
+                if name in _TRACEBACK_CALLS and (name.startswith("traceback.") or
+                                                 self.local.get(name, "").startswith("traceback.")):
                     return f"{name}()", ""
                 first = sub.args[0] if sub.args else None
                 if name in ("str", "repr", "format") and isinstance(first, ast.Name) and first.id in bound:
@@ -1228,6 +1229,13 @@ def analyse_python(path: str, role: str, data: bytes, *, text: str | None = None
         reader.read(tree)
     except RecursionError:
         return FileModel(path, "python", role, "ast", problem=("too-deep", "nesting too deep to analyse"))
+    module_names = {t for a in reader.assigns if a.function < 0 and not a.owner for t in a.targets}
+    if {"revision", "down_revision"} <= module_names:
+        reader.markers.add("migration:alembic")
+    if any(c.name == "Migration" and c.parent < 0 for c in reader.classes) and "/migrations/" in f"/{path}":
+        reader.markers.add("migration:django")
+    if path.endswith("env.py") and any(i.module == "alembic" or i.module.startswith("alembic.") for i in reader.imports):
+        reader.markers.add("migration:alembic-env")
     return FileModel(
         path, "python", role, "ast", lines=len(reader.lines), markers=frozenset(reader.markers),
         imports=tuple(reader.imports), functions=tuple(reader.functions), classes=tuple(reader.classes),

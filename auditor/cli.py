@@ -7,19 +7,21 @@ funnels through `_fail`, which prints one line and exits; no traceback reaches t
 
 from __future__ import annotations
 
+import inspect
+import json
 import logging
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 
 from auditor import __version__
-from auditor.config import Config, ConfigError, parse_fail_on
+from auditor.config import Config, ConfigError, parse_fail_on, parse_regression_severity
 from auditor.context import AuditOptions
 from auditor.engine import AuditError, Scorecard, UsageError, audit
 from auditor.live import DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT, LiveRequest
@@ -30,6 +32,7 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 DEFAULT_FORMATS = ("html", "md", "json")
+HISTORY_IN_REPORT = 30  # audits of the branch drawn in the HTML trend
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +61,15 @@ class AuditRequest:
     run_tests: bool
     quiet: bool
     jobs: int = 0
-    live: LiveRequest | None = None
+    ci: Any = None  # publishers.ci.CiRequest: --post, --annotations and their options
+    history: Path | None = None
+    fail_on_regression: bool = False
+    regression_severity: str | None = None
+    max_drop: float | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    cache: bool = True
+    cache_dir: str | None = None
+    live: LiveRequest | None = None  # the live API phase (--live-url, --live-app, --live-command)
 
 
 class _Progress:
@@ -92,6 +103,80 @@ def main() -> None:
                         format="auditor: %(message)s")
 
 
+def ci_options(f: F) -> F:
+    """The options of a CI run (`--post`, `--annotations`, ...); `auditor pr` reuses them with `parse_ci_options`."""
+    options = [
+        click.option("--post", type=click.Choice(["github", "gitlab"]), default=None,
+                     help="Create or update the pull-request comment (and a commit status) on this forge."),
+        click.option("--comment-id", default="", metavar="ID",
+                     help="Keeps this job's comment apart from another auditor job's on the same pull request."),
+        click.option("--pr", "pr_number", type=click.IntRange(1), default=None, metavar="N",
+                     help="Pull/merge request number (default: from the CI environment)."),
+        click.option("--repository", default=None, metavar="OWNER/NAME",
+                     help="GitHub repository or GitLab project id/path (default: GITHUB_REPOSITORY / CI_PROJECT_ID)."),
+        click.option("--api-url", default=None, metavar="URL", help="REST API base (default: GITHUB_API_URL / CI_API_V4_URL)."),
+        click.option("--token-env", default=None, metavar="VAR",
+                     help="Environment variable holding the token (default: GITHUB_TOKEN / GITLAB_TOKEN)."),
+        click.option("--sha", default=None, metavar="SHA", help="Head commit for the status and links (default: from the event)."),
+        click.option("--no-status", is_flag=True, default=False, help="Do not set a commit status."),
+        click.option("--annotations", type=click.Choice(["github"]), default=None,
+                     help="Print GitHub workflow commands that annotate findings."),
+        click.option("--annotations-min-severity", default="medium", show_default=True, metavar="SEVERITY",
+                     help="Annotate findings at or above this severity."),
+        click.option("--repository-url", default=None, metavar="URL",
+                     help="Web URL of the repository, for links and SARIF provenance (default: from the CI environment)."),
+        click.option("--report-url", default=None, metavar="URL",
+                     help="Where the full report can be read (default: the CI run page)."),
+        click.option("--api-timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
+                     help="Seconds to wait for each API request."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def parse_ci_options(post: str | None, comment_id: str, pr_number: int | None, repository: str | None,
+                     api_url: str | None, token_env: str | None, sha: str | None, no_status: bool,
+                     annotations: str | None, annotations_min_severity: str, repository_url: str | None,
+                     report_url: str | None, api_timeout: float) -> Any:
+    """The CI options as one value (raises UsageError on a bad one)."""
+    from publishers.ci import CiRequest
+    from reports.pr_comment import marker
+
+    try:
+        marker(comment_id)
+        min_severity = Severity.parse(annotations_min_severity).value
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return CiRequest(post=post, comment_id=comment_id, pr=pr_number, repository=repository, api_url=api_url,
+                     token_env=token_env, sha=sha, status=not no_status, annotations=annotations,
+                     annotations_min_severity=min_severity, repository_url=repository_url, report_url=report_url,
+                     timeout=api_timeout)
+
+
+def _ci_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    names = inspect.signature(parse_ci_options).parameters
+    return {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+
+
+def _guard(run: Callable[[], int]) -> NoReturn:
+    """Run a command body, mapping every error to its one-line message and exit code."""
+    from publishers.history import HistoryError
+
+    try:
+        sys.exit(run())
+    except (ConfigError, UsageError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except (AuditError, HistoryError) as exc:
+        _fail(str(exc), EXIT_ERROR)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_ERROR)
+    except Exception as exc:
+        if os.environ.get("AUDITOR_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", EXIT_ERROR)
+
+
 @main.command("audit")
 @click.argument("path", default=".", type=click.Path(file_okay=True, dir_okay=True))
 @click.option("--format", "formats", multiple=True, metavar="LIST",
@@ -110,45 +195,80 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, default=False, help="No progress indicator, and only the verdict line.")
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Check families run in this many processes at once (0: one per core, at most 4).")
-@click.option("--api-url", metavar="URL", default=None,
+@click.option("--history", "history", type=click.Path(dir_okay=False), default=None, metavar="DB",
+              help="Append this audit to the SQLite history DB and compare it with the branch's previous audit.")
+@click.option("--fail-on-regression", is_flag=True, default=False,
+              help="Fail the gate on a regression against the previous audit in --history.")
+@click.option("--regression-severity", default=None, metavar="SEVERITY",
+              help="A new finding at or above this severity is a regression (critical, high, medium; default: high).")
+@click.option("--max-drop", type=click.FloatRange(0, 100), default=None, metavar="POINTS",
+              help="A score drop of more than this is a regression (default: 0.5).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Cache of file models of unchanged files (default: $XDG_CACHE_HOME/auditor or ~/.cache/auditor).")
+@click.option("--no-cache", is_flag=True, default=False, help="Neither read nor write the cache: analyse every file.")
+@click.option("--live-url", metavar="URL", default=None,
               help="TALKS TO A SERVICE: exercise the API already running at URL with schemathesis.")
-@click.option("--api-app", metavar="MODULE:ATTR", default=None,
+@click.option("--live-app", metavar="MODULE:ATTR", default=None,
               help="EXECUTES THE TARGET'S CODE: import its ASGI/WSGI app (e.g. app.main:app) in a subprocess and exercise it.")
-@click.option("--api-command", metavar="CMD", default=None,
+@click.option("--live-command", metavar="CMD", default=None,
               help="EXECUTES THE TARGET'S CODE: start the service with CMD ({port} is replaced by a free port on "
                    "127.0.0.1), exercise it, stop it.")
-@click.option("--api-spec", metavar="FILE|URL", default=None,
+@click.option("--live-spec", metavar="FILE|URL", default=None,
               help="The OpenAPI spec to test against (default: the committed spec, else the one the service serves).")
-@click.option("--api-max-examples", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_EXAMPLES, show_default=True,
+@click.option("--live-max-examples", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_EXAMPLES, show_default=True,
               help="Generated requests per operation, for valid and for invalid inputs each.")
-@click.option("--api-timeout", type=click.FloatRange(1, 86_400), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--live-timeout", type=click.FloatRange(1, 86_400), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds for the whole live API phase, start-up included.")
-@click.option("--api-p95-ms", type=click.FloatRange(0, 600_000, min_open=True), default=None,
+@click.option("--live-p95-ms", type=click.FloatRange(0, 600_000, min_open=True), default=None,
               help="p95 latency budget per operation in milliseconds (default: the api/latency option p95_ms, 100).")
+@ci_options
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
-                  run_tests: bool, quiet: bool, jobs: int, api_url: str | None, api_app: str | None,
-                  api_command: str | None, api_spec: str | None, api_max_examples: int, api_timeout: float,
-                  api_p95_ms: float | None) -> None:
+                  run_tests: bool, quiet: bool, jobs: int, history: str | None, fail_on_regression: bool,
+                  regression_severity: str | None, max_drop: float | None, cache_dir: str | None, no_cache: bool,
+                  live_url: str | None, live_app: str | None, live_command: str | None, live_spec: str | None,
+                  live_max_examples: int, live_timeout: float, live_p95_ms: float | None, **ci: Any) -> None:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
+
+    def run() -> int:
+        live = _live_request(live_url, live_app, live_command, live_spec, live_max_examples, live_timeout, live_p95_ms)
+        request = AuditRequest(path, _split(formats) or DEFAULT_FORMATS, Path(output), config_file,
+                               _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs,
+                               ci=parse_ci_options(**_ci_kwargs(ci)), history=Path(history) if history else None,
+                               fail_on_regression=fail_on_regression, regression_severity=regression_severity,
+                               max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir, live=live)
+        return _audit(request)
+
+    _guard(run)
+
+
+def _formats(formats: Sequence[str], reporters: dict[str, Any]) -> tuple[str, ...]:
+    """The formats asked for; `none` alone writes no report file."""
+    if tuple(formats) == ("none",):
+        return ()
+    unknown = [f for f in formats if f not in reporters]
+    if unknown:
+        raise UsageError(f"unknown format {unknown[0]!r} (available: {', '.join(sorted(reporters))}, or none)")
+    return tuple(dict.fromkeys(formats))
+
+
+def _gate_overrides(config: Config, req: AuditRequest) -> Config:
+    gate = config.gate
+    if req.fail_under is not None:
+        gate = replace(gate, fail_under=req.fail_under)
     try:
-        live = _live_request(api_url, api_app, api_command, api_spec, api_max_examples, api_timeout, api_p95_ms)
-    except UsageError as exc:
-        _fail(str(exc), EXIT_USAGE)
-    request = AuditRequest(path, _split(formats) or DEFAULT_FORMATS, Path(output), config_file,
-                           _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs, live)
-    try:
-        sys.exit(_audit(request))
-    except (ConfigError, UsageError) as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except AuditError as exc:
-        _fail(str(exc), EXIT_ERROR)
-    except KeyboardInterrupt:
-        _fail("interrupted", EXIT_ERROR)
-    except Exception as exc:
-        if os.environ.get("AUDITOR_DEBUG"):
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for details)", EXIT_ERROR)
+        if req.fail_on is not None:
+            gate = replace(gate, fail_on=parse_fail_on(req.fail_on))
+        if req.regression_severity is not None:
+            gate = replace(gate, regression_severity=parse_regression_severity(req.regression_severity))
+    except ValueError as exc:
+        flag = "--fail-on" if req.fail_on is not None and "regression" not in str(exc) else "--regression-severity"
+        raise UsageError(f"{flag}: {exc}") from None
+    if req.max_drop is not None:
+        gate = replace(gate, max_drop=req.max_drop)
+    if req.fail_on_regression:
+        gate = replace(gate, fail_on_regression=True)
+    return config.with_overrides(gate=gate)
 
 
 def _live_request(url: str | None, app: str | None, command: str | None, spec: str | None, max_examples: int,
@@ -156,18 +276,18 @@ def _live_request(url: str | None, app: str | None, command: str | None, spec: s
     """The live API phase the flags ask for, or None; a wrong combination is a usage error."""
     modes = [(name, value) for name, value in (("url", url), ("app", app), ("command", command)) if value is not None]
     if len(modes) > 1:
-        raise UsageError("pass only one of --api-url, --api-app and --api-command")
+        raise UsageError("pass only one of --live-url, --live-app and --live-command")
     if not modes:
-        given = [flag for flag, value in (("--api-spec", spec), ("--api-p95-ms", p95_ms)) if value is not None]
+        given = [flag for flag, value in (("--live-spec", spec), ("--live-p95-ms", p95_ms)) if value is not None]
         if max_examples != DEFAULT_MAX_EXAMPLES:
-            given.append("--api-max-examples")
+            given.append("--live-max-examples")
         if timeout != DEFAULT_TIMEOUT:
-            given.append("--api-timeout")
+            given.append("--live-timeout")
         if given:
-            raise UsageError(f"{given[0]} needs --api-url, --api-app or --api-command")
+            raise UsageError(f"{given[0]} needs --live-url, --live-app or --live-command")
         return None
     if spec is not None and not spec.lower().startswith(("http://", "https://")) and not Path(spec).is_file():
-        raise UsageError(f"--api-spec: no such file: {spec}")
+        raise UsageError(f"--live-spec: no such file: {spec}")
     mode, target = modes[0]
     try:
         return LiveRequest(mode, target, spec=spec, max_examples=max_examples, timeout=timeout, p95_ms=p95_ms)
@@ -176,43 +296,86 @@ def _live_request(url: str | None, app: str | None, command: str | None, spec: s
 
 
 def _audit(req: AuditRequest) -> int:
+    from publishers.history import History
+    from reports.base import scorecard_to_dict
+
     registry = load_registry()
-    unknown = [f for f in req.formats if f not in registry.reporters]
-    if unknown:
-        raise UsageError(f"unknown format {unknown[0]!r} (available: {', '.join(sorted(registry.reporters))})")
+    formats = _formats(req.formats, registry.reporters)
     if req.fail_under is not None and not 0 <= req.fail_under <= 100:
         raise UsageError("--fail-under must be between 0 and 100")
     if not Path(req.path).exists():
         raise AuditError(f"path does not exist: {req.path}")
     config = Config.load(req.path, req.config_file)
-    gate = config.gate
-    if req.fail_under is not None:
-        gate = type(gate)(fail_under=req.fail_under, fail_on=gate.fail_on)
-    if req.fail_on is not None:
-        try:
-            gate = type(gate)(fail_under=gate.fail_under, fail_on=parse_fail_on(req.fail_on))
-        except ValueError as exc:
-            raise UsageError(f"--fail-on: {exc}") from None
-    config = config.with_overrides(only=req.only or None, skip=req.skip or None, gate=gate)
+    config = _gate_overrides(config, req).with_overrides(only=req.only or None, skip=req.skip or None)
+    history = History.open(req.history) if req.history else None  # fail before the audit, not after it
+    for error in registry.errors:
+        click.echo(f"auditor: warning: {error}", err=True)
     progress = _Progress(enabled=not req.quiet)
     try:
-        options = AuditOptions(run_tests=req.run_tests, jobs=req.jobs, live=req.live)
+        options = AuditOptions(run_tests=req.run_tests, jobs=req.jobs, cache=req.cache, cache_dir=req.cache_dir,
+                               live=req.live)
         card = audit(req.path, config, options, registry=registry, progress=progress)
     finally:
         progress.close()
-    written = _write_reports(card, req, registry.reporters)
-    click.echo(_summary(card, written, quiet=req.quiet))
+    regression, trend = None, None
+    if history is not None:
+        card, regression, trend = _record(card, history)
+    data = scorecard_to_dict(card, regression=regression, history=trend)
+    written = _write_reports(data, card, formats, req.output, registry.reporters, req.ci)
+    click.echo(_summary(card, written, quiet=req.quiet, data=data))
+    _publish(data, req)
     return EXIT_OK if card.gate.passed else EXIT_GATE
 
 
-def _write_reports(card: Scorecard, req: AuditRequest, reporters: dict[str, Any]) -> list[Path]:
-    from reports.base import write_atomic
+def _record(card: Scorecard, history: Any) -> tuple[Scorecard, Any, list[dict[str, Any]]]:
+    """Compare with the branch's previous audit (which may fail the gate), then append this one."""
+    from auditor.scoring import evaluate_regression, gate_with_regression
+    from reports.base import scorecard_to_dict
+
+    try:
+        git = card.repo.git
+        branch = git.branch if git else None
+        previous = history.previous(branch)
+        regression = None
+        if previous is not None:
+            regression = evaluate_regression(card.score, card.findings, previous, card.config.gate)
+            card = replace(card, gate=gate_with_regression(card.gate, regression, card.config.gate))
+        history.append(scorecard_to_dict(card, regression=regression))
+        trend = [row.to_json() for row in history.rows(HISTORY_IN_REPORT, branch=branch, only_branch=True)]
+    finally:
+        history.close()
+    return card, regression, trend
+
+
+def _reporter(cls: Any, ci: Any) -> Any:
+    """A reporter instance; one that takes a `forge` (links, SARIF provenance) gets it from the CI context."""
+    try:
+        params: Any = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "forge" not in params:
+        return cls()
+    from publishers.ci import CiRequest, forge_for
+
+    kwargs: dict[str, Any] = {"forge": forge_for(ci or CiRequest(), os.environ)}
+    if "comment_id" in params and ci is not None:
+        kwargs["comment_id"] = ci.comment_id
+    return cls(**kwargs)
+
+
+def _write_reports(data: dict[str, Any], card: Scorecard | None, formats: Sequence[str], output: Path,
+                   reporters: dict[str, Any], ci: Any = None) -> list[Path]:
+    """Render and write each format: the one writer of `auditor audit` and `auditor report`."""
+    from reports.base import render_report, write_atomic
 
     written = []
-    for fmt in req.formats:
-        reporter = reporters[fmt]()
-        target = req.output / f"report.{reporter.extension}"
-        text = reporter.render(card)
+    for fmt in formats:
+        reporter = _reporter(reporters[fmt], ci)
+        target = output / f"report.{reporter.extension}"
+        try:
+            text = render_report(reporter, data, card)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         try:
             write_atomic(target, text)
         except OSError as exc:
@@ -221,7 +384,48 @@ def _write_reports(card: Scorecard, req: AuditRequest, reporters: dict[str, Any]
     return written
 
 
-def _summary(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
+def _publish(data: dict[str, Any], req: AuditRequest) -> None:
+    """Comment, status, annotations, job summary: warnings on stderr, never a different exit code."""
+    from publishers.ci import CiRequest, publish
+
+    outcome = publish(data, req.ci or CiRequest(), os.environ, req.output)
+    for line in outcome.stdout:
+        click.echo(line)
+    if outcome.posted and not req.quiet:
+        click.echo(f"  Pull-request comment {outcome.posted}")
+    for warning in outcome.warnings:
+        click.echo(f"auditor: warning: {warning}", err=True)
+
+
+def _summary(card: Scorecard, written: list[Path], *, quiet: bool, data: dict[str, Any] | None = None) -> str:
+    from reports.base import terminal_safe
+
+    regression = (data or {}).get("regression") or {}
+    if quiet:
+        extra = f" [regression: {'; '.join(regression['reasons'])}]" if regression.get("regressed") else ""
+        return _summary_lines(card, written, quiet=True) + extra
+    out = _summary_lines(card, written, quiet=False)
+    lines: list[str] = []
+    if regression:
+        prev = regression["previous"]
+        delta = regression["delta"]
+        change = "n/a" if delta is None else f"{delta:+.2f}"
+        since = f"{(prev['commit'] or '')[:10]} ({prev['date']})"
+        lines.append(f"  Since the previous audit of this branch, {since}: score {change}")
+        for reason in regression["reasons"]:
+            lines.append(f"  REGRESSION: {terminal_safe(reason)}")
+        for f in regression["new_findings"][:5]:
+            loc = f"{f['path']}:{f['line']}" if f["path"] and f["line"] else (f["path"] or "")
+            lines.append(f"    new {f['severity'].upper():8} {f['check_id']:28} {terminal_safe(loc)}")
+    for error in card.plugin_errors:
+        lines.append(f"  PLUGIN ERROR: {terminal_safe(error)} (its checks did not run; the score may be incomplete)")
+    if not lines:
+        return out
+    head, sep, tail = out.partition("\n  Reports: ")
+    return head.rstrip("\n") + "\n" + "\n".join(lines) + (f"\n\n  Reports: {tail}" if sep else "")
+
+
+def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
     from reports.base import terminal_safe
 
     verdict = "PASSED" if card.gate.passed else "FAILED"
@@ -287,6 +491,102 @@ def checks_command(as_json: bool, as_markdown: bool) -> None:
             click.echo("  ".join(col.ljust(widths[i]) if i < 4 else col for i, col in enumerate(row)).rstrip())
     for err in registry.errors:
         click.echo(f"auditor: warning: {err}", err=True)
+
+
+MAX_REPORT_BYTES = 512 * 1024 * 1024
+
+
+@main.command("report")
+@click.argument("report_json", type=click.Path(dir_okay=False))
+@click.option("--format", "formats", multiple=True, metavar="LIST",
+              help="Comma-separated formats to render (default: html,md,json).")
+@click.option("--output", "-o", default="auditor-report", type=click.Path(file_okay=False), show_default=True,
+              help="Folder the reports are written to.")
+@click.option("--repository-url", default=None, metavar="URL", help="Web URL of the repository, for links and SARIF provenance.")
+@click.option("--report-url", default=None, metavar="URL", help="Where the full report can be read.")
+@click.option("--comment-id", default="", metavar="ID", help="The pull-request comment's id (format pr-comment).")
+def report_command(report_json: str, formats: tuple[str, ...], output: str, repository_url: str | None,
+                   report_url: str | None, comment_id: str) -> None:
+    """Re-render a saved report.json in other formats (the same writer as `audit`)."""
+
+    def run() -> int:
+        registry = load_registry()
+        chosen = _formats(_split(formats) or DEFAULT_FORMATS, registry.reporters)
+        data = _load_report(Path(report_json))
+        ci = parse_ci_options(None, comment_id, None, None, None, None, None, True, None, "medium", repository_url,
+                              report_url, 15.0)
+        try:
+            written = _write_reports(data, None, chosen, Path(output), registry.reporters, ci)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise UsageError(f"{report_json}: not a well-formed auditor report ({type(exc).__name__}: {exc})") from None
+        click.echo("Reports: " + ", ".join(str(p) for p in written))
+        return EXIT_OK
+
+    _guard(run)
+
+
+def _load_report(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_REPORT_BYTES + 1)
+    except FileNotFoundError:
+        raise AuditError(f"report not found: {path}") from None
+    except OSError as exc:
+        raise AuditError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_REPORT_BYTES:
+        raise UsageError(f"{path}: larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise UsageError(f"{path}: not JSON ({str(exc).splitlines()[0][:120]})") from None
+    if not isinstance(data, dict) or not str(data.get("schema_version", "")).startswith("1."):
+        raise UsageError(f"{path}: not an auditor JSON report (schema_version 1.x expected)")
+    missing = [k for k in ("tool", "target", "score", "grade", "gate", "checks", "projects", "severity_counts")
+               if k not in data]
+    if missing:
+        raise UsageError(f"{path}: not a complete auditor report (missing {', '.join(missing)})")
+    return data
+
+
+@main.command("history")
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=20, show_default=True, help="How many audits.")
+@click.option("--branch", default=None, help="Only this branch's audits.")
+@click.option("--json", "as_json", is_flag=True, help="Print the audits as JSON.")
+def history_command(db: str, limit: int, branch: str | None, as_json: bool) -> None:
+    """Print the trend of the audits recorded in the history DB, oldest first."""
+    from publishers.history import History
+
+    def run() -> int:
+        if not Path(db).is_file():
+            raise AuditError(f"history database not found: {db}")
+        with History.open(db) as history:
+            rows = history.rows(limit, branch=branch, only_branch=branch is not None)
+        if as_json:
+            click.echo(json.dumps([r.to_json() for r in rows], indent=2))
+            return EXIT_OK
+        click.echo(_history_table(rows))
+        return EXIT_OK
+
+    _guard(run)
+
+
+def _history_table(rows: Sequence[Any]) -> str:
+    from reports.base import terminal_safe
+
+    if not rows:
+        return "no audits recorded"
+    table = [("DATE", "COMMIT", "BRANCH", "SCORE", "CHANGE", "GRADE", "GATE", "CRIT", "HIGH", "MED", "CATEGORIES")]
+    last: float | None = None
+    for r in rows:
+        change = "" if r.score is None or last is None else f"{r.score - last:+.2f}"
+        last = r.score if r.score is not None else last
+        cats = ", ".join(f"{terminal_safe(k)} {v:.0f}" for k, v in r.categories.items() if v is not None)
+        table.append((r.date.replace("T", " ")[:19], (r.commit or "-")[:10], terminal_safe(r.branch or "(detached)"),
+                      "n/a" if r.score is None else f"{r.score:.1f}", change, r.grade, "passed" if r.gate_passed else "FAILED",
+                      str(r.severity_counts["critical"]), str(r.severity_counts["high"]), str(r.severity_counts["medium"]), cats))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
+    return "\n".join("  ".join(col.ljust(widths[i]) for i, col in enumerate(row[:-1])) + "  " + row[-1] for row in table)
 
 
 def _checks_markdown(checks: Sequence[type[Any]]) -> str:

@@ -42,6 +42,10 @@ class ConfigError(Exception):
 class GateConfig:
     fail_under: float | None = 70.0
     fail_on: Severity | None = Severity.CRITICAL
+    # Regression against the previous audit of the same branch in a history database (--history DB):
+    max_drop: float = 0.5  # a score drop of more than this many points is a regression
+    regression_severity: Severity = Severity.HIGH  # any new finding at or above this is a regression
+    fail_on_regression: bool = False  # whether a regression fails the gate (--fail-on-regression)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +118,23 @@ class Config:
             except ValueError as exc:
                 raise ConfigError(f"{source}: 'severity.{name}': {exc}") from None
         gate_table = v.table(data, "gate")
+        gate_keys = ("fail_under", "fail_on", "max_drop", "regression_severity", "fail_on_regression")
         for key in gate_table:
-            if key not in ("fail_under", "fail_on"):
-                raise ConfigError(f"{source}: unknown key 'gate.{key}' (known: fail_on, fail_under)")
+            if key not in gate_keys:
+                raise ConfigError(f"{source}: unknown key 'gate.{key}' (known: {', '.join(sorted(gate_keys))})")
         gate = GateConfig()
         if "fail_under" in gate_table:
             gate = replace(gate, fail_under=v.number(gate_table["fail_under"], "gate.fail_under", 0, 100))
         if "fail_on" in gate_table:
             gate = replace(gate, fail_on=v.fail_on(gate_table["fail_on"], "gate.fail_on"))
+        if "max_drop" in gate_table:
+            gate = replace(gate, max_drop=v.number(gate_table["max_drop"], "gate.max_drop", 0, 100))
+        if "regression_severity" in gate_table:
+            gate = replace(gate, regression_severity=v.regression_severity(gate_table["regression_severity"]))
+        if "fail_on_regression" in gate_table:
+            if not isinstance(gate_table["fail_on_regression"], bool):
+                raise ConfigError(f"{source}: 'gate.fail_on_regression' must be true or false")
+            gate = replace(gate, fail_on_regression=gate_table["fail_on_regression"])
         return cls(
             only=v.strings(data, "only"),
             skip=v.strings(data, "skip"),
@@ -135,6 +148,14 @@ class Config:
             options=v.options(data),
             source=source,
         )
+
+
+def parse_regression_severity(value: str) -> Severity:
+    """The history keeps fingerprints of findings at or above medium, so only those can be told new."""
+    severity = Severity.parse(value)
+    if severity.rank < Severity.MEDIUM.rank:
+        raise ValueError(f"must be critical, high or medium, not {value!r} (the history keeps findings from medium up)")
+    return severity
 
 
 def parse_fail_on(value: str) -> Severity | None:
@@ -179,6 +200,14 @@ class _Validator:
                     raise ConfigError(f"{self.source}: 'options.{check_id}.{name}' must be a value, not a table")
             out[str(check_id)] = dict(table)
         return out
+
+    def regression_severity(self, value: object) -> Severity:
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.source}: 'gate.regression_severity' must be a string")
+        try:
+            return parse_regression_severity(value)
+        except ValueError as exc:
+            raise ConfigError(f"{self.source}: 'gate.regression_severity': {exc}") from None
 
     def fail_on(self, value: object, key: str) -> Severity | None:
         if not isinstance(value, str):

@@ -88,6 +88,7 @@ class Scorecard:
     config: Config
     options: AuditOptions = field(default_factory=AuditOptions)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: scan, analysis, parse, checks, scoring
+    analysis: dict[str, int] = field(default_factory=dict)  # files analysed, taken from the cache, failed
 
     @property
     def results(self) -> list[CheckResult]:
@@ -339,8 +340,13 @@ def _audit_parsed(
 
     mark = time.perf_counter()
 
+    cache = None
+    if options.cache:
+        from analysis.cache import ModelCache
+
+        cache = ModelCache.open(Path(options.cache_dir) if options.cache_dir else None, target=repo.root)
     models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
-                          jobs=options.jobs, progress=progress)
+                          jobs=options.jobs, progress=progress, cache=cache)
     for path, (kind, message) in sorted({**models.problems, **models.failures}.items()):
         sources.add_problem(ParseProblem(path, kind, message))
     timings["analysis"] = time.perf_counter() - mark
@@ -422,6 +428,7 @@ def _audit_parsed(
         started_at=started_at,
         duration=time.perf_counter() - t0,
         timings={k: round(v, 4) for k, v in timings.items()},
+        analysis={"files": len(models.encoded), "cached": models.cached, "failed": len(models.failures)},
         config=config,
         options=options,
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -14,18 +15,66 @@ from auditor import __version__
 from auditor.engine import ProjectCard, Scorecard, _to_jsonable
 from auditor.model import CheckResult, Finding, JSONValue, Severity
 from auditor.redact import redact
-from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, category_scores, check_score
+from auditor.repo import Repository
+from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, Regression, category_scores, check_score
 
-__all__ = ["SCHEMA_VERSION", "Reporter", "finding_to_dict", "scorecard_to_dict", "write_atomic"]
+__all__ = [
+    "CI_SEVERITY",
+    "SCHEMA_VERSION",
+    "CiSeverity",
+    "Reporter",
+    "anchor_path",
+    "finding_to_dict",
+    "regression_to_dict",
+    "render_report",
+    "scorecard_to_dict",
+    "write_atomic",
+]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Reporter(Protocol):
+    """A reporter renders a scorecard. One that also has `render_data(report_dict) -> str` can re-render a
+    saved report.json (`auditor report`); every built-in reporter does, and `render` is `render_data` of
+    `scorecard_to_dict(card)`."""
+
     name: ClassVar[str]
     extension: ClassVar[str]
 
     def render(self, card: Scorecard) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CiSeverity:
+    """How one of our severities reads in the formats CI systems consume."""
+
+    sarif_level: str  # SARIF result.level and rule defaultConfiguration.level
+    gitlab: str  # GitLab Code Quality severity: info, minor, major, critical, blocker
+    security_severity: str | None  # GitHub code scanning's 0.1-10 score, for rules tagged "security"
+    annotation: str  # GitHub workflow command: error, warning, notice
+
+
+# The one table from our severities to SARIF, GitLab and GitHub (GitHub reads security-severity > 9.0 as
+# critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low).
+CI_SEVERITY: dict[str, CiSeverity] = {
+    "critical": CiSeverity("error", "blocker", "9.5", "error"),
+    "high": CiSeverity("error", "critical", "8.0", "error"),
+    "medium": CiSeverity("warning", "major", "5.5", "warning"),
+    "low": CiSeverity("note", "minor", "2.0", "notice"),
+    "info": CiSeverity("note", "info", None, "notice"),
+}
+
+
+def render_report(reporter: Any, data: dict[str, Any], card: Scorecard | None = None) -> str:
+    """One reporter's text for a report dictionary (or, for a third-party reporter that only knows
+    scorecards, for `card`). Raises ValueError when a saved report cannot be rendered by `reporter`."""
+    render_data = getattr(reporter, "render_data", None)
+    if callable(render_data):
+        return str(render_data(data))
+    if card is None:
+        raise ValueError(f"the {reporter.name!r} reporter renders only live audits, not a saved report")
+    return str(reporter.render(card))
 
 
 def finding_to_dict(f: Finding, project: str = "") -> dict[str, Any]:
@@ -60,6 +109,9 @@ def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
         "metrics": _redact_strings(_to_jsonable(dict(r.metrics))),
         "rationale": r.check.rationale,
         "remediation": list(r.check.remediation),
+        "tags": list(r.check.tags),
+        "help_url": r.check.help_url,
+        "confidence": r.check.confidence.value,
         "project": project,
         "duration_seconds": round(r.duration, 4),
         "findings": [finding_to_dict(f, project) for f in r.findings],
@@ -70,7 +122,25 @@ def _categories(cats: Iterable[CategoryScore]) -> list[dict[str, Any]]:
     return [{"name": c.name, "score": c.score, "weight": c.weight, "checks": c.checks} for c in cats]
 
 
-def _project_to_dict(p: ProjectCard) -> dict[str, Any]:
+_READMES = ("README.md", "README.rst", "README.txt", "README", "readme.md", "Readme.md")
+
+
+def anchor_path(project_path: str, manifests: Sequence[str], files: Iterable[str]) -> str | None:
+    """The file a finding about a whole project is attached to where a format needs a file (SARIF, GitLab):
+    the project's manifest, else its README, else the repository's README, else its first file."""
+    if manifests:
+        return manifests[0]
+    names = set(files)
+    prefix = f"{project_path}/" if project_path and project_path != "." else ""
+    for base in dict.fromkeys((prefix, "")):
+        for readme in _READMES:
+            if base + readme in names:
+                return base + readme
+    inside = sorted(n for n in names if n.startswith(prefix))
+    return inside[0] if inside else None
+
+
+def _project_to_dict(p: ProjectCard, repo: Repository) -> dict[str, Any]:
     applied = sorted({r.check.category for r in p.results if r.status.scored})
     return {
         "path": p.project.path or ".",
@@ -84,6 +154,7 @@ def _project_to_dict(p: ProjectCard) -> dict[str, Any]:
         "standards_applied": applied,
         "facts": _redact_strings(p.facts),
         "checks": [r.check.id for r in p.results],
+        "anchor": anchor_path(p.project.path, p.project.manifests, (f.path for f in repo.files)),
     }
 
 
@@ -98,7 +169,36 @@ def _redact_strings(value: JSONValue) -> JSONValue:
     return value
 
 
-def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
+def regression_to_dict(regression: Regression, data: dict[str, Any]) -> dict[str, Any]:
+    """The `regression` key: the previous audit of the branch, the score delta, the new findings (as the
+    report's own finding dicts) and why it is a regression (no reasons: it is not one)."""
+    new = {f.fingerprint for f in regression.new_findings}
+    prev = regression.previous
+    return {
+        "previous": {"commit": prev.commit, "date": prev.date, "score": prev.score},
+        "delta": regression.delta,
+        "regressed": regression.regressed,
+        "reasons": list(regression.reasons),
+        "new_findings": [f for c in data["checks"] for f in c["findings"] if f["fingerprint"] in new],
+    }
+
+
+def scorecard_to_dict(card: Scorecard, *, regression: Regression | None = None,
+                      history: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON report. `regression` (against the previous audit of the branch) and `history` (the trend,
+    oldest first, as `publishers.history` stores it) are there when the audit was run with `--history`."""
+    data = _scorecard_to_dict(card)
+    gate = card.config.gate
+    data["gate"].update(max_drop=gate.max_drop, regression_severity=gate.regression_severity.value,
+                        fail_on_regression=gate.fail_on_regression)
+    if regression is not None:
+        data["regression"] = regression_to_dict(regression, data)
+    if history is not None:
+        data["history"] = list(history)
+    return data
+
+
+def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     single = len(card.projects) == 1
     checks = [_check_to_dict(r, "" if single else p.project.label) for p in card.projects for r in p.results]
     if single:
@@ -120,6 +220,7 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         "generated_at": card.started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(card.duration, 3),
         "timings": dict(card.timings),
+        "analysis": dict(card.analysis),
         "score": card.score,
         "grade": card.grade,
         "gate": {
@@ -140,7 +241,7 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             }
             for r in card.recommendations
         ],
-        "projects": [_project_to_dict(p) for p in card.projects],
+        "projects": [_project_to_dict(p, card.repo) for p in card.projects],
         "files": {"audited": len(card.repo.files), "skipped": dict(sorted(card.repo.skipped.items()))},
         "problems": [p.to_json() for p in card.problems],
         "plugin_errors": list(card.plugin_errors),

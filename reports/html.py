@@ -73,6 +73,70 @@ def _prose(text: str) -> Markup:
     return Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))  # noqa: S704 - built from escaped text only
 
 
+TREND_WIDTH, TREND_HEIGHT, TREND_PAD = 720, 220, 32
+# Overall first (thick), then each category; colours from the report's own palette, never from the data.
+_TREND_COLOURS = ("#1f2328", "#0969da", "#1a7f37", "#bf8700", "#cf222e", "#8250df", "#d1581a", "#1b7c83", "#6e7781")
+
+
+def _trend(history: Any) -> dict[str, Any] | None:
+    """Polylines of the overall and category scores over the recorded audits (at least two)."""
+    if not isinstance(history, list) or len(history) < 2:
+        return None
+    n = len(history)
+    inner_w, inner_h = TREND_WIDTH - 2 * TREND_PAD, TREND_HEIGHT - 2 * TREND_PAD
+
+    def x(i: int) -> float:
+        return round(TREND_PAD + i * inner_w / (n - 1), 1)
+
+    def y(score: float) -> float:
+        return round(TREND_PAD + (100 - max(0.0, min(100.0, float(score)))) * inner_h / 100, 1)
+
+    names: list[str] = []
+    for row in history:
+        for name in (row.get("categories") or {}):
+            if name not in names:
+                names.append(str(name))
+    series = []
+    for k, (label, pick) in enumerate([("overall", lambda r: r.get("score"))] +
+                                      [(name, lambda r, name=name: (r.get("categories") or {}).get(name)) for name in names]):
+        values = [(i, pick(r)) for i, r in enumerate(history)]
+        pts = [(i, float(v)) for i, v in values if isinstance(v, int | float)]
+        if not pts:
+            continue
+        series.append({
+            "name": visible_text(label),
+            "colour": _TREND_COLOURS[k % len(_TREND_COLOURS)],
+            "width": 3 if k == 0 else 1.5,
+            "points": " ".join(f"{x(i)},{y(v)}" for i, v in pts),
+            "last": f"{pts[-1][1]:.1f}",
+            "dots": [{"x": x(i), "y": y(v), "title": _point_title(history[i], label, v)} for i, v in pts] if k == 0 else [],
+        })
+    grid = [{"y": y(v), "label": str(v)} for v in (0, 25, 50, 75, 100)]
+    first, last = str(history[0].get("date", ""))[:10], str(history[-1].get("date", ""))[:10]
+    return {"width": TREND_WIDTH, "height": TREND_HEIGHT, "pad": TREND_PAD, "series": series, "grid": grid,
+            "count": n, "first": visible_text(first), "last": visible_text(last), "right": TREND_WIDTH - TREND_PAD,
+            "bottom": TREND_HEIGHT - TREND_PAD + 16}
+
+
+def _point_title(row: dict[str, Any], label: str, value: float) -> str:
+    commit = str(row.get("commit") or "")[:10]
+    return visible_text(f"{commit} {str(row.get('date', ''))[:19]}: {label} {value:.1f}".strip())
+
+
+def _details(check: dict[str, Any]) -> list[str]:
+    """The parts of a check's details cell (reason, measure, findings), joined with a separator."""
+    parts = []
+    if check.get("reason"):
+        parts.append(visible_text(check["reason"]))
+    m = check.get("measure")
+    if m:
+        parts.append(f"{m['name']}: {m['value']:g}{m['unit']} (threshold {m['threshold']:g}{m['unit']})")
+    n = len(check.get("findings") or [])
+    if n:
+        parts.append(f"{n} finding{'' if n == 1 else 's'}")
+    return parts
+
+
 def _ms(value: object) -> str:
     return f"{value:.1f}" if isinstance(value, int | float) and not isinstance(value, bool) else "n/a"
 
@@ -105,6 +169,9 @@ def render_html(data: dict[str, Any]) -> str:
         fact_sections=fact_sections,
         max_per_check=MAX_FINDINGS_PER_CHECK,
         max_problems=MAX_PROBLEMS,
+        trend=_trend(data.get("history")),
+        regression=data.get("regression") if isinstance(data.get("regression"), dict) else None,
+        details=_details,
     )
 
 
@@ -114,3 +181,6 @@ class HtmlReporter:
 
     def render(self, card: Scorecard) -> str:
         return render_html(scorecard_to_dict(card))
+
+    def render_data(self, data: dict[str, Any]) -> str:
+        return render_html(data)

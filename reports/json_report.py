@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from auditor.engine import Scorecard
 from reports.base import scorecard_to_dict
@@ -16,4 +16,7 @@ class JsonReporter:
     extension: ClassVar[str] = "json"
 
     def render(self, card: Scorecard) -> str:
-        return json.dumps(scorecard_to_dict(card), indent=2, ensure_ascii=False) + "\n"
+        return self.render_data(scorecard_to_dict(card))
+
+    def render_data(self, data: dict[str, Any]) -> str:
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -156,6 +156,7 @@ def _header(view: ReportView) -> list[str]:
         out.append(f"- {md_text(reason)}")
     if d["gate"]["reasons"]:
         out.append("")
+    out += _regression(d) + _plugin_warning(d)
     where = [f"Target: {md_text(target['path'])}"]
     if target["commit"]:
         branch = md_text(target["branch"]) if target["branch"] else "detached"
@@ -166,6 +167,32 @@ def _header(view: ReportView) -> list[str]:
         where.append(f"{view.skipped_total} skipped")
     out += [" · ".join(where), ""]
     return out
+
+
+def _regression(d: dict[str, Any]) -> list[str]:
+    """Against the previous audit of the branch in the history (`--history`)."""
+    reg = d.get("regression")
+    if not isinstance(reg, dict):
+        return []
+    prev = reg["previous"]
+    delta = "n/a" if reg["delta"] is None else f"{reg['delta']:+.2f}"
+    since = f"{md_text((prev['commit'] or '')[:12]) or 'the previous audit'} ({md_text(prev['date'])})"
+    title = "**⚠️ Regression**" if reg.get("regressed") else "**No regression**"
+    out = [f"{title} since {since}: score {delta}", ""]
+    out += [f"- {md_text(r)}" for r in reg["reasons"]]
+    for f in reg["new_findings"][:10]:
+        out.append(f"- new {MARKERS.get(f['severity'], '')} {_location(f)}: {md_text(f['check_id'])}: {md_prose(f['message'])}")
+    if len(reg["new_findings"]) > 10:
+        out.append(f"- and {len(reg['new_findings']) - 10} more new findings")
+    return [*out, ""] if len(out) > 2 else out
+
+
+def _plugin_warning(d: dict[str, Any]) -> list[str]:
+    errors = d.get("plugin_errors") or []
+    if not errors:
+        return []
+    return [f"**⚠️ {_plural(len(errors), 'plugin')} failed to load**, so their checks did not run and the score may be "
+            "incomplete (see Plugin errors below).", ""]
 
 
 def _categories(view: ReportView) -> list[str]:
@@ -195,7 +222,8 @@ def _recommendations(view: ReportView) -> list[str]:
             f"{i}. {MARKERS.get(r['severity'], '')} **{md_prose(r['title'])}** ({md_text(r['check_id'])}{project}): "
             f"+{r['gain']:.1f} points, effort {md_text(r['effort'])}, {_plural(r['findings'], 'finding')}"
         )
-        out += [f"   - {md_prose(step)}" for step in r["steps"]]
+        indent = " " * len(f"{i}. ")  # CommonMark: a continuation is indented to the list marker's width
+        out += [f"{indent}- {md_prose(step)}" for step in r["steps"]]
     if len(recs) > TOP_RECOMMENDATIONS:
         out.append(f"\nand {len(recs) - TOP_RECOMMENDATIONS} more recommendations in the full report.")
     return [*out, ""]
@@ -375,3 +403,6 @@ class MarkdownReporter:
 
     def render(self, card: Scorecard) -> str:
         return render_markdown(scorecard_to_dict(card))
+
+    def render_data(self, data: dict[str, Any]) -> str:
+        return render_markdown(data)

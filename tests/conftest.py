@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import git_init, write_tree
+
+# Every audit a test runs (in-process or through the CLI) caches models in a directory of this test session,
+# never in the user's own cache: results cannot depend on what an earlier session or another checkout cached.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="auditor-test-cache-")
 
 
 @pytest.fixture

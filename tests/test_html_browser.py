@@ -217,3 +217,19 @@ def test_screenshot_renders(page: Path, tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2000)
+
+
+def test_trend_svg_renders_under_the_csp_without_scripts(tmp_path: Path) -> None:
+    import json as json_module
+
+    from test_reports import with_regression_and_history
+
+    data = with_regression_and_history(json_module.loads(json_module.dumps(scorecard_to_dict(demo_card()))), category=HOSTILE["img"])
+    page = tmp_path / "report.html"
+    page.write_text(render_html(data), encoding="utf-8")
+    dom = _dump_dom(page, tmp_path / "profile")
+    p = parse_html(dom)
+    lines = [a for t, a in p.tags if t == "polyline"]
+    assert [a["data-series"] for a in lines] == ["overall", HOSTILE["img"], "testing"]
+    assert [t for t, _ in p.tags if t in ("img", "b")] == [] and sum(1 for t, _ in p.tags if t == "script") == 1
+    assert _visible_count(dom) == "4"  # the page's own script ran: the CSP still admits it, and only it

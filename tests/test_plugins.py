@@ -79,12 +79,31 @@ def test_installed_plugin_is_listed_and_runs(plugin_site: Path, make_repo: Calla
     assert "demo/no-print" in listing.stdout
     assert "plugin 'broken'" in listing.stderr  # a broken entry point is reported, not fatal
     root = make_repo({"svc.py": "def main() -> None:\n    print('hi')\n"})
-    result = _run(plugin_site, "audit", str(root), "--format", "json", "-o", str(tmp_path / "out"), "--fail-on", "none")
+    result = _run(plugin_site, "audit", str(root), "--format", "json,md,html,sarif,junit", "-o", str(tmp_path / "out"),
+                  "--fail-on", "none")
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     demo = next(c for c in report["checks"] if c["id"] == "demo/no-print")
     assert [(f["path"], f["line"], f["severity"]) for f in demo["findings"]] == [("svc.py", 2, "low")]
     assert any("broken" in e for e in report["plugin_errors"])
+
+
+def test_a_broken_plugin_is_said_on_stderr_and_in_every_report(plugin_site: Path, make_repo: Callable[..., Path],
+                                                               tmp_path: Path) -> None:
+    root = make_repo({"svc.py": "x = 1\n"})
+    out = tmp_path / "out"
+    result = _run(plugin_site, "audit", str(root), "--format", "json,md,html,sarif,junit,gitlab,pr-comment", "-o", str(out),
+                  "--fail-on", "none")
+    assert result.returncode == 0, result.stderr
+    warning = [ln for ln in result.stderr.splitlines() if "plugin 'broken'" in ln]
+    assert len(warning) == 1 and warning[0].startswith("auditor: warning: plugin 'broken' (auditor_plugin_demo:MISSING)")
+    assert "PLUGIN ERROR: plugin 'broken'" in result.stdout and "the score may be incomplete" in result.stdout
+    assert "**⚠️ 1 plugin failed to load**" in (out / "report.md").read_text()
+    assert 'id="plugin-warning"' in (out / "report.html").read_text()
+    assert "auditor/plugin-error" in (out / "report.sarif").read_text()
+    assert 'type="plugin-error"' in (out / "report.junit.xml").read_text()
+    assert "auditor/plugin-error" in (out / "report.gitlab.json").read_text()
+    assert "1 plugin failed to load" in (out / "report.pr-comment.md").read_text()
 
 
 def test_builtin_checks_come_through_the_same_entry_points() -> None:

@@ -105,6 +105,12 @@ class Logging(_Base):
     remediation: ClassVar[tuple[str, ...]] = ()
 
 
+def _base_check(check_id: str, title: str, category: str, severity: Severity, **extra: Any) -> type[Check]:
+    """A hand-made check class (results are hand-made too; it never runs)."""
+    name = "".join(part.capitalize() for part in check_id.replace("/", "-").split("-"))
+    return type(name, (_Base,), {"id": check_id, "title": title, "category": category, "severity": severity, **extra})
+
+
 def _finding(check: type[Check], message: str, path: str | None, line: int | None, snippet: str = "",
              severity: Severity | None = None, confidence: Confidence = Confidence.HIGH) -> Finding:
     return Finding(check.id, severity or check.severity, message, path, line, line, snippet, confidence=confidence)
@@ -333,8 +339,101 @@ def test_every_report_field_is_documented() -> None:
     names = set(data) | set(data["target"]) | set(data["gate"]) | set(data["checks"][0]) | set(data["checks"][0]["findings"][0])
     names |= set(data["recommendations"][0]) | set(data["projects"][0]) | set(data["scoring"]) | set(data["files"])
     names |= set(data["categories"][0]) | {"tests", "coverage", "openapi", "migrations", "typing", "errors", "files"}
+    extra = with_regression_and_history(scorecard_to_dict(demo_card()))
+    names |= {"regression", "history", "diff"} | set(extra["regression"]) | set(extra["history"][0])
+    names |= {"base", "head", "merge_base", "mode", "new", "unchanged", "fixed", "score_delta", "category_deltas", "change"}
     missing = sorted(n for n in names if f"`{n}`" not in doc)
     assert missing == []
+
+
+def with_regression_and_history(data: dict[str, Any], category: str = "security") -> dict[str, Any]:
+    """What `--history` adds: a regression against the previous audit and the trend of three audits."""
+    from auditor.scoring import PreviousAudit, Regression
+    from reports.base import regression_to_dict
+
+    card = demo_card()
+    worst = card.findings[0]
+    previous = PreviousAudit("fedcba9876543210fedcba9876543210fedcba98", "2025-01-01T03:04:05+00:00", 70.5, frozenset())
+    reg = Regression(previous, -1.7, (worst,), ("score dropped 1.70 points since fedcba9876 (2025-01-01T03:04:05+00:00) "
+                                              "(allowed: 0.5)", "1 new finding at or above 'high' since fedcba9876"))
+    data["regression"] = regression_to_dict(reg, data)
+    data["history"] = [
+        {"commit": f"{i:040x}", "branch": "main", "date": f"2025-01-0{i + 1}T03:04:05+00:00", "score": score, "grade": "C",
+         "gate_passed": False, "severity_counts": {"critical": 1, "high": 2, "medium": 0, "low": 0, "info": 1},
+         "categories": {category: 50.0 + i, "testing": 80.0 - i}, "projects": {}}
+        for i, score in enumerate((72.0, 70.5, 68.8))
+    ]
+    return data
+
+
+def test_regression_and_history_validate_and_show_in_every_report() -> None:
+    data = with_regression_and_history(json.loads(json.dumps(scorecard_to_dict(demo_card()))))
+    _validator().validate(data)
+    assert [f["check_id"] for f in data["regression"]["new_findings"]] == ["security/sql-injection"]
+    text = render_markdown(data)
+    assert "**⚠️ Regression** since fedcba987654 (2025-01-01T03:04:05+00:00): score -1.70" in text
+    assert "- new 🔴 src/db/query.py:7: security/sql-injection: query built" in text
+    page = render_html(data)
+    p = parse_html(page)
+    assert any(t == "div" and a.get("id") == "regression" and "regressed" in (a.get("class") or "") for t, a in p.tags)
+    assert "score -1.70" in page and "new <span class=\"badge b-critical\">critical</span>" in page
+
+
+def test_html_trend_is_inline_svg_with_escaped_labels() -> None:
+    data = with_regression_and_history(json.loads(json.dumps(scorecard_to_dict(demo_card()))), category=HOSTILE["img"])
+    page = render_html(data)
+    p = parse_html(page)
+    series = [a for t, a in p.tags if t == "polyline"]
+    assert [a["data-series"] for a in series] == ["overall", HOSTILE["img"], "testing"]
+    assert [len((a["points"] or "").split()) for a in series] == [3, 3, 3]
+    xs = [float(pt.split(",")[0]) for pt in (series[0]["points"] or "").split()]
+    ys = [float(pt.split(",")[1]) for pt in (series[0]["points"] or "").split()]
+    assert xs == sorted(xs) and ys == sorted(ys)  # left to right; falling scores go down the chart
+    assert sum(1 for t, _ in p.tags if t == "circle") == 3
+    assert [t for t, _ in p.tags if t in ("img", "b")] == [] and sum(1 for t, _ in p.tags if t == "script") == 1
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    csp = next(a["content"] for t, a in p.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert csp == next(a["content"] for t, a in parse_html(render_html(scorecard_to_dict(demo_card()))).tags
+                       if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    one = json.loads(json.dumps(scorecard_to_dict(demo_card())))
+    one["history"] = data["history"][:1]
+    assert "<svg" not in render_html(one)  # one audit is not a trend
+
+
+def test_markdown_recommendations_past_nine_keep_their_steps() -> None:
+    config = Config()
+    results = [_result(_base_check(f"lint/rule-{i:02d}", f"Rule {i}", "maintainability", Severity.LOW),
+                       [_finding(BareExcept, f"hit {i}", f"f{i}.py", 1)]) for i in range(12)]
+    card = _scorecard([_project_card(Project(""), results, config, {"python": 12})], config)
+    text = render_markdown(scorecard_to_dict(card))
+    html = _md_renderer().render(text)
+    plan = html[html.index("Top recommendations"):]
+    plan = plan[: plan.index("</ol>") + 5]
+    items = re.findall(r"<li>(.*?)(?=<li>[^<]*<strong>|</ol>)", plan, flags=re.S)
+    assert len(items) == 10
+    assert all(item.count("<ul>") == 1 and "Fix the thing." in item and "Then add a test." in item for item in items)
+    assert "10. " in text and "\n    - Fix the thing." in text  # the indent matches the width of "10. "
+
+
+def test_html_details_cell_separates_its_parts() -> None:
+    config = Config()
+    measure = Measure("line coverage", 62.5, 80.0)
+    results = [_result(Coverage, [_finding(Coverage, "uncovered module", "src/x.py", 1)], measure=measure)]
+    card = _scorecard([_project_card(Project(""), results, config, {"python": 1})], config)
+    page = render_html(scorecard_to_dict(card))
+    assert "80%)1 finding" not in page
+    assert 'line coverage: 62.5% (threshold 80%)<span class="sep"> &middot; </span>1 finding' in page
+
+
+def test_plugin_errors_are_called_out_in_markdown_and_html() -> None:
+    import dataclasses
+
+    error = "plugin 'broken' (x:Y) failed to load: ImportError: no"
+    data = scorecard_to_dict(dataclasses.replace(demo_card(), plugin_errors=(error,)))
+    text = render_markdown(data)
+    assert "**⚠️ 1 plugin failed to load**" in text and "- plugin 'broken' \\(x:Y\\) failed to load: ImportError: no" in text
+    page = render_html(data)
+    assert 'id="plugin-warning"' in page and "plugin &#39;broken&#39; (x:Y) failed to load" in page
 
 
 # -- Markdown ----------------------------------------------------------------------------------------
@@ -348,7 +447,7 @@ def test_markdown_golden_monorepo() -> None:
 
 def test_markdown_content() -> None:
     text = render_markdown(scorecard_to_dict(demo_card()))
-    assert text.startswith("## 🟠 Audit report: score 68.8 / 100, grade D\n")
+    assert text.startswith("## 🟠 Audit report: score 60.0 / 100, grade D\n")  # a critical finding caps it at 60
     assert "**Quality gate ❌ failed**" in text
     assert "| 1 | 2 | 0 | 0 | 1 |" in text  # severity counts in severity order
     assert text.index("SQL built") < text.index("#### 🟠 Bare except clauses")  # worst check first
@@ -555,9 +654,9 @@ def test_html_content() -> None:
     }
     assert [a["data-check"] for t, a in p.tags if t == "li" and "data-check" in a] == [
         "errors/bare-except", "security/sql-injection", "testing/coverage"]
-    for text in ("score 68.8 is below the required 80", "ValueError: boom", "no database in this project",
+    for text in ("score 60.0 is below the required 80", "ValueError: boom", "no database in this project",
                  "src/app.py:12", "src/broken.py", "vendored or build directory", "line coverage: 62.5% (threshold 80%)",
-                 "+16.7 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
+                 "+25.4 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
         assert text in page, text
     assert 'id="projects"' not in page
 

@@ -50,9 +50,20 @@ def test_categories_and_overall_use_weights() -> None:
         CheckResult(_cls("b/two", "security"), Status.ERROR),  # left out
     ]
     cats = {c.name: c for c in category_scores(results, {"testing": 1.0, "security": 3.0})}
-    assert cats["testing"].score == 81.25  # (75*3 + 100) / 4
-    assert cats["security"].score == 50.0 and cats["security"].checks == 1
-    assert overall_score(list(cats.values())) == 57.81  # (81.25 + 50*3) / 4
+    assert cats["testing"].mean == 81.25  # (75*3 + 100) / 4 ...
+    assert cats["testing"].score == 75.0  # ... capped at 75 while a high finding stands
+    assert cats["security"].score == 50.0 and cats["security"].checks == 1 and cats["security"].mean is None
+    assert overall_score(list(cats.values())) == 56.25  # (75 + 50*3) / 4, under the critical cap of 60
+
+
+def test_a_critical_finding_caps_the_project_and_a_high_one_its_category() -> None:
+    many_passing = [CheckResult(_cls(f"a/ok{i}", "testing"), Status.PASSED) for i in range(9)]
+    high = [*many_passing, CheckResult(_cls("a/bad", "testing"), Status.FAILED, findings=(_f(Severity.HIGH),))]
+    (cat,) = category_scores(high, {"testing": 1.0})
+    assert (cat.mean, cat.score) == (97.5, 75.0)
+    critical = [*many_passing, CheckResult(_cls("a/bad", "testing"), Status.FAILED, findings=(_f(Severity.CRITICAL),))]
+    other = [CheckResult(_cls(f"b/ok{i}", "typing"), Status.PASSED) for i in range(5)]
+    assert overall_score(category_scores([*critical, *other], {"testing": 1.0, "typing": 1.0})) == 60.0
 
 
 def test_grades() -> None:
@@ -75,11 +86,20 @@ def test_recommendation_gain_is_measured_by_rescoring() -> None:
         CheckResult(_cls("b/ok", "typing"), Status.PASSED),
     ]
     recs = recommendations(results, {"testing": 1.0, "typing": 1.0})
-    # overall now: testing (50 + 97) / 2 = 73.5, typing 100 -> 86.75
-    gains = {r.check_id: r.gain for r in recs}
-    assert gains == {"a/big": 12.5, "a/small": 0.75}
-    # ordered by gain per effort: 12.5 / 8 = 1.56 beats 0.75 / 1
-    assert [r.check_id for r in recs] == ["a/big", "a/small"]
+    # now: testing (50 + 97) / 2 = 73.5 capped at 50 (critical), typing 100 -> 75, capped at 60 (critical)
+    # fixing a/big first: testing (100 + 97) / 2 = 98.5, overall 99.25 (+39.25); then a/small: 100 (+0.75).
+    # Fixing a/small first would have gained nothing: the critical cap hides it.
+    assert [(r.check_id, r.gain) for r in recs] == [("a/big", 39.25), ("a/small", 0.75)]
+
+
+def test_the_plan_puts_prerequisites_first() -> None:
+    results = [
+        CheckResult(_cls("tests/coverage", "testing", effort=Effort.SMALL), Status.FAILED, findings=(_f(Severity.HIGH),)),
+        CheckResult(_cls("tests/present", "testing", effort=Effort.LARGE), Status.FAILED, findings=(_f(Severity.HIGH),)),
+    ]
+    recs = recommendations(results, {"testing": 1.0})
+    assert [r.check_id for r in recs] == ["tests/present", "tests/coverage"]
+    assert sum(r.gain for r in recs) == 25.0  # from 75 (two high findings: mean 75, capped at 75) to 100
 
 
 def test_check_info_round_trips_through_json() -> None:

@@ -158,10 +158,12 @@ class _Router:
     name: str
     prefix: str  # resolved, with _UNRESOLVED segments where a hole could not be filled
     framework: str
+    guards: tuple[str, ...] = ()  # dependencies declared on the router itself (APIRouter(dependencies=[...]))
 
 
-def _router_classes(analysis: ProjectAnalysis) -> dict[str, str]:
-    """Router class names -> framework, with the project's own subclasses (`class UserAPIRouter(APIRouter)`)."""
+def _router_classes(analysis: ProjectAnalysis) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Router class names -> framework, with the project's own subclasses (`class UserAPIRouter(APIRouter)`), and
+    the dependencies such a subclass always passes (`super().__init__(dependencies=[Depends(get_admin_user)])`)."""
     classes = dict(ROUTER_CLASSES)
     declared = [c for _, c in analysis.classes("python", roles=("source",))]
     for _ in range(4):
@@ -170,7 +172,17 @@ def _router_classes(analysis: ProjectAnalysis) -> dict[str, str]:
                 framework = classes.get(base.rsplit(".", 1)[-1])
                 if framework and cls.name not in classes:
                     classes[cls.name] = framework
-    return classes
+    guards: dict[str, tuple[str, ...]] = {}
+    for model in analysis.files("python", roles=("source",)):
+        for call in model.calls:
+            fn = model.function(call.function)
+            if fn is None or fn.name != "__init__" or fn.owner.rsplit(".", 1)[-1] not in classes:
+                continue
+            if call.name == "__init__" and call.receiver.startswith("super"):
+                deps = tuple(f"dependencies={a[1]}" for a in call.args if a[3] == "dependencies")
+                if deps:
+                    guards[fn.owner.rsplit(".", 1)[-1]] = deps
+    return classes, guards
 
 
 def python_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:
@@ -208,7 +220,7 @@ def _prefix(strings: _Strings, template: str, module: str) -> str:
 
 def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endpoint]:
     strings = _Strings(project)
-    classes = _router_classes(analysis)
+    classes, class_guards = _router_classes(analysis)
     routers: dict[tuple[str, str], _Router] = {}
     includes: list[tuple[str, Mount]] = []
     decls: list[tuple[str, FileModel, RouteDecl]] = []
@@ -222,20 +234,24 @@ def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endp
                 if cls not in classes:
                     continue
                 var = mount.child.partition("#")[2]
+                own = tuple(g for g in mount.guards if not g.startswith(("class:", "framework:"))) + class_guards.get(cls, ())
                 routers[(module, var)] = _Router(module, var, _prefix(strings, mount.prefix, module),
-                                                 framework or classes[cls])
+                                                 framework or classes[cls], own)
             elif mount.parent.startswith("py:") and "#urlpatterns" not in mount.parent:
                 includes.append((module, mount))
         decls.extend((module, model, r) for r in model.routes if r.framework == "")
     if not routers:
         return []
     parents: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    include_guards: dict[tuple[str, str], list[tuple[tuple[str, str], tuple[str, ...]]]] = {}
     for module, mount in includes:
         parent = _resolve(mount.parent, project, routers)
         child = _resolve(mount.child, project, routers)
         if parent is not None and child is not None and child != parent:
             parents.setdefault(child, []).append((parent, _prefix(strings, mount.prefix, module)))
+            include_guards.setdefault(child, []).append((parent, mount.guards))
     full = {key: _full_prefixes(key, routers, parents) for key in routers}
+    inherited = {key: _inherited_guards(key, routers, include_guards) for key in routers}
     out: list[Endpoint] = []
     for module, model, decl in decls:
         key = _resolve(decl.owner, project, routers)
@@ -251,8 +267,26 @@ def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endp
                 prefix = join_paths(*(p for p in prefix.split("/") if p != _UNRESOLVED))
             route = join_paths(prefix, path) if path.strip("/") else (prefix if prefix.strip("/") else "/")
             out.append(Endpoint(decl.method, route, model.path, decl.line, router.framework, prefix_known=known,
-                                handler=decl.handler, guards=decl.guards))
+                                handler=decl.handler, guards=(*decl.guards, *inherited.get(key, ()))))
     return out
+
+
+def _inherited_guards(key: tuple[str, str], routers: dict[tuple[str, str], _Router],
+                      includes: dict[tuple[str, str], list[tuple[tuple[str, str], tuple[str, ...]]]]) -> tuple[str, ...]:
+    """Dependencies that apply to a router's routes: its own, those given where it is included, and its parents'."""
+    out: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    stack = [key]
+    while stack and len(seen) < 200:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        out.extend(routers[current].guards)
+        for parent, guards in includes.get(current, []):
+            out.extend(guards)
+            stack.append(parent)
+    return tuple(dict.fromkeys(out))
 
 
 def _full_prefixes(key: tuple[str, str], routers: dict[tuple[str, str], _Router],

@@ -30,6 +30,7 @@ from analysis.model import (
     EXPOSE_CLIENT_STATUS,
     EXPOSE_ERROR_MIDDLEWARE,
     EXPOSE_NARROWED_OWN,
+    EXPOSE_STACK,
     RAISE_CHAINED,
     RAISE_FROM_NONE,
     RAISE_MESSAGE_ONLY,
@@ -172,7 +173,7 @@ def errors_facts(ctx: Context) -> ErrorsFacts:
         if verdict is not None:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
-    counts["leaked-details"] += sum(1 for _ in _leaks(ctx, _ALL))
+    counts["leaked-details"] += sum(1 for leak in _leaks(ctx, _ALL) if not leak[-1])
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
         handlers=handlers,
@@ -318,14 +319,15 @@ class UnchainedRaise(Check):
 _LEAK_CONFIDENCE = {"python": Confidence.HIGH}
 
 
-def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str]]:
+def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str, bool]]:
     own = {lang: ctx.analysis.own_classes(lang) for lang in languages}
     for model, e in ctx.analysis.exposures(*sorted(languages), roles=CODE_ROLES):
         if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN):
             continue
         if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types):
             continue  # the project's own exception classes: their messages are written for clients
-        if e.flags & EXPOSE_CLIENT_STATUS or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
+        client = bool(e.flags & EXPOSE_CLIENT_STATUS) and not e.flags & EXPOSE_STACK
+        if client or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
             confidence = Confidence.LOW
         else:
             confidence = _LEAK_CONFIDENCE.get(model.language, Confidence.MEDIUM)
@@ -333,7 +335,10 @@ def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel,
             message = f"{e.sink[len('return from '):]} returns `{e.detail}` to the client: internal error details leak"
         else:
             message = f"`{e.detail}` is sent to the client by `{e.sink}(...)`: internal error details leak"
-        yield model, e.line, e.end_line, message, confidence, e.detail
+        if client:
+            message = (f"`{e.detail}` is sent to the client with a {e.status or '4xx'} status by `{e.sink}(...)`: fine when "
+                       "the message is written for clients (a validation error), a leak when it comes from a library")
+        yield model, e.line, e.end_line, message, confidence, e.detail, client
 
 
 class LeakedDetails(_HitCheck):
@@ -344,7 +349,9 @@ class LeakedDetails(_HitCheck):
     severity = Severity.HIGH
     rationale = (
         "Exception messages and stack traces reveal queries, paths, library versions and data to anyone who "
-        "can trigger the error, and they are not a stable contract for clients."
+        "can trigger the error, and they are not a stable contract for clients. A message sent with an explicit 4xx "
+        "status is usually written for the client (a validation error): it is reported at low severity and "
+        "confidence; the project's own exception classes are not reported."
     )
     remediation = (
         "Log the exception server side with a correlation id.",
@@ -353,8 +360,9 @@ class LeakedDetails(_HitCheck):
     effort = Effort.SMALL
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
-        for model, line, end, message, confidence, detail in _leaks(ctx, self.languages):
-            yield self.finding(ctx, message, model.path, line, end, confidence=confidence, key=detail)
+        for model, line, end, message, confidence, detail, client in _leaks(ctx, self.languages):
+            yield self.finding(ctx, message, model.path, line, end, confidence=confidence, key=detail,
+                               severity=Severity.LOW if client else None)
 
 
 class CentralHandler(Check):

@@ -10,6 +10,7 @@ from sqlalchemy.pool import StaticPool
 
 from app.db import Base, get_session
 from app.main import create_app
+from app.security import require_user
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ def session() -> Iterator[Session]:
 def client(session: Session) -> Iterator[TestClient]:
     app = create_app()
     app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[require_user] = lambda: "user-1"
     with TestClient(app) as test_client:
         yield test_client
 

@@ -1,0 +1,298 @@
+"""Authentication and JWTs: security/missing-auth and security/jwt, and the auth facts behind them.
+
+Which endpoints a guard protects comes from the analysis layer's endpoints (analysis/routes): each carries the
+decorators, dependencies, middleware and guards attached where it is declared and where its router is mounted.
+Project-wide protection (Spring Security, DRF's default permission classes, a global auth middleware) covers
+every endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from analysis.frameworks import language_family
+from analysis.model import FileModel
+from analysis.project import ProjectAnalysis
+from analysis.routes import Endpoint, project_endpoints
+from auditor.context import Context
+from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
+
+__all__ = ["AuthFacts", "JwtMisuse", "MissingAuth", "auth_facts"]
+
+_AUTH_GUARD = re.compile(
+    r"(?i)(auth|login|jwt|token|session|current_?user|get_?user|require[sd]?_?(user|role|perm|login|admin)|permission|"
+    r"is_?authenticated|guard|secur|oauth|api_?key|bearer|protect|verify_?(token|user|key)|roles?_(required|allowed)|"
+    r"has_?role|principal|passport|clerk|cognito|firebase_?auth|admin_required|staff_member_required|user_passes_test|"
+    r"@Secured|@PreAuthorize|@RolesAllowed|@PermitAll|@Authenticated|@UseGuards|signed_in|authorize)"
+)
+_PUBLIC_PATH = re.compile(
+    r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"
+    r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
+    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact)(/|$|\{)"
+)
+_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_PUBLIC_HANDLER = re.compile(r"(?i)^(log_?in|sign_?(in|up)|register|registration|create_?account|token|refresh|"
+                             r"webhook|callback|health|forgot|reset_?password|verify_?email)")
+AUTH_LIBRARIES: dict[str, dict[str, str]] = {
+    "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
+               "flask_login": "session", "django.contrib.auth": "session", "fastapi_users": "jwt",
+               "authlib": "oauth2", "oauthlib": "oauth2", "social_django": "oauth2", "allauth": "oauth2",
+               "fastapi.security": "oauth2", "flask_httpauth": "basic", "knox": "token", "rest_framework.authtoken": "token"},
+    "javascript": {"jsonwebtoken": "jwt", "@nestjs/jwt": "jwt", "passport-jwt": "jwt", "jose": "jwt", "express-jwt": "jwt",
+                   "@fastify/jwt": "jwt", "express-session": "session", "@fastify/session": "session", "cookie-session": "session",
+                   "passport": "session", "passport-oauth2": "oauth2", "next-auth": "oauth2", "@auth/core": "oauth2",
+                   "passport-http": "basic", "express-basic-auth": "basic", "passport-headerapikey": "api-key",
+                   "@nestjs/passport": "session", "lucia": "session", "better-auth": "session"},
+    "go": {"github.com/golang-jwt/jwt": "jwt", "github.com/dgrijalva/jwt-go": "jwt", "github.com/lestrrat-go/jwx": "jwt",
+           "github.com/appleboy/gin-jwt": "jwt", "github.com/gorilla/sessions": "session", "github.com/alexedwards/scs": "session",
+           "golang.org/x/oauth2": "oauth2", "github.com/coreos/go-oidc": "oauth2", "github.com/casbin/casbin": "rbac"},
+    "java": {"io.jsonwebtoken": "jwt", "com.auth0.jwt": "jwt", "com.nimbusds.jose": "jwt",
+             "org.springframework.security.oauth2": "oauth2", "org.springframework.security": "session",
+             "org.springframework.session": "session", "io.quarkus.security": "session", "io.micronaut.security": "jwt"},
+    "rust": {"jsonwebtoken": "jwt", "jwt_simple": "jwt", "actix_session": "session", "tower_sessions": "session",
+             "axum_login": "session", "oauth2": "oauth2", "actix_web_httpauth": "basic",
+             "axum_extra::headers::authorization": "basic"},
+}
+_RBAC = re.compile(r"(?i)(has_?role|roles?_(required|allowed)|require_role|@RolesAllowed|hasRole|hasAuthority|@Roles\(|"
+                   r"permission_classes|IsAdminUser|DjangoModelPermissions|@PreAuthorize|casbin|casl|check_permission|"
+                   r"user\.is_(admin|staff|superuser)|role\s*[!=]=)")
+_GLOBAL_GUARD = re.compile(r"(?i)(EnableWebSecurity|SecurityFilterChain|APP_GUARD|DEFAULT_PERMISSION_CLASSES|"
+                           r"LoginRequiredMiddleware|before_request)")
+
+
+@dataclass
+class AuthFacts:
+    mechanisms: list[str] = field(default_factory=list)
+    rbac: bool = False
+    where: list[str] = field(default_factory=list)
+    global_guard: str = ""  # what protects every endpoint, if anything does
+    endpoints: int = 0
+    guarded: int = 0
+
+
+def _guarded(ep: Endpoint) -> bool:
+    return any(_AUTH_GUARD.search(g) for g in ep.guards)
+
+
+def _auth(analysis: ProjectAnalysis) -> AuthFacts:
+    facts = AuthFacts()
+    mechanisms: set[str] = set()
+    for model, imp in analysis.imports(roles=("source",)):
+        table = AUTH_LIBRARIES.get(language_family(model.language), {})
+        full = f"{imp.module}.{imp.name}" if imp.name else imp.module
+        for prefix, mechanism in table.items():
+            if imp.module == prefix or full.startswith(prefix) or imp.module.startswith(prefix + "/"):
+                if mechanism == "rbac":
+                    facts.rbac = True
+                else:
+                    mechanisms.add(mechanism)
+                facts.where.append(f"{model.path}:{imp.line} {prefix}")
+                break
+    for model in analysis.files(roles=("source", "config")):
+        facts.global_guard = facts.global_guard or _global_guard(model)
+        if not facts.rbac:
+            facts.rbac = any(_RBAC.search(d) for fn in model.functions for d in fn.decorators) or any(
+                _RBAC.search(s.key) or _RBAC.search(s.value) for s in model.settings) or any(
+                _RBAC.search(c.callee) for c in model.calls)
+        for model_fn in model.functions:
+            for param in model_fn.params:
+                annotation = param[1] or ""
+                if "HTTPBasic" in annotation or "HTTPBasicCredentials" in annotation:
+                    mechanisms.add("basic")
+                if "APIKey" in annotation:
+                    mechanisms.add("api-key")
+    facts.mechanisms = sorted(mechanisms)
+    facts.where = facts.where[:20]
+    endpoints = project_endpoints(analysis)
+    facts.endpoints = len(endpoints)
+    facts.guarded = sum(1 for ep in endpoints if _guarded(ep))
+    return facts
+
+
+def _global_guard(model: FileModel) -> str:
+    for setting in model.settings:
+        if setting.key == "DEFAULT_PERMISSION_CLASSES" and "IsAuthenticated" in setting.value:
+            return f"DRF DEFAULT_PERMISSION_CLASSES ({model.path}:{setting.line})"
+        if setting.key in ("REST_FRAMEWORK",) and "IsAuthenticated" in setting.value and "DEFAULT_PERMISSION_CLASSES" in setting.value:
+            return f"DRF DEFAULT_PERMISSION_CLASSES ({model.path}:{setting.line})"
+        if setting.key == "MIDDLEWARE" and "LoginRequiredMiddleware" in setting.value:
+            return f"LoginRequiredMiddleware ({model.path}:{setting.line})"
+    for cls in model.classes:
+        if any("EnableWebSecurity" in d for d in cls.decorators):
+            return f"Spring Security @EnableWebSecurity ({model.path}:{cls.line})"
+    for fn in model.functions:
+        if fn.returns and "SecurityFilterChain" in fn.returns:
+            return f"Spring Security filter chain ({model.path}:{fn.line})"
+        if any(d.startswith("@app.before_request") or d.startswith("@bp.before_request") for d in fn.decorators) and \
+                _AUTH_GUARD.search(fn.name):
+            return f"before_request {fn.name} ({model.path}:{fn.line})"
+    return ""
+
+
+def auth_facts(ctx: Context) -> AuthFacts:
+    return ctx.analysis.memo("auth", _auth)
+
+
+class MissingAuth(Check):
+    id = "security/missing-auth"
+    title = "Endpoints that change data require authentication"
+    category = "security"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    tags = ("CWE-306", "CWE-862")
+    backend_only = True
+    rationale = (
+        "An endpoint that creates, changes or deletes data without an authentication dependency, guard, decorator "
+        "or middleware in reach lets anyone do it. Endpoints that are public by purpose (login, registration, "
+        "tokens, webhooks, health checks, docs) are left out, and project-wide protection (Spring Security, DRF's "
+        "default permission classes, a global auth middleware) counts for every endpoint. A project with no "
+        "authentication at all is one high finding; one unguarded endpoint beside guarded ones is medium with low "
+        "confidence, since protection may be applied in ways the code does not show (a gateway, a custom router)."
+    )
+    remediation = (
+        "Require an authenticated user on every endpoint that changes data: a dependency (`Depends(get_current_user)`), "
+        "a decorator (`@login_required`, `@jwt_required`), a guard (`@UseGuards(AuthGuard)`), or a middleware on the "
+        "router that mounts it.",
+        "Check the caller's role or ownership of the resource as well (RBAC), not only that someone is logged in.",
+    )
+    effort = Effort.MEDIUM
+
+    def run(self, ctx: Context) -> Verdict:
+        endpoints = project_endpoints(ctx.analysis)
+        mutating = [ep for ep in endpoints if ep.method in _MUTATING and not _PUBLIC_PATH.search(ep.path)
+                    and not _PUBLIC_HANDLER.search(ep.handler)]
+        if not mutating:
+            raise NotApplicable("no endpoint that changes data was found")
+        facts = auth_facts(ctx)
+        metrics = {"mutating_endpoints": len(mutating), "mechanisms": facts.mechanisms, "global_guard": facts.global_guard}
+        if facts.global_guard:
+            return Verdict(metrics=metrics)
+        unguarded = [ep for ep in mutating if not _guarded(ep)]
+        metrics["unguarded"] = len(unguarded)
+        if not unguarded:
+            return Verdict(metrics=metrics)
+        if not facts.mechanisms and not facts.guarded:
+            sample = ", ".join(f"{ep.method} {ep.path}" for ep in unguarded[:3])
+            finding = self.finding(ctx, f"no authentication is used anywhere: {len(unguarded)} endpoint(s) that change data "
+                                   f"are open to anyone ({sample}{', ...' if len(unguarded) > 3 else ''})",
+                                   unguarded[0].file, unguarded[0].line, key="no-auth")
+            return Verdict(findings=(finding,), metrics=metrics)
+        findings = tuple(
+            self.finding(ctx, f"`{ep.method} {ep.path}` changes data and has no authentication dependency, guard or "
+                         "decorator in reach", ep.file, ep.line, severity=Severity.MEDIUM, confidence=Confidence.LOW,
+                         key=f"{ep.method} {ep.path}")
+            for ep in unguarded[:100])
+        return Verdict(findings=findings, metrics=metrics)
+
+
+# -- JWTs ----------------------------------------------------------------------------------------------------
+_MIN_HMAC_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+
+@dataclass(frozen=True, slots=True)
+class _JwtSite:
+    path: str
+    line: int
+    message: str
+    severity: Severity
+    key: str
+    confidence: Confidence = Confidence.HIGH
+
+
+def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
+    for model in analysis.files(roles=("source",)):
+        family = language_family(model.language)
+        for call in model.calls:
+            callee = call.qualified or call.callee
+            texts = " ".join(a[1] for a in call.args)
+            if family == "python" and (callee.endswith(("jwt.encode", "jose.jwt.encode")) or (callee == "encode" and
+                                       "jwt" in call.qualified)):
+                first = call.args[0] if call.args else None
+                if first is not None and first[0] == "name":
+                    first = _local(model, call.function, call.line, first[1]) or first
+                if first is not None and first[0] == "collection" and first[1].startswith("{") and \
+                        not re.search(r"""["']exp["']""", first[1]):
+                    yield _JwtSite(model.path, call.line, "a JWT is issued without an `exp` claim: unless the service "
+                                   "expires it some other way, a leaked token works forever", Severity.MEDIUM, "no-exp",
+                                   Confidence.LOW)
+                yield from _weak_secret(model.path, call.line, call.args[1:2], texts)
+            elif family == "python" and callee.endswith(("jwt.decode", "jose.jwt.decode")):
+                if re.search(r"""["']verify_signature["']\s*:\s*False|verify\s*=\s*False""", texts) or any(
+                        a[3] == "verify" and a[1] == "False" for a in call.args):
+                    yield _JwtSite(model.path, call.line, "a JWT is decoded without verifying its signature: anyone can "
+                                   "forge one", Severity.HIGH, "no-verify")
+                if re.search(r"""["']none["']""", texts, re.I):
+                    yield _JwtSite(model.path, call.line, "the `none` algorithm is accepted: an unsigned token passes",
+                                   Severity.HIGH, "alg-none")
+            elif family == "javascript" and call.name == "sign" and call.receiver in ("jwt", "jsonwebtoken", "JWT"):
+                options = " ".join(a[1] for a in call.args[2:])
+                claims = call.args[0][1] if call.args else ""
+                if "expiresIn" not in options and "exp" not in claims and "expiresIn" not in claims:
+                    yield _JwtSite(model.path, call.line, "a JWT is signed without `expiresIn` or an `exp` claim: unless "
+                                   "the service expires it some other way, it never expires", Severity.MEDIUM, "no-exp",
+                                   Confidence.LOW)
+            elif family == "javascript" and call.name == "verify" and call.receiver in ("jwt", "jsonwebtoken", "JWT"):
+                if re.search(r"""["']none["']""", texts, re.I) or "ignoreExpiration: true" in texts:
+                    yield _JwtSite(model.path, call.line, "JWT verification accepts `none` or ignores expiry",
+                                   Severity.HIGH, "js-verify")
+            elif family == "javascript" and call.name == "decode" and call.receiver in ("jwt", "jsonwebtoken"):
+                fn = model.function(call.function)
+                if fn is not None and re.search(r"(?i)auth|guard|middleware|verify|current_?user", fn.name):
+                    yield _JwtSite(model.path, call.line, "`jwt.decode()` reads a token without verifying it, in "
+                                   f"`{fn.name}`: use `jwt.verify()`", Severity.HIGH, "js-decode")
+            elif family == "go" and (call.name in ("SigningMethodNone",) or "UnsafeAllowNoneSignatureType" in texts
+                                     or "UnsafeAllowNoneSignatureType" in call.callee):
+                yield _JwtSite(model.path, call.line, "the JWT `none` signing method is allowed", Severity.HIGH, "go-none")
+            elif family == "rust" and call.name == "insecure_disable_signature_validation":
+                yield _JwtSite(model.path, call.line, "JWT signature validation is disabled", Severity.HIGH, "rs-noverify")
+        for setting in model.settings:
+            if setting.key in ("validate_exp", "verify_exp") and setting.value in ("false", "False"):
+                yield _JwtSite(model.path, setting.line, f"`{setting.key}` is off: expired JWTs are accepted", Severity.HIGH,
+                               f"setting:{setting.key}")
+
+
+def _local(model: FileModel, function: int, line: int, name: str) -> tuple[str, str, tuple[str, ...], str, str | None] | None:
+    found = None
+    for assign in model.assigns:
+        if assign.function == function and assign.line <= line and name in assign.targets:
+            found = assign.value
+    return found
+
+
+def _weak_secret(path: str, line: int, args: tuple[tuple[str, str, tuple[str, ...], str, str | None], ...],
+                 texts: str) -> Iterator[_JwtSite]:
+    algorithm = next((alg for alg in _MIN_HMAC_BYTES if alg in texts), "HS256" if "algorithm" not in texts else "")
+    if not algorithm or not args or args[0][0] != "str" or args[0][4] is None:
+        return
+    secret = args[0][4]
+    if len(secret.encode()) < _MIN_HMAC_BYTES[algorithm]:
+        yield _JwtSite(path, line, f"the {algorithm} signing secret is a {len(secret.encode())}-byte literal: "
+                       f"{algorithm} needs at least {_MIN_HMAC_BYTES[algorithm]} random bytes, from the environment",
+                       Severity.MEDIUM, "weak-secret")
+
+
+class JwtMisuse(Check):
+    id = "security/jwt"
+    title = "JWTs expire, are verified, and are signed with strong secrets"
+    category = "security"
+    severity = Severity.HIGH
+    tags = ("CWE-347", "CWE-613", "CWE-326")
+    rationale = (
+        "A token accepted without its signature verified (or with the `none` algorithm) can be forged by anyone "
+        "(high); one issued without an expiry works forever once leaked (medium); an HMAC secret shorter than the "
+        "algorithm's output can be brute-forced offline (medium)."
+    )
+    remediation = (
+        "Verify every token with an explicit algorithm list (`jwt.decode(token, key, algorithms=[\"HS256\"])`, "
+        "`jwt.verify`), never `none`.",
+        "Give every token an `exp` claim (`expiresIn`) of minutes to hours, with refresh tokens for longer sessions.",
+        "Use a random secret of at least 32 bytes from the environment, or asymmetric keys.",
+    )
+    effort = Effort.SMALL
+
+    def run(self, ctx: Context) -> Iterator[Finding]:
+        for site in _jwt_sites(ctx.analysis):
+            yield self.finding(ctx, site.message, site.path, site.line, severity=site.severity, key=site.key,
+                               confidence=site.confidence)

@@ -1,0 +1,305 @@
+"""Security family: each check over small real repositories, positives beside their safe twins, exact findings;
+and the property that a detected secret never reaches any output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor.config import Config
+from auditor.context import Context
+from auditor.model import Check, Confidence, Finding, NotApplicable, Severity, Verdict
+from auditor.repo import Repository
+from auditor.sources import Sources
+from checks.security import (
+    CommandInjection,
+    DebugMode,
+    HardcodedSecret,
+    InputValidation,
+    InsecureCors,
+    JwtMisuse,
+    MissingAuth,
+    RateLimiting,
+    SecurityHeaders,
+    SqlInjection,
+    security_facts,
+)
+from tests.helpers import write_tree
+
+MakeRepo = Callable[..., Path]
+
+
+def context(root: Path) -> Context:
+    repo = Repository.scan(root)
+    return Context(repo=repo, sources=Sources(repo), config=Config())
+
+
+def findings(check: type[Check], root: Path) -> list[Finding]:
+    out = check().run(context(root))
+    items = out.findings if isinstance(out, Verdict) else tuple(out)
+    return sorted(items, key=lambda f: (f.path or "", f.line or 0))
+
+
+def where(check: type[Check], root: Path) -> list[tuple[str | None, int | None, str]]:
+    return [(f.path, f.line, f.severity.value) for f in findings(check, root)]
+
+
+# -- hardcoded secrets ----------------------------------------------------------------------------------------
+GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+STRIPE = "sk_live_" + "51HxQz2KpLmNoPqRsTuVwXyZ"
+
+
+def test_secrets_by_kind_with_safe_twins(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "app/config.py": (
+            "import os\n"
+            f"GITHUB_TOKEN = '{GITHUB}'\n"                       # 2: live provider token: critical
+            f"stripe_key = \"{STRIPE}\"\n"                       # 3: live provider key: critical
+            "SECRET_KEY = os.environ.get('SECRET_KEY', 'dev-only-fallback')\n"  # 4: fallback: medium
+            "DB_URL = 'postgresql://svc:Xk29!pqLz8@db.prod.example.com:5432/app'\n"  # 5: high
+            "password = os.environ['DB_PASSWORD']\n"              # environment look-up: nothing
+            "api_key = '<your-api-key>'\n"                        # placeholder: nothing
+            "token = settings.API_TOKEN\n"                        # reference: nothing
+            "sha256 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'\n"  # a digest: nothing
+            "request_id = '123e4567-e89b-12d3-a456-426614174000'\n"  # a UUID: nothing
+        ),
+        ".env": "JWT_SECRET=q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg\nDATABASE_URL=postgres://postgres:postgres@localhost:5432/dev\n",
+        ".env.example": "JWT_SECRET=changeme\nAPI_KEY=${API_KEY}\nSTRIPE_KEY=<stripe-key>\n",
+        "package-lock.json": '{"integrity": "sha512-token=abcdefghijklmnopqrstuvwxyz0123456789"}\n',
+        "tests/test_login.py": "def test_login(client):\n    client.post('/login', json={'password': 'password'})\n",
+    })
+    assert where(HardcodedSecret, root) == [
+        (".env", 1, "high"),
+        (".env", 2, "low"),
+        ("app/config.py", 2, "critical"),
+        ("app/config.py", 3, "critical"),
+        ("app/config.py", 4, "medium"),
+        ("app/config.py", 5, "high"),
+    ]
+    facts = security_facts(context(root))["secrets"]
+    assert facts["by_kind"] == {"assigned-secret": 1, "fallback-secret": 1, "github-token": 1, "stripe-live-key": 1,  # type: ignore[index]
+                                "url-credentials": 2}
+
+
+def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
+    secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
+    root = make_repo({
+        "svc/settings.py": f"SIGNING_KEY = '{secret}'\nGH = '{GITHUB}'\n",
+        "svc/db.py": f"URL = 'mysql://app:{secret}@10.0.0.5/app'\n",
+        ".env": f"PRIVATE_TOKEN={secret}\n",
+    }, git=True)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "auditor", "audit", str(root), "-o", str(out), "--format", "json,md,html"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    outputs = [proc.stdout, proc.stderr, *(p.read_text() for p in out.iterdir() if p.is_file())]
+    for text in outputs:
+        assert secret not in text and GITHUB not in text and GITHUB[:20] not in text
+    report = json.loads((out / "report.json").read_text())
+    found = [f for c in report["checks"] if c["id"] == "security/hardcoded-secret" for f in c["findings"]]
+    assert len(found) == 4 and all("[redacted" in f["snippet"] for f in found)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#%&*+-./:=?@^_~", min_size=12,
+                     max_size=40).filter(lambda v: len(set(v)) > 8),
+       key=st.sampled_from(["password", "api_key", "client_secret", "auth_token", "DB_PASSWORD", "signingKey"]),
+       style=st.sampled_from(["py", "env", "yaml", "json"]))
+def test_no_assigned_secret_survives_in_a_snippet(tmp_path_factory: pytest.TempPathFactory, value: str, key: str,
+                                                  style: str) -> None:
+    root = tmp_path_factory.mktemp("prop")
+    line = {"py": f"{key} = '{value}'\n", "env": f"{key}={value}\n", "yaml": f"{key}: '{value}'\n",
+            "json": f'{{"{key}": "{value}"}}\n'}[style]
+    name = {"py": "app/conf.py", "env": ".env", "yaml": "config/app.yaml", "json": "config/app.json"}[style]
+    write_tree(root, {name: line})
+    for f in findings(HardcodedSecret, root):
+        assert value not in f.snippet and value not in f.message
+
+
+# -- injection -------------------------------------------------------------------------------------------------
+PY_SQL = """\
+from sqlalchemy import text
+TABLE = "users"
+
+def find(cur, session, uid, name, order):
+    cur.execute(f"SELECT * FROM users WHERE id = {uid}")
+    cur.execute("SELECT * FROM users WHERE id = %s", (uid,))
+    cur.execute("SELECT * FROM users WHERE name = '" + name + "'")
+    query = "SELECT * FROM users WHERE name = '%s'" % name
+    cur.execute(query)
+    session.execute(text(f"SELECT * FROM users ORDER BY {order}"))
+    session.execute(text("SELECT * FROM users WHERE id = :id"), {"id": uid})
+    cur.execute(f"SELECT count(*) FROM {TABLE}")
+    log.info(f"looked up {uid}")
+    requests.get(f"https://api.example.com/users/{uid}")
+"""
+
+
+def test_sql_built_from_strings_and_parameterised_twins(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/repo.py": PY_SQL})
+    assert where(SqlInjection, root) == [
+        ("app/repo.py", 5, "high"), ("app/repo.py", 7, "high"), ("app/repo.py", 9, "high"),
+        ("app/repo.py", 10, "high"), ("app/repo.py", 12, "low"),
+    ]
+    via = findings(SqlInjection, root)[2]
+    assert "through `query`" in via.message and via.confidence is Confidence.MEDIUM
+
+
+def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/tasks.py": (
+        "import os, subprocess\n"
+        "def convert(name, cmd):\n"
+        "    os.system(f'convert {name} out.png')\n"
+        "    subprocess.run(f'tar czf {name}.tgz', shell=True)\n"
+        "    subprocess.run(['convert', name, 'out.png'])\n"
+        "    subprocess.run(f'echo {name}')\n"
+        "    os.system('uptime')\n"
+    )})
+    assert where(CommandInjection, root) == [("app/tasks.py", 3, "high"), ("app/tasks.py", 4, "high")]
+
+
+# -- endpoints: auth, validation, headers, rate limits ---------------------------------------------------------
+FLASK_OPEN = """\
+from flask import Flask, request, jsonify
+app = Flask(__name__)
+
+@app.route("/items", methods=["POST"])
+def create_item():
+    data = request.get_json()
+    return jsonify(data), 201
+
+@app.route("/items", methods=["GET"])
+def list_items():
+    return jsonify([])
+
+@app.route("/login", methods=["POST"])
+def login():
+    return jsonify(token="x")
+"""
+
+FASTAPI_GUARDED = """\
+from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel
+from slowapi import Limiter
+from app.auth import get_current_user
+
+class ItemIn(BaseModel):
+    name: str
+
+app = FastAPI()
+router = APIRouter(prefix="/items", dependencies=[Depends(get_current_user)])
+open_router = APIRouter(prefix="/open")
+
+@router.post("")
+def create_item(body: ItemIn):
+    return body
+
+@open_router.delete("/{item_id}")
+def delete_item(item_id: int):
+    return None
+
+app.include_router(router)
+app.include_router(open_router)
+
+@app.middleware("http")
+async def headers(request, call_next):
+    response = await call_next(request)
+    response.headers["Strict-Transport-Security"] = "max-age=63072000"
+    return response
+"""
+
+
+def test_missing_auth_project_wide_and_per_endpoint(make_repo: MakeRepo) -> None:
+    open_app = make_repo({"app.py": FLASK_OPEN})
+    (finding,) = findings(MissingAuth, open_app)
+    assert finding.severity is Severity.HIGH and "no authentication is used anywhere" in finding.message
+    assert "POST /items" in finding.message and "/login" not in finding.message
+    guarded = make_repo({"app/main.py": FASTAPI_GUARDED, "app/auth.py": "import jwt\ndef get_current_user(): ...\n"})
+    assert [(f.message.split("`")[1], f.severity.value, f.confidence.value) for f in findings(MissingAuth, guarded)] == [
+        ("DELETE /open/{item_id}", "medium", "low")]
+
+
+def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:
+    open_app = make_repo({"app.py": FLASK_OPEN})
+    assert [(f.line, f.message) for f in findings(InputValidation, open_app)] == [
+        (4, "`POST /items` reads `request.get_json` without a schema or validator")]
+    guarded = make_repo({"app/main.py": FASTAPI_GUARDED, "app/auth.py": "def get_current_user(): ...\n"})
+    assert findings(InputValidation, guarded) == []
+    facts = security_facts(context(guarded))["input_validation"]
+    assert facts == {"endpoints": 2, "validated": 1, "raw": 0, "unknown": 0, "none": 1}
+
+
+def test_headers_and_rate_limiting_present_or_not(make_repo: MakeRepo) -> None:
+    open_app = make_repo({"app.py": FLASK_OPEN})
+    assert [f.confidence for f in findings(SecurityHeaders, open_app)] == [Confidence.LOW]
+    assert [f.confidence for f in findings(RateLimiting, open_app)] == [Confidence.LOW]
+    guarded = make_repo({"app/main.py": FASTAPI_GUARDED, "app/auth.py": "def get_current_user(): ...\n"})
+    assert findings(SecurityHeaders, guarded) == [] and findings(RateLimiting, guarded) == []
+    no_http = make_repo({"lib.py": "def f():\n    return 1\n"})
+    with pytest.raises(NotApplicable):
+        RateLimiting().run(context(no_http))
+
+
+def test_rate_limiting_in_a_gateway_config_counts_a_comment_does_not(make_repo: MakeRepo) -> None:
+    commented = make_repo({"app.py": FLASK_OPEN + "# TODO: add rate limiting (throttle) here\n"})
+    assert len(findings(RateLimiting, commented)) == 1
+    nginx = "limit_req_zone $binary_remote_addr zone=api:10m rate=5r/s;\n"
+    gateway = make_repo({"app.py": FLASK_OPEN, "deploy/nginx/site.conf": nginx})
+    assert findings(RateLimiting, gateway) == []
+
+
+# -- CORS, JWT, debug ----------------------------------------------------------------------------------------
+def test_cors_wildcards_and_credentials(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "app/main.py": (
+            "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI()\n"
+            "app.add_middleware(CORSMiddleware, allow_origins=['*'], allow_credentials=True)\n"
+        ),
+        "proj/settings.py": "CORS_ALLOW_ALL_ORIGINS = True\n",
+    })
+    assert where(InsecureCors, root) == [("app/main.py", 4, "high"), ("proj/settings.py", 1, "high")]
+    safe = make_repo({"app/main.py": (
+        "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI()\n"
+        "app.add_middleware(CORSMiddleware, allow_origins=['https://app.example.com'], allow_credentials=True)\n"
+    )})
+    assert findings(InsecureCors, safe) == []
+    assert security_facts(context(safe))["cors"] == {"configured": True, "wildcard_origin": False, "credentials": True,
+                                                     "where": ["app/main.py:4"]}
+
+
+def test_jwt_expiry_verification_and_secret_length(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/tokens.py": (
+        "import jwt, os, datetime\n"
+        "def issue(uid):\n"
+        "    return jwt.encode({'sub': uid}, 'short-secret', algorithm='HS256')\n"
+        "def issue_ok(uid):\n"
+        "    payload = {'sub': uid, 'exp': datetime.datetime.utcnow() + datetime.timedelta(minutes=15)}\n"
+        "    return jwt.encode(payload, os.environ['JWT_KEY'], algorithm='HS256')\n"
+        "def read(token):\n"
+        "    return jwt.decode(token, options={'verify_signature': False})\n"
+        "def read_ok(token):\n"
+        "    return jwt.decode(token, os.environ['JWT_KEY'], algorithms=['HS256'])\n"
+    )})
+    assert [(f.line, f.severity.value, f.message.split(":")[0]) for f in findings(JwtMisuse, root)] == [
+        (3, "medium", "a JWT is issued without an `exp` claim"),
+        (3, "medium", "the HS256 signing secret is a 12-byte literal"),
+        (8, "high", "a JWT is decoded without verifying its signature"),
+    ]
+
+
+def test_debug_mode_outside_development(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "proj/settings/base.py": "DEBUG = True\n",
+        "proj/settings/dev.py": "DEBUG = True\n",
+        "proj/settings/prod.py": "import os\nDEBUG = os.environ.get('DEBUG', 'True') == 'True'\n",
+        "app.py": "from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n",
+    })
+    assert where(DebugMode, root) == [("app.py", 3, "medium"), ("proj/settings/base.py", 1, "high"),
+                                      ("proj/settings/prod.py", 2, "medium")]
