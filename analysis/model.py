@@ -33,6 +33,7 @@ __all__ = [
     "Function",
     "Handler",
     "Import",
+    "Loop",
     "Mount",
     "Param",
     "Raise",
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 # Bumped whenever an adapter or a record changes shape, so cached models are never reused across versions.
-MODEL_VERSION = "2"
+MODEL_VERSION = "4"
 
 # -- nested plain tuples ----------------------------------------------------------------------------------------
 # Value: one expression as a check needs to see it, (kind, text, names, keyword, literal):
@@ -159,6 +160,25 @@ CALL_MACRO = 1 << 6  # a macro invocation (Rust)
 CALL_IN_TEST = 1 << 7  # inside a test function or test-only module
 CALL_BROKEN = 1 << 8  # inside a part of the file that did not parse: facts there are guesses
 CALL_IN_LAMBDA = 1 << 9  # inside a lambda / closure / arrow function literal
+# Promise facts (JavaScript/TypeScript), on the last call of a method chain and on calls of the file's functions:
+CALL_THEN_CHAIN = 1 << 10  # the chain ending in this call has a `.then()` on the way: `p.then(f).finally(g)`
+CALL_REJECTION_HANDLED = 1 << 11  # the chain handles a rejection: `.catch(fn)` or `.then(ok, fail)`
+CALL_LOCAL_ASYNC = 1 << 12  # calls an async function of this file whose body is not one whole try/catch (may reject)
+CALL_GUARD = 1 << 13  # the condition of an `if` whose body always leaves (return, break, continue): a guard clause
+
+
+class Loop(NamedTuple):
+    """A loop: a for/while statement or a comprehension's `for` clause (one record per clause). Calls inside it
+    carry CALL_IN_LOOP; this says what is iterated, so a check can tell a loop over a query's rows from one over
+    a literal list."""
+
+    kind: str  # "for" | "while" | "comprehension" | "callback" (xs.forEach(fn), xs.map(fn))
+    line: int
+    end_line: int
+    function: int
+    iterable: Value  # what is iterated (a while loop: its condition)
+    targets: tuple[str, ...]  # the loop variables ("" entries for what is not a plain name)
+    reads: tuple[str, ...]  # attributes of the loop variables the body reads ("order.customer"), as met, capped
 
 
 class Assign(NamedTuple):
@@ -196,7 +216,8 @@ class Handler(NamedTuple):
     catch_all: bool  # catches everything: bare `except`, Exception/BaseException, Throwable, an untyped JS catch
     flags: int  # BODY_* bits below
     statements: int
-    comment: str  # the first comment in the body (capped): "intentionally ignored"
+    comment: str  # the first comment in the body (capped): "intentionally ignored"; JS/TS: the comment right above
+    # the `try` when the body holds none but commented-out code
     parent: int  # index of the enclosing handler, -1
 
 
@@ -214,6 +235,7 @@ BODY_RETURNS = 1 << 9  # returns something that is not a trivial value
 BODY_ROLLBACK = 1 << 10  # rolls a transaction back
 BODY_PRINTS_STACK = 1 << 11  # only prints the stack trace (Java printStackTrace)
 BODY_BROKEN = 1 << 12  # the handler lies in a part of the file that did not parse
+BODY_CALLBACK = 1 << 13  # the handler is a callback (`.catch(fn)`, `.then(ok, fn)`), not a catch clause
 
 
 class Raise(NamedTuple):
@@ -345,16 +367,17 @@ _SECTIONS: tuple[tuple[str, Any], ...] = (
     ("imports", Import), ("functions", Function), ("classes", Class), ("calls", Call), ("assigns", Assign),
     ("settings", Setting), ("handlers", Handler), ("raises", Raise), ("exposures", Exposure),
     ("discards", Discard), ("routes", RouteDecl), ("mounts", Mount), ("tests", TestCase), ("type_uses", TypeUse),
-    ("secrets", SecretHit),
+    ("secrets", SecretHit), ("loops", Loop),
 )
 SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
 
 
 class FileModel:
     """Everything the adapters know about one file. Sections are tuples of records; `markers` holds file-level
-    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>")."""
+    flags ("ts-check", "ts-nocheck", "generated-client", "cfg-test", "package:<name>", "test-code:FIRST-LAST",
+    "lint-allowed:LINT:FIRST-LAST")."""
 
-    __slots__ = ("_raw", "language", "lines", "markers", "parser", "path", "problem", "role", *SECTION_NAMES)
+    __slots__ = ("_raw", "language", "lines", "markers", "metrics", "parser", "path", "problem", "role", *SECTION_NAMES)
 
     path: str
     language: str
@@ -378,11 +401,17 @@ class FileModel:
     tests: tuple[TestCase, ...]
     type_uses: tuple[TypeUse, ...]
     secrets: tuple[SecretHit, ...]
+    loops: tuple[Loop, ...]
+    # File-level measures, name -> number: "code_lines" (lines with code: not blank, not only a comment), and for
+    # Python modules of analysis.python.MI_MIN_LINES lines or more "mi" (radon's maintainability index, 0-100).
+    metrics: tuple[tuple[str, float], ...]
 
     def __init__(self, path: str, language: str, role: str, parser: str, *, problem: tuple[str, str] | None = None,
-                 lines: int = 0, markers: frozenset[str] = frozenset(), **sections: tuple[NamedTuple, ...]) -> None:
+                 lines: int = 0, markers: frozenset[str] = frozenset(), metrics: tuple[tuple[str, float], ...] = (),
+                 **sections: tuple[NamedTuple, ...]) -> None:
         self.path, self.language, self.role, self.parser = path, language, role, parser
         self.problem, self.lines, self.markers = problem, lines, markers
+        self.metrics = tuple(metrics)
         for name in SECTION_NAMES:
             setattr(self, name, tuple(sections.pop(name, ())))
         if sections:
@@ -408,6 +437,25 @@ class FileModel:
             index = fn.parent
             seen += 1
 
+    def metric(self, name: str) -> float | None:
+        """A file-level measure (see `metrics`), None when the adapter did not measure it."""
+        for key, value in self.metrics:
+            if key == name:
+                return value
+        return None
+
+    def in_test_code(self, line: int) -> bool:
+        """Whether `line` lies in test code inside the file: a `test-code:FIRST-LAST` marker (a Rust
+        `#[cfg(test)]` module) or a file-level "cfg-test" marker. (Test files are told apart by their role.)"""
+        if "cfg-test" in self.markers:
+            return True
+        for m in self.markers:
+            if m.startswith("test-code:"):
+                first, _, last = m[len("test-code:"):].partition("-")
+                if first.isdigit() and last.isdigit() and int(first) <= line <= int(last):
+                    return True
+        return False
+
     def marker(self, prefix: str) -> str | None:
         """The first marker `prefix:value`'s value (e.g. marker("package") -> "handlers")."""
         for m in self.markers:
@@ -418,20 +466,21 @@ class FileModel:
     # -- wire format ------------------------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         header = (MODEL_VERSION, self.path, self.language, self.role, self.parser, self.problem, self.lines,
-                  tuple(sorted(self.markers)))
+                  tuple(sorted(self.markers)), self.metrics)
         body = tuple(tuple(tuple(r) for r in getattr(self, name)) for name in SECTION_NAMES)
         return marshal.dumps((header, body))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> FileModel:
         header, body = marshal.loads(data)  # noqa: S302 - written by our own worker or our own cache, never the target
-        version, path, language, role, parser, problem, lines, markers = header
-        if version != MODEL_VERSION or len(body) != len(_SECTIONS):
+        version = header[0]
+        if version != MODEL_VERSION or len(header) != 9 or len(body) != len(_SECTIONS):
             raise ValueError(f"model version {version!r} is not {MODEL_VERSION!r}")
         sections: dict[str, tuple[NamedTuple, ...]] = {
             name: tuple(map(kind._make, raw)) for (name, kind), raw in zip(_SECTIONS, body, strict=True)}
+        _, path, language, role, parser, problem, lines, markers, metrics = header
         return cls(path, language, role, parser, problem=tuple(problem) if problem else None, lines=lines,
-                   markers=frozenset(markers), **sections)
+                   markers=frozenset(markers), metrics=tuple(tuple(m) for m in metrics), **sections)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FileModel):

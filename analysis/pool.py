@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["ANALYSED_LANGUAGES", "ModelStore", "build_models"]
 
 # Languages whose files the adapters read into facts; every other text file gets a model with its secrets only.
-ANALYSED_LANGUAGES = frozenset({"python"})
+ANALYSED_LANGUAGES = frozenset({"python", "typescript", "javascript", "java", "go", "rust"})
 FILE_TIMEOUT = 60.0  # seconds for one file's parse and analysis
 Progress = Callable[[str, int, int], None]
 
@@ -159,7 +159,7 @@ def build_models(
         if progress is not None and i % 200 == 0:
             progress("analysing", i, len(units))
 
-    outcomes = run_units(units, jobs=jobs, on_start=on_start)
+    outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
     for u in units:
         outcome = outcomes.get(u.name)
         if outcome is None:

@@ -9,6 +9,7 @@ did not parse (facts there would be guesses) in O(log n), instead of climbing pa
 from __future__ import annotations
 
 import bisect
+import operator
 import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -18,11 +19,12 @@ from analysis.model import TEXT_CAP
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["NodeIndex", "Source", "grammar_for", "language", "parse"]
+__all__ = ["MAX_START_DEPTH", "NodeIndex", "Source", "grammar_for", "language", "parse"]
 
 _LANGUAGES: dict[str, tree_sitter.Language] = {}
 _QUERIES: dict[tuple[str, tuple[str, ...]], tree_sitter.Query | None] = {}
 _LOCK = threading.Lock()
+_START = operator.attrgetter("start_byte")
 
 
 def language(name: str) -> tree_sitter.Language:
@@ -152,8 +154,17 @@ class Source:
         return False
 
 
+# Nodes nested deeper than this are not indexed: past about 32,000 levels (`{` * 50,000 in a hostile file)
+# tree-sitter's query cursor slows down quadratically and stops capturing anyway. A long builder chain is deep but
+# real (3,000 `.route(...)` calls nest 6,000 levels), so the bound sits just below where the slowdown begins.
+MAX_START_DEPTH = 30_000
+
+
 class NodeIndex:
-    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query."""
+    """Nodes of the requested types, in document order, matched by one compiled tree-sitter query (nodes at most
+    MAX_START_DEPTH levels deep).
+
+    A type that is not a node name (`"&&"`, `"||"`) is an anonymous token, captured in the same query."""
 
     def __init__(self, grammar: str, tree: tree_sitter.Tree, types: Iterable[str]) -> None:
         import tree_sitter
@@ -165,17 +176,25 @@ class NodeIndex:
             query = _QUERIES.get(key)
         if not compiled:
             lang = language(grammar)
-            known = [t for t in wanted if _has_type(lang, t)]
-            source = "[" + " ".join(f"({t}) @{t}" for t in known) + "]" if known else ""
+            patterns = []
+            for i, t in enumerate(wanted):
+                if t.replace("_", "a").isalnum():
+                    if _has_type(lang, t):
+                        patterns.append(f"({t}) @{t}")
+                elif _has_type(lang, t, named=False):  # an anonymous token such as "&&": captured as tok<i>
+                    patterns.append('"' + t.replace("\\", "\\\\").replace('"', '\\"') + f'" @tok{i}')
+            source = "[" + " ".join(patterns) + "]" if patterns else ""
             query = tree_sitter.Query(lang, source) if source else None
             with _LOCK:
                 _QUERIES[key] = query
         self._by_type: dict[str, list[tree_sitter.Node]] = {}
         if query is not None:
-            captures = tree_sitter.QueryCursor(query).captures(tree.root_node)
+            cursor = tree_sitter.QueryCursor(query)
+            cursor.set_max_start_depth(MAX_START_DEPTH)
+            captures = cursor.captures(tree.root_node)
             for name, nodes in captures.items():
-                nodes.sort(key=lambda n: n.start_byte)
-                self._by_type[name] = nodes
+                nodes.sort(key=_START)
+                self._by_type[wanted[int(name[3:])] if name.startswith("tok") and name[3:].isdigit() else name] = nodes
 
     def __getitem__(self, node_type: str) -> Sequence[tree_sitter.Node]:
         return self._by_type.get(node_type, ())
@@ -187,8 +206,8 @@ class NodeIndex:
         return out
 
 
-def _has_type(lang: tree_sitter.Language, node_type: str) -> bool:
+def _has_type(lang: tree_sitter.Language, node_type: str, named: bool = True) -> bool:
     try:
-        return lang.id_for_node_kind(node_type, True) not in (None, 0)
+        return lang.id_for_node_kind(node_type, named) not in (None, 0)
     except (ValueError, TypeError):
         return False

@@ -24,6 +24,7 @@ from auditor import __version__
 from auditor.config import Config, ConfigError, parse_fail_on, parse_regression_severity
 from auditor.context import AuditOptions
 from auditor.engine import AuditError, Scorecard, UsageError, audit
+from auditor.isolation import Terminated, terminate_on_signals
 from auditor.live import DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT, LiveRequest
 from auditor.model import Severity, Status
 from auditor.registry import load_registry
@@ -114,7 +115,8 @@ def ci_options(f: F) -> F:
                      help="Pull/merge request number (default: from the CI environment)."),
         click.option("--repository", default=None, metavar="OWNER/NAME",
                      help="GitHub repository or GitLab project id/path (default: GITHUB_REPOSITORY / CI_PROJECT_ID)."),
-        click.option("--api-url", default=None, metavar="URL", help="REST API base (default: GITHUB_API_URL / CI_API_V4_URL)."),
+        click.option("--forge-api-url", "api_url", default=None, metavar="URL",
+                     help="The forge's REST API base (default: GITHUB_API_URL / CI_API_V4_URL)."),
         click.option("--token-env", default=None, metavar="VAR",
                      help="Environment variable holding the token (default: GITHUB_TOKEN / GITLAB_TOKEN)."),
         click.option("--sha", default=None, metavar="SHA", help="Head commit for the status and links (default: from the event)."),
@@ -127,8 +129,8 @@ def ci_options(f: F) -> F:
                      help="Web URL of the repository, for links and SARIF provenance (default: from the CI environment)."),
         click.option("--report-url", default=None, metavar="URL",
                      help="Where the full report can be read (default: the CI run page)."),
-        click.option("--api-timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
-                     help="Seconds to wait for each API request."),
+        click.option("--forge-timeout", "api_timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
+                     help="Seconds to wait for each request to the forge's API."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -161,16 +163,21 @@ def _ci_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def _guard(run: Callable[[], int]) -> NoReturn:
     """Run a command body, mapping every error to its one-line message and exit code."""
+    from publishers.files import OutputError
     from publishers.history import HistoryError
 
     try:
-        sys.exit(run())
+        with terminate_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: children killed, temp folders removed
+            code = run()
+        sys.exit(code)
     except (ConfigError, UsageError) as exc:
         _fail(str(exc), EXIT_USAGE)
-    except (AuditError, HistoryError) as exc:
+    except (AuditError, HistoryError, OutputError) as exc:
         _fail(str(exc), EXIT_ERROR)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_ERROR)
+    except Terminated as exc:
+        _fail(f"terminated by {exc}", EXIT_ERROR)
     except Exception as exc:
         if os.environ.get("AUDITOR_DEBUG"):
             raise
@@ -296,6 +303,7 @@ def _live_request(url: str | None, app: str | None, command: str | None, spec: s
 
 
 def _audit(req: AuditRequest) -> int:
+    from publishers.files import check_output
     from publishers.history import History
     from reports.base import scorecard_to_dict
 
@@ -305,7 +313,11 @@ def _audit(req: AuditRequest) -> int:
         raise UsageError("--fail-under must be between 0 and 100")
     if not Path(req.path).exists():
         raise AuditError(f"path does not exist: {req.path}")
+    if formats:
+        check_output(req.output, req.path)  # before any work: an output folder we may not write is refused at once
     config = Config.load(req.path, req.config_file)
+    for warning in config.warnings:
+        click.echo(f"auditor: warning: {terminal_safe(warning)}", err=True)
     config = _gate_overrides(config, req).with_overrides(only=req.only or None, skip=req.skip or None)
     history = History.open(req.history) if req.history else None  # fail before the audit, not after it
     for error in registry.errors:
@@ -365,23 +377,21 @@ def _reporter(cls: Any, ci: Any) -> Any:
 
 def _write_reports(data: dict[str, Any], card: Scorecard | None, formats: Sequence[str], output: Path,
                    reporters: dict[str, Any], ci: Any = None) -> list[Path]:
-    """Render and write each format: the one writer of `auditor audit` and `auditor report`."""
-    from reports.base import render_report, write_atomic
+    """Render every format first, then publish the set whole (publishers.files): the one writer of
+    `auditor audit` and `auditor report`."""
+    from publishers.files import publish
+    from reports.base import render_report
 
-    written = []
+    if not formats:
+        return []
+    rendered: dict[str, str] = {}
     for fmt in formats:
         reporter = _reporter(reporters[fmt], ci)
-        target = output / f"report.{reporter.extension}"
         try:
-            text = render_report(reporter, data, card)
+            rendered[f"report.{reporter.extension}"] = render_report(reporter, data, card)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        try:
-            write_atomic(target, text)
-        except OSError as exc:
-            raise AuditError(f"cannot write {target}: {exc.strerror or exc}") from None
-        written.append(target)
-    return written
+    return publish(output, rendered, target=card.target if card is not None else None)
 
 
 def _publish(data: dict[str, Any], req: AuditRequest) -> None:
@@ -398,8 +408,6 @@ def _publish(data: dict[str, Any], req: AuditRequest) -> None:
 
 
 def _summary(card: Scorecard, written: list[Path], *, quiet: bool, data: dict[str, Any] | None = None) -> str:
-    from reports.base import terminal_safe
-
     regression = (data or {}).get("regression") or {}
     if quiet:
         extra = f" [regression: {'; '.join(regression['reasons'])}]" if regression.get("regressed") else ""
@@ -426,23 +434,25 @@ def _summary(card: Scorecard, written: list[Path], *, quiet: bool, data: dict[st
 
 
 def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
-    from reports.base import terminal_safe
+    from reports.base import notices
 
     verdict = "PASSED" if card.gate.passed else "FAILED"
     score = "n/a" if card.score is None else f"{card.score:.1f}"
     line = f"auditor: score {score}/100, grade {card.grade}, gate {verdict}"
     if quiet:
-        return line + ("" if card.gate.passed else " (" + "; ".join(card.gate.reasons) + ")")
+        return line + ("" if card.gate.passed else " (" + "; ".join(terminal_safe(r) for r in card.gate.reasons) + ")")
     git = card.repo.git
-    where = f" ({git.branch or 'detached'} @ {git.commit[:10]})" if git and git.commit else ""
+    where = f" ({terminal_safe(git.branch or 'detached')} @ {terminal_safe(git.commit[:10])})" if git and git.commit else ""
     out = [f"auditor {__version__}: {terminal_safe(str(card.target))}{where}", ""]
     out.append(f"  Score {score} / 100    Grade {card.grade}    Gate {verdict}")
     for reason in card.gate.reasons:
-        out.append(f"    - {reason}")
+        out.append(f"    - {terminal_safe(reason)}")
+    for notice in notices(card):
+        out.append(f"  note: {terminal_safe(notice)}")
     out.append("")
     for p in card.projects:
         prefix = f"  [{terminal_safe(p.project.label)}] " if len(card.projects) > 1 else "  "
-        cats = "   ".join(f"{c.name} {c.score:.0f}" for c in p.categories)
+        cats = "   ".join(f"{terminal_safe(c.name)} {c.score:.0f}" for c in p.categories)
         out.append(f"{prefix}{cats}")
     counts = card.severity_counts()
     out.append("  Findings: " + ", ".join(f"{n} {sev}" for sev, n in counts.items()))
@@ -453,20 +463,20 @@ def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
                        f"operations, {api['requests']} requests in {api['duration_seconds']:.1f} s")
     statuses = [r for r in card.results if r.status in (Status.ERROR, Status.NOT_AVAILABLE)]
     for r in statuses:
-        out.append(f"  {r.status.value}: {r.check.id}: {terminal_safe(r.reason)}")
+        out.append(f"  {r.status.value}: {terminal_safe(r.check.id)}: {terminal_safe(r.reason)}")
     worst = [f for f in card.findings if f.severity is not Severity.INFO][:5]
     if worst:
         out.append("")
         out.append("  Worst findings:")
         for f in worst:
             loc = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "")
-            out.append(f"    {f.severity.value.upper():8} {f.check_id:28} {terminal_safe(loc)}")
+            out.append(f"    {f.severity.value.upper():8} {terminal_safe(f.check_id):28} {terminal_safe(loc)}")
             out.append(f"             {terminal_safe(f.message)[:150]}")
     if card.problems:
         out.append(f"  {len(card.problems)} file(s) could not be parsed (listed in the reports)")
     if written:
         out.append("")
-        out.append("  Reports: " + ", ".join(str(p) for p in written))
+        out.append("  Reports: " + ", ".join(terminal_safe(str(p)) for p in written))
     return "\n".join(out)
 
 
@@ -607,8 +617,17 @@ def _checks_markdown(checks: Sequence[type[Any]]) -> str:
         lines += ["", f"## {c.id}", "", f"**{c.title}** ({c.category}, {c.severity.value}"
                   f"{', services only' if c.backend_only else ''})", "", c.rationale, "", "Remediation:", ""]
         lines += [f"{i}. {step}" for i, step in enumerate(c.remediation, 1)]
+        if c.options:
+            values = ", ".join(f"`{name} = {json.dumps(value)}`" for name, value in c.options.items())
+            lines += ["", f"Options (`[tool.auditor.options.\"{c.id}\"]`): {values}."]
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def terminal_safe(text: str) -> str:
+    from reports.base import terminal_safe as safe
+
+    return safe(text)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditor.config import Config
 from auditor.live import LiveFacts, LiveRequest
+from auditor.model import Check, JSONValue
 from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
 from auditor.sources import PyModule, Sources, TsFile
 
@@ -44,6 +45,10 @@ class Project:
     manifests: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()  # nested project roots whose files belong to them, not to this one
     name: str = ""
+    _excluded_set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_excluded_set", frozenset(self.excluded))
 
     @property
     def label(self) -> str:
@@ -52,7 +57,14 @@ class Project:
     def owns(self, rel: str) -> bool:
         if self.path and not (rel == self.path or rel.startswith(self.path + "/")):
             return False
-        return not any(rel.startswith(sub + "/") for sub in self.excluded)
+        if not self._excluded_set:
+            return True
+        folder = rel
+        while "/" in folder:  # O(depth), not O(nested projects): a monorepo may hold hundreds
+            folder = folder.rsplit("/", 1)[0]
+            if folder in self._excluded_set:
+                return False
+        return True
 
     def relative(self, rel: str) -> str:
         """`rel` as seen from the project root."""
@@ -92,7 +104,7 @@ class Context:
     @property
     def files(self) -> list[FileInfo]:
         if self._files is None:
-            self._files = [f for f in self.repo.files if self.project.owns(f.path)]
+            self._files = [f for f in self.repo.files_below(self.project.path) if self.project.owns(f.path)]
         return self._files
 
     def files_where(self, *, languages: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -> list[FileInfo]:
@@ -142,3 +154,22 @@ class Context:
 
     def threshold(self, name: str) -> float:
         return self.config.threshold(name)
+
+    def option(self, check: Check | type[Check], name: str) -> JSONValue:
+        """The effective value of an option `check` declares: `[tool.auditor.options."<id>"] name = ...` when the
+        configuration sets it (validated against the declared default's type), else the declared default."""
+        cls = check if isinstance(check, type) else type(check)
+        if name not in cls.options:
+            raise KeyError(f"{cls.id} declares no option {name!r}")
+        default = cls.options[name]
+        value = self.config.options.get(cls.id, {}).get(name, default)
+        if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
+            return int(value)
+        return value
+
+    def number_option(self, check: Check | type[Check], name: str) -> float:
+        """`option` for a numeric option."""
+        value = self.option(check, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"option {name!r} of {check.id} is not a number")
+        return float(value)

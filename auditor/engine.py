@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.budget import AuditLimits, limits_of
+from auditor.checklist import ChecklistItem, evaluate_checklist
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.isolation import Outcome, Unit, run_units
@@ -89,6 +91,8 @@ class Scorecard:
     options: AuditOptions = field(default_factory=AuditOptions)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: scan, analysis, parse, checks, scoring
     analysis: dict[str, int] = field(default_factory=dict)  # files analysed, taken from the cache, failed
+    limits: AuditLimits = field(default_factory=AuditLimits)
+    checklist: tuple[ChecklistItem, ...] = ()  # the standards' checklist (auditor.checklist), from every project's results
 
     @property
     def results(self) -> list[CheckResult]:
@@ -303,11 +307,14 @@ def audit(
     timings: dict[str, float] = {}  # seconds per phase
     _keep_target_off_import_path(target)
     config = config or Config.load(target)
+    deadline = time.monotonic() + config.audit_timeout
     options = options or AuditOptions()
     registry = registry or load_registry()
+    config.check_names([c.id for c in registry.checks], [c.category for c in registry.checks])
     selected = select_checks(registry, config.only, config.skip)
+    config.check_options({c.id: c.options for c in registry.checks})
     try:
-        repo = Repository.scan(target, excludes=config.exclude)
+        repo = Repository.scan(target, excludes=config.exclude, deadline=deadline)
     except RepositoryError as exc:
         raise AuditError(str(exc)) from None
     timings["scan"] = time.perf_counter() - t0
@@ -315,7 +322,8 @@ def audit(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing allocates millions of long-lived nodes: collecting in between only costs time
     try:
-        return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0, timings)
+        return _audit_parsed(repo, sources, selected, config, options, registry, progress, started_at, t0, timings,
+                             deadline)
     finally:
         gc.unfreeze()
         if gc_was_enabled:
@@ -335,6 +343,7 @@ def _audit_parsed(
     started_at: datetime,
     t0: float,
     timings: dict[str, float],
+    deadline: float | None = None,
 ) -> Scorecard:
     from analysis.pool import ANALYSED_LANGUAGES, build_models
 
@@ -346,12 +355,12 @@ def _audit_parsed(
 
         cache = ModelCache.open(Path(options.cache_dir) if options.cache_dir else None, target=repo.root)
     models = build_models([(f.path, f.language, f.role, f.size) for f in repo.files], repo.read_bytes,
-                          jobs=options.jobs, progress=progress, cache=cache)
+                          jobs=options.jobs, progress=progress, cache=cache, deadline=deadline)
     for path, (kind, message) in sorted({**models.problems, **models.failures}.items()):
         sources.add_problem(ParseProblem(path, kind, message))
     timings["analysis"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    sources.parse_all(progress, skip=ANALYSED_LANGUAGES)
+    sources.parse_all(progress, skip=ANALYSED_LANGUAGES, deadline=deadline)
     timings["parse"] = time.perf_counter() - mark
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
@@ -380,7 +389,7 @@ def _audit_parsed(
     jobs = options.jobs or min(4, os.cpu_count() or 1)
     units = _in_workers(units, jobs)
     mark = time.perf_counter()
-    outcomes = run_units(units, jobs=jobs, on_start=on_start)
+    outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():
@@ -431,6 +440,8 @@ def _audit_parsed(
         analysis={"files": len(models.encoded), "cached": models.cached, "failed": len(models.failures)},
         config=config,
         options=options,
+        limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),
+        checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
 
 

@@ -9,6 +9,12 @@ GIL (a pathological regular expression), crashes the interpreter (a segfault in 
 recorded as an error; its child is killed and a fresh child takes over the group's remaining units. Up
 to `jobs` children run at once.
 
+A child dies with its parent: right after the fork it asks the kernel for SIGKILL when the parent goes
+(PR_SET_PDEATHSIG, Linux) and checks the parent is still the one that forked it (closing the race). While
+units run, SIGTERM and SIGHUP in the parent raise `Terminated`, so the children are killed before it exits.
+An audit-wide `deadline` bounds everything: a unit still running then is killed ("did not finish: audit time
+budget exhausted"), a unit not started by then is an error "not run: audit time budget exhausted".
+
 Where `os.fork` does not exist, units run in daemon threads instead: a pure-Python overrun still becomes
 an error, but a hang in C code cannot be interrupted there.
 """
@@ -26,12 +32,56 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from auditor.model import NotApplicable, NotAvailable
 
-__all__ = ["Outcome", "Unit", "fork_available", "run_units"]
+__all__ = ["BUDGET_NOT_RUN", "BUDGET_STOPPED", "Outcome", "Terminated", "Unit", "fork_available", "run_units",
+           "terminate_on_signals"]
+
+BUDGET_NOT_RUN = "not run: audit time budget exhausted"
+BUDGET_STOPPED = "did not finish: audit time budget exhausted"
+_PR_SET_PDEATHSIG = 1
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived; raised in the main thread so that cleanup (killing children) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def terminate_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise Terminated (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_terminated) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when the parent dies, and leave at once if it already has."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc symbol: the ppid check still applies
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 _HEADER = struct.Struct("!I")
 
@@ -63,12 +113,15 @@ def run_units(
     *,
     jobs: int = 2,
     on_start: Callable[[Unit], None] | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Outcome]:
+    """Run `units`, at most `jobs` groups at once; `deadline` (time.monotonic()) bounds the whole run."""
     if not units:
         return {}
     if not fork_available():
-        return _run_in_threads(units, on_start)
-    return _Pool(units, max(1, jobs), on_start).run()
+        return _run_in_threads(units, on_start, deadline)
+    with terminate_on_signals():
+        return _Pool(units, max(1, jobs), on_start, deadline).run()
 
 
 # -- child side ------------------------------------------------------------------------------------------
@@ -104,6 +157,7 @@ def _child(units: Sequence[Unit], indexes: Sequence[int], fd: int) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         faulthandler.disable()  # a crash is reported as that unit's error, never as a traceback dump
         for index in indexes:
             _send(fd, ("start", index))
@@ -133,10 +187,12 @@ class _Child:
 
 
 class _Pool:
-    def __init__(self, units: Sequence[Unit], jobs: int, on_start: Callable[[Unit], None] | None) -> None:
+    def __init__(self, units: Sequence[Unit], jobs: int, on_start: Callable[[Unit], None] | None,
+                 deadline: float | None = None) -> None:
         self.units = units
         self.jobs = jobs
         self.on_start = on_start
+        self.deadline = deadline
         self.outcomes: dict[str, Outcome] = {}
         groups: dict[str, list[int]] = {}
         for i, unit in enumerate(units):
@@ -148,6 +204,9 @@ class _Pool:
     def run(self) -> dict[str, Outcome]:
         try:
             while self.waiting or self.children:
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    self._out_of_time()
+                    continue
                 while self.waiting and len(self.children) < self.jobs:
                     self._spawn(self.waiting.pop(0))
                 self._poll()
@@ -157,12 +216,30 @@ class _Pool:
             self.selector.close()
         return self.outcomes
 
+    def _out_of_time(self) -> None:
+        """The audit's deadline: running units are stopped, the rest never start."""
+        now = time.monotonic()
+        for child in list(self.children.values()):
+            if child.current is not None:
+                self._record(child.current, Outcome("timeout", reason=BUDGET_STOPPED, duration=now - child.started))
+            for index in list(child.pending):
+                if self.units[index].name not in self.outcomes:
+                    self._record(index, Outcome("error", reason=BUDGET_NOT_RUN))
+            self._kill(child)
+        for group in self.waiting:
+            for index in group:
+                if self.units[index].name not in self.outcomes:
+                    self._record(index, Outcome("error", reason=BUDGET_NOT_RUN))
+        self.waiting.clear()
+
     def _spawn(self, indexes: list[int]) -> None:
         read_fd, write_fd = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # child
+            _die_with_parent(parent)
             os.close(read_fd)
             for other in self.children.values():
                 os.close(other.fd)
@@ -176,6 +253,8 @@ class _Pool:
     def _poll(self) -> None:
         now = time.monotonic()
         deadlines = [c.deadline for c in self.children.values() if c.deadline is not None]
+        if self.deadline is not None:
+            deadlines.append(self.deadline)
         timeout = max(0.0, min(deadlines) - now) if deadlines else None
         for key, _ in self.selector.select(timeout):
             child: _Child = key.data
@@ -264,9 +343,13 @@ def _describe_exit(status: int) -> str:
 
 
 # -- fallback without fork -------------------------------------------------------------------------------
-def _run_in_threads(units: Sequence[Unit], on_start: Callable[[Unit], None] | None) -> dict[str, Outcome]:
+def _run_in_threads(units: Sequence[Unit], on_start: Callable[[Unit], None] | None,
+                    deadline: float | None = None) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
     for unit in units:
+        if deadline is not None and time.monotonic() >= deadline:
+            outcomes[unit.name] = Outcome("error", reason=BUDGET_NOT_RUN)
+            continue
         if on_start is not None:
             on_start(unit)
         box: dict[str, tuple[str, object, str]] = {}
@@ -277,7 +360,7 @@ def _run_in_threads(units: Sequence[Unit], on_start: Callable[[Unit], None] | No
 
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
-        thread.join(unit.timeout)
+        thread.join(unit.timeout if deadline is None else max(0.0, min(unit.timeout, deadline - time.monotonic())))
         elapsed = time.perf_counter() - started
         if "r" not in box:
             outcomes[unit.name] = Outcome("timeout", reason=f"did not finish within {unit.timeout:g}s", duration=elapsed)

@@ -26,16 +26,21 @@ Rules (each one is tested in tests/test_projects.py):
   to `backend_only` standards such as migrations and API specs; a library or worker without a server or a
   database has no schema to migrate and no API to document.
 
+Detection is near-linear: each code file is given to the deepest project root above it once (files x
+depth), nested roots are folded in one deepest-first pass, and nested roots are found by bisection.
+
 Manifests come from untrusted repositories: every parser is bounded (size, JSON nesting, defusedxml) and a
 manifest that does not parse simply contributes no dependencies.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import tomllib
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -257,7 +262,9 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
         if name == "go.mod":
             module = re.search(r"^\s*module\s+(\S+)", text, re.MULTILINE)
             required = re.findall(r"^\s*(?:require\s+)?([a-z0-9][\w.\-]*\.[a-z]{2,}/\S+)\s+v\d", text, re.MULTILINE)
-            last = module.group(1).rstrip("/").rsplit("/", 1)[-1] if module else ""
+            # `example.com/shop/v2` is major version 2 of `shop`, not a project named `v2` (`gopkg.in/yaml.v3`: yaml)
+            path = re.sub(r"/v\d+$", "", module.group(1).rstrip("/")) if module else ""
+            last = re.sub(r"\.v\d+$", "", path.rsplit("/", 1)[-1])
             return _Manifest(frozenset(d.lower() for d in required), last)
         if name == "pom.xml":
             return _pom(_xml_root(text))
@@ -414,8 +421,18 @@ def _roots(repo: Repository) -> dict[str, _Root]:
     return roots
 
 
+def _descendants(ordered: list[str], path: str) -> list[str]:
+    """The paths of `ordered` (sorted) strictly inside `path`, found by bisection (all of them for the root)."""
+    if not path:
+        return [p for p in ordered if p]
+    low = bisect.bisect_left(ordered, path + "/")
+    high = bisect.bisect_left(ordered, path + "0")  # '0' sorts right after '/'
+    return ordered[low:high]
+
+
 def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str, _Manifest]) -> None:
     """Fold manifests below a Cargo workspace / Maven aggregator / Gradle build of the same ecosystem into it."""
+    ordered = sorted(roots)
     for path in sorted(roots, key=lambda p: (p.count("/") if p else -1, p)):
         root = roots.get(path)
         if root is None:
@@ -425,25 +442,39 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
             absorbing |= {"gradle", "maven"}
         if not absorbing:
             continue
-        for other in sorted(roots):
-            sub = roots[other]
-            if other == path or not _inside(other, path):
+        for other in _descendants(ordered, path):
+            sub = roots.get(other)
+            if sub is None:
                 continue
             mine = [m for m in sub.manifests if _ecosystem(m) in absorbing]
             if not mine:
                 continue
             root.manifests.extend(mine)
-            sub.manifests = [m for m in sub.manifests if m not in mine]
+            taken = set(mine)
+            sub.manifests = [m for m in sub.manifests if m not in taken]
             if not sub.manifests:
                 del roots[other]
 
 
-def _code_files(repo: Repository, root: str, nested: list[str]) -> list[FileInfo]:
-    return [
-        f for f in repo.files
-        if f.language in CODE_LANGUAGES and _inside(f.path, root)
-        and not any(_inside(f.path, sub) for sub in nested)
-    ]
+def _nearest_root(path: str, roots: Mapping[str, object]) -> str | None:
+    """The deepest root strictly above `path` ("" included when it is a root), or None."""
+    while path:
+        path = _parent(path)
+        if path in roots:
+            return path
+    return None
+
+
+def _owners(repo: Repository, roots: Mapping[str, object]) -> dict[str | None, list[FileInfo]]:
+    """Code files by the deepest root that contains them (None: no root does). O(files x depth)."""
+    owned: dict[str | None, list[FileInfo]] = defaultdict(list)
+    for info in repo.files:
+        if info.language not in CODE_LANGUAGES:
+            continue
+        folder = _parent(info.path)
+        owner = folder if folder in roots else _nearest_root(folder, roots)
+        owned[owner].append(info)
+    return owned
 
 
 def find_projects(repo: Repository) -> list[Project]:
@@ -460,44 +491,42 @@ def find_projects(repo: Repository) -> list[Project]:
 
     # A nested root without code of its own is not a project: its manifest joins the enclosing one. Nor is a
     # crate or package that holds only migrations (SeaORM's `migration/` crate): it migrates the enclosing service.
-    changed = True
-    while changed:
-        changed = False
-        for path in sorted((p for p in roots if p), key=lambda p: -p.count("/")):
-            nested = [p for p in roots if p != path and _inside(p, path)]
-            code = _code_files(repo, path, nested)
-            has_parent = any(p != path and _inside(path, p) for p in roots)
-            if not code or (has_parent and all(f.role == "migration" for f in code)):
-                parent = max((p for p in roots if p != path and _inside(path, p)), key=len, default=None)
-                if parent is not None:
-                    roots[parent].manifests.extend(roots[path].manifests)
-                del roots[path]
-                changed = True
-                break
+    # Deepest first, in one pass: folding a root changes only the root that encloses it, which comes later.
+    owned = _owners(repo, roots)
+    for path in sorted((p for p in roots if p), key=lambda p: (-p.count("/"), p)):
+        code = owned.get(path, [])
+        parent = _nearest_root(path, roots)
+        if not code or (parent is not None and all(f.role == "migration" for f in code)):
+            if parent is not None:
+                roots[parent].manifests.extend(roots[path].manifests)
+            owned[parent].extend(code)
+            owned.pop(path, None)
+            del roots[path]
 
     nested_roots = sorted(p for p in roots if p)
     if not nested_roots:
         manifests = tuple(sorted(roots[""].manifests)) if "" in roots else ()
         return [Project("", manifests=manifests)]
 
-    if "" not in roots and _code_files(repo, "", nested_roots):
+    if "" not in roots and owned.get(None):
         roots[""] = _Root("")
+        owned[""] = owned.pop(None)
 
     names: dict[str, str] = {}
     for path, root in roots.items():
         own = sorted((m for m in root.manifests if _parent(m) == path), key=_name_priority)
         declared = next((parsed[m].name for m in own if parsed[m].name), "")
         names[path] = declared or (PurePosixPath(path).name if path else "")
-    taken = [n for n in names.values() if n]
+    taken = Counter(n for n in names.values() if n)
     projects = []
     for path in sorted(roots, key=lambda p: (p != "", p)):
         root = roots[path]
-        excluded = tuple(p for p in nested_roots if p != path and _inside(p, path))
+        excluded = tuple(_descendants(nested_roots, path))
         deps = frozenset(d for m in root.manifests for d in parsed[m].dependencies)
-        code = _code_files(repo, path, list(excluded))
+        code = owned.get(path, [])
         kind = classify_kind(deps, not any(_backend_dependency(d) for d in deps) and _code_says_backend(repo, code))
         name = names[path]
-        if name and taken.count(name) > 1:
+        if name and taken[name] > 1:
             name = path or "."
         projects.append(Project(path, kind=kind, manifests=tuple(sorted(root.manifests)), excluded=excluded, name=name))
     return projects

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SECRET_PATTERNS", "mask", "redact"]
+__all__ = ["INVISIBLE", "SECRET_PATTERNS", "mask", "redact", "shown_text", "stored_text"]
 
 # Token formats with a recognisable shape. Each pattern's group "v" (or "v2") is the secret value.
 SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -34,6 +34,18 @@ SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("stripe-key", re.compile(r"\b(?P<v>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,255})")),
     ("google-api-key", re.compile(r"\b(?P<v>AIza[0-9A-Za-z_-]{35})")),
     ("jwt", re.compile(r"\b(?P<v>eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096})")),
+    # SQL that sets a password: `ALTER ROLE app PASSWORD 'x'`, `CREATE USER u WITH ENCRYPTED PASSWORD 'x'`,
+    # MySQL/Oracle `IDENTIFIED BY 'x'` (or unquoted), `IDENTIFIED WITH plugin BY 'x'`, `SET PASSWORD = PASSWORD('x')`.
+    ("sql-password", re.compile(
+        r"""(?ix)
+        (?:\bpassword[ \t]{0,20}(?:\([ \t]{0,20})?|\bidentified(?:[ \t]{1,20}with[ \t]{1,20}[\w$]{1,64})?[ \t]{1,20}by
+           (?:[ \t]{1,20}password)?[ \t]{1,20})
+        (?:'(?P<v>[^'\n]{1,512})'|"(?P<v2>[^"\n]{1,512})")
+        """
+    )),
+    ("sql-identified-by", re.compile(
+        r"(?i)\bidentified[ \t]{1,20}by[ \t]{1,20}(?!password\b|values\b|externally\b|globally\b)(?P<v>[^\s'\";,)]{1,512})"
+    )),
     ("url-credentials", re.compile(r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s:/@'\"]{0,256}:(?P<v>[^\s@/'\"]{1,256})@")),
     (
         "assigned-secret",
@@ -72,6 +84,8 @@ def mask(value: str) -> str:
     """
     n = len(value)
     prefix = value[:4] if n >= 16 else ""
+    if any(c.isspace() or c == "[" for c in prefix):
+        prefix = ""  # the mask must read as one token, or redacting it again would mask the mask
     breaks = value.count("\n")
     return f"{prefix}[redacted {n} chars]" + "\n" * breaks
 
@@ -96,3 +110,32 @@ def redact(text: str) -> str:
     for _name, pattern in SECRET_PATTERNS:
         text = pattern.sub(_replace, text)
     return text
+
+
+# What a human must see, not obey: C0 and C1 controls (ESC, BEL, CR...), DEL, bidirectional overrides, embeddings
+# and isolates ("Trojan Source"), the Arabic letter mark, zero-width characters (U+200B-U+200F, LRM and RLM
+# among them), word joiners and invisible operators (U+2060-U+2064), line/paragraph separators and the BOM.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_INVISIBLE_ONE_LINE = re.compile(INVISIBLE.pattern[:-1] + "\n]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown_text(text: str, *, multiline: bool = False) -> str:
+    """Text taken from the target, for a human (terminal, HTML, Markdown): secrets masked, and every control,
+    bidi and zero-width character replaced by a visible escape (`\\x1b`, `\\u202e`). Only `multiline` text (a
+    snippet) keeps its line breaks; tabs are kept."""
+    if not text:
+        return text
+    pattern = INVISIBLE if multiline else _INVISIBLE_ONE_LINE
+    return pattern.sub(_visible, redact(text))
+
+
+def stored_text(text: str) -> str:
+    """Text taken from the target, for the JSON report: secrets masked (JSON escapes controls itself)."""
+    return redact(text)

@@ -9,7 +9,10 @@
 * A project scores the weight-averaged mean of its categories (configurable category weights), at most 60 while any
   finding is critical.
 * A repository with several projects scores the mean of project scores weighted by code-file count.
-* Checks that are not applicable, not available or errored are left out of every mean.
+* Checks that are not applicable or not available are left out of every mean. A check that errored (crashed,
+  timed out, or was not run because the audit's time budget ran out) scores 0 in its category: a failure to
+  judge never makes a score better.
+* The gate fails when nothing could be scored at all, whatever its thresholds.
 * Grade: A >= 90, B >= 80, C >= 70, D >= 60, else F.
 """
 
@@ -51,7 +54,8 @@ FORMULA = (
     "check scores 100 x the product of (1 - w) over its findings, w = critical 0.5, high 0.25, medium 0.1, "
     "low 0.03, info 0. Category = weighted mean of its checks, at most 75 while one of its findings is high and at "
     "most 50 while one is critical; overall = weighted mean of categories (category weights from configuration), at "
-    "most 60 while any finding is critical; checks that are not applicable, not available or errored are left out. "
+    "most 60 while any finding is critical; checks that are not applicable or not available are left out, and a "
+    "check that errored or was not run scores 0 in its category. The gate fails when nothing could be scored. "
     "Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
 )
 
@@ -95,6 +99,9 @@ class Recommendation:
 
 
 def check_score(result: CheckResult) -> float | None:
+    """0-100, or None for a check that is left out (not applicable, not available). An error scores 0."""
+    if result.status is Status.ERROR:
+        return 0.0
     if not result.status.scored:
         return None
     if result.measure is not None:
@@ -156,6 +163,8 @@ def grade(score: float | None) -> str:
 def evaluate_gate(score: float | None, findings: Iterable[Finding], config: Config) -> Gate:
     reasons: list[str] = []
     gate = config.gate
+    if score is None:
+        reasons.append("nothing could be scored: every check was not applicable or not available")
     if gate.fail_under is not None and score is not None and score < gate.fail_under:
         reasons.append(f"score {score:.1f} is below the required {gate.fail_under:g}")
     if gate.fail_on is not None:

@@ -13,6 +13,7 @@ import gc
 import io
 import re
 import threading
+import time
 import tokenize
 import warnings
 from collections import defaultdict
@@ -205,6 +206,7 @@ class Sources:
     _problem_paths: set[str] = field(default_factory=set)
     _lines: dict[str, list[str]] = field(default_factory=dict)
     _redacted: dict[str, list[str]] = field(default_factory=dict)
+    unparsed: int = 0  # code files parse_all left to the checks because the audit's deadline had passed
 
     # -- raw text ---------------------------------------------------------------------------------
     def text(self, path: str) -> str | None:
@@ -356,15 +358,19 @@ class Sources:
 
     # -- whole-repository passes --------------------------------------------------------------------
     def parse_all(self, progress: Callable[[str, int, int], None] | None = None,
-                  skip: frozenset[str] = frozenset()) -> None:
+                  skip: frozenset[str] = frozenset(), deadline: float | None = None) -> None:
         """Parse every code file now (but those of the `skip` languages, which the analysis layer read), so
         problems are complete and checks only read caches.
 
-        `progress("parsing", done, total)` is called every 200 files.
+        `progress("parsing", done, total)` is called every 200 files. At `deadline` (time.monotonic()) parsing
+        stops and `unparsed` counts the files left.
         """
         code = [f for f in self.repo.files if (f.language == "python" or f.language in TREE_SITTER_LANGUAGES)
                 and f.language not in skip]
         for i, info in enumerate(code):
+            if deadline is not None and time.monotonic() >= deadline:
+                self.unparsed = len(code) - i
+                return
             if progress is not None and i % 200 == 0:
                 progress("parsing", i, len(code))
             if info.language == "python":

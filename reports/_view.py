@@ -11,13 +11,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.redact import shown_text
+
 __all__ = [
+    "CHECKLIST_LABELS",
     "SEVERITIES",
     "STATUS_LABELS",
     "CheckGroup",
+    "ChecklistRow",
     "LatencyTable",
     "ReportView",
     "build_view",
+    "check_anchor",
+    "display_data",
     "fact_sections",
     "fact_value",
     "finding_place",
@@ -36,18 +42,43 @@ STATUS_LABELS: dict[str, str] = {
     "error": "error",
 }
 
-# Control characters and bidirectional overrides ("Trojan Source") from the target are shown, not obeyed.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CHECKLIST_LABELS: dict[str, str] = {
+    "passed": "passed",
+    "failed": "failed",
+    "not_applicable": "not applicable",
+    "not_checked_yet": "not checked yet",
+}
 
 
 def visible_text(text: str) -> str:
-    """`text` with control and bidi-override characters replaced by a visible `\\xNN`/`\\uNNNN` escape."""
+    """`text` with secrets masked and control, bidi and zero-width characters replaced by a visible escape
+    (line breaks kept); see auditor.redact.shown_text."""
+    return shown_text(text, multiline=True)
 
-    def show(m: re.Match[str]) -> str:
-        code = ord(m.group(0))
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _INVISIBLE.sub(show, text)
+# Keys whose values are several lines of the target's text; every other string is shown on one line.
+_MULTILINE_KEYS = frozenset({"snippet"})
+
+
+def display_data(value: Any, key: str = "") -> Any:
+    """The report dictionary made safe to show a human: every string (and every key) through `shown_text`, so
+    no template or renderer can forget one. Idempotent, like `shown_text`."""
+    if isinstance(value, str):
+        return shown_text(value, multiline=key in _MULTILINE_KEYS)
+    if isinstance(value, dict):
+        return {shown_text(str(k)): display_data(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [display_data(v, key) for v in value]
+    return value
+
+
+_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9-]+")
+
+
+def check_anchor(check_id: str, project: str = "") -> str:
+    """The fragment a report's findings of one check (in one project) are linked by: `check-security-cors`."""
+    text = f"check-{check_id}" + (f"-{project}" if project else "")
+    return _ANCHOR_UNSAFE.sub("-", text.lower()).strip("-")[:120]
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,21 @@ class CheckGroup:
     def project(self) -> str:
         return str(self.check.get("project") or "")
 
+    @property
+    def anchor(self) -> str:
+        return check_anchor(str(self.check["id"]), self.project)
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One standard of the checklist as a report shows it: its status and links to the findings behind it."""
+
+    item: str
+    status: str
+    label: str
+    check_ids: list[str]
+    links: list[tuple[str, str, int]]  # (check id [and project], anchor of its findings, findings)
+
 
 @dataclass(frozen=True)
 class ReportView:
@@ -75,6 +121,7 @@ class ReportView:
     multi_project: bool
     skipped_total: int
     check_index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checklist: list[ChecklistRow] = field(default_factory=list)  # empty for a report written before 1.2
 
     @property
     def score_text(self) -> str:
@@ -87,7 +134,8 @@ def _worst(findings: list[dict[str, Any]], default: str) -> str:
 
 
 def build_view(data: dict[str, Any]) -> ReportView:
-    """Regroup the report dictionary: findings by check (worst first), checks by outcome."""
+    """Regroup the report dictionary (made display-safe first): findings by check (worst first), checks by outcome."""
+    data = display_data(data)
     groups: list[CheckGroup] = []
     unscored: list[dict[str, Any]] = []
     passed: list[dict[str, Any]] = []
@@ -117,7 +165,22 @@ def build_view(data: dict[str, Any]) -> ReportView:
         multi_project=len(data["projects"]) > 1,
         skipped_total=sum(data["files"]["skipped"].values()),
         check_index={c["id"]: c for c in data["checks"]},
+        checklist=_checklist(data, groups),
     )
+
+
+def _checklist(data: dict[str, Any], groups: list[CheckGroup]) -> list[ChecklistRow]:
+    rows = []
+    for entry in data.get("checklist") or []:
+        failed = set(entry.get("failed") or [])
+        links = [(g.check["id"] + (f" ({g.project})" if g.project else ""), g.anchor, len(g.findings))
+                 for g in sorted(groups, key=lambda g: (g.check["id"], g.project)) if g.check["id"] in failed]
+        linked = {g.check["id"] for g in groups}
+        links += [(check_id, "checks", 0) for check_id in sorted(failed - linked)]  # failed by a measure alone
+        status = str(entry.get("status", ""))
+        rows.append(ChecklistRow(str(entry.get("item", "")), status, CHECKLIST_LABELS.get(status, status),
+                                 [str(i) for i in entry.get("check_ids") or []], links))
+    return rows
 
 
 MAX_FACT_ITEMS = 8

@@ -4,7 +4,6 @@ the reporter interface, and atomic file writing."""
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import Any, ClassVar, Protocol
 from auditor import __version__
 from auditor.engine import ProjectCard, Scorecard, _to_jsonable
 from auditor.model import CheckResult, Finding, JSONValue, Severity
-from auditor.redact import redact
+from auditor.redact import redact, shown_text, stored_text
 from auditor.repo import Repository
 from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, Regression, category_scores, check_score
 
@@ -25,13 +24,15 @@ __all__ = [
     "Reporter",
     "anchor_path",
     "finding_to_dict",
+    "notices",
     "regression_to_dict",
     "render_report",
     "scorecard_to_dict",
+    "terminal_safe",
     "write_atomic",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Reporter(Protocol):
@@ -208,7 +209,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         facts = {"files": {"total": len(card.repo.files)}}
         categories = _categories(category_scores(card.results, card.config.weights))
     git = card.repo.git
-    return {
+    out = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "auditor", "version": __version__},
         "target": {
@@ -216,6 +217,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "commit": git.commit if git else None,
             "branch": git.branch if git else None,
             "dirty": git.dirty if git else None,
+            "git_error": card.repo.git_error,
         },
         "generated_at": card.started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(card.duration, 3),
@@ -230,6 +232,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "fail_on": card.config.gate.fail_on.value if card.config.gate.fail_on else None,
         },
         "severity_counts": card.severity_counts(),
+        "checklist": [item.to_json() for item in card.checklist],
         "facts": facts,
         "categories": categories,
         "checks": checks,
@@ -251,7 +254,45 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "category_weights": dict(card.config.weights),
             "grades": {"A": 90, "B": 80, "C": 70, "D": 60, "F": 0},
         },
+        "limits": {
+            "audit_timeout": card.limits.audit_timeout,
+            "check_timeout": card.config.check_timeout,
+            "exhausted": card.limits.exhausted,
+            "files_not_scanned": card.limits.files_not_scanned,
+            "files_not_parsed": card.limits.files_not_parsed,
+            "checks_not_run": card.limits.checks_not_run,
+            "checks_stopped": card.limits.checks_stopped,
+        },
+        "notices": notices(card),
     }
+    stored = _stored(out)
+    assert isinstance(stored, dict)
+    return stored
+
+
+# Our own text (a check's declaration, the formula): never from the target, so never rewritten.
+_OWN_TEXT = frozenset({"rationale", "remediation", "steps", "title", "formula"})
+
+
+def _stored(value: Any, key: str = "") -> Any:
+    """Every string of the report that may come from the target (paths, branch, project names and labels,
+    manifests, reasons, facts, messages) passes through `stored_text`: nothing a target holds leaks as is."""
+    if isinstance(value, str):
+        return value if key in _OWN_TEXT else stored_text(value)
+    if isinstance(value, dict):
+        return {stored_text(str(k)): _stored(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stored(v, key) for v in value]
+    return value
+
+
+def notices(card: Scorecard) -> list[str]:
+    """What every report states about how the audit was limited: git not used, the time budget, caps."""
+    out: list[str] = []
+    if card.repo.git_error:
+        out.append(f"git was not used ({card.repo.git_error}); the files were listed by walking the folder")
+    out += card.limits.cut()
+    return out
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -270,9 +311,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def terminal_safe(text: str) -> str:
-    """Text from the target with control characters (ANSI escapes, carriage returns) made visible."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", redact(text))
+    """Text from the target for the terminal: secrets masked, controls (ANSI escapes, carriage returns, line
+    breaks), bidi and zero-width characters made visible (auditor.redact.shown_text)."""
+    return shown_text(text)

@@ -144,6 +144,7 @@ def _ms(value: object) -> str:
 def render_html(data: dict[str, Any]) -> str:
     """The HTML page for a report dictionary as produced by `scorecard_to_dict`."""
     view = build_view(data)
+    data = view.data  # every string from the target already redacted and made visible
     css, script, script_hash = _assets()
     checks = sorted(data["checks"], key=lambda c: (_STATUS_ORDER.get(c["status"], 5), c["id"], c["project"]))
     target_name = PurePosixPath(str(data["target"]["path"]).replace("\\", "/")).name or str(data["target"]["path"])

@@ -45,6 +45,7 @@ SNIPPET_MAX_CHARS = 1_200
 # Tried in order until the report fits the budget: (findings listed per check, with snippets?).
 _CAPS: tuple[tuple[int, bool], ...] = ((10, True), (5, True), (3, True), (5, False), (2, False), (1, False), (0, False))
 
+_TABLE_ROWS: tuple[int | None, ...] = (None, 60, 25, 10, 0)  # rows of the unscored and project tables, tried in turn
 _SPECIAL = re.compile(r"[\\`*_\[\]()#!|~$<>&@]")
 _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _ZWJ = "\u200d"
@@ -66,7 +67,7 @@ def _escape_char(m: re.Match[str]) -> str:
 
 def md_text(text: object) -> str:
     """Inline text from the target, escaped for GitHub Markdown, on one line."""
-    flat = " ".join(visible_text(str(text)).split())
+    flat = visible_text(" ".join(str(text).split()))
     return _SPECIAL.sub(_escape_char, flat)
 
 
@@ -75,7 +76,7 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 def md_prose(text: object) -> str:
     """Like `md_text`, but `code` spans written by a check's author stay code spans (their content is literal)."""
-    flat = " ".join(visible_text(str(text)).split())
+    flat = visible_text(" ".join(str(text).split()))
     out: list[str] = []
     last = 0
     for m in _CODE_SPAN.finditer(flat):
@@ -156,6 +157,10 @@ def _header(view: ReportView) -> list[str]:
         out.append(f"- {md_text(reason)}")
     if d["gate"]["reasons"]:
         out.append("")
+    for notice in d.get("notices", []):
+        out.append(f"> ⚠️ {md_text(notice)}")
+    if d.get("notices"):
+        out.append("")
     out += _regression(d) + _plugin_warning(d)
     where = [f"Target: {md_text(target['path'])}"]
     if target["commit"]:
@@ -211,6 +216,20 @@ def _severities(view: ReportView) -> list[str]:
     return ["### Findings by severity", "", f"| {head} |", "|" + "---:|" * len(SEVERITIES), f"| {counts} |", ""]
 
 
+CHECKLIST_MARKERS = {"passed": "✅", "failed": "❌", "not_applicable": "⚪", "not_checked_yet": "⏳"}
+
+
+def _checklist(view: ReportView) -> list[str]:
+    """The standards' checklist, each failed standard linked to its findings below."""
+    if not view.checklist:
+        return []
+    out = ["### Standards checklist", "", "| Standard | Status | Findings |", "|---|---|---|"]
+    for row in view.checklist:
+        links = " · ".join(f"[{md_text(name)}](#{anchor})" + (f" ({n})" if n else "") for name, anchor, n in row.links)
+        out.append(f"| {md_cell(row.item)} | {CHECKLIST_MARKERS.get(row.status, '')} {md_cell(row.label)} | {links or ' '} |")
+    return [*out, ""]
+
+
 def _recommendations(view: ReportView) -> list[str]:
     recs = view.data["recommendations"]
     if not recs:
@@ -234,6 +253,8 @@ def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
     project = f" (project {md_text(group.project)})" if group.project else ""
     n = len(group.findings)
     out = [
+        f'<a name="{group.anchor}"></a>',
+        "",
         f"#### {MARKERS.get(group.worst, '')} {md_prose(check['title'])}: {_plural(n, 'finding')}{project}",
         "",
         f"{md_text(check['id'])} · {md_text(check['category'])} · score {_score(check['score'])}",
@@ -252,35 +273,45 @@ def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
     return out
 
 
-def _status_table(checks: Sequence[dict[str, Any]], multi: bool) -> list[str]:
+def _status_table(checks: Sequence[dict[str, Any]], multi: bool, rows: int | None = None) -> list[str]:
     head = "| Check | Project | Status | Reason |" if multi else "| Check | Status | Reason |"
     out = [head, "|---" * head.count(" | ") + "|---|"]
-    for c in checks:
+    shown = checks if rows is None else checks[:rows]
+    for c in shown:
         project = f" {md_cell(c['project'])} |" if multi else ""
         out.append(f"| {md_cell(c['id'])} |{project} {STATUS_LABELS[c['status']]} | {md_cell(c['reason'])} |")
-    return out
+    if len(shown) < len(checks):
+        out += ["", f"and {len(checks) - len(shown)} more (see the HTML or JSON report)."]
+    return out if shown else out[2:]
 
 
-def _unscored(checks: Sequence[dict[str, Any]], multi: bool) -> list[str]:
-    """Errors and missing data in a table; checks that do not apply folded away (they are rarely news)."""
+def _unscored(checks: Sequence[dict[str, Any]], multi: bool, rows: int | None = None) -> list[str]:
+    """Errors and missing data in a table; checks that do not apply folded away (they are rarely news).
+    `rows` caps each table (the rest is counted), so the report fits a PR comment."""
     if not checks:
         return []
     out = ["### Checks not scored", ""]
     broken = [c for c in checks if c["status"] != "not_applicable"]
     idle = [c for c in checks if c["status"] == "not_applicable"]
     if broken:
-        out += [*_status_table(broken, multi), ""]
+        out += [*_status_table(broken, multi, rows), ""]
     if idle:
         out += [f"<details><summary>{_plural(len(idle), 'check')} not applicable</summary>", ""]
-        out += [*_status_table(idle, multi), "", "</details>", ""]
+        out += [*_status_table(idle, multi, rows), "", "</details>", ""]
     return out
 
 
-def _projects(view: ReportView) -> list[str]:
+def _projects(view: ReportView, rows: int | None = None) -> list[str]:
     if not view.multi_project:
         return []
+    projects = view.data["projects"]
+    shown = projects if rows is None else projects[:rows]
     out = ["### Projects", "", "| Project | Path | Kind | Score | Grade | Standards applied |", "|---|---|---|---:|---|---|"]
-    for p in view.data["projects"]:
+    if len(shown) < len(projects):
+        out[1:1] = ["", f"{len(projects)} projects; the first {len(shown)} are listed (all of them in the HTML and JSON reports).", ""]
+    if not shown:
+        return out[:4]
+    for p in shown:
         standards = ", ".join(md_cell(s) for s in p["standards_applied"]) or "none"
         out.append(
             f"| {md_cell(p['name'])} | {md_cell(p['path'])} | {md_cell(p['kind'])} | {_score(p['score'])} | "
@@ -355,8 +386,9 @@ def _footer(view: ReportView) -> list[str]:
     ]
 
 
-def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None, facts: bool = True) -> str:
-    lines = _header(view) + _categories(view) + _severities(view) + _recommendations(view)
+def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None, facts: bool = True,
+              rows: int | None = None) -> str:
+    lines = _header(view) + _categories(view) + _severities(view) + _checklist(view) + _recommendations(view)
     lines += ["### Findings", ""]
     if not view.groups:
         lines += ["No findings.", ""]
@@ -368,7 +400,7 @@ def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None, fa
         lines += [f"and {_plural(len(rest), 'more check')} with {_plural(sum(len(g.findings) for g in rest), 'finding')} "
                   "(see the HTML or JSON report).", ""]
     lines += _latency(view)
-    lines += _unscored(view.unscored, view.multi_project) + _projects(view)
+    lines += _unscored(view.unscored, view.multi_project, rows) + _projects(view, rows)
     lines += _files(view, 20 if snippets else 5)
     if facts:
         lines += _facts(view)
@@ -381,20 +413,22 @@ def render_markdown(data: dict[str, Any], budget: int = BUDGET) -> str:
     view = build_view(data)
     text = ""
     # Facts go before findings are cut below five per check; findings go last.
+    # Then the tables of checks not scored and of projects are cut to fewer rows (the rest counted).
     tiers = [(cap, snippets, True) for cap, snippets in _CAPS[:4]] + [(cap, snippets, False) for cap, snippets in _CAPS]
-    for cap, snippets, facts in tiers:
-        text = _assemble(view, cap, snippets, None, facts)
-        if len(text) <= budget:
-            return text
+    for rows in _TABLE_ROWS:
+        for cap, snippets, facts in tiers:
+            text = _assemble(view, cap, snippets, None, facts, rows)
+            if len(text) <= budget:
+                return text
     # Even one line per check is too long: list as many checks as fit.
     lo, hi = 0, len(view.groups)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if len(_assemble(view, 0, False, mid, facts=False)) <= budget:
+        if len(_assemble(view, 0, False, mid, facts=False, rows=0)) <= budget:
             lo = mid
         else:
             hi = mid - 1
-    return _assemble(view, 0, False, lo, facts=False)
+    return _assemble(view, 0, False, lo, facts=False, rows=0)
 
 
 class MarkdownReporter:

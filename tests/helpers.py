@@ -34,3 +34,23 @@ def git_init(root: Path, commit: bool = True) -> Path:
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", "initial")
     return root
+
+
+def write_index(git_dir: Path, entries: list[tuple[str | bytes, str]]) -> None:
+    """Write `git_dir/index` (version 2) holding `entries` = (path, blob sha1), whatever the paths are.
+
+    git refuses to add unsafe paths (absolute, `..`, `.git/...`) itself; a hostile clone or tarball can still
+    carry an index that holds them, so tests craft one. Stat data is zero: git must re-read every file.
+    """
+    import hashlib
+    import struct
+
+    records = []
+    for path, sha in sorted(entries, key=lambda e: e[0] if isinstance(e[0], bytes) else e[0].encode("utf-8", "surrogateescape")):
+        name = path if isinstance(path, bytes) else path.encode("utf-8", "surrogateescape")
+        body = struct.pack(">10I", 0, 0, 0, 0, 0, 0, 0o100644, 0, 0, 0) + bytes.fromhex(sha)
+        body += struct.pack(">H", min(len(name), 0xFFF)) + name
+        body += b"\0" * (8 - (len(body) % 8))
+        records.append(body)
+    data = b"DIRC" + struct.pack(">II", 2, len(records)) + b"".join(records)
+    (git_dir / "index").write_bytes(data + hashlib.sha1(data).digest())

@@ -8,13 +8,14 @@ payloads that may only appear escaped, and marker files that exist only if targe
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.helpers import git, write_tree
 
-__all__ = ["PAYLOADS", "SECRETS", "Hostile", "build_hostile"]
+__all__ = ["INVISIBLE", "PAYLOADS", "SECRETS", "Hostile", "build_hostile"]
 
 # Realistic-looking but fake credentials, each placed where a finding's snippet (or a fact) quotes it.
 AWS_KEY = "AKIAZ7Q3EGUHXW4YJ5KL"
@@ -30,7 +31,16 @@ PRIVATE_KEY = (
     "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join([PEM_LINE_1, PEM_LINE_2] * 6) + "\n-----END RSA PRIVATE KEY-----"
 )
 
-SECRETS: tuple[str, ...] = (AWS_KEY, GITHUB_TOKEN, SLACK_TOKEN, PASSWORD, DB_PASSWORD, SERVER_PASSWORD, PEM_LINE_1, PEM_LINE_2)
+SQL_PASSWORD = "Rol3-Pa55-Qz81"
+SQL_IDENTIFIED = "Id3nt-Pw-Kx40"
+BRANCH_TOKEN = "ghp_" + "B7kQz2Lm9Xw4Tn6Vb1Yc3Hd5Fj7Gp0Se2Ua9"
+
+SECRETS: tuple[str, ...] = (AWS_KEY, GITHUB_TOKEN, SLACK_TOKEN, PASSWORD, DB_PASSWORD, SERVER_PASSWORD, PEM_LINE_1, PEM_LINE_2,
+                            SQL_PASSWORD, SQL_IDENTIFIED, BRANCH_TOKEN)
+# Characters a human must see escaped, never obeyed: they may appear in no human-readable output raw.
+INVISIBLE: tuple[str, ...] = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u2069", "\u200b", "\u200e", "\u200f", "\u2060",
+                              "\ufeff")
+PATHOLOGICAL_PATTERNS: tuple[str, ...] = ("*a*a*a*a*a*a*a*a*a*a*a*ab", "**a**a**a**a**a**a**a**ab", "*a?*a?*a?*a?*a?*a?*ab")
 
 # Markup that must reach a report only escaped (names, snippets, spec titles, commit messages).
 PAYLOADS: tuple[str, ...] = ("<script>alert(", "<img src=x onerror=", "<svg onload=", "javascript:alert(")
@@ -42,6 +52,7 @@ class Hostile:
     outside: Path  # a folder beside the target holding a secret that must never be read
     markers: Path  # where target code would leave marker files if it ran
     forbidden: list[str] = field(default_factory=list)  # strings that must not appear in any output
+    devices: list[Path] = field(default_factory=list)  # device nodes with report names: never to be opened
 
     def executed(self) -> list[str]:
         return sorted(p.name for p in self.markers.iterdir())
@@ -261,10 +272,11 @@ def _outside(outside: Path) -> list[str]:
     return [secret]
 
 
-def _hostile_git(root: Path, markers: Path) -> None:
+def _hostile_git(root: Path, markers: Path, outside: Path) -> None:
     """Make `root` a git work tree whose config and hooks would run commands if git honoured them."""
-    git(root, "init", "-q", "-b", "main")
-    write_tree(root, {".gitattributes": "*.py filter=evil diff=evil\n*.json filter=evil\n"})
+    git(root, "init", "-q", "-b", f"tok-{BRANCH_TOKEN}-\u202eniam")
+    write_tree(root, {".gitattributes": ("*.py filter=evil diff=evil\n*.json filter=evil\n*.js filter=x=y\n"
+                                         "*.sql filter=ev\udcffil\n").encode("utf-8", "surrogateescape")})
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "<script>alert('commit')</script> initial")
     touch = f"touch {markers}/"
@@ -283,8 +295,17 @@ def _hostile_git(root: Path, markers: Path) -> None:
         "credential.helper": "!" + touch + "credential",
         "alias.ls-files": "!" + touch + "alias",
         "alias.status": "!" + touch + "alias",
+        "include.path": str(outside / "evil.gitconfig"),
+        "core.attributesFile": str(outside / "attributes"),
+        "core.excludesFile": str(outside / "excludes"),
     }.items():
         git(root, "config", key, value)
+    # Driver names git splits or cannot print: a '=' (a -c override splits at the first one) and a stray byte.
+    with open(root / ".git" / "config", "ab") as fh:
+        fh.write(b'[filter "x=y"]\n\tclean = "' + touch.encode() + b'filter_equals; cat"\n\trequired = true\n'
+                 b'[filter "ev\xffil"]\n\tclean = "' + touch.encode() + b'filter_bytes; cat"\n\trequired = true\n')
+    # A nested folder whose .git file names the outside repository: git's own walk would open its HEAD.
+    write_tree(root, {"vendor_repo/.git": f"gitdir: {outside / 'repo' / '.git'}\n", "vendor_repo/lib.py": "x = 1\n"})
     hooks = root / ".git" / "hooks"
     for hook in ("pre-commit", "post-checkout", "post-index-change", "fsmonitor-watchman", "reference-transaction",
                  "pre-auto-gc", "post-rewrite"):
@@ -295,6 +316,91 @@ def _hostile_git(root: Path, markers: Path) -> None:
                    cwd=root, check=True)
 
 
+def _issue7_files(markers: Path) -> dict[str, str | bytes]:
+    """Issue 7's classes, in variants: a committed fake git dir, pathological ignore patterns and names, comment runs
+    for the generated-file sniff, a huge spec, SQL credentials, controls in paths and project names, the target's
+    own `git` program, and an .auditor.toml asking for limits beyond the caps."""
+    touch = f"touch {markers}/"
+    long_a = "a" * 70
+    spec_paths = ",".join(f'"/p{i}":{{"get":{{}}}}' for i in range(6_000))
+    files: dict[str, str | bytes] = {
+        # A git directory made of committed files: git must never discover it (`auditor audit services/api`).
+        "services/api/HEAD": "ref: refs/heads/main\n",
+        "services/api/config": (f"[core]\n\tworktree = .\n\tbare = false\n\tfsmonitor = {touch}fake_fsmonitor\n"
+                                f'[filter "evil"]\n\tclean = {touch}fake_filter; cat\n\trequired = true\n'
+                                "[include]\n\tpath = ../../../outside/evil.gitconfig\n"),
+        "services/api/refs/heads/main": "0" * 40 + "\n",
+        "services/api/objects/info/alternates": "../../../../outside/repo/.git/objects\n",
+        "services/api/info/exclude": "*.py\n",
+        "services/api/index": b"DIRC\0\0\0\2\0\0\0\0",
+        "services/api/.gitattributes": "*.py filter=evil\n",
+        "services/api/handlers.py": "def h():\n    try:\n        g()\n    except:\n        pass\n",
+        **{f"app/names/{long_a}{i}.py": "x = 1\n" for i in range(40)},
+        # First lines of comment characters: the old generated-file regex took 0.27 s per file.
+        **{f"app/comments/c{i}.py": ch * 4096 + "\nx = 1\n" for i, ch in enumerate("#/*-" * 10)},
+        # A spec with more paths than the cap: what was cut must be said.
+        "api/huge.json": '{"openapi":"3.0.0","info":{"title":"huge","version":"1"},"paths":{' + spec_paths + "}}",
+        # SQL credentials in migrations.
+        "migrations/versions/f6_role.py": (
+            "revision = 'f6'\ndown_revision = 'a1'\n\n\ndef upgrade():\n"
+            f"    op.execute(\"ALTER ROLE app WITH PASSWORD '{SQL_PASSWORD}'\")\n"
+            f"    op.execute(\"CREATE USER r IDENTIFIED BY '{SQL_IDENTIFIED}'\")\n\n\ndef downgrade():\n    pass\n"
+        ),
+        "db/migration/V3__users.sql": f"CREATE USER app IDENTIFIED BY '{SQL_IDENTIFIED}';\nALTER ROLE x PASSWORD '{SQL_PASSWORD}';\n",
+        # Controls, bidi and zero-width characters in paths, and a token in a path.
+        "app/\u202eevil\u200bname\u2066.py": ("def f():\n    try:\n        g()\n    except:  # \u202e \u200f \x1b[2J\x07\n"
+                                             "        pass\n"),
+        f"app/leak-{BRANCH_TOKEN}.py": "def f():\n    try:\n        g()\n    except:\n        pass\n",
+        # A nested project whose name is an escape sequence.
+        "services/web/package.json": '{"name": "web\\u001b[31m\\u0007\\u202e\\u200b", "dependencies": {"react": "18"}}',
+        "services/web/src/app.js": "export const x = 1;\n",
+        # The target's own git program, found first on a PATH holding "." or an empty entry.
+        "git": f"#!/bin/sh\n{touch}target_git\nexec /usr/bin/git \"$@\"\n",
+        # Limits the target may not set: clamped, not obeyed.
+        ".auditor.toml": (
+            "check_timeout = 86400\naudit_timeout = 1e12\nrun_tests_timeout = 1\n"
+            "exclude = [" + ", ".join(f'"{p}"' for p in PATHOLOGICAL_PATTERNS) + ', "legacy/**"]\n'
+            "[weights]\nsecurity = 0.1\ntesting = 10\n"
+        ),
+    }
+    folder = "deep"
+    for _ in range(200):  # deeper than the walk goes (Python's own tools recurse: 200 stays clear of that)
+        folder += "/d"
+    files[f"{folder}/deep.py"] = "x = 1\n"
+    return files
+
+
+def _devices(root: Path) -> list[Path]:
+    """Device nodes named like the reports and ignore files the auditor looks for (where this machine allows)."""
+    made = []
+    for name in ("coverage.xml", "lcov.info", "coverage.out", ".coverage", ".gitignore"):
+        path = root / "services" / "web" / name
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        except OSError:
+            continue
+        made.append(path)
+    return made
+
+
+def _outside_git(outside: Path, markers: Path) -> None:
+    """A real repository outside the target, and a git config with commands, for the target to point at."""
+    repo = outside / "repo"
+    repo.mkdir()
+    (repo / "secret.py").write_text("OUTSIDE = 'OUTSIDE-SECRET-7f3a91c2e5'\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "outside")
+    (outside / "evil.gitconfig").write_text(
+        f'[filter "evil"]\n\tclean = touch {markers}/included_filter; cat\n\trequired = true\n'
+        f"[core]\n\tfsmonitor = touch {markers}/included_fsmonitor\n"
+    )
+    (outside / "attributes").write_text("* filter=evil\n")
+    (outside / "reports").mkdir()
+    (outside / "reports" / "report.json").write_text('{"precious": true}\n')
+    (outside / "excludes").write_text("*.py\n")
+
+
 def build_hostile(base: Path, *, git_repo: bool) -> Hostile:
     """Write the hostile repository under `base/target` (plus `base/outside` and `base/markers`)."""
     root = base / "target"
@@ -303,10 +409,21 @@ def build_hostile(base: Path, *, git_repo: bool) -> Hostile:
     for d in (root, markers):
         d.mkdir(parents=True)
     forbidden = [*SECRETS, *_outside(outside)]
-    write_tree(root, {**_python_files(markers), **_other_language_files(markers), **_data_files(outside)})
+    _outside_git(outside, markers)
+    write_tree(root, {**_python_files(markers), **_other_language_files(markers), **_data_files(outside),
+                      **_issue7_files(markers)})
+    (root / "git").chmod(0o755)
     if git_repo:
-        _hostile_git(root, markers)
+        _hostile_git(root, markers, outside)
+    else:
+        # A plain directory (a tarball, say) whose .git file names a repository outside it.
+        (root / ".git").write_text(f"gitdir: {outside / 'repo' / '.git'}\n")
+    # Ignore patterns that backtrack exponentially in `re` and in git's own wildmatch, met by long names. Written
+    # after the commit: `git add` itself would spend minutes on them (it is untracked in the git form).
+    write_tree(root, {".gitignore": "\n".join([*PATHOLOGICAL_PATTERNS, "[z-a]", "trailing\\", "[unclosed", "*.log"]) + "\n"})
     _special_files(root, outside)
+    devices = _devices(root)
+    os.symlink(outside / "reports", root / "auditor-report")  # the default output folder, pointing outside
     # Written after the commit: in the git form it is untracked and reaches the audit through --others.
     write_tree(root, {"untracked/<svg onload=alert(5)>.py": "def f():\n    try:\n        g()\n    except:\n        pass\n"})
-    return Hostile(root=root, outside=outside, markers=markers, forbidden=forbidden)
+    return Hostile(root=root, outside=outside, markers=markers, forbidden=forbidden, devices=devices)

@@ -215,3 +215,45 @@ def test_complexity_is_radons(package: str) -> None:
             assert ours.get(key) == value, f"{path}:{key[1]} {key[0]}: ours {ours.get(key)}, radon {value}"
             compared += 1
     assert compared > 20
+
+
+def test_loops_say_what_they_iterate_and_which_attributes_of_their_rows_they_read() -> None:
+    m = model(
+        "def f(session, ids):\n"
+        "    orders = session.scalars(q)\n"
+        "    for order in orders:\n"
+        "        if order.customer.vip:\n"
+        "            notify(order.id)\n"
+        "    rows = [r.total for r in session.scalars(q) if r.paid]\n"
+        "    while pending():\n"
+        "        step()\n"
+        "    return {k: v.name for k, v in ids.items()}\n"
+    )
+    assert [(lp.kind, lp.line, lp.end_line, lp.iterable[:2], lp.targets, lp.reads) for lp in m.loops] == [
+        ("for", 3, 5, ("name", "orders"), ("order",), ("order.customer", "order.id")),
+        ("comprehension", 6, 6, ("call", "session.scalars(q)"), ("r",), ("r.total", "r.paid")),
+        ("while", 7, 8, ("call", "pending()"), (), ()),
+        ("comprehension", 9, 9, ("call", "ids.items()"), ("k", "v"), ("v.name",)),
+    ]
+    flags = {(c.callee, c.line): c.flags for c in m.calls}
+    assert not flags[("session.scalars", 6)] & CALL_IN_LOOP  # a comprehension's first iterable runs once
+    assert flags[("notify", 5)] & CALL_IN_LOOP and flags[("step", 8)] & CALL_IN_LOOP
+    assert not flags[("pending", 7)] & CALL_IN_LOOP
+
+
+def test_lines_of_code_are_measured_and_survive_the_wire() -> None:
+    m = model('"""Doc."""\n\n# a comment\nimport os  # why\n\n\ndef f():\n    """Multi\n    line."""\n    return os.sep\n')
+    assert m.metric("code_lines") == 3.0 and m.metric("mi") is None
+    assert FileModel.from_bytes(m.to_bytes()).metrics == m.metrics
+
+
+@pytest.mark.parametrize("package", ["auditor", "analysis", "checks", "reports"])
+def test_total_complexity_for_the_maintainability_index_is_radons(package: str) -> None:
+    """radon's module total (what its MI uses), from this walk's counts, on every module of our own code."""
+    from analysis.python import _radon_total_complexity, _Reader
+
+    for path in sorted((ROOT / package).rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        reader = _Reader(str(path), "source", source)
+        reader.read(ast.parse(source))
+        assert _radon_total_complexity(reader) == ComplexityVisitor.from_ast(ast.parse(source)).total_complexity, path

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from auditor import audit
 from auditor.config import Config
 from auditor.context import Context
-from auditor.model import Check, Confidence, Finding, NotApplicable, Verdict
+from auditor.model import Check, Confidence, Finding, NotApplicable, Severity, Verdict
 from auditor.repo import Repository
 from auditor.sources import Sources
 from checks.errors import (
@@ -485,6 +485,91 @@ def test_js_error_regions_are_not_reported(make_repo: MakeRepo) -> None:
     assert where(EmptyCatch, root) == [("src/broken.js", 1)]
 
 
+def test_empty_promise_catch_callbacks_are_empty_catches(make_repo: MakeRepo) -> None:
+    """issue 9: `.catch(() => {})` was a miss; `.catch(() => null)` is a fallback; a comment saying why is low."""
+    root = make_repo({"src/jobs.ts": (
+        "export async function run(): Promise<void> {\n"
+        "  await sync().catch(() => {});\n"
+        "  await sync().catch(() => { /* best effort: a retry follows */ });\n"
+        "  const cached = await load().catch(() => null);\n"
+        "  await sync().catch((e) => logger.warn('sync failed', e));\n"
+        "  await sync().catch(next);\n"
+        "}\n")})
+    assert [(f.line, f.severity.value, f.message) for f in findings(EmptyCatch, root)] == [
+        (2, "high", "empty `.catch()` callback: the rejection is silently discarded"),
+        (3, "low", "empty `.catch()` callback: the rejection is silently discarded (its comment says this is intended)"),
+    ]
+    assert [(f.line, f.severity.value, f.message) for f in findings(SwallowedException, root)] == [
+        (4, "low", "`.catch()` callback replaces the error with a fallback value without logging it")]
+    assert errors_facts(context(root)).handlers == 0  # callbacks are judged, not counted as catch clauses
+
+
+def test_a_test_harness_and_a_deliberate_catch_are_not_high(make_repo: MakeRepo) -> None:
+    """issue 9: lemmy api_tests/src/shared.ts:207,221 -- a test harness; `// Ignore errors ...` above the try."""
+    harness = (
+        "export async function allowInstance(api: Api, instance: string) {\n"
+        "  // Ignore errors from duplicate allows (because setup gets called for each test file)\n"
+        "  try {\n    await api.adminAllowInstance({ instance });\n  } catch {\n    // console.error(error);\n  }\n"
+        "}\n"
+        "export async function setup(api: Api) {\n  try {\n    await api.create();\n  } catch {\n"
+        "    // console.log('exists');\n  }\n}\n")
+    root = make_repo({"api_tests/src/shared.ts": harness, "src/shared.ts": harness})
+    assert [(f.path, f.line, f.severity.value) for f in findings(EmptyCatch, root)] == [
+        ("src/shared.ts", 5, "low"), ("src/shared.ts", 12, "high")]
+
+
+def test_a_field_of_the_apps_own_error_class_narrows_like_instanceof(make_repo: MakeRepo) -> None:
+    """RealWorld main.ts:42 `else if (err && err.errorCode) res.status(err.errorCode).json(err.message)`: only the
+    app's HttpException has `errorCode`; a field every error has (`code`) narrows nothing."""
+    root = make_repo({
+        "src/http-exception.ts": "export default class HttpException extends Error {\n  errorCode: number;\n"
+                                 "  constructor(errorCode: number, public readonly message: string) { super(message); "
+                                 "this.errorCode = errorCode; }\n}\n",
+        "src/main.ts": "app.use((err: Error, req: Request, res: Response, next: NextFunction) => {\n"
+                       "  if (err && err.errorCode) {\n    res.status(err.errorCode).json(err.message);\n"
+                       "  } else if (err.code) {\n    res.status(500).json(err.message);\n  }\n});\n",
+    })
+    assert [(f.line, f.message.split("`")[1]) for f in findings(LeakedDetails, root)] == [(5, "err.message")]
+
+
+def test_nest_http_exception_built_from_a_caught_message_leaks(make_repo: MakeRepo) -> None:
+    """issue 9: `new HttpException(error.message, ...)` sends the caught error's message to the client."""
+    root = make_repo({"src/users.service.ts": (
+        "import { BadRequestException, HttpException, HttpStatus, NotFoundException } from '@nestjs/common';\n"
+        "export class UsersService {\n"
+        "  async create(dto: Dto) {\n"
+        "    try { return await this.repo.save(dto); } catch (error) {\n"
+        "      throw new HttpException(error.message, HttpStatus.INTERNAL_SERVER_ERROR);\n"
+        "    }\n"
+        "  }\n"
+        "  async update(dto: Dto) {\n"
+        "    try { return await this.repo.save(dto); } catch (error) {\n"
+        "      throw new BadRequestException(error.message);\n"
+        "    }\n"
+        "  }\n"
+        "  async find(id: string) {\n"
+        "    try { return await this.repo.findOneOrFail(id); } catch (error) {\n"
+        "      if (error instanceof NotFoundException) { throw new HttpException(error.message, 404); }\n"
+        "      throw new HttpException('user not found', HttpStatus.NOT_FOUND);\n"
+        "    }\n"
+        "  }\n"
+        "}\n")})
+    found = findings(LeakedDetails, root)
+    assert [(f.line, f.severity.value, f.confidence) for f in found] == [
+        (5, "high", Confidence.MEDIUM), (10, "low", Confidence.LOW)]
+    assert found[0].message.startswith("`error.message` becomes the response body of `new HttpException(...)`")
+
+
+def test_entry_points_and_build_configs_have_no_unhandled_promises(make_repo: MakeRepo) -> None:
+    """issue 9: NestJS's `bootstrap();`, vite.config.ts and jest.preset.js are not application source."""
+    main = ("async function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3000);\n}\n"
+            "bootstrap();\n")
+    loader = "async function load(): Promise<void> { await fetch('/x'); }\nexport function go() {\n  load();\n}\n"
+    config = "async function plugins() { return []; }\nexport function setup() { plugins(); read().then(go); }\n"
+    root = make_repo({"src/main.ts": main, "src/loader.ts": loader, "vite.config.ts": config, "jest.preset.js": config})
+    assert [(f.path, f.line) for f in findings(UnhandledPromise, root)] == [("src/loader.ts", 3)]
+
+
 # -- Java ----------------------------------------------------------------------------------------------------
 JAVA = """\
 package app;
@@ -543,6 +628,42 @@ def test_java_catch_leaks_and_central(make_repo: MakeRepo) -> None:
     assert findings(CentralHandler, root) == []
 
 
+JAVA_ISSUE_9 = """\
+package app;
+
+public class Jobs {
+    void a() {
+        try { run(); } catch (Exception e) { e.printStackTrace(); }
+    }
+    void b() {
+        try { run(); } catch (Exception e) { log.error("run failed", e); e.printStackTrace(); }
+    }
+    void c() {
+        try { run(); } catch (IOException e) { throw new RuntimeException(e.getMessage()); }
+    }
+    void d() {
+        try { run(); } catch (IOException e) { throw new RuntimeException("run failed: " + e.getMessage(), e); }
+    }
+    void e() {
+        try { run(); } catch (IOException e) { throw new IllegalStateException("run failed"); }
+    }
+}
+"""
+
+
+def test_java_print_stack_trace_only_and_message_only_rethrow(make_repo: MakeRepo) -> None:
+    """issue 9: a catch that only prints the stack trace swallows the failure; a rethrow that keeps only
+    `e.getMessage()` loses the cause."""
+    root = make_repo({"src/main/java/app/Jobs.java": JAVA_ISSUE_9})
+    swallowed = findings(SwallowedException, root)
+    assert [(f.line, f.severity, f.confidence) for f in swallowed] == [(5, Severity.MEDIUM, Confidence.MEDIUM)]
+    assert "only prints the stack trace" in swallowed[0].message
+    unchained = findings(UnchainedRaise, root)
+    assert [(f.path, f.line) for f in unchained] == [("src/main/java/app/Jobs.java", 11)]
+    assert unchained[0].message == ("`new RuntimeException(e.getMessage())` keeps only the caught error's message: "
+                                    "its cause and stack trace are lost")
+
+
 # -- Rust -----------------------------------------------------------------------------------------------------
 RUST_LIB = """\
 use actix_web::ResponseError;
@@ -598,6 +719,72 @@ def test_rust_central_handler(make_repo: MakeRepo) -> None:
     assert len(findings(CentralHandler, axum)) == 1
     write_tree(axum, {"src/error.rs": "use axum::response::IntoResponse;\nimpl IntoResponse for AppError {}\n"})
     assert findings(CentralHandler, axum) == []
+
+
+def test_rust_central_handler_inside_cfg_select_and_error_middleware(make_repo: MakeRepo) -> None:
+    # lemmy crates/utils/src/error.rs:225: the ResponseError impl sits in a `cfg_select!` block
+    lemmy = make_repo({
+        "src/error.rs": "cfg_select! {\n    feature = \"full\" => {\n"
+                        "        impl actix_web::error::ResponseError for LemmyError {\n"
+                        "            fn status_code(&self) -> u16 { 400 }\n        }\n    }\n    _ => {}\n}\n",
+        "src/lib.rs": "use actix_web::{middleware::ErrorHandlers, App};\n"
+                      "fn app() { App::new().wrap(ErrorHandlers::new().default_handler(jsonify)); }\n",
+    })
+    assert findings(CentralHandler, lemmy) == []
+    assert errors_facts(context(lemmy)).central_handler_evidence == (
+        "src/error.rs:3 impl ResponseError for LemmyError", "src/lib.rs:2 ErrorHandlers::default_handler")
+    rocket = make_repo({"src/main.rs": "#[macro_use] extern crate rocket;\n#[catch(404)]\nfn not_found() -> &'static str "
+                                       "{ \"no\" }\n"})
+    assert findings(CentralHandler, rocket) == []
+
+
+def test_rust_guarded_unwraps_locks_and_writes(make_repo: MakeRepo) -> None:
+    # wpcodevo/rust-axum-postgres-api src/handler.rs:54, zero-to-production issue_delivery_worker.rs:49
+    root = make_repo({"src/handler.rs": (
+        "pub async fn list(db: &Db) -> Result<Json, Error> {\n"
+        "    let result = db.fetch().await;\n"
+        "    if result.is_err() {\n        return Err(Error::Db);\n    }\n"
+        "    let rows = result.unwrap();\n"  # 6: guarded
+        "    let task = next(db).await?;\n"
+        "    if task.is_none() {\n        log();\n    }\n"
+        "    let t = task.unwrap();\n"  # 11: the check does not leave
+        "    let n = *COUNT.lock().unwrap();\n"  # 12: a lock
+        "    writeln!(html, \"<p>{}</p>\", n).unwrap();\n"  # 13: a write!
+        "    Ok(Json(rows))\n}\n")})
+    assert [(f.line, f.severity, f.confidence) for f in findings(Unwrap, root)] == [
+        (11, Severity.MEDIUM, Confidence.HIGH), (12, Severity.LOW, Confidence.LOW), (13, Severity.LOW, Confidence.LOW)]
+
+
+def test_rust_constants_and_lint_allowed_panics(make_repo: MakeRepo) -> None:
+    # lemmy crates/utils/src/utils/validation.rs:13 and crates/api/routes_v3/src/convert.rs:97
+    root = make_repo({"src/lib.rs": (
+        "#[expect(clippy::expect_used)]\n"
+        "static RE: LazyLock<Regex> = LazyLock::new(|| {\n    Regex::new(r\"^@[a-z]+$\")\n        .expect(\"compile regex\")\n});\n"
+        "static URL: LazyLock<Url> = LazyLock::new(|| Url::parse(\"http://example.com\").expect(\"dummy url\"));\n"  # 6
+        # zero-to-production src/authentication/password.rs:121 (argon2 parameters)
+        "fn port() -> u16 { std::env::var(\"PORT\").expect(\"PORT\").parse().expect(\"a number\") }\n"  # 7, 7
+        "mod startup {\n    #![allow(clippy::unwrap_used, clippy::panic)]\n"
+        "    fn go() { listen().unwrap(); panic!(\"x\"); }\n}\n"  # 10
+        "fn serve() { listen().unwrap(); todo!() }\n"  # 12
+        "fn hasher() -> Argon2 { Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(15000, 2, 1, None).unwrap()) }\n"
+    )})
+    assert where(Expect, root) == [("src/lib.rs", 7), ("src/lib.rs", 7)]
+    assert where(Unwrap, root) == [("src/lib.rs", 12)]
+    assert where(Panic, root) == [("src/lib.rs", 12)]
+
+
+def test_rust_test_only_files_and_multi_line_chains(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "src/diff_check.rs": "#![cfg(test)]\npub fn dump() -> String { run().expect(\"pg_dump\") }\n",
+        # lemmy crates/db_views/post/src/lib.rs: `#[cfg(test)] mod test;` makes test.rs (and its submodules) test code
+        "src/views/mod.rs": "#[cfg(test)]\nmod test;\nmod real;\n",
+        "src/views/test.rs": "mod data;\nfn setup() -> Data { Data::setup().expect(\"setup failed\") }\n",
+        "src/views/test/data.rs": "fn load() { read().expect(\"fixture\"); }\n",
+        "src/views/real.rs": "pub fn serve() { start().expect(\"server\"); }\n",
+        "src/lib.rs": "pub fn rows(db: &Db) -> Vec<Row> {\n    db.query()\n        .fetch_all()\n        .unwrap()\n}\n",
+    })
+    assert where(Expect, root) == [("src/views/real.rs", 1)]
+    assert [(f.line, f.snippet) for f in findings(Unwrap, root)] == [(4, ".unwrap()")]
 
 
 # -- Go ----------------------------------------------------------------------------------------------------------
@@ -675,7 +862,8 @@ def test_facts_count_every_language(make_repo: MakeRepo) -> None:
     facts = errors_facts(context(root))
     assert (facts.bare_except, facts.swallowed, facts.broad, facts.empty_catch) == (1, 3 + 2 + 2, 1, 2 + 1)
     assert (facts.unwrap, facts.expect, facts.panic, facts.ignored_error) == (3, 1, 2, 6)
-    assert facts.floating_promises == 2 and facts.leaks == 2 + 1 + 3
+    # JS, Java, Go; a 4xx message (src/app.js:33, api/handler.go:37) is no leak fact
+    assert facts.floating_promises == 2 and facts.leaks == 1 + 1 + 2
     assert facts.handlers == 9 + 8 + 1 + 7  # Python, JavaScript, TypeScript, Java
     assert facts.central_handler is True
     assert set(facts.web_frameworks) == {"express", "actix_web", "gin", "net/http", "spring"}
@@ -841,3 +1029,32 @@ def test_go_type_resolution_survives_cycles_and_deep_nesting(make_repo: MakeRepo
     assert [(f.line, f.message) for f in found] == [
         (depth + 6, "the error returned by `a.Commit` is ignored"),  # unknown type, a well-known method name
     ]
+
+
+def test_go_central_error_helper_that_writes_err_error_is_a_leak(make_repo: MakeRepo) -> None:
+    """ecom `utils.WriteError`: the central helper sends every error's text to the client (issue 9)."""
+    root = make_repo({
+        "utils/utils.go": (
+            "package utils\nimport \"net/http\"\n"
+            "func WriteJSON(w http.ResponseWriter, status int, v any) error { return nil }\n"
+            "func WriteError(w http.ResponseWriter, status int, err error) {\n"
+            "\tWriteJSON(w, status, map[string]string{\"error\": err.Error()})\n}\n"
+            "func logError(err error) { log.Print(err.Error()) }\n"),
+    })
+    found = findings(LeakedDetails, root)
+    assert [(f.path, f.line, f.confidence) for f in found] == [("utils/utils.go", 5, Confidence.MEDIUM)]
+    assert "for every error" in found[0].message
+    assert findings(CentralHandler, root) == []  # still a central handler: WriteError()
+
+
+def test_gorm_v1_scope_builders_are_not_dropped_errors(make_repo: MakeRepo) -> None:
+    """go-gin-example `scope.Raw(sql).Exec()` in a GORM v1 callback returns the scope, not an error (issue 9);
+    `db.Exec` on an unknown receiver still is."""
+    root = make_repo({
+        "models/models.go": (
+            "package models\nimport \"github.com/jinzhu/gorm\"\n"
+            "func deleteCallback(scope *gorm.Scope) {\n"
+            "\tscope.Raw(\"DELETE FROM t\").Exec()\n\tscope.Exec()\n}\n"
+            "func purge(db *sql.DB) {\n\tdb.Exec(\"DELETE FROM t\")\n}\n"),
+    })
+    assert [(f.line, f.confidence) for f in findings(IgnoredError, root)] == [(8, Confidence.MEDIUM)]

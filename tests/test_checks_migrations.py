@@ -357,6 +357,84 @@ def test_spring_create_drop_yaml_is_high(tmp_path: Path) -> None:
     }
 
 
+def test_liquibase_changelogs_by_content_in_every_format(tmp_path: Path) -> None:
+    """issue 9: Liquibase changelogs in XML, YAML, JSON and formatted SQL are migrations wherever they live, and the
+    MongoDB extension versions a document database."""
+    write(tmp_path, {
+        "pom.xml": "<project><dependencies><dependency><artifactId>spring-boot-starter-data-jpa</artifactId></dependency>"
+                   "<dependency><artifactId>liquibase-core</artifactId></dependency></dependencies></project>\n",
+        "src/main/resources/db.changelog-master.yaml": """
+            databaseChangeLog:
+              - include:
+                  file: changes/001.json
+            """,
+        "src/main/resources/changes/001.json": '{"databaseChangeLog": [{"changeSet": {"id": "1", "changes": '
+                                               '[{"dropTable": {"tableName": "old"}}]}}]}\n',
+        "src/main/resources/sql/002-users.sql": """
+            --liquibase formatted sql
+            --changeset dev:2
+            CREATE TABLE users (id int);
+            --rollback DROP TABLE users;
+            """,
+        "src/main/java/App.java": "package x;\nimport jakarta.persistence.Entity;\n@Entity\nclass App {}\n",
+    })
+    card = run(tmp_path)
+    assert facts(card)["tools"] == ["liquibase"]
+    assert facts(card)["files"] == 3
+    assert found(card) == {("migrations/destructive", "src/main/resources/changes/001.json", 1, "info")}
+    from checks.migrations.detect import classify_migration
+
+    mongo = ('<databaseChangeLog xmlns:ext="http://www.liquibase.org/xml/ns/mongodb">\n<changeSet id="1" author="a">\n'
+             '<ext:createCollection collectionName="person"/>\n</changeSet>\n</databaseChangeLog>\n')
+    assert classify_migration("config/liquibase/changelog/1.xml", "xml", mongo, (), {"java"}) == "liquibase-mongodb"
+
+
+def test_quarkus_schema_generation_per_profile_and_hibernate_in_code(tmp_path: Path) -> None:
+    """issue 9: Quarkus `database.generation` / `schema-management.strategy` count in the default and prod
+    profiles, not in %dev / %test; `hbm2ddl.auto` set in Java code is auto-sync too."""
+    write(tmp_path, {
+        "pom.xml": "<project><dependencies><dependency><artifactId>quarkus-hibernate-orm-panache</artifactId>"
+                   "</dependency></dependencies></project>\n",
+        "src/main/resources/application.properties": """
+            %dev.quarkus.hibernate-orm.database.generation=drop-and-create
+            %test.quarkus.hibernate-orm.database.generation=drop-and-create
+            %prod.quarkus.hibernate-orm.database.generation=update
+            quarkus.hibernate-orm.schema-management.strategy=none
+            """,
+        "src/main/resources/application-extra.yaml": """
+            quarkus:
+              hibernate-orm:
+                schema-management:
+                  strategy: drop-and-create
+            "%dev":
+              quarkus:
+                hibernate-orm:
+                  database:
+                    generation: drop-and-create
+            """,
+        "src/main/java/x/Db.java": """
+            package x;
+            import org.hibernate.cfg.AvailableSettings;
+            class Db {
+                java.util.Properties props() {
+                    java.util.Properties p = new java.util.Properties();
+                    p.put(AvailableSettings.HBM2DDL_AUTO, "create-drop");
+                    p.setProperty("hibernate.hbm2ddl.auto", "validate");
+                    return p;
+                }
+                void adapter(HibernateJpaVendorAdapter vendor) { vendor.setGenerateDdl(true); }
+            }
+            """,
+    })
+    card = run(tmp_path)
+    assert found(card, "migrations/schema-auto-sync") == {
+        ("migrations/schema-auto-sync", "src/main/resources/application.properties", 3, "medium"),
+        ("migrations/schema-auto-sync", "src/main/resources/application-extra.yaml", 4, "high"),
+        ("migrations/schema-auto-sync", "src/main/java/x/Db.java", 6, "high"),
+        ("migrations/schema-auto-sync", "src/main/java/x/Db.java", 10, "medium"),
+    }
+
+
 def test_typeorm_synchronize_and_migrations(tmp_path: Path) -> None:
     write(tmp_path, {
         "package.json": '{"dependencies": {"typeorm": "^0.3", "pg": "^8"}}',
@@ -433,6 +511,21 @@ def test_prisma_diesel_sqlx_and_seaorm_are_recognised(tmp_path: Path) -> None:
     assert facts(card, "web")["dirs"] == ["web/prisma/migrations"]
     assert facts(card, "api")["files_by_tool"] == {"diesel": 2}
     assert facts(card, "api")["dirs"] == ["api/migrations"]
+
+
+def test_rust_migration_runners_and_extern_crate_evidence(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "Cargo.toml": '[package]\nname = "svc"\n',
+        "src/main.rs": "#[macro_use]\nextern crate diesel;\nfn main() {}\n",
+        "src/db.rs": "pub async fn migrate(pool: &PgPool) {\n    sqlx::migrate!(\"./migrations\").run(pool).await.unwrap();\n}\n",
+        "tests/db.rs": "use rusqlite::Connection;\n",
+    })
+    card = run(tmp_path)
+    assert facts(card)["database_evidence"] == ["diesel (src/main.rs)"]  # a test's import is no evidence
+    assert facts(card)["configured"] == ["sqlx"]  # `sqlx::migrate!` embeds migrations that do not exist yet
+    assert [f.message for f in card.findings if f.check_id == "migrations/missing"] == [
+        "a database is in use (diesel (src/main.rs)) but the project has no migration file; sqlx is set up without "
+        "a single migration"]
 
 
 # -- units: detection and graph ----------------------------------------------------------------------------------

@@ -469,6 +469,97 @@ def test_nestjs_global_prefix_versions_and_exclude(tmp_path: Path) -> None:
         ("/", False), ("/users/:id", False), ("/users", False)]
 
 
+def test_express_router_chains_carry_their_mount_prefix(tmp_path: Path) -> None:
+    """issue 9: RealWorld's `export default Router().use('/api', api)` with `api = Router().use(a).use(b)`."""
+    write(tmp_path, {
+        "src/app.ts": "import express from 'express';\nimport routes from './routes/routes';\n"
+                      "const app = require('express')();\napp.use(routes);\n",
+        "src/routes/routes.ts": "import { Router } from 'express';\nimport tags from './tag/tag.controller';\n"
+                                "import articles from './article/article.controller';\n"
+                                "const api = Router().use(tags).use(articles);\nexport default Router().use('/api', api);\n",
+        "src/routes/tag/tag.controller.ts": "const router = Router();\nrouter.get('/tags', h);\nexport default router;\n",
+        "src/routes/article/article.controller.ts": "const router = Router();\nrouter.get('/articles', auth.optional, h);\n"
+                                                    "router.post('/articles/:slug/favorite', auth.required, h);\n"
+                                                    "export default router;\n",
+        "src/legacy.js": "module.exports = require('express').Router().get('/a', h).post('/b', h);\n",
+        "src/server.js": "const app = require('express')();\napp.use('/legacy', require('./legacy'));\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/articles", "src/routes/article/article.controller.ts", 2, True),
+        ("GET", "/api/tags", "src/routes/tag/tag.controller.ts", 2, True),
+        ("GET", "/legacy/a", "src/legacy.js", 1, True),
+        ("POST", "/api/articles/:slug/favorite", "src/routes/article/article.controller.ts", 3, True),
+        ("POST", "/legacy/b", "src/legacy.js", 1, True),
+    ]
+
+
+def test_middleware_guards_the_routes_below_it_in_order(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/app.js": "const express = require('express');\nconst app = express();\n"
+                      "app.use(express.json());\napp.use(helmet());\napp.use('/public', require('./public'));\n"
+                      "app.use(requireAuth);\napp.use('/api', require('./api'));\n"
+                      "app.use('/admin', isAdmin, require('./admin'));\napp.use('/ops/*', opsOnly);\n",
+        "src/api.js": "const router = require('express').Router();\nrouter.get('/open', h);\n"
+                      "router.use(passport.authenticate('jwt'));\nrouter.post('/items', validate(schema), h);\n"
+                      "module.exports = router;\n",
+        "src/public.js": "const r = require('express').Router();\nr.post('/signup', h);\nmodule.exports = r;\n",
+        "src/admin.js": "const r = require('express').Router();\nr.delete('/users/:id', h);\nr.get('/ops/stats', h);\n"
+                        "module.exports = r;\n",
+        "src/plugin.ts": "export default async function (fastify) {\n  fastify.addHook('onRequest', fastify.authenticate);\n"
+                         "  fastify.get('/me', h);\n}\n",
+    })
+    guards = {(e.method, e.path): e.guards for e in openapi_model(context(tmp_path)).endpoints}
+    assert guards[("POST", "/public/signup")] == ()
+    assert guards[("GET", "/api/open")] == ("requireAuth",)
+    assert guards[("POST", "/api/items")] == ("validate(schema)", "passport.authenticate('jwt')", "requireAuth")
+    assert guards[("DELETE", "/admin/users/:id")] == ("isAdmin", "requireAuth")
+    assert guards[("GET", "/me")] == ("fastify.authenticate",)
+
+
+def test_fastify_autohooks_guard_the_routes_of_their_folder(tmp_path: Path) -> None:
+    """fastify/demo: routes/api/autohooks.ts checks the session for every route below routes/api (cascadeHooks)."""
+    write(tmp_path, {
+        "src/app.ts": "import fastifyAutoload from '@fastify/autoload';\nexport default async function (fastify) {\n"
+                      "  fastify.register(fastifyAutoload, {\n    dir: path.join(import.meta.dirname, 'routes'),\n"
+                      "    autoHooks: true,\n    cascadeHooks: true,\n  });\n}\n",
+        "src/routes/api/autohooks.ts": "export default async function (fastify) {\n"
+                                       "  fastify.addHook('onRequest', requireSession);\n}\n",
+        "src/routes/api/tasks/index.ts": "export default async function (fastify) {\n  fastify.delete('/:id', h);\n}\n",
+        "src/routes/home.ts": "export default async function (fastify) {\n  fastify.get('/', h);\n}\n",
+    })
+    guards = {(e.method, e.path): e.guards for e in openapi_model(context(tmp_path)).endpoints}
+    assert guards == {("DELETE", "/api/tasks/:id"): ("requireSession",), ("GET", "/"): ()}
+
+
+def test_workspace_libraries_and_barrels_are_followed(tmp_path: Path) -> None:
+    """Nx: apps/api mounts a router exported by libs/users through `@org/users` and an `export *` barrel."""
+    write(tmp_path, {
+        "package.json": '{"name": "org", "dependencies": {"express": "4"}}',
+        "apps/api/src/main.ts": "import express from 'express';\nimport { usersRouter } from '@org/users';\n"
+                                "import { health } from '@org/shared/health';\nconst app = express();\n"
+                                "app.use('/api/users', usersRouter);\napp.use(health);\n",
+        "libs/users/src/index.ts": "export * from './lib/constants';\nexport * from './lib/users.router';\n",
+        "libs/users/src/lib/constants.ts": "export const LIMIT = 10;\n",
+        "libs/users/src/lib/users.router.ts": "export const usersRouter = Router();\nusersRouter.get('/:id', h);\n",
+        "libs/shared/src/health.ts": "export const health = Router();\nhealth.get('/health', h);\n",
+        "apps/api-e2e/src/users.spec.ts": "const app = express();\napp.get('/not-a-route', h);\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/users/:id", "libs/users/src/lib/users.router.ts", 2, True),
+        ("GET", "/health", "libs/shared/src/health.ts", 2, True),
+    ]
+
+
+def test_prefix_from_a_module_constant_is_filled_in(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/config.ts": "export const API_PREFIX = '/api/v2';\n",
+        "src/app.ts": "import { API_PREFIX } from './config';\nconst app = express();\nconst r = Router();\n"
+                      "r.get('/items', h);\napp.use(`${API_PREFIX}/shop`, r);\napp.use(process.env.BASE, other);\n"
+                      "other.get('/x', h);\n",
+    })
+    assert _routes(tmp_path) == [("GET", "/api/v2/shop/items", "src/app.ts", 4, True), ("GET", "/x", "src/app.ts", 7, False)]
+
+
 def test_go_groups_passed_to_functions_and_chi_mounts(tmp_path: Path) -> None:
     write(tmp_path, {
         "cmd/main.go": 'package main\nfunc main() {\n r := gin.Default()\n v1 := r.Group("/api/v1")\n'
@@ -496,6 +587,34 @@ def test_go_groups_passed_to_functions_and_chi_mounts(tmp_path: Path) -> None:
         ("POST", "/orphan", "lib/orphan.go", 3, False),
         ("PUT", "/admin/profile", "api/admin/profile.go", 4, True),
     ]
+
+
+def test_gin_and_echo_groups_issue_9(tmp_path: Path) -> None:
+    """Groups with an empty or relative path, `Match`, a path without a leading slash, `Group("/").Use(mw).POST`
+    chains, a group handed to a function of another package, and echo groups with middleware."""
+    write(tmp_path, {
+        "go.mod": "module example.com/svc/v2\n",
+        "cmd/main.go": (
+            "package main\nimport (\n\t\"github.com/gin-gonic/gin\"\n\t\"github.com/labstack/echo/v4\"\n"
+            "\t\"example.com/svc/v2/api\"\n)\n"
+            "func main() {\n\tr := gin.Default()\n\troot := r.Group(\"\")\n\troot.GET(\"version\", api.Version)\n"
+            "\tv1 := r.Group(\"api/v1\")\n\tv1.Match([]string{\"GET\", \"POST\"}, \"/items\", api.Items)\n"
+            "\tr.Group(\"/\").Use(auth()).POST(\"/login\", api.Login)\n\tapi.Register(v1.Group(\"users\"))\n"
+            "\te := echo.New()\n\tg := e.Group(\"/admin\", adminOnly)\n\tg.GET(\"\", api.Admin)\n}\n"),
+        "api/api.go": ("package api\nimport \"github.com/gin-gonic/gin\"\n"
+                       "func Register(g *gin.RouterGroup) {\n\tg.GET(\":id\", Get)\n\tg.DELETE(\"\", Del)\n}\n"),
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/api/v1/users", "api/api.go", 5, True),
+        ("GET", "/admin", "cmd/main.go", 17, True),
+        ("GET", "/api/v1/items", "cmd/main.go", 12, True),
+        ("GET", "/api/v1/users/:id", "api/api.go", 4, True),
+        ("GET", "/version", "cmd/main.go", 10, True),
+        ("POST", "/api/v1/items", "cmd/main.go", 12, True),
+        ("POST", "/login", "cmd/main.go", 13, True),
+    ]
+    login = next(e for e in openapi_model(context(tmp_path)).endpoints if e.path == "/login")
+    assert (login.framework, login.handler, login.guards) == ("gin", "api.Login", ("auth()",))
 
 
 # -- Rust prefixes ----------------------------------------------------------------------------------------------------
@@ -562,6 +681,82 @@ def test_rocket_mount_prefixes_listed_handlers(tmp_path: Path) -> None:
         ("GET", "/api/health_check", "src/routes/health.rs", 1, True),
         ("GET", "/api/users/<id>", "src/routes/users.rs", 1, True),
         ("POST", "/api/users", "src/routes/users.rs", 4, True),
+    ]
+
+
+def test_actix_scope_root_routes_and_route_attribute(tmp_path: Path) -> None:
+    # lemmy crates/api/routes/src/lib.rs: `web::scope("/api/v4").route("", web::get().to(h))`
+    write(tmp_path, {
+        "src/main.rs": "use actix_web::{web, App, HttpServer};\nmod api;\n\nfn main() {\n"
+                       "    HttpServer::new(|| App::new().configure(api::config));\n}\n",
+        "src/api.rs": "use actix_web::{web, route};\n\npub fn config(cfg: &mut web::ServiceConfig) {\n"
+                      "    cfg.service(\n        web::scope(\"/api/v4\")\n"
+                      "            .route(\"\", web::get().to(get_site))\n"
+                      "            .service(web::scope(\"/account\").route(\"\", web::delete().to(delete_account)))\n"
+                      "            .service(multi),\n    );\n}\n\n"
+                      "#[route(\"/multi\", method = \"GET\", method = \"PUT\")]\nasync fn multi() {}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.line, e.framework, e.handler) for e in model.endpoints) == [
+        ("DELETE", "/api/v4/account", 7, "actix_web", "delete_account"),
+        ("GET", "/api/v4", 6, "actix_web", "get_site"),
+        ("GET", "/api/v4/multi", 12, "actix_web", "multi"),
+        ("PUT", "/api/v4/multi", 12, "actix_web", "multi"),
+    ]
+
+
+def test_rust_routers_of_other_workspace_crates_and_configure_closures(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n",
+        "crates/server/src/main.rs": "use actix_web::{web, App};\nfn main() {\n    App::new()\n"
+                                     "        .service(web::scope(\"/api\").configure(|cfg| my_api_routes::config(cfg, &s)))\n"
+                                     "        .configure(|cfg| lemmy_routes::config(cfg));\n}\n",
+        "crates/api/routes/src/lib.rs": "pub fn config(cfg: &mut web::ServiceConfig, s: &S) {\n"
+                                        "    cfg.route(\"/users\", web::get().to(users));\n}\n",
+        "crates/routes/src/lib.rs": "pub fn config(cfg: &mut web::ServiceConfig) {\n"
+                                    "    cfg.route(\"/feeds\", web::get().to(feeds));\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/users", "crates/api/routes/src/lib.rs", 2, True),
+        ("GET", "/feeds", "crates/routes/src/lib.rs", 2, True),
+    ]
+
+
+def test_rust_endpoint_guards_from_mounts_and_auth_extractors(tmp_path: Path) -> None:
+    # lemmy: SessionMiddleware on the App above `configure`, and handlers taking `LocalUserView`, whose
+    # `FromRequest` impl fails with IncorrectLogin
+    write(tmp_path, {
+        "src/main.rs": "use actix_web::{web, App, HttpServer};\nfn main() {\n    HttpServer::new(move || {\n"
+                       "        let app = App::new().wrap(SessionMiddleware::new(ctx.clone()));\n"
+                       "        app.configure(|cfg| api::config(cfg))\n    });\n}\n",
+        "src/api.rs": "pub fn config(cfg: &mut web::ServiceConfig) {\n"
+                      "    cfg.service(web::scope(\"/post\").route(\"\", web::post().to(create_post))\n"
+                      "        .route(\"/list\", web::get().to(list_posts)));\n}\n"
+                      "pub async fn create_post(data: Json<CreatePost>, local_user_view: LocalUserView) {}\n"
+                      "pub async fn list_posts(local_user_view: Option<LocalUserView>) {}\n",
+        "src/user.rs": "impl FromRequest for LocalUserView {\n    type Error = LemmyError;\n"
+                       "    fn from_request(req: &HttpRequest, _p: &mut Payload) -> Self::Future {\n"
+                       "        ready(req.extensions().get::<LocalUserView>().cloned()"
+                       ".ok_or(LemmyErrorType::IncorrectLogin.into()))\n    }\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    guards = {(e.method, e.path): e.guards for e in model.endpoints}
+    assert guards[("POST", "/post")] == ("auth-extractor:local_user_view: LocalUserView",
+                                         "SessionMiddleware::new(ctx.clone())")
+    assert guards[("GET", "/post/list")] == ("SessionMiddleware::new(ctx.clone())",)  # Option<..>: anonymous too
+
+
+def test_axum_routes_carry_handlers_and_layers(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/main.rs": "use axum::{routing::{get, post}, Router};\n\nfn app() -> Router {\n    Router::new()\n"
+                       "        .route(\"/users\", get(list_users).post(create_user))\n"
+                       "        .route_layer(middleware::from_fn(auth))\n        .route(\"/health\", get(health))\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.framework, e.handler, e.guards) for e in model.endpoints) == [
+        ("GET", "/health", "axum", "health", ()),
+        ("GET", "/users", "axum", "list_users", ("middleware::from_fn(auth)",)),
+        ("POST", "/users", "axum", "create_user", ("middleware::from_fn(auth)",)),
     ]
 
 
@@ -668,6 +863,72 @@ def test_spring_generated_interfaces_are_reported_not_guessed(tmp_path: Path) ->
     result = run(tmp_path)["openapi/undocumented-endpoint"]
     assert result.status is Status.NOT_AVAILABLE  # type: ignore[attr-defined]
     assert "OwnersApi (implemented by" in result.reason  # type: ignore[attr-defined]
+
+
+def test_controllers_of_interfaces_generated_from_the_committed_spec_implement_its_operations(tmp_path: Path) -> None:
+    """issue 9: API-first projects generate `OwnersApi` from the committed spec at build time (openapi-generator);
+    the controller that overrides `listOwners` implements that operation, it is not 'in the spec but no route'."""
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\nservers:\n  - url: http://localhost:9966/petclinic/api\n"
+            "paths:\n  /owners:\n    get:\n      operationId: listOwners\n      responses: {'200': {description: ok}}\n"
+            "    post:\n      operationId: addOwner\n      responses: {'201': {description: ok}}\n"
+            "  /oops:\n    get:\n      operationId: failingRequest\n      responses: {'200': {description: ok}}\n")
+    controller = ("package app.rest;\nimport app.rest.api.OwnersApi;\n@RestController\n@RequestMapping(\"api\")\n"
+                  "public class OwnerRestController implements OwnersApi {\n    @PreAuthorize(\"hasRole(@roles.OWNER_ADMIN)\")\n"
+                  "    @Override\n    public ResponseEntity<List<OwnerDto>> listOwners() { return null; }\n"
+                  "    @Override\n    public ResponseEntity<OwnerDto> addOwner(OwnerDto o) { return null; }\n}\n")
+    files = {
+        "src/main/resources/openapi.yml": spec,
+        "src/main/resources/application.properties": "server.servlet.context-path=/petclinic/\n",
+        _JAVA_DIR + "OwnerRestController.java": controller,
+    }
+    write(tmp_path, files)
+    results = run(tmp_path)
+    result = results["openapi/undocumented-endpoint"]
+    assert result.status is Status.NOT_AVAILABLE  # type: ignore[attr-defined]  # no generator: nothing is guessed
+    write(tmp_path, {"pom.xml": "<project><build><plugins><plugin><artifactId>openapi-generator-maven-plugin</artifactId>"
+                                "<configuration><inputSpec>src/main/resources/openapi.yml</inputSpec></configuration>"
+                                "</plugin></plugins></build></project>\n"})
+    model = openapi_model(context(tmp_path))
+    where = _JAVA_DIR + "OwnerRestController.java"
+    assert sorted((e.method, e.path, e.file, e.line, e.handler) for e in model.endpoints) == [
+        ("GET", "/petclinic/api/owners", where, 6, "OwnerRestController.listOwners"),
+        ("POST", "/petclinic/api/owners", where, 9, "OwnerRestController.addOwner"),
+    ]
+    assert model.undocumented == [] and [(m, p) for _, m, p in model.spec_only] == [("GET", "/oops")]
+    assert any("PreAuthorize" in g for g in model.endpoints[0].guards)
+    assert openapi_facts(context(tmp_path)).unread_interfaces == (f"OwnersApi (implemented by {where})",)
+
+
+def test_jaxrs_resource_implementing_a_path_interface_is_served(tmp_path: Path) -> None:
+    write(tmp_path, {
+        _JAVA_DIR + "TodosApi.java": "package com.example;\n@Path(\"/todos\")\npublic interface TodosApi {\n"
+                                     "    @GET\n    List<Todo> all();\n    @DELETE @Path(\"/{id}\")\n    void remove(long id);\n}\n",
+        _JAVA_DIR + "TodoResource.java": "package com.example;\npublic class TodoResource implements TodosApi {\n"
+                                         "    @Override public List<Todo> all() { return null; }\n"
+                                         "    @Override public void remove(long id) {}\n}\n",
+        _JAVA_DIR + "Client.java": "package com.example;\n@RegisterRestClient\n@Path(\"/remote\")\npublic interface Client {\n"
+                                   "    @GET String ping();\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("DELETE", "/todos/{id}", _JAVA_DIR + "TodosApi.java", 6, True),
+        ("GET", "/todos", _JAVA_DIR + "TodosApi.java", 4, True),
+    ]
+
+
+def test_spring_paths_built_from_constants(tmp_path: Path) -> None:
+    write(tmp_path, {
+        _JAVA_DIR + "Paths.java": "package com.example;\npublic final class Paths {\n"
+                                  "    public static final String API = \"/api/v1\";\n"
+                                  "    public static final String USERS = API + \"/users\";\n}\n",
+        _JAVA_DIR + "Users.java": "package com.example;\nimport static com.example.Paths.USERS;\n@RestController\n"
+                                  "@RequestMapping(USERS)\npublic class Users {\n    @GetMapping(Paths.API + \"/me\")\n"
+                                  "    public User me() { return null; }\n    @GetMapping(Missing.X)\n"
+                                  "    public User x() { return null; }\n}\n",
+    })
+    assert _routes(tmp_path) == [
+        ("GET", "/api/v1/users", _JAVA_DIR + "Users.java", 8, False),
+        ("GET", "/api/v1/users/api/v1/me", _JAVA_DIR + "Users.java", 6, True),
+    ]
 
 
 @settings(max_examples=60, deadline=None)

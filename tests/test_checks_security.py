@@ -53,7 +53,7 @@ def where(check: type[Check], root: Path) -> list[tuple[str | None, int | None, 
 
 # -- hardcoded secrets ----------------------------------------------------------------------------------------
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
-STRIPE = "sk_live_" + "51HxQz2KpLmNoPqRsTuVwXyZ"
+STRIPE = "sk_live_" + "51Hx9QzK2pLq8mW4rT7vYb3N"
 
 
 def test_secrets_by_kind_with_safe_twins(make_repo: MakeRepo) -> None:
@@ -152,6 +152,41 @@ def test_sql_built_from_strings_and_parameterised_twins(make_repo: MakeRepo) -> 
     assert "through `query`" in via.message and via.confidence is Confidence.MEDIUM
 
 
+GO_SQL = """\
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/jinzhu/gorm"
+)
+
+func (s *Store) Find(name string, ids []int, order string) {
+	s.db.Query("SELECT * FROM users WHERE name = '" + name + "'")
+	s.db.Query(fmt.Sprintf("SELECT * FROM users ORDER BY %s", order))
+	s.db.Query("SELECT * FROM users WHERE name = $1", name)
+	placeholders := strings.Repeat(",?", len(ids)-1)
+	query := fmt.Sprintf("SELECT * FROM products WHERE id IN (?%s)", placeholders)
+	s.db.Query(query, ids)
+	s.db.Exec(fmt.Sprintf("DROP TABLE %s", pq.QuoteIdentifier(name)))
+}
+
+func softDelete(scope *gorm.Scope) {
+	scope.Raw(fmt.Sprintf("UPDATE %v SET deleted_on=%v%v", scope.QuotedTableName(),
+		scope.AddToVars(1), addExtraSpaceIfExist(scope.CombinedConditionSql()))).Exec()
+}
+"""
+
+
+def test_go_sql_built_from_strings_and_safe_builders(make_repo: MakeRepo) -> None:
+    """An IN list of `?` placeholders (ecom `store.go:46`), a quoted identifier and GORM v1's soft-delete callback
+    (go-gin-example `models.go:89`) are not injectable; concatenation and `%s` of a parameter are."""
+    root = make_repo({"store/store.go": GO_SQL})
+    assert where(SqlInjection, root) == [("store/store.go", 11, "high"), ("store/store.go", 12, "high")]
+    assert "`name`" in findings(SqlInjection, root)[0].message
+
+
 def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tasks.py": (
         "import os, subprocess\n"
@@ -224,6 +259,55 @@ def test_missing_auth_project_wide_and_per_endpoint(make_repo: MakeRepo) -> None
     guarded = make_repo({"app/main.py": FASTAPI_GUARDED, "app/auth.py": "import jwt\ndef get_current_user(): ...\n"})
     assert [(f.message.split("`")[1], f.severity.value, f.confidence.value) for f in findings(MissingAuth, guarded)] == [
         ("DELETE /open/{item_id}", "medium", "low")]
+
+
+def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:
+    """gin routes carry the middleware of their group; sign-up and token renewal are public by purpose."""
+    root = make_repo({"main.go": (
+        "package main\nimport \"github.com/gin-gonic/gin\"\n"
+        "func main() {\n\tr := gin.Default()\n\tr.POST(\"/users\", UsersRegistration)\n"
+        "\tr.POST(\"/tokens/renew_access\", renew)\n\tr.POST(\"/upload\", upload)\n"
+        "\tauthed := r.Group(\"/\").Use(authMiddleware(maker))\n\tauthed.POST(\"/accounts\", createAccount)\n}\n")})
+    assert [(f.line, f.message) for f in findings(MissingAuth, root)] == [
+        (7, "`POST /upload` changes data and has no authentication dependency, guard or decorator in reach")]
+
+
+def test_missing_auth_sees_rust_extractors_and_middleware(make_repo: MakeRepo) -> None:
+    axum = (
+        "use axum::{routing::{get, post}, Router};\n"
+        "pub fn app() -> Router {\n    Router::new()\n"
+        "        .route(\"/notes\", post(create_note))\n        .route(\"/notes/:id\", get(show).delete(remove))\n}\n"
+        "async fn create_note(user: AuthUser, Json(n): Json<NewNote>) {}\n"
+        "async fn show(Path(id): Path<i64>) {}\n"
+        "async fn remove(Path(id): Path<i64>) {}\n"
+    )
+    extractor = ("#[async_trait]\nimpl<S> FromRequestParts<S> for AuthUser {\n"
+                 "    async fn from_request_parts(parts: &mut Parts, _s: &S) -> Result<Self, ApiError> {\n"
+                 "        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;\n"
+                 "        decode_jwt(token)\n    }\n}\n")
+    root = make_repo({"src/routes.rs": axum, "src/auth.rs": extractor})
+    assert [(f.message.split("`")[1], f.severity.value) for f in findings(MissingAuth, root)] == [
+        ("DELETE /notes/:id", "medium")]
+    wrapped = make_repo({"src/main.rs": (
+        "use actix_web::{web, App};\nuse actix_web_httpauth::middleware::HttpAuthentication;\n"
+        "fn main() { App::new().wrap(HttpAuthentication::bearer(validator)).configure(routes); }\n"
+        "fn routes(cfg: &mut web::ServiceConfig) { cfg.route(\"/notes\", web::post().to(create)); }\n")})
+    assert findings(MissingAuth, wrapped) == []
+
+
+def test_rust_test_modules_inside_source_files_are_test_code(make_repo: MakeRepo) -> None:
+    # lemmy crates/diesel_utils/src/schema_setup/mod.rs:455, crates/db_schema/src/impls/local_user_invite.rs:168
+    root = make_repo({"src/db.rs": (
+        "pub fn find(conn: &mut PgConnection, name: &str) {\n"
+        "    conn.batch_execute(&format!(\"SELECT * FROM users WHERE name = '{}'\", name));\n}\n"
+        "#[cfg(test)]\nmod tests {\n"
+        "    fn seed(conn: &mut PgConnection, id: &str) {\n"
+        "        conn.batch_execute(&format!(\"INSERT INTO users (id) VALUES ('{}')\", id));\n    }\n"
+        "    #[test]\n    fn invite() { let token = \"tk_9fJ2mQ7vXb4LpR8s\"; }\n}\n"
+        "pub fn live() -> &'static str { let token = \"tk_9fJ2mQ7vXb4LpR8s\"; token }\n")})
+    assert where(SqlInjection, root) == [("src/db.rs", 2, "high")]
+    assert [(f.line, f.severity.value, f.message.split(" (")[0]) for f in findings(HardcodedSecret, root)] == [
+        (10, "low", "hardcoded secret `token` in test code"), (12, "high", "hardcoded secret `token` committed to the repository")]
 
 
 def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:
@@ -303,3 +387,21 @@ def test_debug_mode_outside_development(make_repo: MakeRepo) -> None:
     })
     assert where(DebugMode, root) == [("app.py", 3, "medium"), ("proj/settings/base.py", 1, "high"),
                                       ("proj/settings/prod.py", 2, "medium")]
+
+
+def test_made_up_provider_shaped_fixtures_are_not_live_keys(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/fixtures.py": (
+        "TOKEN = 'ghs_loopbackTESTtoken0123456789abcdefABCD'\n"  # a word and a run: invented
+        "SLACK = 'xoxb-2417359081-5093318644-AbCdEfGhIjKlMnOpQrStUvWx'\n"  # AbCdEf...: invented
+        f"REAL = '{GITHUB}'\n"
+    )})
+    assert where(HardcodedSecret, root) == [("app/fixtures.py", 1, "high"), ("app/fixtures.py", 2, "high"),
+                                            ("app/fixtures.py", 3, "critical")]
+
+
+def test_a_fallback_in_a_comment_is_not_code(make_repo: MakeRepo) -> None:
+    root = make_repo({"app/settings.py": (
+        "FLAG = 1  # e.g. os.environ.get('SECRET_KEY', 'dev-secret') would be a weak fallback\n"
+        "KEY = os.environ.get('SECRET_KEY', 'dev-secret')  # this one is code\n"
+    )})
+    assert where(HardcodedSecret, root) == [("app/settings.py", 2, "medium")]

@@ -208,6 +208,20 @@ def test_rust_inline_cfg_test_and_integration_tests(make_repo: MakeRepo) -> None
     assert tests["property_based"] == ["proptest"]
 
 
+def test_rust_property_tests_are_counted_one_per_function(make_repo: MakeRepo) -> None:
+    root = make_repo({
+        "Cargo.toml": '[package]\nname = "svc"\n',
+        "src/lib.rs": (
+            "#[cfg(test)]\nmod tests {\n    use proptest::prelude::*;\n"
+            "    proptest! {\n        #[test]\n        fn a(x in 0..9) {}\n        #[test]\n        fn b(x in 0..9) {}\n    }\n"
+            "    #[quickcheck_macros::quickcheck]\n    fn c(x: u8) -> bool { true }\n}\n"
+        ),
+    })
+    tests, _ = facts(run(root))
+    assert tests["by_language"] == {"rust": {"files": 1, "functions": 3, "fixtures": 0}}
+    assert tests["property_based"] == ["proptest"]
+
+
 PACKAGE_JSON = {"name": "svc", "devDependencies": {"jest": "^29", "fast-check": "^3", "typescript": "^5"}}
 
 

@@ -446,6 +446,20 @@ def test_build_tooling_javascript_is_not_application_code(make_repo: MakeRepo) -
     )]
 
 
+def test_presets_and_database_shell_scripts_are_not_application_code(make_repo: MakeRepo) -> None:
+    """issue 9: an Nx `jest.preset.js` and a MongoDB container's `mongo-init.js` are not untyped application JS."""
+    card = run(make_repo, {
+        "package.json": '{"name": "api"}', "tsconfig.json": '{"compilerOptions": {"strict": true}}', **TS_SRC,
+        "jest.preset.js": "const nxPreset = require('@nx/jest/preset').default;\nmodule.exports = { ...nxPreset };\n",
+        "docker/mongo-init.js": "db = db.getSiblingDB('app');\ndb.createUser({ user: 'app', pwd: 'x', roles: [] });\n",
+    })
+    assert result(card, "typing/untyped-javascript").status is Status.NOT_APPLICABLE
+    script = run(make_repo, {"package.json": '{"name": "api"}', "scripts/seed.js": "db.createUser({ user: 'a' });\n",
+                             "src/db.js": "const { MongoClient } = require('mongodb');\ndb.createUser({ user: 'a' });\n"})
+    assert [f.message.split("(e.g. ")[1] for f in result(script, "typing/untyped-javascript").findings] == [
+        "`src/db.js`); adopt TypeScript or enable `checkJs`"]
+
+
 # -- Go, Java, Rust ----------------------------------------------------------------------------------------
 
 GO_SRC = """\
@@ -472,6 +486,15 @@ def test_go_escape_hatches_in_exported_signatures(make_repo: MakeRepo) -> None:
     )]
     assert facts(card)["escape_hatches"]["go_interface_any"] == 2
     assert facts(card)["statically_typed"] == ["go"]
+
+
+def test_go_variadic_any_is_fmts_idiom_not_an_escape_hatch(make_repo: MakeRepo) -> None:
+    """simplebank `worker/logger.go`: `Printf(format string, args ...any)` mirrors fmt; it is not counted."""
+    card = run(make_repo, {"go.mod": "module x\n", "log/log.go": (
+        "package log\n\nfunc Printf(format string, args ...interface{}) {}\n\nfunc Fields(kv ...any) {}\n"
+        "\nfunc Set(key string, value any) {}\n")})
+    assert [f[3] for f in found(card, "typing/escape-hatch")] == [
+        "1 public signature escapes the type system: `Set` (interface{}/any)"]
 
 
 def test_go_without_escape_hatches_passes(make_repo: MakeRepo) -> None:
@@ -508,6 +531,24 @@ def test_java_raw_types_and_object_parameters(make_repo: MakeRepo) -> None:
     )]
     hatches = facts(card)["escape_hatches"]
     assert (hatches["java_raw_types"], hatches["java_object_params"]) == (3, 1)
+
+
+def test_java_raw_types_are_resolved_through_imports(make_repo: MakeRepo) -> None:
+    """issue 9 (macrozheng/mall RabbitMqConfig.java:40): Spring AMQP's Queue, imported with a wildcard, is not
+    java.util.Queue; the JDK's Queue imported by name, or a bare List in a file without imports, is raw."""
+    amqp = ("package com.macro.mall.portal.config;\n\nimport org.springframework.amqp.core.*;\n"
+            "import org.springframework.context.annotation.Bean;\n\n@Configuration\npublic class RabbitMqConfig {\n"
+            "    @Bean\n    public Queue orderQueue() {\n        return new Queue(\"mall.order.cancel\");\n    }\n"
+            "    @Bean\n    public Binding orderBinding(DirectExchange orderDirect, Queue orderQueue) {\n"
+            "        return BindingBuilder.bind(orderQueue).to(orderDirect).with(\"key\");\n    }\n}\n")
+    jdk = "package x;\n\nimport java.util.Queue;\n\npublic class Jobs {\n    public Queue pending() { return null; }\n}\n"
+    own = "package x;\n\npublic class Page {}\n"
+    use = "package x;\n\npublic class Pages {\n    public Page first() { return null; }\n}\n"
+    card = run(make_repo, {"pom.xml": "<project/>", "src/main/java/x/RabbitMqConfig.java": amqp,
+                           "src/main/java/x/Jobs.java": jdk, "src/main/java/x/Page.java": own,
+                           "src/main/java/x/Pages.java": use})
+    assert found(card, "typing/escape-hatch") == [
+        ("src/main/java/x/Jobs.java", 6, "low", "1 public signature escapes the type system: `pending` (raw Queue)")]
 
 
 def test_rust_is_statically_typed_unsafe_counted_as_fact(make_repo: MakeRepo) -> None:

@@ -39,7 +39,7 @@ def test_audit_writes_reports_and_gate_exit_codes(make_repo: Callable[..., Path]
     assert "Gate PASSED" in ok.stdout and "errors/bare-except" in ok.stdout and "app.py:4" in ok.stdout
     report = json.loads((out / "report.json").read_text())
     assert report["checks"][0]["findings"][0]["line"] == 4
-    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".auditor-output", "report.json"]  # our marker, our report
 
     failed = run("audit", str(root), "--only", "errors/bare-except", "--format", "json", "-o", str(out), "--fail-on", "high")
     assert failed.returncode == 1

@@ -89,8 +89,8 @@ def test_crash_hang_and_signals_become_results(make_repo: Callable[..., Path]) -
     assert (by_id["t/na"].status, by_id["t/na"].reason) == (Status.NOT_APPLICABLE, "no database in use")
     assert (by_id["t/nav"].status, by_id["t/nav"].reason) == (Status.NOT_AVAILABLE, "no coverage data")
     assert by_id["t/garbage"].status is Status.ERROR
-    # Only the check that ran and found something is scored: one high finding -> 75.
-    assert card.score == 75.0
+    # The check that ran scores 75 (one high finding); the three that errored score 0; the others are left out.
+    assert card.score == 18.75
 
 
 def test_language_applicability_and_severity_override(make_repo: Callable[..., Path]) -> None:

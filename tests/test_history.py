@@ -49,8 +49,9 @@ def test_append_previous_and_rows(tmp_path: Path) -> None:
         assert prev.fingerprints == kept and len(kept) == 3  # the info finding is not kept
         assert h.previous("other") is None and h.previous(None) is None
         rows = h.rows(10, branch="main", only_branch=True)
-        assert [r.score for r in rows] == [60.0, 70.0]
-        assert rows[0].categories == {"testing": 78.12, "error-handling": 56.25, "security": 50.0, "operability": 100.0}
+        assert [r.score for r in rows] == [56.25, 70.0]
+        assert rows[0].categories == {"testing": 78.12, "error-handling": 56.25, "security": 50.0, "operability": 100.0,
+                                      "typing": 0.0}  # its one check errored: 0
         assert rows[0].severity_counts == {"critical": 1, "high": 2, "medium": 0, "low": 0, "info": 1}
         assert [r.score for r in h.rows(1)] == [70.0]
     conn = sqlite3.connect(db)
@@ -95,7 +96,7 @@ time.sleep(60)
     finally:
         child.wait(timeout=30)
     with History.open(db) as h:
-        assert [r.score for r in h.rows(10)] == [60.0]
+        assert [r.score for r in h.rows(10)] == [56.25]
         h.append(_data())
         assert len(h.rows(10)) == 2
     conn = sqlite3.connect(db)

@@ -1,15 +1,19 @@
-"""The auditor on a hostile repository: it finishes in bounded time, runs nothing of the target's, reads
-nothing outside it, leaks no secret and lets no markup through, in git and plain-directory form."""
+"""The auditor on a hostile repository: it finishes in bounded time, runs nothing of the target's, opens and writes
+nothing outside it (strace says so), leaks no secret and lets no markup or control character through, in git and
+plain-directory form."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,19 +21,33 @@ import pytest
 from auditor import Config, audit
 from auditor.model import Check, Finding, Severity, Status
 from auditor.registry import Registry
-from tests.hostile import PAYLOADS, Hostile, build_hostile
+from tests.hostile import INVISIBLE, PAYLOADS, Hostile, build_hostile
 
 AUDITOR = str(Path(sys.executable).with_name("auditor"))
-CLI_TIMEOUT = 120
+CLI_TIMEOUT = 300
+STRACE = shutil.which("strace")
+TRACED = "open,openat,openat2,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat"
 
 
-def _run_cli(h: Hostile, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "AUDITOR_"))}
+def _env(h: Hostile) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "AUDITOR_", "COV_", "COVERAGE"))}
     env["HOME"] = str(h.markers.parent)  # no user config of the test runner leaks in
+    env["TMPDIR"] = str(h.markers.parent / "tmp")  # the auditor's private temporary folders, and nothing else
+    env["XDG_CACHE_HOME"] = str(h.markers.parent / "cache")  # its model cache: the one place besides the output
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # "." and an empty entry put the current directory, the target, on PATH: its own `git` must still never run.
+    env["PATH"] = ".:" + env.get("PATH", "/usr/bin:/bin") + ":"
+    return env
+
+
+def _run_cli(h: Hostile, out: Path | None, *extra: str, trace: Path | None = None) -> subprocess.CompletedProcess[str]:
+    (h.markers.parent / "tmp").mkdir(exist_ok=True)
+    command = [AUDITOR, "audit", ".", "--format", "json,md,html", *(["-o", str(out)] if out else []), *extra]
+    if trace is not None:
+        command = [str(STRACE), "-f", "-qq", "-y", "-e", f"trace={TRACED}", "-o", str(trace), *command]
     try:
         # Run from inside the target, as CI does (`auditor audit .`): nothing there may be imported.
-        return subprocess.run([AUDITOR, "audit", ".", "--format", "json,md,html", "-o", str(out), *extra],
-                              cwd=h.root, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT)
+        return subprocess.run(command, cwd=h.root, env=_env(h), capture_output=True, text=True, timeout=CLI_TIMEOUT)
     except subprocess.TimeoutExpired:
         pytest.fail(f"the audit did not finish within {CLI_TIMEOUT}s")
 
@@ -40,7 +58,16 @@ def _outside_code_spans(md: str) -> str:
     return re.sub(r"(`+)(?:(?!\1).)+?\1", "", md)
 
 
-Run = tuple[Hostile, Path, subprocess.CompletedProcess[str]]
+@dataclass
+class Run:
+    h: Hostile
+    out: Path
+    proc: subprocess.CompletedProcess[str]
+    trace: Path | None
+    seconds: float
+
+    def __iter__(self) -> Iterator[object]:  # the older tests unpack (hostile, out, proc)
+        return iter((self.h, self.out, self.proc))
 
 
 @pytest.fixture(scope="module", params=["git", "plain"])
@@ -48,8 +75,143 @@ def hostile_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     base = tmp_path_factory.mktemp(f"hostile-{request.param}")
     h = build_hostile(base, git_repo=request.param == "git")
     out = base / "report"
-    proc = _run_cli(h, out)
-    yield h, out, proc
+    trace = base / "trace.txt" if STRACE and sys.platform.startswith("linux") else None
+    started = time.monotonic()
+    proc = _run_cli(h, out, trace=trace)
+    yield Run(h, out, proc, trace, time.monotonic() - started)
+
+
+# -- what the process opened and wrote ---------------------------------------------------------------------------
+
+_CALL = re.compile(r"^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)")
+_WRITES = ("creat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat")
+
+
+_NAMED = re.compile(r'(?:(AT_FDCWD|\d+<((?:[^>\\]|\\.)*)>),\s*)?"((?:[^"\\]|\\.)*)"')
+
+
+def _unquote(text: str) -> str:
+    raw = text.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1", "replace")
+    return raw.decode("utf-8", "replace")
+
+
+def _traced(trace: Path, cwd: Path) -> list[tuple[str, str, bool]]:
+    """(path, call, writes?) for every path a traced call named. A name relative to a directory descriptor is
+    resolved against that directory (strace -y prints it), any other relative name against the cwd (every process
+    of the auditor runs in the target)."""
+    out = []
+    for line in trace.read_text(errors="replace").splitlines():
+        m = _CALL.match(line)
+        if not m:
+            continue
+        call, args = m.group(2), m.group(3)
+        writes = call in _WRITES or (call.startswith("open") and bool(re.search(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC", args)))
+        for dirfd, folder, name in _NAMED.findall(args):
+            base = _unquote(folder) if dirfd and dirfd != "AT_FDCWD" else str(cwd)
+            out.append((os.path.normpath(os.path.join(base, _unquote(name))), call, writes))
+    return out
+
+
+def _inside(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _interpreter_roots() -> list[str]:
+    import auditor
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    roots |= {v for k, v in sysconfig.get_paths().items() if v}
+    source = Path(auditor.__file__).resolve().parents[1]  # an editable install imports from the source tree
+    roots |= {str(source / pkg) for pkg in ("auditor", "analysis", "checks", "reports", "publishers")}
+    roots |= {os.path.realpath(r) for r in list(roots)}
+    # System files every process reads: the dynamic loader, C and locale data, TLS config, mime types, timezone,
+    # and git's own programs.
+    roots |= {"/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/share/locale", "/usr/share/zoneinfo", "/usr/bin/git",
+              "/usr/share/git-core", "/proc", "/sys", "/dev/null", "/dev/urandom", "/etc/ld.so.cache", "/etc/localtime",
+              "/etc/mime.types", "/etc/ssl", "/usr/lib/ssl", "/etc/gai.conf"}
+    return sorted(roots)
+
+
+def test_nothing_outside_the_target_was_opened_or_written(hostile_run: Run) -> None:
+    if hostile_run.trace is None:
+        if sys.platform.startswith("linux"):
+            pytest.fail("strace is required on Linux (`make test` installs it)")
+        pytest.skip("strace is Linux-only")
+    h, out = hostile_run.h, hostile_run.out
+    tmp = str(h.markers.parent / "tmp")
+    cache = str(h.markers.parent / "cache")  # the auditor's own model cache (README: "What an audit sees")
+    parent = str(out.parent)
+    ours = [str(h.root), str(out), tmp, cache]
+    reads_ok = [*ours, *_interpreter_roots()]
+    temp_beside = re.compile(re.escape(parent) + r"/\.report\.auditor-tmp-[^/]+(/.*)?$")
+    strays = []
+    for path, call, writes in _traced(hostile_run.trace, h.root):
+        if temp_beside.match(path) or (path == parent and call == "openat" and not writes):  # the swap and the lock
+            continue
+        if writes and not _inside(path, [str(out), tmp, cache, "/dev/null"]):
+            strays.append(("wrote", call, path))
+        elif not writes and not _inside(path, reads_ok):
+            strays.append(("opened", call, path))
+    assert strays == [], "\n".join(map(str, strays))
+    names = {p for p, _, _ in _traced(hostile_run.trace, h.root)}
+    assert [str(d) for d in h.devices if str(d) in names] == [], "a device node was opened"
+    assert [p for p in names if _inside(p, [str(h.outside), str(h.markers)])] == []
+    assert os.listdir(tmp) == [], "the auditor left a temporary folder behind"
+
+
+def test_the_audit_finished_within_its_bound(hostile_run: Run) -> None:
+    report = json.loads((hostile_run.out / "report.json").read_text(encoding="utf-8"))
+    # The target asked for check_timeout = 86400 and audit_timeout = 1e12: it got the caps, and was told.
+    assert (report["limits"]["check_timeout"], report["limits"]["audit_timeout"]) == (900, 3600)
+    assert report["limits"]["exhausted"] is False
+    assert report["duration_seconds"] < report["limits"]["audit_timeout"] and hostile_run.seconds < CLI_TIMEOUT
+    assert hostile_run.proc.stderr.count("auditor: warning:") == 3
+    spec = next(p for p in report["projects"] if p["path"] == ".")["facts"]["openapi"]
+    assert any("api/huge.json: 6000 paths, the first 2000" in c for c in spec["cut"])
+    assert report["files"]["skipped"]["folder nested too deep"] == 1
+
+
+def test_git_facts_or_the_reason_git_was_not_used(hostile_run: Run) -> None:
+    h, out, proc = hostile_run.h, hostile_run.out, hostile_run.proc
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    md = (out / "report.md").read_text(encoding="utf-8")
+    if (h.root / ".git").is_dir():
+        assert report["target"]["commit"] and report["target"]["git_error"] is None
+        assert report["target"]["branch"] == "tok-ghp_[redacted 40 chars]-\u202eniam"
+        assert "tok-ghp_[redacted 40 chars]-\\u202eniam" in proc.stdout
+    else:
+        assert report["target"]["commit"] is None
+        assert "names a git directory outside the work tree" in report["target"]["git_error"]
+        assert any(n.startswith("git was not used") for n in report["notices"])
+        assert "git was not used" in md and "git was not used" in proc.stdout
+        assert "git was not used" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_no_control_or_bidi_character_reaches_a_human(hostile_run: Run) -> None:
+    out, proc = hostile_run.out, hostile_run.proc
+    for name, text in (("stdout", proc.stdout), ("stderr", proc.stderr), ("report.md", (out / "report.md").read_text()),
+                       ("report.html", (out / "report.html").read_text())):
+        assert [hex(ord(c)) for c in INVISIBLE if c in text] == [], name
+
+
+def test_the_default_output_folder_linked_out_of_the_target_is_refused(hostile_run: Run) -> None:
+    h = hostile_run.h
+    proc = _run_cli(h, None)
+    assert proc.returncode == 3
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("auditor: error: output folder auditor-report is a symbolic link (to ")
+    assert sorted(p.name for p in (h.outside / "reports").iterdir()) == ["report.json"]
+    assert (h.outside / "reports" / "report.json").read_text() == '{"precious": true}\n'
+
+
+def test_a_committed_git_dir_in_a_subfolder_is_just_files(hostile_run: Run) -> None:
+    h = hostile_run.h
+    card = audit(h.root / "services" / "api", Config())
+    assert "handlers.py" in [f.path for f in card.repo.files]  # not hidden by the fake info/exclude
+    if (h.root / ".git").is_dir():
+        assert card.repo.git is not None and card.repo.git.commit == json.loads(
+            (hostile_run.out / "report.json").read_text())["target"]["commit"]
+    assert h.executed() == []
 
 
 def test_audit_completes_with_valid_reports(hostile_run: Run) -> None:
@@ -59,9 +221,10 @@ def test_audit_completes_with_valid_reports(hostile_run: Run) -> None:
     assert (out / "report.md").read_text(encoding="utf-8").strip()
     assert (out / "report.html").read_text(encoding="utf-8").strip()
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
-    statuses = {c["id"]: (c["status"], c["reason"]) for c in report["checks"]}
+    statuses = {(c["id"], c["project"]): (c["status"], c["reason"]) for c in report["checks"]}
     assert not {k: v for k, v in statuses.items() if v[0] == "error"}, "a check crashed or hung on hostile input"
-    facts_errors = {k: v for k, v in report["facts"].items() if isinstance(v, dict) and "error" in v}
+    facts_errors = {(p["name"], k): v for p in report["projects"] for k, v in p["facts"].items()
+                    if isinstance(v, dict) and "error" in v}
     assert not facts_errors, "a fact collector crashed or hung on hostile input"
     paths = {f["path"] for c in report["checks"] for f in c["findings"] if c["id"] == "errors/bare-except"}
     # Names with markup, quotes, spaces, newlines and non-ASCII are audited like any other file.
@@ -110,6 +273,7 @@ def test_invalid_auditor_config_is_a_one_line_error(tmp_path: Path) -> None:
     h = Hostile(root=tmp_path / "t", outside=tmp_path / "o", markers=tmp_path / "m")
     for d in (h.root, h.markers):
         d.mkdir()
+    (tmp_path / "tmp").mkdir()
     (h.root / ".auditor.toml").write_text("[gate\nfail_under = \n")
     proc = _run_cli(h, tmp_path / "out")
     assert proc.returncode == 2

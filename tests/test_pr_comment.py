@@ -48,7 +48,7 @@ def test_marker_and_comment_ids() -> None:
 def test_without_a_diff_it_is_the_scorecard() -> None:
     text = render_pr_comment(_data(), forge=FORGE)
     assert text.startswith(MARKER + "\n## ")
-    assert "Audit report: score 60.0 / 100, grade D" in text and "### Top recommendations" in text
+    assert "Audit report: score 56.2 / 100, grade F" in text and "### Top recommendations" in text
     assert "[full report](https://github.com/acme/svc/actions/runs/42)" in text
     assert len(text) <= GITHUB_COMMENT_LIMIT
 
@@ -58,7 +58,7 @@ def test_with_a_diff_it_leads_with_the_new_findings() -> None:
     text = render_pr_comment(data, forge=FORGE, comment_id="api")
     lines = text.splitlines()
     assert lines[0] == "<!-- auditor:pr-comment id=api -->"
-    assert lines[1] == "## 🟠 auditor: score 60.0 (-1.2) / 100 · grade D · gate ❌ failed"
+    assert lines[1] == "## 🔴 auditor: score 56.2 (-1.2) / 100 · grade F · gate ❌ failed"
     assert "**2 new findings** · 2 unchanged · 1 fixed, compared with an audit of the merge base fedcba987654." in text
     assert "| security | -12.5 |" in text and "| testing |" not in text  # unchanged categories are left out
     new = text[text.index("### 🆕 New findings (2)") : text.index("### ✅ Fixed (1)")]

@@ -53,6 +53,17 @@ def test_monorepo_without_root_manifest(make_repo: Callable[..., Path]) -> None:
     ]
 
 
+def test_go_major_version_suffix_is_not_the_project_name(make_repo: Callable[..., Path]) -> None:
+    """A module path ending in `/v2` is version 2 of the module named before it (issue 9)."""
+    root = make_repo({
+        "services/shop/go.mod": "module github.com/acme/shop/v2\n\ngo 1.22\n",
+        "services/shop/main.go": GO_MAIN,
+        "services/yaml/go.mod": "module gopkg.in/acme/yaml.v3\n\ngo 1.22\n",
+        "services/yaml/main.go": GO_MAIN,
+    })
+    assert [(p.path, p.name) for p in projects(root)] == [("services/shop", "shop"), ("services/yaml", "yaml")]
+
+
 def test_root_manifest_owns_the_rest_and_excludes_nested_projects(make_repo: Callable[..., Path]) -> None:
     root = make_repo({
         "pyproject.toml": '[project]\nname = "api"\ndependencies = ["flask"]\n',

@@ -81,3 +81,64 @@ def test_pem_body_line_followed_by_padding_and_more_text() -> None:
     out = redact(f" {PEM_LINE_1}=0 next")
     assert PEM_LINE_1 not in out
     assert out.endswith("=0 next")
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ("ALTER ROLE app WITH PASSWORD 'Sup3r-S3cret';", "Sup3r-S3cret"),
+    ("CREATE USER app WITH ENCRYPTED PASSWORD 'md5-abcdef';", "md5-abcdef"),
+    ("CREATE USER 'u'@'%' IDENTIFIED BY 'hunter22';", "hunter22"),
+    ('GRANT ALL ON db.* TO u IDENTIFIED BY "dq-pass1";', "dq-pass1"),
+    ("CREATE USER scott IDENTIFIED BY tiger42;", "tiger42"),
+    ("CREATE USER u IDENTIFIED WITH mysql_native_password BY 'plugin-pw';", "plugin-pw"),
+    ("SET PASSWORD FOR u = PASSWORD('old-style');", "old-style"),
+    ("op.execute(\"ALTER USER reporting PASSWORD 'rep0rt1ng'\")", "rep0rt1ng"),
+])
+def test_sql_credentials_in_migrations_are_masked(text: str, secret: str) -> None:
+    out = redact(text)
+    assert secret not in out and "[redacted" in out
+    assert redact(out) == out
+
+
+def test_sql_keywords_that_are_not_credentials_are_left_alone() -> None:
+    for text in ("CREATE USER u IDENTIFIED BY VALUES 'x';", "ALTER USER u IDENTIFIED EXTERNALLY;", "password NULL",
+                 "-- reset the password column\nUPDATE users SET password_hash = NULL;"):
+        assert redact(text) == text
+
+
+_SQL = st.builds(lambda verb, quote, value: f"{verb}{quote}{value}{quote}",
+                 st.sampled_from(["ALTER ROLE a PASSWORD ", "IDENTIFIED BY ", "PASSWORD(", "identified with p by ",
+                                  "ENCRYPTED PASSWORD  "]),
+                 st.sampled_from(["'", '"']),
+                 st.text(alphabet=st.characters(blacklist_characters="'\"\n\r", blacklist_categories=("Cs",)), min_size=4,
+                         max_size=40).filter(lambda v: v.strip() == v and "[redacted" not in v))
+
+
+@given(st.lists(st.tuples(st.text(max_size=30), _SQL), min_size=1, max_size=4))
+def test_no_sql_password_survives_and_redaction_stays_idempotent(parts: list[tuple[str, str]]) -> None:
+    text = "\n".join(noise + " " + sql for noise, sql in parts)
+    out = redact(text)
+    assert redact(out) == out
+    assert out.count("\n") == text.count("\n")
+
+
+@pytest.mark.parametrize("text", ["PASSWORD " * 100_000, "IDENTIFIED BY " * 100_000, "identified with x " * 80_000,
+                                  "PASSWORD('" * 100_000])
+def test_sql_patterns_stay_linear(text: str) -> None:
+    assert len(redact(text)) > 0
+
+
+def test_shown_text_makes_every_invisible_character_visible() -> None:
+    from auditor.redact import INVISIBLE, shown_text, stored_text
+
+    raw = "a\x1b[2Jb\x07c\x9b31md\u202ee\u2066f\u2069g\u200bh\u200ei\u200fj\u2060k\ufeffl\u061cm\rn\u2028o"
+    shown = shown_text(raw)
+    assert INVISIBLE.search(shown) is None and "\n" not in shown
+    assert shown_text(shown) == shown
+    assert shown_text("x\ny", multiline=True) == "x\ny" and shown_text("x\ny") == "x\\x0ay"
+    assert stored_text(f"p/{GITHUB_TOKEN}") == "p/ghp_[redacted 40 chars]"
+
+
+@pytest.mark.parametrize("value", ["000 000000000000", "000\x0b000000000000", "ab[c0000000000000"])
+def test_a_mask_whose_prefix_would_hold_a_space_or_bracket_is_masked_once(value: str) -> None:
+    out = redact(f"ALTER ROLE a PASSWORD '{value}'")
+    assert value not in out and redact(out) == out

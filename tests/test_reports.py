@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor import Config, audit
+from auditor.checklist import evaluate_checklist
 from auditor.config import GateConfig
 from auditor.context import Project
 from auditor.engine import ProjectCard, Scorecard
@@ -154,6 +155,7 @@ def _scorecard(projects: list[ProjectCard], config: Config, *, files: int = 12,
         target=repo.root, repo=repo, projects=cards, score=score, grade=grade(score),
         gate=evaluate_gate(score, findings, config), problems=problems, plugin_errors=(),
         started_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), duration=1.25, config=config,
+        checklist=evaluate_checklist(r for c in cards for r in c.results),
     )
 
 
@@ -447,7 +449,7 @@ def test_markdown_golden_monorepo() -> None:
 
 def test_markdown_content() -> None:
     text = render_markdown(scorecard_to_dict(demo_card()))
-    assert text.startswith("## 🟠 Audit report: score 60.0 / 100, grade D\n")  # a critical finding caps it at 60
+    assert text.startswith("## 🔴 Audit report: score 56.2 / 100, grade F\n")  # a critical finding caps it at 60; an error scores 0
     assert "**Quality gate ❌ failed**" in text
     assert "| 1 | 2 | 0 | 0 | 1 |" in text  # severity counts in severity order
     assert text.index("SQL built") < text.index("#### 🟠 Bare except clauses")  # worst check first
@@ -472,7 +474,11 @@ def test_markdown_hostile_text_renders_as_text() -> None:
     html = md.render(text)
     tags = {t for t, _ in parse_html(html).tags}
     assert tags <= {"h2", "h3", "h4", "p", "strong", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
-                    "pre", "code", "hr", "details", "summary", "sub"}
+                    "pre", "code", "hr", "details", "summary", "sub", "a"}
+    # The only links are the report's own: anchors before each check's findings, and the checklist's links to them.
+    links = [attrs for t, attrs in parse_html(html).tags if t == "a"]
+    assert links and all(list(a) in (["name"], ["href"]) for a in links)
+    assert all(re.fullmatch(r"#?check-[a-z0-9-]+", v or "") for a in links for v in a.values())
     assert "<script" not in html and "<img" not in html and "<svg" not in html and "<b>" not in html
     # Every <details> the report opens is closed by the report, not by a snippet or message.
     assert html.count("<details>") == html.count("</details>") == 5
@@ -620,7 +626,11 @@ def test_code_fence_round_trips(snippet: str) -> None:
 
     md = _md_renderer()
     rendered = md.render(code_fence(snippet))
-    body = snippet.rstrip("\n")
+    # Text from the target is shown, never obeyed: line separators, bidi and zero-width characters become visible
+    # escapes (\u2028) even inside a code block; everything else comes through as written.
+    from auditor.redact import shown_text
+
+    body = shown_text(snippet.rstrip("\n"), multiline=True)
     assert rendered == f"<pre><code>{html_module.escape(body, quote=False).replace(chr(34), '&quot;')}\n</code></pre>\n"
 
 
@@ -654,9 +664,9 @@ def test_html_content() -> None:
     }
     assert [a["data-check"] for t, a in p.tags if t == "li" and "data-check" in a] == [
         "errors/bare-except", "security/sql-injection", "testing/coverage"]
-    for text in ("score 60.0 is below the required 80", "ValueError: boom", "no database in this project",
+    for text in ("score 56.2 is below the required 80", "ValueError: boom", "no database in this project",
                  "src/app.py:12", "src/broken.py", "vendored or build directory", "line coverage: 62.5% (threshold 80%)",
-                 "+25.4 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
+                 "+13.6 points", "Quality gate failed", "0123456789ab", "Check score: a measured check"):
         assert text in page, text
     assert 'id="projects"' not in page
 

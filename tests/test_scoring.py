@@ -38,8 +38,9 @@ def test_measure_based_score_and_unscored_statuses() -> None:
     c = _cls("t/cov", "testing")
     assert check_score(CheckResult(c, Status.FAILED, measure=Measure("cov", 60, 80))) == 75.0
     assert check_score(CheckResult(c, Status.PASSED, measure=Measure("cov", 95, 80))) == 100.0
-    for status in (Status.NOT_APPLICABLE, Status.NOT_AVAILABLE, Status.ERROR):
+    for status in (Status.NOT_APPLICABLE, Status.NOT_AVAILABLE):
         assert check_score(CheckResult(c, status)) is None
+    assert check_score(CheckResult(c, Status.ERROR, reason="did not finish within 1s")) == 0.0
 
 
 def test_categories_and_overall_use_weights() -> None:
@@ -47,13 +48,14 @@ def test_categories_and_overall_use_weights() -> None:
         CheckResult(_cls("a/one", "testing", weight=3), Status.FAILED, findings=(_f(Severity.HIGH),)),  # 75
         CheckResult(_cls("a/two", "testing"), Status.PASSED),  # 100
         CheckResult(_cls("b/one", "security"), Status.FAILED, findings=(_f(Severity.CRITICAL),)),  # 50
-        CheckResult(_cls("b/two", "security"), Status.ERROR),  # left out
+        CheckResult(_cls("b/two", "security"), Status.ERROR),  # scores 0
+        CheckResult(_cls("b/three", "security"), Status.NOT_AVAILABLE),  # left out
     ]
     cats = {c.name: c for c in category_scores(results, {"testing": 1.0, "security": 3.0})}
     assert cats["testing"].mean == 81.25  # (75*3 + 100) / 4 ...
     assert cats["testing"].score == 75.0  # ... capped at 75 while a high finding stands
-    assert cats["security"].score == 50.0 and cats["security"].checks == 1 and cats["security"].mean is None
-    assert overall_score(list(cats.values())) == 56.25  # (75 + 50*3) / 4, under the critical cap of 60
+    assert cats["security"].score == 25.0 and cats["security"].checks == 2  # (50 + 0) / 2: the errored check scores 0
+    assert overall_score(list(cats.values())) == 37.5  # (75 + 25*3) / 4, under the critical cap of 60
 
 
 def test_a_critical_finding_caps_the_project_and_a_high_one_its_category() -> None:
@@ -64,6 +66,27 @@ def test_a_critical_finding_caps_the_project_and_a_high_one_its_category() -> No
     critical = [*many_passing, CheckResult(_cls("a/bad", "testing"), Status.FAILED, findings=(_f(Severity.CRITICAL),))]
     other = [CheckResult(_cls(f"b/ok{i}", "typing"), Status.PASSED) for i in range(5)]
     assert overall_score(category_scores([*critical, *other], {"testing": 1.0, "typing": 1.0})) == 60.0
+
+
+@pytest.mark.parametrize("outcome", [
+    CheckResult(_cls("b/x", "security"), Status.PASSED),
+    CheckResult(_cls("b/x", "security"), Status.FAILED, findings=(_f(Severity.CRITICAL),) * 8),
+    CheckResult(_cls("b/x", "security"), Status.FAILED, measure=Measure("m", 0, 80)),
+    CheckResult(_cls("b/x", "security"), Status.NOT_APPLICABLE),
+])
+def test_an_errored_check_never_scores_better_than_running(outcome: CheckResult) -> None:
+    """A fork's `check_timeout = 1` made checks error out, which lifted a score from 60.2 to 64.2."""
+    others = [CheckResult(_cls("a/one", "testing"), Status.FAILED, findings=(_f(Severity.HIGH),)),
+              CheckResult(_cls("b/one", "security"), Status.FAILED, findings=(_f(Severity.HIGH),))]
+    weights = {"testing": 1.0, "security": 1.5}
+    errored = overall_score(category_scores([*others, CheckResult(outcome.check, Status.ERROR)], weights))
+    ran = overall_score(category_scores([*others, outcome], weights))
+    assert errored is not None and ran is not None and errored <= ran
+
+
+def test_a_gate_with_nothing_scored_fails_with_a_reason() -> None:
+    gate = evaluate_gate(None, [], Config(gate=GateConfig(fail_under=None, fail_on=None)))
+    assert not gate.passed and gate.reasons == ("nothing could be scored: every check was not applicable or not available",)
 
 
 def test_grades() -> None:

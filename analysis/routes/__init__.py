@@ -27,9 +27,17 @@ RESOLVERS: dict[str, Resolver] = {}
 def _load() -> None:
     if RESOLVERS:
         return
+    from analysis.routes.go import go_endpoints
+    from analysis.routes.java import java_endpoints
+    from analysis.routes.javascript import javascript_endpoints
     from analysis.routes.python import python_endpoints
+    from analysis.routes.rust import rust_endpoints
 
     RESOLVERS["python"] = python_endpoints
+    RESOLVERS["javascript"] = javascript_endpoints
+    RESOLVERS["rust"] = rust_endpoints
+    RESOLVERS["java"] = java_endpoints
+    RESOLVERS["go"] = go_endpoints
 
 
 def project_endpoints(analysis: ProjectAnalysis) -> list[Endpoint]:

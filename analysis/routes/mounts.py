@@ -109,6 +109,15 @@ def resolve_module(importer: str, spec: str, files: set[str], stems: dict[str, l
             candidates += [root + e for e in _JS_EXTENSIONS]
         candidates += [base + e for e in _JS_EXTENSIONS] + [f"{base}/index{e}" for e in _JS_EXTENSIONS]
         return next((c for c in candidates if c in files), None)
+    if spec.startswith("@") and spec.count("/") >= 1 and not spec.startswith(("@/", "@src/", "@app/")):
+        # a workspace library by its package name or tsconfig path (Nx `@org/users` -> libs/users/src/index.ts)
+        scope_name = spec.split("/", 2)
+        name, sub = scope_name[1], scope_name[2] if len(scope_name) > 2 else ""
+        tails = [f"/{name}/src/{sub}" if sub else f"/{name}/src/index", f"/{name}/{sub}" if sub else f"/{name}/index"]
+        found = sorted({path for path in files if posixpath.splitext(path)[1] in _JS_EXTENSIONS and any(
+            ("/" + posixpath.splitext(path)[0]).endswith(t) or ("/" + posixpath.splitext(path)[0]).endswith(t + "/index")
+            for t in tails)})
+        return found[0] if len(found) == 1 else None
     if spec.startswith(("@/", "~/", "src/", "@src/", "@app/")):  # path aliases: fall back to a unique name match
         tail = spec.split("/", 1)[1]
         tail = posixpath.splitext(tail)[0] if posixpath.splitext(tail)[1] in _JS_EXTENSIONS else tail

@@ -48,10 +48,10 @@ def p95_budget(ctx: Context) -> float:
     """The p95 budget in milliseconds: --live-p95-ms, else the `p95_ms` option of api/latency, else 100."""
     if ctx.options.live is not None and ctx.options.live.p95_ms is not None:
         return ctx.options.live.p95_ms
-    value = ctx.config.option(Latency.id, "p95_ms", Latency.options["p95_ms"])
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    value = ctx.number_option(Latency, "p95_ms")
+    if value <= 0:
         raise ValueError(f"option p95_ms of {Latency.id} must be a positive number of milliseconds, not {value!r}")
-    return float(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)

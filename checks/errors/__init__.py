@@ -1,20 +1,27 @@
 """Error handling: exceptions are neither swallowed nor leaked, and the cause of an error survives.
 
 Every check here is a query over the analysis layer's facts (analysis/model.py: `Handler`, `Raise`,
-`Exposure`, `Discard`, ...), written once for every language whose adapter produces them. Test files and
-examples are never read (only the `source` role). Languages whose adapter does not produce these facts yet are
-read by the per-language visitors in this folder (`ANALYSERS`), which the analysis layer replaces one by one.
+`Exposure`, `Discard`, `Call`, ...), written once for every language whose adapter produces them. Test files and
+examples are never read (only the `source` role).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from analysis.frameworks import central_handler_evidence, web_frameworks
+from analysis.frameworks import (
+    CLIENT_ERROR_CLASSES,
+    central_handler_evidence,
+    language_family,
+    not_application_source,
+    web_frameworks,
+)
+from analysis.golang_types import ignored_errors
 from analysis.model import (
     BODY_BROKEN,
+    BODY_CALLBACK,
     BODY_EMPTY,
     BODY_EXITS,
     BODY_FALLBACK,
@@ -26,8 +33,18 @@ from analysis.model import (
     BODY_RETURNS,
     BODY_TRIVIAL,
     BODY_USES_ERROR,
+    CALL_AWAITED,
+    CALL_BROKEN,
+    CALL_GUARD,
+    CALL_IN_TEST,
+    CALL_LOCAL_ASYNC,
+    CALL_MACRO,
+    CALL_REJECTION_HANDLED,
+    CALL_STATEMENT,
+    CALL_THEN_CHAIN,
     EXPOSE_BROKEN,
     EXPOSE_CLIENT_STATUS,
+    EXPOSE_ENV_GUARDED,
     EXPOSE_ERROR_MIDDLEWARE,
     EXPOSE_NARROWED_OWN,
     EXPOSE_STACK,
@@ -35,44 +52,31 @@ from analysis.model import (
     RAISE_FROM_NONE,
     RAISE_MESSAGE_ONLY,
     RAISE_RERAISE,
+    Call,
     FileModel,
     Handler,
 )
+from analysis.project import ProjectAnalysis
+from analysis.rust import test_only_files
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity, Verdict
-from checks.errors._common import CODE_ROLES, Analysis, Hit
-from checks.errors.golang import go_analysis
-from checks.errors.java import java_analysis
-from checks.errors.javascript import js_analysis
-from checks.errors.rust import rust_analysis
+from checks.errors._common import CODE_ROLES
 
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
 
-Analyser = Callable[[Context], Analysis]
-
-# Languages still read by a visitor of their own (until their adapter produces the facts below).
-ANALYSERS: dict[str, Analyser] = {
-    "typescript": js_analysis,
-    "javascript": js_analysis,
-    "java": java_analysis,
-    "rust": rust_analysis,
-    "go": go_analysis,
-}
 # A comment that says the handler ignores the error on purpose.
 _DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec)")
 
 
-def _analyses(ctx: Context, languages: frozenset[str]) -> list[Analysis]:
-    present = set(ctx.languages())
-    wanted = [ANALYSERS[lang] for lang in sorted(languages or frozenset(ANALYSERS)) if lang in present and lang in ANALYSERS]
-    unique = list(dict.fromkeys(wanted))
-    return [ctx.fact(fn) for fn in unique]
-
-
 def _handlers(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, Handler]]:
     for model, handler in ctx.analysis.handlers(*sorted(languages), roles=CODE_ROLES):
-        if not handler.flags & BODY_BROKEN:
+        if not handler.flags & BODY_BROKEN and _application(model):
             yield model, handler
+
+
+def _application(model: FileModel) -> bool:
+    """Whether a file is application code (a build configuration or a database shell script is not)."""
+    return model.language not in ("typescript", "javascript") or not_application_source(model) is None
 
 
 # -- the judgement of a handler, shared by the checks and the facts ---------------------------------------------
@@ -89,11 +93,19 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
     flags = h.flags
     caught = next((t for t in h.types if t), "")
     what = f"`except {caught}`" if model.language == "python" else (
-        f"`catch ({caught} {h.binding})`" if caught and model.language == "java" else "catch block")
+        f"`catch ({caught} {h.binding})`" if caught and model.language == "java" else (
+            "`.catch()` callback" if flags & BODY_CALLBACK else "catch block"))
+    script = model.language in ("typescript", "javascript")
+    deliberate = bool(_DELIBERATE.search(h.comment))
     if flags & BODY_EMPTY:
         types = " | ".join(h.types) or "an exception"
         suffix = f" for {types}" if model.language == "java" else ""
-        return _Verdict("empty-catch", f"empty catch block{suffix}: the error is silently discarded", None, Confidence.HIGH)
+        message = ("empty `.catch()` callback: the rejection is silently discarded" if flags & BODY_CALLBACK
+                   else f"empty catch block{suffix}: the error is silently discarded")
+        if deliberate:  # a comment that says the error is ignored on purpose: at most low
+            return _Verdict("empty-catch", message + " (its comment says this is intended)", Severity.LOW,
+                            Confidence.HIGH)
+        return _Verdict("empty-catch", message, None, Confidence.HIGH)
     if not h.catch_all or (model.language == "python" and not h.types):
         return None
     if flags & (BODY_RAISES | BODY_EXITS | BODY_PASSES_ON):
@@ -108,7 +120,6 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
         return None
     if flags & (BODY_USES_ERROR | BODY_RETURNS):
         return None
-    deliberate = bool(_DELIBERATE.search(h.comment))
     if flags & BODY_FALLBACK:
         return _Verdict("swallowed-exception", f"{what} replaces the error with a fallback value without logging it",
                         Severity.LOW, Confidence.LOW)
@@ -119,8 +130,10 @@ def _judge(model: FileModel, h: Handler) -> _Verdict | None:
             else f"{what} neither logs, rethrows, passes on nor returns the error")
         return _Verdict("swallowed-exception", message + (" (its comment says this is intended)" if deliberate else ""),
                         severity, Confidence.HIGH)
-    return _Verdict("swallowed-exception", f"{what} neither logs, re-raises nor uses the error",
-                    severity, Confidence.MEDIUM)
+    message = (f"{what} neither logs, rethrows, passes on nor returns the error" if script
+               else f"{what} neither logs, re-raises nor uses the error")
+    return _Verdict("swallowed-exception", message + (" (its comment says this is intended)" if deliberate and script
+                                                      else ""), severity, Confidence.MEDIUM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,28 +165,28 @@ _ALL = frozenset({"python", "typescript", "javascript", "java", "go", "rust"})
 
 def _central(ctx: Context) -> tuple[list[str], list[str]]:
     """(web frameworks the project's code uses, evidence of a central error handler), both languages kinds."""
-    analyses = _analyses(ctx, frozenset())
-    frameworks = set(web_frameworks(ctx.analysis, roles=CODE_ROLES)) | {f for a in analyses for f in a.frameworks}
-    evidence = list(central_handler_evidence(ctx.analysis, roles=CODE_ROLES)) + [e for a in analyses for e in a.central]
+    frameworks = set(web_frameworks(ctx.analysis, roles=CODE_ROLES))
+    evidence = list(central_handler_evidence(ctx.analysis, roles=CODE_ROLES))
     return sorted(frameworks), evidence
 
 
 def errors_facts(ctx: Context) -> ErrorsFacts:
     counts = dict.fromkeys(_FACT_KINDS.values(), 0)
-    for analysis in _analyses(ctx, frozenset()):
-        for hit in analysis.hits:
-            counts[hit.kind] = counts.get(hit.kind, 0) + 1
-    handlers = sum(a.handlers for a in _analyses(ctx, frozenset()))
+    handlers = 0
     bare = 0
     for model, h in _handlers(ctx, _ALL):
-        handlers += 1
+        handlers += not h.flags & BODY_CALLBACK  # catch clauses; `.catch(fn)` callbacks are judged, not counted
         if model.language == "python" and not h.types:
             bare += 1
         verdict = _judge(model, h)
         if verdict is not None:
             counts[verdict.kind] += 1
     counts["unchained-raise"] += sum(1 for _ in _unchained(ctx))
+    counts["ignored-error"] += len(ignored_errors(ctx.analysis))
+    for found in _panics(ctx):
+        counts[found.kind] += 1
     counts["leaked-details"] += sum(1 for leak in _leaks(ctx, _ALL) if not leak[-1])
+    counts["unhandled-promise"] += sum(1 for _ in _floating(ctx))
     frameworks, evidence = _central(ctx)
     return ErrorsFacts(
         handlers=handlers,
@@ -216,17 +229,13 @@ class BareExcept(Check):
 
 
 class _HitCheck(Check):
-    """A check that reports one kind of fact: from the analysis layer, and from the remaining visitors."""
+    """A check that reports one kind of the analysis layer's facts."""
 
     kind: str = ""
     category = "error-handling"
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         yield from self.from_model(ctx)
-        for analysis in _analyses(ctx, self.languages):
-            for hit in analysis.hits:
-                if hit.kind == self.kind:
-                    yield self._finding(ctx, hit)
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
         for model, h in _handlers(ctx, self.languages):
@@ -234,10 +243,6 @@ class _HitCheck(Check):
             if verdict is not None and verdict.kind == self.kind:
                 yield self.finding(ctx, verdict.message, model.path, h.line, h.end_line, severity=verdict.severity,
                                    confidence=verdict.confidence)
-
-    def _finding(self, ctx: Context, hit: Hit) -> Finding:
-        return self.finding(ctx, hit.message, hit.path, hit.line, hit.end_line,
-                            severity=hit.severity, confidence=hit.confidence, key=hit.key)
 
 
 class SwallowedException(_HitCheck):
@@ -297,16 +302,20 @@ def _unchained(ctx: Context) -> Iterator[tuple[FileModel, int, int, str]]:
 
 class UnchainedRaise(Check):
     id = "errors/unchained-raise"
-    title = "New exceptions raised in `except` without `from`"
+    title = "New exceptions raised in a handler without their cause"
     category = "error-handling"
-    languages = frozenset({"python"})
+    languages = frozenset({"python", "java"})
     severity = Severity.MEDIUM
+    version = "2"
     rationale = (
         "Raising a new exception inside `except` without `from` reports it as 'during handling of ... another "
-        "exception occurred', hiding whether the original error is the cause."
+        "exception occurred', hiding whether the original error is the cause. In Java, "
+        "`throw new X(e.getMessage())` in a catch keeps the message and loses the caught exception: its type, "
+        "stack trace and cause chain are gone from the logs."
     )
     remediation = (
         "Write `raise NewError(...) from exc` to keep the cause, or `from None` to drop it on purpose.",
+        "Java: pass the caught exception as the cause: `throw new X(\"context\", e)`.",
     )
     effort = Effort.SMALL
 
@@ -319,13 +328,43 @@ class UnchainedRaise(Check):
 _LEAK_CONFIDENCE = {"python": Confidence.HIGH}
 
 
+def _own_errors(ctx: Context, language: str) -> frozenset[str]:
+    """Error classes whose messages the project writes for clients: its own classes (for TypeScript and JavaScript
+    also library client-error classes and the project's type guards to them, named `isHttpError()`)."""
+    family = language_family(language)
+    if family != "javascript":
+        return ctx.analysis.own_classes(language)
+
+    def compute(a: ProjectAnalysis) -> frozenset[str]:
+        classes = set(a.own_classes("typescript", "javascript")) | CLIENT_ERROR_CLASSES["javascript"]
+        guards = {f"{fn.name}()" for _, fn in a.functions("typescript", "javascript", roles=("source",))
+                  if fn.returns and (m := _TYPE_PREDICATE.match(fn.returns)) and m.group(1) in classes}
+        # `if (err.errorCode)` narrows to the own error classes that declare that field (not fields every error has)
+        fields = {f".{name}" for _, cls in a.classes("typescript", "javascript", roles=("source",))
+                  if any(re.search(r"(Error|Exception)\b", b) for b in cls.bases)
+                  for name, _type in cls.fields if name not in _COMMON_ERROR_FIELDS}
+        return frozenset(classes | guards | fields)
+
+    return ctx.analysis.memo("js-client-errors", compute)
+
+
+_COMMON_ERROR_FIELDS = frozenset({"message", "stack", "name", "cause", "code", "status", "statusCode", "errno",
+                                  "errors", "response", "details", "data"})
+_TYPE_PREDICATE = re.compile(r"^\s*(?:asserts\s+)?\w+\s+is\s+(?:[\w$]+\.)*([\w$]+)\s*$")
+
+
 def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, int, int, str, Confidence, str, bool]]:
-    own = {lang: ctx.analysis.own_classes(lang) for lang in languages}
+    own = {lang: _own_errors(ctx, lang) for lang in languages}
+    reported: set[tuple[str, int, int]] = set()
     for model, e in ctx.analysis.exposures(*sorted(languages), roles=CODE_ROLES):
-        if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN):
+        if e.flags & (EXPOSE_BROKEN | EXPOSE_NARROWED_OWN | EXPOSE_ENV_GUARDED) or not _application(model):
             continue
-        if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types):
+        if e.error_types and all(t in own.get(model.language, ()) for t in e.error_types) \
+                and not e.flags & EXPOSE_STACK:
             continue  # the project's own exception classes: their messages are written for clients
+        if (model.path, e.line, e.end_line) in reported:
+            continue  # one finding per response: the worst detail it carries
+        reported.add((model.path, e.line, e.end_line))
         client = bool(e.flags & EXPOSE_CLIENT_STATUS) and not e.flags & EXPOSE_STACK
         if client or (e.flags & EXPOSE_ERROR_MIDDLEWARE and e.detail.endswith(".message")):
             confidence = Confidence.LOW
@@ -333,10 +372,23 @@ def _leaks(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel,
             confidence = _LEAK_CONFIDENCE.get(model.language, Confidence.MEDIUM)
         if e.sink.startswith("return from route"):
             message = f"{e.sink[len('return from '):]} returns `{e.detail}` to the client: internal error details leak"
+        elif e.sink.startswith("error handler "):
+            message = (f"the error handler `{e.sink[len('error handler '):]}` sends `{e.detail}` to the client for every "
+                       "error that reaches it: internal error details leak")
+        elif e.sink == "response body":
+            message = f"`{e.detail}` is put in a response body: internal error details leak"
+        elif not e.sink:
+            message = f"`{e.detail}` is sent to the client: internal error details leak"
+        elif e.sink.endswith(" ="):
+            message = f"`{e.detail}` is sent to the client through `{e.sink[:-2]}`: internal error details leak"
+        elif e.sink.startswith("new "):
+            message = (f"`{e.detail}` becomes the response body of `{e.sink}(...)`: internal error details leak "
+                       "to the client")
         else:
             message = f"`{e.detail}` is sent to the client by `{e.sink}(...)`: internal error details leak"
         if client:
-            message = (f"`{e.detail}` is sent to the client with a {e.status or '4xx'} status by `{e.sink}(...)`: fine when "
+            by = f" by `{e.sink}(...)`" if e.sink and e.sink != "response body" and " " not in e.sink else ""
+            message = (f"`{e.detail}` is sent to the client with a {e.status or '4xx'} status{by}: fine when "
                        "the message is written for clients (a validation error), a leak when it comes from a library")
         yield model, e.line, e.end_line, message, confidence, e.detail, client
 
@@ -402,12 +454,35 @@ class EmptyCatch(_HitCheck):
     title = "Empty catch blocks"
     languages = frozenset({"typescript", "javascript", "java"})
     severity = Severity.HIGH
-    rationale = "An empty or comment-only catch block discards the error without a trace."
+    rationale = (
+        "An empty or comment-only catch block, or an empty `.catch(() => {})` callback, discards the error without a "
+        "trace. One whose comment says the error is ignored on purpose is reported at low severity."
+    )
     remediation = (
         "Handle the error: log it with context, rethrow it wrapped with its cause, or return an error value.",
         "If ignoring is truly intended, catch the narrowest type and log at debug level saying why.",
     )
     effort = Effort.SMALL
+
+
+def _floating(ctx: Context) -> Iterator[tuple[FileModel, Call, str, Confidence]]:
+    """Promises whose rejection nobody handles: a `.then()` chain without `.catch()`, or an async function of the same
+    file called as a statement without await, return or `.catch()`. A module-level call of a local async function
+    (`bootstrap();`) is the program's entry point: a rejection there ends the process with its error printed,
+    which is what a failed start-up should do."""
+    for model, call in ctx.analysis.calls("typescript", "javascript", roles=CODE_ROLES):
+        flags = call.flags
+        if not flags & CALL_STATEMENT or flags & (CALL_AWAITED | CALL_BROKEN):
+            continue
+        if flags & CALL_THEN_CHAIN:
+            if flags & CALL_REJECTION_HANDLED or not _application(model):
+                continue
+            yield model, call, "`.then()` chain without `.catch()`: a rejection becomes an unhandled rejection", \
+                Confidence.MEDIUM
+        elif flags & CALL_LOCAL_ASYNC and call.function >= 0 and _application(model):
+            target = call.callee.removeprefix("this.")
+            yield model, call, (f"async `{target}()` is called without await, return or `.catch()`: its rejection "
+                                "is lost"), Confidence.LOW
 
 
 class UnhandledPromise(_HitCheck):
@@ -418,52 +493,195 @@ class UnhandledPromise(_HitCheck):
     severity = Severity.MEDIUM
     rationale = (
         "A rejected promise nobody awaits or catches becomes an unhandled rejection: the error is lost, and "
-        "recent Node versions crash the process."
+        "recent Node versions crash the process. A module-level call of the file's own async function "
+        "(`bootstrap();`) is the program's entry point: a rejection there ends the process with the error printed, "
+        "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`)."
     )
     remediation = (
         "`await` the promise inside try/catch, return it to the caller, or end the chain with `.catch()`.",
         "Enable `@typescript-eslint/no-floating-promises` to keep it that way.",
     )
     effort = Effort.SMALL
+    version = "2"
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for model, call, message, confidence in _floating(ctx):
+            yield self.finding(ctx, message, model.path, call.line, call.end_line, confidence=confidence)
 
 
-class Unwrap(_HitCheck):
+# -- Rust: calls that panic --------------------------------------------------------------------------------------
+_PANIC_MACROS = frozenset({"panic", "unreachable", "todo", "unimplemented"})
+# A poisoned lock is the conventional reason to unwrap; `write!` into a String cannot fail.
+_LOCK_RECEIVER = re.compile(r"(?:\.(?:lock|read|write)\(\)|^write(?:ln)?!\(.*\))$", re.S)
+
+
+def _in_main(model: FileModel, call: Call) -> bool:
+    """Whether the innermost named function around `call` (closures are part of theirs) is `main`."""
+    for fn in model.enclosing(call.function):
+        if fn.name != "<closure>":
+            return fn.name == "main"
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Panic:
+    kind: str  # "unwrap" | "expect" | "panic"
+    model: FileModel
+    call: Call
+    message: str
+    confidence: Confidence
+    key: str
+    severity: Severity | None = None  # None: the check's own
+
+
+def _guarded(model: FileModel) -> dict[tuple[int, str], int]:
+    """(function, receiver) -> the first line of a guard clause on it: `if r.is_err() { return ...; }`, after
+    which `r.unwrap()` cannot panic."""
+    out: dict[tuple[int, str], int] = {}
+    for call in model.calls:
+        if call.flags & CALL_GUARD and call.name in ("is_err", "is_none") and call.receiver and "(" not in call.receiver:
+            key = (call.function, call.receiver)
+            out[key] = min(out.get(key, call.line), call.line)
+    return out
+
+
+# A value a pure constructor or parser builds from literals only (`Regex::new(r"^a+$")`, `"127.0.0.1:80".parse()`):
+# unwrapping it fails on the first run or never, like a constant. (Literal arguments alone say nothing:
+# `env::var("PORT")` and `File::open("x")` read the world.)
+_PURE_TYPES = (r"(?:Regex|RegexSet|RegexBuilder|Url|Uri|HeaderValue|HeaderName|TimeDelta|Duration|NonZero\w+|Version|"
+               r"VersionReq|Mime|Selector|Method|StatusCode|IpAddr|Ipv4Addr|Ipv6Addr|SocketAddr|Level|LevelFilter|Params)")
+_LITERAL_ARGS = r'\((?:\s*(?:r#*"[^"]*"#*|"(?:[^"\\]|\\.)*"|b"(?:[^"\\]|\\.)*"|-?\d[\w.]*|true|false|None)\s*,?)*\)'
+_CONSTANT_RECEIVER = re.compile(
+    rf"^(?:(?:[\w:]*::)?{_PURE_TYPES}::(?:new|parse|from_str|from_static|from_bytes|from_u16|try_\w+)"
+    rf"(?:::<[^()]*>)?{_LITERAL_ARGS}"
+    r'|"(?:[^"\\]|\\.)*"\.(?:parse|try_into)(?:::<[^()]*>)?\(\))$')
+_LINTS = {"unwrap": "unwrap_used", "expect": "expect_used"}
+
+
+def _lint_allowed(model: FileModel) -> dict[str, list[tuple[int, int]]]:
+    """clippy lint -> line ranges where the code allows it (`#[expect(clippy::expect_used)]`)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for marker in model.markers:
+        if marker.startswith("lint-allowed:"):
+            _, lint, span = marker.split(":", 2)
+            first, _, last = span.partition("-")
+            if first.isdigit() and last.isdigit():
+                out.setdefault(lint, []).append((int(first), int(last)))
+    return out
+
+
+def _panics(ctx: Context) -> Iterator[_Panic]:
+    """Every `.unwrap()`, `.expect(..)` and panicking macro in production Rust code (not tests, `#[cfg(test)] mod
+    x;` files, build scripts or parts of a file that did not parse), except where it cannot fail or is allowed on
+    purpose: after a guard clause (`if r.is_err() { return ...; } r.unwrap()`), on a value built from literals
+    only (`Regex::new(r"..").expect(..)`), or where the code allows the clippy lint (`#[expect(clippy::
+    expect_used)]`). Start-up code (`main`, main.rs) gets low confidence: failing fast there is often intended.
+    Unwrapping a lock (a poisoned lock is the conventional reason to panic) or a `write!` (into a String it
+    cannot fail) is low severity and low confidence."""
+    tests = test_only_files(ctx.analysis)
+    guards: dict[str, dict[tuple[int, str], int]] = {}
+    allowed: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for model, call in ctx.analysis.calls("rust", roles=CODE_ROLES):
+        if call.flags & (CALL_IN_TEST | CALL_BROKEN) or model.path.rsplit("/", 1)[-1] == "build.rs":
+            continue
+        if model.path in tests:
+            continue
+        if model.path not in allowed:
+            allowed[model.path] = _lint_allowed(model)
+        lint = _LINTS.get(call.name, call.name) if call.receiver or call.flags & CALL_MACRO else ""
+        if any(a <= call.line <= b for a, b in allowed[model.path].get(lint, ())):
+            continue  # the project allows this panic where it is written
+        args = ", ".join(a[1] for a in call.args)
+        severity: Severity | None = None
+        if call.flags & CALL_MACRO:
+            if call.name not in _PANIC_MACROS:
+                continue
+            kind, text = "panic", f"{call.callee}!({args})"
+            message = f"`{call.name}!` aborts the request or the process instead of returning an error"
+            key = f"{call.name}:{text[:120]}"
+            low = False
+        elif call.receiver and call.name in ("unwrap", "expect"):
+            if model.path not in guards:
+                guards[model.path] = _guarded(model)
+            guard = guards[model.path].get((call.function, call.receiver))
+            if (guard is not None and guard < call.line) or _CONSTANT_RECEIVER.match(call.receiver):
+                continue
+            kind = call.name
+            what = "`.unwrap()`" if kind == "unwrap" else "`.expect(...)`"
+            message = f"{what} panics on error instead of propagating it with `?`"
+            key = f"{kind}:{f'{call.callee}({args})'[-120:]}"
+            low = bool(_LOCK_RECEIVER.search(call.receiver))
+            if low:
+                severity = Severity.LOW
+                message += " (on a lock or a `write!`, where panicking is usually intended)"
+        else:
+            continue
+        low = low or model.path.endswith("main.rs") or _in_main(model, call)
+        yield _Panic(kind, model, call, message, Confidence.LOW if low else Confidence.HIGH, key, severity)
+
+
+class _PanicCheck(_HitCheck):
+    languages = frozenset({"rust"})
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for p in _panics(ctx):
+            if p.kind == self.kind:
+                end = p.call.end_line if p.kind == "panic" else p.call.line
+                yield self.finding(ctx, p.message, p.model.path, p.call.line, end, severity=p.severity,
+                                   confidence=p.confidence, key=p.key)
+
+
+class Unwrap(_PanicCheck):
     id = "errors/unwrap"
     kind = "unwrap"
     title = "`.unwrap()` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.MEDIUM
-    rationale = "`.unwrap()` turns a recoverable error into a panic that aborts the request or the process."
+    rationale = (
+        "`.unwrap()` turns a recoverable error into a panic that aborts the request or the process. An unwrap after "
+        "a guard clause (`if r.is_err() { return ...; }`) or on a value built from literals cannot panic at run "
+        "time, and one under `#[allow(clippy::unwrap_used)]` is deliberate: neither is reported. One on a lock or a "
+        "`write!` is low severity, and one in start-up code (`main`) low confidence."
+    )
     remediation = (
         "Propagate with `?` into a typed error (thiserror/anyhow) that the handler maps to a response.",
         "Where failure is truly impossible, use `.expect(\"why it cannot fail\")` to document it.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
 
-class Expect(_HitCheck):
+class Expect(_PanicCheck):
     id = "errors/expect"
     kind = "expect"
     title = "`.expect()` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.LOW
-    rationale = "`.expect()` documents the assumption but still panics when it does not hold."
+    rationale = (
+        "`.expect()` documents the assumption but still panics when it does not hold. Not reported on a value built "
+        "from literals (`Regex::new(r\"..\")`), after a guard clause, or under `#[expect(clippy::expect_used)]`."
+    )
     remediation = ("Propagate with `?` unless the failure is a true invariant violation (startup config, poisoned lock).",)
     effort = Effort.SMALL
+    version = "2"
 
 
-class Panic(_HitCheck):
+class Panic(_PanicCheck):
     id = "errors/panic"
     kind = "panic"
     title = "`panic!`, `unreachable!`, `todo!` and `unimplemented!` in production Rust code"
     languages = frozenset({"rust"})
     severity = Severity.MEDIUM
-    rationale = "A panicking macro in a request path takes down the task or the process instead of returning an error."
+    rationale = (
+        "A panicking macro in a request path takes down the task or the process instead of returning an error. One "
+        "the code allows on purpose (`#[allow(clippy::panic)]`, `clippy::todo`, ...) is not reported."
+    )
     remediation = (
         "Return an error variant instead of panicking.",
         "Finish or remove `todo!()` / `unimplemented!()` before shipping.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
 
 class IgnoredError(_HitCheck):
@@ -472,12 +690,37 @@ class IgnoredError(_HitCheck):
     title = "Go errors discarded"
     languages = frozenset({"go"})
     severity = Severity.MEDIUM
-    rationale = "An error assigned to `_` or dropped from a call statement lets the code continue on bad data."
+    version = "2"
+    rationale = (
+        "An error assigned to `_` or dropped from a call statement lets the code continue on bad data. A result is "
+        "taken for an error only when the project's own declarations (functions, methods of the receiver's type, "
+        "promoted through embedded types) or a well-known library say so; router registrations and conventional "
+        "discards (`Close`, `Rollback`, `Write`, `fmt.Print*`, `log.*`, `defer`/`go`) are not reported."
+    )
     remediation = (
         "Check the error: `if err != nil { return fmt.Errorf(\"context: %w\", err) }`.",
         "If discarding is intended, say why in a comment next to the `_`.",
     )
     effort = Effort.SMALL
+
+    def from_model(self, ctx: Context) -> Iterator[Finding]:
+        for item in ignored_errors(ctx.analysis):
+            d = item.discard
+            how = "is ignored" if d.how == "statement" else "is discarded with `_`"
+            text = _statement_text(ctx, item.model.path, d.line, d.end_line, d.commented)
+            yield self.finding(ctx, f"the error returned by `{item.name}` {how}", item.model.path, d.line, d.end_line,
+                               confidence=Confidence.HIGH if item.confidence == "high" else Confidence.MEDIUM,
+                               key=f"{item.name}:{text[:120]}")
+
+
+def _statement_text(ctx: Context, path: str, line: int, end: int, commented: bool) -> str:
+    """The source of a statement that starts a line (a trailing comment left out), for a stable fingerprint."""
+    lines = ctx.sources.lines(path)[line - 1 : end]
+    if not lines:
+        return ""
+    if commented and "//" in lines[-1]:
+        lines[-1] = lines[-1][: lines[-1].rfind("//")].rstrip()
+    return "\n".join([lines[0].lstrip(), *lines[1:]])
 
 
 CHECKS: list[type[Check]] = [

@@ -8,6 +8,7 @@ apply to it (a data-migration tool such as migrate-mongo is a choice, not a stan
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,6 +84,23 @@ def _require_database(ctx: Context) -> Analysis:
     raise NotApplicable("no database in use (no ORM, driver or migration tool in the manifests or imports)")
 
 
+_EMBEDDED = re.compile(r"(?i)sqlite")
+_VERSIONED = re.compile(r"(?i)\b(schema_version|user_version|schema_migrations)\b")
+_CREATES = re.compile(r"(?i)\bcreate\s+table\b")
+
+
+def _embedded_and_versioned(ctx: Context, a: Analysis) -> str:
+    """Where the code keeps an embedded SQLite schema versioned itself (a schema_version table or PRAGMA
+    user_version beside its CREATE TABLE statements), when that is the only database: "" otherwise."""
+    if not a.relational or not all(_EMBEDDED.search(e.what) for e in a.relational):
+        return ""
+    for evidence in a.relational:
+        text = ctx.read_text(evidence.where) or ""
+        if _CREATES.search(text) and _VERSIONED.search(text):
+            return evidence.where
+    return ""
+
+
 class MigrationsMissing(Check):
     id = "migrations/missing"
     title = "Database schema without migrations"
@@ -106,6 +124,9 @@ class MigrationsMissing(Check):
         a = _require_database(ctx)
         if a.migration_files:
             return
+        versioned = _embedded_and_versioned(ctx, a)
+        if versioned:
+            raise NotApplicable(f"an embedded SQLite database whose schema the code versions itself ({versioned})")
         evidence = a.relational[0]
         described = ", ".join(dict.fromkeys(e.describe() for e in a.relational[:3]))
         message = f"a database is in use ({described}) but the project has no migration file"

@@ -12,19 +12,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from analysis.model import Assign, FileModel
+from analysis.model import CALL_BROKEN, CALL_MACRO, Assign, FileModel
 from analysis.project import ProjectAnalysis
 from auditor.context import Context
 from auditor.model import Severity
-from auditor.sources import TsFile
-from checks._ts import descendants, has_error_ancestor, line_of
 from checks.migrations.detect import (
     DOCUMENT,
+    JAVA_IMPORTS,
     PY_IMPORTS,
     RELATIONAL,
+    RUST_IMPORTS,
     Evidence,
     classify_migration,
-    code_evidence,
+    import_evidence,
     is_django_migration_name,
     manifest_evidence,
     manifest_kind,
@@ -36,11 +36,17 @@ _TEST_PARTS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testing
 _DESTRUCTIVE_SQL = re.compile(r"\bdrop\s+(table|column)\b", re.IGNORECASE)
 _DESTRUCTIVE_CALLS = frozenset({"drop_table", "drop_column", "RemoveField", "DeleteModel"})
 _JS_DESTRUCTIVE = re.compile(r"\.(dropTable|dropColumn|dropTableIfExists|removeColumn|dropColumns)\s*\(")
-_LIQUIBASE_DESTRUCTIVE = re.compile(r"<\s*(dropTable|dropColumn)\b|^\s*-\s*(dropTable|dropColumn)\s*:", re.MULTILINE)
+_LIQUIBASE_DESTRUCTIVE = re.compile(
+    r"<\s*(dropTable|dropColumn|ext:dropCollection)\b|^\s*-\s*(dropTable|dropColumn|dropCollection)\s*:"
+    r"|\"(dropTable|dropColumn|dropCollection)\"\s*:", re.MULTILINE)
 _DDL_AUTO = re.compile(
-    r"^\s*(?P<key>[\w.-]*(?:ddl-auto|ddl_auto|hbm2ddl\.auto|database\.generation))\s*[:=]\s*['\"]?(?:\$\{[^:}]*:)?(?P<value>[\w-]+)",
+    r"^\s*(?P<key>(?:%[\w,-]+\.)?[\w.-]*(?:ddl-auto|ddl_auto|hbm2ddl\.auto|database\.generation|"
+    r"schema-management\.strategy))\s*[:=]\s*['\"]?(?:\$\{[^:}]*:)?(?P<value>[\w-]+)",
     re.MULTILINE,
 )
+# Nested YAML keys of the same settings (Quarkus `database: generation:`, `schema-management: strategy:`).
+_YAML_PARENTS = {"generation": "database", "strategy": "schema-management", "auto": "hbm2ddl"}
+_DEV_PROFILES = frozenset({"dev", "test", "local"})
 _SYNC_SETTING = re.compile(r'"synchronize"\s*:\s*true|^\s*TYPEORM_SYNCHRONIZE\s*=\s*["\']?true', re.MULTILINE | re.IGNORECASE)
 _SYNCHRONIZE = "TypeORM `synchronize: true` alters the schema to match the entities at start-up and can drop columns"
 _SQL_CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.IGNORECASE | re.MULTILINE)
@@ -107,7 +113,7 @@ class Analysis:
     @property
     def migration_files(self) -> dict[str, str]:
         """Files of tools that version a relational schema (a Mongo data-migration tool is not one)."""
-        return {p: t for p, t in self.files.items() if t != "migrate-mongo"}
+        return {p: t for p, t in self.files.items() if t not in ("migrate-mongo", "liquibase-mongodb")}
 
     @property
     def configured(self) -> list[str]:
@@ -125,7 +131,9 @@ def analyse(ctx: Context) -> Analysis:
     a = Analysis()
     _manifests(ctx, a)
     _python(ctx, a)
+    _java(ctx, a)
     _tree_sitter(ctx, a)
+    _rust(ctx, a)
     _other_files(ctx, a)
     if a.migration_files and not a.relational:
         first = min(a.migration_files)
@@ -356,104 +364,204 @@ def _python(ctx: Context, a: Analysis) -> None:
         a.evidence.append(Evidence(RELATIONAL, f"django models {names}", models[0].path))
 
 
+# -- Java (from the analysis layer) -------------------------------------------------------------------------
+_HBM2DDL_KEYS = ("hibernate.hbm2ddl.auto", "javax.persistence.schema-generation.database.action",
+                 "jakarta.persistence.schema-generation.database.action")
+_HBM2DDL_CONSTANTS = ("HBM2DDL_AUTO", "HBM2DDL_DATABASE_ACTION", "JAKARTA_HBM2DDL_DATABASE_ACTION")
+
+
+def _java(ctx: Context, a: Analysis) -> None:
+    """Database evidence from imports, Flyway Java migrations, and schema generation switched on in code:
+    `props.put("hibernate.hbm2ddl.auto", "update")` and `vendorAdapter.setGenerateDdl(true)`."""
+    imported: set[str] = set()
+    for info in ctx.files:
+        if info.language == "java" and info.role == "migration" and not _in_tests(info.path):
+            tool = classify_migration(info.path, "java", None, a.manifest_tools, a.ecosystems)
+            if tool is not None:
+                a.files[info.path] = tool
+    for model in ctx.analysis.files("java", roles=("source",)):
+        if _in_tests(model.path):
+            continue
+        for imp in model.imports:
+            full = f"{imp.module}.{imp.name}"
+            for prefix, kind in JAVA_IMPORTS.items():
+                if prefix not in imported and full.startswith(prefix + "."):
+                    imported.add(prefix)
+                    a.evidence.append(Evidence(kind, prefix, model.path))
+        for setting in model.settings:
+            if setting.context.rsplit(".", 1)[-1] not in ("put", "setProperty") or (
+                    setting.key not in _HBM2DDL_KEYS and setting.key.rsplit(".", 1)[-1] not in _HBM2DDL_CONSTANTS):
+                continue
+            value = setting.value.strip().strip('"').lower()
+            site = _schema_generation(model.path, setting.line, f"{setting.key}={value}", value, "Hibernate")
+            if site is not None:
+                a.auto_sync.append(site)
+        for call in model.calls:
+            if call.name == "setGenerateDdl" and call.args and call.args[0][1] == "true":
+                a.auto_sync.append(Site(model.path, call.line, "`setGenerateDdl(true)` lets Hibernate alter the schema to "
+                                        "match the entities at start-up instead of applying versioned migrations",
+                                        Severity.MEDIUM, key=f"setGenerateDdl:{call.receiver}"))
+
+
+def _schema_generation(path: str, line: int, setting: str, value: str, who: str) -> Site | None:
+    if value in ("create", "create-drop", "drop-and-create", "drop"):
+        sev, effect = Severity.HIGH, "drops and recreates the schema"
+    elif value == "update":
+        sev, effect = Severity.MEDIUM, "alters the schema to match the entities"
+    else:
+        return None  # none, validate: the schema is left alone
+    return Site(path, line, f"{who} `{setting}` {effect} at start-up instead of applying versioned migrations", sev,
+                key=setting)
+
+
 # -- tree-sitter languages --------------------------------------------------------------------------------
 
 
-def _js_down_ranges(file: TsFile) -> list[tuple[int, int]]:
-    """Line ranges of `down` functions/methods, where dropping is the expected rollback."""
-    ranges: list[tuple[int, int]] = []
-    for node in descendants(file.tree.root_node):
-        name_node = None
-        if node.type in ("method_definition", "function_declaration"):
-            name_node = node.child_by_field_name("name")
-        elif node.type in ("assignment_expression", "pair", "variable_declarator"):
-            name_node = node.child_by_field_name("left") or node.child_by_field_name("key") or node.child_by_field_name("name")
-        if name_node is not None and re.fullmatch(r"(exports\.|module\.exports\.)?down", file.text(name_node)):
-            ranges.append((node.start_point[0] + 1, node.end_point[0] + 1))
-    return ranges
+# -- TypeScript / JavaScript (from the analysis layer) ---------------------------------------------------------------
+_JS_DATABASES = (
+    (re.compile(r"^(typeorm|@nestjs/typeorm|knex|sequelize(?:-typescript)?|pg|mysql2?|@prisma/client|drizzle-orm[\w/-]*"
+                r"|@mikro-orm/[\w-]+|better-sqlite3|sqlite3|kysely)$"), RELATIONAL),
+    (re.compile(r"^(mongoose|mongodb|@nestjs/mongoose)$"), DOCUMENT),
+)
 
 
-def _sequelize_sync(file: TsFile, a: Analysis) -> None:
-    for node in descendants(file.tree.root_node):
-        if node.type != "call_expression" or has_error_ancestor(node):
+def _js_evidence(model: FileModel) -> list[Evidence]:
+    """Database libraries a TypeScript/JavaScript file imports (ES imports, require, dynamic import)."""
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for pattern, kind in _JS_DATABASES:
+        for imp in model.imports:
+            if imp.module not in seen and pattern.match(imp.module):
+                seen.add(imp.module)
+                out.append(Evidence(kind, imp.module, model.path))
+    return out
+
+
+def _js_auto_sync(model: FileModel, a: Analysis, sequelize: bool) -> None:
+    """TypeORM `synchronize: true` (an object-literal setting) and Sequelize `sync()` calls."""
+    for setting in model.settings:
+        if setting.key == "synchronize" and setting.value == "true":
+            a.auto_sync.append(Site(model.path, setting.line, _SYNCHRONIZE, Severity.HIGH, key="synchronize"))
+    if not sequelize:
+        return
+    for call in model.calls:
+        if call.name != "sync" or not call.receiver or call.flags & CALL_BROKEN:
             continue
-        func = node.child_by_field_name("function")
-        if func is None or func.type != "member_expression":
-            continue
-        prop = func.child_by_field_name("property")
-        if prop is None or file.text(prop) != "sync":
-            continue
-        args = file.text(node.child_by_field_name("arguments") or node)
-        if re.search(r"\b(force|alter)\s*:\s*true\b", args):
-            option = "force" if re.search(r"\bforce\s*:\s*true\b", args) else "alter"
+        options = {s.key for s in model.settings if s.context == call.callee and s.value == "true"
+                   and call.line <= s.line <= call.end_line}
+        args = "(" + ", ".join(v[1] for v in call.args) + ")"
+        if options & {"force", "alter"}:
+            option = "force" if "force" in options else "alter"
             msg = f"`sync({{ {option}: true }})` rewrites tables from the models at run time and can drop data"
             sev = Severity.HIGH
         else:
             msg = "`sync()` creates tables from the models at run time instead of applying versioned migrations"
             sev = Severity.MEDIUM
-        a.auto_sync.append(Site(file.path, line_of(node), msg, sev, key=f"sync:{args[:100]}"))
+        a.auto_sync.append(Site(model.path, call.line, msg, sev, key=f"sync:{args[:100]}"))
 
 
-def _typeorm_synchronize(file: TsFile, a: Analysis) -> None:
-    for node in descendants(file.tree.root_node):
-        if node.type != "pair" or has_error_ancestor(node):
-            continue
-        key = node.child_by_field_name("key")
-        value = node.child_by_field_name("value")
-        if key is None or value is None or file.text(key).strip("'\"") != "synchronize" or value.type != "true":
-            continue
-        a.auto_sync.append(Site(file.path, line_of(node), _SYNCHRONIZE, Severity.HIGH, key="synchronize"))
+def _js_file(ctx: Context, model: FileModel, a: Analysis, seen: set[tuple[str, str]]) -> bool:
+    """One TypeScript/JavaScript file: database evidence, auto-sync, migration files; whether it imports Sequelize."""
+    sequelize = False
+    if model.role == "source":
+        for ev in _js_evidence(model):
+            if (model.language, ev.what) not in seen:
+                seen.add((model.language, ev.what))
+                a.evidence.append(ev)
+            sequelize |= ev.what.startswith("sequelize")
+    elif model.role == "migration":
+        text = ctx.read_text(model.path) or ""
+        tool = classify_migration(model.path, model.language, text, a.manifest_tools, a.ecosystems)
+        if tool is not None:
+            a.files[model.path] = tool
+            downs = [(f.line, f.end_line) for f in model.functions if f.name == "down"] \
+                if _JS_DESTRUCTIVE.search(text) or _DESTRUCTIVE_SQL.search(text) else []
+            _text_destructive(model.path, text, a, downs, js=True)
+    return sequelize
 
 
-def _go_auto_sync(file: TsFile, a: Analysis) -> None:
-    for node in descendants(file.tree.root_node):
-        if node.type != "call_expression" or has_error_ancestor(node):
+def _go_file(model: FileModel, role: str, a: Analysis, seen: set[tuple[str, str]]) -> None:
+    """A Go file from the analysis layer: database imports and schema auto-sync calls of source files (GORM
+    `AutoMigrate`, ent `Schema.Create`), and the migration tool of a file in a migrations folder."""
+    if role == "migration":
+        if any(c.callee.startswith("goose.AddMigration") for c in model.calls):
+            a.files[model.path] = "goose"
+        elif any(c.name == "MustRegisterTx" or c.callee.startswith("migrations.Register") for c in model.calls):
+            a.files[model.path] = "go-pg"
+        return
+    for ev in import_evidence("go", model.path, [i.module for i in model.imports]):
+        if ("go", ev.what) not in seen:
+            seen.add(("go", ev.what))
+            a.evidence.append(ev)
+    for call in model.calls:
+        if call.flags & CALL_BROKEN or not call.receiver:
             continue
-        func = node.child_by_field_name("function")
-        if func is None or func.type != "selector_expression":
-            continue
-        field_node = func.child_by_field_name("field")
-        operand = func.child_by_field_name("operand")
-        name = file.text(field_node) if field_node is not None else ""
-        if name == "AutoMigrate":
+        if call.name == "AutoMigrate":
             msg = "GORM `AutoMigrate` changes the schema from the structs at start-up instead of applying versioned migrations"
-        elif name == "Create" and operand is not None and file.text(operand).endswith("Schema"):
+        elif call.name == "Create" and call.receiver.endswith("Schema"):
             msg = "ent `Schema.Create` migrates the schema automatically at start-up instead of applying versioned migrations"
         else:
             continue
-        a.auto_sync.append(Site(file.path, line_of(node), msg, Severity.MEDIUM, key=f"{name}:{file.text(node)[:120]}"))
+        text = f"{call.callee}({', '.join(arg[1] for arg in call.args)})"
+        a.auto_sync.append(Site(model.path, call.line, msg, Severity.MEDIUM, key=f"{call.name}:{text[:120]}"))
 
 
 def _tree_sitter(ctx: Context, a: Analysis) -> None:
     seen: set[tuple[str, str]] = set()
     sequelize = any(e.what == "sequelize" for e in a.evidence)
-    for file in ctx.trees("typescript", "javascript", "go", "rust", "java"):
-        role = file.info.role
-        if role == "test" or _in_tests(file.path):
+    js = {m.path: m for m in ctx.analysis.files("typescript", "javascript")}
+    go_models = {m.path: m for m in ctx.analysis.files("go")} if ctx.files_where(languages=("go",)) else {}
+    for info in ctx.files_where(languages=("typescript", "javascript", "go")):
+        role = info.role
+        if role == "test" or _in_tests(info.path) or role not in ("source", "migration"):
             continue
-        lang = file.info.language
-        if role == "source":
-            for ev in code_evidence(lang, file.path, file.source):
-                if (lang, ev.what) not in seen:
-                    seen.add((lang, ev.what))
-                    a.evidence.append(ev)
-                    sequelize |= ev.what.startswith("sequelize")
-            if lang in ("typescript", "javascript"):
-                if b"synchronize" in file.source:
-                    _typeorm_synchronize(file, a)
-                if sequelize and b".sync(" in file.source:
-                    _sequelize_sync(file, a)
-            elif lang == "go" and (b"AutoMigrate" in file.source or b"Schema.Create" in file.source):
-                _go_auto_sync(file, a)
-        elif role == "migration":
-            text = file.source.decode("utf-8", "replace")
-            tool = classify_migration(file.path, lang, text, a.manifest_tools, a.ecosystems)
-            if tool is None:
-                continue
-            a.files[file.path] = tool
-            if lang in ("typescript", "javascript"):
-                downs = _js_down_ranges(file) if _JS_DESTRUCTIVE.search(text) or _DESTRUCTIVE_SQL.search(text) else []
-                _text_destructive(file.path, text, a, downs, js=True)
+        if info.language == "go":
+            model = go_models.get(info.path)
+            if model is not None:
+                _go_file(model, role, a, seen)
+            continue
+        model = js.get(info.path)
+        if model is not None:
+            sequelize |= _js_file(ctx, model, a, seen)
+    for model in js.values():  # auto-sync once every file's evidence is known (Sequelize may be imported later)
+        if model.role == "source" and not _in_tests(model.path):
+            _js_auto_sync(model, a, sequelize)
+
+
+# -- Rust (analysis layer) --------------------------------------------------------------------------------
+# Macros that embed and run a tool's migrations: the tool is set up even where no migration file exists yet.
+_RUST_RUNNERS = {"sqlx::migrate": "sqlx", "diesel_migrations::embed_migrations": "diesel",
+                 "refinery::embed_migrations": "refinery"}
+
+
+def _rust(ctx: Context, a: Analysis) -> None:
+    """Database crates the code imports (`use sqlx::..`, `extern crate diesel`), the migration runner macros it
+    calls (`sqlx::migrate!`, `embed_migrations!`), and SeaORM / refinery migrations written in Rust."""
+    seen: set[str] = set()
+    for model in ctx.analysis.files("rust"):
+        if model.role == "test" or _in_tests(model.path):
+            continue
+        if model.role == "migration":
+            tool = classify_migration(model.path, "rust", None, a.manifest_tools, a.ecosystems)
+            if tool is not None:
+                a.files[model.path] = tool
+            continue
+        if model.role != "source":
+            continue
+        for imp in model.imports:
+            crate = (imp.module or imp.name).split("::", 1)[0]
+            kind = RUST_IMPORTS.get(crate)
+            if kind is not None and crate not in seen:
+                seen.add(crate)
+                a.evidence.append(Evidence(kind, crate, model.path))
+        crates = {(i.module or i.name).split("::", 1)[0] for i in model.imports}
+        for call in model.calls:
+            if call.flags & CALL_MACRO and call.name in ("migrate", "embed_migrations"):
+                tool = _RUST_RUNNERS.get(call.qualified or call.callee)
+                if tool is None and call.callee == "embed_migrations":  # #[macro_use] extern crate ...
+                    tool = "diesel" if "diesel_migrations" in crates else "refinery" if "refinery" in crates else None
+                if tool is not None:
+                    a.manifest_tools.add(tool)
 
 
 # -- SQL, changelogs, configuration --------------------------------------------------------------------------
@@ -495,7 +603,11 @@ def _other_files(ctx: Context, a: Analysis) -> None:
     sql_dumps: list[tuple[str, str]] = []
     for info in ctx.files:
         lang = info.language
-        if info.role == "migration" and lang in ("sql", "xml", "yaml", "json"):
+        # Liquibase changelogs are told by their content wherever they live (db.changelog-master.yaml at the root
+        # of the resources, not only under a migrations folder)
+        if (info.role == "migration" and lang in ("sql", "xml", "yaml", "json")) or (
+                lang in ("xml", "yaml", "json") and info.size < 512 * 1024 and info.role in ("config", "data", "source")
+                and "databaseChangeLog" in (ctx.read_text(info.path) or "")):
             if _in_tests(info.path):
                 continue
             text = ctx.read_text(info.path)
@@ -526,6 +638,10 @@ def _other_files(ctx: Context, a: Analysis) -> None:
         text = ctx.read_text(path)
         if text is None:
             continue
+        if classify_migration(path, "sql", text, a.manifest_tools, a.ecosystems) == "liquibase":
+            a.files[path] = "liquibase"  # a Liquibase formatted-SQL changelog outside a migrations folder
+            _text_destructive(path, text, a)
+            continue
         create = _SQL_CREATE_TABLE.search(text)
         if create:
             name = PurePosixPath(path).name
@@ -534,12 +650,43 @@ def _other_files(ctx: Context, a: Analysis) -> None:
                                        Severity.MEDIUM, key="schema-dump"))
 
 
+def _yaml_nested(text: str) -> list[tuple[int, str, str, str]]:
+    """(offset, dotted key, value, profile) of schema-generation keys nested in YAML (`database:\n  generation: x`)."""
+    out: list[tuple[int, str, str, str]] = []
+    parents: list[tuple[int, str]] = []  # (indent, key) of the open mappings
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.split("#", 1)[0].rstrip()
+        match = re.match(r"^(\s*)(-\s+)?[\"']?([%\w.,-]+)[\"']?\s*:\s*(.*)$", line)
+        if match:
+            indent = len(match.group(1))
+            while parents and parents[-1][0] >= indent:
+                parents.pop()
+            key, value = match.group(3), match.group(4).strip().strip("'\"")
+            if not value:
+                parents.append((indent, key))
+            elif key in _YAML_PARENTS and parents and parents[-1][1].endswith(_YAML_PARENTS[key]):
+                profile = next((k[1:] for _, k in parents if k.startswith("%")), "")
+                dotted = ".".join(k for _, k in parents if not k.startswith("%")) + "." + key
+                out.append((offset, dotted, re.sub(r"^\$\{[^:}]*:", "", value).rstrip("}"), profile))
+        offset += len(raw)
+    return out
+
+
 def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
     text = ctx.read_text(path)
     if text is None:
         return
-    for m in _DDL_AUTO.finditer(text):
-        value = m.group("value").lower()
+    found = [(m.start(), m.group("key"), m.group("value")) for m in _DDL_AUTO.finditer(text)]
+    if path.endswith((".yml", ".yaml")):
+        seen = {text.count("\n", 0, off) for off, _, _ in found}  # lines the flat pattern already read
+        found += [(off, (f"%{profile}." if profile else "") + key, value)
+                  for off, key, value, profile in _yaml_nested(text) if text.count("\n", 0, off) not in seen]
+    for start, key, raw_value in sorted(found):
+        profiles = key[1:].split(".", 1)[0].split(",") if key.startswith("%") else []
+        if profiles and all(p in _DEV_PROFILES for p in profiles):
+            continue  # Quarkus `%dev.` / `%test.`: only in development and tests
+        value = raw_value.lower()
         if value in ("create", "create-drop", "drop-and-create", "drop"):
             sev = Severity.HIGH
             effect = "drops and recreates the schema"
@@ -548,6 +695,6 @@ def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
             effect = "alters the schema to match the entities"
         else:
             continue  # none, validate: the schema is left alone
-        a.auto_sync.append(Site(path, text.count("\n", 0, m.start()) + 1,
-                                f"Hibernate `{m.group('key')}={value}` {effect} at start-up instead of applying versioned migrations",
-                                sev, key=f"{m.group('key')}={value}"))
+        a.auto_sync.append(Site(path, text.count("\n", 0, start) + 1,
+                                f"Hibernate `{key}={value}` {effect} at start-up instead of applying versioned migrations",
+                                sev, key=f"{key}={value}"))

@@ -13,10 +13,13 @@ from pathlib import PurePosixPath
 
 __all__ = [
     "DOCUMENT",
+    "JAVA_IMPORTS",
     "RELATIONAL",
+    "RUST_IMPORTS",
     "Evidence",
     "classify_migration",
     "code_evidence",
+    "import_evidence",
     "manifest_evidence",
     "manifest_kind",
 ]
@@ -161,16 +164,21 @@ _CODE_PATTERNS: dict[str, list[tuple[re.Pattern[bytes], str, str]]] = {
                     rb'github\.com/go-pg/pg(?:/v\d+)?|github\.com/uptrace/bun|entgo\.io/ent)"'), "", RELATIONAL),
         (re.compile(rb'"(go\.mongodb\.org/mongo-driver)/mongo"'), "", DOCUMENT),
     ],
-    "rust": [
-        (re.compile(rb"^\s*(?:pub\s+)?use\s+(sqlx|diesel|sea_orm|tokio_postgres|rusqlite|refinery)\b", re.MULTILINE), "", RELATIONAL),
-    ],
-    "java": [
-        (re.compile(rb"^\s*import\s+(?:static\s+)?((?:javax|jakarta)\.persistence|java\.sql|org\.springframework\.data\.jpa|"
-                    rb"org\.springframework\.jdbc|org\.hibernate|io\.quarkus\.hibernate)\.", re.MULTILINE), "", RELATIONAL),
-        (re.compile(rb"^\s*import\s+(org\.springframework\.data\.mongodb|com\.mongodb)\.", re.MULTILINE), "", DOCUMENT),
-    ],
 }
 _CODE_PATTERNS["javascript"] = _CODE_PATTERNS["typescript"]
+
+# Rust crates whose `use` (or `extern crate`) in the code says a database is used (read from the model).
+RUST_IMPORTS: dict[str, str] = {
+    "sqlx": RELATIONAL, "diesel": RELATIONAL, "sea_orm": RELATIONAL, "tokio_postgres": RELATIONAL,
+    "rusqlite": RELATIONAL, "refinery": RELATIONAL,
+}
+
+# Java packages whose import says which kind of database the code talks to (read from the analysis layer's imports).
+JAVA_IMPORTS: dict[str, str] = {
+    "javax.persistence": RELATIONAL, "jakarta.persistence": RELATIONAL, "java.sql": RELATIONAL,
+    "org.springframework.data.jpa": RELATIONAL, "org.springframework.jdbc": RELATIONAL, "org.hibernate": RELATIONAL,
+    "io.quarkus.hibernate": RELATIONAL, "org.springframework.data.mongodb": DOCUMENT, "com.mongodb": DOCUMENT,
+}
 
 PY_IMPORTS: dict[str, str] = {
     "sqlalchemy": RELATIONAL, "sqlmodel": RELATIONAL, "flask_sqlalchemy": RELATIONAL, "psycopg": RELATIONAL,
@@ -186,6 +194,22 @@ def code_evidence(language: str, path: str, source: bytes) -> list[Evidence]:
     seen: set[str] = set()
     for pattern, _, kind in _CODE_PATTERNS.get(language, []):
         for match in pattern.finditer(source):
+            what = match.group(1).decode("utf-8", "replace")
+            if what not in seen:
+                seen.add(what)
+                out.append(Evidence(kind, what, path))
+    return out
+
+
+def import_evidence(language: str, path: str, modules: list[str]) -> list[Evidence]:
+    """Database libraries among the modules one file imports (for languages read by the analysis layer)."""
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for pattern, _, kind in _CODE_PATTERNS.get(language, []):
+        for module in modules:
+            match = pattern.search(f'"{module}"'.encode())
+            if match is None:
+                continue
             what = match.group(1).decode("utf-8", "replace")
             if what not in seen:
                 seen.add(what)
@@ -217,6 +241,8 @@ def classify_migration(
     body = text or ""
     if language == "sql":
         lowered = path.lower()
+        if re.match(r"\s*--\s*liquibase formatted sql", body, re.I):
+            return "liquibase"
         if name == "migration.sql":
             return "prisma"
         if name in ("up.sql", "down.sql"):
@@ -237,7 +263,12 @@ def classify_migration(
             return "atlas"
         return "sql" if "/seed" not in lowered else None
     if language in ("xml", "yaml", "json"):
-        return "liquibase" if "databaseChangeLog" in body else None
+        if "databaseChangeLog" not in body:
+            return None
+        # the Liquibase MongoDB extension versions collections and indexes of a document database
+        return "liquibase-mongodb" if "liquibase.org/xml/ns/mongodb" in body or (re.search(
+            r"\b(?:ext:)?(?:createCollection|insertMany|insertOne|createIndex|runCommand)\b", body) and \
+            not re.search(r"\bcreateTable\b", body)) else "liquibase"
     if language in ("typescript", "javascript"):
         if "MigrationInterface" in body or "QueryRunner" in body:
             return "typeorm"
@@ -257,12 +288,6 @@ def classify_migration(
             return "seaorm"
         if _FLYWAY.match(name.replace(".rs", ".sql")):
             return "refinery"
-        return None
-    if language == "go":
-        if "goose.AddMigration" in body:
-            return "goose"
-        if "MustRegisterTx" in body or "migrations.Register" in body:
-            return "go-pg"
         return None
     if language == "java":
         return "flyway" if _FLYWAY.match(name) else None

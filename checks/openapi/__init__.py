@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from analysis.routes import project_endpoints
+from analysis.routes.java import Implementation, java_routes
 from analysis.routes.paths import Endpoint, join_paths, normalise_path, path_matches, segments
 from auditor.context import Context
 from auditor.model import (
@@ -20,12 +21,12 @@ from auditor.model import (
     Severity,
     Verdict,
 )
-from checks.openapi.endpoints_ts import tree_endpoints
-from checks.openapi.generators import Generator, find_generator
-from checks.openapi.routes_java import java_routes
+from checks.openapi.generators import Generator, code_from_spec, find_generator
+from checks.openapi.routes_java import with_servlet_prefixes
 from checks.openapi.spec import (
     SpecDoc,
     base_paths,
+    cap_paths,
     line_of_key,
     load_document,
     looks_like_spec,
@@ -51,6 +52,7 @@ class OpenApiFacts:
     documented_fraction: float | None
     generator: str | None
     unread_interfaces: tuple[str, ...] = ()  # controllers' API interfaces whose source is not in the repository
+    cut: tuple[str, ...] = ()  # "<spec>: 100000 paths, the first 2000 (...) were read": what the caps left out
 
 
 @dataclass(slots=True)
@@ -99,8 +101,9 @@ def _find_specs(ctx: Context) -> list[SpecDoc]:
         version = spec_version(loaded.data)
         if not version or not isinstance(loaded.data, dict):  # the marker was not at the top level
             continue
-        doc.version, doc.data = version, loaded.data
-        doc.valid, doc.error = validate_spec(loaded.data)
+        doc.data, doc.cut = cap_paths(loaded.data)
+        doc.version = version
+        doc.valid, doc.error = validate_spec(doc.data)
         specs.append(doc)
     return specs
 
@@ -125,9 +128,10 @@ def _proto_endpoints(ctx: Context) -> list[Endpoint]:
 
 def openapi_model(ctx: Context) -> OpenApiModel:
     model = OpenApiModel(specs=_find_specs(ctx))
-    java = java_routes(ctx)
-    model.unread_interfaces = java.unread_interfaces
-    model.endpoints = _dedupe(project_endpoints(ctx.analysis) + tree_endpoints(ctx) + java.endpoints + _proto_endpoints(ctx))
+    java = java_routes(ctx.analysis)
+    model.unread_interfaces = list(java.unread)
+    model.endpoints = _dedupe(with_servlet_prefixes(ctx, project_endpoints(ctx.analysis) + _implemented(ctx, model))
+                              + _proto_endpoints(ctx))
     if not model.specs:
         model.generator = find_generator(ctx)
     documented: list[tuple[SpecDoc, str, str, tuple[str, ...]]] = []
@@ -166,6 +170,32 @@ def openapi_model(ctx: Context) -> OpenApiModel:
     return model
 
 
+def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
+    """The committed spec's operations that controllers implement through interfaces generated from it at build
+    time (openapi-generator, quarkus-openapi-generator): an operation is implemented by the class that overrides the
+    method named after its operationId."""
+    implementations = java_routes(ctx.analysis).implementations
+    if not implementations or not any(s.data for s in model.specs) or code_from_spec(ctx) is None:
+        return []
+    by_method: dict[str, list[tuple[Implementation, int, tuple[str, ...]]]] = {}
+    for impl in implementations:
+        if not impl.framework:
+            continue  # a service or repository class: not a controller
+        for name, line, marks in impl.methods:
+            by_method.setdefault(name, []).append((impl, line, marks))
+    out: list[Endpoint] = []
+    for spec in model.specs:
+        if spec.data is None:
+            continue
+        for op in operations(spec.data):
+            op_id = op.spec.get("operationId")
+            for impl, line, marks in by_method.get(op_id, []) if isinstance(op_id, str) else []:
+                out.extend(Endpoint(op.method, join_paths(prefix, op.path), impl.file, line, impl.framework,
+                                    handler=f"{impl.cls}.{op_id}", guards=(*impl.guards, *marks))
+                           for prefix in impl.prefixes)
+    return out
+
+
 _DOCS_ROUTE = re.compile(r"(^|/)(swagger[\w-]*|openapi(\.json|\.ya?ml)?|api-docs|redoc|docs)(/|$)", re.I)
 
 
@@ -200,6 +230,7 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
         documented_fraction=fraction,
         generator=model.generator.name if model.generator else None,
         unread_interfaces=tuple(model.unread_interfaces),
+        cut=tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut),
     )
 
 

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 
 from auditor.context import Context
-from checks._ts import line_of, of_type
 
-__all__ = ["Generator", "find_generator"]
+__all__ = ["Generator", "code_from_spec", "find_generator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +29,28 @@ _JAVA_DEPS = (
     ("micronaut-openapi", "micronaut-openapi"), ("swagger-jaxrs", "swagger-jaxrs"),
 )
 _RUST_CRATES = ("utoipa", "aide", "paperclip", "okapi", "poem_openapi")
+
+
+# Build plugins that generate server interfaces from a committed spec at build time.
+_CODE_FROM_SPEC = (
+    ("openapi-generator-maven-plugin", "openapi-generator"), ("org.openapi.generator", "openapi-generator"),
+    ("openApiGenerate", "openapi-generator"), ("quarkus-openapi-generator-server", "quarkus-openapi-generator"),
+    ("swagger-codegen-maven-plugin", "swagger-codegen"), ("apicurio-codegen", "apicurio-codegen"),
+)
+
+
+def code_from_spec(ctx: Context) -> Generator | None:
+    """A build file that generates the server's API interfaces from a spec (the spec is the source of the code)."""
+    for info in ctx.files:
+        name = info.path.rsplit("/", 1)[-1]
+        if name not in ("pom.xml", "build.gradle", "build.gradle.kts"):
+            continue
+        text = ctx.sources.text(info.path) or ""
+        for needle, label in _CODE_FROM_SPEC:
+            pos = text.find(needle)
+            if pos >= 0:
+                return Generator(label, info.path, text.count("\n", 0, pos) + 1)
+    return None
 
 
 def find_generator(ctx: Context) -> Generator | None:
@@ -74,29 +95,27 @@ def _python(ctx: Context) -> Generator | None:
     return None
 
 
-_JS_IMPORT = re.compile(rb"""(?:from\s+|require\(\s*)['"](@nestjs/swagger|swagger-jsdoc|@fastify/swagger|fastify-swagger|"""
-                        rb"""routing-controllers-openapi|tsoa|express-openapi|hono-openapi|@hono/zod-openapi)['"]""")
+_JS_PACKAGES = frozenset({"@nestjs/swagger", "swagger-jsdoc", "@fastify/swagger", "fastify-swagger",
+                          "routing-controllers-openapi", "tsoa", "express-openapi", "hono-openapi", "@hono/zod-openapi"})
 
 
 def _javascript(ctx: Context) -> Generator | None:
-    for file in ctx.trees("typescript", "javascript", roles=("source",)):
-        match = _JS_IMPORT.search(file.source)
-        if match is None:
+    """Where a spec generator imported by a TypeScript/JavaScript file is wired up (from the analysis layer)."""
+    for model in ctx.analysis.files("typescript", "javascript", roles=("source",)):
+        packages = {i.module for i in model.imports if i.module in _JS_PACKAGES}
+        if not packages:
             continue
-        package = match.group(1).decode()
-        for node in of_type(file, "call_expression"):
-            func = node.child_by_field_name("function")
-            text = file.text(func) if func is not None else ""
-            if package == "@nestjs/swagger" and text in ("SwaggerModule.setup", "SwaggerModule.createDocument"):
-                return Generator("@nestjs/swagger", file.path, line_of(node))
-            if package == "swagger-jsdoc" and re.fullmatch(r"swagger_?js_?doc", text, re.I):
-                return Generator("swagger-jsdoc", file.path, line_of(node))
-            if package in ("@fastify/swagger", "fastify-swagger") and text.endswith(".register"):
-                args = node.child_by_field_name("arguments")
-                if args is not None and re.search(r"swagger\b|Swagger\b", file.text(args).split(",")[0]):
-                    return Generator("@fastify/swagger", file.path, line_of(node))
-            if package == "routing-controllers-openapi" and text == "routingControllersToSpec":
-                return Generator("routing-controllers-openapi", file.path, line_of(node))
+        for call in model.calls:
+            text = call.callee
+            if "@nestjs/swagger" in packages and text in ("SwaggerModule.setup", "SwaggerModule.createDocument"):
+                return Generator("@nestjs/swagger", model.path, call.line)
+            if "swagger-jsdoc" in packages and re.fullmatch(r"swagger_?js_?doc", text, re.I):
+                return Generator("swagger-jsdoc", model.path, call.line)
+            if packages & {"@fastify/swagger", "fastify-swagger"} and call.name == "register" and call.receiver \
+                    and call.args and re.search(r"swagger\b|Swagger\b", call.args[0][1]):
+                return Generator("@fastify/swagger", model.path, call.line)
+            if "routing-controllers-openapi" in packages and text == "routingControllersToSpec":
+                return Generator("routing-controllers-openapi", model.path, call.line)
     return None
 
 
@@ -114,6 +133,8 @@ def _java(ctx: Context) -> Generator | None:
 
 
 def _rust(ctx: Context) -> Generator | None:
+    """utoipa / aide / paperclip / okapi / poem-openapi: declared in a Cargo.toml and used by the code (a `use`,
+    or an attribute such as `#[utoipa::path(...)]`), read from the analysis layer's model."""
     manifests = [f for f in ctx.files if f.path.rsplit("/", 1)[-1] == "Cargo.toml"]
     declared: set[str] = set()
     for info in manifests:
@@ -121,23 +142,33 @@ def _rust(ctx: Context) -> Generator | None:
         declared.update(c for c in _RUST_CRATES if re.search(rf"^\s*{c}(?:\s*=|\.|\s*\{{)", text, re.M))
     if not declared:
         return None
-    for file in ctx.trees("rust", roles=("source",)):
-        for crate in declared:
-            if re.search(rf"\b{crate}::|use {crate}\b".encode(), file.source):
-                for node in of_type(file, "use_declaration", "attribute_item"):
-                    if crate in file.text(node):
-                        return Generator(crate.replace("_", "-"), file.path, line_of(node))
+    for model in ctx.analysis.files("rust", roles=("source",)):
+        lines: list[tuple[int, str]] = []
+        for imp in model.imports:
+            head = (imp.module or imp.name).split("::", 1)[0]
+            if head in declared:
+                lines.append((imp.line, head))
+        decorated = [(fn.line, fn.decorators) for fn in model.functions] + [
+            (cls.line, cls.decorators) for cls in model.classes]
+        for line, decorators in decorated:
+            for text in decorators:
+                crate = next((c for c in declared if f"{c}::" in text or text.startswith(f"#[{c}")), None)
+                if crate is not None:
+                    lines.append((line, crate))
+        if lines:
+            first, crate = min(lines)
+            return Generator(crate.replace("_", "-"), model.path, first)
     return None
 
 
 def _go(ctx: Context) -> Generator | None:
+    """swaggo: `// @title`, `// @Router` or `// @Summary` annotations, and the generated docs package imported."""
     annotated: Generator | None = None
     docs_imported = False
-    for file in ctx.trees("go", roles=("source",)):
-        if annotated is None:
-            match = re.search(rb"^\s*//\s*@(?:title|Router|Summary)\s", file.source, re.M)
-            if match:
-                annotated = Generator("swaggo", file.path, file.source.count(b"\n", 0, match.start()) + 1)
-        if re.search(rb'_\s+"[^"]*/docs"|swaggo/', file.source):
+    for model in ctx.analysis.files("go", roles=("source",)):
+        line = model.marker("swag")
+        if annotated is None and line is not None and line.isdigit():
+            annotated = Generator("swaggo", model.path, int(line))
+        if any((imp.module.endswith("/docs") and not imp.alias) or "swaggo/" in imp.module for imp in model.imports):
             docs_imported = True
     return annotated if annotated is not None and docs_imported else None

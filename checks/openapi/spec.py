@@ -66,6 +66,36 @@ class SpecDoc:
     error: str = ""
     error_line: int | None = None
     text: str = ""
+    cut: str = ""  # what cap_paths left out of a huge spec ("100000 paths, the first 2000 ... were read")
+
+
+MAX_SPEC_PATHS = 2_000  # a spec is read this far: every later pass is linear in what is kept
+MAX_SPEC_OPERATIONS = 10_000
+
+
+def cap_paths(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """`data` with at most MAX_SPEC_PATHS paths and MAX_SPEC_OPERATIONS operations, and what was cut ("" if none).
+
+    A spec from an untrusted repository may declare 100,000 paths; validating and matching them all took
+    minutes and timed a check out.
+    """
+    paths = data.get("paths")
+    if not isinstance(paths, dict) or (len(paths) <= MAX_SPEC_PATHS and _operation_count(paths) <= MAX_SPEC_OPERATIONS):
+        return data, ""
+    kept: dict[Any, Any] = {}
+    operations = 0
+    for key, item in paths.items():
+        count = _operation_count({key: item})
+        if len(kept) >= MAX_SPEC_PATHS or operations + count > MAX_SPEC_OPERATIONS:
+            break
+        kept[key] = item
+        operations += count
+    return {**data, "paths": kept}, f"{len(paths)} paths, the first {len(kept)} ({operations} operations) were read"
+
+
+def _operation_count(paths: dict[Any, Any]) -> int:
+    return sum(sum(1 for m in item if isinstance(m, str) and m.lower() in HTTP_METHODS)
+               for item in paths.values() if isinstance(item, dict))
 
 
 def looks_like_spec(path: str, text: str) -> bool:

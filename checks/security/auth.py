@@ -30,11 +30,16 @@ _AUTH_GUARD = re.compile(
 _PUBLIC_PATH = re.compile(
     r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"
     r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
-    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact)(/|$|\{)"
+    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens)(/|$|\{)"
+)
+# A handler whose name says it signs users up or in (`POST /users` -> `UsersRegistration`, `signup`), or that serves a
+# public purpose by its first word (`token_refresh`, `webhook_github`): public by purpose.
+_PUBLIC_HANDLER = re.compile(
+    r"(?i)(^|[._])(\w*(registration|register|signup|sign_up|login|log_in|signin|sign_in)\w*)$"
+    r"|^(log_?in|sign_?(in|up)|register|registration|create_?account|token|refresh|"
+    r"webhook|callback|health|forgot|reset_?password|verify_?email)"
 )
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_PUBLIC_HANDLER = re.compile(r"(?i)^(log_?in|sign_?(in|up)|register|registration|create_?account|token|refresh|"
-                             r"webhook|callback|health|forgot|reset_?password|verify_?email)")
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
     "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
                "flask_login": "session", "django.contrib.auth": "session", "fastapi_users": "jwt",
@@ -119,6 +124,13 @@ def _global_guard(model: FileModel) -> str:
             return f"DRF DEFAULT_PERMISSION_CLASSES ({model.path}:{setting.line})"
         if setting.key == "MIDDLEWARE" and "LoginRequiredMiddleware" in setting.value:
             return f"LoginRequiredMiddleware ({model.path}:{setting.line})"
+    if language_family(model.language) == "javascript":  # NestJS: a guard registered for the whole app
+        for imp in model.imports:
+            if imp.module == "@nestjs/core" and imp.name == "APP_GUARD":
+                return f"NestJS APP_GUARD provider ({model.path}:{imp.line})"
+        for call in model.calls:
+            if call.name == "useGlobalGuards" and call.args and _AUTH_GUARD.search(call.args[0][1]):
+                return f"NestJS useGlobalGuards ({model.path}:{call.line})"
     for cls in model.classes:
         if any("EnableWebSecurity" in d for d in cls.decorators):
             return f"Spring Security @EnableWebSecurity ({model.path}:{cls.line})"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analysis.frameworks import language_family
-from analysis.model import Call, FileModel, Value
+from analysis.model import CALL_IN_TEST, Call, FileModel, Value
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, Severity
 
@@ -100,6 +100,34 @@ def _local_value(model: FileModel, call: Call, name: str) -> Value | None:
     return found
 
 
+_GO_QUOTING = re.compile(r"(?i)^[\w.]*(quote|quoted|escape|placeholder|bindvar|addtovars|combinedconditionsql)\w*\(")
+_GO_PLACEHOLDERS = re.compile(r"""^strings\.Repeat\(\s*(["`])[\s,?$\d]*\1""")
+
+
+def _go_safe(model: FileModel, call: Call, value: Value) -> bool:
+    """Go SQL built only from identifiers the driver quotes, bind-variable placeholders (`strings.Repeat(",?", n)`
+    for an IN list) and literals; or GORM v1's own callback idiom (`scope.Raw(...)` on a callback's `*gorm.Scope`,
+    whose parts are quoted table names, bound variables and its parameterised conditions)."""
+    fn = model.function(call.function)
+    head = call.receiver.split(".", 1)[0]
+    if fn is not None and any(p[0] == head and (p[1] or "").endswith("gorm.Scope") for p in fn.params):
+        return True
+    template = value[4]
+    if not template or "\x00" not in template:
+        return False
+    holes = template.split("\x00")[1::2]
+    return all(_go_safe_part(model, call, hole) for hole in holes)
+
+
+def _go_safe_part(model: FileModel, call: Call, hole: str) -> bool:
+    if _GO_QUOTING.match(hole) or _GO_PLACEHOLDERS.match(hole):
+        return True
+    if hole.isidentifier():
+        local = _local_value(model, call, hole)
+        return local is not None and (local[0] == "str" or bool(_GO_PLACEHOLDERS.match(local[1])))
+    return False
+
+
 def _resolved(model: FileModel, call: Call, value: Value) -> Value:
     if value[0] == "name":
         local = _local_value(model, call, value[1])
@@ -122,7 +150,7 @@ def _sql_hits(ctx: Context) -> Iterator[_Hit]:
         if not sinks:
             continue
         for call in model.calls:
-            if call.name not in sinks or not call.args:
+            if call.name not in sinks or not call.args or call.flags & CALL_IN_TEST:
                 continue
             if call.name in _GENERIC and not (_DB_RECEIVER.search(call.receiver) or _SQL_QUALIFIED.match(call.qualified)):
                 continue
@@ -134,6 +162,8 @@ def _sql_hits(ctx: Context) -> Iterator[_Hit]:
                 continue
             if not _SQL_WORDS.search(value[1]) and not _SQL_QUALIFIED.match(call.qualified):
                 continue  # a string built for something else (a log line, a URL) passed to a generic name
+            if model.language == "go" and _go_safe(model, call, value):
+                continue
             yield _Hit(model, call, value, first[1] if first[0] == "name" else "")
 
 
@@ -189,7 +219,7 @@ def _shell_hits(ctx: Context) -> Iterator[tuple[FileModel, Call, Value, str]]:
         if not sinks:
             continue
         for call in model.calls:
-            if call.name not in sinks or not call.args:
+            if call.name not in sinks or not call.args or call.flags & CALL_IN_TEST:
                 continue
             positional = [a for a in call.args if not a[3]]
             if family == "python":

@@ -56,7 +56,8 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
     name = f" `{hit.key}`" if hit.key and hit.kind in ("assigned-secret", "fallback-secret") else ""
     where = "a .env file" if hit.flags & SECRET_ENV_FILE else "the repository"
     size = f"{hit.length} characters"
-    low_role = model.role in _LOW_ROLES or bool(_TEST_PATH.search(model.path))
+    in_tests = model.in_test_code(hit.line)  # a test module inside a source file (Rust `#[cfg(test)] mod tests`)
+    low_role = model.role in _LOW_ROLES or bool(_TEST_PATH.search(model.path)) or in_tests
     example = bool(hit.flags & SECRET_EXAMPLE_FILE)
     if hit.flags & SECRET_LIVE:
         return SecretVerdict(Severity.CRITICAL, Confidence.HIGH if not example else Confidence.MEDIUM,
@@ -82,10 +83,9 @@ def judge_secret(model: FileModel, hit: SecretHit) -> SecretVerdict | None:
         return SecretVerdict(Severity.LOW, Confidence.LOW,
                              f"{what}{name} in an example file looks real ({size}): use a placeholder")
     if low_role:
-        if hit.kind in ("private-key", "jwt", "assigned-secret", "url-credentials"):
-            return SecretVerdict(Severity.LOW, Confidence.LOW,
-                                 f"{what}{name} in {model.role} code ({size}): fine if it is a fixture, a leak if not")
-        return SecretVerdict(Severity.MEDIUM, Confidence.MEDIUM, f"{what} in {model.role} code ({size})")
+        role = "test" if in_tests else model.role
+        return SecretVerdict(Severity.LOW, Confidence.LOW,
+                             f"{what}{name} in {role} code ({size}): fine if it is a fixture, a leak if not")
     if hit.flags & SECRET_TEST_KEY:
         return SecretVerdict(Severity.MEDIUM, Confidence.HIGH, f"{what} committed to {where} ({size})")
     if hit.kind == "jwt":

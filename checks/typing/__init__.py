@@ -396,7 +396,8 @@ class EscapeHatch(Check):
     rationale = (
         "Go, Java and Rust are statically typed, but `interface{}`/`any` in an exported Go signature, a raw "
         "generic type (`List`, `Map`, `ResponseEntity` without type arguments) or an `Object` parameter in a "
-        "public Java method hand the checking to run-time casts. Rust `unsafe` blocks are counted as a fact."
+        "public Java method hand the checking to run-time casts. A Go variadic `args ...any` (fmt's own formatting "
+        "and logging idiom) is not counted. Rust `unsafe` blocks are counted as a fact."
     )
     remediation = (
         "Go: use a concrete type, a small interface or a type parameter instead of `interface{}`/`any`.",

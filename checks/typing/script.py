@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
 
+from analysis.frameworks import TOOL_CONFIG_FILES, not_application_source
 from auditor.context import Context
-from auditor.sources import TsFile
-from checks._ts import descendants, has_error_ancestor, line_of
 from checks.typing.tsconfig import ResolvedConfig, TsStrictness, line_of_key, resolve_config, strictness
 
 __all__ = ["JsScan", "TsAny", "TsConfigState", "js_scan", "ts_any", "ts_configs"]
 
 MAX_CONFIG_BYTES = 1024 * 1024
-# JavaScript that configures tools, not the product: not held to the typing standard. Files in (or named
-# as) dot-folders such as .hygen/ or .husky/ are tooling too, and so is anything in a webpack/ folder or named
-# webpack.*.js (JHipster's webpack/webpack.custom.js, environment.js).
-_TOOL_JS = re.compile(
-    r"(^|/)([\w.-]+\.config\.[cm]?js|\.[\w-]+rc\.[cm]?js|[Gg]runtfile\.js|[Gg]ulpfile\.js|Jakefile\.js"
-    r"|package-scripts\.js|webpack(\.[\w-]+)*\.[cm]?js)$|(^|/)\.[^/]+(/|$)|(^|/)webpack/"
-)
 # Build and maintenance folders at the project root (config/ for bundler or node-config settings, scripts/
 # for build and release scripts); a src/config/ module below the source tree is application code.
 _TOOL_ROOT_DIRS = frozenset({"webpack", "config", "scripts"})
-_TS_CHECK = re.compile(r"^\s*(//\s*@ts-check\b|/\*\s*@ts-check\b)", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,32 +60,22 @@ class TsAny:
     in_tests: int
 
 
-def _count_any(file: TsFile) -> tuple[int, int]:
-    if b"any" not in file.source:
-        return 0, 0
-    count = 0
-    first = 0
-    for node in descendants(file.tree.root_node):
-        if node.type == "predefined_type" and file.source[node.start_byte : node.end_byte] == b"any":
-            if has_error_ancestor(node, file):
-                continue
-            count += 1
-            first = first or line_of(node)
-    return count, first
+_ANY_KINDS = frozenset({"any", "any-nested", "cast-any"})
 
 
 def ts_any(ctx: Context) -> TsAny:
+    """Every explicit `any` of the project's TypeScript (the analysis layer's TypeUse facts)."""
     files: list[tuple[str, int, int]] = []
     total = tests = 0
-    for file in ctx.trees("typescript", roles=("source", "test")):
-        count, first = _count_any(file)
-        if not count:
+    for model in ctx.analysis.files("typescript", roles=("source", "test")):
+        lines = [u.line for u in model.type_uses if u.kind in _ANY_KINDS]
+        if not lines:
             continue
-        if file.info.role == "test":
-            tests += count
+        if model.role == "test":
+            tests += len(lines)
         else:
-            total += count
-            files.append((file.path, first, count))
+            total += len(lines)
+            files.append((model.path, min(lines), len(lines)))
     return TsAny(tuple(files), total, tests)
 
 
@@ -112,7 +92,7 @@ class JsScan:
 
 def _tooling(ctx: Context, path: str) -> bool:
     """Whether a JavaScript file configures or drives the build rather than being the product."""
-    if _TOOL_JS.search(path):
+    if TOOL_CONFIG_FILES.search(path):
         return True
     prefix = ctx.project.path + "/" if ctx.project.path else ""
     rel = path[len(prefix):] if path.startswith(prefix) else path
@@ -128,11 +108,17 @@ def js_scan(ctx: Context, configs: tuple[TsConfigState, ...]) -> JsScan:
     ]
     dirs = [posixpath.dirname(c.path) for c in checking]
     unchecked: list[str] = []
+    application = 0
+    models = {m.path: m for m in ctx.analysis.files("javascript", roles=("source",))}
     for info in js:
+        model = models.get(info.path)
+        if model is not None and not_application_source(model) is not None:
+            continue  # a database shell script run by a container, not the product's code
+        application += 1
         if any(not d or info.path.startswith(d + "/") for d in dirs):
             continue
-        head = (ctx.sources.text(info.path) or "")[:2048]
-        if _TS_CHECK.search(head):
+        if model is not None and "ts-check" in model.markers:
             continue
         unchecked.append(info.path)
-    return JsScan(len(js), len(js) - len(unchecked), tuple(unchecked), ts_files, tuple(c.path for c in checking))
+    return JsScan(application, application - len(unchecked), tuple(unchecked), ts_files,
+                  tuple(c.path for c in checking))

@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from app.observability import REQUEST_ID
 from app.schemas import ErrorBody
 
 log = logging.getLogger(__name__)
@@ -34,16 +35,16 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
 
-def _body(request: Request, code: str, message: str) -> dict[str, str | None]:
-    return ErrorBody(code=code, message=message, request_id=request.headers.get("x-request-id")).model_dump()
+def _body(code: str, message: str) -> dict[str, str | None]:
+    return ErrorBody(code=code, message=message, request_id=REQUEST_ID.get()).model_dump()
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=_body(request, exc.code, exc.message))
+        return JSONResponse(status_code=exc.status_code, content=_body(exc.code, exc.message))
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(status_code=500, content=_body(request, "internal_error", "internal server error"))
+        return JSONResponse(status_code=500, content=_body("internal_error", "internal server error"))

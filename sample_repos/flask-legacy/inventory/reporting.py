@@ -1,17 +1,17 @@
-import sqlite3
+import psycopg
 
 from flask import current_app
 
 
 def get_conn():
-    return sqlite3.connect(current_app.config["REPORTS_DB"])
+    return psycopg.connect(current_app.config["REPORTS_DSN"])
 
 
 def record_movement(item_id, delta, reason):
     conn = get_conn()
     try:
         conn.execute(
-            "INSERT INTO stock_movements (item_id, delta, reason) VALUES (?, ?, ?)",
+            "INSERT INTO stock_movements (item_id, delta, reason) VALUES (%s, %s, %s)",
             (item_id, delta, reason),
         )
         conn.commit()

@@ -9,7 +9,7 @@ bp = Blueprint("items", __name__, url_prefix="/items")
 @bp.route("/", methods=["GET"])
 def list_items():
     items = Item.query.order_by(Item.name).all()
-    return jsonify([i.to_dict() for i in items])
+    return jsonify([dict(i.to_dict(), supplier=i.supplier.name if i.supplier else None) for i in items])
 
 
 @bp.route("/<int:item_id>", methods=["GET"])

@@ -9,7 +9,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 @bp.route("/low-stock")
 def low_stock():
     items = Item.query.filter(Item.quantity < 5).all()
-    return jsonify([i.to_dict() for i in items])
+    return jsonify([{"sku": i.sku, "quantity": i.quantity, "supplier": i.supplier.email} for i in items])
 
 
 @bp.route("/movements/<item_id>")

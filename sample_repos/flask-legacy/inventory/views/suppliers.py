@@ -32,3 +32,9 @@ def catalogue(supplier_id):
     if data is None:
         return jsonify(items=[])
     return jsonify(items=data.get("items", []))
+
+
+@bp.route("/")
+def list_suppliers():
+    suppliers = Supplier.query.order_by(Supplier.name).all()
+    return jsonify([{"id": s.id, "name": s.name, "items": len(s.items)} for s in suppliers])
