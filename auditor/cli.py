@@ -70,7 +70,7 @@ class AuditRequest:
     extras: dict[str, Any] = field(default_factory=dict)
     cache: bool = True
     cache_dir: str | None = None
-    live: LiveRequest | None = None  # the live API phase (--live-url, --live-app, --live-command)
+    live: LiveRequest | None = None  # the live API phase (--api-url, --api-app, --api-command)
 
 
 class _Progress:
@@ -213,20 +213,21 @@ def _guard(run: Callable[[], int]) -> NoReturn:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Cache of file models of unchanged files (default: $XDG_CACHE_HOME/auditor or ~/.cache/auditor).")
 @click.option("--no-cache", is_flag=True, default=False, help="Neither read nor write the cache: analyse every file.")
-@click.option("--live-url", metavar="URL", default=None,
+@click.option("--api-url", "live_url", metavar="URL", default=None,
               help="TALKS TO A SERVICE: exercise the API already running at URL with schemathesis.")
-@click.option("--live-app", metavar="MODULE:ATTR", default=None,
+@click.option("--api-app", "live_app", metavar="MODULE:ATTR", default=None,
               help="EXECUTES THE TARGET'S CODE: import its ASGI/WSGI app (e.g. app.main:app) in a subprocess and exercise it.")
-@click.option("--live-command", metavar="CMD", default=None,
+@click.option("--api-command", "live_command", metavar="CMD", default=None,
               help="EXECUTES THE TARGET'S CODE: start the service with CMD ({port} is replaced by a free port on "
                    "127.0.0.1), exercise it, stop it.")
-@click.option("--live-spec", metavar="FILE|URL", default=None,
+@click.option("--api-spec", "live_spec", metavar="FILE|URL", default=None,
               help="The OpenAPI spec to test against (default: the committed spec, else the one the service serves).")
-@click.option("--live-max-examples", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_EXAMPLES, show_default=True,
+@click.option("--api-max-examples", "live_max_examples", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_EXAMPLES,
+              show_default=True,
               help="Generated requests per operation, for valid and for invalid inputs each.")
-@click.option("--live-timeout", type=click.FloatRange(1, 86_400), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--api-timeout", "live_timeout", type=click.FloatRange(1, 86_400), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds for the whole live API phase, start-up included.")
-@click.option("--live-p95-ms", type=click.FloatRange(0, 600_000, min_open=True), default=None,
+@click.option("--api-p95-ms", "live_p95_ms", type=click.FloatRange(0, 600_000, min_open=True), default=None,
               help="p95 latency budget per operation in milliseconds (default: the api/latency option p95_ms, 100).")
 @ci_options
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
@@ -283,18 +284,18 @@ def _live_request(url: str | None, app: str | None, command: str | None, spec: s
     """The live API phase the flags ask for, or None; a wrong combination is a usage error."""
     modes = [(name, value) for name, value in (("url", url), ("app", app), ("command", command)) if value is not None]
     if len(modes) > 1:
-        raise UsageError("pass only one of --live-url, --live-app and --live-command")
+        raise UsageError("pass only one of --api-url, --api-app and --api-command")
     if not modes:
-        given = [flag for flag, value in (("--live-spec", spec), ("--live-p95-ms", p95_ms)) if value is not None]
+        given = [flag for flag, value in (("--api-spec", spec), ("--api-p95-ms", p95_ms)) if value is not None]
         if max_examples != DEFAULT_MAX_EXAMPLES:
-            given.append("--live-max-examples")
+            given.append("--api-max-examples")
         if timeout != DEFAULT_TIMEOUT:
-            given.append("--live-timeout")
+            given.append("--api-timeout")
         if given:
-            raise UsageError(f"{given[0]} needs --live-url, --live-app or --live-command")
+            raise UsageError(f"{given[0]} needs --api-url, --api-app or --api-command")
         return None
     if spec is not None and not spec.lower().startswith(("http://", "https://")) and not Path(spec).is_file():
-        raise UsageError(f"--live-spec: no such file: {spec}")
+        raise UsageError(f"--api-spec: no such file: {spec}")
     mode, target = modes[0]
     try:
         return LiveRequest(mode, target, spec=spec, max_examples=max_examples, timeout=timeout, p95_ms=p95_ms)

@@ -31,7 +31,7 @@ class AuditOptions:
     jobs: int = 0  # check families run in this many processes at once; 0: one per core, at most 4
     cache: bool = True  # reuse file models of unchanged files from the cache directory
     cache_dir: str | None = None  # None: $XDG_CACHE_HOME/auditor or ~/.cache/auditor
-    # TALKS TO A SERVICE, and with --live-app / --live-command EXECUTES TARGET CODE: the live API phase
+    # TALKS TO A SERVICE, and with --api-app / --api-command EXECUTES TARGET CODE: the live API phase
     # (auditor.live), which exercises the API with schemathesis before the checks run.
     live: LiveRequest | None = None
 

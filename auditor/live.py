@@ -1,7 +1,7 @@
 """The live phase: exercise a running API with schemathesis before the checks run, and hand them plain facts.
 
-THIS TALKS TO A SERVICE, AND WITH `--live-app` OR `--live-command` RUNS THE TARGET'S CODE. It is reached only
-when the user passed one of `--live-url`, `--live-app`, `--live-command` (`AuditOptions.live`).
+THIS TALKS TO A SERVICE, AND WITH `--api-app` OR `--api-command` RUNS THE TARGET'S CODE. It is reached only
+when the user passed one of `--api-url`, `--api-app`, `--api-command` (`AuditOptions.live`).
 
 Facts apart from judgement. Checks run in forked processes that the engine kills on a timeout, which would
 orphan a service a check had started; so the live run is a phase of the audit, run by the engine once, before
@@ -9,15 +9,15 @@ the checks. The `api/*` checks only read the `LiveFacts` it produced (`Context.l
 
 How the phase runs (`run_live`):
 
-* `--live-command "CMD {port}"`: the command (split like a shell would, never run through one) starts in the
+* `--api-command "CMD {port}"`: the command (split like a shell would, never run through one) starts in the
   target folder, in a session of its own, with `{port}` a free port on 127.0.0.1 (also in `PORT`); the phase
   waits, bounded, until that port answers HTTP, and says why when it does not (exit code, last output).
 * The requests are made by a fresh interpreter running `auditor.live_runner` (its own session too), which
-  imports schemathesis there and, for `--live-app module:attr`, the target's application (the target folder on
+  imports schemathesis there and, for `--api-app module:attr`, the target's application (the target folder on
   its `sys.path`, ASGI or WSGI, served in-process). The auditor itself never imports the target.
-* The spec: `--live-spec` (a file or a URL), else a spec file committed in the repository, else the service's
+* The spec: `--api-spec` (a file or a URL), else a spec file committed in the repository, else the service's
   usual spec URLs (`/openapi.json`, `/v3/api-docs`, `/swagger.json`...).
-* Bounded: `--live-timeout` covers the whole phase (start-up included); the worker stops drawing examples when
+* Bounded: `--api-timeout` covers the whole phase (start-up included); the worker stops drawing examples when
   the budget is spent and writes what it found after every operation, and the parent kills it a few seconds
   after the budget whatever it is doing.
 * Whatever happens (success, failure, timeout, Ctrl-C, SIGTERM), every process group the phase started is
@@ -100,7 +100,7 @@ class LiveRequest:
 
     mode: str  # url | app | command
     target: str  # the URL, the `module:attr`, or the command template with `{port}`
-    spec: str | None = None  # --live-spec: a file or an http(s) URL
+    spec: str | None = None  # --api-spec: a file or an http(s) URL
     max_examples: int = DEFAULT_MAX_EXAMPLES
     timeout: float = DEFAULT_TIMEOUT
     p95_ms: float | None = None  # None: the `p95_ms` option of api/latency (default 100)
@@ -110,23 +110,23 @@ class LiveRequest:
         if self.mode not in MODES:
             raise ValueError(f"unknown live mode {self.mode!r}")
         if self.mode == "url" and not re.match(r"^https?://[^/\s]+", self.target, re.I):
-            raise ValueError(f"--live-url must be an http:// or https:// URL, not {self.target!r}")
+            raise ValueError(f"--api-url must be an http:// or https:// URL, not {self.target!r}")
         if self.mode == "app" and not _APP.match(self.target):
-            raise ValueError(f"--live-app must be module:attribute (e.g. app.main:app), not {self.target!r}")
+            raise ValueError(f"--api-app must be module:attribute (e.g. app.main:app), not {self.target!r}")
         if self.mode == "command":
             if "{port}" not in self.target:
-                raise ValueError("--live-command must contain {port}, where the service is told which port to listen on")
+                raise ValueError("--api-command must contain {port}, where the service is told which port to listen on")
             try:
                 if not shlex.split(self.target):
-                    raise ValueError("--live-command is empty")
+                    raise ValueError("--api-command is empty")
             except ValueError as exc:
-                raise ValueError(f"--live-command: {exc}") from None
+                raise ValueError(f"--api-command: {exc}") from None
         if not 1 <= self.max_examples <= 10_000:
-            raise ValueError("--live-max-examples must be between 1 and 10000")
+            raise ValueError("--api-max-examples must be between 1 and 10000")
         if not 1 <= self.timeout <= 86_400:
-            raise ValueError("--live-timeout must be between 1 and 86400 seconds")
+            raise ValueError("--api-timeout must be between 1 and 86400 seconds")
         if self.p95_ms is not None and not 0 < self.p95_ms <= 600_000:
-            raise ValueError("--live-p95-ms must be a positive number of milliseconds")
+            raise ValueError("--api-p95-ms must be a positive number of milliseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +223,7 @@ def _committed_specs(repo: Repository, sources: Sources) -> list[tuple[str, dict
 
 
 def resolve_spec(request: LiveRequest, repo: Repository, sources: Sources) -> SpecSource:
-    """The spec to test against: --live-spec, else a committed spec, else whatever the service serves."""
+    """The spec to test against: --api-spec, else a committed spec, else whatever the service serves."""
     if request.spec:
         if re.match(r"^https?://", request.spec, re.I):
             return SpecSource(request.spec, url=request.spec)
@@ -232,14 +232,14 @@ def resolve_spec(request: LiveRequest, repo: Repository, sources: Sources) -> Sp
             with named.open("rb") as fh:
                 raw = fh.read(MAX_SPEC_BYTES + 1)
         except OSError as exc:
-            return SpecSource(str(named), error=f"--live-spec {named}: {exc.strerror or exc}")
+            return SpecSource(str(named), error=f"--api-spec {named}: {exc.strerror or exc}")
         if len(raw) > MAX_SPEC_BYTES:
-            return SpecSource(str(named), error=f"--live-spec {named}: larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB")
-        return _load_spec_text(f"--live-spec {named}", named.name, raw.decode("utf-8", "replace"))
+            return SpecSource(str(named), error=f"--api-spec {named}: larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB")
+        return _load_spec_text(f"--api-spec {named}", named.name, raw.decode("utf-8", "replace"))
     committed = _committed_specs(repo, sources)
     if committed:
         path, data = committed[0]
-        label = path if len(committed) == 1 else f"{path} (first of {len(committed)} committed specs; choose with --live-spec)"
+        label = path if len(committed) == 1 else f"{path} (first of {len(committed)} committed specs; choose with --api-spec)"
         return SpecSource(label, data=data, repo_path=path)
     return SpecSource("served by the service")
 
@@ -450,28 +450,28 @@ def _service_env(scratch: Path, port: int | None) -> dict[str, str]:
 
 def _start_service(request: LiveRequest, root: Path, scratch: Path, group: _Group, output: _Output,
                    deadline: float) -> tuple[str, str]:
-    """Start `--live-command` and wait until it answers: (base URL, "") or ("", why it did not)."""
+    """Start `--api-command` and wait until it answers: (base URL, "") or ("", why it did not)."""
     port = _free_port()
     command = request.target.replace("{port}", str(port)).replace("{host}", "127.0.0.1")
     args = shlex.split(command)
     try:
         proc = group.start(args, output, cwd=root, env=_service_env(scratch, port))
     except OSError as exc:
-        return "", f"--live-command: cannot start {args[0]!r}: {exc.strerror or exc}"
+        return "", f"--api-command: cannot start {args[0]!r}: {exc.strerror or exc}"
     startup = min(60.0, max(1.0, (deadline - time.monotonic()) / 2))  # half the budget, the rest for the run
     ready_by = time.monotonic() + startup
     while time.monotonic() < ready_by:
         code = proc.poll()
         if code is not None:
             tail = output.tail()
-            return "", (f"--live-command: the service exited with code {code} before it answered on 127.0.0.1:{port}"
+            return "", (f"--api-command: the service exited with code {code} before it answered on 127.0.0.1:{port}"
                         + (f"; its last output: {tail}" if tail else ""))
         if _answers_http(port):
             return f"http://127.0.0.1:{port}", ""
         time.sleep(0.1)
     group.stop()
     tail = output.tail()
-    return "", (f"--live-command: the service did not answer on 127.0.0.1:{port} within {startup:.0f} s"
+    return "", (f"--api-command: the service did not answer on 127.0.0.1:{port} within {startup:.0f} s"
                 + (f"; its last output: {tail}" if tail else ""))
 
 
@@ -481,12 +481,12 @@ def _unreachable(url: str) -> str:
     try:
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
     except ValueError:
-        return f"--live-url {url}: not a valid port"
+        return f"--api-url {url}: not a valid port"
     try:
         with socket.create_connection((parts.hostname or "", port), timeout=5):
             return ""
     except OSError as exc:
-        return f"--live-url: nothing answers at {parts.hostname}:{port} ({exc.strerror or exc})"
+        return f"--api-url: nothing answers at {parts.hostname}:{port} ({exc.strerror or exc})"
 
 
 def _runner_request(request: LiveRequest, root: Path, spec: SpecSource, base_url: str, budget: float) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 Started by `auditor.live` as `python -I -B -m auditor.live_runner REQUEST.json RESULT.json`, in its own session,
 with a hard time limit enforced by the parent (which kills the whole process group whatever happens). The
-auditor never imports this module. With `--live-app` THIS IMPORTS AND RUNS THE TARGET'S CODE (in this process
-only); with `--live-url` / `--live-command` it sends requests to a service.
+auditor never imports this module. With `--api-app` THIS IMPORTS AND RUNS THE TARGET'S CODE (in this process
+only); with `--api-url` / `--api-command` it sends requests to a service.
 
 What it does, with schemathesis's Python API (no CLI, no schemathesis.toml, no hooks from the environment):
 
@@ -43,7 +43,7 @@ __all__ = ["main"]
 
 EXCERPT_CHARS = 400
 MESSAGE_CHARS = 400
-MEMORY_LIMIT = 8 * 1024**3  # bytes of address space for this worker (and an --live-app application in it)
+MEMORY_LIMIT = 8 * 1024**3  # bytes of address space for this worker (and an --api-app application in it)
 # An operation with fewer timings is re-sent (for at most TOP_UP_SECONDS) until it has this many: with 20, the p95
 # is the second slowest answer, so one stall of a loaded machine does not make it.
 MIN_LATENCY_SAMPLES = 20
@@ -187,11 +187,11 @@ class _Run:
                 continue
             self.result["spec"] = f"served at {path}"
             return schema
-        raise LookupError("no OpenAPI spec: none committed, none passed with --live-spec, and none served at "
+        raise LookupError("no OpenAPI spec: none committed, none passed with --api-spec, and none served at "
                           + "; ".join(tried))
 
     def _base_url(self, schema: BaseSchema) -> str | None:
-        """The URL requests go to: --live-url or the started service, plus the spec's own base path."""
+        """The URL requests go to: --api-url or the started service, plus the spec's own base path."""
         from urllib.parse import urlsplit
 
         if self.app is not None:
@@ -217,7 +217,7 @@ class _Run:
             try:
                 self.app = self._load_app()
             except BaseException as exc:  # noqa: BLE001 - the target's import may raise anything, even SystemExit
-                self.result["fatal"] = f"--live-app: cannot import {self.req['app']}: {type(exc).__name__}: {_one_line(exc)}"
+                self.result["fatal"] = f"--api-app: cannot import {self.req['app']}: {type(exc).__name__}: {_one_line(exc)}"
                 return
         try:
             schema = self._load_schema()

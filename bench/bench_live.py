@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/bench_live.py [MAX_EXAMPLES]
 
-Prints, per mode (--live-command, --live-app, --live-url), the phase's wall time, the requests sent and the
-latency table (p50 / p95 / max per operation), so the default `--live-max-examples` can be checked against its
+Prints, per mode (--api-command, --api-app, --api-url), the phase's wall time, the requests sent and the
+latency table (p50 / p95 / max per operation), so the default `--api-max-examples` can be checked against its
 goal (a small API in well under a minute). Needs the dev extra (fastapi, uvicorn, schemathesis).
 """
 
@@ -50,7 +50,7 @@ def _print(mode: str, seconds: float, facts: LiveFacts) -> None:
 
 def main() -> None:
     examples = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_MAX_EXAMPLES
-    print(f"live API phase on {SAMPLE.name}, --live-max-examples {examples}, load average {os.getloadavg()[0]:.1f}")
+    print(f"live API phase on {SAMPLE.name}, --api-max-examples {examples}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "shop"
         shutil.copytree(SAMPLE, root)

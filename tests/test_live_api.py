@@ -1,7 +1,7 @@
 """The live API phase and the api/* checks, against the real sample service (sample_repos/fastapi-live).
 
-Every mode is exercised for real: `--live-command` (uvicorn on a free port started and stopped by the
-auditor), `--live-app` (the ASGI app imported in the worker) and `--live-url` (a uvicorn this test starts and
+Every mode is exercised for real: `--api-command` (uvicorn on a free port started and stopped by the
+auditor), `--api-app` (the ASGI app imported in the worker) and `--api-url` (a uvicorn this test starts and
 stops). After every test no process the test caused is left: none under this test's temporary folder (by
 working directory or command line; the auditor's scratch folder is put there through TMPDIR / tempfile) and
 no descendant of the test process. Every wait has a timeout.
@@ -240,13 +240,13 @@ def test_api_command_starts_the_service_finds_every_planted_defect_and_stops_it(
 
 def test_api_app_imports_the_app_in_process_and_finds_the_same(nothing_left: Path) -> None:
     root = _copy_sample(nothing_left)
-    spec = nothing_left / "contract.json"  # --live-spec: a file outside the target
+    spec = nothing_left / "contract.json"  # --api-spec: a file outside the target
     shutil.copy(root / "openapi.json", spec)
     before = _snapshot(root)
     card = _live(root, "app", "shop.main:app", spec=str(spec))
     _assert_the_planted_defects(card)
     facts = card.projects[0].facts["api"]
-    assert facts["mode"] == "app" and facts["spec"] == f"--live-spec {spec}"
+    assert facts["mode"] == "app" and facts["spec"] == f"--api-spec {spec}"
     assert facts["base_url"] == "(in-process application)"
     server_error = next(f for f in _api_findings(card) if f.check_id == "api/server-error")
     assert "the application raised ZeroDivisionError" in server_error.message
@@ -286,7 +286,7 @@ def test_without_a_live_flag_every_api_check_is_not_applicable(nothing_left: Pat
     assert len(results) == 4
     for r in results:
         assert r.status is Status.NOT_APPLICABLE
-        assert r.reason == "no live API was exercised; pass --live-url, --live-app or --live-command"
+        assert r.reason == "no live API was exercised; pass --api-url, --api-app or --api-command"
     assert card.projects[0].facts["api"]["status"] == "not_applicable"
 
 
@@ -327,7 +327,7 @@ def _errors(card: Scorecard) -> list[str]:
 def test_a_service_that_cannot_start_is_an_error_saying_why(nothing_left: Path, command: str, reason: str) -> None:
     card = _live(_copy_sample(nothing_left), "command", command)
     [why] = _errors(card)
-    assert why.startswith("LivePhaseFailed: --live-command: ") and reason in why, why
+    assert why.startswith("LivePhaseFailed: --api-command: ") and reason in why, why
     if "exited" in reason:
         assert "no database at db:5432" in why  # its last output
     assert card.projects[0].facts["api"]["error"].startswith("LivePhaseFailed")
@@ -345,19 +345,19 @@ def test_a_service_that_never_answers_is_stopped_at_the_time_limit(nothing_left:
 
 def test_an_unreachable_url_is_an_error(nothing_left: Path) -> None:
     [why] = _errors(_live(_copy_sample(nothing_left), "url", f"http://127.0.0.1:{_free_port()}"))
-    assert "--live-url: nothing answers at 127.0.0.1:" in why
+    assert "--api-url: nothing answers at 127.0.0.1:" in why
 
 
 def test_an_unreadable_spec_is_an_error(nothing_left: Path) -> None:
     bad = nothing_left / "bad.yaml"
     bad.write_text("openapi: 3.0.0\npaths: [\n", encoding="utf-8")
     [why] = _errors(_live(_copy_sample(nothing_left), "app", "shop.main:app", spec=str(bad)))
-    assert f"--live-spec {bad}: not valid YAML" in why
+    assert f"--api-spec {bad}: not valid YAML" in why
 
 
 def test_an_app_that_cannot_be_imported_is_an_error(nothing_left: Path) -> None:
     [why] = _errors(_live(_copy_sample(nothing_left), "app", "shop.nowhere:app"))
-    assert "--live-app: cannot import shop.nowhere:app: ModuleNotFoundError" in why
+    assert "--api-app: cannot import shop.nowhere:app: ModuleNotFoundError" in why
 
 
 HANGING_WSGI = '''import time
@@ -396,8 +396,8 @@ def test_cli_time_limit_cuts_the_run_and_still_reports(nothing_left: Path) -> No
     root = _copy_sample(nothing_left)
     out = nothing_left / "out"
     started = time.monotonic()
-    cli = _cli([str(root), "--only", "api/*", "-o", str(out), "--format", "json", "--live-app", "shop.main:app",
-                "--live-max-examples", "10000", "--live-timeout", "6"], nothing_left)
+    cli = _cli([str(root), "--only", "api/*", "-o", str(out), "--format", "json", "--api-app", "shop.main:app",
+                "--api-max-examples", "10000", "--api-timeout", "6"], nothing_left)
     stdout, stderr = cli.communicate(timeout=90)
     assert cli.returncode in (0, 1), stderr  # a verdict on what was exercised before the cut
     assert time.monotonic() - started < 45  # 6 s of live phase (+5 s grace at worst), then the rest of the audit
@@ -417,8 +417,8 @@ def test_cli_time_limit_cuts_the_run_and_still_reports(nothing_left: Path) -> No
                                                (signal.SIGINT, "auditor: error: interrupted")])
 def test_cli_stopped_mid_run_stops_the_service_and_the_worker(nothing_left: Path, sig: int, last_line: str) -> None:
     root = _copy_sample(nothing_left)
-    cli = _cli([str(root), "--only", "api/*", "-o", str(nothing_left / "out"), "--live-command", UVICORN,
-                "--live-max-examples", "60"], nothing_left)
+    cli = _cli([str(root), "--only", "api/*", "-o", str(nothing_left / "out"), "--api-command", UVICORN,
+                "--api-max-examples", "60"], nothing_left)
     try:
         def running() -> bool:
             seen = " ".join(_touching(nothing_left))
@@ -441,13 +441,13 @@ def test_cli_stopped_mid_run_stops_the_service_and_the_worker(nothing_left: Path
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--live-url", "http://127.0.0.1:1", "--live-app", "a:b"], "pass only one of --live-url, --live-app and --live-command"),
-        (["--live-spec", "openapi.json"], "--live-spec needs --live-url, --live-app or --live-command"),
-        (["--live-timeout", "5"], "--live-timeout needs --live-url, --live-app or --live-command"),
-        (["--live-app", "not-a-module"], "--live-app must be module:attribute (e.g. app.main:app)"),
-        (["--live-command", "uvicorn app:app"], "--live-command must contain {port}"),
-        (["--live-url", "ftp://example.com"], "--live-url must be an http:// or https:// URL"),
-        (["--live-url", "http://127.0.0.1:1", "--live-spec", "nowhere.json"], "--live-spec: no such file: nowhere.json"),
+        (["--api-url", "http://127.0.0.1:1", "--api-app", "a:b"], "pass only one of --api-url, --api-app and --api-command"),
+        (["--api-spec", "openapi.json"], "--api-spec needs --api-url, --api-app or --api-command"),
+        (["--api-timeout", "5"], "--api-timeout needs --api-url, --api-app or --api-command"),
+        (["--api-app", "not-a-module"], "--api-app must be module:attribute (e.g. app.main:app)"),
+        (["--api-command", "uvicorn app:app"], "--api-command must contain {port}"),
+        (["--api-url", "ftp://example.com"], "--api-url must be an http:// or https:// URL"),
+        (["--api-url", "http://127.0.0.1:1", "--api-spec", "nowhere.json"], "--api-spec: no such file: nowhere.json"),
     ],
 )
 def test_wrong_live_flags_are_a_one_line_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
@@ -477,7 +477,7 @@ def test_latency_budget_is_an_option_and_a_flag(tmp_path: Path) -> None:
     assert _slow_ops(run_check(Latency, _context(root, Config(), url))) == ["GET /slow"]
     relaxed = Config.from_mapping({"options": {"api/latency": {"p95_ms": 200}}})
     assert run_check(Latency, _context(root, relaxed, url)).status is Status.PASSED
-    strict = LiveRequest("url", "http://127.0.0.1:1", p95_ms=5)  # --live-p95-ms wins over the option
+    strict = LiveRequest("url", "http://127.0.0.1:1", p95_ms=5)  # --api-p95-ms wins over the option
     assert _slow_ops(run_check(Latency, _context(root, relaxed, strict))) == ["GET /fast", "GET /slow"]
     with pytest.raises(ConfigError, match=r"'options\.\"api/latency\"\.p95_ms' must be a number"):
         Config.from_mapping({"options": {"api/latency": {"p95_ms": "fast"}}}).check_options({Latency.id: Latency.options})

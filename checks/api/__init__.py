@@ -1,5 +1,5 @@
-"""The running API: what schemathesis saw when the live phase exercised it (`--live-url`, `--live-app`,
-`--live-command`). These checks only judge the facts the phase gathered (`ctx.live`, see auditor.live); they
+"""The running API: what schemathesis saw when the live phase exercised it (`--api-url`, `--api-app`,
+`--api-command`). These checks only judge the facts the phase gathered (`ctx.live`, see auditor.live); they
 never start a service or send a request themselves.
 
 Without one of those flags every check here is *not applicable*, never a silent pass; without schemathesis it
@@ -18,7 +18,7 @@ from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Not
 __all__ = ["CHECKS", "ApiFacts", "FailureFact", "LatencyFact", "LivePhaseFailed", "api_facts", "live_facts", "p95_budget"]
 
 _HELP = "https://schemathesis.readthedocs.io/en/stable/"
-_NOT_EXERCISED = "no live API was exercised; pass --live-url, --live-app or --live-command"
+_NOT_EXERCISED = "no live API was exercised; pass --api-url, --api-app or --api-command"
 _NOT_RUN = "the live API phase did not run: no check that needs it was selected"
 
 
@@ -45,7 +45,7 @@ def live_facts(ctx: Context) -> LiveFacts:
 
 
 def p95_budget(ctx: Context) -> float:
-    """The p95 budget in milliseconds: --live-p95-ms, else the `p95_ms` option of api/latency, else 100."""
+    """The p95 budget in milliseconds: --api-p95-ms, else the `p95_ms` option of api/latency, else 100."""
     if ctx.options.live is not None and ctx.options.live.p95_ms is not None:
         return ctx.options.live.p95_ms
     value = ctx.number_option(Latency, "p95_ms")
@@ -122,7 +122,7 @@ def _requests(n: int, total: int | None = None) -> str:
 class _LiveCheck(Check):
     category = "api"
     backend_only = True
-    capabilities = frozenset({"network", "executes-target"})  # the phase it reads; target code with --live-app/--live-command
+    capabilities = frozenset({"network", "executes-target"})  # the phase it reads; target code with --api-app/--api-command
     help_url = _HELP
     kinds: tuple[str, ...] = ()
 
@@ -235,7 +235,7 @@ class Latency(Check):
         "queries and blocking calls.",
         "Cache or precompute what does not change per request; move slow work to a background job.",
         "If the budget does not fit this operation, set `p95_ms` in `[tool.auditor.options.\"api/latency\"]` "
-        "or pass `--live-p95-ms`.",
+        "or pass `--api-p95-ms`.",
     )
     effort = Effort.MEDIUM
 
