@@ -437,6 +437,81 @@ def test_cli_stopped_mid_run_stops_the_service_and_the_worker(nothing_left: Path
     assert not (nothing_left / "out").exists()  # nothing half-written
 
 
+@pytest.mark.parametrize("mode", ["command", "app", "url"])
+def test_cli_reaches_the_sample_through_each_flag_and_reports_it(nothing_left: Path, mode: str) -> None:
+    """What a user types: each of --api-command, --api-app and --api-url, with --api-max-examples and
+    --api-p95-ms, finds the four planted defects, fails the gate on the server error and writes the latency
+    table into every report."""
+    root = _copy_sample(nothing_left)
+    out = nothing_left / "out"
+    with contextlib.ExitStack() as stack:
+        if mode == "url":
+            flag = ["--api-url", stack.enter_context(_service(root))]
+        elif mode == "app":
+            flag = ["--api-app", "shop.main:app"]
+        else:
+            flag = ["--api-command", UVICORN]
+        cli = _cli([str(root), "--only", "api/*", "-o", str(out), "--format", "json,md,html", *flag,
+                    "--api-max-examples", str(MAX_EXAMPLES), "--api-p95-ms", "150"], nothing_left)
+        try:
+            stdout, stderr = cli.communicate(timeout=180)
+        finally:
+            if cli.poll() is None:
+                cli.kill()
+                cli.communicate(timeout=10)
+    assert cli.returncode == 1, stderr  # the gate fails: a critical finding (the server error)
+    assert f"Live API ({mode}): 5 of 5 operations" in stdout
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
+    found = {(f["check_id"], f["message"].split(": ", 1)[0]): f for c in report["checks"] for f in c["findings"]}
+    assert set(found) == EXPECTED_LIVE
+    assert {k[0]: v["severity"] for k, v in found.items()} == {
+        "api/server-error": "critical", "api/schema-violation": "high", "api/undocumented-response": "medium",
+        "api/latency": "medium"}
+    assert all(f["snippet"].startswith("curl -X GET ") for f in found.values())
+    assert "exceeds the 150 ms budget" in found[("api/latency", "GET /v1/reports/daily")]["message"]
+    api = report["facts"]["api"]
+    assert api["mode"] == mode and api["max_examples"] == MAX_EXAMPLES and api["p95_budget_ms"] == 150.0
+    rows = {r["operation"]: r for r in api["latency"]}
+    assert sorted(rows) == sorted(OPERATIONS)
+    assert all({"p50_ms", "p95_ms", "max_ms", "requests"} <= set(r) and r["requests"] > 0 for r in rows.values())
+    assert [op for op, r in rows.items() if r["over_budget"]] == ["GET /v1/reports/daily"]
+    checklist = {c["item"]: c for c in report["checklist"]}
+    assert checklist["API contract"]["status"] == "failed"
+    assert set(checklist["API contract"]["failed"]) == {"api/server-error", "api/schema-violation",
+                                                         "api/undocumented-response"}
+    assert checklist["p95 latency"]["status"] == "failed" and checklist["p95 latency"]["failed"] == ["api/latency"]
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "### Live API latency" in markdown and "p95 budget 150 ms" in markdown
+    assert "| GET /v1/reports/daily |" in markdown.split("### Live API latency", 1)[1]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('class="latency-row') == 5 and html.count('class="latency-row over-budget"') == 1
+
+
+UNDOCUMENTED_TYPE_APP = '''from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+app = FastAPI(title="ping", version="1")
+
+
+@app.get("/ping", operation_id="ping")
+def ping() -> dict[str, str]:
+    return PlainTextResponse("pong")  # the spec FastAPI serves says application/json
+'''
+
+
+def test_an_undocumented_content_type_is_a_medium_finding(nothing_left: Path) -> None:
+    root = write_tree(nothing_left / "ping", {"ping.py": UNDOCUMENTED_TYPE_APP})
+    card = _live(root, "app", "ping:app")
+    assert not [r.reason for r in card.results if r.status is Status.ERROR]
+    [finding] = [f for f in _api_findings(card) if f.check_id == "api/undocumented-response"]
+    assert finding.severity is Severity.MEDIUM
+    assert finding.message.startswith("GET /ping: ") and "content type text/plain" in finding.message
+    assert "is not documented (documented: application/json)" in finding.message
+    assert finding.snippet.startswith("curl -X GET ") and "# -> 200" in finding.snippet
+    assert {f["kind"] for f in card.projects[0].facts["api"]["failures"]} >= {"undocumented-content-type"}
+
+
 # -- the CLI's flags ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("args", "message"),
