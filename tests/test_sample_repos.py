@@ -27,6 +27,7 @@ EXPECTED: dict[str, set[Key]] = {
     "fastapi-compliant": set(),
     "fastapi-live": {  # its API defects only show when it runs (tests/test_live_api.py); its spec reads clean
         ("errors/central-handler", None, None),
+        ("operability/correlation-ids", None, None),  # true: no request id is generated or propagated
         ("security/headers", None, None),
         ("security/rate-limiting", None, None),
         ("tests/coverage", None, None),
