@@ -81,7 +81,7 @@ def test_check_options(make_repo: Callable[..., Path]) -> None:
     cfg = Config.load(root)
     assert cfg.options == {"api/latency": {"p95_ms": 250}}
     cfg.check_options({"api/latency": {"p95_ms": 100.0}})  # a whole number is a number
-    with pytest.raises(ConfigError, match="unknown key 'options.\"api/latency\".p95_ms'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'options\.\"api/latency\"\.p95_ms'"):
         cfg.check_options({"api/latency": {}})
 
 
