@@ -75,7 +75,10 @@ def _source_digest(obj: object) -> str:
 
 def cacheable(checks: Iterable[type[Check]], options: AuditOptions) -> bool:
     """Whether an audit with these checks and options may be taken from, and stored in, the cache."""
-    return options.cache and not options.run_tests and not any(c.capabilities & _UNCACHEABLE for c in checks)
+    if not options.cache or options.run_tests or options.live is not None:
+        return False
+    # a check fed by the live phase talks to nothing when the phase does not run (it is then not applicable)
+    return not any(c.capabilities & _UNCACHEABLE and c.phase != "live" for c in checks)
 
 
 def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: Iterable[type[Check]],

@@ -19,7 +19,8 @@ from auditor.model import CheckResult, JSONValue, Status
 __all__ = ["CHECKLIST", "CHECKLIST_STATUSES", "ChecklistItem", "evaluate_checklist"]
 
 CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("API contract", ("openapi/spec-present", "openapi/spec-valid", "openapi/spec-quality", "openapi/undocumented-endpoint")),
+    ("API contract", ("openapi/spec-present", "openapi/spec-valid", "openapi/spec-quality", "openapi/undocumented-endpoint",
+                      "api/server-error", "api/schema-violation", "api/undocumented-response")),
     ("input validation", ("security/input-validation",)),
     ("authn/authz", ("security/missing-auth", "security/jwt")),
     ("secrets in the environment", ("security/hardcoded-secret", "security/secret-in-history")),
@@ -37,6 +38,7 @@ CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("security headers", ("security/headers",)),
     ("CORS", ("security/cors",)),
     ("versioning", ("operability/api-versioning",)),
+    ("p95 latency", ("api/latency",)),  # of the running service: only with --api-url, --api-app or --api-command
 )
 CHECKLIST_STATUSES = ("passed", "failed", "not_applicable", "not_checked_yet")
 

@@ -25,6 +25,7 @@ from auditor.config import Config, ConfigError, parse_fail_on, parse_regression_
 from auditor.context import AuditOptions
 from auditor.engine import AuditError, Scorecard, UsageError, audit
 from auditor.isolation import Terminated, terminate_on_signals
+from auditor.live import DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT, LiveRequest
 from auditor.model import Severity, Status
 from auditor.registry import load_registry
 
@@ -76,6 +77,7 @@ class AuditRequest:
     compare: str | None = None  # a previous JSON report to compare with (--compare)
     baseline: str | None = None  # a baseline file whose findings are hidden (--baseline)
     no_suppressions: bool = False  # inline suppressions are listed but hide nothing
+    live: LiveRequest | None = None  # the live API phase (--api-url, --api-app, --api-command)
 
 
 class _Progress:
@@ -235,22 +237,42 @@ def _guard(run: Callable[[], int]) -> NoReturn:
 @click.option("--compare", "compare_report", type=click.Path(dir_okay=False), default=None, metavar="REPORT",
               help="Compare with a previous JSON report: findings marked new or unchanged, the fixed ones listed.")
 @triage_options
+@click.option("--api-url", "live_url", metavar="URL", default=None,
+              help="TALKS TO A SERVICE: exercise the API already running at URL with schemathesis.")
+@click.option("--api-app", "live_app", metavar="MODULE:ATTR", default=None,
+              help="EXECUTES THE TARGET'S CODE: import its ASGI/WSGI app (e.g. app.main:app) in a subprocess and exercise it.")
+@click.option("--api-command", "live_command", metavar="CMD", default=None,
+              help="EXECUTES THE TARGET'S CODE: start the service with CMD ({port} is replaced by a free port on "
+                   "127.0.0.1), exercise it, stop it.")
+@click.option("--api-spec", "live_spec", metavar="FILE|URL", default=None,
+              help="The OpenAPI spec to test against (default: the committed spec, else the one the service serves).")
+@click.option("--api-max-examples", "live_max_examples", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_EXAMPLES,
+              show_default=True,
+              help="Generated requests per operation, for valid and for invalid inputs each.")
+@click.option("--api-timeout", "live_timeout", type=click.FloatRange(1, 86_400), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds for the whole live API phase, start-up included.")
+@click.option("--api-p95-ms", "live_p95_ms", type=click.FloatRange(0, 600_000, min_open=True), default=None,
+              help="p95 latency budget per operation in milliseconds (default: the api/latency option p95_ms, 100).")
 @ci_options
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
                   run_tests: bool, quiet: bool, jobs: int, history: str | None, fail_on_regression: bool,
                   regression_severity: str | None, max_drop: float | None, cache_dir: str | None, no_cache: bool,
                   git_history: bool, ref: str | None, compare_report: str | None, baseline: str | None,
-                  no_suppressions: bool, **ci: Any) -> None:
+                  no_suppressions: bool, live_url: str | None, live_app: str | None, live_command: str | None,
+                  live_spec: str | None, live_max_examples: int, live_timeout: float, live_p95_ms: float | None,
+                  **ci: Any) -> None:
     """Audit the repository at PATH (default: the current directory) and write its reports."""
 
     def run() -> int:
+        live = _live_request(live_url, live_app, live_command, live_spec, live_max_examples, live_timeout, live_p95_ms)
         request = AuditRequest(path, _split(formats) or DEFAULT_FORMATS, Path(output), config_file,
                                _split(only), _split(skip), fail_under, fail_on, run_tests, quiet, jobs,
                                ci=parse_ci_options(**_ci_kwargs(ci)), history=Path(history) if history else None,
                                fail_on_regression=fail_on_regression, regression_severity=regression_severity,
                                max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir, git_history=git_history, ref=ref,
-                               compare=compare_report, baseline=baseline, no_suppressions=no_suppressions)
+                               compare=compare_report, baseline=baseline, no_suppressions=no_suppressions,
+                               live=live)
         return _audit(request)
 
     _guard(run)
@@ -334,6 +356,30 @@ def _gate_overrides(config: Config, req: AuditRequest) -> Config:
     return config.with_overrides(gate=gate)
 
 
+def _live_request(url: str | None, app: str | None, command: str | None, spec: str | None, max_examples: int,
+                  timeout: float, p95_ms: float | None) -> LiveRequest | None:
+    """The live API phase the flags ask for, or None; a wrong combination is a usage error."""
+    modes = [(name, value) for name, value in (("url", url), ("app", app), ("command", command)) if value is not None]
+    if len(modes) > 1:
+        raise UsageError("pass only one of --api-url, --api-app and --api-command")
+    if not modes:
+        given = [flag for flag, value in (("--api-spec", spec), ("--api-p95-ms", p95_ms)) if value is not None]
+        if max_examples != DEFAULT_MAX_EXAMPLES:
+            given.append("--api-max-examples")
+        if timeout != DEFAULT_TIMEOUT:
+            given.append("--api-timeout")
+        if given:
+            raise UsageError(f"{given[0]} needs --api-url, --api-app or --api-command")
+        return None
+    if spec is not None and not spec.lower().startswith(("http://", "https://")) and not Path(spec).is_file():
+        raise UsageError(f"--api-spec: no such file: {spec}")
+    mode, target = modes[0]
+    try:
+        return LiveRequest(mode, target, spec=spec, max_examples=max_examples, timeout=timeout, p95_ms=p95_ms)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _audit(req: AuditRequest) -> int:
     from publishers.files import check_output
     from publishers.history import History
@@ -353,7 +399,8 @@ def _audit(req: AuditRequest) -> int:
     for error in registry.errors:
         click.echo(f"auditor: warning: {error}", err=True)
     progress = _Progress(enabled=not req.quiet)
-    options = AuditOptions(run_tests=req.run_tests, jobs=req.jobs, cache=req.cache, cache_dir=req.cache_dir)
+    options = AuditOptions(run_tests=req.run_tests, jobs=req.jobs, cache=req.cache, cache_dir=req.cache_dir,
+                           live=req.live)
     try:
         card, _config = _produce(req, options, registry, progress, triage_rules, early)
     finally:
@@ -576,6 +623,11 @@ def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
         out.append(f"{prefix}{cats}")
     counts = card.severity_counts()
     out.append("  Findings: " + ", ".join(f"{n} {sev}" for sev, n in counts.items()))
+    for p in card.projects:
+        api = p.facts.get("api")
+        if isinstance(api, dict) and "requests" in api:
+            out.append(f"  Live API ({terminal_safe(str(api['mode']))}): {api['operations_tested']} of {api['operations']} "
+                       f"operations, {api['requests']} requests in {api['duration_seconds']:.1f} s")
     statuses = [r for r in card.results if r.status in (Status.ERROR, Status.NOT_AVAILABLE)]
     for r in statuses:
         out.append(f"  {r.status.value}: {terminal_safe(r.check.id)}: {terminal_safe(r.reason)}")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditor.config import Config
+from auditor.live import LiveFacts, LiveRequest
 from auditor.model import Check, JSONValue
 from auditor.repo import CODE_LANGUAGES, FileInfo, Repository
 from auditor.sources import PyModule, Sources, TsFile
@@ -31,6 +32,9 @@ class AuditOptions:
     jobs: int = 0  # check families run in this many processes at once; 0: one per core, at most 4
     cache: bool = True  # reuse file models of unchanged files from the cache directory
     cache_dir: str | None = None  # None: $XDG_CACHE_HOME/auditor or ~/.cache/auditor
+    # TALKS TO A SERVICE, and with --api-app / --api-command EXECUTES TARGET CODE: the live API phase
+    # (auditor.live), which exercises the API with schemathesis before the checks run.
+    live: LiveRequest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ class Context:
     config: Config
     options: AuditOptions = field(default_factory=AuditOptions)
     project: Project = field(default_factory=lambda: Project(""))
+    live: LiveFacts | None = None  # what the live phase saw, for the project the live API belongs to
     _facts: dict[Any, Any] = field(default_factory=dict)
     _locks: dict[Any, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)

@@ -20,6 +20,7 @@ from auditor.checklist import ChecklistItem, evaluate_checklist
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.isolation import Outcome, Unit, run_units
+from auditor.live import live_phase
 from auditor.model import (
     Check,
     CheckResult,
@@ -437,10 +438,15 @@ def _audit_parsed(
         timings["history"] = time.perf_counter() - mark
 
     projects = detect_projects(repo)
+    # The live API phase (auditor.live) runs here, once, before any check: checks only read its facts.
+    mark = time.perf_counter()
+    live = live_phase(options.live, repo, sources, projects, selected, progress)
+    if live:
+        timings["live"] = time.perf_counter() - mark
     units: list[Unit] = []
     plans = [
         _plan(Context(repo=repo, sources=sources, config=config, options=options, project=project, models=models,
-                      history=history),
+                      history=history, live=live.get(project.path)),
               selected, registry.facts, units)
         for project in projects
     ]

@@ -332,6 +332,9 @@ class Check:
     # `[tool.auditor.options."<check id>"]`.
     options: ClassVar[Mapping[str, JSONValue]] = {}
     capabilities: ClassVar[frozenset[str]] = frozenset()  # see CAPABILITIES
+    # An engine phase whose facts the check only reads ("live": the live API phase); its capabilities are that
+    # phase's, exercised only when the phase runs.
+    phase: ClassVar[str] = ""
     time_limit: ClassVar[float | None] = None  # None: the configured check_timeout
     version: ClassVar[str] = "1"
 

@@ -19,6 +19,7 @@ __all__ = [
     "STATUS_LABELS",
     "CheckGroup",
     "ChecklistRow",
+    "LatencyTable",
     "ReportView",
     "build_view",
     "check_anchor",
@@ -26,6 +27,7 @@ __all__ = [
     "fact_sections",
     "fact_value",
     "finding_place",
+    "latency_tables",
     "visible_text",
 ]
 
@@ -222,6 +224,38 @@ def fact_sections(facts: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]
         value = facts[name]
         rows = [(str(k), fact_value(v)) for k, v in value.items()] if isinstance(value, dict) else [("value", fact_value(value))]
         out.append((name, rows))
+    return out
+
+
+MAX_LATENCY_ROWS = 50
+
+
+@dataclass(frozen=True)
+class LatencyTable:
+    """The live API's latency per operation (facts.api.latency) of one project, slowest p95 first."""
+
+    project: str  # label; empty when the repository has one project
+    budget_ms: float | None
+    rows: list[dict[str, Any]]
+    more: int  # rows left out
+
+
+def latency_tables(data: dict[str, Any]) -> list[LatencyTable]:
+    """A table for every project whose facts hold `api.latency` rows (the live API phase ran for it)."""
+    multi = len(data["projects"]) > 1
+    out = []
+    for project in data["projects"]:
+        api = project.get("facts", {}).get("api")
+        rows = api.get("latency") if isinstance(api, dict) else None
+        if not isinstance(rows, list) or not rows:
+            continue
+        budget = api.get("p95_budget_ms")
+        budget = float(budget) if isinstance(budget, int | float) and not isinstance(budget, bool) else None
+        good = [r for r in rows if isinstance(r, dict) and isinstance(r.get("p95_ms"), int | float)]
+        good.sort(key=lambda r: (-float(r["p95_ms"]), str(r.get("operation", ""))))
+        shown = [{**r, "over_budget": bool(r.get("over_budget", budget is not None and r["p95_ms"] > budget))}
+                 for r in good[:MAX_LATENCY_ROWS]]
+        out.append(LatencyTable(str(project["name"]) if multi else "", budget, shown, len(good) - len(shown)))
     return out
 
 

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from auditor.engine import Scorecard
 from auditor.scoring import grade
-from reports._view import SEVERITIES, STATUS_LABELS, build_view, fact_sections, finding_place, visible_text
+from reports._view import SEVERITIES, STATUS_LABELS, build_view, fact_sections, finding_place, latency_tables, visible_text
 from reports.base import scorecard_to_dict
 
 __all__ = ["MAX_FINDINGS_PER_CHECK", "HtmlReporter", "render_html"]
@@ -137,6 +137,10 @@ def _details(check: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _ms(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, int | float) and not isinstance(value, bool) else "n/a"
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The HTML page for a report dictionary as produced by `scorecard_to_dict`."""
     view = build_view(data)
@@ -163,6 +167,8 @@ def render_html(data: dict[str, Any]) -> str:
         shown=visible_text,
         prose=_prose,
         fact_groups=fact_groups,
+        latency_tables=latency_tables(data),
+        ms=_ms,
         fact_sections=fact_sections,
         max_per_check=MAX_FINDINGS_PER_CHECK,
         max_problems=MAX_PROBLEMS,

@@ -12,7 +12,17 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from auditor.engine import Scorecard
-from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, ReportView, build_view, fact_sections, finding_place, visible_text
+from reports._view import (
+    SEVERITIES,
+    STATUS_LABELS,
+    CheckGroup,
+    ReportView,
+    build_view,
+    fact_sections,
+    finding_place,
+    latency_tables,
+    visible_text,
+)
 from reports.base import scorecard_to_dict
 
 __all__ = [
@@ -370,6 +380,27 @@ def _files(view: ReportView, problem_cap: int) -> list[str]:
     return out
 
 
+def _ms(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, int | float) and not isinstance(value, bool) else "n/a"
+
+
+def _latency(view: ReportView) -> list[str]:
+    out: list[str] = []
+    for table in latency_tables(view.data):
+        project = f" (project {md_text(table.project)})" if table.project else ""
+        budget = f", p95 budget {table.budget_ms:g} ms" if table.budget_ms is not None else ""
+        out += [f"### Live API latency{project}", "", f"Requests with documented inputs{budget}.", "",
+                "| Operation | p50 ms | p95 ms | max ms | Requests | |", "|---|---:|---:|---:|---:|---|"]
+        for r in table.rows:
+            mark = "⚠️ over budget" if r["over_budget"] else " "
+            out.append(f"| {md_cell(r.get('operation', ''))} | {_ms(r.get('p50_ms'))} | {_ms(r.get('p95_ms'))} | "
+                       f"{_ms(r.get('max_ms'))} | {md_cell(r.get('requests', ''))} | {mark} |")
+        if table.more:
+            out.append(f"\nand {table.more} more operations in the JSON report.")
+        out.append("")
+    return out
+
+
 def _facts(view: ReportView) -> list[str]:
     groups = [(p["name"], p["facts"]) for p in view.data["projects"]] if view.multi_project else [("", view.data["facts"])]
     out = ["<details><summary>Facts</summary>", ""]
@@ -409,6 +440,7 @@ def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None, fa
         rest = view.groups[len(chosen) :]
         lines += [f"and {_plural(len(rest), 'more check')} with {_plural(sum(len(g.findings) for g in rest), 'finding')} "
                   "(see the HTML or JSON report).", ""]
+    lines += _latency(view)
     lines += _unscored(view.unscored, view.multi_project, rows) + _projects(view, rows)
     lines += _files(view, 20 if snippets else 5)
     if facts:

@@ -184,3 +184,17 @@ def test_a_warm_audit_keeps_the_roles_the_files_content_gave_them(make_repo: Mak
     cold, warm = roles(), roles()
     assert cold["app/services/migrations/importer.py"] == "source"
     assert warm == cold
+
+
+def test_the_built_in_checks_are_cacheable_unless_a_live_api_or_the_suite_is_run() -> None:
+    """The api/ checks only read the live phase's facts: they make an audit uncacheable only when the phase runs."""
+    from auditor.auditcache import cacheable
+    from auditor.live import LiveRequest
+    from auditor.registry import load_registry
+
+    checks = load_registry().checks
+    assert any(c.id.startswith("api/") for c in checks)
+    assert cacheable(checks, AuditOptions())
+    assert not cacheable(checks, AuditOptions(live=LiveRequest("url", "http://127.0.0.1:9/")))
+    assert not cacheable(checks, AuditOptions(run_tests=True))
+    assert not cacheable(checks, AuditOptions(cache=False))

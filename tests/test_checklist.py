@@ -51,7 +51,7 @@ def test_status_of_each_item_from_its_checks() -> None:
     assert [i for i, _ in CHECKLIST] == list(items) == [
         "API contract", "input validation", "authn/authz", "secrets in the environment", "structured error handling",
         "pooling", "no N+1", "rate limiting", "correlation IDs", "tests", "typing", "security headers", "CORS",
-        "versioning"]
+        "versioning", "p95 latency"]
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +88,16 @@ def test_a_report_written_before_the_checklist_still_renders(flask_legacy: dict[
     old = {k: v for k, v in flask_legacy.items() if k != "checklist"}
     assert "Standards checklist" not in render_markdown(old)
     assert 'id="checklist"' not in render_html(old)
+
+
+def test_the_running_service_counts_for_the_api_contract_and_has_its_latency_item() -> None:
+    not_exercised = [result(i, Status.NOT_APPLICABLE) for i in
+                     ("api/server-error", "api/schema-violation", "api/undocumented-response", "api/latency")]
+    items = by_item([result("openapi/spec-present", Status.PASSED), *not_exercised])
+    assert items["API contract"] == ("passed", (), 0)  # no API exercised: the spec alone decides
+    assert items["p95 latency"] == ("not_applicable", (), 0)
+    items = by_item([result("openapi/spec-present", Status.PASSED), result("api/schema-violation", Status.FAILED, 2),
+                     result("api/latency", Status.PASSED)])
+    assert items["API contract"] == ("failed", ("api/schema-violation",), 2)
+    assert items["p95 latency"] == ("passed", (), 0)
+    assert by_item([result("api/latency", Status.NOT_AVAILABLE)])["p95 latency"] == ("not_checked_yet", (), 0)

@@ -64,6 +64,7 @@ def test_pyproject_without_our_table_gives_defaults(make_repo: Callable[..., Pat
         ("[tool.auditor.gate]\nmax = 3\n", "unknown key 'gate.max'"),
         ("[tool.auditor]\nskip = 'a'\nonly = [1]\n", "'only' must be a list of strings"),
         ("[tool.auditor]\nexclude = [\n", "invalid TOML"),
+        ("[tool.auditor]\noptions = 3\n", "'options' must be a table"),
     ],
 )
 def test_errors_name_file_and_key(make_repo: Callable[..., Path], text: str, message: str) -> None:
@@ -73,6 +74,15 @@ def test_errors_name_file_and_key(make_repo: Callable[..., Path], text: str, mes
     assert message in str(err.value)
     assert str(err.value).startswith(str(root / "pyproject.toml"))
     assert "\n" not in str(err.value)
+
+
+def test_check_options(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"pyproject.toml": "[tool.auditor.options.'api/latency']\np95_ms = 250\n"})
+    cfg = Config.load(root)
+    assert cfg.options == {"api/latency": {"p95_ms": 250}}
+    cfg.check_options({"api/latency": {"p95_ms": 100.0}})  # a whole number is a number
+    with pytest.raises(ConfigError, match=r"unknown key 'options\.\"api/latency\"\.p95_ms'"):
+        cfg.check_options({"api/latency": {}})
 
 
 def test_missing_explicit_file(tmp_path: Path) -> None:

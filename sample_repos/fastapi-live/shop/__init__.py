@@ -1,0 +1,1 @@
+"""Shop API: items, orders and reports."""
