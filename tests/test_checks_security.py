@@ -88,6 +88,43 @@ def test_secrets_by_kind_with_safe_twins(make_repo: MakeRepo) -> None:
                                 "url-credentials": 2}
 
 
+def test_self_describing_values_messages_and_scripts_are_not_secrets(make_repo: MakeRepo) -> None:
+    """Shapes met on real repositories (nestjs-boilerplate, go-gin-example, techbuzz, zero-to-production, the
+    Maven wrapper): message keys and view names named like secrets, placeholders that say what they stand for,
+    prose in another script, regular expressions, `$variable` code in scripts, shell expansions."""
+    root = make_repo({
+        "src/auth/auth.service.ts": (
+            "throw invalid({ password: 'incorrectPassword' });\n"             # a message key
+            "const PLACEHOLDERS = { AUTH_REFRESH_SECRET: 'secret_for_refresh' };\n"  # a placeholder it checks for
+            "const passwordPattern = '^(?=.*?[A-Z])(?=.*?[a-z])(?=.*?[0-9]).{8,}$';\n"  # a regular expression
+            "const signingKey = 'q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg';\n"         # 4: a real one: high
+        ),
+        "pkg/e/msg.go": 'package e\nvar m = map[int]string{\n\tERROR_AUTH_TOKEN: "Token生成失败",\n}\n',
+        "src/main/java/app/Pages.java": 'class Pages { static final String FORGOT_PASSWORD = "users/forgotPassword"; }\n',
+        "src/i18n/zh/common.json": '{"resetPassword": "chongzhimima"}\n',  # a catalogue in a nested locale folder
+        "env-example-relational": "AUTH_FORGOT_SECRET=q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg\n",  # example file: low
+        "mvnw.cmd": (
+            '"$webclient.Credentials = new-object System.Net.NetworkCredential($u, $p);"^\n'
+            "$token = 'q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg'\n"                # 8: quoted: high
+        ),
+        "mvnw": 'case "${MVNW_PASSWORD:+has-password}" in\nesac\n',
+        "scripts/init_db.sh": 'SUPERUSER_PWD="${SUPERUSER_PWD:=password}"\nAPP_PWD="${APP_PWD:=Xk29pqLz8Wq}"\n',
+        "configuration/base.yaml": 'hmac_secret: "super-long-and-secret-random-key-needed-to-verify-message-integrity"\n',
+        ".env": "POSTGRES_PASSWORD=password123\n",
+        ".travis.yml": "env:\n  global:\n    - JWT_SECRET=bA2xcjpf8y5aSUFsNB2qN5yymUBSs6es3qHoFpGkec75RCeBb8\n",
+    })
+    assert where(HardcodedSecret, root) == [
+        (".env", 1, "low"),
+        (".travis.yml", 3, "medium"),
+        ("configuration/base.yaml", 1, "low"),
+        ("env-example-relational", 1, "low"),
+        ("mvnw.cmd", 2, "high"),
+        ("scripts/init_db.sh", 1, "low"),
+        ("scripts/init_db.sh", 2, "medium"),
+        ("src/auth/auth.service.ts", 4, "high"),
+    ]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
