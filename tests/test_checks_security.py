@@ -224,6 +224,22 @@ def test_go_sql_built_from_strings_and_safe_builders(make_repo: MakeRepo) -> Non
     assert "`name`" in findings(SqlInjection, root)[0].message
 
 
+def test_sql_built_from_the_environment_is_low(make_repo: MakeRepo) -> None:
+    """fastify/demo's `scripts/drop-database.ts`: a database name the operator sets is no injection path; a request
+    value beside it still is."""
+    root = make_repo({"scripts/drop.ts": (
+        "import { Connection } from 'mysql2/promise'\n"
+        "async function dropDB (connection: Connection) {\n"
+        "  await connection.query(`DROP DATABASE IF EXISTS \\`${process.env.MYSQL_DATABASE}\\``)\n"
+        "}\n"
+        "async function find (connection: Connection, name: string) {\n"
+        "  await connection.query(`SELECT * FROM ${process.env.TABLE} WHERE name = '${name}'`)\n"
+        "}\n"
+    )})
+    assert where(SqlInjection, root) == [("scripts/drop.ts", 3, "low"), ("scripts/drop.ts", 6, "high")]
+    assert "only from the environment" in findings(SqlInjection, root)[0].message
+
+
 def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tasks.py": (
         "import os, subprocess\n"
