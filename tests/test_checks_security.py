@@ -325,6 +325,20 @@ def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo)
         (7, "`POST /upload` changes data and has no authentication dependency, guard or decorator in reach")]
 
 
+def test_sign_up_is_public_by_purpose(make_repo: MakeRepo) -> None:
+    """simplebank: `POST /users` handled by `createUser` beside login, outside the guarded group, is sign-up; a
+    bank account created without a guard is not."""
+    root = make_repo({"api/server.go": (
+        "package api\nimport \"github.com/gin-gonic/gin\"\n"
+        "func (server *Server) setupRouter() {\n\trouter := gin.Default()\n"
+        "\trouter.POST(\"/users\", server.createUser)\n\trouter.POST(\"/users/login\", server.loginUser)\n"
+        "\trouter.POST(\"/accounts\", server.createAccount)\n"
+        "\tauthRoutes := router.Group(\"/\").Use(authMiddleware(server.tokenMaker))\n"
+        "\tauthRoutes.POST(\"/transfers\", server.createTransfer)\n}\n")})
+    assert [(f.line, f.message) for f in findings(MissingAuth, root)] == [
+        (7, "`POST /accounts` changes data and has no authentication dependency, guard or decorator in reach")]
+
+
 def test_missing_auth_sees_rust_extractors_and_middleware(make_repo: MakeRepo) -> None:
     axum = (
         "use axum::{routing::{get, post}, Router};\n"
