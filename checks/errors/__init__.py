@@ -575,7 +575,8 @@ def _panics(ctx: Context) -> Iterator[_Panic]:
     x;` files, build scripts or parts of a file that did not parse), except where it cannot fail or is allowed on
     purpose: after a guard clause (`if r.is_err() { return ...; } r.unwrap()`), on a value built from literals
     only (`Regex::new(r"..").expect(..)`), or where the code allows the clippy lint (`#[expect(clippy::
-    expect_used)]`). Start-up code (`main`, main.rs) gets low confidence: failing fast there is often intended.
+    expect_used)]`). Start-up code (`main`, main.rs) gets low confidence, and `main` itself low severity: failing
+    fast there is often intended.
     Unwrapping a lock (a poisoned lock is the conventional reason to panic) or a `write!` (into a String it
     cannot fail) is low severity and low confidence."""
     tests = test_only_files(ctx.analysis)
@@ -616,6 +617,9 @@ def _panics(ctx: Context) -> Iterator[_Panic]:
                 message += " (on a lock or a `write!`, where panicking is usually intended)"
         else:
             continue
+        if kind != "panic" and severity is None and _in_main(model, call):
+            severity = Severity.LOW  # start-up: a missing variable or a port in use should stop the process
+            message += " (at start-up in `main`, where failing fast is often intended)"
         low = low or model.path.endswith("main.rs") or _in_main(model, call)
         yield _Panic(kind, model, call, message, Confidence.LOW if low else Confidence.HIGH, key, severity)
 
