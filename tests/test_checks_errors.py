@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from auditor import audit
 from auditor.config import Config
-from auditor.context import Context
+from auditor.context import Context, Project
 from auditor.model import Check, Confidence, Finding, NotApplicable, Severity, Verdict
 from auditor.repo import Repository
 from auditor.sources import Sources
@@ -478,6 +478,15 @@ def test_ts_unhandled_promises(make_repo: MakeRepo) -> None:
     root = make_repo({"src/handler.ts": TS_PROMISES})
     found = findings(UnhandledPromise, root)
     assert [(f.line, f.confidence) for f in found] == [(8, Confidence.LOW), (11, Confidence.MEDIUM)]
+
+
+def test_unhandled_promises_in_a_browser_app_are_low(make_repo: MakeRepo) -> None:
+    """proshop_mern's React `frontend/` (CRA's serviceWorker.js): the browser logs the rejection, nothing crashes."""
+    root = make_repo({"frontend/src/handler.ts": TS_PROMISES})
+    repo = Repository.scan(root)
+    for kind, severity in (("frontend", Severity.LOW), ("backend", Severity.MEDIUM)):
+        ctx = Context(repo=repo, sources=Sources(repo), config=Config(), project=Project("frontend", kind=kind))
+        assert [(f.line, f.severity) for f in UnhandledPromise().run(ctx)] == [(8, severity), (11, severity)]
 
 
 def test_js_error_regions_are_not_reported(make_repo: MakeRepo) -> None:

@@ -493,7 +493,8 @@ class UnhandledPromise(_HitCheck):
     severity = Severity.MEDIUM
     rationale = (
         "A rejected promise nobody awaits or catches becomes an unhandled rejection: the error is lost, and "
-        "recent Node versions crash the process. A module-level call of the file's own async function "
+        "recent Node versions crash the process (in a frontend project the browser only logs it: low). A "
+        "module-level call of the file's own async function "
         "(`bootstrap();`) is the program's entry point: a rejection there ends the process with the error printed, "
         "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`)."
     )
@@ -505,8 +506,11 @@ class UnhandledPromise(_HitCheck):
     version = "2"
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
+        browser = ctx.project.kind == "frontend"  # the browser logs an unhandled rejection; no process ends
         for model, call, message, confidence in _floating(ctx):
-            yield self.finding(ctx, message, model.path, call.line, call.end_line, confidence=confidence)
+            yield self.finding(ctx, message + (" (in a browser app, where it is only logged)" if browser else ""),
+                               model.path, call.line, call.end_line, confidence=confidence,
+                               severity=Severity.LOW if browser else None)
 
 
 # -- Rust: calls that panic --------------------------------------------------------------------------------------
