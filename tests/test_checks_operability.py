@@ -127,6 +127,19 @@ def test_own_request_id_middleware_and_a_json_formatter_pass(make_repo: MakeRepo
     assert ops["structured_logging"]["how"] == ["JSON log formatter `JsonFormatter`"]  # type: ignore[index]
 
 
+def test_fastify_logger_given_by_a_call_is_pino_with_request_ids(make_repo: MakeRepo) -> None:
+    """fastify/demo: `Fastify({ logger: getLoggerOptions() })` logs JSON through pino with a reqId on every line;
+    `logger: false` does not."""
+    server = ("import Fastify from 'fastify'\n"
+              "function getLoggerOptions () { return { level: process.env.LOG_LEVEL ?? 'silent' } }\n"
+              "const app = Fastify({\n  logger: %s,\n  requestTimeout: 60_000\n})\n"
+              "app.post('/items', async (req, reply) => { return req.body })\n")
+    on = make_repo({"package.json": '{"dependencies": {"fastify": "^5"}}', "src/server.ts": server % "getLoggerOptions()"})
+    assert findings(CorrelationIds, on) == []
+    off = make_repo({"package.json": '{"dependencies": {"fastify": "^5"}}', "src/server.ts": server % "false"})
+    assert [f.key for f in findings(CorrelationIds, off)] == ["structured-logging", "correlation-id"]
+
+
 def test_reading_the_header_into_a_response_without_an_id_of_its_own_is_not_a_middleware(make_repo: MakeRepo) -> None:
     root = make_repo({
         "app/main.py": APP,
