@@ -305,7 +305,7 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
             value = m.group("v") or m.group("v2") or m.group("v3") or m.group("v4") or ""
             group = "v" if m.group("v") else "v2" if m.group("v2") else "v3" if m.group("v3") else "v4"
             if _SECRET_NAME.search(key) and not _HASHLIKE_KEY.search(key) and not is_placeholder(value) \
-                    and len(value) >= 3 and not _REFERENCE.match(value):
+                    and len(value) >= 3 and not _REFERENCE.match(value) and not _names_its_variable(key, value):
                 add("fallback-secret", line_no, m.start(group), value, key,
                     SECRET_FALLBACK | (SECRET_DEFAULT if value.lower() in _COMMON_DEFAULTS else 0))
         for key, value, col, op, quoted, sigil in _assignments(line):
@@ -319,6 +319,14 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
             flags = SECRET_DEFAULT if _weak(key, value) or (tooling and not generated) else 0
             add("assigned-secret", line_no, col, value, key, flags)
     return tuple(hits)
+
+
+def _names_its_variable(key: str, value: str) -> bool:
+    """A default that only repeats the variable's name (`${SENDGRID_API_KEY:apiKey}`, `getenv("TOKEN", "token")`):
+    a stand-in that no provider accepts, not a credential anyone can read."""
+    k = re.sub(r"[^a-z0-9]", "", key.lower())
+    v = re.sub(r"[^a-z0-9]", "", value.lower())
+    return len(v) >= 3 and k.endswith(v)
 
 
 def _has_needle(line: str, needles: tuple[str, ...]) -> bool:

@@ -109,6 +109,7 @@ def test_self_describing_values_messages_and_scripts_are_not_secrets(make_repo: 
         ),
         "mvnw": 'case "${MVNW_PASSWORD:+has-password}" in\nesac\n',
         "scripts/init_db.sh": 'SUPERUSER_PWD="${SUPERUSER_PWD:=password}"\nAPP_PWD="${APP_PWD:=Xk29pqLz8Wq}"\n',
+        "src/main/resources/application.properties": "app.sendgrid-api-key=${SENDGRID_API_KEY:apiKey}\n",  # its name
         "configuration/base.yaml": 'hmac_secret: "super-long-and-secret-random-key-needed-to-verify-message-integrity"\n',
         ".env": "POSTGRES_PASSWORD=password123\n",
         ".travis.yml": "env:\n  global:\n    - JWT_SECRET=bA2xcjpf8y5aSUFsNB2qN5yymUBSs6es3qHoFpGkec75RCeBb8\n",
