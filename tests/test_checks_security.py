@@ -388,6 +388,19 @@ def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:
     assert facts == {"endpoints": 2, "validated": 1, "raw": 0, "unknown": 0, "none": 1}
 
 
+def test_a_handler_shared_by_put_and_delete_reads_the_body_for_put(make_repo: MakeRepo) -> None:
+    """flask-vue-crud's `single_book`: `request.get_json()` under `if request.method == 'PUT'`; DELETE has no body."""
+    root = make_repo({"app.py": (
+        "from flask import Flask, request, jsonify\napp = Flask(__name__)\n\n"
+        "@app.route('/books/<book_id>', methods=['PUT', 'DELETE'])\n"
+        "def single_book(book_id):\n"
+        "    if request.method == 'PUT':\n"
+        "        data = request.get_json()\n"
+        "    return jsonify({})\n")})
+    assert [(f.line, f.message) for f in findings(InputValidation, root)] == [
+        (4, "`PUT /books/<book_id>` reads `request.get_json` without a schema or validator")]
+
+
 def test_headers_and_rate_limiting_present_or_not(make_repo: MakeRepo) -> None:
     open_app = make_repo({"app.py": FLASK_OPEN})
     assert [f.confidence for f in findings(SecurityHeaders, open_app)] == [Confidence.LOW]
