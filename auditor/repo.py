@@ -159,7 +159,7 @@ def classify_role(path: str, language: str) -> str:
             return "test"
         if (
             name.startswith("test_")
-            or name == "conftest.py"
+            or name in ("conftest.py", "tests.py")  # Django's `startapp` module of an app's tests
             or re.search(r"(_test\.(py|go)|_tests\.py|\.(test|spec)\.[cm]?[jt]sx?|(Test|Tests|IT)\.java)$", p.name)
         ):
             return "test"

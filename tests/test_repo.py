@@ -211,6 +211,7 @@ def test_classify_never_raises(path: str) -> None:
 @pytest.mark.parametrize(("path", "language", "role"), [
     ("app/models.py", "python", "source"),
     ("tests/test_models.py", "python", "test"),
+    ("backend/common/tests.py", "python", "test"),  # Django startapp's test module (django-react-boilerplate)
     ("src/user.spec.ts", "typescript", "test"),
     ("alembic/versions/1_init.py", "python", "migration"),
     ("src/test/java/AppTest.java", "java", "test"),
