@@ -554,6 +554,39 @@ def test_versioned_by_prefix_header_or_drf_setting_and_deprecation_facts(make_re
     assert facts(header)["api_versioning"]["scheme"] == "header"  # type: ignore[index]
 
 
+SPRING_PAGES = """\
+package com.acme.web;
+
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.*;
+
+@Controller
+class PostController {
+    @GetMapping("/posts/new")
+    String newPost() { return "posts/new"; }
+    @PostMapping("/posts")
+    String create() { return "redirect:/"; }
+    @GetMapping("/login")
+    String login() { return "login"; }
+    @PostMapping("/partials/add-vote")
+    @ResponseBody
+    String vote() { return "ok"; }
+}
+"""
+
+
+def test_pages_of_a_server_rendered_site_are_not_an_api_to_version(make_repo: MakeRepo) -> None:
+    """techbuzz: Spring MVC `@Controller` methods that return view names serve HTML pages; a `@RestController`
+    with the same routes is an API."""
+    pom = {"pom.xml": "<project><artifactId>x</artifactId></project>\n"}
+    pages = make_repo({**pom, "src/main/java/com/acme/web/PostController.java": SPRING_PAGES})
+    with pytest.raises(NotApplicable):
+        findings(ApiVersioning, pages)
+    api = make_repo({**pom, "src/main/java/com/acme/web/PostController.java": SPRING_PAGES.replace(
+        "@Controller\n", "@RestController\n").replace("stereotype.Controller", "web.bind.annotation.RestController")})
+    assert [f.key for f in findings(ApiVersioning, api)] == ["api-versioning"]
+
+
 def test_versioning_needs_a_few_api_endpoints(make_repo: MakeRepo) -> None:
     root = make_repo({"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n@app.post('/hook')\ndef hook():\n    return 1\n"})
     with pytest.raises(NotApplicable):
