@@ -512,15 +512,7 @@ class _Reader:
     # -- symbolic types ---------------------------------------------------------------------------------------
     def tsym(self, node: tree_sitter.Node | None) -> str:
         """The symbolic type of a type expression ("" for builtins, slices, maps, funcs, ...)."""
-        for _ in range(8):
-            if node is None:
-                return ""
-            if node.type in ("pointer_type", "parenthesized_type"):
-                node = node.named_children[0] if node.named_children else None
-            elif node.type == "generic_type":
-                node = node.child_by_field_name("type")
-            else:
-                break
+        node = _core_type(node)
         if node is None:
             return ""
         if node.type == "type_identifier":
@@ -1619,17 +1611,21 @@ def _literal_value(node: tree_sitter.Node) -> bool:
     return True
 
 
-def _base_type_name(reader: _Reader, node: tree_sitter.Node | None) -> str:
-    """`Store` of `*Store`, `Store[T]`, `*pkg.Store`."""
+def _core_type(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
+    """The named type under pointers, parentheses and type arguments: `Store` of `*(Store[T])`."""
     for _ in range(8):
-        if node is None:
-            return ""
-        if node.type in ("pointer_type", "parenthesized_type"):
-            node = node.named_children[0] if node.named_children else None
-        elif node.type == "generic_type":
+        if node is None or node.type not in ("pointer_type", "parenthesized_type", "generic_type"):
+            return node
+        if node.type == "generic_type":
             node = node.child_by_field_name("type")
         else:
-            break
+            node = node.named_children[0] if node.named_children else None
+    return node
+
+
+def _base_type_name(reader: _Reader, node: tree_sitter.Node | None) -> str:
+    """`Store` of `*Store`, `Store[T]`, `*pkg.Store`."""
+    node = _core_type(node)
     if node is None:
         return ""
     if node.type == "qualified_type":

@@ -135,7 +135,7 @@ _REFERENCE = re.compile(
     r"""(?x)^(?:
         (?:os\.)?(?:environ|getenv)\b.* | process\.env\b.* | env\(.* | Env::var.* | std::env.* | System\.getenv.* | os\.Getenv.*
       | config\b.* | settings\b.* | self\b.* | this\b.* | request\b.* | req\b.* | ctx\b.* | context\b.* | props\b.*
-      | [A-Za-z_][A-Za-z0-9_]*\(.*                     # a call: get_secret(), Vault.read()
+      | [A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\(.*   # a call: get_secret(), vault.read(), x.unwrap()
       | [A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+   # a dotted reference: cfg.db.password
     )$"""
 )
@@ -179,6 +179,7 @@ _SECRET_NAME = re.compile(r"(?i)(password|passwd|passphrase|pwd|secret|token|api
 MAX_HITS = 200  # per file
 _CODE_SUFFIXES = frozenset({".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".kt",
                             ".kts", ".rs", ".rb", ".php", ".cs", ".scala", ".swift", ".c", ".h", ".cpp", ".hpp", ".vue", ".svelte"})
+_BACKTICK_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".vue", ".svelte"})
 _MAX_LINE = 4096  # characters of one line looked at
 
 
@@ -257,6 +258,8 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
     code = PurePosixPath(name).suffix.lower() in _CODE_SUFFIXES  # in code a literal secret is always quoted
     if _EXAMPLE_FILE.search(name) or (not code and _EXAMPLE_DATA_FILE.search(name)):
         file_flags |= SECRET_EXAMPLE_FILE
+    # Backticks quote strings in JavaScript and Go; in other languages' code they only quote code in prose (docstrings)
+    backtick_strings = PurePosixPath(name).suffix.lower() in _BACKTICK_SUFFIXES or not code
     if _TRANSLATIONS.search(path):
         return ()  # message catalogues: "password": "Passwort" is a label, not a credential
     # CI workflows, compose files and dev containers start throw-away services whose passwords are not secrets
@@ -312,6 +315,8 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
             last = key.rsplit(".", 1)[-1]
             if (line_no, col) in seen or _HASHLIKE_KEY.search(last) or _HASHED.search(last) or op == "==" \
                     or ((code or sigil) and not quoted):
+                continue
+            if quoted and not backtick_strings and line[col - 1:col] == "`":
                 continue
             if not _assigned_value_is_secret(key, value, quoted=quoted):
                 continue

@@ -50,13 +50,13 @@ FINDING_WEIGHTS: dict[Severity, float] = {
 }
 
 FORMULA = (
-    "Check score: a measured check (coverage, typing) scores 100 x min(1, value / threshold); any other "
-    "check scores 100 x the product of (1 - w) over its findings, w = critical 0.5, high 0.25, medium 0.1, "
-    "low 0.03, info 0. Category = weighted mean of its checks, at most 75 while one of its findings is high and at "
-    "most 50 while one is critical; overall = weighted mean of categories (category weights from configuration), at "
-    "most 60 while any finding is critical; checks that are not applicable or not available are left out, and a "
-    "check that errored or was not run scores 0 in its category. The gate fails when nothing could be scored. "
-    "Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
+    "Check score: a measured check (coverage, typing, documented endpoints, complexity) scores 100 x min(1, value /"
+    " threshold); any other check scores 100 x the product of (1 - w) over its findings, w = critical 0.5, high "
+    "0.25, medium 0.1, low 0.03, info 0. Category = weighted mean of its checks, at most 75 while one of its "
+    "findings is high and at most 50 while one is critical; overall = weighted mean of categories (category weights"
+    " from configuration), at most 60 while any finding is critical; checks that are not applicable or not "
+    "available are left out, and a check that errored or was not run scores 0 in its category. The gate fails when "
+    "nothing could be scored. Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
 )
 
 

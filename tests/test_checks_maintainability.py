@@ -95,7 +95,7 @@ def test_options_are_read_from_pyproject_and_validated_against_the_checks(make_r
             f"{where}: 'options.\"maintainability/complexity\".threshold' must be a whole number",
         '[tool.auditor.options."maintainability/complexity"]\nthreshhold = 20\n':
             f"{where}: unknown key 'options.\"maintainability/complexity\".threshhold' (options of "
-            "maintainability/complexity: high, mi_threshold, threshold)",
+            "maintainability/complexity: high, mi_threshold, share, threshold)",
         '[tool.auditor.options."nope/nothing"]\nx = 1\n': f"{where}: 'options.\"nope/nothing\"': no such check (see `auditor checks`)",
         '[tool.auditor.options]\ncomplexity = 3\n': f"{where}: 'options.complexity' is not a check id (family/name, quoted in TOML: "
                                                     '[tool.auditor.options."family/name"])',
@@ -177,3 +177,16 @@ def test_god_modules_and_classes_by_thresholds(make_repo: MakeRepo) -> None:
     assert found[3].message == "class `Service` does too much: 31 methods (over 30)"
     config = Config(options={"maintainability/god-module": {"max_functions": 60, "max_class_methods": 40, "max_fan_out": 40}})
     assert [(f.path, f.severity.value) for f in findings(GodModule, root, config)] == [("app/huge.py", "low")]
+
+
+def test_complexity_is_scored_by_the_share_of_functions_it_touches(make_repo: MakeRepo) -> None:
+    from auditor.model import Verdict
+
+    simple = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(39))
+    one_in_forty = Complexity().run(context(make_repo({"app/logic.py": simple + branchy("sixteen", 15)})))
+    tangled = branchy("a", 15) + branchy("b", 1) + branchy("c", 20) + "def d():\n    pass\n"
+    half = Complexity().run(context(make_repo({"app/logic.py": tangled})))
+    assert isinstance(one_in_forty, Verdict) and isinstance(half, Verdict)
+    assert one_in_forty.measure is not None and (one_in_forty.measure.value, one_in_forty.measure.threshold) == (97.5, 95.0)
+    assert half.measure is not None and half.measure.value == 50.0 and not half.measure.met
+    assert len(one_in_forty.findings) == 1 and len(half.findings) == 2  # the findings stay, whatever the score

@@ -486,3 +486,13 @@ def test_a_fallback_in_a_comment_is_not_code(make_repo: MakeRepo) -> None:
         "KEY = os.environ.get('SECRET_KEY', 'dev-secret')  # this one is code\n"
     )})
     assert where(HardcodedSecret, root) == [("app/settings.py", 2, "medium")]
+
+
+def test_prose_about_tokens_is_not_a_secret() -> None:
+    """auditor's own analysis/rust.py:891 was a high finding: a docstring saying "a macro's tokens: `x.unwrap()`"."""
+    from analysis.secrets import scan_secrets
+
+    assert scan_secrets("a.py", b'    """Calls written inside a macro\'s tokens: `x.unwrap()`, `f(a)`."""\n') == ()
+    assert scan_secrets("a.py", b"token = vault.read('x')\napi_token = client.tokens.get(name)\n") == ()
+    js = scan_secrets("a.js", b"const token = `sk9Hf83kLmQ2xZ7pWv`;\n")  # a template literal is a string in JS
+    assert [(h.kind, h.key, h.length) for h in js] == [("assigned-secret", "token", 18)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from analysis.model import FileModel, Function
 from auditor.context import Context
-from auditor.model import Check, Effort, Finding, NotApplicable, Severity, Verdict
+from auditor.model import Check, Effort, Finding, Measure, NotApplicable, Severity, Verdict
 
 __all__ = ["Complexity", "ComplexityFacts", "complexity_facts"]
 
@@ -79,15 +79,17 @@ class Complexity(Check):
     title = "Functions stay simple enough to read and test"
     category = "maintainability"
     severity = Severity.MEDIUM
-    options = {"threshold": 15, "high": 25, "mi_threshold": 10.0}
+    options = {"threshold": 15, "high": 25, "mi_threshold": 10.0, "share": 95.0}
     rationale = (
         "Cyclomatic complexity counts the independent paths through a function (1 + its branches, loops, boolean "
         "operators and handlers). Above 15 a function is hard to read and needs many tests to cover; above 25 it is "
         "where bugs concentrate (high). It is counted for every language from the trees the audit already parsed; "
         "for Python the numbers are radon's. Python modules of 1,000 lines or more also get radon's maintainability "
-        "index (from Halstead volume, complexity, lines and comments): below 10 (radon's rank C) is low. Thresholds "
-        "are options: `[tool.auditor.options.\"maintainability/complexity\"] threshold = 15, high = 25, "
-        "mi_threshold = 10`."
+        "index (from Halstead volume, complexity, lines and comments): below 10 (radon's rank C) is low. The check "
+        "is scored by how much of the code it touches: the share of functions within the threshold against a target "
+        "(95%), so one tangled parser in a large codebase does not weigh like a codebase of tangled functions (a "
+        "high finding still caps the category). Thresholds are options: "
+        "`[tool.auditor.options.\"maintainability/complexity\"] threshold = 15, high = 25, mi_threshold = 10, share = 95`."
     )
     remediation = (
         "Split the function: extract each branch's work into a named helper, replace flag arguments with separate "
@@ -116,7 +118,9 @@ class Complexity(Check):
                 findings.append(self.finding(
                     ctx, f"maintainability index {mi:.1f} (radon rank {_rank(mi)}, below {mi_threshold:g}): "
                     f"{model.lines} lines, hard to change safely", model.path, severity=Severity.LOW, key="mi"))
-        return Verdict(findings=tuple(findings), metrics=facts_json(ctx))
+        within = round(100.0 * (facts.functions - facts.over_threshold) / facts.functions, 2)
+        measure = Measure("functions within the complexity threshold", within, ctx.number_option(self, "share"))
+        return Verdict(findings=tuple(findings), measure=measure, metrics=facts_json(ctx))
 
 
 def _rank(mi: float) -> str:
