@@ -503,7 +503,7 @@ class UnhandledPromise(_HitCheck):
         "Enable `@typescript-eslint/no-floating-promises` to keep it that way.",
     )
     effort = Effort.SMALL
-    version = "2"
+    version = "3"
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
         browser = ctx.project.kind == "frontend"  # the browser logs an unhandled rejection; no process ends
@@ -656,7 +656,7 @@ class Unwrap(_PanicCheck):
         "Where failure is truly impossible, use `.expect(\"why it cannot fail\")` to document it.",
     )
     effort = Effort.MEDIUM
-    version = "2"
+    version = "3"
 
 
 class Expect(_PanicCheck):
@@ -671,7 +671,7 @@ class Expect(_PanicCheck):
     )
     remediation = ("Propagate with `?` unless the failure is a true invariant violation (startup config, poisoned lock).",)
     effort = Effort.SMALL
-    version = "2"
+    version = "3"
 
 
 class Panic(_PanicCheck):
