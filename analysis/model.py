@@ -360,6 +360,7 @@ SECRET_LOCAL = 1 << 3  # credentials for a local service (localhost, a compose s
 SECRET_FALLBACK = 1 << 4  # the default of an environment look-up: os.environ.get("SECRET_KEY", "dev-secret")
 SECRET_EXAMPLE_FILE = 1 << 5  # in an example/template/sample file (.env.example)
 SECRET_ENV_FILE = 1 << 6  # in a .env file
+SECRET_TOOLING = 1 << 7  # in CI, compose or dev-container configuration (throw-away services, test runs)
 
 
 # -- the file model ------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from analysis.model import (
     SECRET_LIVE,
     SECRET_LOCAL,
     SECRET_TEST_KEY,
+    SECRET_TOOLING,
     SecretHit,
 )
 
@@ -85,8 +86,9 @@ _ASSIGN_TAIL = re.compile(
 )
 
 
-def _assignments(line: str) -> Iterator[tuple[str, str, int, str, bool]]:
-    """(name, value, value column, operator, quoted) of every `name = value` whose name holds a secret word."""
+def _assignments(line: str) -> Iterator[tuple[str, str, int, str, bool, bool]]:
+    """(name, value, value column, operator, quoted, sigil) of every `name = value` whose name holds a secret word;
+    `sigil` when the name is a `$variable` (PowerShell, PHP, Perl), whose literals are quoted as in code."""
     consumed = -1
     for kw in _KEYWORD.finditer(line):
         if kw.start() < consumed:
@@ -98,12 +100,15 @@ def _assignments(line: str) -> Iterator[tuple[str, str, int, str, bool]]:
         while end < len(line) and end - kw.end() < 40 and line[end] in _NAME_CHARS:
             end += 1
         consumed = end
+        if line.startswith("${", max(0, start - 2)) and start >= 2:
+            continue  # a parameter expansion (`${PASSWORD:+set}`, `${TOKEN:-x}`), not an assignment
         tail = _ASSIGN_TAIL.match(line, end)
         if tail is None:
             continue
         quoted = tail.group("v") is not None
         value = tail.group("v") if quoted else (tail.group("v2") or "")
-        yield line[start:end], value, tail.start("v") if quoted else tail.start("v2"), tail.group("op"), quoted
+        sigil = start > 0 and line[start - 1] == "$"
+        yield line[start:end], value, tail.start("v") if quoted else tail.start("v2"), tail.group("op"), quoted, sigil
 
 
 # Cheap gate: a file (and a line) is looked at only when one of these occurs.
@@ -139,7 +144,7 @@ _COMMON_DEFAULTS = frozenset({
     "default", "changeme", "letmein", "123456", "12345678", "1234", "toor", "sa", "oracle", "redis", "rabbitmq",
     "minioadmin", "docker", "dev", "development", "local", "localhost",
 })
-_TRANSLATIONS = re.compile(r"(?i)(^|/)(lang|langs|locale|locales|i18n|l10n|translations?|messages)/[^/]*"
+_TRANSLATIONS = re.compile(r"(?i)(^|/)(lang|langs|locale|locales|i18n|l10n|translations?|messages)/(?:[^/]{1,40}/){0,3}[^/]*"
                            r"\.(json|ya?ml|po|pot|properties|ts|js)$"
                            r"|\.(po|pot|xliff|xlf)$")
 _TOOLING = re.compile(r"(?i)(^|/)(\.github/workflows/|\.gitlab-ci|\.circleci/|\.devcontainer/|docker-compose[^/]*\.ya?ml$"
@@ -148,7 +153,7 @@ _TOOLING = re.compile(r"(?i)(^|/)(\.github/workflows/|\.gitlab-ci|\.circleci/|\.
 _HASHED = re.compile(r"(?i)hash|digest|checksum|salt|fingerprint|integrity|encrypted|bcrypt|argon|pbkdf")
 _HASHLIKE_KEY = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|fingerprint|integrity|salt_rounds|ttl|expir\w*|length|len"
                            r"|size|url|uri|path|file|dir|name|type|header|field|param|prefix|suffix|endpoint|label|key_id"
-                           r"|count|timeout|enabled|mode|algorithm|method|scheme|strategy|class|policy|format|location|"
+                           r"|count|timeout|enabled|mode|algorithm|method|scheme|strategy|class|policy|format|location|pattern|regexp?|"
                            r"_invalid|_missing|_required|_error|_message|_msg|_text|_title|_hint|_help|_placeholder)$"
                            r"|^(token_type|grant_type|use_\w+|max_\w+|min_\w+)$")
 _LOCAL_HOSTS = re.compile(r"(?i)^(localhost|127\.0\.0\.1|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|db|database|postgres|mysql"
@@ -156,6 +161,8 @@ _LOCAL_HOSTS = re.compile(r"(?i)^(localhost|127\.0\.0\.1|0\.0\.0\.0|::1|\[::1\]|
 # An example/template file: a dot-separated part of its name says so (`.env.example`, `config.sample.yml`,
 # `example.env`, `settings.template.py`); `test_sample_repos.py` is not one.
 _EXAMPLE_FILE = re.compile(r"(?i)(^|\.)(example|examples|sample|samples|template|templates|dist|tpl|defaults?)(\.|$)")
+# Outside code the words may be joined by `-` or `_` too (`env-example-relational`, `config_sample.yml`).
+_EXAMPLE_DATA_FILE = re.compile(r"(?i)(^|[._-])(example|examples|sample|samples|template|templates|dist|tpl)([._-]|$)")
 _ENV_FILE = re.compile(r"(^|/)\.env(\.[\w.-]+)?$|(^|/)[\w.-]*\.env$")
 _LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Cargo.lock", "go.sum",
                          "composer.lock", "Gemfile.lock", "Pipfile.lock", "uv.lock", "pdm.lock", "gradle.lockfile"})
@@ -164,7 +171,7 @@ _FALLBACK = re.compile(
         (?:os\.)?(?:environ\.get|getenv)\s*\(\s*["'](?P<k1>[A-Za-z0-9_]+)["']\s*,\s*(?P<q1>["'])(?P<v>[^"'\r\n]{1,256})(?P=q1)
       | process\.env\.(?P<k2>[A-Za-z0-9_]+)\s*(?:\|\||\?\?)\s*(?P<q2>["'`])(?P<v2>[^"'`\r\n]{1,256})(?P=q2)
       | (?:env|config)\s*\(\s*["'](?P<k3>[A-Za-z0-9_.]+)["']\s*,\s*(?P<q3>["'])(?P<v3>[^"'\r\n]{1,256})(?P=q3)
-      | \$\{(?P<k4>[A-Za-z0-9_.]+):-?(?P<v4>[^}\r\n]{1,256})\}
+      | \$\{(?P<k4>[A-Za-z0-9_.]+):[-=]?(?P<v4>[^}+?\r\n][^}\r\n]{0,255})\}   # ${V:-x}, ${V:=x}, ${v:x}; not ${V:+x}
     )"""
 )
 _SECRET_NAME = re.compile(r"(?i)(password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
@@ -248,9 +255,9 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
     file_flags = 0
     if _ENV_FILE.search(path) or name.endswith(".env"):
         file_flags |= SECRET_ENV_FILE
-    if _EXAMPLE_FILE.search(name):
-        file_flags |= SECRET_EXAMPLE_FILE
     code = PurePosixPath(name).suffix.lower() in _CODE_SUFFIXES  # in code a literal secret is always quoted
+    if _EXAMPLE_FILE.search(name) or (not code and _EXAMPLE_DATA_FILE.search(name)):
+        file_flags |= SECRET_EXAMPLE_FILE
     # Backticks quote strings in JavaScript and Go; in other languages' code they only quote code in prose (docstrings)
     backtick_strings = PurePosixPath(name).suffix.lower() in _BACKTICK_SUFFIXES or not code
     if _TRANSLATIONS.search(path):
@@ -258,6 +265,8 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
     # CI workflows, compose files and dev containers start throw-away services whose passwords are not secrets
     # unless they look generated
     tooling = bool(_TOOLING.search(path))
+    if tooling:
+        file_flags |= SECRET_TOOLING
     hits: list[SecretHit] = []
     seen: set[tuple[int, int]] = set()
 
@@ -299,12 +308,13 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
             value = m.group("v") or m.group("v2") or m.group("v3") or m.group("v4") or ""
             group = "v" if m.group("v") else "v2" if m.group("v2") else "v3" if m.group("v3") else "v4"
             if _SECRET_NAME.search(key) and not _HASHLIKE_KEY.search(key) and not is_placeholder(value) \
-                    and len(value) >= 3 and not _REFERENCE.match(value):
+                    and len(value) >= 3 and not _REFERENCE.match(value) and not _names_its_variable(key, value):
                 add("fallback-secret", line_no, m.start(group), value, key,
                     SECRET_FALLBACK | (SECRET_DEFAULT if value.lower() in _COMMON_DEFAULTS else 0))
-        for key, value, col, op, quoted in _assignments(line):
+        for key, value, col, op, quoted, sigil in _assignments(line):
             last = key.rsplit(".", 1)[-1]
-            if (line_no, col) in seen or _HASHLIKE_KEY.search(last) or _HASHED.search(last) or op == "==" or (code and not quoted):
+            if (line_no, col) in seen or _HASHLIKE_KEY.search(last) or _HASHED.search(last) or op == "==" \
+                    or ((code or sigil) and not quoted):
                 continue
             if quoted and not backtick_strings and line[col - 1:col] == "`":
                 continue
@@ -314,6 +324,14 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
             flags = SECRET_DEFAULT if _weak(key, value) or (tooling and not generated) else 0
             add("assigned-secret", line_no, col, value, key, flags)
     return tuple(hits)
+
+
+def _names_its_variable(key: str, value: str) -> bool:
+    """A default that only repeats the variable's name (`${SENDGRID_API_KEY:apiKey}`, `getenv("TOKEN", "token")`):
+    a stand-in that no provider accepts, not a credential anyone can read."""
+    k = re.sub(r"[^a-z0-9]", "", key.lower())
+    v = re.sub(r"[^a-z0-9]", "", value.lower())
+    return len(v) >= 3 and k.endswith(v)
 
 
 def _has_needle(line: str, needles: tuple[str, ...]) -> bool:
@@ -334,6 +352,8 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
         return False  # a number: a length, a TTL, a port
     if " " in v or v.startswith("${"):
         return False  # prose (a message, a label, a translation) or a shell expansion: secrets have no spaces
+    if not v.isascii():
+        return False  # prose in another script (`"Token鉴权失败"`, `"重置密码"`): a message, not a credential
     if "password" in key.lower() or "passwd" in key.lower() or "pwd" in key.lower() or "passphrase" in key.lower():
         return not re.fullmatch(r"[a-z_]+", v) or len(v) >= 6  # `password = form_field` is code, `hunter2` is not
     return entropy(v) >= 2.8 and len(v) >= 8
@@ -347,7 +367,25 @@ def _weak(key: str, value: str) -> bool:
     user, sep, password = v.partition(":")
     if sep and (user == password or password.lower() in _COMMON_DEFAULTS):
         return True
-    return bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3
+    return (bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3) or _self_describing(v)
+
+
+_WORD_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_SECRET_WORDS = frozenset({"secret", "secrets", "password", "passwd", "pass", "pwd", "passphrase", "key", "token",
+                           "apikey", "credential", "credentials", "jwt"})
+
+
+def _self_describing(value: str) -> bool:
+    """A value made of words and short numbers, one of which names what it stands for (`secret_for_refresh`,
+    `incorrectPassword`, `password123`, `users/forgotPassword`, `super-long-and-secret-random-key`): a placeholder,
+    a message key or a view name, at worst a default everyone can guess; never a generated credential."""
+    v = value.strip().strip("\"'`")
+    if not re.fullmatch(r"[A-Za-z0-9]+(?:[_./:-][A-Za-z0-9]+){0,12}", v):
+        return False
+    words = [w for part in re.split(r"[_./:-]", v) for w in _WORD_PART.findall(part)]
+    if any(w.isdigit() and len(w) > 4 for w in words) or any(not w.isdigit() and len(w) == 1 and w.isupper() for w in words):
+        return False  # a random run: `k8Zq2`, `A9B3...`
+    return any(w.lower() in _SECRET_WORDS for w in words)
 
 
 _MADE_UP = re.compile(r"(?i)test|fake|dummy|example|sample|mock|placeholder|invalid|xxxx|0000|1234|abcd|loopback")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from auditor import audit
 from auditor.config import Config
-from auditor.context import Context
+from auditor.context import Context, Project
 from auditor.model import Check, Confidence, Finding, NotApplicable, Severity, Verdict
 from auditor.repo import Repository
 from auditor.sources import Sources
@@ -480,6 +480,15 @@ def test_ts_unhandled_promises(make_repo: MakeRepo) -> None:
     assert [(f.line, f.confidence) for f in found] == [(8, Confidence.LOW), (11, Confidence.MEDIUM)]
 
 
+def test_unhandled_promises_in_a_browser_app_are_low(make_repo: MakeRepo) -> None:
+    """proshop_mern's React `frontend/` (CRA's serviceWorker.js): the browser logs the rejection, nothing crashes."""
+    root = make_repo({"frontend/src/handler.ts": TS_PROMISES})
+    repo = Repository.scan(root)
+    for kind, severity in (("frontend", Severity.LOW), ("backend", Severity.MEDIUM)):
+        ctx = Context(repo=repo, sources=Sources(repo), config=Config(), project=Project("frontend", kind=kind))
+        assert [(f.line, f.severity) for f in UnhandledPromise().run(ctx)] == [(8, severity), (11, severity)]
+
+
 def test_js_error_regions_are_not_reported(make_repo: MakeRepo) -> None:
     root = make_repo({"src/broken.js": "try { a() } catch (e) {}\nfunction ( { try { b() } catch (e) {} \n"})
     assert where(EmptyCatch, root) == [("src/broken.js", 1)]
@@ -703,10 +712,11 @@ def test_rust_unwrap_expect_panic(make_repo: MakeRepo) -> None:
         "build.rs": "fn main() { std::env::var(\"OUT_DIR\").unwrap(); }\n",
     })
     unwraps = findings(Unwrap, root)
-    assert [(f.path, f.line, f.confidence) for f in unwraps] == [
-        ("src/lib.rs", 5, Confidence.HIGH), ("src/lib.rs", 8, Confidence.HIGH), ("src/lib.rs", 13, Confidence.LOW),
-        ("src/main.rs", 2, Confidence.LOW), ("src/main.rs", 2, Confidence.LOW),
-    ]
+    assert [(f.path, f.line, f.confidence, f.severity) for f in unwraps] == [
+        ("src/lib.rs", 5, Confidence.HIGH, Severity.MEDIUM), ("src/lib.rs", 8, Confidence.HIGH, Severity.MEDIUM),
+        ("src/lib.rs", 13, Confidence.LOW, Severity.LOW),
+        ("src/main.rs", 2, Confidence.LOW, Severity.LOW), ("src/main.rs", 2, Confidence.LOW, Severity.LOW),
+    ]  # start-up in `main` (wpcodevo/rust-axum-postgres-api's `TcpListener::bind(..).await.unwrap()`) is low
     assert len({f.key for f in unwraps}) == 5
     assert where(Expect, root) == [("src/lib.rs", 6)]
     assert where(Panic, root) == [("src/lib.rs", 7), ("src/lib.rs", 9)]

@@ -127,6 +127,19 @@ def test_own_request_id_middleware_and_a_json_formatter_pass(make_repo: MakeRepo
     assert ops["structured_logging"]["how"] == ["JSON log formatter `JsonFormatter`"]  # type: ignore[index]
 
 
+def test_fastify_logger_given_by_a_call_is_pino_with_request_ids(make_repo: MakeRepo) -> None:
+    """fastify/demo: `Fastify({ logger: getLoggerOptions() })` logs JSON through pino with a reqId on every line;
+    `logger: false` does not."""
+    server = ("import Fastify from 'fastify'\n"
+              "function getLoggerOptions () { return { level: process.env.LOG_LEVEL ?? 'silent' } }\n"
+              "const app = Fastify({\n  logger: %s,\n  requestTimeout: 60_000\n})\n"
+              "app.post('/items', async (req, reply) => { return req.body })\n")
+    on = make_repo({"package.json": '{"dependencies": {"fastify": "^5"}}', "src/server.ts": server % "getLoggerOptions()"})
+    assert findings(CorrelationIds, on) == []
+    off = make_repo({"package.json": '{"dependencies": {"fastify": "^5"}}', "src/server.ts": server % "false"})
+    assert [f.key for f in findings(CorrelationIds, off)] == ["structured-logging", "correlation-id"]
+
+
 def test_reading_the_header_into_a_response_without_an_id_of_its_own_is_not_a_middleware(make_repo: MakeRepo) -> None:
     root = make_repo({
         "app/main.py": APP,
@@ -539,6 +552,39 @@ def test_versioned_by_prefix_header_or_drf_setting_and_deprecation_facts(make_re
     )})
     assert findings(ApiVersioning, header) == []
     assert facts(header)["api_versioning"]["scheme"] == "header"  # type: ignore[index]
+
+
+SPRING_PAGES = """\
+package com.acme.web;
+
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.*;
+
+@Controller
+class PostController {
+    @GetMapping("/posts/new")
+    String newPost() { return "posts/new"; }
+    @PostMapping("/posts")
+    String create() { return "redirect:/"; }
+    @GetMapping("/login")
+    String login() { return "login"; }
+    @PostMapping("/partials/add-vote")
+    @ResponseBody
+    String vote() { return "ok"; }
+}
+"""
+
+
+def test_pages_of_a_server_rendered_site_are_not_an_api_to_version(make_repo: MakeRepo) -> None:
+    """techbuzz: Spring MVC `@Controller` methods that return view names serve HTML pages; a `@RestController`
+    with the same routes is an API."""
+    pom = {"pom.xml": "<project><artifactId>x</artifactId></project>\n"}
+    pages = make_repo({**pom, "src/main/java/com/acme/web/PostController.java": SPRING_PAGES})
+    with pytest.raises(NotApplicable):
+        findings(ApiVersioning, pages)
+    api = make_repo({**pom, "src/main/java/com/acme/web/PostController.java": SPRING_PAGES.replace(
+        "@Controller\n", "@RestController\n").replace("stereotype.Controller", "web.bind.annotation.RestController")})
+    assert [f.key for f in findings(ApiVersioning, api)] == ["api-versioning"]
 
 
 def test_versioning_needs_a_few_api_endpoints(make_repo: MakeRepo) -> None:

@@ -88,6 +88,44 @@ def test_secrets_by_kind_with_safe_twins(make_repo: MakeRepo) -> None:
                                 "url-credentials": 2}
 
 
+def test_self_describing_values_messages_and_scripts_are_not_secrets(make_repo: MakeRepo) -> None:
+    """Shapes met on real repositories (nestjs-boilerplate, go-gin-example, techbuzz, zero-to-production, the
+    Maven wrapper): message keys and view names named like secrets, placeholders that say what they stand for,
+    prose in another script, regular expressions, `$variable` code in scripts, shell expansions."""
+    root = make_repo({
+        "src/auth/auth.service.ts": (
+            "throw invalid({ password: 'incorrectPassword' });\n"             # a message key
+            "const PLACEHOLDERS = { AUTH_REFRESH_SECRET: 'secret_for_refresh' };\n"  # a placeholder it checks for
+            "const passwordPattern = '^(?=.*?[A-Z])(?=.*?[a-z])(?=.*?[0-9]).{8,}$';\n"  # a regular expression
+            "const signingKey = 'q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg';\n"         # 4: a real one: high
+        ),
+        "pkg/e/msg.go": 'package e\nvar m = map[int]string{\n\tERROR_AUTH_TOKEN: "Token生成失败",\n}\n',
+        "src/main/java/app/Pages.java": 'class Pages { static final String FORGOT_PASSWORD = "users/forgotPassword"; }\n',
+        "src/i18n/zh/common.json": '{"resetPassword": "chongzhimima"}\n',  # a catalogue in a nested locale folder
+        "env-example-relational": "AUTH_FORGOT_SECRET=q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg\n",  # example file: low
+        "mvnw.cmd": (
+            '"$webclient.Credentials = new-object System.Net.NetworkCredential($u, $p);"^\n'
+            "$token = 'q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg'\n"                # 8: quoted: high
+        ),
+        "mvnw": 'case "${MVNW_PASSWORD:+has-password}" in\nesac\n',
+        "scripts/init_db.sh": 'SUPERUSER_PWD="${SUPERUSER_PWD:=password}"\nAPP_PWD="${APP_PWD:=Xk29pqLz8Wq}"\n',
+        "src/main/resources/application.properties": "app.sendgrid-api-key=${SENDGRID_API_KEY:apiKey}\n",  # its name
+        "configuration/base.yaml": 'hmac_secret: "super-long-and-secret-random-key-needed-to-verify-message-integrity"\n',
+        ".env": "POSTGRES_PASSWORD=password123\n",
+        ".travis.yml": "env:\n  global:\n    - JWT_SECRET=bA2xcjpf8y5aSUFsNB2qN5yymUBSs6es3qHoFpGkec75RCeBb8\n",
+    })
+    assert where(HardcodedSecret, root) == [
+        (".env", 1, "low"),
+        (".travis.yml", 3, "medium"),
+        ("configuration/base.yaml", 1, "low"),
+        ("env-example-relational", 1, "low"),
+        ("mvnw.cmd", 2, "high"),
+        ("scripts/init_db.sh", 1, "low"),
+        ("scripts/init_db.sh", 2, "medium"),
+        ("src/auth/auth.service.ts", 4, "high"),
+    ]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
@@ -187,6 +225,22 @@ def test_go_sql_built_from_strings_and_safe_builders(make_repo: MakeRepo) -> Non
     assert "`name`" in findings(SqlInjection, root)[0].message
 
 
+def test_sql_built_from_the_environment_is_low(make_repo: MakeRepo) -> None:
+    """fastify/demo's `scripts/drop-database.ts`: a database name the operator sets is no injection path; a request
+    value beside it still is."""
+    root = make_repo({"scripts/drop.ts": (
+        "import { Connection } from 'mysql2/promise'\n"
+        "async function dropDB (connection: Connection) {\n"
+        "  await connection.query(`DROP DATABASE IF EXISTS \\`${process.env.MYSQL_DATABASE}\\``)\n"
+        "}\n"
+        "async function find (connection: Connection, name: string) {\n"
+        "  await connection.query(`SELECT * FROM ${process.env.TABLE} WHERE name = '${name}'`)\n"
+        "}\n"
+    )})
+    assert where(SqlInjection, root) == [("scripts/drop.ts", 3, "low"), ("scripts/drop.ts", 6, "high")]
+    assert "only from the environment" in findings(SqlInjection, root)[0].message
+
+
 def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tasks.py": (
         "import os, subprocess\n"
@@ -272,6 +326,20 @@ def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo)
         (7, "`POST /upload` changes data and has no authentication dependency, guard or decorator in reach")]
 
 
+def test_sign_up_is_public_by_purpose(make_repo: MakeRepo) -> None:
+    """simplebank: `POST /users` handled by `createUser` beside login, outside the guarded group, is sign-up; a
+    bank account created without a guard is not."""
+    root = make_repo({"api/server.go": (
+        "package api\nimport \"github.com/gin-gonic/gin\"\n"
+        "func (server *Server) setupRouter() {\n\trouter := gin.Default()\n"
+        "\trouter.POST(\"/users\", server.createUser)\n\trouter.POST(\"/users/login\", server.loginUser)\n"
+        "\trouter.POST(\"/accounts\", server.createAccount)\n"
+        "\tauthRoutes := router.Group(\"/\").Use(authMiddleware(server.tokenMaker))\n"
+        "\tauthRoutes.POST(\"/transfers\", server.createTransfer)\n}\n")})
+    assert [(f.line, f.message) for f in findings(MissingAuth, root)] == [
+        (7, "`POST /accounts` changes data and has no authentication dependency, guard or decorator in reach")]
+
+
 def test_missing_auth_sees_rust_extractors_and_middleware(make_repo: MakeRepo) -> None:
     axum = (
         "use axum::{routing::{get, post}, Router};\n"
@@ -318,6 +386,19 @@ def test_input_validation_counts_endpoints(make_repo: MakeRepo) -> None:
     assert findings(InputValidation, guarded) == []
     facts = security_facts(context(guarded))["input_validation"]
     assert facts == {"endpoints": 2, "validated": 1, "raw": 0, "unknown": 0, "none": 1}
+
+
+def test_a_handler_shared_by_put_and_delete_reads_the_body_for_put(make_repo: MakeRepo) -> None:
+    """flask-vue-crud's `single_book`: `request.get_json()` under `if request.method == 'PUT'`; DELETE has no body."""
+    root = make_repo({"app.py": (
+        "from flask import Flask, request, jsonify\napp = Flask(__name__)\n\n"
+        "@app.route('/books/<book_id>', methods=['PUT', 'DELETE'])\n"
+        "def single_book(book_id):\n"
+        "    if request.method == 'PUT':\n"
+        "        data = request.get_json()\n"
+        "    return jsonify({})\n")})
+    assert [(f.line, f.message) for f in findings(InputValidation, root)] == [
+        (4, "`PUT /books/<book_id>` reads `request.get_json` without a schema or validator")]
 
 
 def test_headers_and_rate_limiting_present_or_not(make_repo: MakeRepo) -> None:

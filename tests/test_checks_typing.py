@@ -323,6 +323,19 @@ def test_strict_partly_switched_off_is_medium(make_repo: MakeRepo) -> None:
     ]
 
 
+def test_solution_style_tsconfig_is_judged_by_its_references(make_repo: MakeRepo) -> None:
+    """simplebank's Vue `frontend/`: the root tsconfig.json compiles nothing (`"files": []`); the configs it
+    references extend @vue/tsconfig and @tsconfig/node20, both strict. One with strict off is still found."""
+    solution = '{"files": [], "references": [{"path": "./tsconfig.node.json"}, {"path": "./tsconfig.app.json"}]}'
+    node = '{"extends": "@tsconfig/node20/tsconfig.json", "include": ["vite.config.*"]}'
+    app = '{"extends": "@vue/tsconfig/tsconfig.dom.json", "include": ["src/**/*"]}'
+    ok = run(make_repo, {**TS_SRC, "tsconfig.json": solution, "tsconfig.node.json": node, "tsconfig.app.json": app})
+    assert result(ok, "typing/typescript-strict").status is Status.PASSED
+    loose = '{"extends": "@vue/tsconfig/tsconfig.dom.json",\n "compilerOptions": {"strict": false}}'
+    bad = run(make_repo, {**TS_SRC, "tsconfig.json": solution, "tsconfig.node.json": node, "tsconfig.app.json": loose})
+    assert [f[:3] for f in found(bad, "typing/typescript-strict")] == [("tsconfig.app.json", 2, "high")]
+
+
 def test_extends_chain_child_overrides_base(make_repo: MakeRepo) -> None:
     base = '{"compilerOptions": {"strict": true}}'
     ok = run(make_repo, {**TS_SRC, "config/base.json": base, "tsconfig.json": '{"extends": "./config/base"}'})

@@ -521,7 +521,8 @@ class UnhandledPromise(_HitCheck):
     severity = Severity.MEDIUM
     rationale = (
         "A rejected promise nobody awaits or catches becomes an unhandled rejection: the error is lost, and "
-        "recent Node versions crash the process. A module-level call of the file's own async function "
+        "recent Node versions crash the process (in a frontend project the browser only logs it: low). A "
+        "module-level call of the file's own async function "
         "(`bootstrap();`) is the program's entry point: a rejection there ends the process with the error printed, "
         "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`)."
     )
@@ -530,11 +531,14 @@ class UnhandledPromise(_HitCheck):
         "Enable `@typescript-eslint/no-floating-promises` to keep it that way.",
     )
     effort = Effort.SMALL
-    version = "2"
+    version = "3"
 
     def from_model(self, ctx: Context) -> Iterator[Finding]:
+        browser = ctx.project.kind == "frontend"  # the browser logs an unhandled rejection; no process ends
         for model, call, message, confidence in _floating(ctx):
-            yield self.finding(ctx, message, model.path, call.line, call.end_line, confidence=confidence)
+            yield self.finding(ctx, message + (" (in a browser app, where it is only logged)" if browser else ""),
+                               model.path, call.line, call.end_line, confidence=confidence,
+                               severity=Severity.LOW if browser else None)
 
 
 # -- Rust: calls that panic --------------------------------------------------------------------------------------
@@ -603,7 +607,8 @@ def _panics(ctx: Context) -> Iterator[_Panic]:
     x;` files, build scripts or parts of a file that did not parse), except where it cannot fail or is allowed on
     purpose: after a guard clause (`if r.is_err() { return ...; } r.unwrap()`), on a value built from literals
     only (`Regex::new(r"..").expect(..)`), or where the code allows the clippy lint (`#[expect(clippy::
-    expect_used)]`). Start-up code (`main`, main.rs) gets low confidence: failing fast there is often intended.
+    expect_used)]`). Start-up code (`main`, main.rs) gets low confidence, and `main` itself low severity: failing
+    fast there is often intended.
     Unwrapping a lock (a poisoned lock is the conventional reason to panic) or a `write!` (into a String it
     cannot fail) is low severity and low confidence."""
     tests = test_only_files(ctx.analysis)
@@ -644,6 +649,9 @@ def _panics(ctx: Context) -> Iterator[_Panic]:
                 message += " (on a lock or a `write!`, where panicking is usually intended)"
         else:
             continue
+        if kind != "panic" and severity is None and _in_main(model, call):
+            severity = Severity.LOW  # start-up: a missing variable or a port in use should stop the process
+            message += " (at start-up in `main`, where failing fast is often intended)"
         low = low or model.path.endswith("main.rs") or _in_main(model, call)
         yield _Panic(kind, model, call, message, Confidence.LOW if low else Confidence.HIGH, key, severity)
 
@@ -676,7 +684,7 @@ class Unwrap(_PanicCheck):
         "Where failure is truly impossible, use `.expect(\"why it cannot fail\")` to document it.",
     )
     effort = Effort.MEDIUM
-    version = "2"
+    version = "3"
 
 
 class Expect(_PanicCheck):
@@ -691,7 +699,7 @@ class Expect(_PanicCheck):
     )
     remediation = ("Propagate with `?` unless the failure is a true invariant violation (startup config, poisoned lock).",)
     effort = Effort.SMALL
-    version = "2"
+    version = "3"
 
 
 class Panic(_PanicCheck):

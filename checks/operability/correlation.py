@@ -37,6 +37,7 @@ _JSON_LOG_CONFIG = re.compile(r"LogstashEncoder|LoggingEventCompositeJsonEncoder
                               r"EcsLayout|EcsEncoder|pythonjsonlogger|json_log_formatter|logging\.structured\.format|"
                               r"structlog|JSONRenderer")
 _FASTIFY = re.compile(r"(^|\.)(fastify|Fastify)$")
+_FASTIFY_LOGGER = re.compile(r"^\{\s*(?:[^{}]*,\s*)?logger\s*:\s*(?!false\b|null\b|undefined\b)\S")
 
 
 @dataclass
@@ -114,6 +115,12 @@ def _collect(ctx: Context) -> CorrelationFacts:
                 facts.correlation.append(f"fastify request ids (reqId) ({model.path}:{setting.line})")
             elif family == "javascript" and setting.key in ("genReqId", "requestIdHeader") and _FASTIFY.search(setting.context):
                 facts.correlation.append(f"fastify {setting.key} ({model.path}:{setting.line})")
+        if family == "javascript":  # `Fastify({ logger: loggerOptions() })`: a logger given by a call or a variable
+            for call in model.calls:
+                if _FASTIFY.search(call.callee) and call.args and call.args[0][0] == "collection" \
+                        and _FASTIFY_LOGGER.search(call.args[0][1]):
+                    facts.structured.append(f"fastify logger (pino) ({model.path}:{call.line})")
+                    facts.correlation.append(f"fastify request ids (reqId) ({model.path}:{call.line})")
         if family in ("go", "rust", "java"):
             for call in model.calls:
                 if call.name in ("RequestID", "RequestIDWithConfig") and call.receiver.rsplit(".", 1)[-1] == "middleware":

@@ -66,6 +66,27 @@ def _api_endpoints(endpoints: list[Endpoint]) -> list[Endpoint]:
     return out
 
 
+def _serves_a_page(ctx: Context, ep: Endpoint) -> bool:
+    """A Spring MVC `@Controller` method without `@ResponseBody` returns a view name: it serves an HTML page of a
+    server-rendered site (techbuzz's `/login`, `/posts/new`), whose URLs are not an API contract to version."""
+    if ep.framework != "spring" and not ep.file.endswith((".java", ".kt")):
+        return False
+    model = ctx.analysis.model(ep.file)
+    name = ep.handler.rsplit(".", 1)[-1].split("(", 1)[0].strip()
+    if model is None or not name:
+        return False
+    fns = [fn for fn in model.functions if fn.name == name]
+    if not fns:
+        return False
+    fn = min(fns, key=lambda f: abs(f.line - ep.line))
+    owner = next((c for c in model.classes if c.name == fn.owner), None)
+    if owner is None:
+        return False
+    marks = [d.split("(", 1)[0].strip() for d in (*owner.decorators, *fn.decorators)]
+    return "@Controller" in marks and "@RestController" not in marks and "@ResponseBody" not in marks \
+        and not (fn.returns or "").startswith(("ResponseEntity", "Mono", "Flux"))
+
+
 def _path_version(ep: Endpoint) -> str:
     for seg in segments(ep.path):
         if _VERSION_SEGMENT.match(seg):
@@ -75,7 +96,7 @@ def _path_version(ep: Endpoint) -> str:
 
 def _collect(ctx: Context) -> VersioningFacts:
     facts = VersioningFacts()
-    endpoints = _api_endpoints(endpoints_or_not_applicable(ctx))
+    endpoints = [ep for ep in _api_endpoints(endpoints_or_not_applicable(ctx)) if not _serves_a_page(ctx, ep)]
     facts.endpoints = len(endpoints)
     facts.unknown_prefix = sum(1 for ep in endpoints if not ep.prefix_known)
     for ep in endpoints:

@@ -39,7 +39,19 @@ _PUBLIC_HANDLER = re.compile(
     r"|^(log_?in|sign_?(in|up)|register|registration|create_?account|token|refresh|"
     r"webhook|callback|health|forgot|reset_?password|verify_?email)"
 )
+# Sign-up as REST spells it: POST to the users collection itself, handled by `createUser` (simplebank
+# `router.POST("/users", server.createUser)` beside its guarded group, the RealWorld spec's `POST /api/users`).
+# `POST /accounts` is not one: a bank account or a tenant is created by someone logged in.
+_SIGNUP_PATH = re.compile(r"(?i)(^|/)users?/?$")
+_SIGNUP_HANDLER = re.compile(r"(?i)(^|[._])(create|add|new)_?users?$")
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _public_by_purpose(ep: Endpoint) -> bool:
+    """Login, registration, tokens, webhooks, health checks, docs: endpoints meant to be called by anyone."""
+    if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(ep.handler):
+        return True
+    return ep.method == "POST" and bool(_SIGNUP_PATH.search(ep.path)) and bool(_SIGNUP_HANDLER.search(ep.handler))
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
     "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
                "flask_login": "session", "django.contrib.auth": "session", "fastapi_users": "jwt",
@@ -173,8 +185,7 @@ class MissingAuth(Check):
 
     def run(self, ctx: Context) -> Verdict:
         endpoints = project_endpoints(ctx.analysis)
-        mutating = [ep for ep in endpoints if ep.method in _MUTATING and not _PUBLIC_PATH.search(ep.path)
-                    and not _PUBLIC_HANDLER.search(ep.handler)]
+        mutating = [ep for ep in endpoints if ep.method in _MUTATING and not _public_by_purpose(ep)]
         if not mutating:
             raise NotApplicable("no endpoint that changes data was found")
         facts = auth_facts(ctx)

@@ -69,10 +69,14 @@ def _only_constants(value: Value) -> bool:
 
 def provenance(model: FileModel, call: Call, value: Value) -> str:
     """Where the variables of a built string come from, as far as the function tells: "parameter" (the caller
-    controls them), "local" (computed here), "constant" (UPPER_CASE constants, self/cls attributes)."""
+    controls them), "local" (computed here), "constant" (UPPER_CASE constants, self/cls attributes), "environment"
+    (reads of the process environment and constants: the operator sets them, no request reaches them)."""
     names = [n for n in value[2] if n not in ("self", "cls", "this")]
     if not names:
         return "constant"
+    if all(_CONSTANT.match(n) or _environment_only(value[1], n) for n in names) and \
+            not all(_CONSTANT.match(n) for n in names):
+        return "environment"
     fn = model.function(call.function)
     params = {p[0] for p in fn.params if p[3] != "self"} if fn is not None else set()
     text = value[1]
@@ -83,6 +87,20 @@ def provenance(model: FileModel, call: Call, value: Value) -> str:
     if all(_CONSTANT.match(n) for n in names):
         return "constant"
     return "local"
+
+
+# Reads of the process environment: the operator sets them, no request reaches them.
+_ENV_READ = {"process": r"process\.env\b", "os": r"os\.(?:environ|getenv|Getenv|LookupEnv)\b", "System": r"System\.getenv\b",
+             "env": r"env::var(?:_os)?\b", "std": r"std::env::var(?:_os)?\b"}
+
+
+def _environment_only(text: str, name: str) -> bool:
+    """Whether every use of `name` in the built string is a read of the environment (`process.env.DB_NAME`)."""
+    read = _ENV_READ.get(name)
+    if read is None:
+        return False
+    uses = re.findall(rf"(?<![\w.]){re.escape(name)}\b", text)
+    return bool(uses) and len(re.findall(rf"(?<![\w.]){read}", text)) == len(uses)
 
 
 def is_migration(model: FileModel) -> bool:
@@ -180,8 +198,8 @@ class SqlInjection(Check):
         "login, drop tables. Drivers and ORMs take parameters separately (`%s`/`?`/`$1` placeholders, bound "
         "parameters, query builders), which is never injectable. Severity follows where the variables come from: "
         "high when they are the function's parameters (its callers, ultimately a request, control them), medium when "
-        "they are computed in the function, low when they are only constants or attributes (a table name), or in a "
-        "migration."
+        "they are computed in the function, low when they are only constants, attributes (a table name) or "
+        "environment variables, or in a migration."
     )
     remediation = (
         "Pass values as parameters: `cursor.execute(\"SELECT ... WHERE id = %s\", (user_id,))`, `db.query(\"... $1\", [id])`, "
@@ -196,7 +214,8 @@ class SqlInjection(Check):
             via = f" (through `{hit.via}`)" if hit.via else ""
             names = ", ".join(f"`{n}`" for n in hit.value[2][:4])
             where = {"parameter": "from the function's parameters", "local": "from values computed here",
-                     "constant": "only from constants or attributes"}[origin]
+                     "constant": "only from constants or attributes",
+                     "environment": "only from the environment and constants"}[origin]
             message = (f"SQL built from {names}{via}, {where}, is passed to `{hit.call.callee or hit.call.name}`: a value "
                        "that reaches it can change the query")
             if is_migration(hit.model):

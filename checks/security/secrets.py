@@ -19,6 +19,7 @@ from analysis.model import (
     SECRET_LIVE,
     SECRET_LOCAL,
     SECRET_TEST_KEY,
+    SECRET_TOOLING,
     FileModel,
     SecretHit,
 )
@@ -105,6 +106,10 @@ def judge_secret_at(path: str, role: str, language: str, hit: SecretHit, *, in_t
     if hit.kind == "aws-access-key-id":
         return SecretVerdict(Severity.HIGH, Confidence.HIGH,
                              f"{what} committed to {where}: with its secret key it grants access to the account")
+    if hit.kind == "assigned-secret" and hit.flags & SECRET_TOOLING:
+        return SecretVerdict(Severity.MEDIUM, Confidence.MEDIUM,
+                             f"{what}{name} committed in CI or container configuration ({size}): a leak if it is shared "
+                             "with a deployment, harmless if only a throw-away test run uses it; use the CI's secret store")
     if hit.kind == "assigned-secret":
         confidence = Confidence.HIGH if hit.flags & SECRET_ENV_FILE or hit.entropy >= 3.5 else Confidence.MEDIUM
         return SecretVerdict(Severity.HIGH, confidence, f"{what}{name} committed to {where} ({size})")

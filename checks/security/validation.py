@@ -111,8 +111,22 @@ def classify(analysis: ProjectAnalysis, ep: Endpoint) -> _Status:
     return _Status(ep, "none", "reads no request data")
 
 
+_BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
 def _statuses(analysis: ProjectAnalysis) -> list[_Status]:
-    return [classify(analysis, ep) for ep in project_endpoints(analysis)]
+    """Each endpoint's status. One handler serving several methods (`methods=['PUT', 'DELETE']`) reads the body
+    for the methods that carry one: its DELETE or GET endpoint is judged on query reads only."""
+    endpoints = project_endpoints(analysis)
+    body_handlers = {(ep.file, ep.handler) for ep in endpoints if ep.method in _BODY_METHODS and ep.handler}
+    out: list[_Status] = []
+    for ep in endpoints:
+        status = classify(analysis, ep)
+        if status.status == "raw" and ep.method in _BODYLESS and (ep.file, ep.handler) in body_handlers:
+            status = _Status(ep, "none", f"the body read belongs to the handler's other methods ({status.evidence})")
+        out.append(status)
+    return out
 
 
 def validation_facts(ctx: Context) -> dict[str, object]:

@@ -62,7 +62,7 @@ def _static(ctx: Context) -> StaticScan:
 
 
 def _project_tsconfigs(ctx: Context) -> list[TsConfigState]:
-    return [c for c in ctx.fact(_tsconfigs) if c.path.rsplit("/", 1)[-1] == "tsconfig.json"]
+    return [c for c in ctx.fact(_tsconfigs) if c.path.rsplit("/", 1)[-1] == "tsconfig.json" or c.referenced_by]
 
 
 # -- facts --------------------------------------------------------------------------------------------------

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from analysis.frameworks import TOOL_CONFIG_FILES, not_application_source
 from auditor.context import Context
-from checks.typing.tsconfig import ResolvedConfig, TsStrictness, line_of_key, resolve_config, strictness
+from checks.typing.tsconfig import (
+    JsoncError,
+    ResolvedConfig,
+    TsStrictness,
+    line_of_key,
+    parse_jsonc,
+    resolve_config,
+    strictness,
+)
 
 __all__ = ["JsScan", "TsAny", "TsConfigState", "js_scan", "ts_any", "ts_configs"]
 
@@ -23,6 +31,7 @@ class TsConfigState:
     resolved: ResolvedConfig
     strictness: TsStrictness
     line: int | None  # where `strict` (or `compilerOptions`) is written in this file
+    referenced_by: str = ""  # the solution-style tsconfig.json that builds this one through `references`
 
 
 def _config_names(ctx: Context, stem: str) -> list[str]:
@@ -37,8 +46,7 @@ def ts_configs(ctx: Context) -> tuple[TsConfigState, ...]:
     def read(rel: str) -> bytes | None:
         return ctx.repo.read_bytes(rel, limit=MAX_CONFIG_BYTES)
 
-    states: list[TsConfigState] = []
-    for path in [*_config_names(ctx, "tsconfig"), *_config_names(ctx, "jsconfig")]:
+    def state(path: str, referenced_by: str = "") -> TsConfigState:
         resolved = resolve_config(path, read)
         text = ctx.sources.text(path) or ""
         line = None
@@ -47,8 +55,43 @@ def ts_configs(ctx: Context) -> tuple[TsConfigState, ...]:
                 line = line_of_key(text, key)
                 if line is not None:
                     break
-        states.append(TsConfigState(path, resolved, strictness(resolved), line))
+        return TsConfigState(path, resolved, strictness(resolved), line, referenced_by)
+
+    states: list[TsConfigState] = []
+    for path in [*_config_names(ctx, "tsconfig"), *_config_names(ctx, "jsconfig")]:
+        referenced = _solution_references(path, read(path))
+        if referenced:  # compiles nothing itself: the configs it references are the project's
+            states.extend(state(ref, path) for ref in referenced)
+        else:
+            states.append(state(path))
     return tuple(states)
+
+
+def _solution_references(path: str, data: bytes | None) -> list[str]:
+    """The configs a solution-style tsconfig (`"files": []` and `references`, Vite and Vue's scaffold) builds,
+    repository-relative and inside the repository; [] for an ordinary config."""
+    if data is None:
+        return []
+    try:
+        doc = parse_jsonc(data)
+    except JsoncError:
+        return []
+    if not isinstance(doc, dict) or doc.get("files") != [] or "include" in doc or not isinstance(doc.get("references"), list):
+        return []
+    base = posixpath.dirname(path)
+    out: list[str] = []
+    for ref in doc["references"][:32]:
+        target = ref.get("path") if isinstance(ref, dict) else None
+        if not isinstance(target, str) or not target:
+            continue
+        rel = posixpath.normpath(posixpath.join(base, target))
+        if rel.startswith("../") or rel == ".." or rel.startswith("/"):
+            continue
+        if not rel.endswith(".json"):
+            rel = posixpath.join(rel, "tsconfig.json")
+        if rel != path and rel not in out:
+            out.append(rel)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -275,7 +275,7 @@ class TsStrictness:
 
 # Published base configs that set `"strict": true` (read from their sources); used when node_modules is
 # not committed.
-KNOWN_STRICT_BASES = ("@tsconfig/node", "@tsconfig/strictest", "@tsconfig/recommended", "fastify-tsconfig")
+KNOWN_STRICT_BASES = ("@tsconfig/node", "@tsconfig/strictest", "@tsconfig/recommended", "fastify-tsconfig", "@vue/tsconfig")
 
 
 def strictness(resolved: ResolvedConfig) -> TsStrictness:
