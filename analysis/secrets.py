@@ -179,6 +179,7 @@ _SECRET_NAME = re.compile(r"(?i)(password|passwd|passphrase|pwd|secret|token|api
 MAX_HITS = 200  # per file
 _CODE_SUFFIXES = frozenset({".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".kt",
                             ".kts", ".rs", ".rb", ".php", ".cs", ".scala", ".swift", ".c", ".h", ".cpp", ".hpp", ".vue", ".svelte"})
+_URL_PATH = re.compile(r"/[a-z0-9_.{}:-]+(?:/[a-z0-9_.{}:-]*)*")  # lower case: a base64 secret mixes cases
 _BACKTICK_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".vue", ".svelte"})
 _MAX_LINE = 4096  # characters of one line looked at
 
@@ -318,6 +319,8 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
                 continue
             if quoted and not backtick_strings and line[col - 1:col] == "`":
                 continue
+            if last.lower().endswith("from_secret") or value == "from_secret":
+                continue  # Drone/Woodpecker `from_secret: name` names a secret of the CI's store
             if not _assigned_value_is_secret(key, value, quoted=quoted):
                 continue
             generated = len(value) >= 20 and entropy(value) >= 4.0
@@ -350,6 +353,8 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
         return False  # a UUID identifies, it is not a credential (unless it is named a secret)
     if re.fullmatch(r"\d+(\.\d+)?[smhd]?", v):
         return False  # a number: a length, a TTL, a port
+    if _URL_PATH.fullmatch(v):
+        return False  # a route (`users_forgot_password = "/users/forgot-password"`), not a credential
     if " " in v or v.startswith("${"):
         return False  # prose (a message, a label, a translation) or a shell expansion: secrets have no spaces
     if not v.isascii():

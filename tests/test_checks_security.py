@@ -496,3 +496,19 @@ def test_prose_about_tokens_is_not_a_secret() -> None:
     assert scan_secrets("a.py", b"token = vault.read('x')\napi_token = client.tokens.get(name)\n") == ()
     js = scan_secrets("a.js", b"const token = `sk9Hf83kLmQ2xZ7pWv`;\n")  # a template literal is a string in JS
     assert [(h.kind, h.key, h.length) for h in js] == [("assigned-secret", "token", 18)]
+
+
+def test_a_database_session_is_no_authentication_and_ci_secret_references_no_secret(make_repo: MakeRepo) -> None:
+    """issue 9's leftovers: mealie-style `Depends(generate_session)`, lemmy's `.woodpecker.yml` `from_secret:`,
+    a route constant named `users_forgot_password`."""
+    from analysis.secrets import scan_secrets
+
+    app = ("from fastapi import Depends, FastAPI\nfrom app.db import generate_session\napp = FastAPI()\n\n"
+           "@app.post('/recipes')\ndef create(session=Depends(generate_session)):\n    return {}\n")
+    assert [f.line for f in findings(MissingAuth, make_repo({"app/main.py": app}))] == [5]
+    guarded = app.replace("session=Depends(generate_session)", "user=Depends(get_current_user)")
+    assert findings(MissingAuth, make_repo({"app/main.py": guarded})) == []
+    woodpecker = b"steps:\n  publish:\n    settings:\n      password:\n        from_secret: docker_password\n"
+    assert scan_secrets(".woodpecker.yml", woodpecker) == ()
+    assert scan_secrets("app/routes.py", b'users_forgot_password = "/users/forgot-password"\n') == ()
+    assert len(scan_secrets("app/k.py", b'secret_key = "/Xk9fH3kQ2mLp8ZtR7vWb"\n')) == 1  # base64 may start with /

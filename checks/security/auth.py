@@ -89,8 +89,14 @@ class AuthFacts:
     guarded: int = 0
 
 
+# A database session handed to a handler (`Depends(generate_session)`, `SessionDep`, `get_db_session`) is no login
+# session: the word is taken out before the guard is judged.
+_DB_SESSION = re.compile(r"(?i)\w*(db|database|sql|orm|async|sync|engine|get|generate|create|new|local|scoped)_?session\w*"
+                         r"|\bSession(Dep|Local|Maker)?\b")
+
+
 def _guarded(ep: Endpoint) -> bool:
-    return any(_AUTH_GUARD.search(g) for g in ep.guards)
+    return any(_AUTH_GUARD.search(_DB_SESSION.sub("", g)) for g in ep.guards)
 
 
 def _auth(analysis: ProjectAnalysis) -> AuthFacts:
