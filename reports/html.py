@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from auditor.engine import Scorecard
 from auditor.scoring import grade
-from reports._view import SEVERITIES, STATUS_LABELS, build_view, fact_sections, finding_place, latency_tables, visible_text
+from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, build_view, fact_sections, finding_place, latency_tables, visible_text
 from reports.base import scorecard_to_dict
 
 __all__ = ["MAX_FINDINGS_PER_CHECK", "HtmlReporter", "render_html"]
@@ -71,6 +71,19 @@ def _prose(text: str) -> Markup:
     """Escaped text in which `code` spans written by a check's author become <code> elements."""
     escaped = str(escape(visible_text(text)))
     return Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))  # noqa: S704 - built from escaped text only
+
+
+def _group_paths(group: CheckGroup) -> str:
+    """Every file a check's findings name (all of them, not only those shown), one a line, for the path filter."""
+    return "\n".join(dict.fromkeys(str(f["path"]) for f in group.findings if f.get("path")))
+
+
+_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9-]+")
+
+
+def _project_anchor(index: int, name: str) -> str:
+    """A unique fragment for a project's row: its position keeps two names that normalise alike apart."""
+    return f"project-{index}-" + _ANCHOR_UNSAFE.sub("-", str(name).lower()).strip("-")[:60]
 
 
 TREND_WIDTH, TREND_HEIGHT, TREND_PAD = 720, 220, 32
@@ -175,6 +188,8 @@ def render_html(data: dict[str, Any]) -> str:
         trend=_trend(data.get("history")),
         regression=data.get("regression") if isinstance(data.get("regression"), dict) else None,
         details=_details,
+        group_paths=_group_paths,
+        project_anchor=_project_anchor,
     )
 
 

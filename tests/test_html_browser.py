@@ -71,7 +71,7 @@ def test_hash_selects_filters_on_load(page: Path, tmp_path: Path) -> None:
     assert '<span id="visible-count">2</span>' in dom
     groups = {a["data-check"]: "hidden" not in a for t, a in parse_html(dom).tags if t == "details" and "data-check" in a}
     assert groups == {"security/sql-injection": False, "errors/bare-except": True, "ops/logging": False}
-    boxes = {a["value"]: "checked" in a for t, a in parse_html(dom).tags if t == "input"}
+    boxes = {a["value"]: "checked" in a for t, a in parse_html(dom).tags if t == "input" and a.get("type") == "checkbox"}
     assert boxes["high"] and not boxes["critical"] and boxes["security"]
 
 
