@@ -5,6 +5,7 @@ Driven in Debian's headless Chromium (the DevTools pipe client of test_html_brow
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +132,18 @@ def test_hostile_project_name_stays_text(tmp_path: Path) -> None:
     assert sum(1 for t, _ in p.tags if t == "script") == 1
     options = [a["value"] for t, a in p.tags if t == "option"]
     assert options[1] == "svc00" + HOSTILE["img"] + HOSTILE["attr"]
+
+
+def test_printing_unfolds_every_section_and_hides_navigation(page: Path, browser: _Cdp) -> None:
+    browser.open(page.resolve().as_uri())
+    folded = "document.querySelectorAll('details:not([open])').length"
+    assert browser.evaluate(folded) == 2 * PROJECTS  # the check groups
+    browser.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert browser.evaluate(folded) == 0
+    browser.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert browser.evaluate(folded) == 2 * PROJECTS
+    browser.call("Emulation.setEmulatedMedia", {"media": "print"})
+    shown = "['toc', 'filters'].map(id => getComputedStyle(document.getElementById(id)).display)"
+    assert browser.evaluate(shown) == ["none", "none"]
+    pdf = browser.call("Page.printToPDF", {}, timeout=60)["data"]
+    assert base64.b64decode(pdf)[:5] == b"%PDF-"
