@@ -11,6 +11,7 @@ import inspect
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -78,6 +79,7 @@ class AuditRequest:
     baseline: str | None = None  # a baseline file whose findings are hidden (--baseline)
     no_suppressions: bool = False  # inline suppressions are listed but hide nothing
     live: LiveRequest | None = None  # the live API phase (--api-url, --api-app, --api-command)
+    python: str | None = None  # --python: the interpreter that runs the target's suite with --run-tests
 
 
 class _Progress:
@@ -215,6 +217,9 @@ def _guard(run: Callable[[], int]) -> NoReturn:
               help="Fail the gate on any finding at or above this severity (critical, high, medium, low, info, none).")
 @click.option("--run-tests", is_flag=True, default=False,
               help="EXECUTES THE TARGET'S CODE: run its test suite under coverage to measure coverage.")
+@click.option("--python", "python", default=None, metavar="PATH",
+              help="With --run-tests: the Python interpreter that runs the target's suite (it needs pytest and "
+                   "coverage; default: the target's .venv, else the auditor's own).")
 @click.option("--quiet", "-q", is_flag=True, default=False, help="No progress indicator, and only the verdict line.")
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Check families run in this many processes at once (0: one per core, at most 4).")
@@ -256,7 +261,7 @@ def _guard(run: Callable[[], int]) -> NoReturn:
 @ci_options
 def audit_command(path: str, formats: tuple[str, ...], output: str, config_file: str | None,
                   only: tuple[str, ...], skip: tuple[str, ...], fail_under: float | None, fail_on: str | None,
-                  run_tests: bool, quiet: bool, jobs: int, history: str | None, fail_on_regression: bool,
+                  run_tests: bool, python: str | None, quiet: bool, jobs: int, history: str | None, fail_on_regression: bool,
                   regression_severity: str | None, max_drop: float | None, cache_dir: str | None, no_cache: bool,
                   git_history: bool, ref: str | None, compare_report: str | None, baseline: str | None,
                   no_suppressions: bool, live_url: str | None, live_app: str | None, live_command: str | None,
@@ -272,7 +277,7 @@ def audit_command(path: str, formats: tuple[str, ...], output: str, config_file:
                                fail_on_regression=fail_on_regression, regression_severity=regression_severity,
                                max_drop=max_drop, cache=not no_cache, cache_dir=cache_dir, git_history=git_history, ref=ref,
                                compare=compare_report, baseline=baseline, no_suppressions=no_suppressions,
-                               live=live)
+                               live=live, python=_python(python, run_tests))
         return _audit(request)
 
     _guard(run)
@@ -356,6 +361,18 @@ def _gate_overrides(config: Config, req: AuditRequest) -> Config:
     return config.with_overrides(gate=gate)
 
 
+def _python(python: str | None, run_tests: bool) -> str | None:
+    """The absolute path of the --python interpreter, checked before any work; a wrong one is a usage error."""
+    if python is None:
+        return None
+    if not run_tests:
+        raise UsageError("--python needs --run-tests")
+    found = shutil.which(python) if os.sep not in python else python
+    if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        raise UsageError(f"--python: not an executable file: {python}")
+    return os.path.abspath(found)
+
+
 def _live_request(url: str | None, app: str | None, command: str | None, spec: str | None, max_examples: int,
                   timeout: float, p95_ms: float | None) -> LiveRequest | None:
     """The live API phase the flags ask for, or None; a wrong combination is a usage error."""
@@ -399,8 +416,8 @@ def _audit(req: AuditRequest) -> int:
     for error in registry.errors:
         click.echo(f"auditor: warning: {error}", err=True)
     progress = _Progress(enabled=not req.quiet)
-    options = AuditOptions(run_tests=req.run_tests, jobs=req.jobs, cache=req.cache, cache_dir=req.cache_dir,
-                           live=req.live)
+    options = AuditOptions(run_tests=req.run_tests, python=req.python, jobs=req.jobs, cache=req.cache,
+                           cache_dir=req.cache_dir, live=req.live)
     try:
         card, _config = _produce(req, options, registry, progress, triage_rules, early)
     finally:

@@ -29,6 +29,7 @@ class AuditOptions:
     """Options that change what an audit may do. Each flag that executes target code says so."""
 
     run_tests: bool = False  # EXECUTES TARGET CODE: runs the target's test suite under coverage
+    python: str | None = None  # with run_tests: the interpreter that runs the suite (--python); None: auto
     jobs: int = 0  # check families run in this many processes at once; 0: one per core, at most 4
     cache: bool = True  # reuse file models of unchanged files from the cache directory
     cache_dir: str | None = None  # None: $XDG_CACHE_HOME/auditor or ~/.cache/auditor

@@ -552,3 +552,72 @@ def test_javascript_and_typescript_suites_test_each_other(make_repo: MakeRepo, s
     assert [(f.severity.value, f.message) for f in present.findings] == [
         ("medium", "5 python source files have no python tests")
     ]
+
+
+# -- --run-tests that cannot run the suite: the committed report stays, pytest's error is shown -------------
+COBERTURA_96 = '<?xml version="1.0" ?>\n<coverage lines-valid="100" lines-covered="96" line-rate="0.96"></coverage>\n'
+MISSING_DEPENDENCY = {
+    "calc.py": PY_APP,
+    "coverage.xml": COBERTURA_96,
+    "test_calc.py": "import requests_not_installed_anywhere\nfrom calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+}
+
+
+def test_run_tests_that_cannot_collect_keeps_the_committed_coverage(make_repo: MakeRepo) -> None:
+    root = make_repo(MISSING_DEPENDENCY, git=True)
+    card = run(root, options=AuditOptions(run_tests=True))
+    _, coverage = facts(card)
+    assert (coverage["percent"], coverage["source"], coverage["from_test_run"]) == (96.0, "coverage.xml (cobertura)", False)
+    assert coverage["test_run_error"] == "ModuleNotFoundError: No module named 'requests_not_installed_anywhere'"
+    assert [s["path"] for s in coverage["sources"]] == ["coverage.xml"]  # the run's near-empty data is not a source
+    cov = result(card, "tests/coverage")
+    assert cov.status is Status.PASSED and cov.measure is not None and cov.measure.value == 96.0
+    assert [(f.severity.value, f.message) for f in cov.findings] == [
+        ("info", "--run-tests could not run the suite (ModuleNotFoundError: No module named "
+                 "'requests_not_installed_anywhere'); the figure is the committed coverage.xml (cobertura)")
+    ]
+    failing = result(card, "tests/failing")
+    assert failing.status is Status.FAILED
+    assert [(f.severity.value, f.message) for f in failing.findings] == [
+        ("medium", "the suite could not be run: ModuleNotFoundError: No module named 'requests_not_installed_anywhere'")
+    ]
+    assert "ERROR collecting test_calc.py" in str(failing.metrics["output"])
+    assert failing.metrics["exit_code"] == 2
+
+
+def test_run_tests_broken_conftest_without_committed_data_says_why(make_repo: MakeRepo) -> None:
+    root = make_repo({"calc.py": PY_APP, "conftest.py": "import no_such_plugin_module\n",
+                      "test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"})
+    card = run(root, options=AuditOptions(run_tests=True))
+    cov = result(card, "tests/coverage")
+    assert cov.status is Status.FAILED
+    no_data = next(f for f in cov.findings if f.message.startswith("no coverage data found"))
+    assert "(--run-tests could not run the suite: ModuleNotFoundError: No module named 'no_such_plugin_module')" in no_data.message
+    failing = result(card, "tests/failing")
+    assert [f.message for f in failing.findings] == [
+        "the suite could not be run: ModuleNotFoundError: No module named 'no_such_plugin_module'"
+    ]
+
+
+def test_run_tests_error_line_is_redacted(make_repo: MakeRepo) -> None:
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    root = make_repo({"calc.py": PY_APP, "test_calc.py": f"raise RuntimeError('token {token}')\n\n\ndef test_a():\n    pass\n"})
+    failing = result(run(root, options=AuditOptions(run_tests=True)), "tests/failing")
+    assert len(failing.findings) == 1 and failing.findings[0].message.startswith("the suite could not be run: RuntimeError: token ")
+    assert token not in failing.findings[0].message and token not in str(failing.metrics["output"])
+
+
+def test_run_tests_with_a_chosen_interpreter(make_repo: MakeRepo, tmp_path: Path) -> None:
+    import sys
+
+    root = make_repo({"calc.py": PY_APP, "test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"})
+    card = run(root, options=AuditOptions(run_tests=True, python=sys.executable))
+    assert result(card, "tests/failing").status is Status.PASSED
+    assert facts(card)[1]["from_test_run"] is True
+    bare = tmp_path / "bare-python"  # an interpreter without pytest and coverage: said, not silently replaced
+    bare.write_text("#!/bin/sh\nexit 1\n")
+    bare.chmod(0o755)
+    failing = result(run(root, options=AuditOptions(run_tests=True, python=str(bare))), "tests/failing")
+    assert [f.message for f in failing.findings] == [
+        f"the suite could not be run: {bare} cannot import pytest and coverage (--python)"
+    ]

@@ -101,3 +101,27 @@ def test_target_modules_never_shadow_ours(make_repo: Callable[..., Path], tmp_pa
                              capture_output=True, text=True, timeout=120)
     assert library.returncode == 0, library.stderr
     assert not marker.exists()
+
+
+def test_python_flag_runs_the_suite_with_that_interpreter_and_bad_values_are_one_line(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_repo({"calc.py": "def add(a, b):\n    return a + b\n",
+                      "test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"})
+    out = tmp_path / "out"
+    ok = run("audit", str(root), "--only", "tests/failing,tests/coverage", "--run-tests", "--python", sys.executable,
+             "--format", "json", "-o", str(out), "--fail-on", "none", "--fail-under", "0", "-q")
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads((out / "report.json").read_text())
+    statuses = {c["id"]: (c["status"], c["metrics"].get("source")) for c in report["checks"]}
+    assert statuses == {"tests/failing": ("passed", None), "tests/coverage": ("passed", "(--run-tests) (coverage.py)")}
+    missing = tmp_path / "no-such-python"
+    for args, message in (
+        (("--run-tests", "--python", str(missing)), f"auditor: error: --python: not an executable file: {missing}"),
+        (("--python", sys.executable), "auditor: error: --python needs --run-tests"),
+        (("--run-tests", "--python", str(root / "calc.py")), f"auditor: error: --python: not an executable file: {root / 'calc.py'}"),
+    ):
+        bad = run("audit", str(root), *args, "--format", "none")
+        assert bad.returncode == 2, bad.stderr
+        assert bad.stderr.strip().splitlines() == [message]
+        assert not (root / ".coverage").exists()

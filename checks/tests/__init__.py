@@ -101,6 +101,8 @@ class CoverageFacts:
     unit: str
     sources: list[CoverageSource]
     from_test_run: bool = False
+    # --run-tests could not run the suite (one line of pytest's error): the figure is the committed report's.
+    test_run_error: str | None = None
 
 
 def _inventory(ctx: Context) -> TestInventory:
@@ -193,11 +195,13 @@ def _read_report(ctx: Context, rel: str, fmt: str) -> CoverageReport | None:
 def coverage_facts(ctx: Context) -> CoverageFacts:
     sources: list[CoverageSource] = []
     chosen: tuple[str, CoverageReport] | None = None
+    run_error: str | None = None
     if ctx.options.run_tests and ctx.languages().get("python"):
         from checks.tests.runner import run_tests
 
         run = ctx.fact(run_tests)
-        if run.coverage is not None:
+        run_error = run.not_run
+        if run.coverage is not None and run.not_run is None:
             sources.append(CoverageSource("(--run-tests)", run.coverage.format, run.coverage.percent, run.coverage.error))
             if run.coverage.percent is not None:
                 chosen = ("(--run-tests)", run.coverage)
@@ -210,7 +214,7 @@ def coverage_facts(ctx: Context) -> CoverageFacts:
         if chosen is None and report.percent is not None:
             chosen = (path, report)
     if chosen is None:
-        return CoverageFacts(None, None, None, 0, 0, "lines", sources)
+        return CoverageFacts(None, None, None, 0, 0, "lines", sources, test_run_error=run_error)
     path, report = chosen
     return CoverageFacts(
         percent=report.percent,
@@ -221,6 +225,7 @@ def coverage_facts(ctx: Context) -> CoverageFacts:
         unit=report.unit,
         sources=sources,
         from_test_run=path == "(--run-tests)",
+        test_run_error=run_error,
     )
 
 
@@ -313,19 +318,28 @@ class Coverage(Check):
             how = "; ".join(dict.fromkeys(HOW_TO[lang] for lang in major))
             findings = [self.finding(ctx, f"unreadable coverage report ({s.format}): {s.error}", s.path, None,
                                      severity=Severity.MEDIUM, key=f"unreadable-{s.path}") for s in broken]
-            findings.append(self.finding(ctx, f"no coverage data found; produce it with: {how}", None, None, key="no-data"))
+            not_run = f" (--run-tests could not run the suite: {facts.test_run_error})" if facts.test_run_error else ""
+            findings.append(self.finding(ctx, f"no coverage data found{not_run}; produce it with: {how}", None, None,
+                                         key="no-data"))
             return Verdict(findings=tuple(findings), measure=Measure("line coverage", 0.0, threshold))
         measure = Measure("line coverage", facts.percent, threshold)
         findings = []
+        if facts.test_run_error:
+            # A note, not a second failure: tests/failing carries the finding; the figure is the committed one.
+            findings.append(self.finding(
+                ctx, f"--run-tests could not run the suite ({facts.test_run_error}); the figure is the committed "
+                     f"{facts.source}", None, None, severity=Severity.INFO, key="run-tests-not-run"))
         if not measure.met:
             findings.append(self.finding(
                 ctx, f"line coverage {facts.percent:g}% is below {threshold:g}% ({facts.lines_covered} of "
                      f"{facts.lines_total} {facts.unit}, from {facts.source})",
                 None if facts.from_test_run else facts.source and facts.source.rsplit(" (", 1)[0], None,
                 key="below-threshold"))
-        return Verdict(findings=tuple(findings), measure=measure,
-                       metrics={"source": facts.source, "lines_covered": facts.lines_covered,
-                                "lines_total": facts.lines_total})
+        metrics: dict[str, object] = {"source": facts.source, "lines_covered": facts.lines_covered,
+                                      "lines_total": facts.lines_total}
+        if facts.test_run_error:
+            metrics["test_run_error"] = facts.test_run_error
+        return Verdict(findings=tuple(findings), measure=measure, metrics=metrics)
 
 
 class Fixtures(Check):
@@ -390,7 +404,7 @@ class Failing(Check):
     )
     effort = Effort.MEDIUM
 
-    def run(self, ctx: Context) -> list[Finding]:
+    def run(self, ctx: Context) -> list[Finding] | Verdict:
         if not ctx.options.run_tests:
             raise NotApplicable("only measured with --run-tests (it executes the target's test suite)")
         from checks.tests.runner import run_tests
@@ -398,8 +412,14 @@ class Failing(Check):
         result = ctx.fact(run_tests)
         if result.problem is not None:
             raise NotAvailable(result.problem)
-        if result.exit_code == 5:
+        if result.exit_code == 5 and result.not_run is not None:
             raise NotApplicable("pytest collected no tests")
+        if result.not_run is not None:
+            # Medium, not critical: a missing dependency of the environment and broken code look the same here.
+            return Verdict(findings=(self.finding(ctx, f"the suite could not be run: {result.not_run}", None, None,
+                                                  severity=Severity.MEDIUM, key="not-run"),),
+                           metrics={"interpreter": result.interpreter, "exit_code": result.exit_code,
+                                    "output": result.output})
         findings = [
             self.finding(ctx, redact(f"test {f.kind}: {f.test}: {f.message}"),
                          ctx.path(f.path) if f.path else None, f.line, key=f.test)

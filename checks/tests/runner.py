@@ -1,15 +1,22 @@
 """`--run-tests`: run the target's pytest suite under coverage in a subprocess. THIS EXECUTES TARGET CODE.
 
 Only reached when the user passed `--run-tests` (`ctx.options.run_tests`). The suite runs in the project
-folder with the target's own virtualenv when it has one (else this interpreter), a time limit
+folder with the interpreter the user chose (`--python`), else the target's own virtualenv when it has one (else
+this interpreter), a time limit
 (`run_tests_timeout`), no bytecode or cache written into the target, coverage data and the JUnit report in a
 private temporary folder. The whole process group is killed on timeout.
+
+When the suite cannot start or collect (a missing dependency, a broken conftest, pytest or coverage absent), the
+run says so in `not_run` with the first error line of pytest's output, and measures no coverage: the target's
+committed coverage report stays the figure. The output is kept bounded (its head and tail), redacted, and only
+ever read as text.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,12 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.context import Context
+from auditor.redact import INVISIBLE, redact
 from checks.tests.coverage_parsers import CoverageReport
 
 __all__ = ["Failure", "TestRun", "run_tests"]
 
 _VENV_DIRS = (".venv", "venv", "env", ".env")
 MAX_FAILURES = 50
+OUTPUT_HEAD = 8 * 1024  # bytes of pytest's output searched for the first error line
+OUTPUT_TAIL = 4 * 1024  # bytes of the output's end kept in the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,9 @@ class TestRun:
     coverage: CoverageReport | None = None
     interpreter: str = ""
     problem: str | None = None
+    # Why the suite could not run at all (collection or start-up failed, no test executed): one line, redacted.
+    not_run: str | None = None
+    output: str = ""  # the last OUTPUT_TAIL bytes of pytest's stdout and stderr, redacted
 
 
 def _interpreter(root: Path) -> str:
@@ -74,19 +87,24 @@ def run_tests(ctx: Context) -> TestRun:
     root = ctx.repo.root / ctx.project.path if ctx.project.path else ctx.repo.root
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "PYTEST_"))}
     env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(root))
-    python = _interpreter(root)
+    chosen = ctx.options.python
+    python = chosen or _interpreter(root)
     if python != sys.executable and not _has_modules(python, root, env):
+        if chosen:
+            return TestRun(None, interpreter=python, not_run=f"{python} cannot import pytest and coverage (--python)")
         python = sys.executable  # the target's venv lacks pytest or coverage: fall back to ours
     if python == sys.executable:
         # Our own pytest plugins (schemathesis...) mean nothing to the target and cost seconds to load.
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
         data_file, junit = os.path.join(tmp, ".coverage"), os.path.join(tmp, "junit.xml")
+        log = os.path.join(tmp, "output.txt")
         cmd = [python, "-m", "coverage", "run", f"--data-file={data_file}", "-m", "pytest", "-q",
                "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "junit_family=xunit1"]
         try:
-            proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
         except OSError as exc:
             return TestRun(None, interpreter=python, problem=f"cannot start {python}: {exc.strerror}")
         try:
@@ -97,27 +115,71 @@ def run_tests(ctx: Context) -> TestRun:
             proc.wait()
             return TestRun(None, interpreter=python,
                            problem=f"the test suite did not finish within {ctx.config.run_tests_timeout:g}s")
-        tests, failures = _read_junit(junit, root)
+        head, tail = _read_output(log)
+        reported = os.path.isfile(junit)
+        tests, failures, collection_errors = _read_junit(junit, root)
         coverage = None
         if os.path.isfile(data_file):
             with open(data_file, "rb") as handle:
                 coverage = parse_coverage_db(handle.read(), coverage_lookup(ctx))
-    if code in (2, 3, 4) and not failures:
-        names = {2: "interrupted", 3: "internal error", 4: "usage error"}
-        return TestRun(code, tests, interpreter=python, coverage=coverage,
-                       problem=f"pytest stopped with exit code {code} ({names[code]})")
-    return TestRun(code, tests, tuple(failures), coverage, python)
+    executed = tests - collection_errors
+    output = redact(tail)
+    if executed == 0 and (code in (2, 3, 4, 5) or not reported):
+        # Nothing of the suite ran: whatever coverage measured is the import of a conftest at best, not the
+        # project's coverage, and a collection error is no test failing.
+        reason = "pytest collected no tests" if code == 5 else _error_line(head + "\n" + tail, code)
+        return TestRun(code, tests, interpreter=python, not_run=reason, output=output)
+    return TestRun(code, tests, tuple(failures), coverage, python, output=output)
 
 
-def _read_junit(path: str, root: Path) -> tuple[int, list[Failure]]:
+def _read_output(path: str) -> tuple[str, str]:
+    """The head and the tail of the suite's output (the file may be large: only both ends are read)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(OUTPUT_HEAD)
+            size = handle.seek(0, os.SEEK_END)
+            if size <= OUTPUT_HEAD:
+                tail = head[-OUTPUT_TAIL:]
+            else:
+                handle.seek(size - OUTPUT_TAIL)
+                tail = handle.read(OUTPUT_TAIL)
+    except OSError:
+        return "", ""
+    return head.decode("utf-8", "replace"), tail.decode("utf-8", "replace")
+
+
+_ERROR_LINE = re.compile(r"^E\s+(\w+(?:\.\w+)*(?:Error|Exception|Exit)\b.*)$", re.MULTILINE)
+_PYTEST_ERROR = re.compile(r"^ERROR: (.+)$", re.MULTILINE)
+_INTERNAL = re.compile(r"^INTERNALERROR> .*?(\w+(?:Error|Exception)\b: .+)$", re.MULTILINE)
+_NO_MODULE = re.compile(r"^.*?(No module named .*)$", re.MULTILINE)
+_DECORATION = re.compile(r"^[=_!\-\s]*$")
+
+
+def _error_line(text: str, code: int | None) -> str:
+    """The first line that names pytest's error: `E   ModuleNotFoundError: ...`, `ERROR: ...`, an internal
+    error's exception, `No module named ...`; else the last line of the output; redacted, one line, <= 200 chars."""
+    found = _ERROR_LINE.search(text)
+    line = found.group(1) if found else None
+    for pattern in (_PYTEST_ERROR, _INTERNAL, _NO_MODULE):
+        if line is None and (found := pattern.search(text)):
+            line = found.group(1)
+    if line is None:
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not _DECORATION.match(ln)]
+        line = lines[-1] if lines else f"pytest exited with code {code} and printed nothing"
+    line = INVISIBLE.sub("", redact(line.strip()))
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
+def _read_junit(path: str, root: Path) -> tuple[int, list[Failure], int]:
+    """Test cases, their failures, and how many of the cases are collection errors (no test ran there)."""
     import defusedxml.ElementTree as safe_et
 
     try:
         with open(path, "rb") as handle:
             tree = safe_et.fromstring(handle.read(64 * 1024 * 1024))
     except Exception:  # noqa: BLE001 - no report or a broken one: no failures can be named
-        return 0, []
-    tests = 0
+        return 0, [], 0
+    tests = collection_errors = 0
     failures: list[Failure] = []
     for case in tree.iter("testcase"):
         tests += 1
@@ -125,6 +187,8 @@ def _read_junit(path: str, root: Path) -> tuple[int, list[Failure]]:
             bad = case.find(kind)
             if bad is None:
                 continue
+            if kind == "error" and bad.get("message") == "collection failure":
+                collection_errors += 1
             file_attr = case.get("file")
             line_attr = case.get("line")
             rel = str(file_attr).replace(os.sep, "/") if file_attr else None
@@ -133,4 +197,4 @@ def _read_junit(path: str, root: Path) -> tuple[int, list[Failure]]:
             message = str(bad.get("message") or kind).splitlines()[0][:200] if (bad.get("message") or kind) else kind
             if len(failures) < MAX_FAILURES:
                 failures.append(Failure(name, rel, line, kind, message))
-    return tests, failures
+    return tests, failures, collection_errors
