@@ -452,14 +452,8 @@ class _Reader:
             value = spec.child_by_field_name("value")
             values = value.named_children if value is not None else []
             for i, name in enumerate(names):
-                if type_node is not None:
-                    binding = _Binding("type", type_node, spec.start_byte)
-                elif len(values) == len(names):
-                    binding = _Binding("expr", values[i], spec.start_byte)
-                elif i == 0 and len(values) == 1:
-                    binding = _Binding("first", values[0], spec.start_byte)
-                else:
-                    binding = _Binding("none", None, spec.start_byte)
+                binding = (_Binding("type", type_node, spec.start_byte) if type_node is not None
+                           else _assigned(i, len(names), values, spec.start_byte))
                 self._bind(fn, self.full(name), binding)
         for decl in self.idx["short_var_declaration"]:
             fn = self.fn_of(decl.start_byte)
@@ -468,13 +462,7 @@ class _Reader:
                 continue
             targets, values = left.named_children, right.named_children
             for i, target in enumerate(targets):
-                if len(values) == len(targets):
-                    binding = _Binding("expr", values[i], decl.start_byte)
-                elif i == 0 and len(values) == 1:
-                    binding = _Binding("first", values[0], decl.start_byte)
-                else:
-                    binding = _Binding("none", None, decl.start_byte)
-                self._bind(fn, self.full(target), binding)
+                self._bind(fn, self.full(target), _assigned(i, len(targets), values, decl.start_byte))
         for clause in self.idx["range_clause"]:
             fn = self.fn_of(clause.start_byte)
             left = clause.child_by_field_name("left")
@@ -1609,6 +1597,16 @@ def _literal_value(node: tree_sitter.Node) -> bool:
                        "false", "nil"):
             return False
     return True
+
+
+def _assigned(i: int, targets: int, values: list[tree_sitter.Node], at: int) -> _Binding:
+    """What the i-th of `targets` names is bound to: its own value (`a, b := x, y`), the first result of the one
+    call (`v, err := f()`), or nothing known."""
+    if len(values) == targets:
+        return _Binding("expr", values[i], at)
+    if i == 0 and len(values) == 1:
+        return _Binding("first", values[0], at)
+    return _Binding("none", None, at)
 
 
 def _core_type(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
