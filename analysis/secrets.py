@@ -129,6 +129,7 @@ _PLACEHOLDER = re.compile(
                  |undefined|default|none|null|nil|empty|required|optional|string|number|boolean|value|test|mock|stub).{0,12}
       | x+ | \*+ | \.+ | -+ | _+ | 0+ | 1234(?:5678?)? | 12345(?:6|678)? | abc(?:123)? | qwerty | foo(?:bar)? | bar | baz
       | true | false | yes | no | on | off
+      | (?:xox[abposr]|sk_(?:live|test)|rk_(?:live|test)|gh[pousr]|glpat|npm|pypi)[-_][a-z]{1,12}   # xoxb-valid: a word
     )$"""
 )
 _REFERENCE = re.compile(

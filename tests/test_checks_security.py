@@ -512,3 +512,13 @@ def test_a_database_session_is_no_authentication_and_ci_secret_references_no_sec
     assert scan_secrets(".woodpecker.yml", woodpecker) == ()
     assert scan_secrets("app/routes.py", b'users_forgot_password = "/users/forgot-password"\n') == ()
     assert len(scan_secrets("app/k.py", b'secret_key = "/Xk9fH3kQ2mLp8ZtR7vWb"\n')) == 1  # base64 may start with /
+
+
+def test_a_provider_prefix_before_one_word_is_a_placeholder() -> None:
+    """Netflix/dispatch `plugins/dispatch_slack/bolt.py:33`: `App(token="xoxb-valid")` was a high finding."""
+    from analysis.secrets import scan_secrets
+
+    assert scan_secrets("bolt.py", b'app = App(token="xoxb-valid", request_verification_enabled=False)\n') == ()
+    assert scan_secrets("a.py", b'stripe_key = "sk_live_example"\n') == ()
+    real = scan_secrets("bolt.py", b'app = App(token="xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx")\n')
+    assert [h.kind for h in real] == ["slack-token"]
