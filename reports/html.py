@@ -32,7 +32,7 @@ from reports._view import (
     visible_text,
 )
 from reports.base import scorecard_to_dict
-from reports.links import finding_linker
+from reports.links import commit_link, finding_linker
 
 __all__ = ["MAX_FINDINGS_PER_CHECK", "HtmlReporter", "render_html"]
 
@@ -273,6 +273,7 @@ def render_html(data: dict[str, Any]) -> str:
         group_paths=_group_paths,
         project_anchor=_project_anchor,
         link=finding_linker(data),
+        commit_url=commit_link(data),
         check_anchor=check_anchor,
         diff=_diff_view(data),
         triage=_triage_view(data),

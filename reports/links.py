@@ -14,7 +14,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from auditor.remote import WebRemote, forge_of_host, web_remote
 
-__all__ = ["Forge", "finding_link", "finding_linker", "forge_from_env", "remote_dict", "remote_with_forge", "safe_url", "source_link"]
+__all__ = ["Forge", "commit_link", "finding_link", "finding_linker", "forge_from_env", "remote_dict", "remote_with_forge",
+           "safe_url", "source_link"]
 
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")
 
@@ -140,6 +141,17 @@ def finding_linker(data: dict[str, Any], *, commit: str | None = None) -> Callab
                            end if isinstance(end, int) else None, kind)
 
     return link
+
+
+def commit_link(data: dict[str, Any]) -> str | None:
+    """The forge's page of the audited commit (`target.remote`), or None."""
+    remote = (data.get("target") or {}).get("remote")
+    if not isinstance(remote, dict) or remote.get("forge") not in FORGE_KINDS:
+        return None
+    base, commit = safe_url(remote.get("url")), remote.get("commit")
+    if base is None or not isinstance(commit, str) or not _COMMIT.match(commit):
+        return None
+    return f"{base}/-/commit/{commit}" if remote["forge"] == "gitlab" else f"{base}/commit/{commit}"
 
 
 def finding_link(data: dict[str, Any], finding: dict[str, Any]) -> str | None:

@@ -105,8 +105,11 @@ def test_finding_paths_link_exactly_to_the_audited_commit(pr_page: dict[str, Any
     assert TOKEN not in page and "deploy" not in page  # the remote's credentials never reach the page
     assert TOKEN not in pr_page["page"].read_text() and pr_page["report"]["target"]["remote"]["url"] == "https://github.com/acme/svc"
     # every link on the page is to the page itself or to the forge over https
-    hrefs = browser.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
-    assert all(h.startswith(("#", "https://github.com/acme/svc/blob/")) for h in hrefs), hrefs
+    hrefs = browser.evaluate("Array.from(document.querySelectorAll('a[href]:not(.commit-link)')).map(a => a.getAttribute('href'))")
+    assert all(h.startswith(("#", "https://github.com/acme/svc/blob/")) for h in hrefs[1:]), hrefs
+    assert hrefs[0] == "#summary"
+    commit = browser.evaluate("(a => [a.getAttribute('href'), a.rel])(document.querySelector('a.commit-link'))")
+    assert commit == [f"https://github.com/acme/svc/commit/{head}", "noopener noreferrer"]
 
 
 def test_the_diff_section_shows_counts_deltas_new_and_fixed(pr_page: dict[str, Any], tmp_path: Path) -> None:

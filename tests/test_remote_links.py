@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_reports import _validator
 
 from auditor.remote import MAX_REMOTE_CHARS, WebRemote, forge_of_host, web_remote
 from publishers.ci import CiRequest, with_ci_remote
@@ -165,6 +166,8 @@ def test_a_real_repository_with_a_remote_gets_target_remote_and_links(tmp_path: 
     assert report["target"]["remote"] == {"url": "https://github.com/acme/svc", "forge": "github", "commit": sha,
                                           "path": "", "not_at_commit": ["svc/other.py", "svc/untracked.py"],
                                           "source": "git-config"}
+    errors = sorted(str(e.message) for e in _validator().iter_errors(report))
+    assert errors == []
     for name in ("report.json", "report.html", "report.md"):
         text = (tmp_path / "out" / name).read_text()
         assert TOKEN not in text and "deploy" not in text
