@@ -181,7 +181,6 @@ def _diff_view(data: dict[str, Any]) -> dict[str, Any] | None:
     diff = data.get("diff")
     if not isinstance(diff, dict):
         return None
-    checks = {(c["id"], c["project"]): c for c in data["checks"]}
     new = [(f, c) for c in data["checks"] for f in c["findings"] if f.get("change") == "new"]
     new.sort(key=lambda fc: (-_SEVERITY_RANK.get(fc[0]["severity"], -1), fc[0]["path"] or "", fc[0]["line"] or 0))
     fixed = [f for f in diff.get("fixed") or [] if isinstance(f, dict)]
@@ -205,7 +204,7 @@ def _diff_view(data: dict[str, Any]) -> dict[str, Any] | None:
         "renames": int(diff.get("renames") or 0),
         "categories": [(str(name), _delta(value), float(value) if isinstance(value, int | float) else 0.0)
                        for name, value in sorted(deltas.items())],
-        "new_findings": [(f, checks.get((c["id"], c["project"]), c)) for f, c in new[:MAX_DIFF_FINDINGS]],
+        "new_findings": new[:MAX_DIFF_FINDINGS],
         "new_more": max(0, len(new) - MAX_DIFF_FINDINGS),
         "fixed": [(f, base_link(f)) for f in fixed[:MAX_DIFF_FINDINGS]],
         "fixed_more": max(0, len(fixed) - MAX_DIFF_FINDINGS),
