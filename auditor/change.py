@@ -179,11 +179,13 @@ def audit_ref(target: str | Path, ref: str, config_for: ConfigFor, options: Audi
             tree.close()
     finally:
         git.close()
+    from auditor.remote import web_remote
     from auditor.repo import GitInfo
 
     return dataclasses.replace(card, target=Path(target), ref=ref,
                                repo=dataclasses.replace(card.repo, root=Path(target).resolve(),
-                                                        git=GitInfo(commit=commit, branch=None, dirty=False)))
+                                                        git=GitInfo(commit=commit, branch=None, dirty=False,
+                                                                    remote=web_remote(git.origin_url), prefix=git.prefix)))
 
 
 def renames_since(target: str | Path, old: str | None, new: str | None) -> dict[str, str]:

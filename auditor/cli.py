@@ -425,7 +425,7 @@ def _audit(req: AuditRequest) -> int:
     regression, trend = None, None
     if history is not None:
         card, regression, trend = _record(card, history)
-    data = scorecard_to_dict(card, regression=regression, history=trend)
+    data = _with_ci_remote(scorecard_to_dict(card, regression=regression, history=trend), req.ci)
     written = _write_reports(data, card, formats, req.output, registry.reporters, req.ci)
     click.echo(_summary(card, written, quiet=req.quiet, data=data))
     _publish(data, req)
@@ -524,6 +524,13 @@ def _record(card: Scorecard, history: Any) -> tuple[Scorecard, Any, list[dict[st
     finally:
         history.close()
     return card, regression, trend
+
+
+def _with_ci_remote(data: dict[str, Any], ci: Any) -> dict[str, Any]:
+    """`target.remote` from --repository-url or the CI environment when they name the repository."""
+    from publishers.ci import CiRequest, with_ci_remote
+
+    return with_ci_remote(data, ci or CiRequest(), os.environ)
 
 
 def _reporter(cls: Any, ci: Any) -> Any:
@@ -775,9 +782,11 @@ def report_command(report_json: str, formats: tuple[str, ...], output: str, repo
     def run() -> int:
         registry = load_registry()
         chosen = _formats(_split(formats) or DEFAULT_FORMATS, registry.reporters)
-        data = _load_report(Path(report_json))
         ci = parse_ci_options(None, comment_id, None, None, None, None, None, True, None, "medium", repository_url,
                               report_url, 15.0)
+        data = _load_report(Path(report_json))
+        if repository_url:  # the saved report's own remote stands unless a flag names another
+            data = _with_ci_remote(data, ci)
         try:
             written = _write_reports(data, None, chosen, Path(output), registry.reporters, ci)
         except (KeyError, TypeError, AttributeError, IndexError) as exc:

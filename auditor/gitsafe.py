@@ -52,6 +52,8 @@ MAX_COPIED_FILES = 50_000  # refs, packed-refs, shallow, info/exclude
 MAX_COPIED_BYTES = 256 * 1024 * 1024
 MAX_OBJECT_ENTRIES = 2_000_000  # entries of objects/ looked at for symbolic links
 MAX_CONFIG_BYTES = 1024 * 1024
+ORIGIN_URL_KEY = "remote.origin.url"
+MAX_REMOTE_URL_CHARS = 4096  # longer values are cut (and then refused by auditor.remote)
 _ALTERNATES_DEPTH = 5  # git follows alternates of alternates this deep
 
 # Defence in depth: none of these can be set by the target (its config is never read), but a system or
@@ -179,6 +181,9 @@ class SafeGit:
     executable: str
     _private: Path  # the temporary directory holding the shim and HOME
     deadline: float | None = None  # time.monotonic() after which no command starts
+    # `remote.origin.url` of the real config as written there (parsed by `git config --no-includes --file` from a
+    # private copy: no include is followed, nothing runs); untrusted text, for auditor.remote.web_remote only.
+    origin_url: str | None = None
 
     def run(self, args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None) -> bytes:
         """The stdout of `git <args>` run in the work tree top (fed `input` on stdin); GitFailed on a failure or a
@@ -317,6 +322,7 @@ def open_repository(target: str | os.PathLike[str], *, deadline: float | None = 
             "LC_ALL": "C",
         })
         settings = _copied_settings(git_dir, private, executable, env)
+        origin_url = settings.pop(ORIGIN_URL_KEY, None)  # never written to the shim's config: git never sees it
         (shim / "config").write_text(_shim_config(settings, top), encoding="utf-8")
     except _Refused as exc:
         shutil.rmtree(private, ignore_errors=True)
@@ -325,7 +331,7 @@ def open_repository(target: str | os.PathLike[str], *, deadline: float | None = 
         shutil.rmtree(private, ignore_errors=True)
         raise
     return SafeGit(work_tree=top, git_dir=git_dir, shim=shim, prefix=prefix, env=env, executable=executable,
-                   _private=private, deadline=deadline)
+                   _private=private, deadline=deadline, origin_url=origin_url)
 
 
 def _check_index(git_dir: Path) -> str:
@@ -477,6 +483,9 @@ def _copied_settings(git_dir: Path, private: Path, executable: str, env: dict[st
     settings: dict[str, str] = {}
     for item in proc.stdout.split(b"\0"):
         key, _, value = item.decode("utf-8", "replace").partition("\n")
+        if key == ORIGIN_URL_KEY and ORIGIN_URL_KEY not in settings:  # the first url is the one git fetches from
+            settings[ORIGIN_URL_KEY] = value[:MAX_REMOTE_URL_CHARS + 1]  # only ever parsed, by auditor.remote
+            continue
         allowed = _COPIED_KEYS.get(key.lower())
         if allowed is not None and value.strip().lower() in allowed:
             settings[key.lower()] = allowed[value.strip().lower()]

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from auditor import gitsafe
 from auditor.ignore import IgnoreFile, IgnoreStack
+from auditor.remote import WebRemote, web_remote
 from auditor.safeio import UnreadableFile, read_file
 
 __all__ = [
@@ -187,6 +188,8 @@ class GitInfo:
     branch: str | None  # None when HEAD is detached or there is no commit yet
     dirty: bool | None  # None: could not be told safely (a .gitattributes that is not a regular file)
     shallow: bool = False
+    remote: WebRemote | None = None  # the web address of remote.origin.url, when it is one (auditor.remote)
+    prefix: str = ""  # the target's folder in the work tree, POSIX separators, "" for the top
 
 
 class RepositoryError(Exception):
@@ -684,7 +687,8 @@ def _git_info(g: gitsafe.SafeGit, tracked: set[str]) -> tuple[GitInfo, set[str] 
             modified = _status_paths(status, g.prefix)
         else:
             dirty = None
-    return GitInfo(commit=commit, branch=branch, dirty=dirty, shallow=shallow), modified
+    return GitInfo(commit=commit, branch=branch, dirty=dirty, shallow=shallow, remote=web_remote(g.origin_url),
+                   prefix=g.prefix), modified
 
 
 def _attributes_are_files(g: gitsafe.SafeGit, tracked: set[str]) -> bool:

@@ -17,11 +17,11 @@ from publishers.annotations import workflow_commands
 from publishers.github import PublishError, append_step_summary
 from publishers.http import DEFAULT_TIMEOUT, ApiError
 from reports.base import write_atomic
-from reports.links import Forge, forge_from_env
+from reports.links import Forge, forge_from_env, remote_with_forge
 from reports.markdown import render_markdown
 from reports.pr_comment import render_pr_comment
 
-__all__ = ["CiOutcome", "CiRequest", "publish"]
+__all__ = ["CiOutcome", "CiRequest", "publish", "with_ci_remote"]
 
 FORGES = ("github", "gitlab")
 
@@ -58,6 +58,24 @@ def forge_for(request: CiRequest, env: Mapping[str, str]) -> Forge:
     if request.post in FORGES and forge.kind != request.post:
         forge = replace(forge, kind=request.post)
     return forge
+
+
+def with_ci_remote(data: dict[str, Any], request: CiRequest, env: Mapping[str, str]) -> dict[str, Any]:
+    """The report with `target.remote` naming the repository `--repository-url` or the CI names (GitHub Actions,
+    GitLab CI), which win over the target's own remote.origin.url; the report itself when neither names one."""
+    forge = forge_for(request, env)
+    if not forge.repository_url:
+        return data
+    gitlab = bool(env.get("GITLAB_CI")) and not env.get("GITHUB_ACTIONS")
+    kind_known = bool(request.post) or gitlab or bool(env.get("GITHUB_ACTIONS") or env.get("GITHUB_REPOSITORY"))
+    target = data.get("target")
+    if not isinstance(target, dict):
+        return data
+    remote = remote_with_forge(target.get("remote"), forge, source="option" if request.repository_url else "ci",
+                               kind_known=kind_known)
+    if remote is target.get("remote"):
+        return data
+    return {**data, "target": {**target, "remote": remote}}
 
 
 def publish(data: dict[str, Any], request: CiRequest, env: Mapping[str, str], output_dir: Path) -> CiOutcome:

@@ -17,6 +17,7 @@ from auditor.model import CheckResult, Finding, JSONValue, Severity
 from auditor.redact import redact, shown_text, stored_text
 from auditor.repo import Repository
 from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, Regression, check_score, repository_categories
+from reports.links import remote_dict
 
 __all__ = [
     "CI_SEVERITY",
@@ -247,6 +248,7 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "dirty": git.dirty if git else None,
             "git_error": card.repo.git_error,
             "ref": card.ref,
+            "remote": _remote(card, checks),
         },
         "generated_at": card.started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(card.duration, 3),
@@ -307,6 +309,19 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     stored = _stored(out)
     assert isinstance(stored, dict)
     return stored
+
+
+def _remote(card: Scorecard, checks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """`target.remote`: the forge address of remote.origin.url, and the files with findings whose work-tree copy
+    is not the audited commit's (modified or untracked: a link would show other lines). None outside git."""
+    git = card.repo.git
+    if git is None or not git.commit:
+        return None
+    changed: set[str] = set()
+    if card.ref is None and git.dirty is not None:  # --ref audits the commit's own files; dirty None: not known
+        clean = card.repo.blobs
+        changed = {str(f["path"]) for c in checks for f in c["findings"] if f.get("path") and f["path"] not in clean}
+    return remote_dict(git.remote, git.commit, git.prefix, sorted(changed))
 
 
 # Our own text (a check's declaration, the formula): never from the target, so never rewritten.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
@@ -19,14 +20,26 @@ from markupsafe import Markup, escape
 
 from auditor.engine import Scorecard
 from auditor.scoring import grade
-from reports._view import SEVERITIES, STATUS_LABELS, CheckGroup, build_view, fact_sections, finding_place, latency_tables, visible_text
+from reports._view import (
+    SEVERITIES,
+    STATUS_LABELS,
+    CheckGroup,
+    build_view,
+    check_anchor,
+    fact_sections,
+    finding_place,
+    latency_tables,
+    visible_text,
+)
 from reports.base import scorecard_to_dict
+from reports.links import commit_link, finding_linker
 
 __all__ = ["MAX_FINDINGS_PER_CHECK", "HtmlReporter", "render_html"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_FINDINGS_PER_CHECK = 300
 MAX_PROBLEMS = 500
+_SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
 _STATUS_ORDER = {"failed": 0, "error": 1, "not_available": 2, "not_applicable": 3, "passed": 4}
 
 
@@ -58,7 +71,7 @@ def _grade_class(score: float | None) -> str:
 
 def _location(finding: dict[str, Any]) -> str:
     path = visible_text(finding_place(finding))
-    line, end = finding["line"], finding["end_line"]
+    line, end = finding.get("line"), finding.get("end_line")
     if not line:
         return path
     return f"{path}:{line}" if not end or end == line else f"{path}:{line}-{end}"
@@ -154,6 +167,74 @@ def _ms(value: object) -> str:
     return f"{value:.1f}" if isinstance(value, int | float) and not isinstance(value, bool) else "n/a"
 
 
+MAX_DIFF_FINDINGS = 300
+MAX_SUPPRESSIONS = 500
+MAX_HIDDEN_LISTED = 20
+
+
+def _delta(value: object) -> str:
+    return f"{value:+.2f}" if isinstance(value, int | float) and not isinstance(value, bool) else "n/a"
+
+
+def _diff_view(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The pull request (or --compare) against its base: counts, score deltas, the new and the fixed findings."""
+    diff = data.get("diff")
+    if not isinstance(diff, dict):
+        return None
+    new = [(f, c) for c in data["checks"] for f in c["findings"] if f.get("change") == "new"]
+    new.sort(key=lambda fc: (-_SEVERITY_RANK.get(fc[0]["severity"], -1), fc[0]["path"] or "", fc[0]["line"] or 0))
+    fixed = [f for f in diff.get("fixed") or [] if isinstance(f, dict)]
+    fixed.sort(key=lambda f: (-_SEVERITY_RANK.get(str(f.get("severity")), -1), f.get("path") or "", f.get("line") or 0))
+    raw_deltas = diff.get("category_deltas")
+    deltas: dict[str, Any] = raw_deltas if isinstance(raw_deltas, dict) else {}
+    merge_base = diff.get("merge_base") if isinstance(diff.get("merge_base"), str) else ""
+    base_link = finding_linker(data, commit=merge_base) if merge_base else (lambda f: None)
+    return {
+        "mode": str(diff.get("mode") or ""),
+        "fallback": diff.get("mode") == "full-audit-fallback",
+        "base": str(diff.get("base") or ""),
+        "merge_base": merge_base,
+        "reason": str(diff.get("reason") or ""),
+        "new": int(diff.get("new") or 0),
+        "unchanged": int(diff.get("unchanged") or 0),
+        "fixed_count": len(fixed),
+        "score_delta": _delta(diff.get("score_delta")),
+        "base_score": diff.get("base_score") if isinstance(diff.get("base_score"), int | float) else None,
+        "base_grade": str(diff.get("base_grade") or ""),
+        "renames": int(diff.get("renames") or 0),
+        "categories": [(str(name), _delta(value), float(value) if isinstance(value, int | float) else 0.0)
+                       for name, value in sorted(deltas.items())],
+        "new_findings": new[:MAX_DIFF_FINDINGS],
+        "new_more": max(0, len(new) - MAX_DIFF_FINDINGS),
+        "fixed": [(f, base_link(f)) for f in fixed[:MAX_DIFF_FINDINGS]],
+        "fixed_more": max(0, len(fixed) - MAX_DIFF_FINDINGS),
+    }
+
+
+def _triage_view(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Inline suppressions (with reason, expiry and what they hid) and the baseline (with its stale entries)."""
+    raw = data.get("triage")
+    triage: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    suppressions = [s for s in data.get("suppressions") or [] if isinstance(s, dict)]
+    baseline = data.get("baseline") if isinstance(data.get("baseline"), dict) else None
+    if not suppressions and not baseline and not triage.get("suppressions"):
+        return None
+    statuses = Counter(str(s.get("status") or "") for s in suppressions)
+    stale = [e for e in (baseline or {}).get("stale") or [] if isinstance(e, dict)]
+    return {
+        "suppressions": suppressions[:MAX_SUPPRESSIONS],
+        "more": max(0, len(suppressions) - MAX_SUPPRESSIONS) + int(triage.get("suppressions_not_listed") or 0),
+        "total": int(triage.get("suppressions") or len(suppressions)),
+        "suppressed": int(triage.get("suppressed") or 0),
+        "expired": int(triage.get("expired_suppressions") or statuses["expired"]),
+        "statuses": dict(sorted(statuses.items())),
+        "baseline": baseline,
+        "stale": stale[:MAX_SUPPRESSIONS],
+        "stale_more": max(0, len(stale) - MAX_SUPPRESSIONS),
+        "hidden_listed": MAX_HIDDEN_LISTED,
+    }
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The HTML page for a report dictionary as produced by `scorecard_to_dict`."""
     view = build_view(data)
@@ -190,6 +271,11 @@ def render_html(data: dict[str, Any]) -> str:
         details=_details,
         group_paths=_group_paths,
         project_anchor=_project_anchor,
+        link=finding_linker(data),
+        commit_url=commit_link(data),
+        check_anchor=check_anchor,
+        diff=_diff_view(data),
+        triage=_triage_view(data),
     )
 
 

@@ -8,7 +8,7 @@ backticks inside them. When the report would be too long, fewer findings per che
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from auditor.engine import Scorecard
@@ -24,6 +24,9 @@ from reports._view import (
     visible_text,
 )
 from reports.base import scorecard_to_dict
+from reports.links import finding_linker
+
+Linker = Callable[[dict[str, Any]], str | None]
 
 __all__ = [
     "GITHUB_COMMENT_LIMIT",
@@ -131,12 +134,14 @@ def _bar(score: float | None, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _location(f: dict[str, Any]) -> str:
+def _location(f: dict[str, Any], link: Linker | None = None) -> str:
+    """file:line (escaped), a link to the audited commit on the forge when `link` gives one (target.remote)."""
     path = finding_place(f)
     line, end = f["line"], f["end_line"]
     if line:
         path += f":{line}" if not end or end == line else f":{line}-{end}"
-    return md_text(path)
+    url = link(f) if link is not None else None
+    return f"[{md_text(path)}]({url})" if url else md_text(path)  # source_link percent-encodes: a safe destination
 
 
 def _plural(n: int, word: str) -> str:
@@ -207,8 +212,9 @@ def _diff(d: dict[str, Any]) -> list[str]:
            f"{int(diff.get('unchanged') or 0)} unchanged, {len(diff.get('fixed') or [])} fixed; score "
            f"{'n/a' if delta is None else f'{delta:+.2f}'}", ""]
     new = [f for c in d["checks"] for f in c["findings"] if f.get("change") == "new"]
+    link = finding_linker(d)
     for f in new[:10]:
-        out.append(f"- new {MARKERS.get(f['severity'], '')} {_location(f)}: {md_text(f['check_id'])}: {md_prose(f['message'])}")
+        out.append(f"- new {MARKERS.get(f['severity'], '')} {_location(f, link)}: {md_text(f['check_id'])}: {md_prose(f['message'])}")
     if len(new) > 10:
         out.append(f"- and {len(new) - 10} more new findings")
     return [*out, ""] if new else out
@@ -289,7 +295,7 @@ def _recommendations(view: ReportView) -> list[str]:
     return [*out, ""]
 
 
-def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
+def _group(group: CheckGroup, cap: int, snippets: bool, link: Linker | None = None) -> list[str]:
     check = group.check
     project = f" (project {md_text(group.project)})" if group.project else ""
     n = len(group.findings)
@@ -305,7 +311,7 @@ def _group(group: CheckGroup, cap: int, snippets: bool) -> list[str]:
     if shown:
         out += [f"<details><summary>{_plural(len(shown), 'finding')} listed</summary>", ""]
         for f in shown:
-            out += [f"- {MARKERS.get(f['severity'], '')} **{_location(f)}**: {md_prose(f['message'])}", ""]
+            out += [f"- {MARKERS.get(f['severity'], '')} **{_location(f, link)}**: {md_prose(f['message'])}", ""]
             if snippets and f["snippet"]:
                 out += [code_fence(_short_snippet(f["snippet"]), _lang(f["path"])), ""]
         out += ["</details>", ""]
@@ -434,8 +440,9 @@ def _assemble(view: ReportView, cap: int, snippets: bool, groups: int | None, fa
     if not view.groups:
         lines += ["No findings.", ""]
     chosen = view.groups if groups is None else view.groups[:groups]
+    link = finding_linker(view.data)
     for group in chosen:
-        lines += _group(group, cap, snippets)
+        lines += _group(group, cap, snippets, link)
     if len(chosen) < len(view.groups):
         rest = view.groups[len(chosen) :]
         lines += [f"and {_plural(len(rest), 'more check')} with {_plural(sum(len(g.findings) for g in rest), 'finding')} "

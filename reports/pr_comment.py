@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from auditor.engine import Scorecard
@@ -81,12 +82,15 @@ def _headline(data: dict[str, Any], delta: float | None) -> list[str]:
     return out
 
 
-def _item(f: dict[str, Any], forge: Forge, commit: str | None, *, link: bool = True, struck: bool = False) -> str:
+def _item(f: dict[str, Any], forge: Forge, commit: str | None, *, link: bool = True, struck: bool = False,
+          prefix: str = "") -> str:
     place = finding_place(f)
     if f.get("line"):
         end = f.get("end_line")
         place += f":{f['line']}" if not end or end == f["line"] else f":{f['line']}-{end}"
-    url = source_link(forge.repository_url, commit, f.get("path"), f.get("line"), f.get("end_line"), forge.kind) if link else None
+    path = f.get("path")
+    path = f"{prefix}/{path}" if prefix and isinstance(path, str) and path else path
+    url = source_link(forge.repository_url, commit, path, f.get("line"), f.get("end_line"), forge.kind) if link else None
     where = f"[{_t(place)}]({url})" if url else _t(place)
     text = f"{_t(f['check_id'])}: {_p(f['message'])}"
     if struck:
@@ -138,6 +142,8 @@ def _diff_comment(data: dict[str, Any], diff: dict[str, Any], head: str, forge: 
     fixed = _by_severity(list(diff.get("fixed") or []))
     commit = forge.commit or diff.get("head") or data["target"].get("commit")
     base_commit = diff.get("merge_base") or None
+    remote = data["target"].get("remote")
+    prefix = str(remote.get("path") or "").strip("/") if isinstance(remote, dict) else ""
     mode = _MODES.get(str(diff.get("mode")), "compared with {base}").format(
         merge_base=_t(str(diff.get("merge_base") or "")[:12]), base=_t(diff.get("base") or ""))
     lines = _headline(data, diff.get("score_delta"))
@@ -145,13 +151,13 @@ def _diff_comment(data: dict[str, Any], diff: dict[str, Any], head: str, forge: 
               f"{len(fixed)} fixed, {mode}.", ""]
     lines += _category_deltas(dict(diff.get("category_deltas") or {}))
     new_cap, fixed_cap, rest_cap = caps
-    lines += _listing(f"🆕 New findings ({len(new)})", new, new_cap, lambda f: _item(f, forge, commit), report)
+    lines += _listing(f"🆕 New findings ({len(new)})", new, new_cap, lambda f: _item(f, forge, commit, prefix=prefix), report)
     if not new:
         lines += ["No new findings. 🎉", ""]
     lines += _listing(f"✅ Fixed ({len(fixed)})", fixed, fixed_cap,
-                      lambda f: _item(f, forge, base_commit, struck=True), report)
+                      lambda f: _item(f, forge, base_commit, struck=True, prefix=prefix), report)
     lines += _listing(f"{_plural(len(rest), 'unchanged finding')}", rest, rest_cap,
-                      lambda f: _item(f, forge, commit), report, folded=True)
+                      lambda f: _item(f, forge, commit, prefix=prefix), report, folded=True)
     truncated = any(c is not None for c in caps) and (len(new) > (new_cap if new_cap is not None else len(new))
                                                       or len(fixed) > (fixed_cap if fixed_cap is not None else len(fixed))
                                                       or len(rest) > (rest_cap if rest_cap is not None else len(rest)))
@@ -160,10 +166,19 @@ def _diff_comment(data: dict[str, Any], diff: dict[str, Any], head: str, forge: 
     return f"{head}\n" + "\n".join(lines) + "\n"
 
 
+def _with_report_remote(forge: Forge, data: dict[str, Any]) -> Forge:
+    """`forge`, or when it names no repository (no CI, no --repository-url), the report's `target.remote` (the
+    target's remote.origin.url) when its forge is known."""
+    remote = data.get("target", {}).get("remote")
+    if forge.repository_url or not isinstance(remote, dict) or remote.get("forge") not in ("github", "gitlab"):
+        return forge
+    return replace(forge, repository_url=remote.get("url"), kind=str(remote["forge"]))
+
+
 def render_pr_comment(data: dict[str, Any], *, comment_id: str = "", forge: Forge | None = None,
                       limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """The comment for a report dictionary: at most `limit` characters, starting with the hidden marker."""
-    forge = forge or Forge()
+    forge = _with_report_remote(forge or Forge(), data)
     head = marker(comment_id)
     report = safe_url(forge.report_url)
     diff = data.get("diff")

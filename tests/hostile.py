@@ -298,6 +298,8 @@ def _hostile_git(root: Path, markers: Path, outside: Path) -> None:
         "include.path": str(outside / "evil.gitconfig"),
         "core.attributesFile": str(outside / "attributes"),
         "core.excludesFile": str(outside / "excludes"),
+        # A remote git would run as a command; the reports read remote.origin.url (as text only) for their links.
+        "remote.origin.url": f"ext::sh -c touch% {markers}/remote_ext",
     }.items():
         git(root, "config", key, value)
     # Driver names git splits or cannot print: a '=' (a -c override splits at the first one) and a stray byte.
@@ -394,6 +396,7 @@ def _outside_git(outside: Path, markers: Path) -> None:
     (outside / "evil.gitconfig").write_text(
         f'[filter "evil"]\n\tclean = touch {markers}/included_filter; cat\n\trequired = true\n'
         f"[core]\n\tfsmonitor = touch {markers}/included_fsmonitor\n"
+        '[remote "origin"]\n\turl = https://github.com/OUTSIDE-SECRET-7f3a91c2e5/included\n'  # first, if includes were read
     )
     (outside / "attributes").write_text("* filter=evil\n")
     (outside / "reports").mkdir()

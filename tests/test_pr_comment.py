@@ -159,3 +159,15 @@ def test_forge_from_the_ci_environment() -> None:
                              "CI_COMMIT_SHA": SHA, "CI_JOB_URL": "https://gitlab.example.com/acme/svc/-/jobs/9"})
     assert gitlab == Forge("https://gitlab.example.com/acme/svc", "gitlab", SHA, "https://gitlab.example.com/acme/svc/-/jobs/9")
     assert forge_from_env({}, repository_url="https://x.example/r").repository_url == "https://x.example/r"
+
+
+def test_without_a_forge_the_comment_links_through_target_remote_with_the_targets_folder() -> None:
+    data = with_diff(_data(), new=1)
+    data["target"]["remote"] = {"url": "https://gitlab.example.com/acme/mono", "forge": "gitlab", "commit": SHA,
+                                "path": "services/api", "not_at_commit": [], "source": "git-config"}
+    new = next(f for c in data["checks"] for f in c["findings"] if f.get("change") == "new")
+    text = render_pr_comment(data)  # no CI, no --repository-url: the target's own remote
+    assert f"(https://gitlab.example.com/acme/mono/-/blob/{SHA}/services/api/{new['path']}#L{new['line']}" in text
+    assert "(https://gitlab.example.com/acme/mono/-/blob/fedcba9876543210fedcba9876543210fedcba98/services/api/src/old.py#L3)" in text
+    data["target"]["remote"]["forge"] = None  # a host that does not say which forge it is: no link
+    assert "](https://gitlab.example.com" not in render_pr_comment(data)

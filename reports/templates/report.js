@@ -5,6 +5,7 @@
   var boxes = all("input[data-filter]");
   var projectSelect = /** @type {HTMLSelectElement | null} */ (document.querySelector("select[data-filter-project]"));
   var pathInput = /** @type {HTMLInputElement | null} */ (document.querySelector("input[data-filter-path]"));
+  var newOnly = /** @type {HTMLInputElement | null} */ (document.querySelector("input[data-filter-new]"));
   var findings = all(".finding");
   var groups = all(".check-group");
   var planRows = all(".plan-row");
@@ -42,14 +43,16 @@
     var cat = selected("category");
     var project = projectWanted();
     var path = pathWanted();
+    var onlyNew = newOnly ? newOnly.checked : false;
     var visible = 0;
     // Mirror the state in the markup too, so a saved or printed page shows what was selected.
-    boxes.forEach(function (b) {
+    boxes.concat(newOnly ? [newOnly] : []).forEach(function (b) {
       if (b.checked) { b.setAttribute("checked", ""); } else { b.removeAttribute("checked"); }
     });
     findings.forEach(function (f) {
       var show = sev[f.getAttribute("data-severity")] !== false && cat[f.getAttribute("data-category")] !== false &&
-        projectMatches(f, project) && (path === "" || (f.getAttribute("data-path") || "").toLowerCase().indexOf(path) >= 0);
+        projectMatches(f, project) && (path === "" || (f.getAttribute("data-path") || "").toLowerCase().indexOf(path) >= 0) &&
+        (!onlyNew || f.getAttribute("data-change") === "new");
       f.hidden = !show;
       if (show) { visible += 1; }
     });
@@ -64,7 +67,8 @@
     document.body.setAttribute("data-visible-findings", String(visible));
   }
 
-  // "#severity=critical,high&category=security&project=api&path=src/" selects exactly those values of each named filter.
+  // "#severity=critical,high&category=security&project=api&path=src/&change=new" selects exactly those values of each
+  // named filter (change=new: the findings a pull request adds, only).
   function fromHash() {
     var hash = window.location.hash.replace(/^#/, "");
     if (!hash) { return; }
@@ -81,6 +85,7 @@
       }
       if (kind === "project" && projectSelect) { projectSelect.value = raw; return; }
       if (kind === "path" && pathInput) { pathInput.value = raw; return; }
+      if (kind === "change" && newOnly) { newOnly.checked = raw === "new"; return; }
       var wanted = raw.split(",");
       boxes.forEach(function (b) {
         if (b.getAttribute("data-filter") === kind) { b.checked = wanted.indexOf(b.value) >= 0; }
@@ -91,12 +96,14 @@
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
   if (projectSelect) { projectSelect.addEventListener("change", apply); }
   if (pathInput) { pathInput.addEventListener("input", apply); }
+  if (newOnly) { newOnly.addEventListener("change", apply); }
   all("button[data-set]").forEach(function (btn) {
     btn.addEventListener("click", function () {
       var on = btn.getAttribute("data-set") === "all";
       boxes.forEach(function (b) { b.checked = on; });
       if (on && projectSelect) { projectSelect.value = ""; }
       if (on && pathInput) { pathInput.value = ""; }
+      if (on && newOnly) { newOnly.checked = false; }
       apply();
     });
   });
