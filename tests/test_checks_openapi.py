@@ -180,6 +180,22 @@ def test_spec_quality_findings(tmp_path: Path) -> None:
     ]
 
 
+def test_a_few_unversioned_paths_beside_versioned_ones_are_named_issue_9(tmp_path: Path) -> None:
+    # go-gin-example's swag output: eleven `/api/v1/...` paths and `/auth`; "paths carry no API version" was false.
+    ok = {"responses": {"200": {"description": "ok"}, "400": {"description": "bad"}}, "operationId": "x", "summary": "s"}
+    paths = {"/api/v1/articles": {"get": ok}, "/api/v1/tags": {"get": ok, "post": ok}, "/auth": {"get": ok}}
+    spec = {"swagger": "2.0", "info": {"title": "t", "version": "1.0"}, "paths": paths}
+    text = json.dumps(spec, indent=4)
+    write(tmp_path, {"docs/swagger.json": text})
+    auth_line = text.splitlines().index('        "/auth": {') + 1
+    [finding] = run(tmp_path)["openapi/spec-quality"].findings  # type: ignore[attr-defined]
+    assert (finding.severity.value, finding.key, finding.line) == ("low", "version", auth_line)
+    assert finding.message == "1 of 3 paths carry no API version while the others do (e.g. /auth)"
+    spec["paths"] = {"/api/v1/articles": {"get": ok}}
+    write(tmp_path, {"docs/swagger.json": json.dumps(spec, indent=4)})
+    assert "openapi/spec-quality" not in {k for k, v in run(tmp_path).items() if getattr(v, "findings", None)}
+
+
 # -- generated specs --------------------------------------------------------------------------------------------
 def test_fastapi_generates_unless_disabled(tmp_path: Path) -> None:
     write(tmp_path, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/x')\ndef x(): ...\n"})

@@ -359,9 +359,19 @@ class SpecQuality(Check):
                 examples = ", ".join(f"{m} {p}" for m, p in hits[:3]) + (", ..." if len(hits) > 3 else "")
                 yield self.finding(ctx, f"{len(hits)} of {len(ops)} operations {what} (e.g. {examples})", spec.path,
                                    line_of_key(spec.text, hits[0][1]), severity=severity, key=kind)
-            if not _versioned(spec.data, [op.path for op in ops]):
+            unversioned = _unversioned(spec.data, [op.path for op in ops])
+            paths = {op.path for op in ops}
+            if unversioned and len(unversioned) == len(paths):
                 yield self.finding(ctx, "paths carry no API version (`/v1/...`, or a version in `servers`/`basePath`)",
                                    spec.path, line_of_key(spec.text, "paths"), severity=Severity.LOW, key="version")
+            elif unversioned:
+                # Most paths are versioned (`/api/v1/...`) and a few are not (`/auth`): name those, do not say that
+                # the spec has no version at all.
+                examples = ", ".join(unversioned[:3]) + (", ..." if len(unversioned) > 3 else "")
+                yield self.finding(ctx, f"{len(unversioned)} of {len(paths)} paths carry no API version while the "
+                                        f"others do (e.g. {examples})",
+                                   spec.path, line_of_key(spec.text, unversioned[0]), severity=Severity.LOW,
+                                   key="version")
 
 
 def _body_without_schema(op: dict[str, object], version: str, data: dict[str, object]) -> bool:
@@ -381,10 +391,11 @@ def _body_without_schema(op: dict[str, object], version: str, data: dict[str, ob
 _VERSION = r"(?:^|/)v\d+(?:\.\d+)*(?:/|$)|(?:^|/)api/\d"
 
 
-def _versioned(data: dict[str, object], paths: list[str]) -> bool:
-    if paths and all(re.search(_VERSION, p) for p in paths):
-        return True
-    return any(re.search(_VERSION, b) for b in base_paths(data) if b)
+def _unversioned(data: dict[str, object], paths: list[str]) -> list[str]:
+    """The distinct paths without a version, in spec order; none when a base path or server URL carries one."""
+    if any(re.search(_VERSION, b) for b in base_paths(data) if b):
+        return []
+    return list(dict.fromkeys(p for p in paths if not re.search(_VERSION, p)))
 
 
 class UndocumentedEndpoint(Check):
