@@ -12,6 +12,8 @@ process boundaries, and neither may hold a secret.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import itertools
 import math
@@ -373,7 +375,22 @@ def _weak(key: str, value: str) -> bool:
     user, sep, password = v.partition(":")
     if sep and (user == password or password.lower() in _COMMON_DEFAULTS):
         return True
-    return (bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3) or _self_describing(v)
+    return (bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3) or _self_describing(v) \
+        or _self_describing(_base64_text(v))
+
+
+def _base64_text(value: str) -> str:
+    """The text a base64 value encodes when it is a line of plain ASCII words (JHipster's `base64-secret` default
+    `bXktc2VjcmV0LWtleS13aGljaC1zaG91bGQtYmUtY2hhbmdlZC1pbi1wcm9kdWN0aW9u...` is "my-secret-key-which-should-be-
+    changed-in-production..."), else ''. Random key bytes never decode to printable text."""
+    if len(value) < 16 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value):
+        return ""
+    try:
+        text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    text = text.strip()
+    return text if text.isprintable() else ""
 
 
 _WORD_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")

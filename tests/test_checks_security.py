@@ -126,6 +126,22 @@ def test_self_describing_values_messages_and_scripts_are_not_secrets(make_repo: 
     ]
 
 
+def test_a_base64_placeholder_that_says_it_must_be_changed_is_default_grade_issue_9(make_repo: MakeRepo) -> None:
+    """jhipster-sample-app `.yo-rc.json` and `application-secret-samples.yml`: JHipster's default `base64-secret`
+    decodes to "my-secret-key-which-should-be-changed-in-production-and-be-base64-encoded" (was high and "looks
+    real"); a random base64 key beside it stays high."""
+    import base64 as b64
+    placeholder = b64.b64encode(b"my-secret-key-which-should-be-changed-in-production-and-be-base64-encoded\n").decode()
+    generated = b64.b64encode(bytes(range(7, 250, 3))).decode()
+    root = make_repo({
+        ".yo-rc.json": f'{{\n  "generator-jhipster": {{\n    "jwtSecretKey": "{placeholder}",\n'
+                       f'    "refreshSecretKey": "{generated}"\n  }}\n}}\n',
+        "src/main/resources/config/application-secret-samples.yml":
+            f"jhipster:\n  security:\n    authentication:\n      jwt:\n        base64-secret: {placeholder}\n",
+    })
+    assert where(HardcodedSecret, root) == [(".yo-rc.json", 3, "low"), (".yo-rc.json", 4, "high")]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
