@@ -257,6 +257,34 @@ def test_sql_built_from_the_environment_is_low(make_repo: MakeRepo) -> None:
     assert "only from the environment" in findings(SqlInjection, root)[0].message
 
 
+def test_java_sql_concatenated_from_numbers_and_entity_ids_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """spring-petclinic-rest `JpaPetTypeRepositoryImpl.java:80` and `SpringDataPetRepositoryImpl.java:39` were medium:
+    `Integer petTypeId = petType.getId()`, `String petId = pet.getId().toString()`, `pet.getId()` cannot change the
+    query. A String parameter or a String local from elsewhere beside them still can."""
+    root = make_repo({"src/main/java/app/PetRepo.java": (
+        "package app;\n"
+        "public class PetRepo {\n"
+        "    private EntityManager em;\n"
+        "    public void delete(PetType petType, Pet pet, int limit) {\n"
+        "        Integer petTypeId = petType.getId();\n"
+        "        String petId = pet.getId().toString();\n"
+        "        this.em.createQuery(\"SELECT pet FROM Pet pet WHERE type.id=\" + petTypeId).getResultList();\n"
+        "        this.em.createQuery(\"DELETE FROM Pet pet WHERE id=\" + pet.getId()).executeUpdate();\n"
+        "        this.em.createQuery(\"DELETE FROM Visit visit WHERE pet.id=\" + petId + \" LIMIT \" + limit).executeUpdate();\n"
+        "    }\n"
+        "    public void byName(String name, Pet pet) {\n"
+        "        String owner = pet.getOwner().getLastName();\n"
+        "        this.em.createQuery(\"SELECT pet FROM Pet pet WHERE name='\" + name + \"'\").getResultList();\n"
+        "        this.em.createQuery(\"SELECT pet FROM Pet pet WHERE owner='\" + owner + \"'\").getResultList();\n"
+        "    }\n"
+        "}\n"
+    )})
+    path = "src/main/java/app/PetRepo.java"
+    assert where(SqlInjection, root) == [(path, 7, "low"), (path, 8, "low"), (path, 9, "low"), (path, 13, "high"),
+                                         (path, 14, "medium")]
+    assert "numbers and entity ids" in findings(SqlInjection, root)[0].message
+
+
 def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tasks.py": (
         "import os, subprocess\n"
