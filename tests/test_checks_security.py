@@ -384,6 +384,35 @@ def test_sign_up_is_public_by_purpose(make_repo: MakeRepo) -> None:
         (7, "`POST /accounts` changes data and has no authentication dependency, guard or decorator in reach")]
 
 
+MICRONAUT_RESOURCE = """package app.web.rest;
+import io.micronaut.http.annotation.*;
+import io.micronaut.security.annotation.Secured;
+@Controller("/api")
+public class LabelResource {
+    @Put("/labels")
+    public Label updateLabel(@Body Label label) { return label; }
+    @Delete("/operations/{id}")
+    public void deleteOperation(@PathVariable Long id) { }
+    @Post("/webhooks-in/{id}")
+    public void receive(@PathVariable Long id) { }
+}
+"""
+
+
+def test_micronaut_intercept_url_map_guards_the_routes_it_matches_issue_9(make_repo: MakeRepo) -> None:
+    """jhipster-sample-app-micronaut: `micronaut.security.intercept-url-map` in application.yml has
+    `/api/**: isAuthenticated()` after the anonymous patterns; `PUT /api/labels` and `DELETE /api/operations/{id}`
+    were medium missing-auth. The first matching pattern decides, as Micronaut does."""
+    config = ("micronaut:\n  security:\n    enabled: true\n    intercept-url-map:\n"
+              "      - pattern: /api/webhooks-in/**\n        access: isAnonymous()\n"
+              "      - pattern: /api/**\n        access: isAuthenticated()\n")
+    root = make_repo({"src/main/java/app/web/rest/LabelResource.java": MICRONAUT_RESOURCE,
+                      "src/main/resources/application.yml": config})
+    assert [(f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [(10, "POST /api/webhooks-in/{id}")]
+    (root / "src/main/resources/application.yml").write_text("micronaut:\n  security:\n    enabled: true\n")
+    assert len(findings(MissingAuth, root)) == 3
+
+
 def test_missing_auth_sees_rust_extractors_and_middleware(make_repo: MakeRepo) -> None:
     axum = (
         "use axum::{routing::{get, post}, Router};\n"

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import yaml
 
 from analysis.frameworks import language_family
 from analysis.model import FileModel
@@ -161,6 +164,42 @@ def _global_guard(model: FileModel) -> str:
     return ""
 
 
+_MICRONAUT_CONFIG = re.compile(r"^application\.ya?ml$")
+_ANONYMOUS = re.compile(r"(?i)^\s*(isAnonymous\(\)|permitAll|denyAll)\s*$")
+
+
+def _intercept_url_map(ctx: Context) -> list[tuple[re.Pattern[str], bool]]:
+    """Micronaut Security's `micronaut.security.intercept-url-map` in the base `application.yml`, in order: each
+    Ant pattern (`/api/**`) and whether it requires a login (`isAuthenticated()`, a role) rather than letting anyone
+    through (`isAnonymous()`)."""
+    rules: list[tuple[re.Pattern[str], bool]] = []
+    for model in ctx.analysis.files(roles=("config",)):
+        if not _MICRONAUT_CONFIG.match(PurePosixPath(model.path).name) or "intercept-url-map" not in (
+                text := ctx.sources.text(model.path) or ""):
+            continue
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        security = data.get("micronaut", {}).get("security", {}) if isinstance(data, dict) else {}
+        entries = security.get("intercept-url-map") if isinstance(security, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str):
+                continue
+            access = entry.get("access")
+            accesses = access if isinstance(access, list) else [access]
+            needs_login = bool(accesses) and not any(_ANONYMOUS.match(str(a)) for a in accesses)
+            glob = re.escape(entry["pattern"]).replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
+            rules.append((re.compile(f"^{glob}$"), needs_login))
+    return rules
+
+
+def _url_map_guarded(rules: list[tuple[re.Pattern[str], bool]], ep: Endpoint) -> bool:
+    """Whether the first intercept-url-map pattern that matches the endpoint's path requires a login."""
+    path = re.sub(r"\{[^}]*\}", "x", ep.path)
+    return next((needs_login for pattern, needs_login in rules if pattern.match(path)), False)
+
+
 def auth_facts(ctx: Context) -> AuthFacts:
     return ctx.analysis.memo("auth", _auth)
 
@@ -198,7 +237,8 @@ class MissingAuth(Check):
         metrics = {"mutating_endpoints": len(mutating), "mechanisms": facts.mechanisms, "global_guard": facts.global_guard}
         if facts.global_guard:
             return Verdict(metrics=metrics)
-        unguarded = [ep for ep in mutating if not _guarded(ep)]
+        rules = _intercept_url_map(ctx)
+        unguarded = [ep for ep in mutating if not _guarded(ep) and not _url_map_guarded(rules, ep)]
         metrics["unguarded"] = len(unguarded)
         if not unguarded:
             return Verdict(metrics=metrics)
