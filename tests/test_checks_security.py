@@ -384,6 +384,20 @@ def test_sign_up_is_public_by_purpose(make_repo: MakeRepo) -> None:
         (7, "`POST /accounts` changes data and has no authentication dependency, guard or decorator in reach")]
 
 
+def test_flask_users_blueprint_post_new_is_sign_up_issue_9(make_repo: MakeRepo) -> None:
+    """microblog-api `api/users.py:17`: `@users.route('/users', methods=['POST'])` on `def new` ("Register a new
+    user") was medium; a POST to another collection without a guard still is."""
+    root = make_repo({"api/users.py": (
+        "from flask import Blueprint\nfrom apifairy import authenticate\nfrom api.auth import token_auth\n"
+        "users = Blueprint('users', __name__)\n\n"
+        "@users.route('/users', methods=['POST'])\ndef new(args):\n    return User(**args)\n\n"
+        "@users.route('/users', methods=['PUT'])\n@authenticate(token_auth)\ndef put(data):\n    return data\n\n"
+        "@users.route('/posts', methods=['POST'])\ndef new_post(args):\n    return args\n"),
+        "api/auth.py": "from flask_httpauth import HTTPTokenAuth\ntoken_auth = HTTPTokenAuth()\n"})
+    assert [(f.line, f.message) for f in findings(MissingAuth, root)] == [
+        (15, "`POST /posts` changes data and has no authentication dependency, guard or decorator in reach")]
+
+
 MICRONAUT_RESOURCE = """package app.web.rest;
 import io.micronaut.http.annotation.*;
 import io.micronaut.security.annotation.Secured;

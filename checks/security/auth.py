@@ -44,9 +44,10 @@ _PUBLIC_HANDLER = re.compile(
 )
 # Sign-up as REST spells it: POST to the users collection itself, handled by `createUser` (simplebank
 # `router.POST("/users", server.createUser)` beside its guarded group, the RealWorld spec's `POST /api/users`).
-# `POST /accounts` is not one: a bank account or a tenant is created by someone logged in.
+# `POST /accounts` is not one: a bank account or a tenant is created by someone logged in. In a users module the verb
+# alone says it (microblog-api `@users.route('/users', methods=['POST'])` on `def new`, "Register a new user").
 _SIGNUP_PATH = re.compile(r"(?i)(^|/)users?/?$")
-_SIGNUP_HANDLER = re.compile(r"(?i)(^|[._])(create|add|new)_?users?$")
+_SIGNUP_HANDLER = re.compile(r"(?i)(^|[._])(create|add|new)(_?users?)?$")
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
