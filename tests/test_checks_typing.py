@@ -336,6 +336,16 @@ def test_solution_style_tsconfig_is_judged_by_its_references(make_repo: MakeRepo
     assert [f[:3] for f in found(bad, "typing/typescript-strict")] == [("tsconfig.app.json", 2, "high")]
 
 
+def test_a_solution_reference_to_a_config_not_committed_is_no_unreadable_config_issue_9(make_repo: MakeRepo) -> None:
+    """jhipster-sample-app-micronaut: tsconfig.json references `./tsconfig.app.json` and `./tsconfig.e2e.json`, and
+    the second is not in the repository; "tsconfig.e2e.json cannot be read as JSON" (medium) pointed at no file."""
+    solution = '{"files": [], "references": [{"path": "./tsconfig.app.json"}, {"path": "./tsconfig.e2e.json"}]}'
+    app = '{"compilerOptions": {"strict": true}, "include": ["src/**/*"]}'
+    ok = run(make_repo, {**TS_SRC, "tsconfig.json": solution, "tsconfig.app.json": app})
+    assert result(ok, "typing/typescript-strict").status is Status.PASSED
+    assert [c["path"] for c in facts(ok)["tsconfigs"]] == ["tsconfig.app.json"]
+
+
 def test_extends_chain_child_overrides_base(make_repo: MakeRepo) -> None:
     base = '{"compilerOptions": {"strict": true}}'
     ok = run(make_repo, {**TS_SRC, "config/base.json": base, "tsconfig.json": '{"extends": "./config/base"}'})
