@@ -105,6 +105,7 @@ class IgnoredError:
     discard: Discard
     name: str
     confidence: str
+    responder: bool = False  # the callee is the project's own helper that writes an http.ResponseWriter
 
 
 def split_results(text: str | None) -> list[str]:
@@ -444,6 +445,18 @@ def _judge(project: GoProject, model: FileModel, d: Discard) -> tuple[str, str] 
     return None
 
 
+def _writes_response(project: GoProject, model: FileModel, d: Discard) -> bool:
+    """Whether the dropped call is a project function that takes an `http.ResponseWriter` (ecom's
+    `utils.WriteJSON(w, status, v)`, which returns `json.NewEncoder(w).Encode(v)`): its error is a failed write of
+    the response, which a handler can only log."""
+    if d.receiver and not d.package:
+        return False
+    ctx = project.files.get(model.path) or _File(model.path.rpartition("/")[0], {})
+    directory = project.package(d.package) if d.package else ctx.dir
+    decls = project.funcs.get((directory, d.method), []) if directory is not None else []
+    return bool(decls) and all(any("ResponseWriter" in (p[1] or "") for p in fn.params) for fn, _ in decls)
+
+
 def ignored_errors(analysis: ProjectAnalysis) -> list[IgnoredError]:
     """Every dropped error of the project's Go source files, in file order."""
 
@@ -456,7 +469,7 @@ def ignored_errors(analysis: ProjectAnalysis) -> list[IgnoredError]:
                     continue  # the discard is explained in a comment on the same line
                 judged = _judge(project, model, d)
                 if judged is not None:
-                    out.append(IgnoredError(model, d, judged[0], judged[1]))
+                    out.append(IgnoredError(model, d, judged[0], judged[1], _writes_response(project, model, d)))
         return out
 
     return analysis.memo("go-ignored-errors", compute)

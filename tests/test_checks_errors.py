@@ -853,6 +853,28 @@ def test_go_ignored_errors(make_repo: MakeRepo) -> None:
     ]  # s.Put: s is a parameter of the project's Store type, whose Put returns an error
 
 
+def test_go_ignored_error_of_a_response_writing_helper_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """ecom: 8 of 13 sampled findings were `utils.WriteJSON(w, http.StatusOK, products)` at medium, a helper that
+    writes the response and returns `json.NewEncoder(w).Encode(v)`'s error. The store write beside it stays medium."""
+    root = make_repo({
+        "go.mod": "module github.com/x/ecom\n\ngo 1.22\n",
+        "utils/utils.go": (
+            "package utils\nimport (\n\t\"encoding/json\"\n\t\"net/http\"\n)\n"
+            "func WriteJSON(w http.ResponseWriter, status int, v any) error {\n"
+            "\tw.WriteHeader(status)\n\treturn json.NewEncoder(w).Encode(v)\n}\n"
+            "func Save(v any) error { return nil }\n"),
+        "services/product/routes.go": (
+            "package product\nimport (\n\t\"net/http\"\n\t\"github.com/x/ecom/utils\"\n)\n"
+            "func handle(w http.ResponseWriter, r *http.Request) {\n"
+            "\tutils.Save(r)\n\tutils.WriteJSON(w, http.StatusOK, r)\n}\n"),
+    })
+    assert [(f.line, f.severity.value, f.message) for f in findings(IgnoredError, root)] == [
+        (7, "medium", "the error returned by `utils.Save` is ignored"),
+        (8, "low", "the error returned by `utils.WriteJSON` is ignored (it writes the HTTP response: once the status "
+                   "is sent, a failed write can only be logged)"),
+    ]
+
+
 def test_go_leaks_and_central(make_repo: MakeRepo) -> None:
     root = make_repo({"api/handler.go": GO})
     assert [(f.line, f.confidence) for f in findings(LeakedDetails, root)] == [

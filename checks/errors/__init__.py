@@ -744,7 +744,11 @@ class IgnoredError(_HitCheck):
             d = item.discard
             how = "is ignored" if d.how == "statement" else "is discarded with `_`"
             text = _statement_text(ctx, item.model.path, d.line, d.end_line, d.commented)
-            yield self.finding(ctx, f"the error returned by `{item.name}` {how}", item.model.path, d.line, d.end_line,
+            message, severity = f"the error returned by `{item.name}` {how}", None
+            if item.responder:
+                message += " (it writes the HTTP response: once the status is sent, a failed write can only be logged)"
+                severity = Severity.LOW
+            yield self.finding(ctx, message, item.model.path, d.line, d.end_line, severity=severity,
                                confidence=Confidence.HIGH if item.confidence == "high" else Confidence.MEDIUM,
                                key=f"{item.name}:{text[:120]}")
 
