@@ -174,7 +174,7 @@ _FALLBACK = re.compile(
         (?:os\.)?(?:environ\.get|getenv)\s*\(\s*["'](?P<k1>[A-Za-z0-9_]+)["']\s*,\s*(?P<q1>["'])(?P<v>[^"'\r\n]{1,256})(?P=q1)
       | process\.env\.(?P<k2>[A-Za-z0-9_]+)\s*(?:\|\||\?\?)\s*(?P<q2>["'`])(?P<v2>[^"'`\r\n]{1,256})(?P=q2)
       | (?:env|config)\s*\(\s*["'](?P<k3>[A-Za-z0-9_.]+)["']\s*,\s*(?P<q3>["'])(?P<v3>[^"'\r\n]{1,256})(?P=q3)
-      | \$\{(?P<k4>[A-Za-z0-9_.]+):[-=]?(?P<v4>[^}+?\r\n][^}\r\n]{0,255})\}   # ${V:-x}, ${V:=x}, ${v:x}; not ${V:+x}
+      | \$\{(?P<k4>[A-Za-z0-9_.-]+):[-=]?(?P<v4>[^}+?\r\n][^}\r\n]{0,255})\}   # ${V:-x}, ${V:=x}, ${v:x}; not ${V:+x}
     )"""
 )
 _SECRET_NAME = re.compile(r"(?i)(password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"

@@ -142,6 +142,20 @@ def test_a_base64_placeholder_that_says_it_must_be_changed_is_default_grade_issu
     assert where(HardcodedSecret, root) == [(".yo-rc.json", 3, "low"), (".yo-rc.json", 4, "high")]
 
 
+def test_a_spring_placeholder_fallback_whose_key_has_a_hyphen_is_a_fallback_issue_9(make_repo: MakeRepo) -> None:
+    """jhipster-sample-app-micronaut `application-dev.yml:74`: `secret: ${jhipster.security.authentication.jwt.
+    base64-secret:MzAz...}` was reported as a hardcoded secret named `ster.security.authentication.jwt.base64-secret`
+    (the key cut at the hyphen it could not read); it is a hardcoded fallback of that whole property."""
+    value = "MzAzMzRmOTVlMzBjZjExMzEyZTBlMWM4MzZlNTQxNDQzMjIyZTA2NDI0MjBhZDhjYzgzOGIx"
+    root = make_repo({"src/main/resources/application-dev.yml": (
+        "micronaut:\n  security:\n    token:\n      jwt:\n        signatures:\n          secret:\n"
+        f"            generator:\n              secret: ${{jhipster.security.authentication.jwt.base64-secret:{value}}}\n")})
+    [finding] = findings(HardcodedSecret, root)
+    assert (finding.line, finding.severity) == (8, Severity.MEDIUM)
+    assert finding.message.startswith(
+        "hardcoded fallback for a secret `jhipster.security.authentication.jwt.base64-secret`: when the variable")
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
