@@ -301,6 +301,8 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
             value, user, host = m.group("v"), m.group("user"), m.group("host")
             if is_placeholder(value) or _REFERENCE.match(value) or value.startswith(("$", "%", "{")):
                 continue
+            if m.group("scheme").lower() == "driver" and (user.lower(), value.lower()) == ("user", "pass"):
+                continue  # Alembic's alembic.ini template: `sqlalchemy.url = driver://user:pass@localhost/dbname`
             flags = (SECRET_LOCAL if _LOCAL_HOSTS.match(host) else 0) | (
                 SECRET_DEFAULT if value.lower() in _COMMON_DEFAULTS or value == user else 0)
             add("url-credentials", line_no, m.start("v"), value, m.group("scheme"), flags)
@@ -360,6 +362,8 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
         return False  # a route (`users_forgot_password = "/users/forgot-password"`), not a credential
     if " " in v or v.startswith("${"):
         return False  # prose (a message, a label, a translation) or a shell expansion: secrets have no spaces
+    if quoted and re.search(r"\$\{[^}]+\}", v) and not re.search(r"\$\{\w+:", v):
+        return False  # a template literal computed at run time (`new-secret-${Date.now()}`), not a literal value
     if not v.isascii():
         return False  # prose in another script (`"Token鉴权失败"`, `"重置密码"`): a message, not a credential
     if "password" in key.lower() or "passwd" in key.lower() or "pwd" in key.lower() or "passphrase" in key.lower():

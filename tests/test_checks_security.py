@@ -156,6 +156,20 @@ def test_a_spring_placeholder_fallback_whose_key_has_a_hyphen_is_a_fallback_issu
         "hardcoded fallback for a secret `jhipster.security.authentication.jwt.base64-secret`: when the variable")
 
 
+def test_template_literals_and_the_alembic_url_template_are_no_secrets_issue_9(make_repo: MakeRepo) -> None:
+    """nestjs-boilerplate `test/user/auth.e2e-spec.ts:128` `const userNewPassword = new-secret-${Date.now()}` (a template literal)
+    is computed at run time; minimal-fastapi-postgres-template `alembic.ini:61` is Alembic's own template line. A
+    literal test password and a real connection-string password beside them are still found."""
+    root = make_repo({
+        "test/user/auth.e2e-spec.ts": (
+            "const userNewPassword = `new-secret-${Date.now()}`;\n"
+            "const userOldPassword = 'q8Zr5Lw2Nx7Tb4Yc';\n"),
+        "alembic.ini": "[alembic]\nsqlalchemy.url = driver://user:pass@localhost/dbname\n",
+        "deploy/app.ini": "[db]\nurl = postgresql://app:Zq8Lw2Nx7Tb4Yc9V@db.internal/app\n",
+    })
+    assert where(HardcodedSecret, root) == [("deploy/app.ini", 2, "high"), ("test/user/auth.e2e-spec.ts", 2, "low")]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
