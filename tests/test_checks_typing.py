@@ -520,6 +520,22 @@ def test_go_variadic_any_is_fmts_idiom_not_an_escape_hatch(make_repo: MakeRepo) 
         "1 public signature escapes the type system: `Set` (interface{}/any)"]
 
 
+def test_go_signatures_a_library_interface_imposes_are_no_escape_hatch_issue_9(make_repo: MakeRepo) -> None:
+    """simplebank `gapi/logger.go:14` (a gRPC unary interceptor) and go-base `logging/logger.go:91` (`Write` and
+    `Panic` of chi's `middleware.LogEntry`) take `interface{}` because the library's signature does; the project's
+    own `LogEntrySetField(r, key string, value any)` beside them still counts."""
+    card = run(make_repo, {"go.mod": "module x\n", "logging/logger.go": (
+        "package logging\n\nimport (\n\t\"context\"\n\t\"net/http\"\n\t\"time\"\n\n\t\"google.golang.org/grpc\"\n)\n\n"
+        "func GrpcLogger(ctx context.Context, req interface{}, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) "
+        "(resp interface{}, err error) {\n\treturn handler(ctx, req)\n}\n\n"
+        "type Entry struct{}\n\n"
+        "func (l *Entry) Write(status, bytes int, header http.Header, elapsed time.Duration, extra any) {}\n\n"
+        "func (l *Entry) Panic(v any, stack []byte) {}\n\n"
+        "func LogEntrySetField(r *http.Request, key string, value any) {}\n")})
+    assert [f[3] for f in found(card, "typing/escape-hatch")] == [
+        "1 public signature escapes the type system: `LogEntrySetField` (interface{}/any)"]
+
+
 def test_go_without_escape_hatches_passes(make_repo: MakeRepo) -> None:
     card = run(make_repo, {"go.mod": "module x\n", "main.go": "package main\n\nfunc Run(x int) error { return nil }\n"})
     res = result(card, "typing/escape-hatch")

@@ -397,7 +397,8 @@ class EscapeHatch(Check):
         "Go, Java and Rust are statically typed, but `interface{}`/`any` in an exported Go signature, a raw "
         "generic type (`List`, `Map`, `ResponseEntity` without type arguments) or an `Object` parameter in a "
         "public Java method hand the checking to run-time casts. A Go variadic `args ...any` (fmt's own formatting "
-        "and logging idiom) is not counted. Rust `unsafe` blocks are counted as a fact."
+        "and logging idiom) is not counted, nor a signature a library interface dictates (a gRPC interceptor, chi's "
+        "`LogEntry.Write`/`Panic`, `sql.Scanner.Scan`), nor a Java `@Override`. Rust `unsafe` blocks are counted as a fact."
     )
     remediation = (
         "Go: use a concrete type, a small interface or a type parameter instead of `interface{}`/`any`.",

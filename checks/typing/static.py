@@ -49,7 +49,31 @@ def _go_hatches(ctx: Context) -> Iterator[Hatch]:
                 counts[use.function] = counts.get(use.function, 0) + 1
         for index in sorted(counts):
             fn = model.functions[index]
+            if _imposed_by_a_library(fn.name, tuple(p[1] or "" for p in fn.params if p[3] != "self")):
+                continue
             yield Hatch("go", "interface{}/any", model.path, fn.line, fn.name, str(counts[index]))
+
+
+_ANY = frozenset({"any", "interface{}"})
+# Parameter types that only a library's callback signature takes: a function with one of them has the `any` of that
+# signature (gRPC interceptors: `func(ctx, req interface{}, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler)`).
+_LIBRARY_CALLBACK_TYPES = frozenset({"*grpc.UnaryServerInfo", "grpc.UnaryHandler", "*grpc.StreamServerInfo",
+                                     "grpc.StreamHandler", "grpc.UnaryInvoker", "grpc.Streamer"})
+# Methods whose whole signature is a well-known interface's (the `any` is the interface's, not the author's choice).
+_INTERFACE_METHODS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Write": (("int", "int", "http.Header", "time.Duration", "any"),),  # chi middleware.LogEntry
+    "Panic": (("any", "[]byte"),),  # chi middleware.LogEntry
+    "Scan": (("any",),),  # database/sql.Scanner
+}
+
+
+def _imposed_by_a_library(name: str, params: tuple[str, ...]) -> bool:
+    """Whether a Go signature is one a library interface dictates: simplebank's gRPC `GrpcLogger` interceptor,
+    go-base's `Write`/`Panic` of chi's `middleware.LogEntry`, a `Scan(value any) error` for database/sql."""
+    if any(p in _LIBRARY_CALLBACK_TYPES for p in params):
+        return True
+    shape = tuple("any" if p in _ANY else p for p in params)
+    return shape in _INTERFACE_METHODS.get(name, ())
 
 
 # -- Java -------------------------------------------------------------------------------------------
