@@ -294,6 +294,18 @@ def test_typescript_any_forms_and_tests_counted_apart(make_repo: MakeRepo) -> No
     assert result(card, "typing/typescript-strict").status is Status.PASSED
 
 
+def test_any_in_a_wildcard_module_declaration_is_not_counted_issue_9(make_repo: MakeRepo) -> None:
+    """express-typescript-boilerplate `src/types/json.d.ts:2`: `declare module '*.json' { const value: any; }` is
+    TypeScript's documented way to import files it cannot type; an `any` in a named module's declaration counts."""
+    card = run(make_repo, {
+        "tsconfig.json": '{"compilerOptions": {"strict": true}}',
+        "src/main.ts": "export const main = (): number => 1;\n",
+        "src/types/json.d.ts": "declare module '*.json' {\n    const value: any;\n    export default value;\n}\n",
+        "src/types/vendor.d.ts": 'declare module "legacy-lib" {\n    export function run(x: any): void;\n}\n',
+    })
+    assert found(card, "typing/explicit-any") == [("src/types/vendor.d.ts", 2, "low", "1 explicit `any` in this file")]
+
+
 # -- TypeScript strictness ---------------------------------------------------------------------------------
 
 TS_SRC = {"src/main.ts": "export const main = (): number => 1;\n"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from analysis.frameworks import TOOL_CONFIG_FILES, not_application_source
@@ -108,12 +109,31 @@ class TsAny:
 _ANY_KINDS = frozenset({"any", "any-nested", "cast-any"})
 
 
+_DECLARE_MODULE = re.compile(r"""^\s*declare\s+module\s+(["'])(?P<name>[^"']*)\1""")
+
+
+def _outside_wildcard_modules(text: list[str], lines: list[int]) -> list[int]:
+    """The lines not inside a wildcard module declaration of a `.d.ts` file (`declare module '*.json' { const
+    value: any; export default value; }`, TypeScript's documented way to import non-code files, whose contents
+    it cannot know): express-typescript-boilerplate `src/types/json.d.ts:2`."""
+    module_of: dict[int, str] = {}
+    current = ""
+    for number, line in enumerate(text, 1):
+        m = _DECLARE_MODULE.match(line)
+        if m:
+            current = m.group("name")
+        module_of[number] = current
+    return [n for n in lines if not module_of.get(n, "").startswith("*")]
+
+
 def ts_any(ctx: Context) -> TsAny:
     """Every explicit `any` of the project's TypeScript (the analysis layer's TypeUse facts)."""
     files: list[tuple[str, int, int]] = []
     total = tests = 0
     for model in ctx.analysis.files("typescript", roles=("source", "test")):
         lines = [u.line for u in model.type_uses if u.kind in _ANY_KINDS]
+        if lines and model.path.endswith(".d.ts"):
+            lines = _outside_wildcard_modules(ctx.sources.lines(model.path), lines)
         if not lines:
             continue
         if model.role == "test":
