@@ -1007,3 +1007,41 @@ def test_class_based_view_attributes_guard_the_routes_of_its_methods_issue_9(tmp
                       ("POST", "/api/explore/search"): ("param:translator=Depends(tr)",)}
     verdict = MissingAuth().run(ctx)
     assert [(f.path, f.line, f.severity) for f in verdict.findings] == [("app/routes/categories.py", 18, Severity.MEDIUM)]
+
+
+def test_the_json_report_lists_every_endpoint_with_its_handler_framework_and_confidence(tmp_path: Path) -> None:
+    """issue 9: `facts.openapi.endpoints` lists every endpoint counted (method, full path, file, line, handler,
+    framework); a route whose router is never found mounted is listed at low confidence, and no finding says an
+    endpoint is missing because of it."""
+    import jsonschema
+
+    from reports.base import scorecard_to_dict
+
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /api/rooms:\n    get:\n"
+            "      responses: {'200': {description: ok}}\n")
+    write(tmp_path, {
+        "package.json": '{"name": "svc", "dependencies": {"express": "4"}}',
+        "openapi.yaml": spec,
+        "src/app.js": "const express = require('express');\nconst app = express();\n"
+                      "app.use('/api', require('./rooms'));\n",
+        "src/rooms.js": "const router = require('express').Router();\nrouter.get('/rooms', listRooms);\n"
+                        "router.post('/rooms', rooms.create);\nmodule.exports = router;\n",
+        "src/lost.js": "const lost = require('express').Router();\nlost.delete('/lost/:id', removeLost);\n",
+    })
+    card = audit(tmp_path, Config(only=("openapi/*",)))
+    data = json.loads(json.dumps(scorecard_to_dict(card)))
+    schema = json.loads((Path(__file__).parent.parent / "reports/schema/report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    facts = data["facts"]["openapi"]
+    assert facts["endpoints_in_code"] == len(facts["endpoints"]) == 3
+    assert facts["endpoints"] == [
+        {"method": "DELETE", "path": "/lost/:id", "file": "src/lost.js", "line": 2, "handler": "removeLost",
+         "framework": "express", "confidence": "low", "documented": False},
+        {"method": "GET", "path": "/api/rooms", "file": "src/rooms.js", "line": 2, "handler": "listRooms",
+         "framework": "express", "confidence": "high", "documented": True},
+        {"method": "POST", "path": "/api/rooms", "file": "src/rooms.js", "line": 3, "handler": "rooms.create",
+         "framework": "express", "confidence": "high", "documented": False},
+    ]
+    [undocumented] = [r for r in card.projects[0].results if r.id == "openapi/undocumented-endpoint"]
+    lost = [f for f in undocumented.findings if f.path == "src/lost.js"]
+    assert [(f.severity.value, f.confidence.value) for f in lost] == [("low", "low")]

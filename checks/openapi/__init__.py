@@ -35,9 +35,27 @@ from checks.openapi.spec import (
     validate_spec,
 )
 
-__all__ = ["CHECKS", "OpenApiFacts", "OpenApiModel", "openapi_facts", "openapi_model"]
+__all__ = ["CHECKS", "EndpointFact", "OpenApiFacts", "OpenApiModel", "openapi_facts", "openapi_model"]
 
 _FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test-data", "__fixtures__", "__snapshots__", "node_modules"})
+
+
+_ENDPOINTS_LISTED = 5000  # a list beyond this is cut, and the cut is stated in `cut`
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointFact:
+    """One endpoint found in the code, as the report lists it. `confidence` is "low" when the route's router was
+    never found mounted, so its full path may lack a prefix: a fact stated as unsure, never a finding."""
+
+    method: str
+    path: str
+    file: str
+    line: int
+    handler: str
+    framework: str
+    confidence: str  # "high" | "low"
+    documented: bool | None  # None when no readable spec is committed
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +71,7 @@ class OpenApiFacts:
     generator: str | None
     unread_interfaces: tuple[str, ...] = ()  # controllers' API interfaces whose source is not in the repository
     cut: tuple[str, ...] = ()  # "<spec>: 100000 paths, the first 2000 (...) were read": what the caps left out
+    endpoints: tuple[EndpointFact, ...] = ()  # every endpoint counted in endpoints_in_code (the first 5000)
 
 
 @dataclass(slots=True)
@@ -219,6 +238,14 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
     in_code = len(model.endpoints)
     has_docs = any(s.data is not None for s in model.specs)
     fraction = round(len(model.documented) / in_code, 4) if in_code and has_docs else None
+    documented = {id(ep) for ep in model.documented}
+    listed = tuple(
+        EndpointFact(ep.method, ep.path, ep.file, ep.line, ep.handler, ep.framework,
+                     "high" if ep.prefix_known else "low", (id(ep) in documented) if has_docs else None)
+        for ep in sorted(model.endpoints, key=lambda e: (e.file, e.line, e.method, e.path))[:_ENDPOINTS_LISTED])
+    cut = tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut)
+    if in_code > _ENDPOINTS_LISTED:
+        cut += (f"endpoints: {in_code} found, the first {_ENDPOINTS_LISTED} (by file and line) are listed",)
     return OpenApiFacts(
         status=model.status,
         files=tuple(s.path for s in model.specs),
@@ -230,7 +257,8 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
         documented_fraction=fraction,
         generator=model.generator.name if model.generator else None,
         unread_interfaces=tuple(model.unread_interfaces),
-        cut=tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut),
+        cut=cut,
+        endpoints=listed,
     )
 
 
@@ -394,13 +422,16 @@ class UndocumentedEndpoint(Check):
     severity = Severity.MEDIUM
     backend_only = True
     rationale = (
-        "An endpoint the spec does not describe is invisible to clients and contract tests, and drifts without review."
+        "An endpoint the spec does not describe is invisible to clients and contract tests, and drifts without review. "
+        "A route whose router was never found mounted (its full path unresolved, perhaps not served at all) is "
+        "reported at low severity and confidence."
     )
     remediation = (
         "Add each listed endpoint to the OpenAPI document, or remove the route if it is dead.",
         "Generate the spec from code, or test that the committed spec and the router agree.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
     def run(self, ctx: Context) -> Verdict:
         model = ctx.fact(openapi_model)
@@ -417,7 +448,8 @@ class UndocumentedEndpoint(Check):
             self.finding(ctx, f"{ep.method} {ep.path} ({ep.framework}) is not in the OpenAPI spec"
                          + ("" if ep.prefix_known else "; its router was not found mounted, so a prefix may be missing"),
                          ep.file, ep.line, key=f"{ep.method} {normalise_path(ep.path)}",
-                         confidence=Confidence.HIGH if ep.prefix_known else Confidence.LOW)
+                         confidence=Confidence.HIGH if ep.prefix_known else Confidence.LOW,
+                         severity=None if ep.prefix_known else Severity.LOW)
             for ep in model.undocumented
         ]
         findings.extend(
