@@ -899,6 +899,39 @@ def test_controllers_of_interfaces_generated_from_the_committed_spec_implement_i
     assert openapi_facts(context(tmp_path)).unread_interfaces == (f"OwnersApi (implemented by {where})",)
 
 
+def test_unannotated_resources_of_interfaces_generated_by_quarkus_openapi_generator_serve_the_spec(tmp_path: Path) -> None:
+    """issue 9: quarkus-openapi-generator-server generates `HeroesApi` (with its JAX-RS annotations) from the committed
+    spec; `class HeroResource implements HeroesApi` needs no annotation of its own, and openapi-generator's Spring
+    delegate pattern has a `@Service` implement `PetsApiDelegate`. Their operations are implemented, not 'in the spec
+    but no route'; a class implementing some other unread interface is no controller."""
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /heroes:\n    get:\n"
+            "      operationId: getAllHeroes\n      responses: {'200': {description: ok}}\n  /heroes/{id}:\n    delete:\n"
+            "      operationId: deleteHero\n      responses: {'204': {description: ok}}\n  /pets:\n    post:\n"
+            "      operationId: addPet\n      responses: {'201': {description: ok}}\n  /mail:\n    post:\n"
+            "      operationId: send\n      responses: {'202': {description: ok}}\n")
+    write(tmp_path, {
+        "src/main/openapi/openapi.yaml": spec,
+        "pom.xml": "<project><dependencies><dependency><groupId>io.quarkiverse.openapi.generator</groupId>"
+                   "<artifactId>quarkus-openapi-generator-server</artifactId></dependency></dependencies></project>\n",
+        _JAVA_DIR + "HeroResource.java": "package com.example;\nimport com.example.api.HeroesApi;\n"
+                                         "import jakarta.enterprise.context.ApplicationScoped;\n\n@ApplicationScoped\n"
+                                         "public class HeroResource implements HeroesApi {\n    @Override\n"
+                                         "    public List<Hero> getAllHeroes() { return null; }\n\n    @Override\n"
+                                         "    public void deleteHero(Long id) {}\n}\n",
+        _JAVA_DIR + "PetsDelegate.java": "package com.example;\n@Service\npublic class PetsDelegate implements PetsApiDelegate {\n"
+                                         "    @Override\n    public ResponseEntity<Pet> addPet(Pet p) { return null; }\n}\n",
+        _JAVA_DIR + "Mailer.java": "package com.example;\n@ApplicationScoped\npublic class Mailer implements Notifier {\n"
+                                   "    @Override\n    public void send(String to) {}\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.file, e.line, e.handler, e.framework) for e in model.endpoints) == [
+        ("DELETE", "/heroes/{id}", _JAVA_DIR + "HeroResource.java", 10, "HeroResource.deleteHero", "jax-rs"),
+        ("GET", "/heroes", _JAVA_DIR + "HeroResource.java", 7, "HeroResource.getAllHeroes", "jax-rs"),
+        ("POST", "/pets", _JAVA_DIR + "PetsDelegate.java", 4, "PetsDelegate.addPet", "spring"),
+    ]
+    assert [(m, p) for _, m, p in model.spec_only] == [("POST", "/mail")]
+
+
 def test_jaxrs_resource_implementing_a_path_interface_is_served(tmp_path: Path) -> None:
     write(tmp_path, {
         _JAVA_DIR + "TodosApi.java": "package com.example;\n@Path(\"/todos\")\npublic interface TodosApi {\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analysis.routes import project_endpoints
 from analysis.routes.java import Implementation, java_routes
@@ -194,14 +194,16 @@ def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
     time (openapi-generator, quarkus-openapi-generator): an operation is implemented by the class that overrides the
     method named after its operationId."""
     implementations = java_routes(ctx.analysis).implementations
-    if not implementations or not any(s.data for s in model.specs) or code_from_spec(ctx) is None:
+    generator = code_from_spec(ctx) if implementations and any(s.data for s in model.specs) else None
+    if generator is None:
         return []
     by_method: dict[str, list[tuple[Implementation, int, tuple[str, ...]]]] = {}
     for impl in implementations:
-        if not impl.framework:
+        framework = impl.framework or _generated_framework(impl.interface)
+        if not framework:
             continue  # a service or repository class: not a controller
         for name, line, marks in impl.methods:
-            by_method.setdefault(name, []).append((impl, line, marks))
+            by_method.setdefault(name, []).append((replace(impl, framework=framework), line, marks))
     out: list[Endpoint] = []
     for spec in model.specs:
         if spec.data is None:
@@ -213,6 +215,16 @@ def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
                                     handler=f"{impl.cls}.{op_id}", guards=(*impl.guards, *marks))
                            for prefix in impl.prefixes)
     return out
+
+
+def _generated_framework(interface: str) -> str:
+    """The framework of a class with no annotation of its own that implements an interface generated from the spec:
+    quarkus-openapi-generator's and openapi-generator's jaxrs-spec `HeroesApi` carry the JAX-RS annotations
+    themselves (the resource needs none), and openapi-generator's Spring delegate pattern has a `@Service` implement
+    `PetApiDelegate`. Any other class that implements an unread interface is not taken for a controller."""
+    if interface.endswith("Delegate"):
+        return "spring"
+    return "jax-rs" if interface.endswith(("Api", "Resource")) else ""
 
 
 _DOCS_ROUTE = re.compile(r"(^|/)(swagger[\w-]*|openapi(\.json|\.ya?ml)?|api-docs|redoc|docs)(/|$)", re.I)
