@@ -125,6 +125,8 @@ _NX_BACKEND = re.compile(r"^@(nx|nrwl)/(node|nest)|^@(nx|nrwl)/js:node$")
 _NX_E2E = re.compile(r"^@(nx|nrwl)/(cypress|playwright)|^@nx/detox")
 # Build plugins that package a JVM module as an application of its own (a deployable, not a library).
 _APP_PLUGINS = frozenset({"spring-boot-maven-plugin", "quarkus-maven-plugin", "micronaut-maven-plugin"})
+_GRADLE_PROJECT = re.compile(r"""\bproject\s*\(\s*(?:path\s*[:=]\s*)?["'](:[\w.\-:]+)["']""")
+_GRADLE_ACCESSOR = re.compile(r"\bprojects\.([A-Za-z_][\w.]*)")
 _GRADLE_APP = re.compile(r"""\bid\s*\(?\s*["'](org\.springframework\.boot|io\.quarkus|io\.micronaut\.application)["']""")
 _WORKSPACE_MARKERS = frozenset({"nx.json", "pnpm-workspace.yaml", "turbo.json", "lerna.json", "go.work"})
 _MANIFEST_LIMIT = 512 * 1024  # bytes; a larger manifest is read only this far
@@ -304,6 +306,7 @@ class _Manifest:
     hint: str = ""  # what an Nx project.json says: "frontend", "backend", "e2e" (its targets), "library" or ""
     runs: bool = False  # a package.json with a `bin` or a `start` script: something is run from it
     application: bool = False  # a JVM module its build packages as an application (Spring Boot, Quarkus, Micronaut)
+    modules: frozenset[str] = frozenset()  # other modules of its Gradle build it depends on (see _module_key)
 
 
 def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
@@ -345,7 +348,11 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
             return _Manifest(aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
         if name.startswith("build.gradle"):
             coordinates = re.findall(r"""["']([\w.\-]+:[\w.\-]+)(?::[^"']*)?["']""", text)
-            return _Manifest(frozenset(d.lower() for d in coordinates), application=bool(_GRADLE_APP.search(text)))
+            # other modules of the build: `project(':libs:security')`, `project(path: ':x')`, `projects.libsSecurity`
+            modules = {_module_key(m.rsplit(":", 1)[-1]) for m in _GRADLE_PROJECT.findall(text)}
+            modules |= {_module_key(m.rsplit(".", 1)[-1]) for m in _GRADLE_ACCESSOR.findall(text)}
+            return _Manifest(frozenset(d.lower() for d in coordinates), application=bool(_GRADLE_APP.search(text)),
+                             modules=frozenset(modules))
         if name.endswith((".txt", ".in")):
             return _Manifest(frozenset(_requirement_names(text.splitlines())))
     except (ValueError, TypeError, AttributeError, RecursionError):
@@ -615,12 +622,21 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
 def _share_modules(applications: set[str], members: list[str], roots: dict[str, _Root],
                    parsed: dict[str, _Manifest]) -> bool:
     """Whether an application module depends on another module of the same build (mall's apps on mall-security,
-    whose Spring Security configuration guards them): then the build stays one project, so that each check sees
+    whose Spring Security configuration guards them; a Gradle `implementation project(':security')` or
+    `projects.security`): then the build stays one project, so that each check sees
     the code the applications are built from (a split would need those modules shared with every application)."""
     artifacts = {parsed[m].name for other in members if other in roots for m in roots[other].manifests
                  if _ecosystem(m) == "maven" and parsed[m].name}
-    return any(dep.rsplit(":", 1)[-1] in artifacts for app in applications for m in roots[app].manifests
-               if _ecosystem(m) in ("maven", "gradle") for dep in parsed[m].dependencies)
+    modules = {_module_key(other.rsplit("/", 1)[-1]) for other in members if other in roots
+               and any(_ecosystem(m) == "gradle" for m in roots[other].manifests)}
+    return any(parsed[m].modules & modules or any(dep.rsplit(":", 1)[-1] in artifacts for dep in parsed[m].dependencies)
+               for app in applications for m in roots[app].manifests if _ecosystem(m) in ("maven", "gradle"))
+
+
+def _module_key(name: str) -> str:
+    """A Gradle module's folder or project name as its type-safe accessor spells it: `shared-security`,
+    `shared_security` and `sharedSecurity` are one key."""
+    return re.sub(r"[-_]", "", name).lower()
 
 
 def _nearest_root(path: str, roots: Mapping[str, object]) -> str | None:

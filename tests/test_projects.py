@@ -424,3 +424,30 @@ def test_maven_build_of_several_applications_is_one_project_per_application(make
     (root / "admin" / "pom.xml").write_text(_pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web))
     (root / "portal" / "pom.xml").write_text(_pom("shop-portal", deps=web))
     assert projects(root) == one
+
+
+def test_gradle_applications_built_from_a_module_of_the_build_stay_one_project(make_repo: Callable[..., Path]) -> None:
+    """issue 9, the Gradle form of mall: two Spring Boot applications of one multi-module build split per application
+    unless they are built from another module of the build (`implementation project(':security')`, or Gradle 7's
+    type-safe `projects.sharedSecurity`), whose code (their security configuration) the checks must see with them."""
+    boot = ("plugins {{\n  id 'org.springframework.boot' version '3.2.0'\n  id 'java'\n}}\ndependencies {{\n"
+            "  implementation 'org.springframework.boot:spring-boot-starter-web'\n{extra}}}\n")
+    java = "package a;\nclass A {}\n"
+    root = make_repo({
+        "settings.gradle": "rootProject.name = 'shop'\ninclude 'api', 'worker', 'shared-security'\n",
+        "build.gradle": "subprojects { apply plugin: 'java' }\n",
+        "api/build.gradle": boot.format(extra=""),
+        "api/src/main/java/a/A.java": java,
+        "worker/build.gradle": boot.format(extra=""),
+        "worker/src/main/java/a/A.java": java,
+        "shared-security/build.gradle": "plugins { id 'java-library' }\n",
+        "shared-security/src/main/java/a/A.java": java,
+    })
+    assert [(p.path, p.kind) for p in projects(root)] == [("", "library"), ("api", "backend"), ("worker", "backend")]
+    one = [("", "backend")]
+    (root / "api/build.gradle").write_text(boot.format(extra="  implementation project(':shared-security')\n"))
+    assert [(p.path, p.kind) for p in projects(root)] == one
+    (root / "api/build.gradle").write_text(boot.format(extra="  implementation(projects.sharedSecurity)\n"))
+    assert [(p.path, p.kind) for p in projects(root)] == one
+    (root / "api/build.gradle").write_text(boot.format(extra="  implementation project(path: ':worker')\n"))
+    assert [(p.path, p.kind) for p in projects(root)] == one
