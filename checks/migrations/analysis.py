@@ -31,7 +31,9 @@ from checks.migrations.detect import (
     manifest_kind,
 )
 
-__all__ = ["Analysis", "Django", "Revision", "Site", "analyse"]
+__all__ = ["DOCUMENT_TOOLS", "Analysis", "Django", "Revision", "Site", "analyse"]
+
+DOCUMENT_TOOLS = frozenset({"migrate-mongo", "liquibase-mongodb"})  # they version a document database's data
 
 _TEST_PARTS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testing", "e2e", "it", "testdata", "fixtures"})
 _DESTRUCTIVE_SQL = re.compile(r"\bdrop\s+(table|column)\b", re.IGNORECASE)
@@ -114,7 +116,7 @@ class Analysis:
     @property
     def migration_files(self) -> dict[str, str]:
         """Files of tools that version a relational schema (a Mongo data-migration tool is not one)."""
-        return {p: t for p, t in self.files.items() if t not in ("migrate-mongo", "liquibase-mongodb")}
+        return {p: t for p, t in self.files.items() if t not in DOCUMENT_TOOLS}
 
     @property
     def configured(self) -> list[str]:
@@ -644,9 +646,13 @@ def _other_files(ctx: Context, a: Analysis) -> None:
                                               key=text.splitlines()[line - 1].strip()[:200]))
         elif lang == "sql" and not _in_tests(info.path):
             sql_dumps.append((info.path, ""))
-        elif lang in ("properties", "yaml") and PurePosixPath(info.path).name.lower().startswith(("application", "bootstrap")):
+        elif lang in ("properties", "yaml") and (PurePosixPath(info.path).name.lower().startswith(
+                ("application", "bootstrap")) or PurePosixPath(info.path).name.lower() == "hibernate.properties"):
             if not _in_tests(info.path):
                 _ddl_auto(ctx, info.path, a)
+        elif PurePosixPath(info.path).name.lower() in ("persistence.xml", "hibernate.cfg.xml"):
+            if not _in_tests(info.path):
+                _hibernate_xml(ctx, info.path, a)
         elif PurePosixPath(info.path).name.lower() == "ormconfig.json" or PurePosixPath(info.path).name.lower().startswith(".env"):
             text = ctx.read_text(info.path) or ""
             sync = _SYNC_SETTING.search(text)
@@ -690,6 +696,28 @@ def _yaml_nested(text: str) -> list[tuple[int, str, str, str]]:
                 out.append((offset, dotted, re.sub(r"^\$\{[^:}]*:", "", value).rstrip("}"), profile))
         offset += len(raw)
     return out
+
+
+_XML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_XML_SCHEMA_GENERATION = re.compile(
+    r"""<property\s+name\s*=\s*["'](?P<key>(?:hibernate\.)?hbm2ddl\.auto|(?:javax|jakarta)\.persistence\.schema-generation"""
+    r"""\.database\.action)["']\s*(?:value\s*=\s*["'](?P<value>[\w-]+)["']|>\s*(?P<text>[\w-]+)\s*</property)""")
+
+
+def _hibernate_xml(ctx: Context, path: str, a: Analysis) -> None:
+    """JPA's persistence.xml and Hibernate's hibernate.cfg.xml: `<property name="hibernate.hbm2ddl.auto"
+    value="update"/>`, `<property name="hbm2ddl.auto">create</property>`, and the standard
+    `jakarta.persistence.schema-generation.database.action` (comments left out, lines kept)."""
+    text = ctx.read_text(path)
+    if text is None or ("hbm2ddl" not in text and "schema-generation" not in text):
+        return
+    text = _XML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    for m in _XML_SCHEMA_GENERATION.finditer(text):
+        value = (m.group("value") or m.group("text") or "").lower()
+        site = _schema_generation(path, text.count("\n", 0, m.start()) + 1, f"{m.group('key')}={value}", value,
+                                  "Hibernate" if "hbm2ddl" in m.group("key") else "JPA")
+        if site is not None:
+            a.auto_sync.append(site)
 
 
 def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
