@@ -753,3 +753,39 @@ def test_liquibase_mongodb_changelogs_of_a_document_database_are_facts(tmp_path:
     })
     card = run(jhipster)
     assert (facts(card)["tools"], facts(card)["files"], card.findings) == (["liquibase"], 2, [])
+
+
+def test_script_migrations_folder_of_application_code_is_source(tmp_path: Path) -> None:
+    """issue 9 (detect migrations by content, not by folder name), in TypeScript: a recipe importer's
+    `src/services/migrations/` is application code, read by the other checks; TypeORM, Knex, Sequelize and
+    migrate-mongo migrations (all export `up`/`down`) and a barrel beside them stay migrations."""
+    write(tmp_path, {
+        "package.json": '{"name": "api", "dependencies": {"express": "4", "typeorm": "0.3", "pg": "8", "knex": "3"}}',
+        "src/services/migrations/chowdown.ts": """
+            import { BaseMigrator } from './base';
+            export class ChowdownMigrator extends BaseMigrator {
+              async migrate(archive: Buffer): Promise<string[]> {
+                try { return this.read(archive); } catch (e) {}
+                return [];
+              }
+            }
+            """,
+        "src/services/migrations/base.ts": "export abstract class BaseMigrator {\n  report: string[] = [];\n}\n",
+        "src/migrations/1700000000000-Init.ts": """
+            import { MigrationInterface, QueryRunner } from 'typeorm';
+            export class Init1700000000000 implements MigrationInterface {
+              public async up(q: QueryRunner): Promise<void> { await q.query('CREATE TABLE t (id int)'); }
+              public async down(q: QueryRunner): Promise<void> { try { await q.query('DROP TABLE t'); } catch (e) {} }
+            }
+            """,
+        "src/migrations/index.ts": "export * from './1700000000000-Init';\n",
+        "db/migrations/20240101_init.js": "exports.up = (knex) => knex.schema.createTable('u', (t) => t.increments());\n"
+                                          "exports.down = (knex) => knex.schema.dropTable('u');\n",
+        "db/migrations/20240102-seq.js": ("module.exports = {\n"
+                                          "  async up(queryInterface) { await queryInterface.addColumn('u', 'x'); },\n};\n"),
+    })
+    card = audit(tmp_path, Config(only=("migrations/*", "errors/empty-catch")))
+    by_role = card.projects[0].facts["files"]["by_role"]
+    assert (by_role["source"], by_role["migration"]) == (2, 4)
+    assert {(f.check_id, f.path, f.line) for f in card.findings if f.check_id == "errors/empty-catch"} == {
+        ("errors/empty-catch", "src/services/migrations/chowdown.ts", 4)}
