@@ -187,6 +187,7 @@ class _Reader:
         self.route_defs: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, int]] = []
         self.urlpatterns = False
         self.url_routers: list[tuple[str, int]] = []  # `urlpatterns += router.urls`: (router variable, line)
+        self.url_lists: dict[str, ast.List | ast.Tuple] = {}  # module-level `extra_patterns = [path(...), ...]`
         self._cast_pending = False
         self.counting = True  # complexity is counted (not inside an assert, as radon does)
         self.loops: list[Loop] = []
@@ -668,6 +669,8 @@ class _Reader:
         if "urlpatterns" in targets:
             self.urlpatterns = True
             self.url_routers.extend(_router_urls(value_node, node.lineno))
+        elif ctx.fn < 0 and not ctx.in_class and len(targets) == 1 and isinstance(value_node, ast.List | ast.Tuple):
+            self.url_lists[targets[0]] = value_node  # a list of patterns that `include(extra_patterns)` may mount
         self.expr(value_node, ctx)
 
     # -- exceptions -------------------------------------------------------------------------------------------
@@ -1115,9 +1118,42 @@ class _Reader:
             self.routes.append(RouteDecl("", method, path, owner, node.name, deco.lineno, fn, (*others, *deps, *params),
                                          HOLE not in path))
 
+    def _included_lists(self, calls: list[ast.Call]) -> dict[int, str]:
+        """id(path() call) -> the route prefix of the include() it is listed in: `path("api/", include([...]))`,
+        `include(([...], "app"))` and `include(extra_patterns)` of a module-level list (nested ones joined)."""
+        parent: dict[int, tuple[int, str]] = {}  # inner call -> (outer call, outer route)
+        for call in calls:
+            if dotted(call.func).rsplit(".", 1)[-1] not in _PATH_FUNCS or len(call.args) < 2:
+                continue
+            route, target = self.string(call.args[0]), call.args[1]
+            if route is None or HOLE in route or type(target) is not ast.Call or not target.args \
+                    or dotted(target.func).rsplit(".", 1)[-1] != "include":
+                continue
+            listed: ast.expr | None = target.args[0]
+            if type(listed) is ast.Tuple and listed.elts and isinstance(listed.elts[0], ast.List | ast.Tuple | ast.Name):
+                listed = listed.elts[0]  # include((patterns, app_name))
+            if type(listed) is ast.Name:
+                listed = self.url_lists.get(listed.id)
+            if not isinstance(listed, ast.List | ast.Tuple):
+                continue
+            for elt in listed.elts:
+                if type(elt) is ast.Call and id(elt) not in parent:
+                    parent[id(elt)] = (id(call), route)
+        prefixes: dict[int, str] = {}
+        for inner in parent:
+            chain: list[str] = []
+            current, seen = inner, set()
+            while current in parent and current not in seen and len(chain) < 32:
+                seen.add(current)
+                current, route = parent[current]
+                chain.append(route)
+            prefixes[inner] = "/".join(part.strip("/") for part in reversed(chain) if part.strip("/"))
+        return prefixes
+
     def _django(self, calls: list[ast.Call]) -> None:
         """Django urlpatterns entries, include() chains and DRF router registrations."""
         owner = self.key("urlpatterns")
+        included = self._included_lists(calls)
         for call in calls:
             func = call.func
             name = dotted(func).rsplit(".", 1)[-1]
@@ -1133,6 +1169,8 @@ class _Reader:
             route = self.string(call.args[0])
             if route is None or HOLE in route:
                 continue
+            if included.get(id(call)):  # listed in an include(): its route continues the include's
+                route = included[id(call)] + "/" + route.lstrip("^")
             target = call.args[1]
             if type(target) is ast.Call and dotted(target.func).rsplit(".", 1)[-1] == "include" and target.args:
                 inner = target.args[0]

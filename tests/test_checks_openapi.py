@@ -1078,3 +1078,30 @@ def test_the_json_report_lists_every_endpoint_with_its_handler_framework_and_con
     [undocumented] = [r for r in card.projects[0].results if r.id == "openapi/undocumented-endpoint"]
     lost = [f for f in undocumented.findings if f.path == "src/lost.js"]
     assert [(f.severity.value, f.confidence.value) for f in lost] == [("low", "low")]
+
+
+def test_django_include_of_a_list_of_patterns_carries_its_prefix(tmp_path: Path) -> None:
+    """issue 9 (Django function views through include() chains): `path("credit/", include(extra_patterns))` and
+    `path("api/", include([path(...), ...]))` -- Django's documented ways to share a prefix -- serve the listed
+    views under it; they were read as routes of their own without the prefix."""
+    write(tmp_path, {
+        "proj/urls.py": "from django.urls import include, path, re_path\nfrom credit import views as credit_views\n\n"
+                        "extra_patterns = [\n    path(\"reports/\", credit_views.report),\n"
+                        "    path(\"reports/<int:id>/\", credit_views.report),\n"
+                        "    re_path(r\"^charge/$\", credit_views.charge),\n]\n\nurlpatterns = [\n"
+                        "    path(\"\", credit_views.home),\n    path(\"credit/\", include(extra_patterns)),\n"
+                        "    path(\"api/\", include([\n        path(\"v1/\", include(([\n"
+                        "            path(\"items/\", credit_views.items),\n        ], \"v1\"))),\n"
+                        "        path(\"health/\", credit_views.health),\n    ])),\n]\n",
+        "credit/views.py": "from django.http import JsonResponse\n\n\ndef report(request, id=None):\n"
+                           "    return JsonResponse({})\n",
+    })
+    routes = _routes(tmp_path)
+    assert routes == [  # the home view at "/" is left out like every ANY route at the root (a catch-all mount)
+        ("ANY", "/api/health", "proj/urls.py", 17, True),
+        ("ANY", "/api/v1/items", "proj/urls.py", 15, True),
+        ("ANY", "/credit/charge/$", "proj/urls.py", 7, True),
+        ("ANY", "/credit/reports", "proj/urls.py", 5, True),
+        ("ANY", "/credit/reports/<int:id>", "proj/urls.py", 6, True),
+    ]
+    assert normalise_path("/credit/charge/$") == "/credit/charge"
