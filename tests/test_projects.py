@@ -451,3 +451,39 @@ def test_gradle_applications_built_from_a_module_of_the_build_stay_one_project(m
     assert [(p.path, p.kind) for p in projects(root)] == one
     (root / "api/build.gradle").write_text(boot.format(extra="  implementation project(path: ':worker')\n"))
     assert [(p.path, p.kind) for p in projects(root)] == one
+
+
+def test_npm_and_yarn_workspaces_split_per_app_and_a_react_client_in_a_nest_root_is_a_frontend(
+        make_repo: Callable[..., Path]) -> None:
+    """issue 9: npm's `"workspaces": [...]` and yarn's `{"packages": [...]}` make one project per app (the ESLint
+    config joins the library root); a React client without a manifest of its own inside a NestJS root is a
+    frontend project, like an Angular one."""
+    npm = make_repo({
+        "package.json": '{"name": "mono", "private": true, "workspaces": ["apps/*", "packages/*"]}',
+        "packages/eslint-config/package.json": '{"name": "@acme/eslint-config", "dependencies": {"eslint": "8"}}',
+        "packages/eslint-config/index.js": "module.exports = {};\n",
+        "apps/api/package.json": '{"name": "api", "dependencies": {"express": "4", "pg": "8"}}',
+        "apps/api/src/index.ts": "import express from 'express';\n",
+        "apps/web/package.json": '{"name": "web", "dependencies": {"react": "18", "vite": "5"}}',
+        "apps/web/src/App.tsx": "export const A = () => null;\n",
+    })
+    assert [(p.path, p.kind) for p in projects(npm)] == [("", "library"), ("apps/api", "backend"), ("apps/web", "frontend")]
+    yarn = make_repo({
+        "package.json": '{"name": "mono", "private": true, "workspaces": {"packages": ["services/*"]}}',
+        "yarn.lock": "",
+        "services/api/package.json": '{"name": "api", "dependencies": {"fastify": "4"}}',
+        "services/api/src/index.ts": "import Fastify from 'fastify';\n",
+        "services/admin/package.json": '{"name": "admin", "dependencies": {"react": "18", "react-dom": "18"}}',
+        "services/admin/src/App.tsx": "export const A = () => null;\n",
+    })
+    assert [(p.path, p.kind) for p in projects(yarn)] == [
+        ("", "library"), ("services/admin", "frontend"), ("services/api", "backend")]
+    react = "import React from 'react';\nexport const A = () => null;\n"
+    nest = make_repo({
+        "package.json": '{"name": "nest", "dependencies": {"@nestjs/core": "10", "react": "18", "react-dom": "18"}}',
+        "src/main.ts": "import { NestFactory } from '@nestjs/core';\n",
+        "src/app.module.ts": "import { Module } from '@nestjs/common';\n",
+        "client/src/App.tsx": react, "client/src/a.tsx": react, "client/src/b.tsx": react,
+        "client/src/index.tsx": "import ReactDOM from 'react-dom/client';\n",
+    })
+    assert [(p.path, p.kind) for p in projects(nest)] == [("", "backend"), ("client", "frontend")]
