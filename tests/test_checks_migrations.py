@@ -789,3 +789,32 @@ def test_script_migrations_folder_of_application_code_is_source(tmp_path: Path) 
     assert (by_role["source"], by_role["migration"]) == (2, 4)
     assert {(f.check_id, f.path, f.line) for f in card.findings if f.check_id == "errors/empty-catch"} == {
         ("errors/empty-catch", "src/services/migrations/chowdown.ts", 4)}
+
+
+def test_quarkus_default_profile_overridden_in_prod_is_not_what_production_runs(tmp_path: Path) -> None:
+    """issue 9 (Quarkus settings per profile): a packaged Quarkus application runs the prod profile, so a default
+    `database.generation=drop-and-create` that `%prod.` sets to `none` (in the same file or another application
+    file, properties or YAML) is development's setting, not production's; without the override it stays high."""
+    write(tmp_path, {
+        "pom.xml": "<project><dependencies><dependency><artifactId>quarkus-hibernate-orm-panache</artifactId>"
+                   "</dependency><dependency><artifactId>quarkus-flyway</artifactId></dependency></dependencies></project>\n",
+        "src/main/resources/db/migration/V1__init.sql": "CREATE TABLE t (id int);\n",
+        "src/main/resources/application.properties": """
+            quarkus.hibernate-orm.database.generation=drop-and-create
+            %prod.quarkus.hibernate-orm.database.generation=none
+            quarkus.hibernate-orm.schema-management.strategy=update
+            quarkus.hibernate-orm.log.sql=true
+            """,
+        "src/main/resources/application.yaml": """
+            "%prod":
+              quarkus:
+                hibernate-orm:
+                  schema-management:
+                    strategy: validate
+            """,
+        "src/main/java/x/A.java": "package x;\nimport jakarta.persistence.Entity;\n@Entity\nclass A {}\n",
+    })
+    assert found(run(tmp_path), "migrations/schema-auto-sync") == set()
+    (tmp_path / "src/main/resources/application.yaml").unlink()
+    assert found(run(tmp_path), "migrations/schema-auto-sync") == {
+        ("migrations/schema-auto-sync", "src/main/resources/application.properties", 3, "medium")}

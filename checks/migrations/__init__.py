@@ -150,7 +150,9 @@ class SchemaAutoSync(Check):
     rationale = (
         "Auto-sync (GORM AutoMigrate, TypeORM synchronize, Hibernate ddl-auto / hbm2ddl.auto, Sequelize sync, SQLAlchemy "
         "create_all) changes a production schema without review and cannot rename or migrate data; the "
-        "destructive modes drop data. A lone schema script has no history to apply to an existing database."
+        "destructive modes drop data. A lone schema script has no history to apply to an existing database. "
+        "Quarkus `%dev.`/`%test.` settings, and a default-profile setting that `%prod.` overrides, are not what "
+        "production runs."
     )
     remediation = (
         "Turn auto-sync off outside tests (`synchronize: false`, `ddl-auto: validate`, no `create_all` in app code).",

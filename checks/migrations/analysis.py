@@ -104,6 +104,10 @@ class Analysis:
     auto_sync: list[Site] = field(default_factory=list)
     destructive: list[Site] = field(default_factory=list)
     schema_dumps: list[Site] = field(default_factory=list)
+    # Quarkus settings of the default profile (site, key) and the keys a `%prod.` entry sets: in a packaged Quarkus
+    # application the prod profile is the one that runs, so its value, not the default's, is what production does
+    quarkus_default: list[tuple[Site, str]] = field(default_factory=list)
+    quarkus_prod: set[str] = field(default_factory=set)
 
     @property
     def relational(self) -> list[Evidence]:
@@ -659,6 +663,7 @@ def _other_files(ctx: Context, a: Analysis) -> None:
             if sync:
                 line = text.count("\n", 0, sync.start()) + 1
                 a.auto_sync.append(Site(info.path, line, _SYNCHRONIZE, Severity.HIGH, key="synchronize"))
+    a.auto_sync.extend(site for site, key in a.quarkus_default if key not in a.quarkus_prod)
     for path, _ in sql_dumps:
         text = ctx.read_text(path)
         if text is None:
@@ -731,6 +736,9 @@ def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
                   for off, key, value, profile in _yaml_nested(text) if text.count("\n", 0, off) not in seen]
     for start, key, raw_value in sorted(found):
         profiles = key[1:].split(".", 1)[0].split(",") if key.startswith("%") else []
+        base = key.split(".", 1)[1] if profiles and "." in key else key
+        if "prod" in profiles and base.startswith("quarkus."):
+            a.quarkus_prod.add(base)
         if profiles and all(p in _DEV_PROFILES for p in profiles):
             continue  # Quarkus `%dev.` / `%test.`: only in development and tests
         value = raw_value.lower()
@@ -742,6 +750,10 @@ def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
             effect = "alters the schema to match the entities"
         else:
             continue  # none, validate: the schema is left alone
-        a.auto_sync.append(Site(path, text.count("\n", 0, start) + 1,
-                                f"Hibernate `{key}={value}` {effect} at start-up instead of applying versioned migrations",
-                                sev, key=f"{key}={value}"))
+        site = Site(path, text.count("\n", 0, start) + 1,
+                    f"Hibernate `{key}={value}` {effect} at start-up instead of applying versioned migrations",
+                    sev, key=f"{key}={value}")
+        if not profiles and key.startswith("quarkus."):
+            a.quarkus_default.append((site, key))  # reported unless a `%prod.` entry overrides it
+        else:
+            a.auto_sync.append(site)
