@@ -1105,3 +1105,30 @@ def test_django_include_of_a_list_of_patterns_carries_its_prefix(tmp_path: Path)
         ("ANY", "/credit/reports/<int:id>", "proj/urls.py", 6, True),
     ]
     assert normalise_path("/credit/charge/$") == "/credit/charge"
+
+
+def test_routes_added_by_add_api_route_and_add_url_rule_are_endpoints(tmp_path: Path) -> None:
+    """Every route the framework would serve (issue 9): FastAPI's `router.add_api_route(path, endpoint, methods=)`
+    and Flask's `app.add_url_rule(rule, view_func=...)` register routes without a decorator; a handler of the module
+    brings its `Depends(...)` parameters, so the security family sees it guarded."""
+    write(tmp_path, {
+        "app/main.py": "from fastapi import APIRouter, Depends, FastAPI\n\nfrom app.deps import get_current_user\n\n"
+                       "router = APIRouter(prefix=\"/items\")\n\n\n"
+                       "def replace_item(item_id: int, user=Depends(get_current_user)):\n    return {}\n\n\n"
+                       "router.add_api_route(\"/{item_id}\", replace_item, methods=[\"PUT\", \"PATCH\"])\n"
+                       "app = FastAPI()\napp.include_router(router, prefix=\"/api\")\n"
+                       "app.add_api_route(\"/health\", endpoint=lambda: {\"ok\": True})\n",
+        "legacy/views.py": "from flask import Flask\nfrom flask.views import MethodView\n\napp = Flask(__name__)\n\n\n"
+                           "class UserAPI(MethodView):\n    def get(self):\n        return {}\n\n\n"
+                           "app.add_url_rule(\"/users/\", view_func=UserAPI.as_view(\"users\"), methods=[\"GET\"])\n",
+    })
+    model = openapi_model(context(tmp_path))
+    got = sorted((e.method, e.path, e.file, e.line, e.handler) for e in model.endpoints)
+    assert got == [
+        ("GET", "/health", "app/main.py", 15, 'lambda: {"ok": True}'),
+        ("GET", "/users", "legacy/views.py", 12, 'UserAPI.as_view("users")'),
+        ("PATCH", "/api/items/{item_id}", "app/main.py", 12, "replace_item"),
+        ("PUT", "/api/items/{item_id}", "app/main.py", 12, "replace_item"),
+    ]
+    put = next(e for e in model.endpoints if e.method == "PUT")
+    assert put.guards == ("param:user=Depends(get_current_user)",)
