@@ -31,7 +31,9 @@ Rules (each one is tested in tests/test_projects.py):
   all its code is tests); or it is a tiny package (at most 5 code files besides tests, no server or database,
   not under `apps/`) of the same ecosystem, or a tooling package (an ESLint, Prettier, TypeScript, Tailwind,
   Jest or Babel config) of any size, or a package of another ecosystem whose only dependencies build CSS and
-  assets (a `package.json` running Tailwind inside a Python package); or it is a sub-package of the same
+  assets (a `package.json` running Tailwind inside a Python package), or a package.json that only builds the
+  assets of the package of another ecosystem it sits in (no backend or UI dependency, nothing it runs, at most 5
+  scripts, every other code file in the parent's language: polar's backoffice views); or it is a sub-package of the same
   ecosystem that uses the database but has no tests and no migrations of its own while its parent has
   migrations (it shares the parent's migrations, tests and spec).
 * A UI app inside a backend project is a frontend project of its own: when a backend project's manifests name
@@ -109,6 +111,8 @@ _ASSET_TOOLS = re.compile(
     r"|font-awesome|daisyui|flowbite|npm-run-all2?|rimraf|cross-env|concurrently|chokidar-cli|browser-sync"
     r"|uglify-js|terser|copyfiles|mini-css-extract-plugin|css-loader|style-loader|@popperjs/core|alpinejs|htmx\.org)$"
 )
+_LANGUAGE_ECOSYSTEMS = {"python": frozenset({"python"}), "go": frozenset({"go"}), "rust": frozenset({"rust"}),
+                        "java": frozenset({"maven", "gradle"}), "kotlin": frozenset({"maven", "gradle"})}
 TINY_PACKAGE_FILES = 5  # code files (tests aside) of a package small enough to fold into its workspace
 _UI_MODULES = frozenset({
     "react", "react-dom", "vue", "svelte", "preact", "solid-js", "next", "nuxt", "@remix-run/react", "ember-source",
@@ -730,6 +734,8 @@ class _Detection:
         folder = PurePosixPath(path).name
         if _TEST_SUITE_DIR.search(folder) or self.hint(path) == "e2e" or all(f.role == "test" for f in code):
             return "test suite"
+        if self._assets_of_parent(path, parent, code):
+            return "builds its parent's assets"
         kind = self.kind(path)
         if kind == "library":
             mine, theirs = self.roots[path].ecosystems, self.roots[parent].ecosystems
@@ -748,6 +754,20 @@ class _Detection:
                 any(f.role == "migration" for f in self.owned.get(parent, [])) and "apps" not in path.split("/"):
             return "shares its parent's migrations"
         return ""
+
+    def _assets_of_parent(self, path: str, parent: str, code: list[FileInfo]) -> bool:
+        """A package.json inside a package of another ecosystem (polar's `server/polar/backoffice/`, beside the
+        Python views it styles) that only builds assets: no backend dependency, nothing it runs, a few scripts of
+        its own, and every other code file in the parent's language. The code around it is the parent's."""
+        if self.roots[path].ecosystems != {"node"} or "apps" in path.split("/") or \
+                any(self.parsed[m].runs for m in self.roots[path].manifests) or \
+                any(_backend_dependency(d) or d in _UI_MODULES for d in self.deps(path)):
+            return False
+        theirs = self.roots[parent].ecosystems
+        scripts = [f for f in code if f.language in ("typescript", "javascript") and f.role != "test"]
+        foreign = [f for f in code if f.language not in ("typescript", "javascript")]
+        return bool(foreign) and len(scripts) <= TINY_PACKAGE_FILES and all(
+            _LANGUAGE_ECOSYSTEMS.get(f.language, frozenset()) & theirs for f in foreign)
 
     def fold(self) -> None:
         """Deepest first, in one pass: folding a root changes only the root that encloses it, which comes later."""

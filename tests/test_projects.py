@@ -487,3 +487,28 @@ def test_npm_and_yarn_workspaces_split_per_app_and_a_react_client_in_a_nest_root
         "client/src/index.tsx": "import ReactDOM from 'react-dom/client';\n",
     })
     assert [(p.path, p.kind) for p in projects(nest)] == [("", "backend"), ("client", "frontend")]
+
+
+def test_asset_package_json_inside_a_python_package_with_its_views_is_no_project(make_repo: Callable[..., Path]) -> None:
+    """issue 9 (polar's `server/polar/backoffice/`): a package.json beside a Python package's own modules that
+    only builds its CSS and bundles one script (tailwind, esbuild, htmx, an icon font) is no project: the views
+    beside it (178 endpoints on polar) are the Python backend's, which was split into a "library" of its own."""
+    views = "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/x')\ndef x(): ...\n"
+    root = make_repo({
+        "server/pyproject.toml": '[project]\nname = "polar"\ndependencies = ["fastapi", "sqlalchemy", "alembic"]\n',
+        "server/polar/app.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "server/migrations/versions/a.py": "revision = 'a'\ndown_revision = None\n\ndef upgrade():\n    pass\n",
+        "server/polar/backoffice/package.json": (
+            '{"name": "backoffice", "private": true, "scripts": {"build:css": "tailwindcss -i a.css -o b.css", '
+            '"build:js": "esbuild scripts.mjs --bundle --outfile=static/scripts.js"}, "dependencies": '
+            '{"@tailwindcss/cli": "4", "daisyui": "5", "esbuild": "0.28", "event-source-plus": "0.1", '
+            '"htmx.org": "2", "hyperscript.org": "0.9", "lucide-static": "0.5", "tailwindcss": "4"}}'),
+        "server/polar/backoffice/pnpm-workspace.yaml": "packages: []\n",
+        "server/polar/backoffice/scripts.mjs": "import 'htmx.org';\n",
+        **{f"server/polar/backoffice/{name}/endpoints.py": views for name in ("orders", "users", "products", "org",
+                                                                              "subs", "refunds", "tasks")},
+    })
+    assert [(p.path, p.kind) for p in projects(root)] == [("server", "backend")]
+    # a Node service beside Python code it does not own stays a project
+    (root / "server/polar/backoffice/package.json").write_text('{"name": "bo", "dependencies": {"express": "4"}}')
+    assert [(p.path, p.kind) for p in projects(root)] == [("server", "backend"), ("server/polar/backoffice", "backend")]
