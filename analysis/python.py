@@ -91,6 +91,9 @@ _ROUTER_CLASSES = {
 _INCLUDE_CALLS = frozenset({"include_router", "register_blueprint", "add_router"})
 _METHOD_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 _PATH_FUNCS = frozenset({"path", "re_path", "url"})
+# Routes registered by a call instead of a decorator: FastAPI/Starlette `add_api_route(path, endpoint, methods=)`,
+# Flask `add_url_rule(rule, endpoint, view_func, methods=)`.
+_ADD_ROUTE_CALLS = frozenset({"add_api_route", "add_url_rule"})
 _FIXTURE_NAMES = frozenset({"setUp", "setUpClass", "asyncSetUp", "setUpTestData"})
 _PY_TEST_FILE = re.compile(r"^(tests|test_.*|.*_tests?)\.py$")
 _ANY = frozenset({"typing.Any", "typing_extensions.Any"})
@@ -187,6 +190,8 @@ class _Reader:
         self.route_defs: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, int]] = []
         self.urlpatterns = False
         self.url_routers: list[tuple[str, int]] = []  # `urlpatterns += router.urls`: (router variable, line)
+        self.url_lists: dict[str, ast.List | ast.Tuple] = {}  # module-level `extra_patterns = [path(...), ...]`
+        self.top_defs: dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, int]] = {}  # name -> (node, index)
         self._cast_pending = False
         self.counting = True  # complexity is counted (not inside an assert, as radon does)
         self.loops: list[Loop] = []
@@ -532,6 +537,8 @@ class _Reader:
         is_async = type(node) is ast.AsyncFunctionDef
         is_test = self._is_test(node, ctx, names)
         index = len(self.functions)
+        if ctx.fn < 0 and not ctx.in_class:
+            self.top_defs[node.name] = (node, index)  # a handler `add_api_route` may name
         record = Function(
             name=node.name, qualname=self._qualname(node.name, ctx), line=node.lineno,
             end_line=node.end_lineno or node.lineno, is_async=is_async, params=params,
@@ -668,6 +675,8 @@ class _Reader:
         if "urlpatterns" in targets:
             self.urlpatterns = True
             self.url_routers.extend(_router_urls(value_node, node.lineno))
+        elif ctx.fn < 0 and not ctx.in_class and len(targets) == 1 and isinstance(value_node, ast.List | ast.Tuple):
+            self.url_lists[targets[0]] = value_node  # a list of patterns that `include(extra_patterns)` may mount
         self.expr(value_node, ctx)
 
     # -- exceptions -------------------------------------------------------------------------------------------
@@ -853,7 +862,7 @@ class _Reader:
                                              ctx.fn))
         self.calls.append(Call(name, callee, self.qualify(callee) if callee else "", tuple(args), node.lineno,
                                node.end_lineno or node.lineno, ctx.fn, ctx.handler, flags, receiver))
-        if name in _INCLUDE_CALLS or name in _PATH_FUNCS or name == "register":
+        if name in _INCLUDE_CALLS or name in _PATH_FUNCS or name in _ADD_ROUTE_CALLS or name == "register":
             self.route_calls.append(node)
         if name in _RESPONSE_CALLS and ctx.handlers:
             self._exposed_call(node, name, ctx)
@@ -1074,10 +1083,44 @@ class _Reader:
                 guards = tuple(f"{kw.arg}={self.seg(kw.value)}" for kw in call.keywords if kw.arg == "dependencies")
                 self.mounts.append(Mount(self.key(func.value.id), self.ref(child), prefix, call.lineno, guards,
                                          HOLE not in prefix))
+        for call in calls:
+            if type(call.func) is ast.Attribute and call.func.attr in _ADD_ROUTE_CALLS:
+                self._added_route(call)
         for deco, definition, fn in self.route_defs:
             self._decorated(deco, definition, fn)
         if self.urlpatterns or any(i.module.startswith(("django", "rest_framework")) for i in self.imports):
             self._django(calls)
+
+    def _added_route(self, call: ast.Call) -> None:
+        """`router.add_api_route("/x", handler, methods=["PUT"])`, `app.add_url_rule("/x", view_func=f)`; a handler
+        defined in the module gives the route its dependencies (`user = Depends(...)` parameters), as a decorator
+        would."""
+        if type(call.func) is not ast.Attribute:
+            return
+        owner = self.ref(call.func.value)
+        path = self.string(call.args[0] if call.args else _kwarg(call, "path", "rule"))
+        flask = call.func.attr == "add_url_rule"
+        handler = _kwarg(call, "view_func") if flask else _kwarg(call, "endpoint")
+        if handler is None:
+            position = 2 if flask else 1
+            handler = call.args[position] if len(call.args) > position else None
+        if not owner or path is None or handler is None:
+            return
+        listed = _kwarg(call, "methods")
+        elts = listed.elts if isinstance(listed, ast.List | ast.Tuple | ast.Set) else []
+        methods = [e.value.upper() for e in elts if isinstance(e, ast.Constant) and isinstance(e.value, str)] or ["GET"]
+        deps = tuple(f"{kw.arg}={self.seg(kw.value)}" for kw in call.keywords if kw.arg == "dependencies")
+        view, fn = self.seg(handler), -1
+        params: tuple[str, ...] = ()
+        defined = self.top_defs.get(handler.id) if type(handler) is ast.Name else None
+        if defined is not None:
+            node, fn = defined
+            others = tuple("@" + self.seg(d) for d in node.decorator_list)
+            params = (*others, *(f"param:{a.arg}={self.seg(d)}" for a, d in _defaults(node) if isinstance(d, ast.Call)
+                                 and dotted(d.func).rsplit(".", 1)[-1] in ("Depends", "Security")))
+        for method in methods:
+            self.routes.append(RouteDecl("", method, path, owner, view, call.lineno, fn, (*deps, *params),
+                                         HOLE not in path))
 
     def _decorated(self, deco: ast.expr, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, fn: int) -> None:
         if not (type(deco) is ast.Call and type(deco.func) is ast.Attribute):
@@ -1115,9 +1158,42 @@ class _Reader:
             self.routes.append(RouteDecl("", method, path, owner, node.name, deco.lineno, fn, (*others, *deps, *params),
                                          HOLE not in path))
 
+    def _included_lists(self, calls: list[ast.Call]) -> dict[int, str]:
+        """id(path() call) -> the route prefix of the include() it is listed in: `path("api/", include([...]))`,
+        `include(([...], "app"))` and `include(extra_patterns)` of a module-level list (nested ones joined)."""
+        parent: dict[int, tuple[int, str]] = {}  # inner call -> (outer call, outer route)
+        for call in calls:
+            if dotted(call.func).rsplit(".", 1)[-1] not in _PATH_FUNCS or len(call.args) < 2:
+                continue
+            route, target = self.string(call.args[0]), call.args[1]
+            if route is None or HOLE in route or type(target) is not ast.Call or not target.args \
+                    or dotted(target.func).rsplit(".", 1)[-1] != "include":
+                continue
+            listed: ast.expr | None = target.args[0]
+            if type(listed) is ast.Tuple and listed.elts and isinstance(listed.elts[0], ast.List | ast.Tuple | ast.Name):
+                listed = listed.elts[0]  # include((patterns, app_name))
+            if type(listed) is ast.Name:
+                listed = self.url_lists.get(listed.id)
+            if not isinstance(listed, ast.List | ast.Tuple):
+                continue
+            for elt in listed.elts:
+                if type(elt) is ast.Call and id(elt) not in parent:
+                    parent[id(elt)] = (id(call), route)
+        prefixes: dict[int, str] = {}
+        for inner in parent:
+            chain: list[str] = []
+            current, seen = inner, set()
+            while current in parent and current not in seen and len(chain) < 32:
+                seen.add(current)
+                current, route = parent[current]
+                chain.append(route)
+            prefixes[inner] = "/".join(part.strip("/") for part in reversed(chain) if part.strip("/"))
+        return prefixes
+
     def _django(self, calls: list[ast.Call]) -> None:
         """Django urlpatterns entries, include() chains and DRF router registrations."""
         owner = self.key("urlpatterns")
+        included = self._included_lists(calls)
         for call in calls:
             func = call.func
             name = dotted(func).rsplit(".", 1)[-1]
@@ -1133,6 +1209,8 @@ class _Reader:
             route = self.string(call.args[0])
             if route is None or HOLE in route:
                 continue
+            if included.get(id(call)):  # listed in an include(): its route continues the include's
+                route = included[id(call)] + "/" + route.lstrip("^")
             target = call.args[1]
             if type(target) is ast.Call and dotted(target.func).rsplit(".", 1)[-1] == "include" and target.args:
                 inner = target.args[0]

@@ -31,7 +31,9 @@ Rules (each one is tested in tests/test_projects.py):
   all its code is tests); or it is a tiny package (at most 5 code files besides tests, no server or database,
   not under `apps/`) of the same ecosystem, or a tooling package (an ESLint, Prettier, TypeScript, Tailwind,
   Jest or Babel config) of any size, or a package of another ecosystem whose only dependencies build CSS and
-  assets (a `package.json` running Tailwind inside a Python package); or it is a sub-package of the same
+  assets (a `package.json` running Tailwind inside a Python package), or a package.json that only builds the
+  assets of the package of another ecosystem it sits in (no backend or UI dependency, nothing it runs, at most 5
+  scripts, every other code file in the parent's language: polar's backoffice views); or it is a sub-package of the same
   ecosystem that uses the database but has no tests and no migrations of its own while its parent has
   migrations (it shares the parent's migrations, tests and spec).
 * A UI app inside a backend project is a frontend project of its own: when a backend project's manifests name
@@ -109,6 +111,8 @@ _ASSET_TOOLS = re.compile(
     r"|font-awesome|daisyui|flowbite|npm-run-all2?|rimraf|cross-env|concurrently|chokidar-cli|browser-sync"
     r"|uglify-js|terser|copyfiles|mini-css-extract-plugin|css-loader|style-loader|@popperjs/core|alpinejs|htmx\.org)$"
 )
+_LANGUAGE_ECOSYSTEMS = {"python": frozenset({"python"}), "go": frozenset({"go"}), "rust": frozenset({"rust"}),
+                        "java": frozenset({"maven", "gradle"}), "kotlin": frozenset({"maven", "gradle"})}
 TINY_PACKAGE_FILES = 5  # code files (tests aside) of a package small enough to fold into its workspace
 _UI_MODULES = frozenset({
     "react", "react-dom", "vue", "svelte", "preact", "solid-js", "next", "nuxt", "@remix-run/react", "ember-source",
@@ -125,6 +129,8 @@ _NX_BACKEND = re.compile(r"^@(nx|nrwl)/(node|nest)|^@(nx|nrwl)/js:node$")
 _NX_E2E = re.compile(r"^@(nx|nrwl)/(cypress|playwright)|^@nx/detox")
 # Build plugins that package a JVM module as an application of its own (a deployable, not a library).
 _APP_PLUGINS = frozenset({"spring-boot-maven-plugin", "quarkus-maven-plugin", "micronaut-maven-plugin"})
+_GRADLE_PROJECT = re.compile(r"""\bproject\s*\(\s*(?:path\s*[:=]\s*)?["'](:[\w.\-:]+)["']""")
+_GRADLE_ACCESSOR = re.compile(r"\bprojects\.([A-Za-z_][\w.]*)")
 _GRADLE_APP = re.compile(r"""\bid\s*\(?\s*["'](org\.springframework\.boot|io\.quarkus|io\.micronaut\.application)["']""")
 _WORKSPACE_MARKERS = frozenset({"nx.json", "pnpm-workspace.yaml", "turbo.json", "lerna.json", "go.work"})
 _MANIFEST_LIMIT = 512 * 1024  # bytes; a larger manifest is read only this far
@@ -304,6 +310,7 @@ class _Manifest:
     hint: str = ""  # what an Nx project.json says: "frontend", "backend", "e2e" (its targets), "library" or ""
     runs: bool = False  # a package.json with a `bin` or a `start` script: something is run from it
     application: bool = False  # a JVM module its build packages as an application (Spring Boot, Quarkus, Micronaut)
+    modules: frozenset[str] = frozenset()  # other modules of its Gradle build it depends on (see _module_key)
 
 
 def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
@@ -345,7 +352,11 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
             return _Manifest(aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
         if name.startswith("build.gradle"):
             coordinates = re.findall(r"""["']([\w.\-]+:[\w.\-]+)(?::[^"']*)?["']""", text)
-            return _Manifest(frozenset(d.lower() for d in coordinates), application=bool(_GRADLE_APP.search(text)))
+            # other modules of the build: `project(':libs:security')`, `project(path: ':x')`, `projects.libsSecurity`
+            modules = {_module_key(m.rsplit(":", 1)[-1]) for m in _GRADLE_PROJECT.findall(text)}
+            modules |= {_module_key(m.rsplit(".", 1)[-1]) for m in _GRADLE_ACCESSOR.findall(text)}
+            return _Manifest(frozenset(d.lower() for d in coordinates), application=bool(_GRADLE_APP.search(text)),
+                             modules=frozenset(modules))
         if name.endswith((".txt", ".in")):
             return _Manifest(frozenset(_requirement_names(text.splitlines())))
     except (ValueError, TypeError, AttributeError, RecursionError):
@@ -615,12 +626,21 @@ def _absorb_members(repo: Repository, roots: dict[str, _Root], parsed: dict[str,
 def _share_modules(applications: set[str], members: list[str], roots: dict[str, _Root],
                    parsed: dict[str, _Manifest]) -> bool:
     """Whether an application module depends on another module of the same build (mall's apps on mall-security,
-    whose Spring Security configuration guards them): then the build stays one project, so that each check sees
+    whose Spring Security configuration guards them; a Gradle `implementation project(':security')` or
+    `projects.security`): then the build stays one project, so that each check sees
     the code the applications are built from (a split would need those modules shared with every application)."""
     artifacts = {parsed[m].name for other in members if other in roots for m in roots[other].manifests
                  if _ecosystem(m) == "maven" and parsed[m].name}
-    return any(dep.rsplit(":", 1)[-1] in artifacts for app in applications for m in roots[app].manifests
-               if _ecosystem(m) in ("maven", "gradle") for dep in parsed[m].dependencies)
+    modules = {_module_key(other.rsplit("/", 1)[-1]) for other in members if other in roots
+               and any(_ecosystem(m) == "gradle" for m in roots[other].manifests)}
+    return any(parsed[m].modules & modules or any(dep.rsplit(":", 1)[-1] in artifacts for dep in parsed[m].dependencies)
+               for app in applications for m in roots[app].manifests if _ecosystem(m) in ("maven", "gradle"))
+
+
+def _module_key(name: str) -> str:
+    """A Gradle module's folder or project name as its type-safe accessor spells it: `shared-security`,
+    `shared_security` and `sharedSecurity` are one key."""
+    return re.sub(r"[-_]", "", name).lower()
 
 
 def _nearest_root(path: str, roots: Mapping[str, object]) -> str | None:
@@ -714,6 +734,8 @@ class _Detection:
         folder = PurePosixPath(path).name
         if _TEST_SUITE_DIR.search(folder) or self.hint(path) == "e2e" or all(f.role == "test" for f in code):
             return "test suite"
+        if self._assets_of_parent(path, parent, code):
+            return "builds its parent's assets"
         kind = self.kind(path)
         if kind == "library":
             mine, theirs = self.roots[path].ecosystems, self.roots[parent].ecosystems
@@ -732,6 +754,20 @@ class _Detection:
                 any(f.role == "migration" for f in self.owned.get(parent, [])) and "apps" not in path.split("/"):
             return "shares its parent's migrations"
         return ""
+
+    def _assets_of_parent(self, path: str, parent: str, code: list[FileInfo]) -> bool:
+        """A package.json inside a package of another ecosystem (polar's `server/polar/backoffice/`, beside the
+        Python views it styles) that only builds assets: no backend dependency, nothing it runs, a few scripts of
+        its own, and every other code file in the parent's language. The code around it is the parent's."""
+        if self.roots[path].ecosystems != {"node"} or "apps" in path.split("/") or \
+                any(self.parsed[m].runs for m in self.roots[path].manifests) or \
+                any(_backend_dependency(d) or d in _UI_MODULES for d in self.deps(path)):
+            return False
+        theirs = self.roots[parent].ecosystems
+        scripts = [f for f in code if f.language in ("typescript", "javascript") and f.role != "test"]
+        foreign = [f for f in code if f.language not in ("typescript", "javascript")]
+        return bool(foreign) and len(scripts) <= TINY_PACKAGE_FILES and all(
+            _LANGUAGE_ECOSYSTEMS.get(f.language, frozenset()) & theirs for f in foreign)
 
     def fold(self) -> None:
         """Deepest first, in one pass: folding a root changes only the root that encloses it, which comes later."""

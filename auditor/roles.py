@@ -15,7 +15,8 @@ model says it is one:
 * a file the adapter could not read (nothing tells it apart).
 
 Every other such file is "source": checks read it as the application code it is, and the migrations family
-does not look for revisions in it.
+does not look for revisions in it. TypeScript/JavaScript files are judged by folder: a migrations folder none of
+whose files exports `up`/`down` or imports a migration library is source (`is_script_migration`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ from collections.abc import Callable, Iterable
 from analysis.model import FileModel
 from auditor.repo import FileInfo
 
-__all__ = ["MIGRATION_FUNCTIONS", "content_roles", "is_python_migration"]
+__all__ = ["MIGRATION_FUNCTIONS", "content_roles", "is_python_migration", "is_script_migration"]
 
 MIGRATION_FUNCTIONS = frozenset({"upgrade", "downgrade", "forwards", "backwards", "migrate", "rollback"})
 _MIGRATION_LIBRARIES = ("yoyo", "peewee_migrate", "playhouse.migrate", "aerich", "piccolo.apps.migrations",
                         "migrate", "mongodb_migrations", "pymongo_migrate", "alembic", "django.db.migrations")
+
+
+_SCRIPT_MIGRATION_FUNCTIONS = frozenset({"up", "down"})
+_SCRIPT_MIGRATION_LIBRARIES = ("umzug", "@mikro-orm/migrations", "node-pg-migrate", "migrate-mongo", "knex",
+                               "sequelize", "kysely", "db-migrate")
 
 
 def is_python_migration(model: FileModel) -> bool:
@@ -67,7 +73,40 @@ def content_roles(files: Iterable[FileInfo], model: Callable[[str], FileModel | 
     for folder, path in markers.items():
         if folder not in kept and any(p.startswith(folder + "/") for p in changes):
             changes[path] = "source"
+    changes.update(_script_roles(files, model))
     return changes
+
+
+def _script_roles(files: Iterable[FileInfo], model: Callable[[str], FileModel | None]) -> dict[str, str]:
+    """TypeScript/JavaScript files of a folder named migrations none of which is a migration (a recipe importer's
+    `services/migrations/*.ts`): source. The whole folder is judged, so a barrel or a list of the migrations
+    beside them stays with them."""
+    folders: dict[str, list[str]] = {}
+    migrating: set[str] = set()
+    for info in files:
+        if info.language not in ("typescript", "javascript") or info.role != "migration":
+            continue
+        folder = info.path.rsplit("/", 1)[0] if "/" in info.path else ""
+        folders.setdefault(folder, []).append(info.path)
+        found = model(info.path)
+        if found is None or is_script_migration(found):
+            migrating.add(folder)
+    return {path: "source" for folder, paths in folders.items() if folder not in migrating for path in paths}
+
+
+def is_script_migration(model: FileModel) -> bool:
+    """Whether a TypeScript/JavaScript file's model says it is a database migration: every JS migration tool
+    (TypeORM, Knex, Sequelize, Umzug, MikroORM, migrate-mongo, node-pg-migrate, Kysely) has it export `up` (and
+    `down`), as functions, methods or `exports.up = ...`; or it imports a migration library. A file that could
+    not be read counts as one (nothing tells it apart)."""
+    if not model.parsed:
+        return True
+    if any(f.name in _SCRIPT_MIGRATION_FUNCTIONS for f in model.functions):
+        return True
+    if any(t.rsplit(".", 1)[-1] in _SCRIPT_MIGRATION_FUNCTIONS for a in model.assigns for t in a.targets):
+        return True
+    return any(i.module == lib or i.module.startswith(lib + "/") for i in model.imports
+               for lib in _SCRIPT_MIGRATION_LIBRARIES)
 
 
 def _has_code(model: FileModel) -> bool:

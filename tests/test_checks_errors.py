@@ -575,8 +575,11 @@ def test_entry_points_and_build_configs_have_no_unhandled_promises(make_repo: Ma
             "bootstrap();\n")
     loader = "async function load(): Promise<void> { await fetch('/x'); }\nexport function go() {\n  load();\n}\n"
     config = "async function plugins() { return []; }\nexport function setup() { plugins(); read().then(go); }\n"
-    root = make_repo({"src/main.ts": main, "src/loader.ts": loader, "vite.config.ts": config, "jest.preset.js": config})
-    assert [(f.path, f.line) for f in findings(UnhandledPromise, root)] == [("src/loader.ts", 3)]
+    shell = "db = db.getSiblingDB('app');\ndb.createCollection('jobs').then(() => print('created'));\n"
+    root = make_repo({"src/main.ts": main, "src/loader.ts": loader, "vite.config.ts": config, "jest.preset.js": config,
+                      "docker/mongo-init.js": shell,  # a database shell init script (mongosh), not the app
+                      "src/db.js": "const { MongoClient } = require('mongodb');\n" + shell})
+    assert [(f.path, f.line) for f in findings(UnhandledPromise, root)] == [("src/db.js", 3), ("src/loader.ts", 3)]
 
 
 # -- Java ----------------------------------------------------------------------------------------------------

@@ -672,3 +672,149 @@ def test_migrations_folder_of_application_code_and_create_all_then_stamp(tmp_pat
     assert facts(card)["files_by_tool"] == {"alembic": 1}
     assert facts(card)["django_apps"] == {}  # services/migrations/__init__.py marks a package of source code
     assert found(card, "migrations/schema-auto-sync") == {("migrations/schema-auto-sync", "app/db/sync.py", 5, "medium")}
+
+
+def test_hibernate_schema_generation_in_persistence_xml_cfg_xml_and_hibernate_properties(tmp_path: Path) -> None:
+    """issue 9: `hbm2ddl.auto` set where plain JPA and Hibernate set it (persistence.xml, hibernate.cfg.xml,
+    hibernate.properties), not only in Spring's application.properties; a commented-out property and a test
+    resource are not the application's settings."""
+    write(tmp_path, {
+        "pom.xml": "<project><dependencies><dependency><artifactId>hibernate-core</artifactId></dependency>"
+                   "<dependency><artifactId>flyway-core</artifactId></dependency></dependencies></project>\n",
+        "src/main/resources/db/migration/V1__init.sql": "CREATE TABLE t (id int);\n",
+        "src/main/resources/META-INF/persistence.xml": """
+            <persistence>
+              <persistence-unit name="pu">
+                <properties>
+                  <!-- <property name="hibernate.hbm2ddl.auto" value="create-drop"/> -->
+                  <property name="hibernate.hbm2ddl.auto" value="update"/>
+                  <property name="jakarta.persistence.schema-generation.database.action" value="drop-and-create"/>
+                  <property name="hibernate.show_sql" value="true"/>
+                </properties>
+              </persistence-unit>
+            </persistence>
+            """,
+        "src/main/resources/hibernate.cfg.xml": """
+            <hibernate-configuration><session-factory>
+              <property name="hbm2ddl.auto">create</property>
+              <property name="hibernate.hbm2ddl.auto">validate</property>
+            </session-factory></hibernate-configuration>
+            """,
+        "src/main/resources/hibernate.properties": "hibernate.hbm2ddl.auto=update\n",
+        "src/test/resources/META-INF/persistence.xml": '<property name="hibernate.hbm2ddl.auto" value="create"/>\n',
+        "src/main/java/x/App.java": "package x;\nimport jakarta.persistence.Entity;\n@Entity\nclass App {}\n",
+    })
+    card = run(tmp_path)
+    assert found(card, "migrations/schema-auto-sync") == {
+        ("migrations/schema-auto-sync", "src/main/resources/META-INF/persistence.xml", 5, "medium"),
+        ("migrations/schema-auto-sync", "src/main/resources/META-INF/persistence.xml", 6, "high"),
+        ("migrations/schema-auto-sync", "src/main/resources/hibernate.cfg.xml", 2, "high"),
+        ("migrations/schema-auto-sync", "src/main/resources/hibernate.properties", 1, "medium"),
+    }
+
+
+def test_liquibase_mongodb_changelogs_of_a_document_database_are_facts(tmp_path: Path) -> None:
+    """issue 9: quarkus-super-heroes' rest-fights versions its MongoDB collections with the Liquibase MongoDB
+    extension (quarkus-liquibase-mongodb, a YAML changelog): a document database, so the schema checks do not apply,
+    and the reason and the facts say its collections are versioned; a JHipster XML changelog is Liquibase."""
+    write(tmp_path, {
+        "pom.xml": "<project><dependencies><dependency><artifactId>quarkus-mongodb-panache</artifactId></dependency>"
+                   "<dependency><artifactId>quarkus-liquibase-mongodb</artifactId></dependency></dependencies></project>\n",
+        "src/main/resources/db/changeLog.yml": """
+            databaseChangeLog:
+              - changeSet:
+                  id: 1
+                  author: a
+                  changes:
+                    - createCollection:
+                        collectionName: fights
+            """,
+        "src/main/resources/application.properties": "quarkus.liquibase-mongodb.change-log=db/changeLog.yml\n",
+        "src/main/java/x/Fight.java": "package x;\nimport io.quarkus.mongodb.panache.PanacheMongoEntity;\n"
+                                      "class Fight extends PanacheMongoEntity {}\n",
+    })
+    card = run(tmp_path)
+    assert card.findings == []
+    assert status(card, "migrations/missing") is Status.NOT_APPLICABLE
+    assert reason(card, "migrations/missing").endswith("its collections are versioned with liquibase-mongodb (1 file)")
+    assert (facts(card)["kinds"], facts(card)["document_migrations"]) == (["document"], {"liquibase-mongodb": 1})
+    jhipster = tmp_path / "jhipster"
+    write(jhipster, {
+        "pom.xml": "<project><dependencies><dependency><artifactId>spring-boot-starter-data-jpa</artifactId></dependency>"
+                   "<dependency><artifactId>liquibase-core</artifactId></dependency></dependencies></project>\n",
+        "src/main/resources/config/liquibase/master.xml": (
+            '<?xml version="1.0" encoding="utf-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n'
+            '    <include file="config/liquibase/changelog/00000000000000_initial_schema.xml"/>\n</databaseChangeLog>\n'),
+        "src/main/resources/config/liquibase/changelog/00000000000000_initial_schema.xml": (
+            '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n  <changeSet id="1" author="j">\n'
+            '    <createTable tableName="jhi_user"><column name="id" type="bigint"/></createTable>\n'
+            '  </changeSet>\n</databaseChangeLog>\n'),
+        "src/main/java/x/App.java": "package x;\nimport jakarta.persistence.Entity;\n@Entity\nclass App {}\n",
+    })
+    card = run(jhipster)
+    assert (facts(card)["tools"], facts(card)["files"], card.findings) == (["liquibase"], 2, [])
+
+
+def test_script_migrations_folder_of_application_code_is_source(tmp_path: Path) -> None:
+    """issue 9 (detect migrations by content, not by folder name), in TypeScript: a recipe importer's
+    `src/services/migrations/` is application code, read by the other checks; TypeORM, Knex, Sequelize and
+    migrate-mongo migrations (all export `up`/`down`) and a barrel beside them stay migrations."""
+    write(tmp_path, {
+        "package.json": '{"name": "api", "dependencies": {"express": "4", "typeorm": "0.3", "pg": "8", "knex": "3"}}',
+        "src/services/migrations/chowdown.ts": """
+            import { BaseMigrator } from './base';
+            export class ChowdownMigrator extends BaseMigrator {
+              async migrate(archive: Buffer): Promise<string[]> {
+                try { return this.read(archive); } catch (e) {}
+                return [];
+              }
+            }
+            """,
+        "src/services/migrations/base.ts": "export abstract class BaseMigrator {\n  report: string[] = [];\n}\n",
+        "src/migrations/1700000000000-Init.ts": """
+            import { MigrationInterface, QueryRunner } from 'typeorm';
+            export class Init1700000000000 implements MigrationInterface {
+              public async up(q: QueryRunner): Promise<void> { await q.query('CREATE TABLE t (id int)'); }
+              public async down(q: QueryRunner): Promise<void> { try { await q.query('DROP TABLE t'); } catch (e) {} }
+            }
+            """,
+        "src/migrations/index.ts": "export * from './1700000000000-Init';\n",
+        "db/migrations/20240101_init.js": "exports.up = (knex) => knex.schema.createTable('u', (t) => t.increments());\n"
+                                          "exports.down = (knex) => knex.schema.dropTable('u');\n",
+        "db/migrations/20240102-seq.js": ("module.exports = {\n"
+                                          "  async up(queryInterface) { await queryInterface.addColumn('u', 'x'); },\n};\n"),
+    })
+    card = audit(tmp_path, Config(only=("migrations/*", "errors/empty-catch")))
+    by_role = card.projects[0].facts["files"]["by_role"]
+    assert (by_role["source"], by_role["migration"]) == (2, 4)
+    assert {(f.check_id, f.path, f.line) for f in card.findings if f.check_id == "errors/empty-catch"} == {
+        ("errors/empty-catch", "src/services/migrations/chowdown.ts", 4)}
+
+
+def test_quarkus_default_profile_overridden_in_prod_is_not_what_production_runs(tmp_path: Path) -> None:
+    """issue 9 (Quarkus settings per profile): a packaged Quarkus application runs the prod profile, so a default
+    `database.generation=drop-and-create` that `%prod.` sets to `none` (in the same file or another application
+    file, properties or YAML) is development's setting, not production's; without the override it stays high."""
+    write(tmp_path, {
+        "pom.xml": "<project><dependencies><dependency><artifactId>quarkus-hibernate-orm-panache</artifactId>"
+                   "</dependency><dependency><artifactId>quarkus-flyway</artifactId></dependency></dependencies></project>\n",
+        "src/main/resources/db/migration/V1__init.sql": "CREATE TABLE t (id int);\n",
+        "src/main/resources/application.properties": """
+            quarkus.hibernate-orm.database.generation=drop-and-create
+            %prod.quarkus.hibernate-orm.database.generation=none
+            quarkus.hibernate-orm.schema-management.strategy=update
+            quarkus.hibernate-orm.log.sql=true
+            """,
+        "src/main/resources/application.yaml": """
+            "%prod":
+              quarkus:
+                hibernate-orm:
+                  schema-management:
+                    strategy: validate
+            """,
+        "src/main/java/x/A.java": "package x;\nimport jakarta.persistence.Entity;\n@Entity\nclass A {}\n",
+    })
+    assert found(run(tmp_path), "migrations/schema-auto-sync") == set()
+    (tmp_path / "src/main/resources/application.yaml").unlink()
+    assert found(run(tmp_path), "migrations/schema-auto-sync") == {
+        ("migrations/schema-auto-sync", "src/main/resources/application.properties", 3, "medium")}

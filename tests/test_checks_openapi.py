@@ -915,6 +915,39 @@ def test_controllers_of_interfaces_generated_from_the_committed_spec_implement_i
     assert openapi_facts(context(tmp_path)).unread_interfaces == (f"OwnersApi (implemented by {where})",)
 
 
+def test_unannotated_resources_of_interfaces_generated_by_quarkus_openapi_generator_serve_the_spec(tmp_path: Path) -> None:
+    """issue 9: quarkus-openapi-generator-server generates `HeroesApi` (with its JAX-RS annotations) from the committed
+    spec; `class HeroResource implements HeroesApi` needs no annotation of its own, and openapi-generator's Spring
+    delegate pattern has a `@Service` implement `PetsApiDelegate`. Their operations are implemented, not 'in the spec
+    but no route'; a class implementing some other unread interface is no controller."""
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /heroes:\n    get:\n"
+            "      operationId: getAllHeroes\n      responses: {'200': {description: ok}}\n  /heroes/{id}:\n    delete:\n"
+            "      operationId: deleteHero\n      responses: {'204': {description: ok}}\n  /pets:\n    post:\n"
+            "      operationId: addPet\n      responses: {'201': {description: ok}}\n  /mail:\n    post:\n"
+            "      operationId: send\n      responses: {'202': {description: ok}}\n")
+    write(tmp_path, {
+        "src/main/openapi/openapi.yaml": spec,
+        "pom.xml": "<project><dependencies><dependency><groupId>io.quarkiverse.openapi.generator</groupId>"
+                   "<artifactId>quarkus-openapi-generator-server</artifactId></dependency></dependencies></project>\n",
+        _JAVA_DIR + "HeroResource.java": "package com.example;\nimport com.example.api.HeroesApi;\n"
+                                         "import jakarta.enterprise.context.ApplicationScoped;\n\n@ApplicationScoped\n"
+                                         "public class HeroResource implements HeroesApi {\n    @Override\n"
+                                         "    public List<Hero> getAllHeroes() { return null; }\n\n    @Override\n"
+                                         "    public void deleteHero(Long id) {}\n}\n",
+        _JAVA_DIR + "PetsDelegate.java": "package com.example;\n@Service\npublic class PetsDelegate implements PetsApiDelegate {\n"
+                                         "    @Override\n    public ResponseEntity<Pet> addPet(Pet p) { return null; }\n}\n",
+        _JAVA_DIR + "Mailer.java": "package com.example;\n@ApplicationScoped\npublic class Mailer implements Notifier {\n"
+                                   "    @Override\n    public void send(String to) {}\n}\n",
+    })
+    model = openapi_model(context(tmp_path))
+    assert sorted((e.method, e.path, e.file, e.line, e.handler, e.framework) for e in model.endpoints) == [
+        ("DELETE", "/heroes/{id}", _JAVA_DIR + "HeroResource.java", 10, "HeroResource.deleteHero", "jax-rs"),
+        ("GET", "/heroes", _JAVA_DIR + "HeroResource.java", 7, "HeroResource.getAllHeroes", "jax-rs"),
+        ("POST", "/pets", _JAVA_DIR + "PetsDelegate.java", 4, "PetsDelegate.addPet", "spring"),
+    ]
+    assert [(m, p) for _, m, p in model.spec_only] == [("POST", "/mail")]
+
+
 def test_jaxrs_resource_implementing_a_path_interface_is_served(tmp_path: Path) -> None:
     write(tmp_path, {
         _JAVA_DIR + "TodosApi.java": "package com.example;\n@Path(\"/todos\")\npublic interface TodosApi {\n"
@@ -1023,3 +1056,95 @@ def test_class_based_view_attributes_guard_the_routes_of_its_methods_issue_9(tmp
                       ("POST", "/api/explore/search"): ("param:translator=Depends(tr)",)}
     verdict = MissingAuth().run(ctx)
     assert [(f.path, f.line, f.severity) for f in verdict.findings] == [("app/routes/categories.py", 18, Severity.MEDIUM)]
+
+
+def test_the_json_report_lists_every_endpoint_with_its_handler_framework_and_confidence(tmp_path: Path) -> None:
+    """issue 9: `facts.openapi.endpoints` lists every endpoint counted (method, full path, file, line, handler,
+    framework); a route whose router is never found mounted is listed at low confidence, and no finding says an
+    endpoint is missing because of it."""
+    import jsonschema
+
+    from reports.base import scorecard_to_dict
+
+    spec = ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /api/rooms:\n    get:\n"
+            "      responses: {'200': {description: ok}}\n")
+    write(tmp_path, {
+        "package.json": '{"name": "svc", "dependencies": {"express": "4"}}',
+        "openapi.yaml": spec,
+        "src/app.js": "const express = require('express');\nconst app = express();\n"
+                      "app.use('/api', require('./rooms'));\n",
+        "src/rooms.js": "const router = require('express').Router();\nrouter.get('/rooms', listRooms);\n"
+                        "router.post('/rooms', rooms.create);\nmodule.exports = router;\n",
+        "src/lost.js": "const lost = require('express').Router();\nlost.delete('/lost/:id', removeLost);\n",
+    })
+    card = audit(tmp_path, Config(only=("openapi/*",)))
+    data = json.loads(json.dumps(scorecard_to_dict(card)))
+    schema = json.loads((Path(__file__).parent.parent / "reports/schema/report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    facts = data["facts"]["openapi"]
+    assert facts["endpoints_in_code"] == len(facts["endpoints"]) == 3
+    assert facts["endpoints"] == [
+        {"method": "DELETE", "path": "/lost/:id", "file": "src/lost.js", "line": 2, "handler": "removeLost",
+         "framework": "express", "confidence": "low", "documented": False},
+        {"method": "GET", "path": "/api/rooms", "file": "src/rooms.js", "line": 2, "handler": "listRooms",
+         "framework": "express", "confidence": "high", "documented": True},
+        {"method": "POST", "path": "/api/rooms", "file": "src/rooms.js", "line": 3, "handler": "rooms.create",
+         "framework": "express", "confidence": "high", "documented": False},
+    ]
+    [undocumented] = [r for r in card.projects[0].results if r.id == "openapi/undocumented-endpoint"]
+    lost = [f for f in undocumented.findings if f.path == "src/lost.js"]
+    assert [(f.severity.value, f.confidence.value) for f in lost] == [("low", "low")]
+
+
+def test_django_include_of_a_list_of_patterns_carries_its_prefix(tmp_path: Path) -> None:
+    """issue 9 (Django function views through include() chains): `path("credit/", include(extra_patterns))` and
+    `path("api/", include([path(...), ...]))` -- Django's documented ways to share a prefix -- serve the listed
+    views under it; they were read as routes of their own without the prefix."""
+    write(tmp_path, {
+        "proj/urls.py": "from django.urls import include, path, re_path\nfrom credit import views as credit_views\n\n"
+                        "extra_patterns = [\n    path(\"reports/\", credit_views.report),\n"
+                        "    path(\"reports/<int:id>/\", credit_views.report),\n"
+                        "    re_path(r\"^charge/$\", credit_views.charge),\n]\n\nurlpatterns = [\n"
+                        "    path(\"\", credit_views.home),\n    path(\"credit/\", include(extra_patterns)),\n"
+                        "    path(\"api/\", include([\n        path(\"v1/\", include(([\n"
+                        "            path(\"items/\", credit_views.items),\n        ], \"v1\"))),\n"
+                        "        path(\"health/\", credit_views.health),\n    ])),\n]\n",
+        "credit/views.py": "from django.http import JsonResponse\n\n\ndef report(request, id=None):\n"
+                           "    return JsonResponse({})\n",
+    })
+    routes = _routes(tmp_path)
+    assert routes == [  # the home view at "/" is left out like every ANY route at the root (a catch-all mount)
+        ("ANY", "/api/health", "proj/urls.py", 17, True),
+        ("ANY", "/api/v1/items", "proj/urls.py", 15, True),
+        ("ANY", "/credit/charge/$", "proj/urls.py", 7, True),
+        ("ANY", "/credit/reports", "proj/urls.py", 5, True),
+        ("ANY", "/credit/reports/<int:id>", "proj/urls.py", 6, True),
+    ]
+    assert normalise_path("/credit/charge/$") == "/credit/charge"
+
+
+def test_routes_added_by_add_api_route_and_add_url_rule_are_endpoints(tmp_path: Path) -> None:
+    """Every route the framework would serve (issue 9): FastAPI's `router.add_api_route(path, endpoint, methods=)`
+    and Flask's `app.add_url_rule(rule, view_func=...)` register routes without a decorator; a handler of the module
+    brings its `Depends(...)` parameters, so the security family sees it guarded."""
+    write(tmp_path, {
+        "app/main.py": "from fastapi import APIRouter, Depends, FastAPI\n\nfrom app.deps import get_current_user\n\n"
+                       "router = APIRouter(prefix=\"/items\")\n\n\n"
+                       "def replace_item(item_id: int, user=Depends(get_current_user)):\n    return {}\n\n\n"
+                       "router.add_api_route(\"/{item_id}\", replace_item, methods=[\"PUT\", \"PATCH\"])\n"
+                       "app = FastAPI()\napp.include_router(router, prefix=\"/api\")\n"
+                       "app.add_api_route(\"/health\", endpoint=lambda: {\"ok\": True})\n",
+        "legacy/views.py": "from flask import Flask\nfrom flask.views import MethodView\n\napp = Flask(__name__)\n\n\n"
+                           "class UserAPI(MethodView):\n    def get(self):\n        return {}\n\n\n"
+                           "app.add_url_rule(\"/users/\", view_func=UserAPI.as_view(\"users\"), methods=[\"GET\"])\n",
+    })
+    model = openapi_model(context(tmp_path))
+    got = sorted((e.method, e.path, e.file, e.line, e.handler) for e in model.endpoints)
+    assert got == [
+        ("GET", "/health", "app/main.py", 15, 'lambda: {"ok": True}'),
+        ("GET", "/users", "legacy/views.py", 12, 'UserAPI.as_view("users")'),
+        ("PATCH", "/api/items/{item_id}", "app/main.py", 12, "replace_item"),
+        ("PUT", "/api/items/{item_id}", "app/main.py", 12, "replace_item"),
+    ]
+    put = next(e for e in model.endpoints if e.method == "PUT")
+    assert put.guards == ("param:user=Depends(get_current_user)",)

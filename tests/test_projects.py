@@ -424,3 +424,91 @@ def test_maven_build_of_several_applications_is_one_project_per_application(make
     (root / "admin" / "pom.xml").write_text(_pom("shop-admin", plugin="spring-boot-maven-plugin", deps=web))
     (root / "portal" / "pom.xml").write_text(_pom("shop-portal", deps=web))
     assert projects(root) == one
+
+
+def test_gradle_applications_built_from_a_module_of_the_build_stay_one_project(make_repo: Callable[..., Path]) -> None:
+    """issue 9, the Gradle form of mall: two Spring Boot applications of one multi-module build split per application
+    unless they are built from another module of the build (`implementation project(':security')`, or Gradle 7's
+    type-safe `projects.sharedSecurity`), whose code (their security configuration) the checks must see with them."""
+    boot = ("plugins {{\n  id 'org.springframework.boot' version '3.2.0'\n  id 'java'\n}}\ndependencies {{\n"
+            "  implementation 'org.springframework.boot:spring-boot-starter-web'\n{extra}}}\n")
+    java = "package a;\nclass A {}\n"
+    root = make_repo({
+        "settings.gradle": "rootProject.name = 'shop'\ninclude 'api', 'worker', 'shared-security'\n",
+        "build.gradle": "subprojects { apply plugin: 'java' }\n",
+        "api/build.gradle": boot.format(extra=""),
+        "api/src/main/java/a/A.java": java,
+        "worker/build.gradle": boot.format(extra=""),
+        "worker/src/main/java/a/A.java": java,
+        "shared-security/build.gradle": "plugins { id 'java-library' }\n",
+        "shared-security/src/main/java/a/A.java": java,
+    })
+    assert [(p.path, p.kind) for p in projects(root)] == [("", "library"), ("api", "backend"), ("worker", "backend")]
+    one = [("", "backend")]
+    (root / "api/build.gradle").write_text(boot.format(extra="  implementation project(':shared-security')\n"))
+    assert [(p.path, p.kind) for p in projects(root)] == one
+    (root / "api/build.gradle").write_text(boot.format(extra="  implementation(projects.sharedSecurity)\n"))
+    assert [(p.path, p.kind) for p in projects(root)] == one
+    (root / "api/build.gradle").write_text(boot.format(extra="  implementation project(path: ':worker')\n"))
+    assert [(p.path, p.kind) for p in projects(root)] == one
+
+
+def test_npm_and_yarn_workspaces_split_per_app_and_a_react_client_in_a_nest_root_is_a_frontend(
+        make_repo: Callable[..., Path]) -> None:
+    """issue 9: npm's `"workspaces": [...]` and yarn's `{"packages": [...]}` make one project per app (the ESLint
+    config joins the library root); a React client without a manifest of its own inside a NestJS root is a
+    frontend project, like an Angular one."""
+    npm = make_repo({
+        "package.json": '{"name": "mono", "private": true, "workspaces": ["apps/*", "packages/*"]}',
+        "packages/eslint-config/package.json": '{"name": "@acme/eslint-config", "dependencies": {"eslint": "8"}}',
+        "packages/eslint-config/index.js": "module.exports = {};\n",
+        "apps/api/package.json": '{"name": "api", "dependencies": {"express": "4", "pg": "8"}}',
+        "apps/api/src/index.ts": "import express from 'express';\n",
+        "apps/web/package.json": '{"name": "web", "dependencies": {"react": "18", "vite": "5"}}',
+        "apps/web/src/App.tsx": "export const A = () => null;\n",
+    })
+    assert [(p.path, p.kind) for p in projects(npm)] == [("", "library"), ("apps/api", "backend"), ("apps/web", "frontend")]
+    yarn = make_repo({
+        "package.json": '{"name": "mono", "private": true, "workspaces": {"packages": ["services/*"]}}',
+        "yarn.lock": "",
+        "services/api/package.json": '{"name": "api", "dependencies": {"fastify": "4"}}',
+        "services/api/src/index.ts": "import Fastify from 'fastify';\n",
+        "services/admin/package.json": '{"name": "admin", "dependencies": {"react": "18", "react-dom": "18"}}',
+        "services/admin/src/App.tsx": "export const A = () => null;\n",
+    })
+    assert [(p.path, p.kind) for p in projects(yarn)] == [
+        ("", "library"), ("services/admin", "frontend"), ("services/api", "backend")]
+    react = "import React from 'react';\nexport const A = () => null;\n"
+    nest = make_repo({
+        "package.json": '{"name": "nest", "dependencies": {"@nestjs/core": "10", "react": "18", "react-dom": "18"}}',
+        "src/main.ts": "import { NestFactory } from '@nestjs/core';\n",
+        "src/app.module.ts": "import { Module } from '@nestjs/common';\n",
+        "client/src/App.tsx": react, "client/src/a.tsx": react, "client/src/b.tsx": react,
+        "client/src/index.tsx": "import ReactDOM from 'react-dom/client';\n",
+    })
+    assert [(p.path, p.kind) for p in projects(nest)] == [("", "backend"), ("client", "frontend")]
+
+
+def test_asset_package_json_inside_a_python_package_with_its_views_is_no_project(make_repo: Callable[..., Path]) -> None:
+    """issue 9 (polar's `server/polar/backoffice/`): a package.json beside a Python package's own modules that
+    only builds its CSS and bundles one script (tailwind, esbuild, htmx, an icon font) is no project: the views
+    beside it (178 endpoints on polar) are the Python backend's, which was split into a "library" of its own."""
+    views = "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/x')\ndef x(): ...\n"
+    root = make_repo({
+        "server/pyproject.toml": '[project]\nname = "polar"\ndependencies = ["fastapi", "sqlalchemy", "alembic"]\n',
+        "server/polar/app.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "server/migrations/versions/a.py": "revision = 'a'\ndown_revision = None\n\ndef upgrade():\n    pass\n",
+        "server/polar/backoffice/package.json": (
+            '{"name": "backoffice", "private": true, "scripts": {"build:css": "tailwindcss -i a.css -o b.css", '
+            '"build:js": "esbuild scripts.mjs --bundle --outfile=static/scripts.js"}, "dependencies": '
+            '{"@tailwindcss/cli": "4", "daisyui": "5", "esbuild": "0.28", "event-source-plus": "0.1", '
+            '"htmx.org": "2", "hyperscript.org": "0.9", "lucide-static": "0.5", "tailwindcss": "4"}}'),
+        "server/polar/backoffice/pnpm-workspace.yaml": "packages: []\n",
+        "server/polar/backoffice/scripts.mjs": "import 'htmx.org';\n",
+        **{f"server/polar/backoffice/{name}/endpoints.py": views for name in ("orders", "users", "products", "org",
+                                                                              "subs", "refunds", "tasks")},
+    })
+    assert [(p.path, p.kind) for p in projects(root)] == [("server", "backend")]
+    # a Node service beside Python code it does not own stays a project
+    (root / "server/polar/backoffice/package.json").write_text('{"name": "bo", "dependencies": {"express": "4"}}')
+    assert [(p.path, p.kind) for p in projects(root)] == [("server", "backend"), ("server/polar/backoffice", "backend")]

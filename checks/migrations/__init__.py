@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, NotApplicable, Severity
-from checks.migrations.analysis import Analysis, Revision, analyse
+from checks.migrations.analysis import DOCUMENT_TOOLS, Analysis, Revision, analyse
 from checks.migrations.graph import GraphReport, analyse_graph
 
 __all__ = ["CHECKS", "MigrationsFacts", "analyse_graph", "migrations_facts"]
@@ -39,6 +39,7 @@ class MigrationsFacts:
     django_apps: dict[str, int]  # Django app directory -> migration files
     auto_sync: int
     destructive: int
+    document_migrations: dict[str, int] = field(default_factory=dict)  # tool -> files versioning a document database
 
 
 def _dir_of(path: str, tool: str) -> str:
@@ -66,6 +67,7 @@ def migrations_facts(ctx: Context) -> MigrationsFacts:
         django_apps=dict(sorted(a.django_migration_dirs.items())),
         auto_sync=len(a.auto_sync),
         destructive=len(a.destructive),
+        document_migrations=dict(sorted(Counter(t for p, t in a.files.items() if p not in files).items())),
     )
 
 
@@ -74,10 +76,13 @@ def _require_database(ctx: Context) -> Analysis:
     if a.relational:
         return a
     if a.document:
+        versioned = Counter(t for t in a.files.values() if t in DOCUMENT_TOOLS)
         raise NotApplicable(
             "only a document database is in use ("
             + ", ".join(sorted({e.what for e in a.document}))
             + "): it is schemaless, so schema migrations do not apply"
+            + "".join(f"; its collections are versioned with {tool} ({n} file{'s' if n > 1 else ''})"
+                      for tool, n in sorted(versioned.items()))
         )
     if a.django_project:
         raise NotApplicable("a Django project without models of its own: Django's built-in apps ship their own migrations")
@@ -119,6 +124,7 @@ class MigrationsMissing(Check):
     )
     effort = Effort.MEDIUM
     backend_only = True
+    version = "2"  # the Liquibase MongoDB extension and Quarkus MongoDB artifacts are a document database
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         a = _require_database(ctx)
@@ -142,9 +148,11 @@ class SchemaAutoSync(Check):
     languages = ALL_LANGUAGES
     severity = Severity.HIGH
     rationale = (
-        "Auto-sync (GORM AutoMigrate, TypeORM synchronize, Hibernate ddl-auto, Sequelize sync, SQLAlchemy "
+        "Auto-sync (GORM AutoMigrate, TypeORM synchronize, Hibernate ddl-auto / hbm2ddl.auto, Sequelize sync, SQLAlchemy "
         "create_all) changes a production schema without review and cannot rename or migrate data; the "
-        "destructive modes drop data. A lone schema script has no history to apply to an existing database."
+        "destructive modes drop data. A lone schema script has no history to apply to an existing database. "
+        "Quarkus `%dev.`/`%test.` settings, and a default-profile setting that `%prod.` overrides, are not what "
+        "production runs."
     )
     remediation = (
         "Turn auto-sync off outside tests (`synchronize: false`, `ddl-auto: validate`, no `create_all` in app code).",
@@ -152,6 +160,7 @@ class SchemaAutoSync(Check):
     )
     effort = Effort.MEDIUM
     backend_only = True
+    version = "2"  # persistence.xml, hibernate.cfg.xml and hibernate.properties are read
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         a = _require_database(ctx)

@@ -31,7 +31,9 @@ from checks.migrations.detect import (
     manifest_kind,
 )
 
-__all__ = ["Analysis", "Django", "Revision", "Site", "analyse"]
+__all__ = ["DOCUMENT_TOOLS", "Analysis", "Django", "Revision", "Site", "analyse"]
+
+DOCUMENT_TOOLS = frozenset({"migrate-mongo", "liquibase-mongodb"})  # they version a document database's data
 
 _TEST_PARTS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testing", "e2e", "it", "testdata", "fixtures"})
 _DESTRUCTIVE_SQL = re.compile(r"\bdrop\s+(table|column)\b", re.IGNORECASE)
@@ -102,6 +104,10 @@ class Analysis:
     auto_sync: list[Site] = field(default_factory=list)
     destructive: list[Site] = field(default_factory=list)
     schema_dumps: list[Site] = field(default_factory=list)
+    # Quarkus settings of the default profile (site, key) and the keys a `%prod.` entry sets: in a packaged Quarkus
+    # application the prod profile is the one that runs, so its value, not the default's, is what production does
+    quarkus_default: list[tuple[Site, str]] = field(default_factory=list)
+    quarkus_prod: set[str] = field(default_factory=set)
 
     @property
     def relational(self) -> list[Evidence]:
@@ -114,7 +120,7 @@ class Analysis:
     @property
     def migration_files(self) -> dict[str, str]:
         """Files of tools that version a relational schema (a Mongo data-migration tool is not one)."""
-        return {p: t for p, t in self.files.items() if t not in ("migrate-mongo", "liquibase-mongodb")}
+        return {p: t for p, t in self.files.items() if t not in DOCUMENT_TOOLS}
 
     @property
     def configured(self) -> list[str]:
@@ -644,15 +650,20 @@ def _other_files(ctx: Context, a: Analysis) -> None:
                                               key=text.splitlines()[line - 1].strip()[:200]))
         elif lang == "sql" and not _in_tests(info.path):
             sql_dumps.append((info.path, ""))
-        elif lang in ("properties", "yaml") and PurePosixPath(info.path).name.lower().startswith(("application", "bootstrap")):
+        elif lang in ("properties", "yaml") and (PurePosixPath(info.path).name.lower().startswith(
+                ("application", "bootstrap")) or PurePosixPath(info.path).name.lower() == "hibernate.properties"):
             if not _in_tests(info.path):
                 _ddl_auto(ctx, info.path, a)
+        elif PurePosixPath(info.path).name.lower() in ("persistence.xml", "hibernate.cfg.xml"):
+            if not _in_tests(info.path):
+                _hibernate_xml(ctx, info.path, a)
         elif PurePosixPath(info.path).name.lower() == "ormconfig.json" or PurePosixPath(info.path).name.lower().startswith(".env"):
             text = ctx.read_text(info.path) or ""
             sync = _SYNC_SETTING.search(text)
             if sync:
                 line = text.count("\n", 0, sync.start()) + 1
                 a.auto_sync.append(Site(info.path, line, _SYNCHRONIZE, Severity.HIGH, key="synchronize"))
+    a.auto_sync.extend(site for site, key in a.quarkus_default if key not in a.quarkus_prod)
     for path, _ in sql_dumps:
         text = ctx.read_text(path)
         if text is None:
@@ -692,6 +703,28 @@ def _yaml_nested(text: str) -> list[tuple[int, str, str, str]]:
     return out
 
 
+_XML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_XML_SCHEMA_GENERATION = re.compile(
+    r"""<property\s+name\s*=\s*["'](?P<key>(?:hibernate\.)?hbm2ddl\.auto|(?:javax|jakarta)\.persistence\.schema-generation"""
+    r"""\.database\.action)["']\s*(?:value\s*=\s*["'](?P<value>[\w-]+)["']|>\s*(?P<text>[\w-]+)\s*</property)""")
+
+
+def _hibernate_xml(ctx: Context, path: str, a: Analysis) -> None:
+    """JPA's persistence.xml and Hibernate's hibernate.cfg.xml: `<property name="hibernate.hbm2ddl.auto"
+    value="update"/>`, `<property name="hbm2ddl.auto">create</property>`, and the standard
+    `jakarta.persistence.schema-generation.database.action` (comments left out, lines kept)."""
+    text = ctx.read_text(path)
+    if text is None or ("hbm2ddl" not in text and "schema-generation" not in text):
+        return
+    text = _XML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    for m in _XML_SCHEMA_GENERATION.finditer(text):
+        value = (m.group("value") or m.group("text") or "").lower()
+        site = _schema_generation(path, text.count("\n", 0, m.start()) + 1, f"{m.group('key')}={value}", value,
+                                  "Hibernate" if "hbm2ddl" in m.group("key") else "JPA")
+        if site is not None:
+            a.auto_sync.append(site)
+
+
 def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
     text = ctx.read_text(path)
     if text is None:
@@ -703,6 +736,9 @@ def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
                   for off, key, value, profile in _yaml_nested(text) if text.count("\n", 0, off) not in seen]
     for start, key, raw_value in sorted(found):
         profiles = key[1:].split(".", 1)[0].split(",") if key.startswith("%") else []
+        base = key.split(".", 1)[1] if profiles and "." in key else key
+        if "prod" in profiles and base.startswith("quarkus."):
+            a.quarkus_prod.add(base)
         if profiles and all(p in _DEV_PROFILES for p in profiles):
             continue  # Quarkus `%dev.` / `%test.`: only in development and tests
         value = raw_value.lower()
@@ -714,6 +750,10 @@ def _ddl_auto(ctx: Context, path: str, a: Analysis) -> None:
             effect = "alters the schema to match the entities"
         else:
             continue  # none, validate: the schema is left alone
-        a.auto_sync.append(Site(path, text.count("\n", 0, start) + 1,
-                                f"Hibernate `{key}={value}` {effect} at start-up instead of applying versioned migrations",
-                                sev, key=f"{key}={value}"))
+        site = Site(path, text.count("\n", 0, start) + 1,
+                    f"Hibernate `{key}={value}` {effect} at start-up instead of applying versioned migrations",
+                    sev, key=f"{key}={value}")
+        if not profiles and key.startswith("quarkus."):
+            a.quarkus_default.append((site, key))  # reported unless a `%prod.` entry overrides it
+        else:
+            a.auto_sync.append(site)

@@ -98,6 +98,11 @@ _JAVA_ARTIFACTS: dict[str, tuple[str, str]] = {
     "spring-boot-starter-liquibase": (RELATIONAL, "liquibase"), "quarkus-liquibase": (RELATIONAL, "liquibase"),
     "spring-boot-starter-flyway": (RELATIONAL, "flyway"),
     "spring-boot-starter-data-mongodb": (DOCUMENT, ""), "mongodb-driver-sync": (DOCUMENT, ""),
+    "spring-boot-starter-data-mongodb-reactive": (DOCUMENT, ""), "mongodb-driver-reactivestreams": (DOCUMENT, ""),
+    "quarkus-mongodb-client": (DOCUMENT, ""), "quarkus-mongodb-panache": (DOCUMENT, ""),
+    "quarkus-mongodb-panache-kotlin": (DOCUMENT, ""),
+    # the Liquibase MongoDB extension versions the collections and indexes of a document database
+    "liquibase-mongodb": (DOCUMENT, "liquibase-mongodb"), "quarkus-liquibase-mongodb": (DOCUMENT, "liquibase-mongodb"),
 }
 
 
@@ -178,6 +183,7 @@ JAVA_IMPORTS: dict[str, str] = {
     "javax.persistence": RELATIONAL, "jakarta.persistence": RELATIONAL, "java.sql": RELATIONAL,
     "org.springframework.data.jpa": RELATIONAL, "org.springframework.jdbc": RELATIONAL, "org.hibernate": RELATIONAL,
     "io.quarkus.hibernate": RELATIONAL, "org.springframework.data.mongodb": DOCUMENT, "com.mongodb": DOCUMENT,
+    "io.quarkus.mongodb": DOCUMENT,
 }
 
 PY_IMPORTS: dict[str, str] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analysis.routes import project_endpoints
 from analysis.routes.java import Implementation, java_routes
@@ -35,9 +35,27 @@ from checks.openapi.spec import (
     validate_spec,
 )
 
-__all__ = ["CHECKS", "OpenApiFacts", "OpenApiModel", "openapi_facts", "openapi_model"]
+__all__ = ["CHECKS", "EndpointFact", "OpenApiFacts", "OpenApiModel", "openapi_facts", "openapi_model"]
 
 _FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test-data", "__fixtures__", "__snapshots__", "node_modules"})
+
+
+_ENDPOINTS_LISTED = 5000  # a list beyond this is cut, and the cut is stated in `cut`
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointFact:
+    """One endpoint found in the code, as the report lists it. `confidence` is "low" when the route's router was
+    never found mounted, so its full path may lack a prefix: a fact stated as unsure, never a finding."""
+
+    method: str
+    path: str
+    file: str
+    line: int
+    handler: str
+    framework: str
+    confidence: str  # "high" | "low"
+    documented: bool | None  # None when no readable spec is committed
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +71,7 @@ class OpenApiFacts:
     generator: str | None
     unread_interfaces: tuple[str, ...] = ()  # controllers' API interfaces whose source is not in the repository
     cut: tuple[str, ...] = ()  # "<spec>: 100000 paths, the first 2000 (...) were read": what the caps left out
+    endpoints: tuple[EndpointFact, ...] = ()  # every endpoint counted in endpoints_in_code (the first 5000)
 
 
 @dataclass(slots=True)
@@ -175,14 +194,16 @@ def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
     time (openapi-generator, quarkus-openapi-generator): an operation is implemented by the class that overrides the
     method named after its operationId."""
     implementations = java_routes(ctx.analysis).implementations
-    if not implementations or not any(s.data for s in model.specs) or code_from_spec(ctx) is None:
+    generator = code_from_spec(ctx) if implementations and any(s.data for s in model.specs) else None
+    if generator is None:
         return []
     by_method: dict[str, list[tuple[Implementation, int, tuple[str, ...]]]] = {}
     for impl in implementations:
-        if not impl.framework:
+        framework = impl.framework or _generated_framework(impl.interface)
+        if not framework:
             continue  # a service or repository class: not a controller
         for name, line, marks in impl.methods:
-            by_method.setdefault(name, []).append((impl, line, marks))
+            by_method.setdefault(name, []).append((replace(impl, framework=framework), line, marks))
     out: list[Endpoint] = []
     for spec in model.specs:
         if spec.data is None:
@@ -194,6 +215,16 @@ def _implemented(ctx: Context, model: OpenApiModel) -> list[Endpoint]:
                                     handler=f"{impl.cls}.{op_id}", guards=(*impl.guards, *marks))
                            for prefix in impl.prefixes)
     return out
+
+
+def _generated_framework(interface: str) -> str:
+    """The framework of a class with no annotation of its own that implements an interface generated from the spec:
+    quarkus-openapi-generator's and openapi-generator's jaxrs-spec `HeroesApi` carry the JAX-RS annotations
+    themselves (the resource needs none), and openapi-generator's Spring delegate pattern has a `@Service` implement
+    `PetApiDelegate`. Any other class that implements an unread interface is not taken for a controller."""
+    if interface.endswith("Delegate"):
+        return "spring"
+    return "jax-rs" if interface.endswith(("Api", "Resource")) else ""
 
 
 _DOCS_ROUTE = re.compile(r"(^|/)(swagger[\w-]*|openapi(\.json|\.ya?ml)?|api-docs|redoc|docs)(/|$)", re.I)
@@ -219,6 +250,14 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
     in_code = len(model.endpoints)
     has_docs = any(s.data is not None for s in model.specs)
     fraction = round(len(model.documented) / in_code, 4) if in_code and has_docs else None
+    documented = {id(ep) for ep in model.documented}
+    listed = tuple(
+        EndpointFact(ep.method, ep.path, ep.file, ep.line, ep.handler, ep.framework,
+                     "high" if ep.prefix_known else "low", (id(ep) in documented) if has_docs else None)
+        for ep in sorted(model.endpoints, key=lambda e: (e.file, e.line, e.method, e.path))[:_ENDPOINTS_LISTED])
+    cut = tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut)
+    if in_code > _ENDPOINTS_LISTED:
+        cut += (f"endpoints: {in_code} found, the first {_ENDPOINTS_LISTED} (by file and line) are listed",)
     return OpenApiFacts(
         status=model.status,
         files=tuple(s.path for s in model.specs),
@@ -230,7 +269,8 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
         documented_fraction=fraction,
         generator=model.generator.name if model.generator else None,
         unread_interfaces=tuple(model.unread_interfaces),
-        cut=tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut),
+        cut=cut,
+        endpoints=listed,
     )
 
 
@@ -405,13 +445,16 @@ class UndocumentedEndpoint(Check):
     severity = Severity.MEDIUM
     backend_only = True
     rationale = (
-        "An endpoint the spec does not describe is invisible to clients and contract tests, and drifts without review."
+        "An endpoint the spec does not describe is invisible to clients and contract tests, and drifts without review. "
+        "A route whose router was never found mounted (its full path unresolved, perhaps not served at all) is "
+        "reported at low severity and confidence."
     )
     remediation = (
         "Add each listed endpoint to the OpenAPI document, or remove the route if it is dead.",
         "Generate the spec from code, or test that the committed spec and the router agree.",
     )
     effort = Effort.MEDIUM
+    version = "2"
 
     def run(self, ctx: Context) -> Verdict:
         model = ctx.fact(openapi_model)
@@ -428,7 +471,8 @@ class UndocumentedEndpoint(Check):
             self.finding(ctx, f"{ep.method} {ep.path} ({ep.framework}) is not in the OpenAPI spec"
                          + ("" if ep.prefix_known else "; its router was not found mounted, so a prefix may be missing"),
                          ep.file, ep.line, key=f"{ep.method} {normalise_path(ep.path)}",
-                         confidence=Confidence.HIGH if ep.prefix_known else Confidence.LOW)
+                         confidence=Confidence.HIGH if ep.prefix_known else Confidence.LOW,
+                         severity=None if ep.prefix_known else Severity.LOW)
             for ep in model.undocumented
         ]
         findings.extend(
