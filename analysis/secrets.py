@@ -12,6 +12,8 @@ process boundaries, and neither may hold a secret.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import itertools
 import math
@@ -271,6 +273,10 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
         file_flags |= SECRET_TOOLING
     hits: list[SecretHit] = []
     seen: set[tuple[int, int]] = set()
+    # A Kubernetes Secret holds its values base64-encoded under `data:`: encoding, not encryption, so each value is
+    # judged by what it decodes to (`cGFzc3dvcmQK` is `password`), and a password equal to the user name beside it
+    # (`c3VwZXJtYW4=` twice) is a default, as `user:user` is in a connection string.
+    k8s_users = _k8s_secret_users(data) if not code and _K8S_SECRET.search(data) else None
 
     def add(kind: str, line: int, col: int, value: str, key: str, flags: int) -> None:
         if (line, col) in seen or len(hits) >= MAX_HITS:
@@ -324,10 +330,37 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
                 continue  # Drone/Woodpecker `from_secret: name` names a secret of the CI's store
             if not _assigned_value_is_secret(key, value, quoted=quoted):
                 continue
-            generated = len(value) >= 20 and entropy(value) >= 4.0
-            flags = SECRET_DEFAULT if _weak(key, value) or (tooling and not generated) else 0
+            judged = value
+            if k8s_users is not None:
+                judged = _base64_text(value) or value
+            generated = len(judged) >= 20 and entropy(judged) >= 4.0
+            flags = SECRET_DEFAULT if _weak(key, judged) or (tooling and not generated) \
+                or (k8s_users is not None and value in k8s_users) else 0
             add("assigned-secret", line_no, col, value, key, flags)
     return tuple(hits)
+
+
+_K8S_SECRET = re.compile(rb"(?m)^[ \t]*kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?\r?$")
+_K8S_USER = re.compile(r"(?im)^[ \t]*[\"']?[\w.-]*user(?:name)?[\"']?[ \t]*:[ \t]*[\"']?(?P<v>[A-Za-z0-9+/=]{4,512})[\"']?[ \t]*\r?$")
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def _k8s_secret_users(data: bytes) -> frozenset[str]:
+    """The values given to `*user`/`*username` keys in a Kubernetes Secret manifest (as written, base64)."""
+    text = data[:256 * 1024].decode("utf-8", "replace")
+    return frozenset(m.group("v") for m in _K8S_USER.finditer(text))
+
+
+def _base64_text(value: str) -> str | None:
+    """What a base64 value decodes to, stripped, when it is printable text; None when it is not base64 text."""
+    if len(value) < 4 or len(value) % 4 or not _BASE64.fullmatch(value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    text = text.strip()
+    return text if text and text.isprintable() else None
 
 
 def _names_its_variable(key: str, value: str) -> bool:

@@ -126,6 +126,33 @@ def test_self_describing_values_messages_and_scripts_are_not_secrets(make_repo: 
     ]
 
 
+def test_kubernetes_secret_data_is_judged_by_what_it_decodes_to(make_repo: MakeRepo) -> None:
+    """quarkus-super-heroes' and full-stack-todo's Secret manifests: `data:` values are base64, which is encoding, not
+    encryption. `cGFzc3dvcmQK` is `password`, and a password equal to the user name beside it (`c3VwZXJtYW4=` twice,
+    `superman`) is a default credential: low, as the same values in a compose file are. A generated value stays high."""
+    root = make_repo({
+        "k8s/database-secret.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: database-secret\ntype: Opaque\ndata:\n"
+            "  # username: server\n  DATABASE_USERNAME: c2VydmVyCg==\n"
+            "  DATABASE_PASSWORD: cGFzc3dvcmQK\n"                       # 9: `password`
+        ),
+        "deploy/k8s/heroes.yml": (
+            "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: rest-heroes-config-creds\ndata:\n"
+            "  quarkus.datasource.username: c3VwZXJtYW4=\n"
+            "  quarkus.datasource.password: c3VwZXJtYW4=\n"             # 8: the user name again
+            "  quarkus.mongodb.credentials.password: cTh6cjVMdzJOeDdUYjRZYzlWZDFIczZKazNNZjBQZw==\n"  # 9: generated
+            "type: Opaque\n"
+        ),
+        "deploy/config.yml": "db:\n  password: c3VwZXJtYW4=\n",  # not a Secret manifest: judged as written
+    })
+    assert where(HardcodedSecret, root) == [
+        ("deploy/config.yml", 2, "high"),
+        ("deploy/k8s/heroes.yml", 8, "low"),
+        ("deploy/k8s/heroes.yml", 9, "high"),
+        ("k8s/database-secret.yaml", 9, "low"),
+    ]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
