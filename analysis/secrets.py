@@ -16,9 +16,11 @@ import base64
 import binascii
 import hashlib
 import itertools
+import json
 import math
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
@@ -27,6 +29,7 @@ from analysis.model import (
     SECRET_DEFAULT,
     SECRET_ENV_FILE,
     SECRET_EXAMPLE_FILE,
+    SECRET_EXPIRED,
     SECRET_FALLBACK,
     SECRET_LIVE,
     SECRET_LOCAL,
@@ -294,9 +297,10 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
                 value = m.group("v")
                 if kind == "jwt" and _jwt_is_example(value):
                     continue
-                if flags & SECRET_LIVE and _looks_made_up(value):
-                    flags &= ~SECRET_LIVE  # `ghs_loopbackTESTtoken0123456789`: a fixture shaped like a token
-                add(kind, line_no, m.start("v"), value, "", flags)
+                hit_flags = flags | (SECRET_EXPIRED if kind == "jwt" and _jwt_expired(value) else 0)
+                if hit_flags & SECRET_LIVE and _looks_made_up(value):
+                    hit_flags &= ~SECRET_LIVE  # `ghs_loopbackTESTtoken0123456789`: a fixture shaped like a token
+                add(kind, line_no, m.start("v"), value, "", hit_flags)
         for m in _AWS_SECRET.finditer(line) if "aws" in lower else ():
             value = m.group("v")
             if not is_placeholder(value) and entropy(value) > 3.5:
@@ -336,6 +340,8 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
             generated = len(judged) >= 20 and entropy(judged) >= 4.0
             flags = SECRET_DEFAULT if _weak(key, judged) or (tooling and not generated) \
                 or (k8s_users is not None and value in k8s_users) else 0
+            if _signed_url_expired(line, col):
+                flags |= SECRET_EXPIRED
             add("assigned-secret", line_no, col, value, key, flags)
     return tuple(hits)
 
@@ -461,6 +467,38 @@ def _in_comment(line: str, column: int) -> bool:
             return True
         i += 1
     return False
+
+
+# Expiry is judged against the clock of the scan: a token only ever goes from live to expired, so a cached model
+# that still calls one live errs on the side of reporting it.
+def _jwt_expired(value: str) -> bool:
+    """Whether a JWT's payload carries a numeric `exp` that lies in the past (a token that no longer authenticates)."""
+    payload = value.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return isinstance(exp, int | float) and not isinstance(exp, bool) and 0 < exp < time.time()
+
+
+# The expiry parameter of a signed URL: Qiniu/ProcessOn `e=`, S3 (v2) and CloudFront `Expires=`, in seconds.
+_URL_EXPIRY = re.compile(r"[?&](?:amp;)?(?:e|Expires|expires)=(?P<t>[0-9]{9,10})(?![0-9])")
+_URL_TOKEN_KEY = re.compile(r"[?&](?:amp;)?[\w.-]{1,40}=$")
+
+
+def _signed_url_expired(line: str, col: int) -> bool:
+    """Whether the value at `col` is a query parameter of a URL (`...?e=1576142006&token=AK:signature`) whose own
+    expiry parameter lies in the past: the signature granted access to one object until then, and no longer does."""
+    if not _URL_TOKEN_KEY.search(line, max(0, col - 48), col):
+        return False
+    start = max(line.rfind(c, 0, col) for c in " \"'(<")
+    ends = [i for i in (line.find(c, col) for c in " \"')>") if i >= 0]
+    url = line[start + 1 : min(ends) if ends else len(line)]
+    if "://" not in url:
+        return False
+    m = _URL_EXPIRY.search(url)
+    return m is not None and int(m.group("t")) < time.time()
 
 
 def _jwt_is_example(value: str) -> bool:

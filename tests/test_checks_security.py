@@ -3,6 +3,7 @@ and the property that a detected secret never reaches any output."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -151,6 +152,45 @@ def test_kubernetes_secret_data_is_judged_by_what_it_decodes_to(make_repo: MakeR
         ("deploy/k8s/heroes.yml", 9, "high"),
         ("k8s/database-secret.yaml", 9, "low"),
     ]
+
+
+def _jwt(claims: str) -> str:
+    body = base64.urlsafe_b64encode(claims.encode()).decode().rstrip("=")
+    return "eyJhbGciOiJIUzUxMiJ9." + body + ".u_fUHf09ONw6CCQW0ERufOgfuGUY1g7hu-o9thMlcVq2z"
+
+
+def test_expired_tokens_are_low(make_repo: MakeRepo) -> None:
+    """macrozheng/mall: a Postman collection's `Bearer` JWTs whose `exp` is in 2018, and a ProcessOn diagram whose
+    image URLs are signed download links (`?e=1576142006&token=AK:signature`) that expired in 2019, were high. A
+    token that has expired no longer grants access: low, saying so. A JWT without `exp`, or one that expires in
+    2100, and a signed URL still valid stay high."""
+    expired = _jwt('{"sub":"admin","created":1538991179080,"exp":1539595979}')
+    live = _jwt('{"sub":"admin","exp":4102444800}')
+    forever = _jwt('{"sub":"admin","created":1538991179080}')
+    sig = "trhI0BY8QfVrIGn9nENop6JAc6l5nZuxhjQ62UfM:1syM2a0D54ljvI8LPam4JSz-zNo="
+    root = make_repo({
+        "document/postman/mall-admin.postman_collection.json": (
+            '{"item": [\n'
+            f'{{"key": "Authorization", "value": "Bearer {expired}"}},\n'    # 2: expired: low
+            f'{{"key": "Authorization", "value": "Bearer {live}"}},\n'       # 3: high
+            f'{{"key": "Authorization", "value": "Bearer {forever}"}}\n'     # 4: no expiry: high
+            "]}\n"
+        ),
+        "document/pos/diagram.pos": (
+            f'{{"a": {{"fileId": "http://cdn.processon.com/5df1f6a6e4b0c4255e96d825?e=1576142006&token={sig}"}},\n'  # 1
+            f'"b": {{"fileId": "http://cdn.processon.com/5dcbab0ee4b0a602173633d9?e=4102444800&token={sig}"}}}}\n'  # 2
+        ),
+    })
+    found = findings(HardcodedSecret, root)
+    assert [(f.path, f.line, f.severity.value) for f in found] == [
+        ("document/pos/diagram.pos", 1, "low"),
+        ("document/pos/diagram.pos", 2, "high"),
+        ("document/postman/mall-admin.postman_collection.json", 2, "low"),
+        ("document/postman/mall-admin.postman_collection.json", 3, "high"),
+        ("document/postman/mall-admin.postman_collection.json", 4, "high"),
+    ]
+    assert found[2].message.startswith("expired JSON Web Token committed to the repository")
+    assert "no longer grants access" in found[0].message
 
 
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
