@@ -382,6 +382,52 @@ def test_missing_auth_project_wide_and_per_endpoint(make_repo: MakeRepo) -> None
         ("DELETE /open/{item_id}", "medium", "low")]
 
 
+def test_annotated_dependencies_and_app_level_admin_guard_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar: handlers take their authentication as `auth_subject: auth.MemberWrite`, an alias
+    `MemberWrite = Annotated[AuthSubject[User | Organization], Depends(_MemberWrite)]` of another module (FastAPI's
+    documented style, also in a module of 3.12 syntax), and the back office is an app built
+    with `FastAPI(dependencies=[Depends(get_admin)])`: 158 of its mutating endpoints were "no authentication". A
+    plain annotation (`body: ItemIn`) and a database session alias (`SessionDep`) guard nothing."""
+    root = make_repo({
+        "polar/member/auth.py": (
+            "from typing import Annotated\nfrom fastapi import Depends\nfrom polar.auth import Authenticator, AuthSubject\n"
+            "_MemberWrite = Authenticator(required_scopes={'members:write'})\n"
+            "MemberWrite = Annotated[AuthSubject[User | Organization], Depends(_MemberWrite)]\n"
+        ),
+        "polar/deps.py": (
+            "from typing import Annotated\nfrom fastapi import Depends\nimport jwt\n"
+            "CurrentUser = Annotated[User, Depends(get_current_user)]\n"
+            "def first[T](items: list[T]) -> T: ...\n"
+            "SessionDep = Annotated[AsyncSession, Depends(get_db_session)]\n"
+        ),
+        "polar/member/endpoints.py": (
+            "from typing import Annotated\nfrom uuid import UUID\nfrom fastapi import Depends\n"
+            "from polar.routing import APIRouter\nfrom polar.deps import CurrentUser, SessionDep\nfrom . import auth\n"
+            "router = APIRouter(prefix='/members')\n"
+            "@router.delete('/external/{external_id}', status_code=204)\n"
+            "async def delete_member_by_external_id(external_id: str, auth_subject: auth.MemberWrite,\n"
+            "                                       session: SessionDep) -> None: ...\n"
+            "@router.post('/me')\n"
+            "async def update_me(user: CurrentUser, session: SessionDep) -> None: ...\n"
+            "@router.post('/inline')\n"
+            "async def inline(user: Annotated[User, Depends(get_current_user)]) -> None: ...\n"
+            "@router.post('/open')\n"                                      # 15: a plain type and a db session
+            "async def open_one(body: ItemIn, session: SessionDep) -> None: ...\n"
+        ),
+        "polar/backoffice/__init__.py": (
+            "from fastapi import Depends, FastAPI\nfrom .dependencies import get_admin\nfrom .orders import router\n"
+            "app = FastAPI(dependencies=[Depends(get_admin)], docs_url=None)\n"
+            "app.include_router(router, prefix='/orders')\n"
+        ),
+        "polar/backoffice/orders.py": (
+            "from fastapi import APIRouter\nrouter = APIRouter()\n"
+            "@router.post('/{id}/refund')\nasync def refund(id: str) -> None: ...\n"
+        ),
+    })
+    assert [(f.path, f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
+        ("polar/member/endpoints.py", 15, "POST /members/open")]
+
+
 def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:
     """gin routes carry the middleware of their group; sign-up and token renewal are public by purpose."""
     root = make_repo({"main.go": (
