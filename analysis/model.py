@@ -236,6 +236,7 @@ BODY_ROLLBACK = 1 << 10  # rolls a transaction back
 BODY_PRINTS_STACK = 1 << 11  # only prints the stack trace (Java printStackTrace)
 BODY_BROKEN = 1 << 12  # the handler lies in a part of the file that did not parse
 BODY_CALLBACK = 1 << 13  # the handler is a callback (`.catch(fn)`, `.then(ok, fn)`), not a catch clause
+BODY_NOTIFIES = 1 << 14  # shows the failure to the user: setError(msg), reportError(msg), toast.error(msg) (JS/TS)
 
 
 class Raise(NamedTuple):
