@@ -44,6 +44,7 @@ from analysis.model import (
     BODY_EXITS,
     BODY_FALLBACK,
     BODY_LOGS,
+    BODY_NOTIFIES,
     BODY_PASSES_ON,
     BODY_RAISES,
     BODY_RERAISES,
@@ -114,6 +115,12 @@ _LOG_OBJECTS = frozenset({"console", "logger", "log", "winston", "pino", "Sentry
 _LOG_METHODS = frozenset({"error", "warn", "warning", "info", "debug", "log", "fatal", "trace", "exception",
                           "captureException", "captureMessage", "notify", "report"})
 _PASS_ON = frozenset({"next", "reject", "callback", "cb", "done", "fail", "onError", "handleError"})
+# A call that puts the failure in front of the user: a UI's error state or a toast (`setError(msg)`,
+# `reportError(fallbackError)`, `toast.error(msg)`, `message.error(msg)`).
+_NOTIFY_CALL = re.compile(r"(?i)^(?:set|show|display|report|present|push|add)_?(?:error|failure|alert)\w*$|^alert$")
+_NOTIFY_OBJECTS = frozenset({"toast", "message", "notification", "notifications", "snackbar", "notify", "Alert",
+                             "Swal", "enqueueSnackbar"})
+_NOTIFY_METHODS = frozenset({"error", "warning", "warn", "show", "open", "fire", "alert"})
 _TRIVIAL_VALUES = frozenset({"null", "undefined", "false", "[]", "{}", "''", '""', "void 0"})
 _EXIT_CALLS = frozenset({"process.exit", "process.abort"})
 
@@ -1972,6 +1979,9 @@ class _Reader:
                 log_like += 1
             if call.name in _PASS_ON:
                 flags |= BODY_PASSES_ON
+            if (_NOTIFY_CALL.match(call.name) or (receiver_last in _NOTIFY_OBJECTS and call.name in _NOTIFY_METHODS)) \
+                    and call.args and call.args[0][1] not in _TRIVIAL_VALUES:  # a message, not `setError(null)`
+                flags |= BODY_NOTIFIES
             if call.callee in _EXIT_CALLS:
                 flags |= BODY_EXITS
             if call.name in ("rollback", "rollbackTransaction", "abortTransaction"):

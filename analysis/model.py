@@ -236,6 +236,7 @@ BODY_ROLLBACK = 1 << 10  # rolls a transaction back
 BODY_PRINTS_STACK = 1 << 11  # only prints the stack trace (Java printStackTrace)
 BODY_BROKEN = 1 << 12  # the handler lies in a part of the file that did not parse
 BODY_CALLBACK = 1 << 13  # the handler is a callback (`.catch(fn)`, `.then(ok, fn)`), not a catch clause
+BODY_NOTIFIES = 1 << 14  # shows the failure to the user: setError(msg), reportError(msg), toast.error(msg) (JS/TS)
 
 
 class Raise(NamedTuple):
@@ -361,6 +362,7 @@ SECRET_FALLBACK = 1 << 4  # the default of an environment look-up: os.environ.ge
 SECRET_EXAMPLE_FILE = 1 << 5  # in an example/template/sample file (.env.example)
 SECRET_ENV_FILE = 1 << 6  # in a .env file
 SECRET_TOOLING = 1 << 7  # in CI, compose or dev-container configuration (throw-away services, test runs)
+SECRET_EXPIRED = 1 << 8  # a token whose own expiry lies in the past: a JWT's `exp`, a signed URL's `e=`/`Expires=`
 
 
 # -- the file model ------------------------------------------------------------------------------------------

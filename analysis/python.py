@@ -1152,6 +1152,7 @@ class _Reader:
         else:
             params = tuple(f"param:{a.arg}={self.seg(d)}" for a, d in _defaults(node) if isinstance(d, ast.Call)
                            and dotted(d.func).rsplit(".", 1)[-1] in ("Depends", "Security"))
+            params += self._annotated_dependencies(node)
         for method in methods:
             if method == "OPTIONS" and attr == "route":
                 continue
@@ -1189,6 +1190,22 @@ class _Reader:
                 chain.append(route)
             prefixes[inner] = "/".join(part.strip("/") for part in reversed(chain) if part.strip("/"))
         return prefixes
+
+    def _annotated_dependencies(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+        """FastAPI's `Annotated` dependencies: `user: Annotated[User, Depends(get_current_user)]` is one
+        (`param:user=...`); `user: CurrentUser` may be an alias of one declared elsewhere (`annotation:user=CurrentUser`,
+        resolved by analysis.routes against the project's module-level aliases)."""
+        out: list[str] = []
+        a = node.args
+        for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs):
+            ann = arg.annotation
+            if ann is None:
+                continue
+            if _annotated_dependency(ann):
+                out.append(f"param:{arg.arg}={self.seg(ann)}")
+            elif isinstance(ann, ast.Name | ast.Attribute) and dotted(ann):
+                out.append(f"annotation:{arg.arg}={dotted(ann)}")
+        return tuple(out)
 
     def _django(self, calls: list[ast.Call]) -> None:
         """Django urlpatterns entries, include() chains and DRF router registrations."""
@@ -1310,6 +1327,14 @@ def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.ar
     positional = [*a.posonlyargs, *a.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
     return [*zip(positional, defaults, strict=True), *zip(a.kwonlyargs, a.kw_defaults, strict=True)]
+
+
+def _annotated_dependency(node: ast.expr) -> bool:
+    """Whether an annotation is `Annotated[T, Depends(...)]` (or `Security(...)`): a FastAPI dependency."""
+    if not isinstance(node, ast.Subscript) or dotted(node.value).rsplit(".", 1)[-1] != "Annotated":
+        return False
+    return any(isinstance(n, ast.Call) and dotted(n.func).rsplit(".", 1)[-1] in ("Depends", "Security")
+               for n in ast.walk(node.slice))
 
 
 def _kwarg(call: ast.Call, *names: str) -> ast.expr | None:

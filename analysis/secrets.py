@@ -16,9 +16,11 @@ import base64
 import binascii
 import hashlib
 import itertools
+import json
 import math
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
@@ -27,6 +29,7 @@ from analysis.model import (
     SECRET_DEFAULT,
     SECRET_ENV_FILE,
     SECRET_EXAMPLE_FILE,
+    SECRET_EXPIRED,
     SECRET_FALLBACK,
     SECRET_LIVE,
     SECRET_LOCAL,
@@ -273,6 +276,10 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
         file_flags |= SECRET_TOOLING
     hits: list[SecretHit] = []
     seen: set[tuple[int, int]] = set()
+    # A Kubernetes Secret holds its values base64-encoded under `data:`: encoding, not encryption, so each value is
+    # judged by what it decodes to (`cGFzc3dvcmQK` is `password`), and a password equal to the user name beside it
+    # (`c3VwZXJtYW4=` twice) is a default, as `user:user` is in a connection string.
+    k8s_users = _k8s_secret_users(data) if not code and _K8S_SECRET.search(data) else None
 
     def add(kind: str, line: int, col: int, value: str, key: str, flags: int) -> None:
         if (line, col) in seen or len(hits) >= MAX_HITS:
@@ -290,9 +297,10 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
                 value = m.group("v")
                 if kind == "jwt" and _jwt_is_example(value):
                     continue
-                if flags & SECRET_LIVE and _looks_made_up(value):
-                    flags &= ~SECRET_LIVE  # `ghs_loopbackTESTtoken0123456789`: a fixture shaped like a token
-                add(kind, line_no, m.start("v"), value, "", flags)
+                hit_flags = flags | (SECRET_EXPIRED if kind == "jwt" and _jwt_expired(value) else 0)
+                if hit_flags & SECRET_LIVE and _looks_made_up(value):
+                    hit_flags &= ~SECRET_LIVE  # `ghs_loopbackTESTtoken0123456789`: a fixture shaped like a token
+                add(kind, line_no, m.start("v"), value, "", hit_flags)
         for m in _AWS_SECRET.finditer(line) if "aws" in lower else ():
             value = m.group("v")
             if not is_placeholder(value) and entropy(value) > 3.5:
@@ -328,10 +336,39 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
                 continue  # Drone/Woodpecker `from_secret: name` names a secret of the CI's store
             if not _assigned_value_is_secret(key, value, quoted=quoted):
                 continue
-            generated = len(value) >= 20 and entropy(value) >= 4.0
-            flags = SECRET_DEFAULT if _weak(key, value) or (tooling and not generated) else 0
+            judged = value
+            if k8s_users is not None:
+                judged = _base64_text(value) or value
+            generated = len(judged) >= 20 and entropy(judged) >= 4.0
+            flags = SECRET_DEFAULT if _weak(key, judged) or (tooling and not generated) \
+                or (k8s_users is not None and value in k8s_users) else 0
+            if _signed_url_expired(line, col):
+                flags |= SECRET_EXPIRED
             add("assigned-secret", line_no, col, value, key, flags)
     return tuple(hits)
+
+
+_K8S_SECRET = re.compile(rb"(?m)^[ \t]*kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?\r?$")
+_K8S_USER = re.compile(r"(?im)^[ \t]*[\"']?[\w.-]*user(?:name)?[\"']?[ \t]*:[ \t]*[\"']?(?P<v>[A-Za-z0-9+/=]{4,512})[\"']?[ \t]*\r?$")
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def _k8s_secret_users(data: bytes) -> frozenset[str]:
+    """The values given to `*user`/`*username` keys in a Kubernetes Secret manifest (as written, base64)."""
+    text = data[:256 * 1024].decode("utf-8", "replace")
+    return frozenset(m.group("v") for m in _K8S_USER.finditer(text))
+
+
+def _base64_text(value: str) -> str | None:
+    """What a base64 value decodes to, stripped, when it is printable text; None when it is not base64 text."""
+    if len(value) < 4 or len(value) % 4 or not _BASE64.fullmatch(value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    text = text.strip()
+    return text if text and text.isprintable() else None
 
 
 def _names_its_variable(key: str, value: str) -> bool:
@@ -449,6 +486,38 @@ def _in_comment(line: str, column: int) -> bool:
             return True
         i += 1
     return False
+
+
+# Expiry is judged against the clock of the scan: a token only ever goes from live to expired, so a cached model
+# that still calls one live errs on the side of reporting it.
+def _jwt_expired(value: str) -> bool:
+    """Whether a JWT's payload carries a numeric `exp` that lies in the past (a token that no longer authenticates)."""
+    payload = value.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return isinstance(exp, int | float) and not isinstance(exp, bool) and 0 < exp < time.time()
+
+
+# The expiry parameter of a signed URL: Qiniu/ProcessOn `e=`, S3 (v2) and CloudFront `Expires=`, in seconds.
+_URL_EXPIRY = re.compile(r"[?&](?:amp;)?(?:e|Expires|expires)=(?P<t>[0-9]{9,10})(?![0-9])")
+_URL_TOKEN_KEY = re.compile(r"[?&](?:amp;)?[\w.-]{1,40}=$")
+
+
+def _signed_url_expired(line: str, col: int) -> bool:
+    """Whether the value at `col` is a query parameter of a URL (`...?e=1576142006&token=AK:signature`) whose own
+    expiry parameter lies in the past: the signature granted access to one object until then, and no longer does."""
+    if not _URL_TOKEN_KEY.search(line, max(0, col - 48), col):
+        return False
+    start = max(line.rfind(c, 0, col) for c in " \"'(<")
+    ends = [i for i in (line.find(c, col) for c in " \"')>") if i >= 0]
+    url = line[start + 1 : min(ends) if ends else len(line)]
+    if "://" not in url:
+        return False
+    m = _URL_EXPIRY.search(url)
+    return m is not None and int(m.group("t")) < time.time()
 
 
 def _jwt_is_example(value: str) -> bool:

@@ -233,6 +233,21 @@ def _is_generated(head: bytes) -> bool:
     return False
 
 
+_LEADING_BLOCK_COMMENT = re.compile(rb"\s*/\*.*?\*/", re.DOTALL)
+_MINIFIED_MIN_BYTES = 2048  # of code after the licence comment: a short file is judged by its lines anyway
+_MINIFIED_LINE = 300  # mean bytes per line; hand-written JavaScript averages 30-50
+
+
+def _is_minified(head: bytes) -> bool:
+    """Whether JavaScript is a minifier's output without a `.min.js` name (djangoproject.com's vendored
+    `static/js/lib/require.js`: a licence comment, then lines of 500 characters): nobody's source to judge."""
+    comment = _LEADING_BLOCK_COMMENT.match(head)
+    code = head[comment.end():] if comment is not None else head
+    if len(code) < _MINIFIED_MIN_BYTES:
+        return False
+    return len(code) / (code.count(b"\n") + 1) >= _MINIFIED_LINE
+
+
 class _UnsafeIndex(Exception):
     pass
 
@@ -492,6 +507,9 @@ class Repository:
         language = classify_language(rel)
         if language in CODE_LANGUAGES and _is_generated(head):
             self.skipped["generated"] += 1
+            return None
+        if language == "javascript" and _is_minified(head):
+            self.skipped["minified"] += 1
             return None
         return FileInfo(rel, language, classify_role(rel, language), st.st_size)
 

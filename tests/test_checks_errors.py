@@ -1181,6 +1181,39 @@ def test_python_shapes_of_issue_9(make_repo: MakeRepo) -> None:
     assert "re-raises" in bare[0].message
 
 
+def test_a_catch_that_shows_the_failure_to_the_user_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `PaymentMethodForm.tsx`: `catch { reportError(fallbackError); return }` puts the failure in
+    front of the user (an error state); only the error itself goes unlogged: low, saying so, not a high swallow.
+    `toast.error(...)` is the same; a catch that only returns stays high."""
+    form = ("import { useCallback } from 'react'\n"
+            "export function Form({ api, reportError, fallbackError }) {\n"
+            "  const confirm = useCallback(async (id: string) => {\n"
+            "    let confirmed\n"
+            "    try {\n"
+            "      confirmed = await api.post('/confirm', { id })\n"
+            "    } catch {\n"                                   # 7
+            "      reportError(fallbackError)\n"
+            "      return\n"
+            "    }\n"
+            "    try {\n"
+            "      await api.post('/default', { id })\n"
+            "    } catch (e) {\n"                               # 13
+            "      toast.error('Could not set the default')\n"
+            "    }\n"
+            "    try {\n"
+            "      await api.post('/track', { id })\n"
+            "    } catch {\n"                                   # 18
+            "      return\n"
+            "    }\n"
+            "    return confirmed\n"
+            "  }, [api])\n"
+            "}\n")
+    root = make_repo({"package.json": '{"name": "web", "dependencies": {"react": "19"}}', "src/Form.tsx": form})
+    found = findings(SwallowedException, root)
+    assert [(f.line, f.severity) for f in found] == [(7, Severity.LOW), (13, Severity.LOW), (18, Severity.HIGH)]
+    assert found[0].message == "catch block shows the failure to the user but drops the error itself: nothing logs it for diagnosis"
+
+
 def test_catch_callbacks_after_a_reporting_response_interceptor_are_low(make_repo: MakeRepo) -> None:
     """issue 9, Netflix/dispatch's Vuex stores: `.catch(() => { commit("SET_LOADING", false) })` after an API call
     whose failure the axios response interceptor already reports is clean-up: low, saying why. Without the

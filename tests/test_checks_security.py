@@ -3,6 +3,7 @@ and the property that a detected secret never reaches any output."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -168,6 +169,71 @@ def test_template_literals_and_the_alembic_url_template_are_no_secrets_issue_9(m
         "deploy/app.ini": "[db]\nurl = postgresql://app:Zq8Lw2Nx7Tb4Yc9V@db.internal/app\n",
     })
     assert where(HardcodedSecret, root) == [("deploy/app.ini", 2, "high"), ("test/user/auth.e2e-spec.ts", 2, "low")]
+
+def test_kubernetes_secret_data_is_judged_by_what_it_decodes_to(make_repo: MakeRepo) -> None:
+    """quarkus-super-heroes' and full-stack-todo's Secret manifests: `data:` values are base64, which is encoding, not
+    encryption. `cGFzc3dvcmQK` is `password`, and a password equal to the user name beside it (`c3VwZXJtYW4=` twice,
+    `superman`) is a default credential: low, as the same values in a compose file are. A generated value stays high."""
+    root = make_repo({
+        "k8s/database-secret.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: database-secret\ntype: Opaque\ndata:\n"
+            "  # username: server\n  DATABASE_USERNAME: c2VydmVyCg==\n"
+            "  DATABASE_PASSWORD: cGFzc3dvcmQK\n"                       # 9: `password`
+        ),
+        "deploy/k8s/heroes.yml": (
+            "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: rest-heroes-config-creds\ndata:\n"
+            "  quarkus.datasource.username: c3VwZXJtYW4=\n"
+            "  quarkus.datasource.password: c3VwZXJtYW4=\n"             # 8: the user name again
+            "  quarkus.mongodb.credentials.password: cTh6cjVMdzJOeDdUYjRZYzlWZDFIczZKazNNZjBQZw==\n"  # 9: generated
+            "type: Opaque\n"
+        ),
+        "deploy/config.yml": "db:\n  password: c3VwZXJtYW4=\n",  # not a Secret manifest: judged as written
+    })
+    assert where(HardcodedSecret, root) == [
+        ("deploy/config.yml", 2, "high"),
+        ("deploy/k8s/heroes.yml", 8, "low"),
+        ("deploy/k8s/heroes.yml", 9, "high"),
+        ("k8s/database-secret.yaml", 9, "low"),
+    ]
+
+
+def _jwt(claims: str) -> str:
+    body = base64.urlsafe_b64encode(claims.encode()).decode().rstrip("=")
+    return "eyJhbGciOiJIUzUxMiJ9." + body + ".u_fUHf09ONw6CCQW0ERufOgfuGUY1g7hu-o9thMlcVq2z"
+
+
+def test_expired_tokens_are_low(make_repo: MakeRepo) -> None:
+    """macrozheng/mall: a Postman collection's `Bearer` JWTs whose `exp` is in 2018, and a ProcessOn diagram whose
+    image URLs are signed download links (`?e=1576142006&token=AK:signature`) that expired in 2019, were high. A
+    token that has expired no longer grants access: low, saying so. A JWT without `exp`, or one that expires in
+    2100, and a signed URL still valid stay high."""
+    expired = _jwt('{"sub":"admin","created":1538991179080,"exp":1539595979}')
+    live = _jwt('{"sub":"admin","exp":4102444800}')
+    forever = _jwt('{"sub":"admin","created":1538991179080}')
+    sig = "trhI0BY8QfVrIGn9nENop6JAc6l5nZuxhjQ62UfM:1syM2a0D54ljvI8LPam4JSz-zNo="
+    root = make_repo({
+        "document/postman/mall-admin.postman_collection.json": (
+            '{"item": [\n'
+            f'{{"key": "Authorization", "value": "Bearer {expired}"}},\n'    # 2: expired: low
+            f'{{"key": "Authorization", "value": "Bearer {live}"}},\n'       # 3: high
+            f'{{"key": "Authorization", "value": "Bearer {forever}"}}\n'     # 4: no expiry: high
+            "]}\n"
+        ),
+        "document/pos/diagram.pos": (
+            f'{{"a": {{"fileId": "http://cdn.processon.com/5df1f6a6e4b0c4255e96d825?e=1576142006&token={sig}"}},\n'  # 1
+            f'"b": {{"fileId": "http://cdn.processon.com/5dcbab0ee4b0a602173633d9?e=4102444800&token={sig}"}}}}\n'  # 2
+        ),
+    })
+    found = findings(HardcodedSecret, root)
+    assert [(f.path, f.line, f.severity.value) for f in found] == [
+        ("document/pos/diagram.pos", 1, "low"),
+        ("document/pos/diagram.pos", 2, "high"),
+        ("document/postman/mall-admin.postman_collection.json", 2, "low"),
+        ("document/postman/mall-admin.postman_collection.json", 3, "high"),
+        ("document/postman/mall-admin.postman_collection.json", 4, "high"),
+    ]
+    assert found[2].message.startswith("expired JSON Web Token committed to the repository")
+    assert "no longer grants access" in found[0].message
 
 
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
@@ -385,6 +451,52 @@ def test_missing_auth_project_wide_and_per_endpoint(make_repo: MakeRepo) -> None
     guarded = make_repo({"app/main.py": FASTAPI_GUARDED, "app/auth.py": "import jwt\ndef get_current_user(): ...\n"})
     assert [(f.message.split("`")[1], f.severity.value, f.confidence.value) for f in findings(MissingAuth, guarded)] == [
         ("DELETE /open/{item_id}", "medium", "low")]
+
+
+def test_annotated_dependencies_and_app_level_admin_guard_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar: handlers take their authentication as `auth_subject: auth.MemberWrite`, an alias
+    `MemberWrite = Annotated[AuthSubject[User | Organization], Depends(_MemberWrite)]` of another module (FastAPI's
+    documented style, also in a module of 3.12 syntax), and the back office is an app built
+    with `FastAPI(dependencies=[Depends(get_admin)])`: 158 of its mutating endpoints were "no authentication". A
+    plain annotation (`body: ItemIn`) and a database session alias (`SessionDep`) guard nothing."""
+    root = make_repo({
+        "polar/member/auth.py": (
+            "from typing import Annotated\nfrom fastapi import Depends\nfrom polar.auth import Authenticator, AuthSubject\n"
+            "_MemberWrite = Authenticator(required_scopes={'members:write'})\n"
+            "MemberWrite = Annotated[AuthSubject[User | Organization], Depends(_MemberWrite)]\n"
+        ),
+        "polar/deps.py": (
+            "from typing import Annotated\nfrom fastapi import Depends\nimport jwt\n"
+            "CurrentUser = Annotated[User, Depends(get_current_user)]\n"
+            "def first[T](items: list[T]) -> T: ...\n"
+            "SessionDep = Annotated[AsyncSession, Depends(get_db_session)]\n"
+        ),
+        "polar/member/endpoints.py": (
+            "from typing import Annotated\nfrom uuid import UUID\nfrom fastapi import Depends\n"
+            "from polar.routing import APIRouter\nfrom polar.deps import CurrentUser, SessionDep\nfrom . import auth\n"
+            "router = APIRouter(prefix='/members')\n"
+            "@router.delete('/external/{external_id}', status_code=204)\n"
+            "async def delete_member_by_external_id(external_id: str, auth_subject: auth.MemberWrite,\n"
+            "                                       session: SessionDep) -> None: ...\n"
+            "@router.post('/me')\n"
+            "async def update_me(user: CurrentUser, session: SessionDep) -> None: ...\n"
+            "@router.post('/inline')\n"
+            "async def inline(user: Annotated[User, Depends(get_current_user)]) -> None: ...\n"
+            "@router.post('/open')\n"                                      # 15: a plain type and a db session
+            "async def open_one(body: ItemIn, session: SessionDep) -> None: ...\n"
+        ),
+        "polar/backoffice/__init__.py": (
+            "from fastapi import Depends, FastAPI\nfrom .dependencies import get_admin\nfrom .orders import router\n"
+            "app = FastAPI(dependencies=[Depends(get_admin)], docs_url=None)\n"
+            "app.include_router(router, prefix='/orders')\n"
+        ),
+        "polar/backoffice/orders.py": (
+            "from fastapi import APIRouter\nrouter = APIRouter()\n"
+            "@router.post('/{id}/refund')\nasync def refund(id: str) -> None: ...\n"
+        ),
+    })
+    assert [(f.path, f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
+        ("polar/member/endpoints.py", 15, "POST /members/open")]
 
 
 def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:

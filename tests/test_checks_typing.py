@@ -328,6 +328,25 @@ def test_strict_off_is_high_at_its_line(make_repo: MakeRepo) -> None:
     assert facts(card)["typescript_strict"] is False
 
 
+def test_strict_off_in_a_test_harness_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """full-stack-todo's Nx `apps/server-e2e/tsconfig.json` and lemmy's `api_tests/tsconfig.json` leave strict off,
+    and only tests compile with them: low, saying so; the product's own config with strict off stays high."""
+    loose = '{\n  "compilerOptions": {\n    "esModuleInterop": true\n  }\n}\n'
+    card = run(make_repo, {
+        **TS_SRC, "tsconfig.json": loose,
+        "apps/server-e2e/tsconfig.json": loose,
+        "apps/server-e2e/src/server/user-controller.spec.ts": "it('works', () => {});\n",
+        "api_tests/tsconfig.json": loose,
+        "api_tests/src/shared.ts": "export const alpha = 'http://127.0.0.1:8541';\n",
+    })
+    assert sorted((path, line, severity, message.endswith("Nx's `*-e2e`)")) for path, line, severity, message in
+                  found(card, "typing/typescript-strict")) == [
+        ("api_tests/tsconfig.json", 2, "low", True),
+        ("apps/server-e2e/tsconfig.json", 2, "low", True),
+        ("tsconfig.json", 2, "high", False),
+    ]
+
+
 def test_strict_partly_switched_off_is_medium(make_repo: MakeRepo) -> None:
     card = run(make_repo, {**TS_SRC, "tsconfig.json": '{"compilerOptions": {"strict": true, "strictPropertyInitialization": false}}'})
     assert found(card, "typing/typescript-strict") == [

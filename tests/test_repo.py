@@ -345,6 +345,22 @@ def test_generated_sniff_is_linear_on_comment_runs() -> None:
         assert repo_module._is_generated(ch * 4000 + b" DO NOT EDIT") is True
 
 
+def test_minified_javascript_without_a_min_name_is_left_out(make_repo: Callable[..., Path]) -> None:
+    """issue 9: djangoproject.com vendors RequireJS as `static/js/lib/require.js`, minified (a licence comment,
+    then lines of ~500 characters), and its `check` function was a maintainability/complexity finding. Such a file
+    is a minifier's output, left out like `*.min.js`; a hand-written file with one long line (a data URL) is kept."""
+    statement = "function G(b){return\"[object Function]\"===K.call(b)}function H(b){return\"[object Array]\"===K.call(b)}"
+    minified = ("/*\n RequireJS 2.1.15 Copyright (c) 2010-2014, The Dojo Foundation All Rights Reserved.\n"
+                " Available via the MIT or new BSD license.\n*/\nvar requirejs,require,define;\n"
+                + "\n".join(statement * 5 for _ in range(12)) + "\n")
+    handwritten = ("const ICON = 'data:image/png;base64," + "iVBORw0KGgo" * 300 + "';\n"
+                   + "".join(f"export function f{i}(x) {{\n  return x + {i};\n}}\n" for i in range(60)))
+    root = make_repo({"djangoproject/static/js/lib/require.js": minified, "djangoproject/static/js/app.js": handwritten})
+    repo = Repository.scan(root)
+    assert [f.path for f in repo.files] == ["djangoproject/static/js/app.js"]
+    assert repo.skipped["minified"] == 1
+
+
 def test_mybatis_generator_output_is_generated_code(make_repo: Callable[..., Path]) -> None:
     """issue 9: macrozheng/mall's mall-mbg holds MyBatis Generator output (models, `*Example` criteria classes,
     mappers) with no marker in the files; its generatorConfig.xml names the packages, so they are left out as

@@ -207,6 +207,36 @@ def _controller_dependencies(analysis: ProjectAnalysis) -> dict[str, tuple[tuple
     return out if any(d for _, d in out.values()) else {}
 
 
+_ANNOTATED_DEPENDENCY = re.compile(r"^(?:[\w.]+\.)?Annotated\[.*\b(?:Depends|Security)\(", re.DOTALL)
+
+
+def _dependency_aliases(analysis: ProjectAnalysis) -> dict[str, tuple[str, ...]]:
+    """{alias name: its definitions} for the project's module-level `CurrentUser = Annotated[User, Depends(...)]`
+    (or `type CurrentUser = ...`): FastAPI resolves a parameter annotated with such an alias as that dependency."""
+    out: dict[str, list[str]] = {}
+    for model in analysis.files("python", roles=("source",)):
+        for assign in model.assigns:
+            if assign.function < 0 and not assign.owner and len(assign.targets) == 1 \
+                    and _ANNOTATED_DEPENDENCY.match(assign.value[1]):
+                out.setdefault(assign.targets[0].rsplit(".", 1)[-1], []).append(assign.value[1])
+    return {name: tuple(texts) for name, texts in out.items()}
+
+
+def _resolve_annotations(guards: tuple[str, ...], aliases: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """`annotation:user=deps.CurrentUser` -> `param:user=Annotated[User, Depends(get_current_user)]` when the name is
+    one of the project's dependency aliases; any other annotation is a plain type and no dependency."""
+    if not any(g.startswith("annotation:") for g in guards):
+        return guards
+    out: list[str] = []
+    for guard in guards:
+        if not guard.startswith("annotation:"):
+            out.append(guard)
+            continue
+        param, _, name = guard[len("annotation:"):].partition("=")
+        out.extend(f"param:{param}={text}" for text in aliases.get(name.rsplit(".", 1)[-1], ()))
+    return tuple(out)
+
+
 def _class_dependencies(name: str, classes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> tuple[str, ...]:
     """The dependencies a class and its bases (by name, bounded) declare as class attributes."""
     found: list[str] = []
@@ -291,11 +321,13 @@ def _router_endpoints(analysis: ProjectAnalysis, project: _Project) -> list[Endp
     full = {key: _full_prefixes(key, routers, parents) for key in routers}
     inherited = {key: _inherited_guards(key, routers, include_guards) for key in routers}
     controller_deps = _controller_dependencies(analysis)
+    aliases = _dependency_aliases(analysis)
     out: list[Endpoint] = []
     for module, model, decl in decls:
         key = _resolve(decl.owner, project, routers)
         if key is None:
             continue
+        decl = decl._replace(guards=_resolve_annotations(decl.guards, aliases))
         fn = model.function(decl.function)
         if fn is not None and fn.owner and controller_deps:
             decl = decl._replace(guards=(*decl.guards, *_class_dependencies(fn.owner.rsplit(".", 1)[-1], controller_deps)))

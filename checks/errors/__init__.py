@@ -26,6 +26,7 @@ from analysis.model import (
     BODY_EXITS,
     BODY_FALLBACK,
     BODY_LOGS,
+    BODY_NOTIFIES,
     BODY_PASSES_ON,
     BODY_PRINTS_STACK,
     BODY_RAISES,
@@ -146,6 +147,9 @@ def _judge_alone(model: FileModel, h: Handler) -> _Verdict | None:
         return None
     if flags & (BODY_USES_ERROR | BODY_RETURNS):
         return None
+    if flags & BODY_NOTIFIES:  # polar's `catch { reportError(fallbackError); return }`: handled, but undiagnosable
+        return _Verdict("swallowed-exception", f"{what} shows the failure to the user but drops the error itself: "
+                        "nothing logs it for diagnosis", Severity.LOW, Confidence.MEDIUM)
     if flags & BODY_FALLBACK:
         return _Verdict("swallowed-exception", f"{what} replaces the error with a fallback value without logging it",
                         Severity.LOW, Confidence.LOW)
@@ -285,7 +289,8 @@ class SwallowedException(_HitCheck):
         "into silent wrong behaviour that nobody can diagnose. A handler whose every statement assigns a fallback "
         "value or returns one (`return None`, `return []`, `payload = undefined`) is a deliberate recovery: it is "
         "reported at low severity and low confidence, because the fault still goes unlogged; so is one whose comment "
-        "says the error is ignored on purpose. An empty handler, or one that only passes, returns, breaks or "
+        "says the error is ignored on purpose, and a JS/TS catch that shows the failure to the user (`setError(msg)`, "
+        "`toast.error(msg)`) without logging it. An empty handler, or one that only passes, returns, breaks or "
         "continues, is a swallow. A Java catch that only prints the stack trace reports to stderr, not to the "
         "application's logs: medium."
     )

@@ -28,7 +28,8 @@ _AUTH_GUARD = re.compile(
     r"(?i)(auth|login|jwt|token|session|current_?user|get_?user|require[sd]?_?(user|role|perm|login|admin)|permission|"
     r"is_?authenticated|guard|secur|oauth|api_?key|bearer|protect|verify_?(token|user|key)|roles?_(required|allowed)|"
     r"has_?role|principal|passport|clerk|cognito|firebase_?auth|admin_required|staff_member_required|user_passes_test|"
-    r"@Secured|@PreAuthorize|@RolesAllowed|@PermitAll|@Authenticated|@UseGuards|signed_in|authorize)"
+    r"@Secured|@PreAuthorize|@RolesAllowed|@PermitAll|@Authenticated|@UseGuards|signed_in|authorize|"
+    r"get_?(current_?)?(admin|superuser|staff))"  # `Depends(get_admin)`: the dependency yields the logged-in admin
 )
 _PUBLIC_PATH = re.compile(
     r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"

@@ -16,6 +16,7 @@ from analysis.model import (
     SECRET_DEFAULT,
     SECRET_ENV_FILE,
     SECRET_EXAMPLE_FILE,
+    SECRET_EXPIRED,
     SECRET_LIVE,
     SECRET_LOCAL,
     SECRET_TEST_KEY,
@@ -75,6 +76,10 @@ def judge_secret_at(path: str, role: str, language: str, hit: SecretHit, *, in_t
     if hit.flags & SECRET_LIVE:
         return SecretVerdict(Severity.CRITICAL, Confidence.HIGH if not example else Confidence.MEDIUM,
                              f"{what} committed to {where} ({size}): revoke it and load it from the environment")
+    if hit.flags & SECRET_EXPIRED:
+        return SecretVerdict(Severity.LOW, Confidence.MEDIUM,
+                             f"expired {what}{name} committed to {where} ({size}): its own expiry (a JWT's `exp`, a signed "
+                             "URL's `e=`/`Expires=`) lies in the past, so it no longer grants access; commit none that are live")
     if hit.kind == "fallback-secret":
         if low_role:
             return None

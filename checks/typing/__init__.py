@@ -65,6 +65,14 @@ def _project_tsconfigs(ctx: Context) -> list[TsConfigState]:
     return [c for c in ctx.fact(_tsconfigs) if c.path.rsplit("/", 1)[-1] == "tsconfig.json" or c.referenced_by]
 
 
+def _governs_tests_only(ctx: Context, config: str) -> bool:
+    """Whether every TypeScript file below a tsconfig's folder is test code (an e2e or API test harness): its
+    strictness matters less than the product's."""
+    folder = config.rpartition("/")[0]
+    below = [f for f in ctx.files_where(languages=("typescript",)) if not folder or f.path.startswith(folder + "/")]
+    return bool(folder) and bool(below) and all(f.role == "test" for f in below)
+
+
 # -- facts --------------------------------------------------------------------------------------------------
 
 
@@ -301,7 +309,8 @@ class TypeScriptStrict(Check):
         "Without `strict` (noImplicitAny, strictNullChecks, strictFunctionTypes, strictBindCallApply, "
         "strictPropertyInitialization, noImplicitThis, alwaysStrict, useUnknownInCatchVariables) TypeScript "
         "accepts untyped parameters and ignores null, so most of its safety is lost. The effective tsconfig is "
-        "read with its `extends` chain (inside the repository only)."
+        "read with its `extends` chain (inside the repository only). A config under which only test code compiles "
+        "(an e2e or API test harness) is low."
     )
     remediation = (
         "Set `\"strict\": true` in compilerOptions and remove options that switch parts of it off.",
@@ -344,6 +353,9 @@ class TypeScriptStrict(Check):
                 message = f"`strict` is on but switched off in part: {_names(st.off, 8)}"
             if cfg.resolved.unresolved:
                 message += f" (base config {_names(cfg.resolved.unresolved)} is not in the repository)"
+            if _governs_tests_only(ctx, cfg.path):
+                severity = Severity.LOW
+                message += "; only test code lies below it (a test harness such as `api_tests/`, Nx's `*-e2e`)"
             findings.append(self.finding(ctx, message, cfg.path, cfg.line, severity=severity,
                                          confidence=confidence, key="strict-off"))
         return Verdict(findings=tuple(findings), metrics={
