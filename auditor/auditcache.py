@@ -22,9 +22,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import json
 import pickle
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +38,7 @@ from auditor.isolation import Outcome
 from auditor.model import Check
 from auditor.repo import Repository
 
-__all__ = ["CachedAudit", "audit_key", "load", "store"]
+__all__ = ["CachedAudit", "audit_key", "base_key", "load", "load_report", "store", "store_report"]
 
 ENTRY_VERSION = "1"
 _UNCACHEABLE = frozenset({"executes-target", "network"})
@@ -81,8 +84,11 @@ def cacheable(checks: Iterable[type[Check]], options: AuditOptions) -> bool:
     return not any(c.capabilities & _UNCACHEABLE and c.phase != "live" for c in checks)
 
 
-def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: Iterable[type[Check]],
-              collectors: dict[str, Callable[[Any], Any]], plugin_errors: Iterable[str]) -> str:
+def _keyed(kind: str, config: Config, options: AuditOptions, checks: Iterable[type[Check]],
+           collectors: dict[str, Callable[[Any], Any]], plugin_errors: Iterable[str]
+           ) -> tuple[hashlib.blake2b, Callable[..., None]]:
+    """A digest fed with what every audit entry depends on besides the files: the auditor's code, the checks',
+    the configuration and the options; and the function that feeds it more."""
     global _PACKAGE_DIGEST
     if _PACKAGE_DIGEST is None:
         _PACKAGE_DIGEST = _package_digest()
@@ -95,7 +101,7 @@ def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: I
         digest.update(repr(values).encode("utf-8", "surrogatepass"))
         digest.update(b"\x1e")
 
-    part("audit", ENTRY_VERSION, __version__, _PACKAGE_DIGEST, analysis.cache.CODE_DIGEST)
+    part(kind, ENTRY_VERSION, __version__, _PACKAGE_DIGEST, analysis.cache.CODE_DIGEST)
     for check in checks:
         part("check", check.id, check.version, check.__module__, check.__qualname__, _source_digest(check))
     for name, collector in sorted(collectors.items()):
@@ -104,10 +110,44 @@ def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: I
     part("config", repr(config))
     part("options", tuple((f.name, getattr(options, f.name)) for f in fields(options)
                           if f.name not in ("jobs", "cache", "cache_dir")))
+    return digest, part
+
+
+def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: Iterable[type[Check]],
+              collectors: dict[str, Callable[[Any], Any]], plugin_errors: Iterable[str]) -> str:
+    digest, part = _keyed("audit", config, options, checks, collectors, plugin_errors)
     part("repo", str(repo.root), repo.git, repo.git_error, sorted(repo.skipped.items()), repo.excludes)
     for info in repo.files:
         part(info.path, info.language, info.role, info.size, repo.content_key(info))
     return "audit-" + digest.hexdigest()
+
+
+def base_key(tree: str, prefix: str, config: Config, options: AuditOptions, checks: Iterable[type[Check]],
+             collectors: dict[str, Callable[[Any], Any]], plugin_errors: Iterable[str], triage: object,
+             today: date) -> str:
+    """The key of the JSON report of a commit's audit from git objects (the merge base of `auditor pr`): git's id of
+    the commit's tree below the target's `prefix` names every file's path and content, so equal trees audited
+    alike give equal reports without the tree being written out or read. The triage rules (a baseline) and the
+    day (suppressions expire) are part of it."""
+    digest, part = _keyed("base-report", config, options, checks, collectors, plugin_errors)
+    part("tree", tree, prefix, repr(triage), today.isoformat())
+    return "audit-" + digest.hexdigest()
+
+
+def load_report(cache: ModelCache, key: str) -> dict[str, Any] | None:
+    """A report stored by `store_report`, or None."""
+    body = cache.get(key)
+    if body is None:
+        return None
+    try:
+        data = json.loads(zlib.decompress(body))
+    except (ValueError, zlib.error, RecursionError):
+        return None
+    return data if isinstance(data, dict) and str(data.get("schema_version", "")).startswith("1.") else None
+
+
+def store_report(cache: ModelCache, key: str, data: dict[str, Any]) -> None:
+    cache.put(key, zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"), 6))
 
 
 def load(cache: ModelCache, key: str, repo: Repository) -> CachedAudit | None:

@@ -107,13 +107,10 @@ def audit_change(target: str | Path, request: ChangeRequest, config_for: ConfigF
                     reason = f"{request.base} and HEAD have no common ancestor; this is a full audit of the head"
         base_tree: objects.Tree | None = None
         try:
-            if merge_base and (request.base_report is None or request.config_from_base):
+            if merge_base and request.config_from_base:  # the configuration is read from the tree: write it out
                 assert safe is not None
                 mark = time.perf_counter()
-                try:
-                    base_tree = objects.materialise(safe, merge_base)
-                except objects.ObjectsError as exc:
-                    raise AuditError(str(exc)) from None
+                base_tree = _materialise(safe, merge_base)
                 timings["base_export"] = time.perf_counter() - mark
             if request.config_from_base and base_tree is None:
                 raise UsageError(f"--config-from-base: the merge base of {request.base} and HEAD is not available "
@@ -130,15 +127,24 @@ def audit_change(target: str | Path, request: ChangeRequest, config_for: ConfigF
                     moved = objects.renames(safe, report_commit, head)
                 card = compare(card, base_card, base_name=request.base or request.base_report, mode="base-report",
                                merge_base=report_commit or "", renames=moved, timings=timings)
-            elif base_tree is not None:
+            elif merge_base:
                 assert safe is not None
                 mark = time.perf_counter()
-                base_card = audit(base_tree.root, config, options, registry=registry, triage=triage,
+                stored = _stored_base(safe, merge_base, config, options, registry, triage)
+                found = stored.load()
+                if found is None:
+                    if base_tree is None:
+                        base_tree = _materialise(safe, merge_base)
+                        timings["base_export"] = time.perf_counter() - mark
+                        mark = time.perf_counter()
+                    found = audit(base_tree.root, config, options, registry=registry, triage=triage,
                                   paths=base_tree.paths)
+                    stored.save(found)
+                base_card = found
                 timings["base"] = time.perf_counter() - mark
                 moved = objects.renames(safe, merge_base, head)
                 card = compare(card, base_card, base_name=request.base, mode="merge-base-audit",
-                               merge_base=merge_base, renames=moved, timings=timings)
+                               merge_base=merge_base, renames=moved, base_cached=stored.hit, timings=timings)
             else:
                 card = without_base(card, base_name=request.base, reason=reason, timings=timings)
         finally:
@@ -150,6 +156,77 @@ def audit_change(target: str | Path, request: ChangeRequest, config_for: ConfigF
         if isinstance(git, SafeGit):
             git.close()
     return card, config
+
+
+def _materialise(git: SafeGit, commit: str) -> objects.Tree:
+    try:
+        return objects.materialise(git, commit)
+    except objects.ObjectsError as exc:
+        raise AuditError(str(exc)) from None
+
+
+@dataclass
+class _StoredBase:
+    """The merge base's report in the audit cache (auditor.auditcache.base_key): a later `auditor pr` on the same
+    base (the next push to the pull request, another pull request) neither writes the base out nor audits it."""
+
+    cache: Any = None  # analysis.cache.ModelCache, None: the audit is not cacheable
+    key: str = ""
+    hit: bool = False
+
+    def load(self) -> Scorecard | None:
+        if self.cache is None:
+            return None
+        from auditor import auditcache
+
+        data = auditcache.load_report(self.cache, self.key)
+        if data is None:
+            return None
+        try:
+            card = Scorecard.from_json(data)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None
+        self.hit = True
+        return card
+
+    def save(self, card: Scorecard) -> None:
+        from auditor import auditcache
+        from auditor.model import Status
+        from reports.base import scorecard_to_dict
+
+        if self.cache is None or card.limits.exhausted or card.plugin_errors:
+            return
+        if any(r.status is Status.ERROR for r in card.results):  # a crash or a timeout may not happen next time
+            return
+        auditcache.store_report(self.cache, self.key, scorecard_to_dict(card))
+
+
+def _stored_base(git: SafeGit, commit: str, config: Config, options: AuditOptions, registry: Registry | None,
+                 triage: TriageRules | None) -> _StoredBase:
+    from datetime import UTC, datetime
+
+    from auditor import auditcache
+    from auditor.engine import select_checks
+    from auditor.registry import load_registry
+
+    if not options.cache:
+        return _StoredBase()
+    registry = registry or load_registry()
+    selected = select_checks(registry, config.only, config.skip)
+    if not auditcache.cacheable(selected, options):
+        return _StoredBase()
+    tree = objects.tree_id(git, commit)
+    if tree is None:
+        return _StoredBase()
+    from analysis.cache import ModelCache
+
+    cache = ModelCache.open(Path(options.cache_dir) if options.cache_dir else None, target=Path(git.work_tree))
+    if cache is None:
+        return _StoredBase()
+    today = triage.today if triage is not None and triage.today is not None else datetime.now(UTC).date()
+    key = auditcache.base_key(tree, git.prefix, config, options, selected, registry.facts, registry.errors, triage,
+                              today)
+    return _StoredBase(cache, key)
 
 
 def change_gate(card: Scorecard, config: Config, fail_under: float | None) -> Scorecard:

@@ -17,18 +17,25 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from auditor import __version__
-from auditor.config import Config, ConfigError, parse_fail_on, parse_regression_severity
-from auditor.context import AuditOptions
-from auditor.engine import AuditError, Scorecard, UsageError, audit
-from auditor.isolation import Terminated, terminate_on_signals
-from auditor.live import DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT, LiveRequest
-from auditor.model import Severity, Status
-from auditor.registry import load_registry
+from auditor.errors import AuditError, UsageError
+
+# Start-up: `auditor --version` and `auditor --help` import click and this module only. The engine (and through
+# it the analysis layer, tree-sitter, radon, jinja2, the checks) is imported by the command that runs an audit,
+# inside its function (tests/test_cli_startup.py).
+if TYPE_CHECKING:
+    from auditor.config import Config
+    from auditor.context import AuditOptions
+    from auditor.engine import Scorecard
+    from auditor.live import LiveRequest
+
+# auditor.live's defaults, repeated so that building the options does not import it (a test keeps them equal).
+DEFAULT_MAX_EXAMPLES = 20
+DEFAULT_TIMEOUT = 120.0
 
 __all__ = ["main"]
 
@@ -160,6 +167,7 @@ def parse_ci_options(post: str | None, comment_id: str, pr_number: int | None, r
                      annotations: str | None, annotations_min_severity: str, repository_url: str | None,
                      report_url: str | None, api_timeout: float) -> Any:
     """The CI options as one value (raises UsageError on a bad one)."""
+    from auditor.model import Severity
     from publishers.ci import CiRequest
     from reports.pr_comment import marker
 
@@ -181,6 +189,8 @@ def _ci_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def _guard(run: Callable[[], int]) -> NoReturn:
     """Run a command body, mapping every error to its one-line message and exit code."""
+    from auditor.config import ConfigError
+    from auditor.isolation import Terminated, terminate_on_signals
     from publishers.files import OutputError
     from publishers.history import HistoryError
 
@@ -343,6 +353,8 @@ def _formats(formats: Sequence[str], reporters: dict[str, Any]) -> tuple[str, ..
 
 
 def _gate_overrides(config: Config, req: AuditRequest) -> Config:
+    from auditor.config import parse_fail_on, parse_regression_severity
+
     gate = config.gate
     if req.fail_under is not None:
         gate = replace(gate, fail_under=req.fail_under)
@@ -390,6 +402,8 @@ def _live_request(url: str | None, app: str | None, command: str | None, spec: s
         return None
     if spec is not None and not spec.lower().startswith(("http://", "https://")) and not Path(spec).is_file():
         raise UsageError(f"--api-spec: no such file: {spec}")
+    from auditor.live import LiveRequest
+
     mode, target = modes[0]
     try:
         return LiveRequest(mode, target, spec=spec, max_examples=max_examples, timeout=timeout, p95_ms=p95_ms)
@@ -398,6 +412,8 @@ def _live_request(url: str | None, app: str | None, command: str | None, spec: s
 
 
 def _audit(req: AuditRequest) -> int:
+    from auditor.context import AuditOptions
+    from auditor.registry import load_registry
     from publishers.files import check_output
     from publishers.history import History
     from reports.base import scorecard_to_dict
@@ -436,6 +452,7 @@ def _configure(req: AuditRequest, tree: Path | None, source_name: str) -> Config
     """The configuration: --config FILE, else the one `tree` holds (the merge base, a --ref's commit), else the
     target's; warnings printed, then the flags applied."""
     from auditor.change import load_config_from
+    from auditor.config import Config
 
     if tree is not None and req.config_file is None:
         config = load_config_from(tree, source_name)
@@ -467,6 +484,7 @@ def _produce(req: AuditRequest, options: AuditOptions, registry: Any, progress: 
              triage_rules: Any, config: Config | None = None) -> tuple[Scorecard, Config]:
     """The scorecard asked for: of the work tree, of a --ref, or of a change against its base (auditor pr)."""
     from auditor.change import audit_change, audit_ref, change_gate
+    from auditor.engine import audit
 
     if req.change is not None:
         def config_for(tree: Path | None) -> Config:
@@ -625,6 +643,7 @@ def _diff_lines(card: Scorecard) -> list[str]:
 
 
 def _summary_lines(card: Scorecard, written: list[Path], *, quiet: bool) -> str:
+    from auditor.model import Severity, Status
     from reports.base import notices
 
     verdict = "PASSED" if card.gate.passed else "FAILED"
@@ -692,6 +711,9 @@ def baseline_create_command(path: str, baseline_file: str, config_file: str | No
     """Audit PATH and write the fingerprints of its findings (with how many of each) to a baseline file."""
 
     def run() -> int:
+        from auditor.context import AuditOptions
+        from auditor.engine import audit
+        from auditor.registry import load_registry
         from auditor.triage import Baseline
 
         if not Path(path).exists():
@@ -745,6 +767,8 @@ def _write_whole(path: Path, text: str) -> None:
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the reference page (docs/checks.md).")
 def checks_command(as_json: bool, as_markdown: bool) -> None:
     """List every available check without running any."""
+    from auditor.registry import load_registry
+
     registry = load_registry()
     if as_json:
         import json
@@ -780,6 +804,8 @@ def report_command(report_json: str, formats: tuple[str, ...], output: str, repo
     """Re-render a saved report.json in other formats (the same writer as `audit`)."""
 
     def run() -> int:
+        from auditor.registry import load_registry
+
         registry = load_registry()
         chosen = _formats(_split(formats) or DEFAULT_FORMATS, registry.reporters)
         ci = parse_ci_options(None, comment_id, None, None, None, None, None, True, None, "medium", repository_url,

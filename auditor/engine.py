@@ -19,6 +19,7 @@ from auditor.budget import AuditLimits, limits_of
 from auditor.checklist import ChecklistItem, evaluate_checklist
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
+from auditor.errors import AuditError, UsageError
 from auditor.isolation import Outcome, Unit, run_units
 from auditor.live import live_phase
 from auditor.model import (
@@ -53,14 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["AuditError", "ProjectCard", "Scorecard", "UsageError", "audit", "run_check", "select_checks"]
 
 Progress = Callable[[str, int, int], None]
-
-
-class AuditError(Exception):
-    """The audit could not run at all (exit code 3)."""
-
-
-class UsageError(Exception):
-    """The caller asked for something that does not exist (exit code 2)."""
 
 
 @dataclass(frozen=True)

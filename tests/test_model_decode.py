@@ -1,0 +1,49 @@
+"""Check processes decode the models they read with the cyclic collector paused, and leave it as they found it."""
+
+from __future__ import annotations
+
+import gc
+
+from analysis import analyse_file
+from analysis.pool import ModelStore
+
+SOURCE = "\n".join(f"def f{i}(a, b):\n    x = call_{i}(a, b=b)\n    return helper(x, {i})\n" for i in range(3000))
+
+
+def _store() -> tuple[ModelStore, object]:
+    model = analyse_file("app/big.py", "python", "source", SOURCE.encode())
+    return ModelStore(encoded={"app/big.py": model.to_bytes()}), model
+
+
+def test_decoding_a_large_model_runs_no_collection_and_gives_the_model() -> None:
+    store, model = _store()
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    was = gc.isenabled()
+    gc.enable()
+    gc.callbacks.append(count)
+    try:
+        decoded = store.model("app/big.py")
+        assert gc.isenabled()  # switched back on
+    finally:
+        gc.callbacks.remove(count)
+        if not was:
+            gc.disable()
+    assert collections == []
+    assert decoded == model and len(decoded.functions) == 3000
+
+
+def test_a_paused_collector_stays_paused() -> None:
+    store, _ = _store()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        assert store.model("app/big.py") is not None
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
