@@ -82,19 +82,15 @@ CHECK_BOUND_SLACK: dict[Severity, float] = {Severity.CRITICAL: 0.5, Severity.HIG
 NO_SCORE_CHANGE = 0.05
 
 FORMULA = (
-    "Check score: a measured check (coverage, typing, documented endpoints, complexity) scores 100 x min(1, value /"
-    " threshold); any other check scores 100 x the product of (1 - w)^(1/s) over its findings, w = critical 0.5, "
-    "high 0.25, medium 0.1, low 0.03, info 0, s = max(1, the project's source lines / 10,000), so the score falls "
-    "with the findings' density (one high finding in 10,000 lines gives 75, ten in 100,000 lines too). Category = "
-    "weighted mean of its checks, at most 75 while one of its findings is high and at most 50 while one is "
-    "critical, and at most c + (100 - c) / 2 for each check scored by findings whose worst finding is high or "
-    "critical (c + 3(100 - c) / 4 for medium or low), c being that check's score: a category cannot score well while "
-    "one of its serious checks fails widely. Overall = weighted mean of categories (category weights from "
-    "configuration), at most 60 while any finding is critical; with several projects, the repository score is the "
-    "mean of project scores weighted by their source lines (tests excluded), so tiny packages weigh little. "
-    "Checks that are not applicable or not available are left out, and a check that errored or was not run scores "
-    "0 in its category. The gate fails when nothing could be scored. Grade: A >= 90, B >= 80, C >= 70, D >= 60, "
-    "F below."
+    "Check score: a measured check (coverage, typing, documented endpoints, complexity) scores 100 x min(1, value / "
+    "threshold); any other 100 x the product of (1 - w)^(1/s) over its findings, w = critical 0.5, high 0.25, "
+    "medium 0.1, low 0.03, info 0, s = max(1, the project's source lines / 10,000): findings count by density. "
+    "Category = weighted mean of its checks, at most 75 with a high finding, 50 with a critical one, and at most "
+    "c + (100 - c) / 2 for each check scored by findings whose worst finding is high or critical (c + 3(100 - c) / 4 "
+    "for medium or low), c that check's score. Overall = weighted mean of categories (configured weights), at most "
+    "60 with a critical finding; several projects: their mean weighted by their source lines. Checks not applicable "
+    "or not available are left out; one that errored or was not run scores 0. The gate fails when nothing could be "
+    "scored. Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
 )
 
 

@@ -107,24 +107,33 @@ def _service(sources: int, tests: int) -> dict[str, str]:
     return files
 
 
-@pytest.mark.parametrize(("tests", "severity", "message"), [
-    (1, Severity.HIGH, "1 test function for 40 source files (one test per 40 source files; at least 0.2 per source "
-                       "file expected): most of the code is exercised by no test"),
-    (5, Severity.MEDIUM, "5 test functions for 40 source files (one test per 8 source files; at least 0.2 per source "
-                         "file expected): most of the code is exercised by no test"),
-    (8, None, ""),
+@pytest.mark.parametrize(("tests", "severity", "score", "message"), [
+    (1, Severity.HIGH, 12.5, "1 test function for 40 source files (one test per 40 source files; at least 0.2 per "
+                             "source file expected): most of the code is exercised by no test"),
+    (5, Severity.MEDIUM, 62.5, "5 test functions for 40 source files (one test per 8 source files; at least 0.2 per "
+                               "source file expected): most of the code is exercised by no test"),
+    (8, None, 100.0, ""),
 ])
 def test_a_handful_of_tests_for_many_source_files_fails_tests_present(
-        make_repo: MakeRepo, tests: int, severity: Severity | None, message: str) -> None:
+        make_repo: MakeRepo, tests: int, severity: Severity | None, score: float, message: str) -> None:
+    """It used to pass with any test at all: one test for 40 files scored 100, like a suite."""
     card = audit(make_repo(_service(40, tests), git=True), Config(only=("tests/present",)))
     (result,) = card.results
     sparse = [f for f in result.findings if f.key == "sparse-tests"]
     assert result.metrics["test_functions"] == tests and result.metrics["source_files"] == 40
+    assert check_score(result) == score  # scored by the density against 0.2 per source file
     if severity is None:
-        assert not sparse and result.status is Status.PASSED
+        assert not sparse and result.status is Status.PASSED and result.measure is None
     else:
         (finding,) = sparse
         assert (finding.severity, finding.message, finding.confidence.value) == (severity, message, "medium")
+        assert result.status is Status.FAILED
+
+
+def test_no_test_at_all_in_a_large_project_scores_zero(make_repo: MakeRepo) -> None:
+    card = audit(make_repo(_service(40, 0) | {"tests/test_svc.py": ""}, git=True), Config(only=("tests/present",)))
+    (result,) = card.results
+    assert [f.key for f in result.findings] == ["no-tests"] and check_score(result) == 0.0
 
 
 def test_a_small_project_with_few_tests_is_not_judged_by_the_ratio(make_repo: MakeRepo) -> None:

@@ -270,8 +270,9 @@ class TestsPresent(Check):
         "and refactoring becomes risky. A handful of tests beside hundreds of source files leaves most of the "
         "code as untested as none: with at least `min_source_files` source files, fewer test functions than "
         "`min_tests_per_source_file` per source file is medium, fewer than a quarter of that high (9 tests for "
-        "293 files). Counting test functions is a proxy for what they exercise (one parametrised test may cover "
-        "much), so these findings say so with medium confidence."
+        "293 files), and the check is then scored by that density against the option, like a measure (no test: 0). "
+        "Counting test functions is a proxy for what they exercise (one parametrised test may cover much), so these "
+        "findings say so with medium confidence."
     )
     options = {"min_tests_per_source_file": 0.2, "min_source_files": 20}
     version = "2"
@@ -310,10 +311,20 @@ class TestsPresent(Check):
             if sparse is not None:
                 findings.append(sparse)
         sources = sum(1 for f in ctx.files_where(roles=("source",)) if f.language in HOW_TO)
-        return Verdict(findings=tuple(findings),
+        return Verdict(findings=tuple(findings), measure=self._density(ctx, inv.functions, sources),
                        metrics={"test_files": len(inv.test_files), "test_functions": inv.functions,
                                 "source_files": sources,
                                 "tests_per_source_file": round(inv.functions / sources, 3) if sources else None})
+
+    def _density(self, ctx: Context, tests: int, sources: int) -> Measure | None:
+        """Below the wanted density, in a project large enough to judge, the check is scored by it (none: 0, half
+        the wanted density: 50), so 9 tests for 293 files cannot score like 2,000 tests; above it, by findings."""
+        wanted, least = ctx.option(self, "min_tests_per_source_file"), ctx.option(self, "min_source_files")
+        if not isinstance(wanted, int | float) or not isinstance(least, int | float) or wanted <= 0:
+            return None
+        if sources < least or tests >= wanted * sources:
+            return None
+        return Measure("test functions per source file", round(tests / sources, 3), float(wanted), unit="")
 
     def _sparse(self, ctx: Context, tests: int, sources: int) -> Finding | None:
         """A finding when the tests are too few for the code: test functions per source file under the option."""
