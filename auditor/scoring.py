@@ -1,7 +1,8 @@
 """Every score is computed here and nowhere else; `FORMULA` states it for the README and every report.
 
 * A check that returns a `Measure` scores ``100 * min(1, value / threshold)``.
-* Any other check scores ``100 * Π (1 - w(severity)) ** (1 / s)`` over its findings, with
+* Any other check scores ``100 * Π (1 - w(severity)) ** (1 / s)`` over its findings in a file (and
+  ``Π (1 - w)`` over findings about the whole project, such as "no rate limiting", which no size dilutes), with
   w = critical 0.5, high 0.25, medium 0.1, low 0.03, info 0, and s = max(1, source lines / 10,000): in a project of
   up to 10,000 source lines one high finding gives 75 and two give 56.25; in one of 100,000 lines it takes ten high
   findings to give 75. The score falls with the findings' density, how much of the code they touch, not with
@@ -83,8 +84,9 @@ NO_SCORE_CHANGE = 0.05
 
 FORMULA = (
     "Check score: a measured check (coverage, typing, documented endpoints, complexity) scores 100 x min(1, value / "
-    "threshold); any other 100 x the product of (1 - w)^(1/s) over its findings, w = critical 0.5, high 0.25, "
-    "medium 0.1, low 0.03, info 0, s = max(1, the project's source lines / 10,000): findings count by density. "
+    "threshold); any other 100 x the product of (1 - w)^(1/s) over its findings in a file and of (1 - w) over "
+    "the others, w = critical 0.5, high 0.25, medium 0.1, low 0.03, info 0, s = max(1, the project's source "
+    "lines / 10,000): findings in the code count by density. "
     "Category = weighted mean of its checks, at most 75 with a high finding, 50 with a critical one, and at most "
     "c + (100 - c) / 2 for each check scored by findings whose worst finding is high or critical (c + 3(100 - c) / 4 "
     "for medium or low), c that check's score. Overall = weighted mean of categories (configured weights), at most "
@@ -175,7 +177,8 @@ def check_score(result: CheckResult, source_lines: int | None = None) -> float |
     exponent = 1.0 / size_scale(source_lines)
     score = 100.0
     for finding in result.findings:
-        score *= (1.0 - FINDING_WEIGHTS[finding.severity]) ** exponent
+        # a finding in a file counts by density; one about the whole project (no rate limiting) fully
+        score *= (1.0 - FINDING_WEIGHTS[finding.severity]) ** (exponent if finding.path else 1.0)
     return round(score, 2)
 
 

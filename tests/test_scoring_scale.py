@@ -56,6 +56,10 @@ def test_a_check_score_falls_with_the_density_of_its_findings_not_the_size_of_th
     assert check_score(_failed("errors/bare-except", 1), 10_000) == 75.0
     assert check_score(ten, 1_000_000) == pytest.approx(100 * 0.75 ** 0.1, abs=0.01)
     assert check_score(_failed("errors/bare-except", 90_000), 1_000_000) == 0.0  # 900 per 10,000 lines
+    # a finding about the whole project points at no code: no size dilutes "no rate limiting"
+    whole = CheckResult(_info("security/rate-limiting"), Status.FAILED,
+                        findings=(Finding("security/rate-limiting", Severity.MEDIUM, "no rate limiting", None, None),))
+    assert check_score(whole, 1_000_000) == check_score(whole) == 90.0
 
 
 def _error_handling(bare: CheckResult) -> list[CheckResult]:
@@ -130,8 +134,10 @@ def test_a_handful_of_tests_for_many_source_files_fails_tests_present(
         assert result.status is Status.FAILED
 
 
-def test_no_test_at_all_in_a_large_project_scores_zero(make_repo: MakeRepo) -> None:
-    card = audit(make_repo(_service(40, 0) | {"tests/test_svc.py": ""}, git=True), Config(only=("tests/present",)))
+@pytest.mark.parametrize("sources", [40, 3])
+def test_no_test_at_all_scores_zero_whatever_the_size(make_repo: MakeRepo, sources: int) -> None:
+    """It scored 75 (one high finding), so a category of tests/present and tests/coverage stood at 37.5."""
+    card = audit(make_repo(_service(sources, 0) | {"tests/test_svc.py": ""}, git=True), Config(only=("tests/present",)))
     (result,) = card.results
     assert [f.key for f in result.findings] == ["no-tests"] and check_score(result) == 0.0
 

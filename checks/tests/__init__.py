@@ -270,7 +270,8 @@ class TestsPresent(Check):
         "and refactoring becomes risky. A handful of tests beside hundreds of source files leaves most of the "
         "code as untested as none: with at least `min_source_files` source files, fewer test functions than "
         "`min_tests_per_source_file` per source file is medium, fewer than a quarter of that high (9 tests for "
-        "293 files), and the check is then scored by that density against the option, like a measure (no test: 0). "
+        "293 files), and the check is then scored by that density against the option, like a measure; no test at "
+        "all scores 0 in a project of any size. "
         "Counting test functions is a proxy for what they exercise (one parametrised test may cover much), so these "
         "findings say so with medium confidence."
     )
@@ -317,12 +318,13 @@ class TestsPresent(Check):
                                 "tests_per_source_file": round(inv.functions / sources, 3) if sources else None})
 
     def _density(self, ctx: Context, tests: int, sources: int) -> Measure | None:
-        """Below the wanted density, in a project large enough to judge, the check is scored by it (none: 0, half
-        the wanted density: 50), so 9 tests for 293 files cannot score like 2,000 tests; above it, by findings."""
+        """Below the wanted density, in a project large enough to judge, the check is scored by it (half the
+        wanted density: 50), so 9 tests for 293 files cannot score like 2,000 tests; above it, by findings. No test
+        at all is density 0 in a project of any size."""
         wanted, least = ctx.option(self, "min_tests_per_source_file"), ctx.option(self, "min_source_files")
-        if not isinstance(wanted, int | float) or not isinstance(least, int | float) or wanted <= 0:
+        if not isinstance(wanted, int | float) or not isinstance(least, int | float) or wanted <= 0 or not sources:
             return None
-        if sources < least or tests >= wanted * sources:
+        if (sources < least and tests > 0) or tests >= wanted * sources:
             return None
         return Measure("test functions per source file", round(tests / sources, 3), float(wanted), unit="")
 
