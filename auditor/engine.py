@@ -9,7 +9,7 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,11 +39,15 @@ from auditor.scoring import (
     CategoryScore,
     Gate,
     Recommendation,
+    card_weights,
     category_scores,
     evaluate_gate,
     grade,
     overall_score,
     recommendations,
+    repository_plan,
+    repository_score,
+    source_lines_of,
 )
 from auditor.sources import ParseProblem, Sources
 from auditor.triage import Comparison, TriageOutcome, TriageRules
@@ -114,8 +118,14 @@ class Scorecard:
 
     @property
     def recommendations(self) -> list[Recommendation]:
-        recs = [r for p in self.projects for r in p.recommendations]
-        return sorted(recs, key=lambda r: (-r.priority, -r.severity.rank, r.check_id))
+        """The remediation plan: one item per fix, in the order a person would work through it (the fixes that
+        change no score are `no_score_change`)."""
+        return repository_plan(r for p in self.projects for r in p.recommendations)[0]
+
+    @property
+    def no_score_change(self) -> list[Recommendation]:
+        """Failed checks whose fix changes no score (a gain that rounds to 0.0 points), apart from the plan."""
+        return repository_plan(r for p in self.projects for r in p.recommendations)[1]
 
     def severity_counts(self) -> dict[str, int]:
         counts = Counter(f.severity for f in self.findings)
@@ -495,7 +505,8 @@ def _audit_parsed(
     cards: list[ProjectCard] = []
     for plan, facts, results in zip(plans, all_facts, triaged, strict=True):
         ctx, project = plan.ctx, plan.ctx.project
-        categories = category_scores(results, config.weights)
+        lines = source_lines_of(facts)
+        categories = category_scores(results, config.weights, lines)
         score = overall_score(categories)
         cards.append(
             ProjectCard(
@@ -506,7 +517,8 @@ def _audit_parsed(
                 categories=tuple(categories),
                 score=score,
                 grade=grade(score),
-                recommendations=tuple(recommendations(results, config.weights, project.label)),
+                recommendations=tuple(recommendations(results, config.weights, project.label, folder=project.path,
+                                                      source_lines=lines)),
             )
         )
     cards = _gains_in_repository_points(cards)
@@ -581,28 +593,21 @@ def _same_path(entry: str, root: Path) -> bool:
         return False
 
 
-def _project_weight(card: ProjectCard) -> int:
-    return max(1, sum(card.languages.values()))
-
-
 def _gains_in_repository_points(cards: list[ProjectCard]) -> list[ProjectCard]:
     """A project's recommendation gains, re-expressed in points of the repository score (which weights
-    projects by code files), so recommendations of different projects can be ordered together."""
-    scored = [c for c in cards if c.score is not None]
-    total = sum(_project_weight(c) for c in scored)
-    if len(scored) <= 1 or total == 0:
+    projects by source lines), so recommendations of different projects can be ordered together."""
+    weights = card_weights(cards)
+    total = sum(w for c, w in zip(cards, weights, strict=True) if c.score is not None)
+    if sum(1 for c in cards if c.score is not None) <= 1 or total == 0:
         return cards
     out = []
-    for card in cards:
-        share = _project_weight(card) / total
+    for card, weight in zip(cards, weights, strict=True):
+        share = weight / total
         recs = tuple(dataclasses.replace(r, gain=round(r.gain * share, 2)) for r in card.recommendations)
         out.append(dataclasses.replace(card, recommendations=recs))
     return out
 
 
-def _repository_score(cards: Iterable[ProjectCard]) -> float | None:
-    scored = [(c.score, _project_weight(c)) for c in cards if c.score is not None]
-    if not scored:
-        return None
-    total = sum(w for _, w in scored)
-    return round(sum(s * w for s, w in scored) / total, 2)
+def _repository_score(cards: Sequence[ProjectCard]) -> float | None:
+    """The mean of project scores weighted by their source lines (auditor.scoring.card_weights)."""
+    return repository_score([(c.score, w) for c, w in zip(cards, card_weights(cards), strict=True)])

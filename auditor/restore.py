@@ -20,7 +20,7 @@ from auditor.context import Project
 from auditor.engine import ProjectCard, Scorecard
 from auditor.model import CheckInfo, CheckResult, Effort, Finding, Measure, Severity, Status
 from auditor.repo import GitInfo, Repository
-from auditor.scoring import CategoryScore, Gate, Recommendation
+from auditor.scoring import CategoryScore, Command, Gate, Recommendation
 from auditor.sources import ParseProblem
 from auditor.triage import BaselineUse, Comparison, Suppression, TriageOutcome
 
@@ -64,7 +64,9 @@ def _categories(rows: object, results: list[CheckResult]) -> tuple[CategoryScore
             if r.check.category not in worst or f.severity.rank > worst[r.check.category].rank:
                 worst[r.check.category] = f.severity
     return tuple(CategoryScore(str(c["name"]), float(c["score"]), float(_num(c.get("weight"), 1.0) or 0.0),
-                               int(c.get("checks") or 0), worst.get(str(c["name"]))) for c in _list(rows))
+                               int(c.get("checks") or 0), worst.get(str(c["name"])), None,
+                               str(c["limited_by"]) if isinstance(c.get("limited_by"), str) else None)
+                 for c in _list(rows))
 
 
 def _recommendation(r: dict[str, Any]) -> Recommendation:
@@ -72,7 +74,10 @@ def _recommendation(r: dict[str, Any]) -> Recommendation:
         check_id=str(r["check_id"]), title=str(r.get("title", "")), category=str(r.get("category", "")),
         severity=Severity.parse(str(r.get("severity", "info"))), effort=Effort(str(r.get("effort", "medium"))),
         steps=tuple(str(s) for s in _list(r.get("steps"))), findings=int(r.get("findings") or 0),
-        gain=float(_num(r.get("gain"), 0.0) or 0.0), project=str(r.get("project") or ""))
+        gain=float(_num(r.get("gain"), 0.0) or 0.0), project=str(r.get("project") or ""),
+        projects=tuple(str(p) for p in _list(r.get("projects"))),
+        commands=tuple(Command(str(c.get("project") or ""), "" if c.get("folder") in (None, ".") else str(c["folder"]),
+                               str(c.get("command") or "")) for c in _list(r.get("commands")) if isinstance(c, dict)))
 
 
 def _config(data: dict[str, Any]) -> Config:
@@ -117,7 +122,8 @@ def scorecard_from_json(data: dict[str, Any]) -> Scorecard:
     by_project: dict[str, list[CheckResult]] = {}
     for check in _list(data.get("checks")):
         by_project.setdefault(str(check.get("project") or ""), []).append(_result(check))
-    recommendations = [_recommendation(r) for r in _list(data.get("recommendations"))]
+    recommendations = [_recommendation(r) for r in (*_list(data.get("recommendations")),
+                                                    *_list(data.get("recommendations_no_score_change")))]
     cards = []
     for p in projects_json:
         path = str(p.get("path") or ".")

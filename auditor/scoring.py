@@ -1,14 +1,21 @@
-"""Every score is computed here and nowhere else.
+"""Every score is computed here and nowhere else; `FORMULA` states it for the README and every report.
 
 * A check that returns a `Measure` scores ``100 * min(1, value / threshold)``.
-* Any other check scores ``100 * Π (1 - w(severity))`` over its findings, with
-  w = critical 0.5, high 0.25, medium 0.1, low 0.03, info 0. One high finding gives 75, two give 56.25.
+* Any other check scores ``100 * Π (1 - w(severity)) ** (1 / s)`` over its findings in a file (and
+  ``Π (1 - w)`` over findings about the whole project, such as "no rate limiting", which no size dilutes), with
+  w = critical 0.5, high 0.25, medium 0.1, low 0.03, info 0, and s = max(1, source lines / 10,000): in a project of
+  up to 10,000 source lines one high finding gives 75 and two give 56.25; in one of 100,000 lines it takes ten high
+  findings to give 75. The score falls with the findings' density, how much of the code they touch, not with
+  the project's size.
 * A category scores the weight-averaged mean of its checks (each check's `weight`, default 1), capped by its worst
-  finding: at most 75 while one of its findings is high, at most 50 while one is critical. A category cannot look
-  good while its worst failure is serious.
+  finding: at most 75 while one of its findings is high, at most 50 while one is critical. Each check scored by
+  findings also bounds it by its own score c: at ``c + (100 - c) / 2`` when its worst finding is high or critical,
+  ``c + 3 (100 - c) / 4`` when medium or low. A category cannot score well while one of its checks fails widely,
+  however many other checks pass; one finding in a large project barely moves the bound.
 * A project scores the weight-averaged mean of its categories (configurable category weights), at most 60 while any
   finding is critical.
-* A repository with several projects scores the mean of project scores weighted by code-file count.
+* A repository with several projects scores the mean of project scores weighted by their source lines, so a
+  handful of tiny workspace packages (an ESLint config, a codemod) cannot outweigh the service beside them.
 * Checks that are not applicable or not available are left out of every mean. A check that errored (crashed,
   timed out, or was not run because the audit's time budget ran out) scores 0 in its category: a failure to
   judge never makes a score better.
@@ -18,7 +25,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -26,15 +33,20 @@ from auditor.config import Config, GateConfig
 from auditor.model import CheckResult, Effort, Finding, Severity, Status
 
 if TYPE_CHECKING:
-    from auditor.engine import Scorecard
+    from auditor.engine import ProjectCard, Scorecard
 
 __all__ = [
+    "CHECK_BOUND_SLACK",
     "FINDING_WEIGHTS",
+    "FORMULA",
+    "SIZE_UNIT",
     "CategoryScore",
+    "Command",
     "Gate",
     "PreviousAudit",
     "Recommendation",
     "Regression",
+    "card_weights",
     "category_deltas",
     "category_scores",
     "check_score",
@@ -44,9 +56,14 @@ __all__ = [
     "gate_with_regression",
     "grade",
     "overall_score",
+    "project_weights",
     "recommendations",
     "repository_categories",
+    "repository_plan",
+    "repository_score",
     "score_delta",
+    "size_scale",
+    "source_lines_of",
 ]
 
 FINDING_WEIGHTS: dict[Severity, float] = {
@@ -57,14 +74,25 @@ FINDING_WEIGHTS: dict[Severity, float] = {
     Severity.INFO: 0.0,
 }
 
+# A finding counts 1/s in its check's score, s = max(1, the project's source lines / SIZE_UNIT): a density.
+SIZE_UNIT = 10_000
+# A check scored by findings bounds its category at s + (100 - s) * slack, by the worst severity of its findings.
+CHECK_BOUND_SLACK: dict[Severity, float] = {Severity.CRITICAL: 0.5, Severity.HIGH: 0.5, Severity.MEDIUM: 0.75,
+                                            Severity.LOW: 0.75}
+# Recommendations whose gain rounds to 0.0 points are listed apart, as "no score change".
+NO_SCORE_CHANGE = 0.05
+
 FORMULA = (
-    "Check score: a measured check (coverage, typing, documented endpoints, complexity) scores 100 x min(1, value /"
-    " threshold); any other check scores 100 x the product of (1 - w) over its findings, w = critical 0.5, high "
-    "0.25, medium 0.1, low 0.03, info 0. Category = weighted mean of its checks, at most 75 while one of its "
-    "findings is high and at most 50 while one is critical; overall = weighted mean of categories (category weights"
-    " from configuration), at most 60 while any finding is critical; checks that are not applicable or not "
-    "available are left out, and a check that errored or was not run scores 0 in its category. The gate fails when "
-    "nothing could be scored. Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
+    "Check score: a measured check (coverage, typing, documented endpoints, complexity) scores 100 x min(1, value / "
+    "threshold); any other 100 x the product of (1 - w)^(1/s) over its findings in a file and of (1 - w) over "
+    "the others, w = critical 0.5, high 0.25, medium 0.1, low 0.03, info 0, s = max(1, the project's source "
+    "lines / 10,000): findings in the code count by density. "
+    "Category = weighted mean of its checks, at most 75 with a high finding, 50 with a critical one, and at most "
+    "c + (100 - c) / 2 for each check scored by findings whose worst finding is high or critical (c + 3(100 - c) / 4 "
+    "for medium or low), c that check's score. Overall = weighted mean of categories (configured weights), at most "
+    "60 with a critical finding; several projects: their mean weighted by their source lines. Checks not applicable "
+    "or not available are left out; one that errored or was not run scores 0. The gate fails when nothing could be "
+    "scored. Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
 )
 
 
@@ -81,12 +109,26 @@ class CategoryScore:
     checks: int  # how many scored checks it averages
     worst: Severity | None = None  # the worst severity among its findings
     mean: float | None = None  # the weighted mean before the cap (None when no cap applied)
+    limited_by: str | None = None  # the check whose score bounds the category below its mean and its cap
 
 
 @dataclass(frozen=True, slots=True)
 class Gate:
     passed: bool
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """The command that carries out a fix in one project, run from `folder` ("" for the repository's top)."""
+
+    project: str
+    folder: str
+    command: str
+
+    @property
+    def text(self) -> str:
+        return f"cd {self.folder} && {self.command}" if self.folder else self.command
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +141,31 @@ class Recommendation:
     steps: tuple[str, ...]
     findings: int
     gain: float  # overall score points regained by fixing every finding of this check (re-scored)
-    project: str = ""
+    project: str = ""  # the first project it is for ("" with one project)
+    projects: tuple[str, ...] = ()  # every project the same fix is for (several: one recommendation for all)
+    commands: tuple[Command, ...] = ()  # the project-specific command of the fix, where the check knows one
 
     @property
     def priority(self) -> float:
         return self.gain / self.effort.cost
 
 
-def check_score(result: CheckResult) -> float | None:
-    """0-100, or None for a check that is left out (not applicable, not available). An error scores 0."""
+def size_scale(source_lines: int | None) -> float:
+    """s of the formula: how many units of SIZE_UNIT source lines the project holds (at least 1; 1 when unknown)."""
+    return max(1.0, (source_lines or 0) / SIZE_UNIT)
+
+
+def source_lines_of(facts: Mapping[str, object]) -> int | None:
+    """A project's source lines, from its `size` facts (None when the audit did not collect them)."""
+    size = facts.get("size")
+    lines = size.get("source_lines") if isinstance(size, Mapping) else None
+    return int(lines) if isinstance(lines, int | float) and not isinstance(lines, bool) else None
+
+
+def check_score(result: CheckResult, source_lines: int | None = None) -> float | None:
+    """0-100, or None for a check that is left out (not applicable, not available). An error scores 0.
+
+    `source_lines` is the project's (see `size_scale`): its findings count by their density."""
     if result.status is Status.ERROR:
         return 0.0
     if not result.status.scored:
@@ -116,17 +174,30 @@ def check_score(result: CheckResult) -> float | None:
         if result.measure.threshold <= 0:
             return 100.0
         return round(100.0 * min(1.0, max(0.0, result.measure.value) / result.measure.threshold), 2)
+    exponent = 1.0 / size_scale(source_lines)
     score = 100.0
     for finding in result.findings:
-        score *= 1.0 - FINDING_WEIGHTS[finding.severity]
+        # a finding in a file counts by density; one about the whole project (no rate limiting) fully
+        score *= (1.0 - FINDING_WEIGHTS[finding.severity]) ** (exponent if finding.path else 1.0)
     return round(score, 2)
 
 
-def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float]) -> list[CategoryScore]:
+def _bound(result: CheckResult, score: float) -> float | None:
+    """How far a check scored by its findings lets its category rise (None: no bound)."""
+    if result.measure is not None or not result.findings:
+        return None
+    worst = max((f.severity for f in result.findings), key=lambda s: s.rank)
+    slack = CHECK_BOUND_SLACK.get(worst)
+    return None if slack is None else round(score + (100.0 - score) * slack, 2)
+
+
+def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float],
+                    source_lines: int | None = None) -> list[CategoryScore]:
     sums: dict[str, tuple[float, float, int]] = {}
     worst: dict[str, Severity] = {}
+    bounds: dict[str, tuple[float, str]] = {}
     for result in results:
-        score = check_score(result)
+        score = check_score(result, source_lines)
         if score is None:
             continue
         category = result.check.category
@@ -136,14 +207,20 @@ def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float]
         for finding in result.findings:
             if category not in worst or finding.severity.rank > worst[category].rank:
                 worst[category] = finding.severity
+        bound = _bound(result, score) if w > 0 else None
+        if bound is not None and (category not in bounds or (bound, result.check.id) < bounds[category]):
+            bounds[category] = (bound, result.check.id)
     out = []
     for name, (total, weight, n) in sums.items():
         if weight > 0:
             mean = round(total / weight, 2)
             cap = CATEGORY_CAPS.get(worst[name]) if name in worst else None
             capped = min(mean, cap) if cap is not None else mean
+            limited_by = None
+            if name in bounds and bounds[name][0] < capped:
+                capped, limited_by = bounds[name]
             out.append(CategoryScore(name, capped, float(weights.get(name, 1.0)), n, worst.get(name),
-                                     mean if capped != mean else None))
+                                     mean if capped != mean else None, limited_by))
     order = list(weights)
     out.sort(key=lambda c: (order.index(c.name) if c.name in order else len(order), c.name))
     return out
@@ -157,6 +234,23 @@ def overall_score(categories: Sequence[CategoryScore]) -> float | None:
     if any(c.worst is Severity.CRITICAL for c in categories):
         score = min(score, PROJECT_CAP_CRITICAL)
     return score
+
+
+def project_weights(sizes: Sequence[tuple[int | None, int]]) -> list[float]:
+    """Each project's weight in the repository score, from (source lines or None, code files) per project: its
+    source lines (at least 1); by code files for all when any project's lines are unknown (an old report)."""
+    if any(lines is None for lines, _ in sizes):
+        return [float(max(1, files)) for _, files in sizes]
+    return [float(max(1, lines or 0)) for lines, _ in sizes]
+
+
+def repository_score(scores: Sequence[tuple[float | None, float]]) -> float | None:
+    """The mean of (project score, weight), scored projects only."""
+    scored = [(s, w) for s, w in scores if s is not None]
+    total = sum(w for _, w in scored)
+    if not scored or total <= 0:
+        return None
+    return round(sum(s * w for s, w in scored) / total, 2)
 
 
 def grade(score: float | None) -> str:
@@ -220,11 +314,31 @@ def category_deltas(head: Sequence[CategoryScore], base: Sequence[CategoryScore]
     return {c.name: round(c.score - before[c.name], 2) for c in head if c.name in before}
 
 
+def card_weights(cards: Sequence[ProjectCard]) -> list[float]:
+    """The weight of each project card in the repository score (see `project_weights`)."""
+    return project_weights([(source_lines_of(c.facts), sum(c.languages.values())) for c in cards])
+
+
 def repository_categories(card: Scorecard) -> list[CategoryScore]:
-    """The repository's category scores: its project's, or over every project's checks when there are several."""
+    """The repository's category scores: its project's, or with several projects each category's mean over the
+    projects that score it, weighted like the repository score (by source lines)."""
     if len(card.projects) == 1:
         return list(card.projects[0].categories)
-    return category_scores(card.results, card.config.weights)
+    rows: dict[str, list[tuple[CategoryScore, float]]] = {}
+    for project, weight in zip(card.projects, card_weights(card.projects), strict=True):
+        for c in project.categories:
+            rows.setdefault(c.name, []).append((c, weight))
+    out = []
+    for name, items in rows.items():
+        total = sum(w for _, w in items)
+        score = round(sum(c.score * w for c, w in items) / total, 2)
+        worst = max((c.worst for c, _ in items if c.worst is not None), key=lambda s: s.rank, default=None)
+        limited = next((c.limited_by for c, _ in sorted(items, key=lambda i: i[0].score) if c.limited_by), None)
+        out.append(CategoryScore(name, score, float(card.config.weights.get(name, 1.0)),
+                                 sum(c.checks for c, _ in items), worst, None, limited))
+    order = list(card.config.weights)
+    out.sort(key=lambda c: (order.index(c.name) if c.name in order else len(order), c.name))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +409,8 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
 
 
 def recommendations(
-    results: Sequence[CheckResult], weights: Mapping[str, float], project: str = ""
+    results: Sequence[CheckResult], weights: Mapping[str, float], project: str = "", *, folder: str = "",
+    source_lines: int | None = None,
 ) -> list[Recommendation]:
     """One per failed check, in the order a person would fix them, each gain measured by re-scoring.
 
@@ -303,29 +418,34 @@ def recommendations(
     failing any more, the one with the best gain per unit of effort comes next; its gain is the score after fixing
     it minus the score after the steps before it. The gains add up to the score the whole plan reaches, and a fix
     whose effect is hidden by a worse failure (a low finding beside a critical one) gets its real share once that
-    failure is fixed, instead of +0.
+    failure is fixed, instead of +0. A check that knows the command of its fix in this project (its
+    `fix_command` metric: the coverage command of the project's test runner, say) gives it, run from `folder`.
     """
+    def scored(trial: Sequence[CheckResult]) -> float:
+        return overall_score(category_scores(trial, weights, source_lines)) or 0.0
+
     current = list(results)
-    score = overall_score(category_scores(current, weights)) or 0.0
+    score = scored(current)
     pending = {i for i, r in enumerate(current) if r.status is Status.FAILED}
     out: list[Recommendation] = []
+    steps: list[tuple[int, list[CheckResult]]] = []  # (index fixed, the results after the step)
     while pending:
         failing = {current[i].check.id for i in pending}
         ready = [i for i in pending if not any(p in failing for p in PREREQUISITES.get(current[i].check.id, ()))]
         candidates = ready or sorted(pending)
-        best: tuple[float, int, float, list[CheckResult]] | None = None
-        for i in candidates:
+        best: tuple[tuple[float, int], int, float, list[CheckResult]] | None = None
+        for i in sorted(candidates, key=lambda i: current[i].check.id):  # on a tie, the smaller id
             trial = [*current[:i], _fixed(current[i]), *current[i + 1 :]]
-            after = overall_score(category_scores(trial, weights)) or 0.0
-            priority = (after - score) / current[i].check.effort.cost
-            rank = (priority, current[i].check.severity.rank)
-            if best is None or rank > (best[0], current[best[1]].check.severity.rank) or (
-                    rank == (best[0], current[best[1]].check.severity.rank) and current[i].check.id < current[best[1]].check.id):
-                best = (priority, i, after, trial)
+            after = scored(trial)
+            check = current[i].check
+            rank = ((after - score) / check.effort.cost, check.severity.rank)  # gain per effort, then severity
+            if best is None or rank > best[0]:
+                best = (rank, i, after, trial)
         assert best is not None
         _, i, after, trial = best
         result = current[i]
         severity = max((f.severity for f in result.findings), key=lambda s: s.rank, default=result.check.severity)
+        command = result.metrics.get("fix_command") if isinstance(result.metrics, Mapping) else None
         out.append(
             Recommendation(
                 check_id=result.check.id,
@@ -337,8 +457,72 @@ def recommendations(
                 findings=len(result.findings),
                 gain=round(after - score, 2),
                 project=project,
+                projects=(project,) if project else (),
+                commands=(Command(project, folder, command),) if isinstance(command, str) and command else (),
             )
         )
         current, score = trial, after
         pending.discard(i)
-    return out
+        steps.append((i, trial))
+    return _share_joint_gains(out, steps, list(results), scored)
+
+
+def _share_joint_gains(plan: list[Recommendation], steps: list[tuple[int, list[CheckResult]]],
+                       start: list[CheckResult], scored: Callable[[Sequence[CheckResult]], float]) -> list[Recommendation]:
+    """Points that only fixes together regain, shared among them: with two checks failing high in one category,
+    fixing either alone leaves its cap at 75 (no gain), and the greedy plan would credit the second fix with all
+    the points the first one was needed for. A step whose gain rounds to 0 is needed by a later step when, with it
+    undone, the later step would gain less; the later step's gain is then split equally between it and every step
+    it needed. The gains still add up to what the whole plan reaches."""
+    def undone(state: list[CheckResult], index: int) -> list[CheckResult]:
+        return [start[n] if n == index else r for n, r in enumerate(state)]
+
+    gains = [r.gain for r in plan]
+    for k, (_, after) in enumerate(steps):
+        if plan[k].gain < NO_SCORE_CHANGE:
+            continue
+        before = steps[k - 1][1] if k else start
+        needed = [j for j in range(k) if plan[j].gain < NO_SCORE_CHANGE and
+                  scored(undone(after, steps[j][0])) - scored(undone(before, steps[j][0]))
+                  < plan[k].gain - NO_SCORE_CHANGE]
+        if not needed:
+            continue
+        share = plan[k].gain / (len(needed) + 1)
+        gains[k] -= plan[k].gain - share
+        for j in needed:
+            gains[j] += share
+    return [replace(r, gain=round(g, 2)) for r, g in zip(plan, gains, strict=True)]
+
+
+def repository_plan(recs: Iterable[Recommendation]) -> tuple[list[Recommendation], list[Recommendation]]:
+    """The repository's plan from its projects' recommendations (gains already in repository points), and apart
+    the fixes that change no score (a gain that rounds to 0.0 points: a check of weight 0, say).
+
+    One recommendation per fix: the same failed check in several projects is one item listing them, with each
+    project's command, its gain the sum of theirs. Items are ordered by gain per unit of effort, except that a fix
+    never comes before one it needs (PREREQUISITES: tests before coverage, a spec before its quality)."""
+    merged: dict[str, Recommendation] = {}
+    for r in recs:
+        had = merged.get(r.check_id)
+        if had is None:
+            merged[r.check_id] = r
+            continue
+        merged[r.check_id] = replace(
+            had,
+            severity=max(had.severity, r.severity, key=lambda s: s.rank),
+            findings=had.findings + r.findings,
+            gain=round(had.gain + r.gain, 2),
+            projects=tuple(dict.fromkeys((*had.projects, *r.projects))),
+            commands=(*had.commands, *(c for c in r.commands if c not in had.commands)),
+        )
+    plan = [r for r in merged.values() if r.gain >= NO_SCORE_CHANGE]
+    rest = sorted((r for r in merged.values() if r.gain < NO_SCORE_CHANGE), key=lambda r: (-r.severity.rank, r.check_id))
+    ordered: list[Recommendation] = []
+    pending = sorted(plan, key=lambda r: (-r.priority, -r.severity.rank, r.check_id))
+    while pending:
+        waiting = {r.check_id for r in pending}
+        ready = next((r for r in pending if not any(p in waiting for p in PREREQUISITES.get(r.check_id, ()))),
+                     pending[0])
+        ordered.append(ready)
+        pending.remove(ready)
+    return ordered, rest

@@ -16,7 +16,18 @@ from auditor.engine import FALLBACK_LISTED, ProjectCard, Scorecard, _to_jsonable
 from auditor.model import CheckResult, Finding, JSONValue, Severity
 from auditor.redact import redact, shown_text, stored_text
 from auditor.repo import Repository
-from auditor.scoring import FINDING_WEIGHTS, FORMULA, CategoryScore, Regression, check_score, repository_categories
+from auditor.scoring import (
+    CHECK_BOUND_SLACK,
+    FINDING_WEIGHTS,
+    FORMULA,
+    SIZE_UNIT,
+    CategoryScore,
+    Recommendation,
+    Regression,
+    check_score,
+    repository_categories,
+    source_lines_of,
+)
 from reports.links import remote_dict
 
 __all__ = [
@@ -34,7 +45,7 @@ __all__ = [
     "write_atomic",
 ]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 class Reporter(Protocol):
@@ -100,7 +111,7 @@ def finding_to_dict(f: Finding, project: str = "") -> dict[str, Any]:
     return out
 
 
-def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
+def _check_to_dict(r: CheckResult, project: str, source_lines: int | None = None) -> dict[str, Any]:
     return {
         "id": r.check.id,
         "title": r.check.title,
@@ -108,7 +119,7 @@ def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
         "severity": r.check.severity.value,
         "effort": r.check.effort.value,
         "status": r.status.value,
-        "score": check_score(r),
+        "score": check_score(r, source_lines),
         "reason": redact(r.reason),
         "measure": None if r.measure is None else {
             "name": r.measure.name, "value": round(r.measure.value, 2),
@@ -128,7 +139,8 @@ def _check_to_dict(r: CheckResult, project: str) -> dict[str, Any]:
 
 
 def _categories(cats: Iterable[CategoryScore]) -> list[dict[str, Any]]:
-    return [{"name": c.name, "score": c.score, "weight": c.weight, "checks": c.checks} for c in cats]
+    return [{"name": c.name, "score": c.score, "weight": c.weight, "checks": c.checks, "limited_by": c.limited_by}
+            for c in cats]
 
 
 _READMES = ("README.md", "README.rst", "README.txt", "README", "readme.md", "Readme.md")
@@ -147,6 +159,17 @@ def anchor_path(project_path: str, manifests: Sequence[str], files: Iterable[str
                 return base + readme
     inside = sorted(n for n in names if n.startswith(prefix))
     return inside[0] if inside else None
+
+
+def _recommendation_to_dict(r: Recommendation, single: bool) -> dict[str, Any]:
+    return {
+        "check_id": r.check_id, "title": r.title, "category": r.category, "severity": r.severity.value,
+        "effort": r.effort.value, "steps": list(r.steps), "findings": r.findings, "gain": r.gain,
+        "project": "" if single else r.project,
+        "projects": [] if single else list(r.projects or ((r.project,) if r.project else ())),
+        "commands": [{"project": "" if single else c.project, "folder": c.folder or ".", "command": c.command,
+                      "text": c.text} for c in r.commands],
+    }
 
 
 def _project_to_dict(p: ProjectCard, repo: Repository) -> dict[str, Any]:
@@ -233,7 +256,8 @@ def _repository_file_facts(card: Scorecard) -> dict[str, Any]:
 
 def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     single = len(card.projects) == 1
-    checks = [_check_to_dict(r, "" if single else p.project.label) for p in card.projects for r in p.results]
+    checks = [_check_to_dict(r, "" if single else p.project.label, source_lines_of(p.facts))
+              for p in card.projects for r in p.results]
     audited = card.files_audited if card.files_audited is not None else len(card.repo.files)
     facts = _redact_strings(card.projects[0].facts) if single else {"files": _repository_file_facts(card)}
     categories = _categories(repository_categories(card))
@@ -267,14 +291,8 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         "facts": facts,
         "categories": categories,
         "checks": checks,
-        "recommendations": [
-            {
-                "check_id": r.check_id, "title": r.title, "category": r.category, "severity": r.severity.value,
-                "effort": r.effort.value, "steps": list(r.steps), "findings": r.findings, "gain": r.gain,
-                "project": "" if single else r.project,
-            }
-            for r in card.recommendations
-        ],
+        "recommendations": [_recommendation_to_dict(r, single) for r in card.recommendations],
+        "recommendations_no_score_change": [_recommendation_to_dict(r, single) for r in card.no_score_change],
         "projects": [_project_to_dict(p, card.repo) for p in card.projects],
         "files": {"audited": audited, "skipped": dict(sorted(card.repo.skipped.items()))},
         "problems": [p.to_json() for p in card.problems],
@@ -282,6 +300,9 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         "scoring": {
             "formula": FORMULA,
             "finding_weights": {s.value: FINDING_WEIGHTS[s] for s in Severity},
+            "size_unit_lines": SIZE_UNIT,
+            "check_bounds": {s.value: CHECK_BOUND_SLACK[s] for s in Severity if s in CHECK_BOUND_SLACK},
+            "project_weight": "source_lines",
             "category_weights": dict(card.config.weights),
             "grades": {"A": 90, "B": 80, "C": 70, "D": 60, "F": 0},
         },

@@ -77,6 +77,12 @@ def md_text(text: object) -> str:
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
+def md_command(text: object) -> str:
+    """A command as a code span (literal in Markdown), or escaped text when it holds a backtick."""
+    flat = visible_text(" ".join(str(text).split()))
+    return f"`{flat}`" if flat and "`" not in flat else md_text(flat)
+
+
 def md_prose(text: object) -> str:
     """Like `md_text`, but `code` spans written by a check's author stay code spans (their content is literal)."""
     flat = visible_text(" ".join(str(text).split()))
@@ -279,19 +285,27 @@ def _checklist(view: ReportView) -> list[str]:
 
 def _recommendations(view: ReportView) -> list[str]:
     recs = view.data["recommendations"]
-    if not recs:
+    unchanged = view.data.get("recommendations_no_score_change") or []
+    if not recs and not unchanged:
         return ["### Recommendations", "", "Nothing to do: no check failed.", ""]
-    out = ["### Top recommendations", ""]
+    out = ["### Top recommendations", ""] if recs else []
     for i, r in enumerate(recs[:TOP_RECOMMENDATIONS], 1):
-        project = f", project {md_text(r['project'])}" if r["project"] else ""
+        projects = r.get("projects") or ([r["project"]] if r["project"] else [])
+        where = (f", project {md_text(projects[0])}" if len(projects) == 1 else
+                 f", projects {', '.join(md_text(p) for p in projects)}" if projects else "")
         out.append(
-            f"{i}. {MARKERS.get(r['severity'], '')} **{md_prose(r['title'])}** ({md_text(r['check_id'])}{project}): "
+            f"{i}. {MARKERS.get(r['severity'], '')} **{md_prose(r['title'])}** ({md_text(r['check_id'])}{where}): "
             f"+{r['gain']:.1f} points, effort {md_text(r['effort'])}, {_plural(r['findings'], 'finding')}"
         )
         indent = " " * len(f"{i}. ")  # CommonMark: a continuation is indented to the list marker's width
         out += [f"{indent}- {md_prose(step)}" for step in r["steps"]]
+        out += [f"{indent}- Run: {md_command(c['text'])}" for c in r.get("commands") or []]
     if len(recs) > TOP_RECOMMENDATIONS:
         out.append(f"\nand {len(recs) - TOP_RECOMMENDATIONS} more recommendations in the full report.")
+    if unchanged:
+        out += ["" if recs else "### Recommendations", "",
+                "Also failing, with no score change when fixed: " + ", ".join(
+                    f"{md_text(r['check_id'])} ({_plural(r['findings'], 'finding')})" for r in unchanged) + "."]
     return [*out, ""]
 
 

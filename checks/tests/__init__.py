@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -242,6 +242,24 @@ def _code_languages(ctx: Context) -> list[str]:
 _JS_FAMILY = frozenset({"javascript", "typescript"})
 
 
+def coverage_command(ctx: Context, language: str, frameworks: Sequence[str]) -> str:
+    """The command that measures coverage in this project for `language`, with the tool its tests use."""
+    manifests = {m.rsplit("/", 1)[-1] for m in ctx.project.manifests}
+    if language == "python" and "pytest" not in frameworks and "unittest" in frameworks:
+        return "coverage run -m unittest && coverage xml"
+    if language in _JS_FAMILY:
+        if "vitest" in frameworks:
+            return "npx vitest run --coverage"
+        if "jest" in frameworks:
+            return "npx jest --coverage"
+    if language == "java":
+        if manifests & {"build.gradle", "build.gradle.kts"} and "pom.xml" not in manifests:
+            return "gradle test jacocoTestReport (with the jacoco plugin)"
+        if "pom.xml" in manifests:
+            return "mvn verify (with the jacoco-maven-plugin report goal)"
+    return HOW_TO[language]
+
+
 class TestsPresent(Check):
     id = "tests/present"
     title = "The project has automated tests"
@@ -249,8 +267,16 @@ class TestsPresent(Check):
     severity = Severity.HIGH
     rationale = (
         "Without automated tests every change is verified by hand or not at all; regressions reach production "
-        "and refactoring becomes risky."
+        "and refactoring becomes risky. A handful of tests beside hundreds of source files leaves most of the "
+        "code as untested as none: with at least `min_source_files` source files, fewer test functions than "
+        "`min_tests_per_source_file` per source file is medium, fewer than a quarter of that high (9 tests for "
+        "293 files), and the check is then scored by that density against the option, like a measure; no test at "
+        "all scores 0 in a project of any size. "
+        "Counting test functions is a proxy for what they exercise (one parametrised test may cover much), so these "
+        "findings say so with medium confidence."
     )
+    options = {"min_tests_per_source_file": 0.2, "min_source_files": 20}
+    version = "2"
     remediation = (
         "Add a test suite with the language's standard runner (pytest, jest/vitest, cargo test, go test, JUnit).",
         "Start with the public API: one test per endpoint for the success path and the main error cases.",
@@ -282,8 +308,40 @@ class TestsPresent(Check):
                     findings.append(self.finding(
                         ctx, f"{counts[lang]} {lang} source files have no {lang} tests", None, None,
                         severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, key=f"untested-{lang}"))
-        return Verdict(findings=tuple(findings),
-                       metrics={"test_files": len(inv.test_files), "test_functions": inv.functions})
+            sparse = self._sparse(ctx, inv.functions, sum(counts.values()))
+            if sparse is not None:
+                findings.append(sparse)
+        sources = sum(1 for f in ctx.files_where(roles=("source",)) if f.language in HOW_TO)
+        return Verdict(findings=tuple(findings), measure=self._density(ctx, inv.functions, sources),
+                       metrics={"test_files": len(inv.test_files), "test_functions": inv.functions,
+                                "source_files": sources,
+                                "tests_per_source_file": round(inv.functions / sources, 3) if sources else None})
+
+    def _density(self, ctx: Context, tests: int, sources: int) -> Measure | None:
+        """Below the wanted density, in a project large enough to judge, the check is scored by it (half the
+        wanted density: 50), so 9 tests for 293 files cannot score like 2,000 tests; above it, by findings. No test
+        at all is density 0 in a project of any size."""
+        wanted, least = ctx.option(self, "min_tests_per_source_file"), ctx.option(self, "min_source_files")
+        if not isinstance(wanted, int | float) or not isinstance(least, int | float) or wanted <= 0 or not sources:
+            return None
+        if (sources < least and tests > 0) or tests >= wanted * sources:
+            return None
+        return Measure("test functions per source file", round(tests / sources, 3), float(wanted), unit="")
+
+    def _sparse(self, ctx: Context, tests: int, sources: int) -> Finding | None:
+        """A finding when the tests are too few for the code: test functions per source file under the option."""
+        wanted, least = ctx.option(self, "min_tests_per_source_file"), ctx.option(self, "min_source_files")
+        if not isinstance(wanted, int | float) or not isinstance(least, int | float):
+            return None
+        if sources < least or wanted <= 0 or tests >= wanted * sources:
+            return None
+        ratio = tests / sources
+        severity = Severity.HIGH if ratio < wanted / 4 else Severity.MEDIUM
+        every = f"one test per {round(1 / ratio):,} source files" if 0 < ratio < 1 else f"{ratio:.2f} per source file"
+        return self.finding(
+            ctx, f"{tests:,} test function{'s' if tests != 1 else ''} for {sources:,} source files ({every}; at "
+                 f"least {wanted:g} per source file expected): most of the code is exercised by no test",
+            None, None, severity=severity, confidence=Confidence.MEDIUM, key="sparse-tests")
 
 
 class Coverage(Check):
@@ -321,7 +379,10 @@ class Coverage(Check):
             not_run = f" (--run-tests could not run the suite: {facts.test_run_error})" if facts.test_run_error else ""
             findings.append(self.finding(ctx, f"no coverage data found{not_run}; produce it with: {how}", None, None,
                                          key="no-data"))
-            return Verdict(findings=tuple(findings), measure=Measure("line coverage", 0.0, threshold))
+            frameworks = ctx.fact(_inventory).frameworks
+            command = " ; ".join(dict.fromkeys(coverage_command(ctx, lang, frameworks) for lang in major))
+            return Verdict(findings=tuple(findings), measure=Measure("line coverage", 0.0, threshold),
+                           metrics={"fix_command": command})
         measure = Measure("line coverage", facts.percent, threshold)
         findings = []
         if facts.test_run_error:
