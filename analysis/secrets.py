@@ -360,7 +360,9 @@ def _k8s_secret_users(data: bytes) -> frozenset[str]:
 
 
 def _base64_text(value: str) -> str | None:
-    """What a base64 value decodes to, stripped, when it is printable text; None when it is not base64 text."""
+    """What a base64 value decodes to, stripped, when it is printable text (a Kubernetes Secret's `cGFzc3dvcmQK` is
+    "password"; JHipster's `base64-secret` default is "my-secret-key-which-should-be-changed-in-production...");
+    None when it is not base64 text. Random key bytes never decode to printable text."""
     if len(value) < 4 or len(value) % 4 or not _BASE64.fullmatch(value):
         return None
     try:
@@ -417,21 +419,7 @@ def _weak(key: str, value: str) -> bool:
     if sep and (user == password or password.lower() in _COMMON_DEFAULTS):
         return True
     return (bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3) or _self_describing(v) \
-        or _self_describing(_base64_text(v))
-
-
-def _base64_text(value: str) -> str:
-    """The text a base64 value encodes when it is a line of plain ASCII words (JHipster's `base64-secret` default
-    `bXktc2VjcmV0LWtleS13aGljaC1zaG91bGQtYmUtY2hhbmdlZC1pbi1wcm9kdWN0aW9u...` is "my-secret-key-which-should-be-
-    changed-in-production..."), else ''. Random key bytes never decode to printable text."""
-    if len(value) < 16 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value):
-        return ""
-    try:
-        text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
-    text = text.strip()
-    return text if text.isprintable() else ""
+        or (len(v) >= 16 and _self_describing(_base64_text(v) or ""))
 
 
 _WORD_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
