@@ -736,7 +736,8 @@ class IgnoredError(_HitCheck):
         "An error assigned to `_` or dropped from a call statement lets the code continue on bad data. A result is "
         "taken for an error only when the project's own declarations (functions, methods of the receiver's type, "
         "promoted through embedded types) or a well-known library say so; router registrations and conventional "
-        "discards (`Close`, `Rollback`, `Write`, `fmt.Print*`, `log.*`, `defer`/`go`) are not reported."
+        "discards (`Close`, `Rollback`, `Write`, `fmt.Print*`, `log.*`, `defer`/`go`) are not reported. The error of the "
+        "project's own helper that writes an `http.ResponseWriter` is low: a failed write can only be logged."
     )
     remediation = (
         "Check the error: `if err != nil { return fmt.Errorf(\"context: %w\", err) }`.",

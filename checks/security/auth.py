@@ -218,7 +218,8 @@ class MissingAuth(Check):
         "An endpoint that creates, changes or deletes data without an authentication dependency, guard, decorator "
         "or middleware in reach lets anyone do it. Endpoints that are public by purpose (login, registration, "
         "tokens, webhooks, health checks, docs) are left out, and project-wide protection (Spring Security, DRF's "
-        "default permission classes, a global auth middleware) counts for every endpoint. A project with no "
+        "default permission classes, a global auth middleware) counts for every endpoint, as Micronaut's "
+        "`intercept-url-map` does for the paths it requires a login for. A project with no "
         "authentication at all is one high finding; one unguarded endpoint beside guarded ones is medium with low "
         "confidence, since protection may be applied in ways the code does not show (a gateway, a custom router)."
     )

@@ -258,7 +258,7 @@ class SqlInjection(Check):
         "parameters, query builders), which is never injectable. Severity follows where the variables come from: "
         "high when they are the function's parameters (its callers, ultimately a request, control them), medium when "
         "they are computed in the function, low when they are only constants, attributes (a table name) or "
-        "environment variables, or in a migration."
+        "environment variables, numbers and entity ids (Java `Integer id`, `pet.getId()`), or in a migration."
     )
     remediation = (
         "Pass values as parameters: `cursor.execute(\"SELECT ... WHERE id = %s\", (user_id,))`, `db.query(\"... $1\", [id])`, "
