@@ -4,6 +4,7 @@ source lines, and the plan has one item per fix in the order a person would work
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from auditor import audit
 from auditor.config import Config
 from auditor.context import Project
-from auditor.engine import ProjectCard
+from auditor.engine import ProjectCard, Scorecard
 from auditor.model import CheckInfo, CheckResult, Effort, Finding, Severity, Status
 from auditor.scoring import (
     FORMULA,
@@ -27,6 +28,7 @@ from auditor.scoring import (
     repository_plan,
     repository_score,
 )
+from reports.base import scorecard_to_dict
 
 MakeRepo = Callable[..., Path]
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,6 +229,13 @@ def test_the_coverage_command_is_the_projects_own(make_repo: MakeRepo) -> None:
     assert sorted(coverage.projects) == ["backend", "web"]
     assert sorted(c.text for c in coverage.commands) == ["cd backend && pytest --cov --cov-report=xml",
                                                           "cd web && npx jest --coverage"]
+    # the report says so, and a report read back (the base of a pull request) gives the same plan
+    data = scorecard_to_dict(card)
+    (row,) = [r for r in data["recommendations"] if r["check_id"] == "tests/coverage"]
+    assert sorted(row["projects"]) == ["backend", "web"] and len(row["commands"]) == 2
+    again = scorecard_to_dict(Scorecard.from_json(json.loads(json.dumps(data))))
+    assert again["recommendations"] == data["recommendations"]
+    assert again["recommendations_no_score_change"] == data["recommendations_no_score_change"]
 
 
 # -- the formula, stated once ------------------------------------------------------------------------------
