@@ -259,7 +259,9 @@ def _categories(view: ReportView) -> list[str]:
         return [*out, "No category was scored: every check was not applicable, not available or errored.", ""]
     out += ["| Category | Score | | Weight | Checks |", "|---|---:|---|---:|---:|"]
     for c in view.data["categories"]:
-        out.append(f"| {md_cell(c['name'])} | {c['score']:.1f} | {_bar(c['score'])} | {c['weight']:g} | {c['checks']} |")
+        bounded = f" (bounded by {md_cell(c['limited_by'])})" if c.get("limited_by") else ""
+        out.append(f"| {md_cell(c['name'])}{bounded} | {c['score']:.1f} | {_bar(c['score'])} | {c['weight']:g} | "
+                   f"{c['checks']} |")
     return [*out, ""]
 
 

@@ -29,6 +29,8 @@ from auditor.scoring import (
     repository_score,
 )
 from reports.base import scorecard_to_dict
+from reports.html import render_html
+from reports.markdown import render_markdown
 
 MakeRepo = Callable[..., Path]
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +104,11 @@ def test_an_audit_scores_error_handling_by_how_much_of_the_code_the_bare_excepts
     assert bad_cat.limited_by == "errors/bare-except" and bad_cat.score == 50.0
     assert good_cat.score == 75.0  # one bare except: the high cap
     assert bad.score is not None and good.score is not None and bad.score < good.score
+    # every report says which check holds the category down
+    data = scorecard_to_dict(bad)
+    assert [c["limited_by"] for c in data["categories"] if c["name"] == "error-handling"] == ["errors/bare-except"]
+    assert "| error-handling (bounded by errors/bare-except) | 50.0 |" in render_markdown(data)
+    assert "bounded by errors/bare-except</small>" in render_html(data)
 
 
 # -- tests judged against the code they test ----------------------------------------------------------------
