@@ -64,6 +64,7 @@ __all__ = [
     "score_delta",
     "size_scale",
     "source_lines_of",
+    "unlisted_findings",
 ]
 
 FINDING_WEIGHTS: dict[Severity, float] = {
@@ -179,7 +180,23 @@ def check_score(result: CheckResult, source_lines: int | None = None) -> float |
     for finding in result.findings:
         # a finding in a file counts by density; one about the whole project (no rate limiting) fully
         score *= (1.0 - FINDING_WEIGHTS[finding.severity]) ** (exponent if finding.path else 1.0)
+    for severity, count in unlisted_findings(result).items():  # in files too, past the check's listing cap
+        score *= (1.0 - FINDING_WEIGHTS[severity]) ** (count * exponent)
     return round(score, 2)
+
+
+UNLISTED = "unlisted_findings"  # the metric in which a check that lists only its worst findings counts the rest
+
+
+def unlisted_findings(result: CheckResult) -> dict[Severity, int]:
+    """Findings a check found in files but did not list past its cap (its `unlisted_findings` metric, a count),
+    at the severity of the least severe one it listed (after triage: an override or suppression applies to them
+    too; none listed, none counted). They count in its score like listed ones, so a cap on what a report lists
+    never caps how much of the code fails."""
+    count = result.metrics.get(UNLISTED) if isinstance(result.metrics, Mapping) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0 or not result.findings:
+        return {}
+    return {min((f.severity for f in result.findings), key=lambda s: s.rank): count}
 
 
 def _bound(result: CheckResult, score: float) -> float | None:
@@ -391,7 +408,8 @@ def _fixed(result: CheckResult) -> CheckResult:
     measure = result.measure
     if measure is not None:
         measure = replace(measure, value=max(measure.value, measure.threshold))
-    return replace(result, findings=(), measure=measure, status=Status.PASSED)
+    metrics = {k: v for k, v in result.metrics.items() if k != UNLISTED}
+    return replace(result, findings=(), measure=measure, status=Status.PASSED, metrics=metrics)
 
 
 # A fix that only makes sense after another: coverage needs tests, a spec's quality needs a spec.
@@ -454,7 +472,7 @@ def recommendations(
                 severity=severity,
                 effort=result.check.effort,
                 steps=tuple(result.check.remediation),
-                findings=len(result.findings),
+                findings=len(result.findings) + sum(unlisted_findings(result).values()),
                 gain=round(after - score, 2),
                 project=project,
                 projects=(project,) if project else (),

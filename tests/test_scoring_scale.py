@@ -257,3 +257,17 @@ def test_the_readme_states_the_formula_every_report_carries() -> None:
                  "c + 3(100 - c) / 4", "weighted by their source lines"):
         assert fact in FORMULA, fact
     assert not re.search(r"code[- ]files?", FORMULA)
+
+
+# -- a listing cap never caps the score --------------------------------------------------------------------
+def test_files_past_a_checks_listing_cap_still_count_in_its_score(make_repo: MakeRepo) -> None:
+    """typing/explicit-any lists the 50 worst files; the 10 past them used to count for nothing."""
+    files = {f"svc/mod{i:02d}.py": f"from typing import Any\n\n\ndef f{i}(x: Any) -> int:\n    return {i}\n"
+             for i in range(60)}
+    card = audit(make_repo(files, git=True), Config(only=("typing/explicit-any",)))
+    (result,) = card.results
+    assert len(result.findings) == 50 and result.metrics["unlisted_findings"] == 10
+    assert {f.severity for f in result.findings} == {Severity.LOW}
+    assert check_score(result) == round(100 * 0.97 ** 60, 2)  # not 0.97 ** 50
+    (rec,) = card.recommendations
+    assert rec.findings == 60 and card.score is not None and rec.gain == round(100 - card.score, 2)
