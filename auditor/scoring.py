@@ -461,28 +461,29 @@ def recommendations(
                 best = (rank, i, after, trial)
         assert best is not None
         _, i, after, trial = best
-        result = current[i]
-        severity = max((f.severity for f in result.findings), key=lambda s: s.rank, default=result.check.severity)
-        command = result.metrics.get("fix_command") if isinstance(result.metrics, Mapping) else None
-        out.append(
-            Recommendation(
-                check_id=result.check.id,
-                title=result.check.title,
-                category=result.check.category,
-                severity=severity,
-                effort=result.check.effort,
-                steps=tuple(result.check.remediation),
-                findings=len(result.findings) + sum(unlisted_findings(result).values()),
-                gain=round(after - score, 2),
-                project=project,
-                projects=(project,) if project else (),
-                commands=(Command(project, folder, command),) if isinstance(command, str) and command else (),
-            )
-        )
+        out.append(_recommendation(current[i], round(after - score, 2), project, folder))
         current, score = trial, after
         pending.discard(i)
         steps.append((i, trial))
     return _share_joint_gains(out, steps, list(results), scored)
+
+
+def _recommendation(result: CheckResult, gain: float, project: str, folder: str) -> Recommendation:
+    severity = max((f.severity for f in result.findings), key=lambda s: s.rank, default=result.check.severity)
+    command = result.metrics.get("fix_command") if isinstance(result.metrics, Mapping) else None
+    return Recommendation(
+        check_id=result.check.id,
+        title=result.check.title,
+        category=result.check.category,
+        severity=severity,
+        effort=result.check.effort,
+        steps=tuple(result.check.remediation),
+        findings=len(result.findings) + sum(unlisted_findings(result).values()),
+        gain=gain,
+        project=project,
+        projects=(project,) if project else (),
+        commands=(Command(project, folder, command),) if isinstance(command, str) and command else (),
+    )
 
 
 def _share_joint_gains(plan: list[Recommendation], steps: list[tuple[int, list[CheckResult]]],
