@@ -208,6 +208,13 @@ def _bound(result: CheckResult, score: float) -> float | None:
     return None if slack is None else round(score + (100.0 - score) * slack, 2)
 
 
+def _note_bound(bounds: dict[str, tuple[float, str]], category: str, result: CheckResult, score: float) -> None:
+    """Keep the lowest bound on `category` (and the check that sets it), with `result`'s among them."""
+    bound = _bound(result, score) if result.check.weight > 0 else None
+    if bound is not None and (category not in bounds or (bound, result.check.id) < bounds[category]):
+        bounds[category] = (bound, result.check.id)
+
+
 def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float],
                     source_lines: int | None = None) -> list[CategoryScore]:
     sums: dict[str, tuple[float, float, int]] = {}
@@ -224,9 +231,7 @@ def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float]
         for finding in result.findings:
             if category not in worst or finding.severity.rank > worst[category].rank:
                 worst[category] = finding.severity
-        bound = _bound(result, score) if w > 0 else None
-        if bound is not None and (category not in bounds or (bound, result.check.id) < bounds[category]):
-            bounds[category] = (bound, result.check.id)
+        _note_bound(bounds, category, result, score)
     out = []
     for name, (total, weight, n) in sums.items():
         if weight > 0:
