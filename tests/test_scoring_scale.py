@@ -240,6 +240,7 @@ def test_the_coverage_command_is_the_projects_own(make_repo: MakeRepo) -> None:
     data = scorecard_to_dict(card)
     (row,) = [r for r in data["recommendations"] if r["check_id"] == "tests/coverage"]
     assert sorted(row["projects"]) == ["backend", "web"] and len(row["commands"]) == 2
+    assert data["scoring"]["project_weight"] == "source_lines" and data["scoring"]["size_unit_lines"] == 10_000
     again = scorecard_to_dict(Scorecard.from_json(json.loads(json.dumps(data))))
     assert again["recommendations"] == data["recommendations"]
     assert again["recommendations_no_score_change"] == data["recommendations_no_score_change"]
