@@ -64,6 +64,7 @@ __all__ = [
     "score_delta",
     "size_scale",
     "source_lines_of",
+    "unlisted_findings",
 ]
 
 FINDING_WEIGHTS: dict[Severity, float] = {
@@ -179,7 +180,23 @@ def check_score(result: CheckResult, source_lines: int | None = None) -> float |
     for finding in result.findings:
         # a finding in a file counts by density; one about the whole project (no rate limiting) fully
         score *= (1.0 - FINDING_WEIGHTS[finding.severity]) ** (exponent if finding.path else 1.0)
+    for severity, count in unlisted_findings(result).items():  # in files too, past the check's listing cap
+        score *= (1.0 - FINDING_WEIGHTS[severity]) ** (count * exponent)
     return round(score, 2)
+
+
+UNLISTED = "unlisted_findings"  # the metric in which a check that lists only its worst findings counts the rest
+
+
+def unlisted_findings(result: CheckResult) -> dict[Severity, int]:
+    """Findings a check found in files but did not list past its cap (its `unlisted_findings` metric, a count),
+    at the severity of the least severe one it listed (after triage: an override or suppression applies to them
+    too; none listed, none counted). They count in its score like listed ones, so a cap on what a report lists
+    never caps how much of the code fails."""
+    count = result.metrics.get(UNLISTED) if isinstance(result.metrics, Mapping) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0 or not result.findings:
+        return {}
+    return {min((f.severity for f in result.findings), key=lambda s: s.rank): count}
 
 
 def _bound(result: CheckResult, score: float) -> float | None:
@@ -189,6 +206,13 @@ def _bound(result: CheckResult, score: float) -> float | None:
     worst = max((f.severity for f in result.findings), key=lambda s: s.rank)
     slack = CHECK_BOUND_SLACK.get(worst)
     return None if slack is None else round(score + (100.0 - score) * slack, 2)
+
+
+def _note_bound(bounds: dict[str, tuple[float, str]], category: str, result: CheckResult, score: float) -> None:
+    """Keep the lowest bound on `category` (and the check that sets it), with `result`'s among them."""
+    bound = _bound(result, score) if result.check.weight > 0 else None
+    if bound is not None and (category not in bounds or (bound, result.check.id) < bounds[category]):
+        bounds[category] = (bound, result.check.id)
 
 
 def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float],
@@ -207,9 +231,7 @@ def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float]
         for finding in result.findings:
             if category not in worst or finding.severity.rank > worst[category].rank:
                 worst[category] = finding.severity
-        bound = _bound(result, score) if w > 0 else None
-        if bound is not None and (category not in bounds or (bound, result.check.id) < bounds[category]):
-            bounds[category] = (bound, result.check.id)
+        _note_bound(bounds, category, result, score)
     out = []
     for name, (total, weight, n) in sums.items():
         if weight > 0:
@@ -391,7 +413,8 @@ def _fixed(result: CheckResult) -> CheckResult:
     measure = result.measure
     if measure is not None:
         measure = replace(measure, value=max(measure.value, measure.threshold))
-    return replace(result, findings=(), measure=measure, status=Status.PASSED)
+    metrics = {k: v for k, v in result.metrics.items() if k != UNLISTED}
+    return replace(result, findings=(), measure=measure, status=Status.PASSED, metrics=metrics)
 
 
 # A fix that only makes sense after another: coverage needs tests, a spec's quality needs a spec.
@@ -443,28 +466,29 @@ def recommendations(
                 best = (rank, i, after, trial)
         assert best is not None
         _, i, after, trial = best
-        result = current[i]
-        severity = max((f.severity for f in result.findings), key=lambda s: s.rank, default=result.check.severity)
-        command = result.metrics.get("fix_command") if isinstance(result.metrics, Mapping) else None
-        out.append(
-            Recommendation(
-                check_id=result.check.id,
-                title=result.check.title,
-                category=result.check.category,
-                severity=severity,
-                effort=result.check.effort,
-                steps=tuple(result.check.remediation),
-                findings=len(result.findings),
-                gain=round(after - score, 2),
-                project=project,
-                projects=(project,) if project else (),
-                commands=(Command(project, folder, command),) if isinstance(command, str) and command else (),
-            )
-        )
+        out.append(_recommendation(current[i], round(after - score, 2), project, folder))
         current, score = trial, after
         pending.discard(i)
         steps.append((i, trial))
     return _share_joint_gains(out, steps, list(results), scored)
+
+
+def _recommendation(result: CheckResult, gain: float, project: str, folder: str) -> Recommendation:
+    severity = max((f.severity for f in result.findings), key=lambda s: s.rank, default=result.check.severity)
+    command = result.metrics.get("fix_command") if isinstance(result.metrics, Mapping) else None
+    return Recommendation(
+        check_id=result.check.id,
+        title=result.check.title,
+        category=result.check.category,
+        severity=severity,
+        effort=result.check.effort,
+        steps=tuple(result.check.remediation),
+        findings=len(result.findings) + sum(unlisted_findings(result).values()),
+        gain=gain,
+        project=project,
+        projects=(project,) if project else (),
+        commands=(Command(project, folder, command),) if isinstance(command, str) and command else (),
+    )
 
 
 def _share_joint_gains(plan: list[Recommendation], steps: list[tuple[int, list[CheckResult]]],

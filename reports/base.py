@@ -302,7 +302,8 @@ def _scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
             "finding_weights": {s.value: FINDING_WEIGHTS[s] for s in Severity},
             "size_unit_lines": SIZE_UNIT,
             "check_bounds": {s.value: CHECK_BOUND_SLACK[s] for s in Severity if s in CHECK_BOUND_SLACK},
-            "project_weight": "source_lines",
+            "project_weight": "source_lines" if all(source_lines_of(p.facts) is not None for p in card.projects)
+            else "code_files",
             "category_weights": dict(card.config.weights),
             "grades": {"A": 90, "B": 80, "C": 70, "D": 60, "F": 0},
         },

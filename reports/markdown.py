@@ -259,7 +259,9 @@ def _categories(view: ReportView) -> list[str]:
         return [*out, "No category was scored: every check was not applicable, not available or errored.", ""]
     out += ["| Category | Score | | Weight | Checks |", "|---|---:|---|---:|---:|"]
     for c in view.data["categories"]:
-        out.append(f"| {md_cell(c['name'])} | {c['score']:.1f} | {_bar(c['score'])} | {c['weight']:g} | {c['checks']} |")
+        bounded = f" (bounded by {md_cell(c['limited_by'])})" if c.get("limited_by") else ""
+        out.append(f"| {md_cell(c['name'])}{bounded} | {c['score']:.1f} | {_bar(c['score'])} | {c['weight']:g} | "
+                   f"{c['checks']} |")
     return [*out, ""]
 
 
@@ -283,6 +285,14 @@ def _checklist(view: ReportView) -> list[str]:
     return [*out, ""]
 
 
+def _projects_of(r: dict[str, Any]) -> str:
+    """", project a" or ", projects a, b" for a recommendation, "" with one project."""
+    projects = r.get("projects") or ([r["project"]] if r["project"] else [])
+    if not projects:
+        return ""
+    return f", project{'s' if len(projects) > 1 else ''} {', '.join(md_text(p) for p in projects)}"
+
+
 def _recommendations(view: ReportView) -> list[str]:
     recs = view.data["recommendations"]
     unchanged = view.data.get("recommendations_no_score_change") or []
@@ -290,9 +300,7 @@ def _recommendations(view: ReportView) -> list[str]:
         return ["### Recommendations", "", "Nothing to do: no check failed.", ""]
     out = ["### Top recommendations", ""] if recs else []
     for i, r in enumerate(recs[:TOP_RECOMMENDATIONS], 1):
-        projects = r.get("projects") or ([r["project"]] if r["project"] else [])
-        where = (f", project {md_text(projects[0])}" if len(projects) == 1 else
-                 f", projects {', '.join(md_text(p) for p in projects)}" if projects else "")
+        where = _projects_of(r)
         out.append(
             f"{i}. {MARKERS.get(r['severity'], '')} **{md_prose(r['title'])}** ({md_text(r['check_id'])}{where}): "
             f"+{r['gain']:.1f} points, effort {md_text(r['effort'])}, {_plural(r['findings'], 'finding')}"

@@ -64,6 +64,13 @@ def _shown(browser: _Cdp, selector: str) -> list[str]:
     return out
 
 
+def _plan(browser: _Cdp) -> list[tuple[str, int]]:
+    """(check id, number of projects) of every plan row the filters left visible."""
+    js = ("Array.from(document.querySelectorAll('.plan-row')).filter(e => !e.hidden).map(e => [e.getAttribute('data-check'),"
+          " (e.getAttribute('data-projects') || e.getAttribute('data-project')).split('\\n').length])")
+    return [(str(c), int(n)) for c, n in browser.evaluate(js)]
+
+
 def test_toc_anchors_exist_and_groups_are_folded(page: Path, tmp_path: Path) -> None:
     dom = _dump_dom(page, tmp_path / "profile")
     tags = parse_html(dom).tags
@@ -91,12 +98,14 @@ def test_project_filter_applies_to_findings_plan_and_checks(page: Path, browser:
                      " s.dispatchEvent(new Event('change'))")
     assert _shown(browser, ".finding") == ["svc07"] * 3
     assert _shown(browser, ".check-group") == ["svc07"] * 2
-    assert _shown(browser, ".plan-row") == ["svc07"]  # one recommendation per project (the logging finding is informational)
+    # one recommendation per fix: the bare excepts of all 25 projects are one plan row, shown for any of them
+    # (the logging finding is informational)
+    assert _plan(browser) == [("errors/bare-except", PROJECTS)]
     assert sorted(_shown(browser, ".check-row")) == ["svc07"] * 3
     assert browser.evaluate("document.getElementById('visible-count').textContent") == "3"
     browser.evaluate("document.querySelector('button[data-set=all]').click()")
     assert len(_shown(browser, ".finding")) == 3 * PROJECTS
-    assert len(_shown(browser, ".plan-row")) == PROJECTS
+    assert _plan(browser) == [("errors/bare-except", PROJECTS)]
 
 
 def test_path_filter_applies_to_findings_plan_and_checks(page: Path, browser: _Cdp) -> None:
@@ -109,7 +118,10 @@ def test_path_filter_applies_to_findings_plan_and_checks(page: Path, browser: _C
     checks = browser.evaluate("Array.from(document.querySelectorAll('.check-row')).filter(e => !e.hidden)"
                               ".map(e => e.getAttribute('data-check') + ' ' + e.getAttribute('data-project'))")
     assert checks == ["errors/bare-except svc12"]  # the logging and typing rows have no finding in that path
-    assert _shown(browser, ".plan-row") == ["svc12"]
+    assert _plan(browser) == [("errors/bare-except", PROJECTS)]  # svc12's part of the one recommendation
+    browser.evaluate("{ const i = document.querySelector('input[data-filter-path]'); i.value = 'nowhere/';"
+                     " i.dispatchEvent(new Event('input')); }")
+    assert _plan(browser) == []
 
 
 def test_hash_selects_project_and_path_and_opens_linked_group(page: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ source lines, and the plan has one item per fix in the order a person would work
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from auditor import audit
 from auditor.config import Config
 from auditor.context import Project
-from auditor.engine import ProjectCard
+from auditor.engine import ProjectCard, Scorecard
 from auditor.model import CheckInfo, CheckResult, Effort, Finding, Severity, Status
 from auditor.scoring import (
     FORMULA,
@@ -27,6 +28,9 @@ from auditor.scoring import (
     repository_plan,
     repository_score,
 )
+from reports.base import scorecard_to_dict
+from reports.html import render_html
+from reports.markdown import render_markdown
 
 MakeRepo = Callable[..., Path]
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +104,11 @@ def test_an_audit_scores_error_handling_by_how_much_of_the_code_the_bare_excepts
     assert bad_cat.limited_by == "errors/bare-except" and bad_cat.score == 50.0
     assert good_cat.score == 75.0  # one bare except: the high cap
     assert bad.score is not None and good.score is not None and bad.score < good.score
+    # every report says which check holds the category down
+    data = scorecard_to_dict(bad)
+    assert [c["limited_by"] for c in data["categories"] if c["name"] == "error-handling"] == ["errors/bare-except"]
+    assert "| error-handling (bounded by errors/bare-except) | 50.0 |" in render_markdown(data)
+    assert "bounded by errors/bare-except</small>" in render_html(data)
 
 
 # -- tests judged against the code they test ----------------------------------------------------------------
@@ -227,6 +236,14 @@ def test_the_coverage_command_is_the_projects_own(make_repo: MakeRepo) -> None:
     assert sorted(coverage.projects) == ["backend", "web"]
     assert sorted(c.text for c in coverage.commands) == ["cd backend && pytest --cov --cov-report=xml",
                                                           "cd web && npx jest --coverage"]
+    # the report says so, and a report read back (the base of a pull request) gives the same plan
+    data = scorecard_to_dict(card)
+    (row,) = [r for r in data["recommendations"] if r["check_id"] == "tests/coverage"]
+    assert sorted(row["projects"]) == ["backend", "web"] and len(row["commands"]) == 2
+    assert data["scoring"]["project_weight"] == "source_lines" and data["scoring"]["size_unit_lines"] == 10_000
+    again = scorecard_to_dict(Scorecard.from_json(json.loads(json.dumps(data))))
+    assert again["recommendations"] == data["recommendations"]
+    assert again["recommendations_no_score_change"] == data["recommendations_no_score_change"]
 
 
 # -- the formula, stated once ------------------------------------------------------------------------------
@@ -241,3 +258,17 @@ def test_the_readme_states_the_formula_every_report_carries() -> None:
                  "c + 3(100 - c) / 4", "weighted by their source lines"):
         assert fact in FORMULA, fact
     assert not re.search(r"code[- ]files?", FORMULA)
+
+
+# -- a listing cap never caps the score --------------------------------------------------------------------
+def test_files_past_a_checks_listing_cap_still_count_in_its_score(make_repo: MakeRepo) -> None:
+    """typing/explicit-any lists the 50 worst files; the 10 past them used to count for nothing."""
+    files = {f"svc/mod{i:02d}.py": f"from typing import Any\n\n\ndef f{i}(x: Any) -> int:\n    return {i}\n"
+             for i in range(60)}
+    card = audit(make_repo(files, git=True), Config(only=("typing/explicit-any",)))
+    (result,) = card.results
+    assert len(result.findings) == 50 and result.metrics["unlisted_findings"] == 10
+    assert {f.severity for f in result.findings} == {Severity.LOW}
+    assert check_score(result) == round(100 * 0.97 ** 60, 2)  # not 0.97 ** 50
+    (rec,) = card.recommendations
+    assert rec.findings == 60 and card.score is not None and rec.gain == round(100 - card.score, 2)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from auditor.context import Context
 from auditor.model import Check, Confidence, Effort, Finding, Measure, NotApplicable, Severity, Verdict
+from auditor.scoring import UNLISTED
 from checks.typing.python import AnyUse, CheckerConfig, PythonScan, python_scan, type_checker
 from checks.typing.script import JsScan, TsAny, TsConfigState, js_scan, ts_any, ts_configs
 from checks.typing.static import StaticScan, static_scan
@@ -249,6 +250,7 @@ class TypeChecker(Check):
 
 class ExplicitAny(Check):
     id = "typing/explicit-any"
+    version = "2"  # counts the files past MAX_FINDINGS in its score (unlisted_findings)
     title = "Explicit Any / any (bare Python typing.Any, TypeScript any)"
     category = CATEGORY
     languages = frozenset({"python", "typescript"})
@@ -295,7 +297,8 @@ class ExplicitAny(Check):
         return Verdict(
             findings=tuple(findings),
             metrics={"python_any": len(py.any_uses), "python_any_bare": bare, "python_any_nested": len(py.any_uses) - bare,
-                     "typescript_any": ts.count, "typescript_any_in_tests": ts.in_tests, "files": len(per_file)},
+                     "typescript_any": ts.count, "typescript_any_in_tests": ts.in_tests, "files": len(per_file),
+                     UNLISTED: max(0, len(per_file) - MAX_FINDINGS)},
         )
 
 
@@ -401,6 +404,7 @@ class UntypedJavaScript(Check):
 
 class EscapeHatch(Check):
     id = "typing/escape-hatch"
+    version = "2"  # counts the files past MAX_FINDINGS in its score (unlisted_findings)
     title = "Public signatures do not escape the static type system (Go interface{}/any, Java raw types, Object)"
     category = CATEGORY
     languages = frozenset({"go", "java", "rust"})
@@ -438,7 +442,7 @@ class EscapeHatch(Check):
         )
         return Verdict(findings=findings, metrics={
             "statically_typed": list(scan.languages), "escape_hatches": len(scan.hatches), **dict(kinds),
-            "rust_unsafe_blocks": scan.rust_unsafe_blocks,
+            "rust_unsafe_blocks": scan.rust_unsafe_blocks, UNLISTED: max(0, len(by_file) - MAX_FINDINGS),
         })
 
 

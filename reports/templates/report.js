@@ -23,7 +23,13 @@
   function projectWanted() { return projectSelect ? projectSelect.value : ""; }
   function pathWanted() { return pathInput ? pathInput.value.trim().toLowerCase() : ""; }
 
-  function projectMatches(el, project) { return project === "" || el.getAttribute("data-project") === project; }
+  // A plan row may be for several projects (one recommendation per fix): data-projects lists them, one a line.
+  function projectsOf(el) {
+    var listed = el.getAttribute("data-projects");
+    return listed ? listed.split("\n") : [el.getAttribute("data-project") || ""];
+  }
+
+  function projectMatches(el, project) { return project === "" || projectsOf(el).indexOf(project) >= 0; }
 
   // Whether some finding of a check (in a project) is in a file whose path contains `path`.
   function groupHasPath(check, project, path) {
@@ -35,7 +41,7 @@
 
   function rowMatches(row, cat, project, path) {
     if (cat[row.getAttribute("data-category")] === false || !projectMatches(row, project)) { return false; }
-    return path === "" || groupHasPath(row.getAttribute("data-check"), row.getAttribute("data-project") || "", path);
+    return path === "" || projectsOf(row).some(function (p) { return groupHasPath(row.getAttribute("data-check"), p, path); });
   }
 
   function apply() {
