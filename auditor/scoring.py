@@ -15,7 +15,8 @@
 * A project scores the weight-averaged mean of its categories (configurable category weights), at most 60 while any
   finding is critical.
 * A repository with several projects scores the mean of project scores weighted by their source lines, so a
-  handful of tiny workspace packages (an ESLint config, a codemod) cannot outweigh the service beside them.
+  handful of tiny workspace packages (an ESLint config, a codemod) cannot outweigh the service beside them; each
+  repository category is the same weighted mean under the cap of its worst finding in any project.
 * Checks that are not applicable or not available are left out of every mean. A check that errored (crashed,
   timed out, or was not run because the audit's time budget ran out) scores 0 in its category: a failure to
   judge never makes a score better.
@@ -91,9 +92,9 @@ FORMULA = (
     "Category = weighted mean of its checks, at most 75 with a high finding, 50 with a critical one, and at most "
     "c + (100 - c) / 2 for each check scored by findings whose worst finding is high or critical (c + 3(100 - c) / 4 "
     "for medium or low), c that check's score. Overall = weighted mean of categories (configured weights), at most "
-    "60 with a critical finding; several projects: their mean weighted by their source lines. Checks not applicable "
-    "or not available are left out; one that errored or was not run scores 0. The gate fails when nothing could be "
-    "scored. Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
+    "60 with a critical finding; several projects: means weighted by their source lines, under the caps. "
+    "Checks not applicable or not available are left out; errored or not run: 0. The gate fails when nothing could "
+    "be scored. Grade: A >= 90, B >= 80, C >= 70, D >= 60, F below."
 )
 
 
@@ -343,7 +344,8 @@ def card_weights(cards: Sequence[ProjectCard]) -> list[float]:
 
 def repository_categories(card: Scorecard) -> list[CategoryScore]:
     """The repository's category scores: its project's, or with several projects each category's mean over the
-    projects that score it, weighted like the repository score (by source lines)."""
+    projects that score it, weighted like the repository score (by source lines), under the cap of the worst
+    finding in any of them."""
     if len(card.projects) == 1:
         return list(card.projects[0].categories)
     rows: dict[str, list[tuple[CategoryScore, float]]] = {}
@@ -353,11 +355,15 @@ def repository_categories(card: Scorecard) -> list[CategoryScore]:
     out = []
     for name, items in rows.items():
         total = sum(w for _, w in items)
-        score = round(sum(c.score * w for c, w in items) / total, 2)
+        mean = round(sum(c.score * w for c, w in items) / total, 2)
         worst = max((c.worst for c, _ in items if c.worst is not None), key=lambda s: s.rank, default=None)
         limited = next((c.limited_by for c, _ in sorted(items, key=lambda i: i[0].score) if c.limited_by), None)
+        # A large clean project does not hide a serious failure of another: the repository's category keeps the
+        # cap of its worst finding, as each project's does (a backend's committed key leaves security at 75 at most).
+        cap = CATEGORY_CAPS.get(worst) if worst is not None else None
+        score = min(mean, cap) if cap is not None else mean
         out.append(CategoryScore(name, score, float(card.config.weights.get(name, 1.0)),
-                                 sum(c.checks for c, _ in items), worst, None, limited))
+                                 sum(c.checks for c, _ in items), worst, mean if score != mean else None, limited))
     order = list(card.config.weights)
     out.sort(key=lambda c: (order.index(c.name) if c.name in order else len(order), c.name))
     return out

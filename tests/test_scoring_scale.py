@@ -25,6 +25,7 @@ from auditor.scoring import (
     check_score,
     overall_score,
     recommendations,
+    repository_categories,
     repository_plan,
     repository_score,
 )
@@ -182,6 +183,21 @@ def test_tiny_workspace_packages_failing_cannot_outrank_a_service_with_real_fail
     assert card_weights(old)[:2] == [150.0, 8.0]
 
 
+def test_a_repository_category_keeps_the_cap_of_its_worst_finding_in_any_project() -> None:
+    """sample_repos/monorepo: the backend commits a secret (high), so its security is at most 75; the line-weighted
+    mean with the clean projects beside it was 90, as if the repository's security were good."""
+    card = audit(ROOT / "sample_repos" / "monorepo", Config(only=("security",)))
+    assert len(card.projects) > 1
+    per_project = {p.project.name: next(c for c in p.categories if c.name == "security") for p in card.projects
+                   if any(c.name == "security" for c in p.categories)}
+    worst = [c for c in per_project.values() if c.worst is Severity.HIGH]
+    assert worst and all(c.score <= 75.0 for c in worst)
+    (security,) = [c for c in repository_categories(card) if c.name == "security"]
+    assert security.worst is Severity.HIGH
+    assert security.mean is not None and security.mean > 75.0  # the weighted mean alone would look good
+    assert security.score == 75.0
+
+
 # -- the plan -----------------------------------------------------------------------------------------------
 def _rec(check_id: str, gain: float, project: str, effort: Effort = Effort.LARGE, command: str = "") -> Recommendation:
     folder = project if project != "." else ""
@@ -252,10 +268,11 @@ def test_the_readme_states_the_formula_every_report_carries() -> None:
     section = readme[readme.index("## Scores"):readme.index("## What an audit sees")]
     scores = " ".join(section.replace("**", "").replace("\u2212", "-").split())
     for fact in ("(1 - w)^(1/s)", "s = max(1, source lines / 10,000)", "c + (100 - c) / 2", "c + 3 (100 - c) / 4",
-                 "weighted by their source lines", "no score change"):
+                 "weighted by their source lines", "under the cap of its worst finding in any project",
+                 "no score change"):
         assert fact in scores, fact
     for fact in ("(1 - w)^(1/s)", "s = max(1, the project's source lines / 10,000)", "c + (100 - c) / 2",
-                 "c + 3(100 - c) / 4", "weighted by their source lines"):
+                 "c + 3(100 - c) / 4", "weighted by their source lines, under the caps"):
         assert fact in FORMULA, fact
     assert not re.search(r"code[- ]files?", FORMULA)
 
