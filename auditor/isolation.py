@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import os
 import pickle
 import selectors
@@ -164,6 +165,9 @@ def _child(units: Sequence[Unit], indexes: Sequence[int], fd: int) -> None:
             started = time.perf_counter()
             kind, value, reason = _execute(units[index])
             _send(fd, ("done", index, kind, value, reason, time.perf_counter() - started))
+            # What the unit left alive (the decoded models, the family's memoised facts) stays until this child
+            # exits: the collector need not traverse it again on every full collection of the later units.
+            gc.freeze()
     except BaseException:  # noqa: BLE001 - e.g. the parent went away: nothing left to report to
         code = 1
     finally:

@@ -10,9 +10,14 @@ prints the file counts and:
 - cold: a full audit with an empty cache (scan, analysis, every check, scoring; reports not written);
 - warm: the same audit again, unchanged tree, same cache;
 - changed: the audit after 10 code files were edited;
+- pr: `auditor pr --base` of that 10-file change (the merge base audited, then kept in the cache), and `pr next`
+  after 10 more files changed on the branch (the next push: the merge base's report from the cache), with git's
+  own `git diff --stat` of the change for comparison;
 each as CPU seconds of the audit process and every process it forked (wait4's rusage), wall seconds, and the
 peak PSS of the whole process tree (sum of /proc/<pid>/smaps_rollup over the tree, sampled every 20 ms).
-Then the start-up: `auditor --version` and an audit of a one-file repository. Prints figures, asserts nothing.
+Then the start-up: `auditor --version`, `auditor --help` and an audit of a one-file repository. `--repeat N` runs
+N cold audits (each with an empty cache) and N floors and shows the medians: on a shared machine compare CPU
+seconds, not wall seconds, of paired runs. Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -294,10 +299,11 @@ def as_git_repository(src: Path, dest: Path) -> Path:
     return dest
 
 
-def change_files(repo: Path, count: int) -> list[str]:
-    """Append a small function to `count` code files spread over the tree (a 10-file PR), and commit."""
+def change_files(repo: Path, count: int, offset: int = 0) -> list[str]:
+    """Append a small function to `count` code files spread over the tree (a 10-file PR), and commit; `offset`
+    picks the files next to the ones of an earlier call."""
     files = [f.path for f in Repository.scan(repo).files if f.language in ("python", "go", "typescript", "java")]
-    chosen = files[:: max(1, len(files) // count)][:count]
+    chosen = files[offset:: max(1, len(files) // count)][:count]
     for rel in chosen:
         p = repo / rel
         tail = {"python": "\n\ndef bench_added(x):\n    return x + 1\n",
@@ -317,22 +323,58 @@ def _summary(name: str, run: Run, floor: float, cold: float | None = None) -> st
             f"  [{phases}] cached {run.report.get('analysis', {}).get('cached', '?')}")
 
 
-def bench(path: Path, label: str, work: Path) -> None:
+def _median_run(runs: list[Run]) -> Run:
+    """The run of median CPU (the report is that run's)."""
+    return sorted(runs, key=lambda r: r.cpu)[len(runs) // 2]
+
+
+def _pr_run(repo: Path, cache: Path, out: Path) -> tuple[Run, dict[str, Any]]:
+    """`auditor pr --base bench-base` (reports in `out`), and its JSON report's diff section."""
+    auditor_bin = Path(sys.executable).with_name("auditor")
+    run = run_measured([str(auditor_bin), "pr", str(repo), "--base", "bench-base", "-o", str(out), "--cache-dir",
+                        str(cache), "-q", "--format", "json", "--fail-on", "none"])
+    diff: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        diff = json.loads((out / "report.json").read_text()).get("diff") or {}
+    return run, diff
+
+
+def bench(path: Path, label: str, work: Path, repeat: int = 1) -> None:
     counts, t_py, t_ts = parse_floor(path)
-    floor = t_py + t_ts
+    floors = [t_py + t_ts]
+    for _ in range(repeat - 1):  # interleaved with nothing: the floor is cheap, its median steadies the ratio
+        _, p2, t2 = parse_floor(path)
+        floors.append(p2 + t2)
+    floor = statistics.median(floors)
     repo = as_git_repository(path, work / "repo")
+    _git(repo, "branch", "bench-base")
     cache = work / "cache"
+    colds = []
+    for i in range(repeat):  # each cold audit with a cache of its own; the last one's cache serves the warm audit
+        cold_cache = cache if i == repeat - 1 else work / f"cache-cold-{i}"
+        colds.append(run_measured([sys.executable, __file__, "--audit-once", str(repo), "--cache-dir", str(cold_cache)]))
+    cold = _median_run(colds)
     argv = [sys.executable, __file__, "--audit-once", str(repo), "--cache-dir", str(cache)]
-    cold = run_measured(argv)
     warm = run_measured(argv)
     change_files(repo, 10)
     changed = run_measured(argv)
+    pr_first, diff_first = _pr_run(repo, cache, work / "pr1")
+    change_files(repo, 10, offset=1)  # the next push to the pull request: 10 more files, the same merge base
+    pr_next, diff_next = _pr_run(repo, cache, work / "pr2")
+    git_diff = run_measured(["git", "-C", str(repo), "diff", "--stat", "bench-base...HEAD"])
     print(f"== {label}")
     print(f"   code files: {sum(counts.values())}  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"   floor:   python ast.parse {t_py:.2f}s, tree-sitter {t_ts:.2f}s, total {floor:.2f}s CPU (gc off)")
-    print(_summary("cold", cold, floor))
+    spread = f" (median of {repeat}: {min(floors):.2f}-{max(floors):.2f})" if repeat > 1 else ""
+    print(f"   floor:   python ast.parse {t_py:.2f}s, tree-sitter {t_ts:.2f}s, total {floor:.2f}s CPU (gc off){spread}")
+    print(_summary("cold", cold, floor) + (f"  (median of {repeat}: " + ", ".join(f"{r.cpu:.2f}" for r in colds) + ")"
+                                           if repeat > 1 else ""))
     print(_summary("warm", warm, floor, cold.cpu))
     print(_summary("changed", changed, floor, cold.cpu) + "  (10 files edited)")
+    for name, run, diff in (("pr", pr_first, diff_first), ("pr next", pr_next, diff_next)):
+        phases = " ".join(f"{k} {v:.2f}" for k, v in (diff.get("timings") or {}).items())
+        print(f"   {name:<8} {run.cpu:7.2f}s CPU, {run.wall:6.2f}s wall, peak PSS {run.pss_mib:5.0f} MiB  [{phases}] "
+              f"base cached {diff.get('base_cached')}, {diff.get('new')} new, {diff.get('unchanged')} unchanged")
+    print(f"   git diff --stat of the change: {git_diff.cpu:.3f}s CPU, {git_diff.wall:.3f}s wall")
     r = cold.report
     print(f"   {r.get('checks')} checks, {r.get('findings')} findings, score {r.get('score')}")
     print("   slowest checks (cold): " + ", ".join(f"{i} {d:.2f}s" for i, d in r.get("slowest", [])))
@@ -345,6 +387,7 @@ def bench(path: Path, label: str, work: Path) -> None:
 def bench_startup(work: Path) -> None:
     auditor_bin = Path(sys.executable).with_name("auditor")
     version = [run_measured([str(auditor_bin), "--version"]) for _ in range(5)]
+    helps = [run_measured([str(auditor_bin), "--help"]) for _ in range(5)]
     one = work / "one"
     one.mkdir()
     (one / "app.py").write_text("def f(x: int) -> int:\n    return x\n")
@@ -354,6 +397,7 @@ def bench_startup(work: Path) -> None:
     med = statistics.median
     print("== start-up (median of 5)")
     print(f"   auditor --version: {med(r.wall for r in version):.3f}s wall, {med(r.cpu for r in version):.3f}s CPU")
+    print(f"   auditor --help: {med(r.wall for r in helps):.3f}s wall, {med(r.cpu for r in helps):.3f}s CPU")
     print(f"   one-file repository audit: {med(r.wall for r in audits):.3f}s wall, "
           f"{med(r.cpu for r in audits):.3f}s CPU, peak PSS {med(r.pss_mib for r in audits):.0f} MiB")
 
@@ -366,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--audit-once", metavar="PATH", help=argparse.SUPPRESS)
     ap.add_argument("--cache-dir", help=argparse.SUPPRESS)
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="cold audits (and floors) per tree, each with an empty cache: the median is shown")
     args = ap.parse_args(argv)
     if args.audit_once:
         return _audit_once(args.audit_once, args.cache_dir)
@@ -378,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, (path, label) in enumerate(trees):
             work = Path(tmp) / f"work{i}"
             work.mkdir()
-            bench(path, label, work)
+            bench(path, label, work, max(1, args.repeat))
         if not args.no_startup:
             work = Path(tmp) / "startup"
             work.mkdir()

@@ -47,3 +47,23 @@ def test_a_paused_collector_stays_paused() -> None:
     finally:
         if was:
             gc.enable()
+
+
+def test_a_check_process_freezes_what_each_unit_left_alive() -> None:
+    from auditor.isolation import Unit, fork_available, run_units
+
+    if not fork_available():
+        return
+    kept: list[object] = []
+
+    def first() -> object:
+        kept.append([[i] for i in range(1000)])  # outlives the unit, like a decoded model or a memoised fact
+        return gc.get_freeze_count()
+
+    def second() -> object:
+        return gc.get_freeze_count()
+
+    out = run_units([Unit("a", "g", first, 30), Unit("b", "g", second, 30)], jobs=1)
+    before, after = out["a"].value, out["b"].value
+    assert isinstance(before, int) and isinstance(after, int)
+    assert after >= before + 1000
