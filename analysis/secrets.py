@@ -130,9 +130,10 @@ _PLACEHOLDER = re.compile(
       | <[^>]{0,80}> | \[[^\]]{0,80}\] | \([^)]{0,80}\)                # <your-key>, [token], (secret)
       | (?:your|my|the|some|insert|enter|put|add|replace|set)[\w -]{0,40}
       | .{0,12}(?:changeme|change[_-]?me|changethis|change[_-]?this|placeholder|example|sample|dummy|fake|redacted|todo
-                 |fixme|secret[_-]?here|password[_-]?here|token[_-]?here|key[_-]?here|xxxx|\*\*\*\*|\.\.\.\.|notset|not[_-]set
+                 |fixme|secret[_-]?here|password[_-]?here|token[_-]?here|key[_-]?here|xxx|\*\*\*\*|\.\.\.\.|notset|not[_-]set
                  |undefined|default|none|null|nil|empty|required|optional|string|number|boolean|value|test|mock|stub).{0,12}
       | x+ | \*+ | \.+ | -+ | _+ | 0+ | 1234(?:5678?)? | 12345(?:6|678)? | abc(?:123)? | qwerty | foo(?:bar)? | bar | baz
+      | [^.]{1,40}(?:\.\.\.|…)                                     # elided: `tskey-auth-...`
       | true | false | yes | no | on | off
       | (?:xox[abposr]|sk_(?:live|test)|rk_(?:live|test)|gh[pousr]|glpat|npm|pypi)[-_][a-z]{1,12}   # xoxb-valid: a word
     )$"""
@@ -160,7 +161,7 @@ _HASHED = re.compile(r"(?i)hash|digest|checksum|salt|fingerprint|integrity|encry
 _HASHLIKE_KEY = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|fingerprint|integrity|salt_rounds|ttl|expir\w*|length|len"
                            r"|size|url|uri|path|file|dir|name|type|header|field|param|prefix|suffix|endpoint|label|key_id"
                            r"|count|timeout|enabled|mode|algorithm|method|scheme|strategy|class|policy|format|location|pattern|regexp?|"
-                           r"_invalid|_missing|_required|_error|_message|_msg|_text|_title|_hint|_help|_placeholder)$"
+                           r"_invalid|_missing|_required|_error|_message|_msg|_text|_title|_hint|_help|_placeholder|[_.-]id)$"
                            r"|^(token_type|grant_type|use_\w+|max_\w+|min_\w+)$")
 _LOCAL_HOSTS = re.compile(r"(?i)^(localhost|127\.0\.0\.1|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|db|database|postgres|mysql"
                           r"|mariadb|mongo|mongodb|redis|rabbitmq|[a-z0-9-]+-(?:db|database|postgres|mysql|redis))(?::\d+)?$")
@@ -385,7 +386,7 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
     v = value.strip()
     if len(v) < 4 or is_placeholder(v) or _REFERENCE.match(v):
         return False
-    if not quoted and (v[0] in "([{<$%@&*!:?" or v.endswith(("(", ":"))):
+    if not quoted and (v[0] in "([{<$%@&*!:?" or v.endswith(("(", ":", "["))):
         return False  # code: a call, a collection, a reference
     if re.fullmatch(r"[A-Z][A-Z0-9_]{2,}", v) and not quoted:
         return False  # another constant's name
@@ -416,8 +417,8 @@ def _weak(key: str, value: str) -> bool:
 
 
 _WORD_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-_SECRET_WORDS = frozenset({"secret", "secrets", "password", "passwd", "pass", "pwd", "passphrase", "key", "token",
-                           "apikey", "credential", "credentials", "jwt"})
+_SECRET_WORDS = frozenset({"secret", "secrets", "password", "passwords", "passwd", "pass", "pwd", "passphrase", "key",
+                           "keys", "token", "tokens", "apikey", "credential", "credentials", "jwt"})
 
 
 def _self_describing(value: str) -> bool:

@@ -193,6 +193,32 @@ def test_expired_tokens_are_low(make_repo: MakeRepo) -> None:
     assert "no longer grants access" in found[0].message
 
 
+def test_code_references_elisions_and_scope_names_are_not_secrets_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar, high findings that were no credentials: a dict entry whose value is a subscript in an
+    extension-less Python script (`"POLAR_GITHUB_CLIENT_SECRET": github_app["client_secret"]`), an elided example
+    (`"ts_authkey":"tskey-auth-..."`, `sessionToken: 'polar_cst_xxx'`), a Terraform `secret_id` (an identifier), and
+    an enum of OAuth scope names (`organization_access_tokens_read = "organization_access_tokens:read"`). A real
+    value beside them stays high."""
+    root = make_repo({
+        "dev/setup-environment": (
+            "#!/usr/bin/env python3\nenv = {\n"
+            '    "POLAR_GITHUB_CLIENT_SECRET": github_app["client_secret"],\n'
+            '    "POLAR_GITHUB_APP_WEBHOOK_SECRET": "q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg",\n}\n'  # 4: high
+        ),
+        "infra/preview/deploy.sh": "#!/bin/sh\n# echo '{\"pr_num\":\"123\",\"ts_authkey\":\"tskey-auth-...\"}' | deploy.sh\n",
+        "clients/packages/checkout/src/payment-method.ts": (
+            "/**\n * const embed = await create({\n *   sessionToken: 'polar_cst_xxx',\n * })\n */\nexport {}\n"),
+        "terraform/modules/ecs_service/main.tf": (
+            'resource "aws_secretsmanager_secret_version" "h" {\n'
+            "  secret_id     = aws_secretsmanager_secret.logfire_header[0].id\n}\n"),
+        "server/polar/auth/scope.py": (
+            "from enum import StrEnum\nclass Scope(StrEnum):\n"
+            '    organization_access_tokens_read = "organization_access_tokens:read"\n'
+            '    organization_access_tokens_write = "organization_access_tokens:write"\n'),
+    })
+    assert where(HardcodedSecret, root) == [("dev/setup-environment", 4, "high")]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
