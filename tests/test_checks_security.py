@@ -219,6 +219,19 @@ def test_code_references_elisions_and_scope_names_are_not_secrets_issue_9(make_r
     assert where(HardcodedSecret, root) == [("dev/setup-environment", 4, "high")]
 
 
+def test_mdx_pages_are_documentation_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar's `handbook/**/*.mdx` design documents show example payloads (`"token":
+    "polar_cst_abc123xyz"`, `"secret": "test_YWNj..."`): MDX is Markdown, so documentation, low like a `.md` page,
+    not a high secret committed in source."""
+    page = '# Sessions\n\n```json\n{\n  "token": "q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg",\n  "customer_id": "cust_bob_123"\n}\n```\n'
+    root = make_repo({"handbook/engineering/design-documents/business-entity.mdx": page,
+                      "handbook/engineering/notes.md": page})
+    assert where(HardcodedSecret, root) == [
+        ("handbook/engineering/design-documents/business-entity.mdx", 5, "low"),
+        ("handbook/engineering/notes.md", 5, "low"),
+    ]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
