@@ -156,7 +156,7 @@ _TRANSLATIONS = re.compile(r"(?i)(^|/)(lang|langs|locale|locales|i18n|l10n|trans
                            r"|\.(po|pot|xliff|xlf)$")
 _TOOLING = re.compile(r"(?i)(^|/)(\.github/workflows/|\.gitlab-ci|\.circleci/|\.devcontainer/|docker-compose[^/]*\.ya?ml$"
                       r"|compose[^/]*\.ya?ml$|taskfile[^/]*\.ya?ml$|\.travis\.yml$|azure-pipelines|jenkinsfile|tox\.ini$"
-                      r"|makefile$|justfile$)")
+                      r"|makefile$|justfile$|\.env\.(?:test|testing|ci|e2e)$)")  # `.env.testing`: a test run's settings
 _HASHED = re.compile(r"(?i)hash|digest|checksum|salt|fingerprint|integrity|encrypted|bcrypt|argon|pbkdf")
 _HASHLIKE_KEY = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|fingerprint|integrity|salt_rounds|ttl|expir\w*|length|len"
                            r"|size|url|uri|path|file|dir|name|type|header|field|param|prefix|suffix|endpoint|label|key_id"

@@ -232,6 +232,15 @@ def test_mdx_pages_are_documentation_issue_9(make_repo: MakeRepo) -> None:
     ]
 
 
+def test_a_test_runs_env_file_is_tooling_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `server/.env.testing`: `POLAR_AWS_SECRET_ACCESS_KEY=polar123456789` is the local MinIO of
+    the test run, the same value its CI workflow passes (low there); a test run's env file is throw-away
+    configuration like CI, so low. The same line in a plain `.env` stays high."""
+    line = "POLAR_AWS_ACCESS_KEY_ID=polar-development\nPOLAR_AWS_SECRET_ACCESS_KEY=polar123456789\n"
+    root = make_repo({"server/.env.testing": line, "server/.env": line})
+    assert where(HardcodedSecret, root) == [("server/.env", 2, "high"), ("server/.env.testing", 2, "low")]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
