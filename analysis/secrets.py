@@ -413,7 +413,26 @@ def _weak(key: str, value: str) -> bool:
     user, sep, password = v.partition(":")
     if sep and (user == password or password.lower() in _COMMON_DEFAULTS):
         return True
-    return (bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3) or _self_describing(v)
+    return (bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3) or _self_describing(v) or (
+        not re.search(r"(?i)pass|pwd", key) and _word_name(v))
+
+
+_WORD_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+){1,12}")
+
+
+def _word_name(value: str) -> bool:
+    """Lower-case words joined by `-` or `_` (`background-primary`, `polar_cl_e2e_seed_checkout_link`): the name of a
+    design token, a CSS class or a seeded fixture, which no generator produces (a generated token mixes cases or
+    runs of hex). Not applied to passwords, where a passphrase may be made of words."""
+    if not _WORD_NAME.fullmatch(value):
+        return False
+    for part in re.split(r"[_-]", value):
+        digits = sum(c.isdigit() for c in part)
+        if len(part) > 15 or digits > 3 or digits == len(part) or (len(part) > 3 and not re.search(r"[aeiouy]", part)):
+            return False
+        if len(part) >= 6 and digits and re.fullmatch(r"[0-9a-f]+", part):
+            return False  # a run of hex
+    return True
 
 
 _WORD_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")

@@ -241,6 +241,27 @@ def test_a_test_runs_env_file_is_tooling_issue_9(make_repo: MakeRepo) -> None:
     assert where(HardcodedSecret, root) == [("server/.env", 2, "high"), ("server/.env.testing", 2, "low")]
 
 
+def test_lower_case_word_names_are_not_generated_secrets_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar: a design system's colour swatches (`{ token: 'background-primary' }`) and a seed script's
+    fixture (`client_secret="polar_cl_e2e_seed_checkout_link_subscription"`) were high secrets: lower-case words
+    joined by `-`/`_` name things, no generator makes them. A mixed-case or hex value beside them stays high, and a
+    password made of words is still a password."""
+    root = make_repo({
+        "clients/apps/orbit/src/swatches.tsx": (
+            "export const SWATCHES = [\n  { token: 'background-primary', note: 'Page background' },\n"
+            "  { token: 'q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg', note: 'real' },\n"        # 3: high
+            "  { token: 'd5f1a9c3-b7e2a4f6-c8d0e2f4a6b8', note: 'hex' },\n];\n"),  # 4: high
+        "server/scripts/seeds_load.py": (
+            'link = CheckoutLink(client_secret="polar_cl_e2e_seed_checkout_link_subscription")\n'
+            'admin = User(password="correct-horse-battery-staple")\n'),               # 2: high
+    })
+    assert where(HardcodedSecret, root) == [
+        ("clients/apps/orbit/src/swatches.tsx", 3, "high"),
+        ("clients/apps/orbit/src/swatches.tsx", 4, "high"),
+        ("server/scripts/seeds_load.py", 2, "high"),
+    ]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
