@@ -262,6 +262,19 @@ def test_lower_case_word_names_are_not_generated_secrets_issue_9(make_repo: Make
     ]
 
 
+def test_a_firebase_client_config_key_is_public_by_design_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `clients/apps/app/google-services.json`: Firebase's generated Android config carries the
+    project's `current_key`, an app identifier shipped in every install (Google documents it as not secret): low,
+    saying so, not a critical leaked key. The same key in application code stays critical."""
+    key = "AIza" + "SyD8k2Lq9Xw3Vb7Nc4Mz1Rt6Yp0Hs5Jf2Ge"
+    config = ('{\n  "project_info": {"project_id": "polar-app"},\n  "client": [{\n    "api_key": [\n'
+              f'      {{"current_key": "{key}"}}\n    ]\n  }}]\n}}\n')
+    root = make_repo({"clients/apps/app/google-services.json": config,
+                      "server/polar/maps.py": f'MAPS_KEY = "{key}"\n'})
+    assert where(HardcodedSecret, root) == [("clients/apps/app/google-services.json", 5, "low"),
+                                            ("server/polar/maps.py", 1, "critical")]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
