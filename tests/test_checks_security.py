@@ -634,6 +634,37 @@ def test_cors_wildcards_and_credentials(make_repo: MakeRepo) -> None:
                                                      "where": ["app/main.py:4"]}
 
 
+def test_cors_credentials_belong_to_their_own_config_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `app.py`: one CORSConfig for its own frontend (its origins, credentials on) and one for the
+    public API (`allow_origins=["*"]`, `allow_credentials=False`). The wildcard was reported at high "and
+    credentials" because the other config allowed them: it is medium (any origin, no cookies). A wildcard and
+    credentials in one config stay high."""
+    app = (
+        "from polar.kit.cors import CORSConfig, CORSMatcherMiddleware\n"
+        "def configure(settings):\n"
+        "    configs = []\n"
+        "    frontend = CORSConfig(\n"
+        "        lambda origin, scope: origin in settings.CORS_ORIGINS,\n"
+        "        allow_origins=settings.CORS_ORIGINS,\n"
+        "        allow_credentials=True,  # Cookies are allowed, but only there!\n"
+        "        allow_methods=['*'],\n"
+        "    )\n"
+        "    configs.append(frontend)\n"
+        "    api = CORSConfig(\n"
+        "        lambda origin, scope: True,\n"
+        "        allow_origins=['*'],\n"                                 # 13
+        "        allow_credentials=False,  # No cookies allowed\n"
+        "        allow_methods=['*'],\n"
+        "    )\n"
+        "    configs.append(api)\n"
+    )
+    root = make_repo({"server/polar/app.py": app})
+    (finding,) = findings(InsecureCors, root)
+    assert (finding.line, finding.severity) == (13, Severity.MEDIUM) and "credentials" not in finding.message
+    both = make_repo({"server/polar/app.py": app.replace("allow_credentials=False", "allow_credentials=True")})
+    assert [(f.line, f.severity) for f in findings(InsecureCors, both)] == [(13, Severity.HIGH)]
+
+
 def test_jwt_expiry_verification_and_secret_length(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tokens.py": (
         "import jwt, os, datetime\n"
