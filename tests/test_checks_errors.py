@@ -1159,7 +1159,8 @@ def test_python_shapes_of_issue_9(make_repo: MakeRepo) -> None:
 def test_a_catch_that_shows_the_failure_to_the_user_is_low_issue_9(make_repo: MakeRepo) -> None:
     """polarsource/polar `PaymentMethodForm.tsx`: `catch { reportError(fallbackError); return }` puts the failure in
     front of the user (an error state); only the error itself goes unlogged: low, saying so, not a high swallow.
-    `toast.error(...)` is the same; a catch that only returns stays high."""
+    `toast.error(...)`, `toast({...})` and `setSendFailed(true)` are the same, and a comment that says the catch
+    falls back is deliberate; a catch that only returns stays high."""
     form = ("import { useCallback } from 'react'\n"
             "export function Form({ api, reportError, fallbackError }) {\n"
             "  const confirm = useCallback(async (id: string) => {\n"
@@ -1180,12 +1181,30 @@ def test_a_catch_that_shows_the_failure_to_the_user_is_low_issue_9(make_repo: Ma
             "    } catch {\n"                                   # 18
             "      return\n"
             "    }\n"
+            "    try {\n"
+            "      await api.post('/remove', { id })\n"
+            "    } catch {\n"                                   # 23
+            "      toast({ title: 'Failed to remove member', description: 'Please try again.' })\n"
+            "    }\n"
+            "    try {\n"
+            "      await api.post('/send', { id })\n"
+            "    } catch {\n"                                   # 28
+            "      setSendFailed(true)\n"
+            "    }\n"
+            "    try {\n"
+            "      await api.listen(id)\n"
+            "    } catch {\n"                                   # 33
+            "      // Fulfillment did not complete in time. Fall back to our /confirmation page.\n"
+            "      router.push('/confirmation')\n"
+            "    }\n"
             "    return confirmed\n"
             "  }, [api])\n"
             "}\n")
     root = make_repo({"package.json": '{"name": "web", "dependencies": {"react": "19"}}', "src/Form.tsx": form})
     found = findings(SwallowedException, root)
-    assert [(f.line, f.severity) for f in found] == [(7, Severity.LOW), (13, Severity.LOW), (18, Severity.HIGH)]
+    assert [(f.line, f.severity) for f in found] == [(7, Severity.LOW), (13, Severity.LOW), (18, Severity.HIGH),
+                                                     (23, Severity.LOW), (28, Severity.LOW), (33, Severity.LOW)]
+    assert found[-1].message.endswith("(its comment says this is intended)")
     assert found[0].message == "catch block shows the failure to the user but drops the error itself: nothing logs it for diagnosis"
 
 

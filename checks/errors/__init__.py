@@ -66,7 +66,8 @@ from checks.errors._common import CODE_ROLES
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
 
 # A comment that says the handler ignores the error on purpose.
-_DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec)")
+_DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec"
+                         r"|fall ?back)")  # polar: "Fall back to our /confirmation page"
 
 
 def _handlers(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, Handler]]:
