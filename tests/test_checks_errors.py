@@ -527,6 +527,23 @@ def test_a_test_harness_and_a_deliberate_catch_are_not_high(make_repo: MakeRepo)
         ("src/shared.ts", 5, "low"), ("src/shared.ts", 12, "high")]
 
 
+def test_a_comment_that_says_where_the_error_is_handled_is_deliberate_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar's checkout: empty catches whose comment says where the error goes (`/* API errors handled by
+    provider */`, `// Error already handled by update() via setValidationErrors`, `// Swallow: consumers handle
+    their own errors`, `// do nothing`) were high; they are deliberate: low. An empty catch without one stays high."""
+    form = ("export async function submit(update: Update, payload: Payload, returnUrl: string) {\n"
+            "  try {\n    await update(payload)\n  } catch {\n    /* API errors handled by provider */\n  }\n"   # 4
+            "  try {\n    await update({ discount_code: 'X' })\n  } catch {\n"
+            "    // Error already handled by update() via setValidationErrors\n  }\n"                            # 9
+            "  try {\n    await save()\n  } catch {\n    // Swallow: consumers handle their own errors via onSave.\n  }\n"  # 14
+            "  try {\n    if (new URL(returnUrl).origin === origin) return returnUrl\n  } catch {\n    // do nothing\n  }\n"  # 19
+            "  try {\n    await update(payload)\n  } catch {\n  }\n"                                            # 24
+            "}\n")
+    root = make_repo({"packages/checkout/src/components/CheckoutForm.tsx": form})
+    assert [(f.line, f.severity.value) for f in findings(EmptyCatch, root)] == [
+        (4, "low"), (9, "low"), (14, "low"), (19, "low"), (24, "high")]
+
+
 def test_a_field_of_the_apps_own_error_class_narrows_like_instanceof(make_repo: MakeRepo) -> None:
     """RealWorld main.ts:42 `else if (err && err.errorCode) res.status(err.errorCode).json(err.message)`: only the
     app's HttpException has `errorCode`; a field every error has (`code`) narrows nothing."""

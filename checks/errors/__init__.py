@@ -67,7 +67,8 @@ __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
 
 # A comment that says the handler ignores the error on purpose.
 _DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec"
-                         r"|fall ?back)")  # polar: "Fall back to our /confirmation page"
+                         r"|fall ?back|do nothing|no-?op|swallow|handled (?:by|elsewhere|upstream|above|in|via)"
+                         r"|handle (?:their|its) own)")  # polar: "Fall back to ...", "Error already handled by update()"
 
 
 def _handlers(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, Handler]]:
