@@ -156,7 +156,8 @@ _TRANSLATIONS = re.compile(r"(?i)(^|/)(lang|langs|locale|locales|i18n|l10n|trans
                            r"|\.(po|pot|xliff|xlf)$")
 _TOOLING = re.compile(r"(?i)(^|/)(\.github/workflows/|\.gitlab-ci|\.circleci/|\.devcontainer/|docker-compose[^/]*\.ya?ml$"
                       r"|compose[^/]*\.ya?ml$|taskfile[^/]*\.ya?ml$|\.travis\.yml$|azure-pipelines|jenkinsfile|tox\.ini$"
-                      r"|makefile$|justfile$|\.env\.(?:test|testing|ci|e2e)$)")  # `.env.testing`: a test run's settings
+                      r"|makefile$|justfile$|\.env\.(?:test|testing|ci|e2e)$"  # `.env.testing`: a test run's settings
+                      r"|docker-compose/[^/]*\.ya?ml$|(?:db-init|docker-entrypoint-initdb\.d|initdb\.d)/)")  # compose, DB init
 _HASHED = re.compile(r"(?i)hash|digest|checksum|salt|fingerprint|integrity|encrypted|bcrypt|argon|pbkdf")
 _HASHLIKE_KEY = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|fingerprint|integrity|salt_rounds|ttl|expir\w*|length|len"
                            r"|size|url|uri|path|file|dir|name|type|header|field|param|prefix|suffix|endpoint|label|key_id"
@@ -450,7 +451,11 @@ def _self_describing(value: str) -> bool:
     words = [w for part in re.split(r"[_./:-]", v) for w in _WORD_PART.findall(part)]
     if any(w.isdigit() and len(w) > 4 for w in words) or any(not w.isdigit() and len(w) == 1 and w.isupper() for w in words):
         return False  # a random run: `k8Zq2`, `A9B3...`
-    return any(w.lower() in _SECRET_WORDS for w in words)
+    return any(w.lower() in _SECRET_WORDS for w in words) or any(
+        w.islower() and any(sw in w for sw in _SECRET_STEMS) for w in words)  # `supersecretquarkuspassword`
+
+
+_SECRET_STEMS = ("secret", "password", "passwd", "token")
 
 
 _MADE_UP = re.compile(r"(?i)test|fake|dummy|example|sample|mock|placeholder|invalid|xxxx|0000|1234|abcd|loopback")

@@ -275,6 +275,28 @@ def test_a_firebase_client_config_key_is_public_by_design_issue_9(make_repo: Mak
                                             ("server/polar/maps.py", 1, "critical")]
 
 
+def test_compose_folders_db_init_scripts_and_run_together_secret_words_issue_9(make_repo: MakeRepo) -> None:
+    """quarkus-super-heroes: `deploy/docker-compose/java25.yml` is a compose file though its name does not say so,
+    `deploy/db-init/initialize-database.js` a MongoDB init script (not application source), and
+    `supersecretquarkuspassword` names what it stands for: all were high; now low (configuration) or not reported
+    (a default in a script's code). A generated value in the compose file stays medium, as in any compose file."""
+    root = make_repo({
+        "deploy/docker-compose/java25.yml": (
+            "services:\n  rest-fights:\n    environment:\n      QUARKUS_MONGODB_CREDENTIALS_USERNAME: superfight\n"
+            "      QUARKUS_MONGODB_CREDENTIALS_PASSWORD: superfight\n"                      # 5: low
+            "      API_TOKEN: q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg\n"),                       # 6: medium
+        "deploy/db-init/initialize-database.js": (
+            'db.createUser(\n  {\n    user: "superfight",\n    pwd: "superfight",\n    roles: []\n  }\n);\n'),
+        "rest-fights/src/main/resources/application.properties": (
+            "%remotedev,remotedevclient.quarkus.live-reload.password=supersecretquarkuspassword\n"),  # 1: low
+    })
+    assert where(HardcodedSecret, root) == [
+        ("deploy/docker-compose/java25.yml", 5, "low"),
+        ("deploy/docker-compose/java25.yml", 6, "medium"),
+        ("rest-fights/src/main/resources/application.properties", 1, "low"),
+    ]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
