@@ -739,6 +739,31 @@ def test_rust_unwrap_expect_panic(make_repo: MakeRepo) -> None:
     assert where(Panic, root) == [("src/lib.rs", 7), ("src/lib.rs", 9)]
 
 
+def test_rust_a_failed_bind_at_start_up_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """lemmy `prometheus_metrics.rs:50`: `.bind((config.bind, config.port)).unwrap_or_else(|e| panic!("Cannot bind
+    to {}:{}: {e}", ..))` in the thread that starts the metrics server: a server that cannot listen has nothing to
+    serve, failing there is intended: low, saying so. A panic in a request path stays medium."""
+    root = make_repo({"Cargo.toml": "[package]\nname = \"x\"\n", "src/metrics.rs": (
+        "pub fn serve_prometheus(config: PrometheusConfig) {\n"
+        "  thread::spawn(move || {\n"
+        "    let server = HttpServer::new(move || App::new().route(\"/metrics\", web::get().to(metrics)))\n"
+        "      .bind((config.bind, config.port))\n"
+        "      .unwrap_or_else(|e| panic!(\"Cannot bind to {}:{}: {e}\", config.bind, config.port))\n"  # 5
+        "      .run();\n"
+        "  });\n"
+        "}\n"
+        "pub async fn listen(addr: &str) {\n"
+        "  let listener = TcpListener::bind(addr).await.unwrap();\n"                                    # 10
+        "}\n"
+        "pub fn handle(req: &Request) -> u32 {\n"
+        "  if req.id == 0 { panic!(\"no id\"); }\n"                                                     # 13
+        "  req.body.parse().unwrap()\n"                                                                 # 14
+        "}\n")})
+    assert [(f.line, f.severity) for f in findings(Panic, root)] == [(5, Severity.LOW), (13, Severity.MEDIUM)]
+    assert [(f.line, f.severity) for f in findings(Unwrap, root)] == [(10, Severity.LOW), (14, Severity.MEDIUM)]
+    assert findings(Panic, root)[0].message.endswith("(binding the server's address at start-up, where failing fast is intended)")
+
+
 def test_rust_central_handler(make_repo: MakeRepo) -> None:
     actix = make_repo({"src/error.rs": "use actix_web::ResponseError;\nimpl actix_web::ResponseError for ServiceError {}\n"})
     assert findings(CentralHandler, actix) == []

@@ -562,6 +562,19 @@ def _in_main(model: FileModel, call: Call) -> bool:
     return False
 
 
+# `HttpServer::new(..).bind((host, port))`, `TcpListener::bind(addr).await`: opening the server's listening socket.
+_BIND_RECEIVER = re.compile(r"(?:^|[.:])bind\((?:[^()]|\([^()]*\))*\)(?:\.await)?$", re.S)
+
+
+def _binds_its_address(model: FileModel, call: Call) -> bool:
+    """Whether a panic reports a failed bind of the server's address: `.bind(addr).unwrap()` / `.expect(..)`, or a
+    `panic!` inside the `.unwrap_or_else(|e| panic!(..))` of one (lemmy's metrics server)."""
+    if call.name in ("unwrap", "expect") and not call.flags & CALL_MACRO:
+        return bool(_BIND_RECEIVER.search(call.receiver))
+    return any(c.name == "unwrap_or_else" and c.line <= call.line <= c.end_line and _BIND_RECEIVER.search(c.receiver)
+               for c in model.calls)
+
+
 @dataclass(frozen=True, slots=True)
 class _Panic:
     kind: str  # "unwrap" | "expect" | "panic"
@@ -656,6 +669,9 @@ def _panics(ctx: Context) -> Iterator[_Panic]:
                 message += " (on a lock or a `write!`, where panicking is usually intended)"
         else:
             continue
+        if severity is None and _binds_its_address(model, call):
+            severity = Severity.LOW  # a server that cannot listen has nothing to serve: failing there is intended
+            message += " (binding the server's address at start-up, where failing fast is intended)"
         if kind != "panic" and severity is None and _in_main(model, call):
             severity = Severity.LOW  # start-up: a missing variable or a port in use should stop the process
             message += " (at start-up in `main`, where failing fast is often intended)"
@@ -717,7 +733,8 @@ class Panic(_PanicCheck):
     severity = Severity.MEDIUM
     rationale = (
         "A panicking macro in a request path takes down the task or the process instead of returning an error. One "
-        "the code allows on purpose (`#[allow(clippy::panic)]`, `clippy::todo`, ...) is not reported."
+        "the code allows on purpose (`#[allow(clippy::panic)]`, `clippy::todo`, ...) is not reported; one on a failed "
+        "bind of the server's address at start-up (`.bind(addr).unwrap_or_else(|e| panic!(..))`) is low."
     )
     remediation = (
         "Return an error variant instead of panicking.",
