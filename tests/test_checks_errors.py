@@ -1250,6 +1250,23 @@ def test_a_catch_that_shows_the_failure_to_the_user_is_low_issue_9(make_repo: Ma
     assert found[0].message == "catch block shows the failure to the user but drops the error itself: nothing logs it for diagnosis"
 
 
+def test_a_floating_chain_at_the_top_of_a_hand_run_script_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """full-stack-todo's Nx `tools/populate-todos.ts`: `axios.get(...).then(...).then(...)` at the top level of a
+    script run by hand with ts-node: a rejection ends it with the error printed: low, saying so. The same chain in
+    the server's code, or inside a function of the script, stays medium."""
+    chain = ("axios\n  .get('https://dummyjson.com/todos?limit=10')\n  .then(({ data }) => data.todos)\n"
+             "  .then(async (todos) => {\n    for (const t of todos) await save(t)\n  })\n")
+    inner = "export function later() {\n  axios.get('/x').then((r) => save(r.data))\n}\n"
+    root = make_repo({"package.json": '{"name": "ws", "dependencies": {"@nestjs/core": "10", "axios": "1"}}',
+                      "tools/populate-todos.ts": "import axios from 'axios'\n" + chain + inner,
+                      "apps/server/src/sync.ts": "import axios from 'axios'\n" + chain})
+    found = findings(UnhandledPromise, root)
+    assert [(f.path, f.line, f.severity) for f in found] == [
+        ("apps/server/src/sync.ts", 2, Severity.MEDIUM), ("tools/populate-todos.ts", 2, Severity.LOW),
+        ("tools/populate-todos.ts", 9, Severity.MEDIUM)]
+    assert found[1].message.endswith("(at the top level of a script run by hand, where a rejection ends it with the error printed)")
+
+
 def test_catch_callbacks_after_a_reporting_response_interceptor_are_low(make_repo: MakeRepo) -> None:
     """issue 9, Netflix/dispatch's Vuex stores: `.catch(() => { commit("SET_LOADING", false) })` after an API call
     whose failure the axios response interceptor already reports is clean-up: low, saying why. Without the

@@ -531,7 +531,8 @@ class UnhandledPromise(_HitCheck):
         "recent Node versions crash the process (in a frontend project the browser only logs it: low). A "
         "module-level call of the file's own async function "
         "(`bootstrap();`) is the program's entry point: a rejection there ends the process with the error printed, "
-        "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`)."
+        "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`). "
+        "A chain at the top level of a script run by hand (`tools/`, `scripts/`, `bin/`) is low, for the same reason."
     )
     remediation = (
         "`await` the promise inside try/catch, return it to the caller, or end the chain with `.catch()`.",
@@ -543,9 +544,16 @@ class UnhandledPromise(_HitCheck):
     def from_model(self, ctx: Context) -> Iterator[Finding]:
         browser = ctx.project.kind == "frontend"  # the browser logs an unhandled rejection; no process ends
         for model, call, message, confidence in _floating(ctx):
-            yield self.finding(ctx, message + (" (in a browser app, where it is only logged)" if browser else ""),
+            script = not browser and call.function < 0 and bool(_HAND_SCRIPT.search(model.path))
+            yield self.finding(ctx, message + (" (in a browser app, where it is only logged)" if browser else "")
+                               + (" (at the top level of a script run by hand, where a rejection ends it with the "
+                                  "error printed)" if script else ""),
                                model.path, call.line, call.end_line, confidence=confidence,
-                               severity=Severity.LOW if browser else None)
+                               severity=Severity.LOW if browser or script else None)
+
+
+# A workspace's scripts (`tools/populate-todos.ts`, `scripts/seed.js`), run by hand with node or ts-node.
+_HAND_SCRIPT = re.compile(r"(^|/)(tools|scripts?|bin)/[^/]+$")
 
 
 # -- Rust: calls that panic --------------------------------------------------------------------------------------
