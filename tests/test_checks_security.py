@@ -707,6 +707,26 @@ def test_jwt_expiry_verification_and_secret_length(make_repo: MakeRepo) -> None:
     ]
 
 
+def test_a_projects_own_jwt_wrapper_is_not_judged_by_pyjwts_defaults_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `oauth_accounts.py:105`: `from polar.kit import jwt; jwt.encode(data=state, secret=...,
+    type="customer_oauth")` calls the project's own wrapper, which sets an expiry by default
+    (`expires_in=DEFAULT_EXPIRATION`): no "without an `exp` claim" finding. PyJWT's encode stays judged."""
+    wrapper = ("import jwt as _jwt\nDEFAULT_EXPIRATION = 3600\n"
+               "def encode(*, data, secret, expires_in=DEFAULT_EXPIRATION, type):\n"
+               "    to_encode = {**data, 'type': type, 'exp': expires_in}\n"
+               "    return _jwt.encode(to_encode, secret, algorithm='HS256')\n")
+    root = make_repo({
+        "polar/kit/jwt.py": wrapper,
+        "polar/customer_portal/oauth_accounts.py": (
+            "from polar.config import settings\nfrom polar.kit import jwt\n"
+            "def authorize(customer_id):\n    state = {'customer_id': customer_id}\n"
+            "    return jwt.encode(data=state, secret=settings.SECRET, type='customer_oauth')\n"),
+        "app/tokens.py": "import jwt, os\ndef issue(uid):\n    return jwt.encode({'sub': uid}, os.environ['K'], algorithm='HS256')\n",
+    })
+    assert [(f.path, f.line, f.message.split(":")[0]) for f in findings(JwtMisuse, root)] == [
+        ("app/tokens.py", 3, "a JWT is issued without an `exp` claim")]
+
+
 def test_debug_mode_outside_development(make_repo: MakeRepo) -> None:
     root = make_repo({
         "proj/settings/base.py": "DEBUG = True\n",

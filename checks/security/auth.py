@@ -231,6 +231,9 @@ class _JwtSite:
     confidence: Confidence = Confidence.HIGH
 
 
+_JWT_LIBRARIES = frozenset({"jwt", "jose", "authlib", "joserfc", "jwcrypto", "flask_jwt_extended", "rest_framework_simplejwt"})
+
+
 def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
     for model in analysis.files(roles=("source",)):
         family = language_family(model.language)
@@ -242,7 +245,10 @@ def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
                 first = call.args[0] if call.args else None
                 if first is not None and first[0] == "name":
                     first = _local(model, call.function, call.line, first[1]) or first
-                if first is not None and first[0] == "collection" and first[1].startswith("{") and \
+                # polar's `from polar.kit import jwt; jwt.encode(data=..., type=...)`: the project's own wrapper, whose
+                # defaults (an expiry) the call does not show
+                wrapper = bool(call.qualified) and call.qualified.split(".", 1)[0] not in _JWT_LIBRARIES
+                if first is not None and first[0] == "collection" and first[1].startswith("{") and not wrapper and \
                         not re.search(r"""["']exp["']""", first[1]):
                     yield _JwtSite(model.path, call.line, "a JWT is issued without an `exp` claim: unless the service "
                                    "expires it some other way, a leaked token works forever", Severity.MEDIUM, "no-exp",
