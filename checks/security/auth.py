@@ -31,8 +31,11 @@ _AUTH_GUARD = re.compile(
 _PUBLIC_PATH = re.compile(
     r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"
     r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
-    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens)(/|$|\{)"
+    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens|validate)(/|$|\{)"
 )
+# A capability URL: the secret in the path is the credential (`/checkouts/client/{client_secret}/opened`,
+# `/invitations/{invitation_token}/accept`), so the route needs no login.
+_CAPABILITY_PARAM = re.compile(r"(?i)[{<:](?:\w*[_-])?(?:client[_-]?secret|secret|token|signature)[}>]?(?:/|$)")
 # A handler whose name says it signs users up or in (`POST /users` -> `UsersRegistration`, `signup`), or that serves a
 # public purpose by its first word (`token_refresh`, `webhook_github`): public by purpose.
 _PUBLIC_HANDLER = re.compile(
@@ -50,7 +53,7 @@ _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _public_by_purpose(ep: Endpoint) -> bool:
     """Login, registration, tokens, webhooks, health checks, docs: endpoints meant to be called by anyone."""
-    if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(ep.handler):
+    if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(ep.handler) or _CAPABILITY_PARAM.search(ep.path):
         return True
     return ep.method == "POST" and bool(_SIGNUP_PATH.search(ep.path)) and bool(_SIGNUP_HANDLER.search(ep.handler))
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
