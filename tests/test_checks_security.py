@@ -535,15 +535,17 @@ def test_annotated_dependencies_and_app_level_admin_guard_issue_9(make_repo: Mak
 def test_capability_urls_and_validation_endpoints_are_public_by_purpose_issue_9(make_repo: MakeRepo) -> None:
     """polarsource/polar: `POST /checkouts/client/{client_secret}/opened` is authorised by the secret in its URL (an
     anonymous buyer's checkout page), and `POST /license-keys/validate` is documented as needing no authentication
-    (a desktop app checks its key). Neither is "no authentication"; `POST /checkouts/{id}/refund` still is."""
+    (a desktop app checks its key), and `POST /customer-session/authenticate` is the log-in itself. None is "no
+    authentication"; `POST /checkouts/{id}/refund` still is."""
     root = make_repo({"polar/checkout/endpoints.py": (
         "from fastapi import APIRouter, Depends\nimport jwt\nrouter = APIRouter(prefix='/checkouts')\n"
         "@router.post('/client/{client_secret}/opened')\n"
         "async def client_opened(client_secret: str, session: AsyncSession = Depends(get_db_session)): ...\n"
         "@router.post('/license-keys/validate')\nasync def validate(body: LicenseKeyValidate): ...\n"
+        "@router.post('/customer-session/authenticate')\nasync def authenticate(body: CodeAuthenticate): ...\n"
         "@router.post('/{id}/refund')\nasync def refund(id: str): ...\n")})
     assert [(f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
-        (8, "POST /checkouts/{id}/refund")]
+        (10, "POST /checkouts/{id}/refund")]
 
 
 def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:

@@ -29,7 +29,7 @@ _AUTH_GUARD = re.compile(
     r"get_?(current_?)?(admin|superuser|staff))"  # `Depends(get_admin)`: the dependency yields the logged-in admin
 )
 _PUBLIC_PATH = re.compile(
-    r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"
+    r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|authenticate|oauth2?|token|refresh|callback|webhooks?|"
     r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
     r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens|validate)(/|$|\{)"
 )
