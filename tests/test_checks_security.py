@@ -548,6 +548,22 @@ def test_capability_urls_and_validation_endpoints_are_public_by_purpose_issue_9(
         (10, "POST /checkouts/{id}/refund")]
 
 
+def test_a_handler_documented_as_public_is_public_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `license_keys.py:202`: `POST /license-keys/deactivate`'s docstring says "This endpoint
+    doesn't require authentication and can be safely used on a public client": the author says it is public on
+    purpose. The route declared after it, without such a note, is still reported."""
+    root = make_repo({"polar/customer_portal/license_keys.py": (
+        "from fastapi import APIRouter, Depends\nimport jwt\nrouter = APIRouter(prefix='/license-keys')\n"
+        "@router.post(\n    '/deactivate',\n    status_code=204,\n)\n"
+        "async def deactivate(deactivate: LicenseKeyDeactivate, session: AsyncSession = Depends(get_db_session)) -> None:\n"
+        '    """\n    Deactivate a license key instance.\n\n'
+        "    > This endpoint doesn't require authentication and can be safely used on a public\n"
+        '    > client, like a desktop application or a mobile app.\n    """\n'
+        "@router.post('/{id}/rotate')\nasync def rotate(id: str) -> None:\n    \"\"\"Rotate a key.\"\"\"\n")})
+    assert [(f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
+        (15, "POST /license-keys/{id}/rotate")]
+
+
 def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:
     """gin routes carry the middleware of their group; sign-up and token renewal are public by purpose."""
     root = make_repo({"main.go": (

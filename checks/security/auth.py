@@ -56,6 +56,29 @@ def _public_by_purpose(ep: Endpoint) -> bool:
     if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(ep.handler) or _CAPABILITY_PARAM.search(ep.path):
         return True
     return ep.method == "POST" and bool(_SIGNUP_PATH.search(ep.path)) and bool(_SIGNUP_HANDLER.search(ep.handler))
+# The handler's own documentation says it is public: polar's license-key `validate`/`deactivate` docstrings, "This
+# endpoint doesn't require authentication and can be safely used on a public client".
+_DOCUMENTED_PUBLIC = re.compile(
+    r"(?i)\b(?:does(?:n['\u2019]t| not)|do(?:n['\u2019]t| not)|need(?:s)? not) (?:require|need) (?:any )?"
+    r"auth(?:entication|orization)?\b"
+    r"|\bno auth(?:entication)? (?:is )?(?:required|needed)\b|\bpublic(?:ly accessible)? endpoint\b")
+_DOC_LINES = 40  # lines below the route's first line in which its handler's docstring is looked for
+
+
+def _documented_public(ctx: Context, ep: Endpoint) -> bool:
+    """Whether the lines of a route's declaration and its handler's docstring say that it needs no authentication
+    (up to the next decorator of the file, at most `_DOC_LINES` lines)."""
+    lines = ctx.sources.lines(ep.file)
+    if not 0 < ep.line <= len(lines):
+        return False
+    for offset, text in enumerate(lines[ep.line - 1 : ep.line - 1 + _DOC_LINES]):
+        if offset and text.startswith("@"):
+            return False
+        if _DOCUMENTED_PUBLIC.search(text):
+            return True
+    return False
+
+
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
     "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
                "flask_login": "session", "django.contrib.auth": "session", "fastapi_users": "jwt",
@@ -202,7 +225,7 @@ class MissingAuth(Check):
         metrics = {"mutating_endpoints": len(mutating), "mechanisms": facts.mechanisms, "global_guard": facts.global_guard}
         if facts.global_guard:
             return Verdict(metrics=metrics)
-        unguarded = [ep for ep in mutating if not _guarded(ep)]
+        unguarded = [ep for ep in mutating if not _guarded(ep) and not _documented_public(ctx, ep)]
         metrics["unguarded"] = len(unguarded)
         if not unguarded:
             return Verdict(metrics=metrics)
