@@ -412,6 +412,25 @@ def test_sql_built_from_the_environment_is_low(make_repo: MakeRepo) -> None:
     assert "only from the environment" in findings(SqlInjection, root)[0].message
 
 
+def test_sql_built_from_the_services_settings_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `scripts/db.py`: `read_user = settings.POSTGRES_READ_USER` then
+    `text(f"GRANT USAGE ON SCHEMA public TO {read_user}")` (Postgres takes no bound role names): the operator's own
+    setting, no request reaches it: low, saying so. A value computed from a request beside it stays medium."""
+    root = make_repo({"server/scripts/db.py": (
+        "from sqlalchemy import create_engine, text\nfrom polar.config import settings\n"
+        "def _grant_read_user_permissions() -> None:\n"
+        "    read_user = settings.POSTGRES_READ_USER\n"
+        "    engine = create_engine(settings.DSN)\n"
+        "    with engine.connect() as conn:\n"
+        "        conn.execute(text(f\"GRANT USAGE ON SCHEMA public TO {read_user}\"))\n"       # 7
+        "def search(conn, request) -> None:\n"
+        "    term = request.query_params['q']\n"
+        "    conn.execute(text(f\"SELECT * FROM users WHERE name = '{term}'\"))\n")})        # 10
+    found = findings(SqlInjection, root)
+    assert [(f.line, f.severity.value) for f in found] == [(7, "low"), (10, "medium")]
+    assert "only from the service's settings" in found[0].message
+
+
 def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tasks.py": (
         "import os, subprocess\n"
