@@ -117,7 +117,8 @@ _LOG_METHODS = frozenset({"error", "warn", "warning", "info", "debug", "log", "f
 _PASS_ON = frozenset({"next", "reject", "callback", "cb", "done", "fail", "onError", "handleError"})
 # A call that puts the failure in front of the user: a UI's error state or a toast (`setError(msg)`,
 # `reportError(fallbackError)`, `toast.error(msg)`, `message.error(msg)`).
-_NOTIFY_CALL = re.compile(r"(?i)^(?:set|show|display|report|present|push|add)_?(?:error|failure|alert)\w*$|^alert$")
+_NOTIFY_CALL = re.compile(r"(?i)^(?:set|show|display|report|present|push|add)\w*?(?:error|fail|alert)\w*$"
+                          r"|^(?:alert|toast|enqueueSnackbar)$")  # `setSendFailed(true)`, `toast({ title: ... })`
 _NOTIFY_OBJECTS = frozenset({"toast", "message", "notification", "notifications", "snackbar", "notify", "Alert",
                              "Swal", "enqueueSnackbar"})
 _NOTIFY_METHODS = frozenset({"error", "warning", "warn", "show", "open", "fire", "alert"})

@@ -130,9 +130,10 @@ _PLACEHOLDER = re.compile(
       | <[^>]{0,80}> | \[[^\]]{0,80}\] | \([^)]{0,80}\)                # <your-key>, [token], (secret)
       | (?:your|my|the|some|insert|enter|put|add|replace|set)[\w -]{0,40}
       | .{0,12}(?:changeme|change[_-]?me|changethis|change[_-]?this|placeholder|example|sample|dummy|fake|redacted|todo
-                 |fixme|secret[_-]?here|password[_-]?here|token[_-]?here|key[_-]?here|xxxx|\*\*\*\*|\.\.\.\.|notset|not[_-]set
+                 |fixme|secret[_-]?here|password[_-]?here|token[_-]?here|key[_-]?here|xxx|\*\*\*\*|\.\.\.\.|notset|not[_-]set
                  |undefined|default|none|null|nil|empty|required|optional|string|number|boolean|value|test|mock|stub).{0,12}
       | x+ | \*+ | \.+ | -+ | _+ | 0+ | 1234(?:5678?)? | 12345(?:6|678)? | abc(?:123)? | qwerty | foo(?:bar)? | bar | baz
+      | [^.]{1,40}(?:\.\.\.|…)                                     # elided: `tskey-auth-...`
       | true | false | yes | no | on | off
       | (?:xox[abposr]|sk_(?:live|test)|rk_(?:live|test)|gh[pousr]|glpat|npm|pypi)[-_][a-z]{1,12}   # xoxb-valid: a word
     )$"""
@@ -155,12 +156,13 @@ _TRANSLATIONS = re.compile(r"(?i)(^|/)(lang|langs|locale|locales|i18n|l10n|trans
                            r"|\.(po|pot|xliff|xlf)$")
 _TOOLING = re.compile(r"(?i)(^|/)(\.github/workflows/|\.gitlab-ci|\.circleci/|\.devcontainer/|docker-compose[^/]*\.ya?ml$"
                       r"|compose[^/]*\.ya?ml$|taskfile[^/]*\.ya?ml$|\.travis\.yml$|azure-pipelines|jenkinsfile|tox\.ini$"
-                      r"|makefile$|justfile$)")
+                      r"|makefile$|justfile$|\.env\.(?:test|testing|ci|e2e)$"  # `.env.testing`: a test run's settings
+                      r"|docker-compose/[^/]*\.ya?ml$|(?:db-init|docker-entrypoint-initdb\.d|initdb\.d)/)")  # compose, DB init
 _HASHED = re.compile(r"(?i)hash|digest|checksum|salt|fingerprint|integrity|encrypted|bcrypt|argon|pbkdf")
 _HASHLIKE_KEY = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|fingerprint|integrity|salt_rounds|ttl|expir\w*|length|len"
                            r"|size|url|uri|path|file|dir|name|type|header|field|param|prefix|suffix|endpoint|label|key_id"
                            r"|count|timeout|enabled|mode|algorithm|method|scheme|strategy|class|policy|format|location|pattern|regexp?|"
-                           r"_invalid|_missing|_required|_error|_message|_msg|_text|_title|_hint|_help|_placeholder)$"
+                           r"_invalid|_missing|_required|_error|_message|_msg|_text|_title|_hint|_help|_placeholder|[_.-]id)$"
                            r"|^(token_type|grant_type|use_\w+|max_\w+|min_\w+)$")
 _LOCAL_HOSTS = re.compile(r"(?i)^(localhost|127\.0\.0\.1|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|db|database|postgres|mysql"
                           r"|mariadb|mongo|mongodb|redis|rabbitmq|[a-z0-9-]+-(?:db|database|postgres|mysql|redis))(?::\d+)?$")
@@ -389,7 +391,7 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
     v = value.strip()
     if len(v) < 4 or is_placeholder(v) or _REFERENCE.match(v):
         return False
-    if not quoted and (v[0] in "([{<$%@&*!:?" or v.endswith(("(", ":"))):
+    if not quoted and (v[0] in "([{<$%@&*!:?" or v.endswith(("(", ":", "["))):
         return False  # code: a call, a collection, a reference
     if re.fullmatch(r"[A-Z][A-Z0-9_]{2,}", v) and not quoted:
         return False  # another constant's name
@@ -419,12 +421,31 @@ def _weak(key: str, value: str) -> bool:
     if sep and (user == password or password.lower() in _COMMON_DEFAULTS):
         return True
     return (bool(re.fullmatch(r"[A-Za-z]{1,12}", v)) and entropy(v) < 3.3) or _self_describing(v) \
-        or (len(v) >= 16 and _self_describing(_base64_text(v) or ""))
+        or (len(v) >= 16 and _self_describing(_base64_text(v) or "")) \
+        or (not re.search(r"(?i)pass|pwd", key) and _word_name(v))
+
+
+_WORD_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+){1,12}")
+
+
+def _word_name(value: str) -> bool:
+    """Lower-case words joined by `-` or `_` (`background-primary`, `polar_cl_e2e_seed_checkout_link`): the name of a
+    design token, a CSS class or a seeded fixture, which no generator produces (a generated token mixes cases or
+    runs of hex). Not applied to passwords, where a passphrase may be made of words."""
+    if not _WORD_NAME.fullmatch(value):
+        return False
+    for part in re.split(r"[_-]", value):
+        digits = sum(c.isdigit() for c in part)
+        if len(part) > 15 or digits > 3 or digits == len(part) or (len(part) > 3 and not re.search(r"[aeiouy]", part)):
+            return False
+        if len(part) >= 6 and digits and re.fullmatch(r"[0-9a-f]+", part):
+            return False  # a run of hex
+    return True
 
 
 _WORD_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-_SECRET_WORDS = frozenset({"secret", "secrets", "password", "passwd", "pass", "pwd", "passphrase", "key", "token",
-                           "apikey", "credential", "credentials", "jwt"})
+_SECRET_WORDS = frozenset({"secret", "secrets", "password", "passwords", "passwd", "pass", "pwd", "passphrase", "key",
+                           "keys", "token", "tokens", "apikey", "credential", "credentials", "jwt"})
 
 
 def _self_describing(value: str) -> bool:
@@ -437,7 +458,11 @@ def _self_describing(value: str) -> bool:
     words = [w for part in re.split(r"[_./:-]", v) for w in _WORD_PART.findall(part)]
     if any(w.isdigit() and len(w) > 4 for w in words) or any(not w.isdigit() and len(w) == 1 and w.isupper() for w in words):
         return False  # a random run: `k8Zq2`, `A9B3...`
-    return any(w.lower() in _SECRET_WORDS for w in words)
+    return any(w.lower() in _SECRET_WORDS for w in words) or any(
+        w.islower() and any(sw in w for sw in _SECRET_STEMS) for w in words)  # `supersecretquarkuspassword`
+
+
+_SECRET_STEMS = ("secret", "password", "passwd", "token")
 
 
 _MADE_UP = re.compile(r"(?i)test|fake|dummy|example|sample|mock|placeholder|invalid|xxxx|0000|1234|abcd|loopback")

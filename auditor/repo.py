@@ -53,7 +53,7 @@ _EXTENSIONS: dict[str, str] = {
     ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
     ".rs": "rust", ".go": "go", ".java": "java", ".kt": "kotlin", ".kts": "kotlin",
     ".sql": "sql", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
-    ".xml": "xml", ".md": "markdown", ".rst": "rst", ".html": "html", ".ini": "ini", ".cfg": "ini",
+    ".xml": "xml", ".md": "markdown", ".mdx": "markdown", ".rst": "rst", ".html": "html", ".ini": "ini", ".cfg": "ini",
     ".prisma": "prisma", ".properties": "properties", ".gradle": "gradle",
 }
 

@@ -527,6 +527,23 @@ def test_a_test_harness_and_a_deliberate_catch_are_not_high(make_repo: MakeRepo)
         ("src/shared.ts", 5, "low"), ("src/shared.ts", 12, "high")]
 
 
+def test_a_comment_that_says_where_the_error_is_handled_is_deliberate_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar's checkout: empty catches whose comment says where the error goes (`/* API errors handled by
+    provider */`, `// Error already handled by update() via setValidationErrors`, `// Swallow: consumers handle
+    their own errors`, `// do nothing`) were high; they are deliberate: low. An empty catch without one stays high."""
+    form = ("export async function submit(update: Update, payload: Payload, returnUrl: string) {\n"
+            "  try {\n    await update(payload)\n  } catch {\n    /* API errors handled by provider */\n  }\n"   # 4
+            "  try {\n    await update({ discount_code: 'X' })\n  } catch {\n"
+            "    // Error already handled by update() via setValidationErrors\n  }\n"                            # 9
+            "  try {\n    await save()\n  } catch {\n    // Swallow: consumers handle their own errors via onSave.\n  }\n"  # 14
+            "  try {\n    if (new URL(returnUrl).origin === origin) return returnUrl\n  } catch {\n    // do nothing\n  }\n"  # 19
+            "  try {\n    await update(payload)\n  } catch {\n  }\n"                                            # 24
+            "}\n")
+    root = make_repo({"packages/checkout/src/components/CheckoutForm.tsx": form})
+    assert [(f.line, f.severity.value) for f in findings(EmptyCatch, root)] == [
+        (4, "low"), (9, "low"), (14, "low"), (19, "low"), (24, "high")]
+
+
 def test_a_field_of_the_apps_own_error_class_narrows_like_instanceof(make_repo: MakeRepo) -> None:
     """RealWorld main.ts:42 `else if (err && err.errorCode) res.status(err.errorCode).json(err.message)`: only the
     app's HttpException has `errorCode`; a field every error has (`code`) narrows nothing."""
@@ -723,6 +740,31 @@ def test_rust_unwrap_expect_panic(make_repo: MakeRepo) -> None:
     assert len({f.key for f in unwraps}) == 5
     assert where(Expect, root) == [("src/lib.rs", 6)]
     assert where(Panic, root) == [("src/lib.rs", 7), ("src/lib.rs", 9)]
+
+
+def test_rust_a_failed_bind_at_start_up_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """lemmy `prometheus_metrics.rs:50`: `.bind((config.bind, config.port)).unwrap_or_else(|e| panic!("Cannot bind
+    to {}:{}: {e}", ..))` in the thread that starts the metrics server: a server that cannot listen has nothing to
+    serve, failing there is intended: low, saying so. A panic in a request path stays medium."""
+    root = make_repo({"Cargo.toml": "[package]\nname = \"x\"\n", "src/metrics.rs": (
+        "pub fn serve_prometheus(config: PrometheusConfig) {\n"
+        "  thread::spawn(move || {\n"
+        "    let server = HttpServer::new(move || App::new().route(\"/metrics\", web::get().to(metrics)))\n"
+        "      .bind((config.bind, config.port))\n"
+        "      .unwrap_or_else(|e| panic!(\"Cannot bind to {}:{}: {e}\", config.bind, config.port))\n"  # 5
+        "      .run();\n"
+        "  });\n"
+        "}\n"
+        "pub async fn listen(addr: &str) {\n"
+        "  let listener = TcpListener::bind(addr).await.unwrap();\n"                                    # 10
+        "}\n"
+        "pub fn handle(req: &Request) -> u32 {\n"
+        "  if req.id == 0 { panic!(\"no id\"); }\n"                                                     # 13
+        "  req.body.parse().unwrap()\n"                                                                 # 14
+        "}\n")})
+    assert [(f.line, f.severity) for f in findings(Panic, root)] == [(5, Severity.LOW), (13, Severity.MEDIUM)]
+    assert [(f.line, f.severity) for f in findings(Unwrap, root)] == [(10, Severity.LOW), (14, Severity.MEDIUM)]
+    assert findings(Panic, root)[0].message.endswith("(binding the server's address at start-up, where failing fast is intended)")
 
 
 def test_rust_central_handler(make_repo: MakeRepo) -> None:
@@ -1184,7 +1226,8 @@ def test_python_shapes_of_issue_9(make_repo: MakeRepo) -> None:
 def test_a_catch_that_shows_the_failure_to_the_user_is_low_issue_9(make_repo: MakeRepo) -> None:
     """polarsource/polar `PaymentMethodForm.tsx`: `catch { reportError(fallbackError); return }` puts the failure in
     front of the user (an error state); only the error itself goes unlogged: low, saying so, not a high swallow.
-    `toast.error(...)` is the same; a catch that only returns stays high."""
+    `toast.error(...)`, `toast({...})` and `setSendFailed(true)` are the same, and a comment that says the catch
+    falls back is deliberate; a catch that only returns stays high."""
     form = ("import { useCallback } from 'react'\n"
             "export function Form({ api, reportError, fallbackError }) {\n"
             "  const confirm = useCallback(async (id: string) => {\n"
@@ -1205,13 +1248,48 @@ def test_a_catch_that_shows_the_failure_to_the_user_is_low_issue_9(make_repo: Ma
             "    } catch {\n"                                   # 18
             "      return\n"
             "    }\n"
+            "    try {\n"
+            "      await api.post('/remove', { id })\n"
+            "    } catch {\n"                                   # 23
+            "      toast({ title: 'Failed to remove member', description: 'Please try again.' })\n"
+            "    }\n"
+            "    try {\n"
+            "      await api.post('/send', { id })\n"
+            "    } catch {\n"                                   # 28
+            "      setSendFailed(true)\n"
+            "    }\n"
+            "    try {\n"
+            "      await api.listen(id)\n"
+            "    } catch {\n"                                   # 33
+            "      // Fulfillment did not complete in time. Fall back to our /confirmation page.\n"
+            "      router.push('/confirmation')\n"
+            "    }\n"
             "    return confirmed\n"
             "  }, [api])\n"
             "}\n")
     root = make_repo({"package.json": '{"name": "web", "dependencies": {"react": "19"}}', "src/Form.tsx": form})
     found = findings(SwallowedException, root)
-    assert [(f.line, f.severity) for f in found] == [(7, Severity.LOW), (13, Severity.LOW), (18, Severity.HIGH)]
+    assert [(f.line, f.severity) for f in found] == [(7, Severity.LOW), (13, Severity.LOW), (18, Severity.HIGH),
+                                                     (23, Severity.LOW), (28, Severity.LOW), (33, Severity.LOW)]
+    assert found[-1].message.endswith("(its comment says this is intended)")
     assert found[0].message == "catch block shows the failure to the user but drops the error itself: nothing logs it for diagnosis"
+
+
+def test_a_floating_chain_at_the_top_of_a_hand_run_script_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """full-stack-todo's Nx `tools/populate-todos.ts`: `axios.get(...).then(...).then(...)` at the top level of a
+    script run by hand with ts-node: a rejection ends it with the error printed: low, saying so. The same chain in
+    the server's code, or inside a function of the script, stays medium."""
+    chain = ("axios\n  .get('https://dummyjson.com/todos?limit=10')\n  .then(({ data }) => data.todos)\n"
+             "  .then(async (todos) => {\n    for (const t of todos) await save(t)\n  })\n")
+    inner = "export function later() {\n  axios.get('/x').then((r) => save(r.data))\n}\n"
+    root = make_repo({"package.json": '{"name": "ws", "dependencies": {"@nestjs/core": "10", "axios": "1"}}',
+                      "tools/populate-todos.ts": "import axios from 'axios'\n" + chain + inner,
+                      "apps/server/src/sync.ts": "import axios from 'axios'\n" + chain})
+    found = findings(UnhandledPromise, root)
+    assert [(f.path, f.line, f.severity) for f in found] == [
+        ("apps/server/src/sync.ts", 2, Severity.MEDIUM), ("tools/populate-todos.ts", 2, Severity.LOW),
+        ("tools/populate-todos.ts", 9, Severity.MEDIUM)]
+    assert found[1].message.endswith("(at the top level of a script run by hand, where a rejection ends it with the error printed)")
 
 
 def test_catch_callbacks_after_a_reporting_response_interceptor_are_low(make_repo: MakeRepo) -> None:

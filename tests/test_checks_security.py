@@ -236,6 +236,110 @@ def test_expired_tokens_are_low(make_repo: MakeRepo) -> None:
     assert "no longer grants access" in found[0].message
 
 
+def test_code_references_elisions_and_scope_names_are_not_secrets_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar, high findings that were no credentials: a dict entry whose value is a subscript in an
+    extension-less Python script (`"POLAR_GITHUB_CLIENT_SECRET": github_app["client_secret"]`), an elided example
+    (`"ts_authkey":"tskey-auth-..."`, `sessionToken: 'polar_cst_xxx'`), a Terraform `secret_id` (an identifier), and
+    an enum of OAuth scope names (`organization_access_tokens_read = "organization_access_tokens:read"`). A real
+    value beside them stays high."""
+    root = make_repo({
+        "dev/setup-environment": (
+            "#!/usr/bin/env python3\nenv = {\n"
+            '    "POLAR_GITHUB_CLIENT_SECRET": github_app["client_secret"],\n'
+            '    "POLAR_GITHUB_APP_WEBHOOK_SECRET": "q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg",\n}\n'  # 4: high
+        ),
+        "infra/preview/deploy.sh": "#!/bin/sh\n# echo '{\"pr_num\":\"123\",\"ts_authkey\":\"tskey-auth-...\"}' | deploy.sh\n",
+        "clients/packages/checkout/src/payment-method.ts": (
+            "/**\n * const embed = await create({\n *   sessionToken: 'polar_cst_xxx',\n * })\n */\nexport {}\n"),
+        "terraform/modules/ecs_service/main.tf": (
+            'resource "aws_secretsmanager_secret_version" "h" {\n'
+            "  secret_id     = aws_secretsmanager_secret.logfire_header[0].id\n}\n"),
+        "server/polar/auth/scope.py": (
+            "from enum import StrEnum\nclass Scope(StrEnum):\n"
+            '    organization_access_tokens_read = "organization_access_tokens:read"\n'
+            '    organization_access_tokens_write = "organization_access_tokens:write"\n'),
+    })
+    assert where(HardcodedSecret, root) == [("dev/setup-environment", 4, "high")]
+
+
+def test_mdx_pages_are_documentation_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar's `handbook/**/*.mdx` design documents show example payloads (`"token":
+    "polar_cst_abc123xyz"`, `"secret": "test_YWNj..."`): MDX is Markdown, so documentation, low like a `.md` page,
+    not a high secret committed in source."""
+    page = '# Sessions\n\n```json\n{\n  "token": "q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg",\n  "customer_id": "cust_bob_123"\n}\n```\n'
+    root = make_repo({"handbook/engineering/design-documents/business-entity.mdx": page,
+                      "handbook/engineering/notes.md": page})
+    assert where(HardcodedSecret, root) == [
+        ("handbook/engineering/design-documents/business-entity.mdx", 5, "low"),
+        ("handbook/engineering/notes.md", 5, "low"),
+    ]
+
+
+def test_a_test_runs_env_file_is_tooling_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `server/.env.testing`: `POLAR_AWS_SECRET_ACCESS_KEY=polar123456789` is the local MinIO of
+    the test run, the same value its CI workflow passes (low there); a test run's env file is throw-away
+    configuration like CI, so low. The same line in a plain `.env` stays high."""
+    line = "POLAR_AWS_ACCESS_KEY_ID=polar-development\nPOLAR_AWS_SECRET_ACCESS_KEY=polar123456789\n"
+    root = make_repo({"server/.env.testing": line, "server/.env": line})
+    assert where(HardcodedSecret, root) == [("server/.env", 2, "high"), ("server/.env.testing", 2, "low")]
+
+
+def test_lower_case_word_names_are_not_generated_secrets_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar: a design system's colour swatches (`{ token: 'background-primary' }`) and a seed script's
+    fixture (`client_secret="polar_cl_e2e_seed_checkout_link_subscription"`) were high secrets: lower-case words
+    joined by `-`/`_` name things, no generator makes them. A mixed-case or hex value beside them stays high, and a
+    password made of words is still a password."""
+    root = make_repo({
+        "clients/apps/orbit/src/swatches.tsx": (
+            "export const SWATCHES = [\n  { token: 'background-primary', note: 'Page background' },\n"
+            "  { token: 'q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg', note: 'real' },\n"        # 3: high
+            "  { token: 'd5f1a9c3-b7e2a4f6-c8d0e2f4a6b8', note: 'hex' },\n];\n"),  # 4: high
+        "server/scripts/seeds_load.py": (
+            'link = CheckoutLink(client_secret="polar_cl_e2e_seed_checkout_link_subscription")\n'
+            'admin = User(password="correct-horse-battery-staple")\n'),               # 2: high
+    })
+    assert where(HardcodedSecret, root) == [
+        ("clients/apps/orbit/src/swatches.tsx", 3, "high"),
+        ("clients/apps/orbit/src/swatches.tsx", 4, "high"),
+        ("server/scripts/seeds_load.py", 2, "high"),
+    ]
+
+
+def test_a_firebase_client_config_key_is_public_by_design_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `clients/apps/app/google-services.json`: Firebase's generated Android config carries the
+    project's `current_key`, an app identifier shipped in every install (Google documents it as not secret): low,
+    saying so, not a critical leaked key. The same key in application code stays critical."""
+    key = "AIza" + "SyD8k2Lq9Xw3Vb7Nc4Mz1Rt6Yp0Hs5Jf2Ge"
+    config = ('{\n  "project_info": {"project_id": "polar-app"},\n  "client": [{\n    "api_key": [\n'
+              f'      {{"current_key": "{key}"}}\n    ]\n  }}]\n}}\n')
+    root = make_repo({"clients/apps/app/google-services.json": config,
+                      "server/polar/maps.py": f'MAPS_KEY = "{key}"\n'})
+    assert where(HardcodedSecret, root) == [("clients/apps/app/google-services.json", 5, "low"),
+                                            ("server/polar/maps.py", 1, "critical")]
+
+
+def test_compose_folders_db_init_scripts_and_run_together_secret_words_issue_9(make_repo: MakeRepo) -> None:
+    """quarkus-super-heroes: `deploy/docker-compose/java25.yml` is a compose file though its name does not say so,
+    `deploy/db-init/initialize-database.js` a MongoDB init script (not application source), and
+    `supersecretquarkuspassword` names what it stands for: all were high; now low (configuration) or not reported
+    (a default in a script's code). A generated value in the compose file stays medium, as in any compose file."""
+    root = make_repo({
+        "deploy/docker-compose/java25.yml": (
+            "services:\n  rest-fights:\n    environment:\n      QUARKUS_MONGODB_CREDENTIALS_USERNAME: superfight\n"
+            "      QUARKUS_MONGODB_CREDENTIALS_PASSWORD: superfight\n"                      # 5: low
+            "      API_TOKEN: q8Zr5Lw2Nx7Tb4Yc9Vd1Hs6Jk3Mf0Pg\n"),                       # 6: medium
+        "deploy/db-init/initialize-database.js": (
+            'db.createUser(\n  {\n    user: "superfight",\n    pwd: "superfight",\n    roles: []\n  }\n);\n'),
+        "rest-fights/src/main/resources/application.properties": (
+            "%remotedev,remotedevclient.quarkus.live-reload.password=supersecretquarkuspassword\n"),  # 1: low
+    })
+    assert where(HardcodedSecret, root) == [
+        ("deploy/docker-compose/java25.yml", 5, "low"),
+        ("deploy/docker-compose/java25.yml", 6, "medium"),
+        ("rest-fights/src/main/resources/application.properties", 1, "low"),
+    ]
+
+
 def test_secret_values_never_reach_any_output(make_repo: MakeRepo, tmp_path: Path) -> None:
     secret = "Zq8" + "Lw2Nx7Tb4Yc9Vd1Hs6Jk3M"
     root = make_repo({
@@ -378,6 +482,24 @@ def test_java_sql_concatenated_from_numbers_and_entity_ids_is_low_issue_9(make_r
                                          (path, 14, "medium")]
     assert "numbers and entity ids" in findings(SqlInjection, root)[0].message
 
+def test_sql_built_from_the_services_settings_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `scripts/db.py`: `read_user = settings.POSTGRES_READ_USER` then
+    `text(f"GRANT USAGE ON SCHEMA public TO {read_user}")` (Postgres takes no bound role names): the operator's own
+    setting, no request reaches it: low, saying so. A value computed from a request beside it stays medium."""
+    root = make_repo({"server/scripts/db.py": (
+        "from sqlalchemy import create_engine, text\nfrom polar.config import settings\n"
+        "def _grant_read_user_permissions() -> None:\n"
+        "    read_user = settings.POSTGRES_READ_USER\n"
+        "    engine = create_engine(settings.DSN)\n"
+        "    with engine.connect() as conn:\n"
+        "        conn.execute(text(f\"GRANT USAGE ON SCHEMA public TO {read_user}\"))\n"       # 7
+        "def search(conn, request) -> None:\n"
+        "    term = request.query_params['q']\n"
+        "    conn.execute(text(f\"SELECT * FROM users WHERE name = '{term}'\"))\n")})        # 10
+    found = findings(SqlInjection, root)
+    assert [(f.line, f.severity.value) for f in found] == [(7, "low"), (10, "medium")]
+    assert "only from the service's settings" in found[0].message
+
 
 def test_shell_commands_built_from_strings(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tasks.py": (
@@ -497,6 +619,38 @@ def test_annotated_dependencies_and_app_level_admin_guard_issue_9(make_repo: Mak
     })
     assert [(f.path, f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
         ("polar/member/endpoints.py", 15, "POST /members/open")]
+
+
+def test_capability_urls_and_validation_endpoints_are_public_by_purpose_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar: `POST /checkouts/client/{client_secret}/opened` is authorised by the secret in its URL (an
+    anonymous buyer's checkout page), and `POST /license-keys/validate` is documented as needing no authentication
+    (a desktop app checks its key), and `POST /customer-session/authenticate` is the log-in itself. None is "no
+    authentication"; `POST /checkouts/{id}/refund` still is."""
+    root = make_repo({"polar/checkout/endpoints.py": (
+        "from fastapi import APIRouter, Depends\nimport jwt\nrouter = APIRouter(prefix='/checkouts')\n"
+        "@router.post('/client/{client_secret}/opened')\n"
+        "async def client_opened(client_secret: str, session: AsyncSession = Depends(get_db_session)): ...\n"
+        "@router.post('/license-keys/validate')\nasync def validate(body: LicenseKeyValidate): ...\n"
+        "@router.post('/customer-session/authenticate')\nasync def authenticate(body: CodeAuthenticate): ...\n"
+        "@router.post('/{id}/refund')\nasync def refund(id: str): ...\n")})
+    assert [(f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
+        (10, "POST /checkouts/{id}/refund")]
+
+
+def test_a_handler_documented_as_public_is_public_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `license_keys.py:202`: `POST /license-keys/deactivate`'s docstring says "This endpoint
+    doesn't require authentication and can be safely used on a public client": the author says it is public on
+    purpose. The route declared after it, without such a note, is still reported."""
+    root = make_repo({"polar/customer_portal/license_keys.py": (
+        "from fastapi import APIRouter, Depends\nimport jwt\nrouter = APIRouter(prefix='/license-keys')\n"
+        "@router.post(\n    '/deactivate',\n    status_code=204,\n)\n"
+        "async def deactivate(deactivate: LicenseKeyDeactivate, session: AsyncSession = Depends(get_db_session)) -> None:\n"
+        '    """\n    Deactivate a license key instance.\n\n'
+        "    > This endpoint doesn't require authentication and can be safely used on a public\n"
+        '    > client, like a desktop application or a mobile app.\n    """\n'
+        "@router.post('/{id}/rotate')\nasync def rotate(id: str) -> None:\n    \"\"\"Rotate a key.\"\"\"\n")})
+    assert [(f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
+        (15, "POST /license-keys/{id}/rotate")]
 
 
 def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:
@@ -666,6 +820,37 @@ def test_cors_wildcards_and_credentials(make_repo: MakeRepo) -> None:
                                                      "where": ["app/main.py:4"]}
 
 
+def test_cors_credentials_belong_to_their_own_config_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `app.py`: one CORSConfig for its own frontend (its origins, credentials on) and one for the
+    public API (`allow_origins=["*"]`, `allow_credentials=False`). The wildcard was reported at high "and
+    credentials" because the other config allowed them: it is medium (any origin, no cookies). A wildcard and
+    credentials in one config stay high."""
+    app = (
+        "from polar.kit.cors import CORSConfig, CORSMatcherMiddleware\n"
+        "def configure(settings):\n"
+        "    configs = []\n"
+        "    frontend = CORSConfig(\n"
+        "        lambda origin, scope: origin in settings.CORS_ORIGINS,\n"
+        "        allow_origins=settings.CORS_ORIGINS,\n"
+        "        allow_credentials=True,  # Cookies are allowed, but only there!\n"
+        "        allow_methods=['*'],\n"
+        "    )\n"
+        "    configs.append(frontend)\n"
+        "    api = CORSConfig(\n"
+        "        lambda origin, scope: True,\n"
+        "        allow_origins=['*'],\n"                                 # 13
+        "        allow_credentials=False,  # No cookies allowed\n"
+        "        allow_methods=['*'],\n"
+        "    )\n"
+        "    configs.append(api)\n"
+    )
+    root = make_repo({"server/polar/app.py": app})
+    (finding,) = findings(InsecureCors, root)
+    assert (finding.line, finding.severity) == (13, Severity.MEDIUM) and "credentials" not in finding.message
+    both = make_repo({"server/polar/app.py": app.replace("allow_credentials=False", "allow_credentials=True")})
+    assert [(f.line, f.severity) for f in findings(InsecureCors, both)] == [(13, Severity.HIGH)]
+
+
 def test_jwt_expiry_verification_and_secret_length(make_repo: MakeRepo) -> None:
     root = make_repo({"app/tokens.py": (
         "import jwt, os, datetime\n"
@@ -684,6 +869,26 @@ def test_jwt_expiry_verification_and_secret_length(make_repo: MakeRepo) -> None:
         (3, "medium", "the HS256 signing secret is a 12-byte literal"),
         (8, "high", "a JWT is decoded without verifying its signature"),
     ]
+
+
+def test_a_projects_own_jwt_wrapper_is_not_judged_by_pyjwts_defaults_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `oauth_accounts.py:105`: `from polar.kit import jwt; jwt.encode(data=state, secret=...,
+    type="customer_oauth")` calls the project's own wrapper, which sets an expiry by default
+    (`expires_in=DEFAULT_EXPIRATION`): no "without an `exp` claim" finding. PyJWT's encode stays judged."""
+    wrapper = ("import jwt as _jwt\nDEFAULT_EXPIRATION = 3600\n"
+               "def encode(*, data, secret, expires_in=DEFAULT_EXPIRATION, type):\n"
+               "    to_encode = {**data, 'type': type, 'exp': expires_in}\n"
+               "    return _jwt.encode(to_encode, secret, algorithm='HS256')\n")
+    root = make_repo({
+        "polar/kit/jwt.py": wrapper,
+        "polar/customer_portal/oauth_accounts.py": (
+            "from polar.config import settings\nfrom polar.kit import jwt\n"
+            "def authorize(customer_id):\n    state = {'customer_id': customer_id}\n"
+            "    return jwt.encode(data=state, secret=settings.SECRET, type='customer_oauth')\n"),
+        "app/tokens.py": "import jwt, os\ndef issue(uid):\n    return jwt.encode({'sub': uid}, os.environ['K'], algorithm='HS256')\n",
+    })
+    assert [(f.path, f.line, f.message.split(":")[0]) for f in findings(JwtMisuse, root)] == [
+        ("app/tokens.py", 3, "a JWT is issued without an `exp` claim")]
 
 
 def test_debug_mode_outside_development(make_repo: MakeRepo) -> None:

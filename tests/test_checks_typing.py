@@ -621,6 +621,22 @@ def test_java_raw_types_are_resolved_through_imports(make_repo: MakeRepo) -> Non
         ("src/main/java/x/Jobs.java", 6, "low", "1 public signature escapes the type system: `pending` (raw Queue)")]
 
 
+def test_aspectj_advice_parameters_are_the_frameworks_choice_issue_9(make_repo: MakeRepo) -> None:
+    """macrozheng/mall `WebLogAspect.java:50`: `@AfterReturning(value = "webLog()", returning = "ret") public void
+    doAfterReturning(Object ret)`: AspectJ passes the advised method's return value as Object; the advice cannot
+    choose a type. A service's own `set(String key, Object value)` stays an escape hatch."""
+    aspect = ("package com.macro.mall.common.log;\n\nimport org.aspectj.lang.annotation.*;\n\n@Aspect\n"
+              "public class WebLogAspect {\n    @AfterReturning(value = \"webLog()\", returning = \"ret\")\n"
+              "    public void doAfterReturning(Object ret) throws Throwable {\n    }\n\n"
+              "    @Around(\"webLog()\")\n    public Object doAround(ProceedingJoinPoint joinPoint) throws Throwable {\n"
+              "        return joinPoint.proceed();\n    }\n}\n")
+    service = "package x;\n\npublic interface RedisService {\n    void set(String key, Object value, long time);\n}\n"
+    card = run(make_repo, {"pom.xml": "<project/>", "src/main/java/x/WebLogAspect.java": aspect,
+                           "src/main/java/x/RedisService.java": service})
+    assert found(card, "typing/escape-hatch") == [
+        ("src/main/java/x/RedisService.java", 4, "low", "1 public signature escapes the type system: `set` (Object parameter)")]
+
+
 def test_rust_is_statically_typed_unsafe_counted_as_fact(make_repo: MakeRepo) -> None:
     card = run(make_repo, {"Cargo.toml": "[package]\nname='x'\n",
                            "src/main.rs": "fn main() {\n    unsafe { danger() }\n    let _ = unsafe { other() };\n}\n"})

@@ -66,7 +66,9 @@ from checks.errors._common import CODE_ROLES
 __all__ = ["CHECKS", "ErrorsFacts", "errors_facts"]
 
 # A comment that says the handler ignores the error on purpose.
-_DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec)")
+_DELIBERATE = re.compile(r"(?i)\b(ignor|intentional|deliberate|on purpose|expected|best[- ]effort|safe to|nothing to do|noqa|nosec"
+                         r"|fall ?back|do nothing|no-?op|swallow|handled (?:by|elsewhere|upstream|above|in|via)"
+                         r"|handle (?:their|its) own)")  # polar: "Fall back to ...", "Error already handled by update()"
 
 
 def _handlers(ctx: Context, languages: frozenset[str]) -> Iterator[tuple[FileModel, Handler]]:
@@ -529,7 +531,8 @@ class UnhandledPromise(_HitCheck):
         "recent Node versions crash the process (in a frontend project the browser only logs it: low). A "
         "module-level call of the file's own async function "
         "(`bootstrap();`) is the program's entry point: a rejection there ends the process with the error printed, "
-        "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`)."
+        "as a failed start-up should, so it is not reported; neither are build configurations (`vite.config.ts`). "
+        "A chain at the top level of a script run by hand (`tools/`, `scripts/`, `bin/`) is low, for the same reason."
     )
     remediation = (
         "`await` the promise inside try/catch, return it to the caller, or end the chain with `.catch()`.",
@@ -541,9 +544,16 @@ class UnhandledPromise(_HitCheck):
     def from_model(self, ctx: Context) -> Iterator[Finding]:
         browser = ctx.project.kind == "frontend"  # the browser logs an unhandled rejection; no process ends
         for model, call, message, confidence in _floating(ctx):
-            yield self.finding(ctx, message + (" (in a browser app, where it is only logged)" if browser else ""),
+            script = not browser and call.function < 0 and bool(_HAND_SCRIPT.search(model.path))
+            yield self.finding(ctx, message + (" (in a browser app, where it is only logged)" if browser else "")
+                               + (" (at the top level of a script run by hand, where a rejection ends it with the "
+                                  "error printed)" if script else ""),
                                model.path, call.line, call.end_line, confidence=confidence,
-                               severity=Severity.LOW if browser else None)
+                               severity=Severity.LOW if browser or script else None)
+
+
+# A workspace's scripts (`tools/populate-todos.ts`, `scripts/seed.js`), run by hand with node or ts-node.
+_HAND_SCRIPT = re.compile(r"(^|/)(tools|scripts?|bin)/[^/]+$")
 
 
 # -- Rust: calls that panic --------------------------------------------------------------------------------------
@@ -558,6 +568,19 @@ def _in_main(model: FileModel, call: Call) -> bool:
         if fn.name != "<closure>":
             return fn.name == "main"
     return False
+
+
+# `HttpServer::new(..).bind((host, port))`, `TcpListener::bind(addr).await`: opening the server's listening socket.
+_BIND_RECEIVER = re.compile(r"(?:^|[.:])bind\((?:[^()]|\([^()]*\))*\)(?:\.await)?$", re.S)
+
+
+def _binds_its_address(model: FileModel, call: Call) -> bool:
+    """Whether a panic reports a failed bind of the server's address: `.bind(addr).unwrap()` / `.expect(..)`, or a
+    `panic!` inside the `.unwrap_or_else(|e| panic!(..))` of one (lemmy's metrics server)."""
+    if call.name in ("unwrap", "expect") and not call.flags & CALL_MACRO:
+        return bool(_BIND_RECEIVER.search(call.receiver))
+    return any(c.name == "unwrap_or_else" and c.line <= call.line <= c.end_line and _BIND_RECEIVER.search(c.receiver)
+               for c in model.calls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,6 +677,9 @@ def _panics(ctx: Context) -> Iterator[_Panic]:
                 message += " (on a lock or a `write!`, where panicking is usually intended)"
         else:
             continue
+        if severity is None and _binds_its_address(model, call):
+            severity = Severity.LOW  # a server that cannot listen has nothing to serve: failing there is intended
+            message += " (binding the server's address at start-up, where failing fast is intended)"
         if kind != "panic" and severity is None and _in_main(model, call):
             severity = Severity.LOW  # start-up: a missing variable or a port in use should stop the process
             message += " (at start-up in `main`, where failing fast is often intended)"
@@ -715,7 +741,8 @@ class Panic(_PanicCheck):
     severity = Severity.MEDIUM
     rationale = (
         "A panicking macro in a request path takes down the task or the process instead of returning an error. One "
-        "the code allows on purpose (`#[allow(clippy::panic)]`, `clippy::todo`, ...) is not reported."
+        "the code allows on purpose (`#[allow(clippy::panic)]`, `clippy::todo`, ...) is not reported; one on a failed "
+        "bind of the server's address at start-up (`.bind(addr).unwrap_or_else(|e| panic!(..))`) is low."
     )
     remediation = (
         "Return an error variant instead of panicking.",

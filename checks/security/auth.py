@@ -32,10 +32,13 @@ _AUTH_GUARD = re.compile(
     r"get_?(current_?)?(admin|superuser|staff))"  # `Depends(get_admin)`: the dependency yields the logged-in admin
 )
 _PUBLIC_PATH = re.compile(
-    r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|oauth2?|token|refresh|callback|webhooks?|"
+    r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|authenticate|oauth2?|token|refresh|callback|webhooks?|"
     r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
-    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens)(/|$|\{)"
+    r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens|validate)(/|$|\{)"
 )
+# A capability URL: the secret in the path is the credential (`/checkouts/client/{client_secret}/opened`,
+# `/invitations/{invitation_token}/accept`), so the route needs no login.
+_CAPABILITY_PARAM = re.compile(r"(?i)[{<:](?:\w*[_-])?(?:client[_-]?secret|secret|token|signature)[}>]?(?:/|$)")
 # A handler whose name says it signs users up or in (`POST /users` -> `UsersRegistration`, `signup`), or that serves a
 # public purpose by its first word (`token_refresh`, `webhook_github`): public by purpose.
 _PUBLIC_HANDLER = re.compile(
@@ -54,9 +57,32 @@ _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _public_by_purpose(ep: Endpoint) -> bool:
     """Login, registration, tokens, webhooks, health checks, docs: endpoints meant to be called by anyone."""
-    if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(ep.handler):
+    if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(ep.handler) or _CAPABILITY_PARAM.search(ep.path):
         return True
     return ep.method == "POST" and bool(_SIGNUP_PATH.search(ep.path)) and bool(_SIGNUP_HANDLER.search(ep.handler))
+# The handler's own documentation says it is public: polar's license-key `validate`/`deactivate` docstrings, "This
+# endpoint doesn't require authentication and can be safely used on a public client".
+_DOCUMENTED_PUBLIC = re.compile(
+    r"(?i)\b(?:does(?:n['\u2019]t| not)|do(?:n['\u2019]t| not)|need(?:s)? not) (?:require|need) (?:any )?"
+    r"auth(?:entication|orization)?\b"
+    r"|\bno auth(?:entication)? (?:is )?(?:required|needed)\b|\bpublic(?:ly accessible)? endpoint\b")
+_DOC_LINES = 40  # lines below the route's first line in which its handler's docstring is looked for
+
+
+def _documented_public(ctx: Context, ep: Endpoint) -> bool:
+    """Whether the lines of a route's declaration and its handler's docstring say that it needs no authentication
+    (up to the next decorator of the file, at most `_DOC_LINES` lines)."""
+    lines = ctx.sources.lines(ep.file)
+    if not 0 < ep.line <= len(lines):
+        return False
+    for offset, text in enumerate(lines[ep.line - 1 : ep.line - 1 + _DOC_LINES]):
+        if offset and text.startswith("@"):
+            return False
+        if _DOCUMENTED_PUBLIC.search(text):
+            return True
+    return False
+
+
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
     "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
                "flask_login": "session", "django.contrib.auth": "session", "fastapi_users": "jwt",
@@ -241,7 +267,8 @@ class MissingAuth(Check):
         if facts.global_guard:
             return Verdict(metrics=metrics)
         rules = _intercept_url_map(ctx)
-        unguarded = [ep for ep in mutating if not _guarded(ep) and not _url_map_guarded(rules, ep)]
+        unguarded = [ep for ep in mutating
+                     if not _guarded(ep) and not _url_map_guarded(rules, ep) and not _documented_public(ctx, ep)]
         metrics["unguarded"] = len(unguarded)
         if not unguarded:
             return Verdict(metrics=metrics)
@@ -273,6 +300,9 @@ class _JwtSite:
     confidence: Confidence = Confidence.HIGH
 
 
+_JWT_LIBRARIES = frozenset({"jwt", "jose", "authlib", "joserfc", "jwcrypto", "flask_jwt_extended", "rest_framework_simplejwt"})
+
+
 def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
     for model in analysis.files(roles=("source",)):
         family = language_family(model.language)
@@ -284,7 +314,10 @@ def _jwt_sites(analysis: ProjectAnalysis) -> Iterator[_JwtSite]:
                 first = call.args[0] if call.args else None
                 if first is not None and first[0] == "name":
                     first = _local(model, call.function, call.line, first[1]) or first
-                if first is not None and first[0] == "collection" and first[1].startswith("{") and \
+                # polar's `from polar.kit import jwt; jwt.encode(data=..., type=...)`: the project's own wrapper, whose
+                # defaults (an expiry) the call does not show
+                wrapper = bool(call.qualified) and call.qualified.split(".", 1)[0] not in _JWT_LIBRARIES
+                if first is not None and first[0] == "collection" and first[1].startswith("{") and not wrapper and \
                         not re.search(r"""["']exp["']""", first[1]):
                     yield _JwtSite(model.path, call.line, "a JWT is issued without an `exp` claim: unless the service "
                                    "expires it some other way, a leaked token works forever", Severity.MEDIUM, "no-exp",

@@ -175,9 +175,28 @@ class CorsFacts:
     sites: list[_Site] = field(default_factory=list)
 
 
+def _credentialed_calls(model: FileModel) -> set[int]:
+    """Lines of the origin settings (`allow_origins=`, `origin:`) given in the same call as a true credentials
+    setting: the innermost call around each (its lines) must be the same. polar's app.py builds two
+    CORSConfig(...) objects, one for its own frontend with credentials and one for the public API with
+    `allow_origins=["*"]` and `allow_credentials=False`: only the first is credentialed."""
+    def innermost(line: int) -> tuple[int, int] | None:
+        spans = [(c.line, c.end_line) for c in model.calls if c.line <= line <= c.end_line]
+        return min(spans, key=lambda span: (span[1] - span[0], -span[0])) if spans else None
+
+    creds = {innermost(c.line) for c in model.settings
+             if c.key in _CREDENTIAL_KEYS and not c.key.startswith("CORS_") and _TRUE.match(c.value)}
+    creds.discard(None)
+    return {o.line for o in model.settings
+            if o.key in _ORIGIN_KEYS and not o.key.startswith("CORS_") and innermost(o.line) in creds}
+
+
 def _cors(analysis: ProjectAnalysis) -> CorsFacts:
     facts = CorsFacts()
+    paired: dict[str, set[int]] = {}  # path -> lines of origin settings that share their call with credentials
+    global_credentials = False  # Django/Flask `CORS_ALLOW_CREDENTIALS = True`: for every origin setting
     for model in analysis.files(roles=("source", "config")):
+        paired[model.path] = _credentialed_calls(model)
         for setting in model.settings:
             key, value = setting.key, setting.value
             context_is_cors = bool(_CORS_CALLEES.search(setting.context)) or "cors" in setting.context.lower()
@@ -195,6 +214,9 @@ def _cors(analysis: ProjectAnalysis) -> CorsFacts:
                                              Severity.MEDIUM, Confidence.HIGH, f"origin:{key}"))
             elif key in _CREDENTIAL_KEYS and (context_is_cors or key.startswith("CORS_")) and _TRUE.match(value):
                 facts.credentials = True
+                global_credentials = global_credentials or key.startswith("CORS_") or not any(
+                    o.key in _ORIGIN_KEYS and o.context == setting.context and o.function == setting.function
+                    for o in model.settings)
         for call in model.calls:
             name = call.name
             if name in ("permissive", "very_permissive", "allow_any_origin") and "Cors" in call.callee + call.receiver:
@@ -221,7 +243,9 @@ def _cors(analysis: ProjectAnalysis) -> CorsFacts:
                                                  Confidence.MEDIUM, f"annotation:{fn.name}"))
     if facts.wildcard_origin and facts.credentials:
         facts.sites = [_Site(s.path, s.line, s.message + " and credentials (cookies, auth headers): any website can act "
-                             "as a logged-in user", Severity.HIGH, s.confidence, s.key) for s in facts.sites]
+                             "as a logged-in user", Severity.HIGH, s.confidence, s.key)
+                       if global_credentials or not s.key.startswith("origin:") or s.line in paired.get(s.path, ())
+                       else s for s in facts.sites]
     return facts
 
 

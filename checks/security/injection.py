@@ -70,7 +70,8 @@ def _only_constants(value: Value) -> bool:
 def provenance(model: FileModel, call: Call, value: Value) -> str:
     """Where the variables of a built string come from, as far as the function tells: "parameter" (the caller
     controls them), "local" (computed here), "constant" (UPPER_CASE constants, self/cls attributes), "environment"
-    (reads of the process environment and constants: the operator sets them, no request reaches them)."""
+    (reads of the process environment and constants: the operator sets them, no request reaches them),
+    "configuration" (locals read from the service's settings, `user = settings.READ_USER`: the operator's too)."""
     names = [n for n in value[2] if n not in ("self", "cls", "this")]
     if not names:
         return "constant"
@@ -86,7 +87,18 @@ def provenance(model: FileModel, call: Call, value: Value) -> str:
         return "local"
     if all(_CONSTANT.match(n) for n in names):
         return "constant"
+    if all(_CONSTANT.match(n) or _from_settings(model, call, n) for n in names):
+        return "configuration"
     return "local"
+
+
+# The service's own settings, read into a local first (polar's scripts/db.py `read_user = settings.POSTGRES_READ_USER`).
+_SETTINGS_READ = re.compile(r"^(?:settings|config|conf|cfg|app\.config)\.[A-Za-z_][\w.]*$|^os\.(?:environ\b|getenv\()")
+
+
+def _from_settings(model: FileModel, call: Call, name: str) -> bool:
+    local = _local_value(model, call, name)
+    return local is not None and bool(_SETTINGS_READ.match(local[1]))
 
 
 # Reads of the process environment: the operator sets them, no request reaches them.
@@ -257,8 +269,9 @@ class SqlInjection(Check):
         "login, drop tables. Drivers and ORMs take parameters separately (`%s`/`?`/`$1` placeholders, bound "
         "parameters, query builders), which is never injectable. Severity follows where the variables come from: "
         "high when they are the function's parameters (its callers, ultimately a request, control them), medium when "
-        "they are computed in the function, low when they are only constants, attributes (a table name) or "
-        "environment variables, numbers and entity ids (Java `Integer id`, `pet.getId()`), or in a migration."
+        "they are computed in the function, low when they are only constants, attributes (a table name), "
+        "environment variables or the service's settings, numbers and entity ids (Java `Integer id`, "
+        "`pet.getId()`), or in a migration."
     )
     remediation = (
         "Pass values as parameters: `cursor.execute(\"SELECT ... WHERE id = %s\", (user_id,))`, `db.query(\"... $1\", [id])`, "
@@ -274,7 +287,8 @@ class SqlInjection(Check):
             names = ", ".join(f"`{n}`" for n in hit.value[2][:4])
             where = {"parameter": "from the function's parameters", "local": "from values computed here",
                      "constant": "only from constants or attributes",
-                     "environment": "only from the environment and constants"}[origin]
+                     "environment": "only from the environment and constants",
+                     "configuration": "only from the service's settings and constants"}[origin]
             message = (f"SQL built from {names}{via}, {where}, is passed to `{hit.call.callee or hit.call.name}`: a value "
                        "that reaches it can change the query")
             if is_migration(hit.model):

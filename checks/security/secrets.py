@@ -46,6 +46,10 @@ _LOW_ROLES = frozenset({"test", "example", "docs", "migration"})
 _TEST_PATH = re.compile(r"(?i)(^|/)(tests?|__tests__|e2e|testdata|test-data|fixtures?|spec|specs|mocks?|__mocks__)/")
 
 
+# Firebase's generated client configs: their `api_key` is an app identifier compiled into every install.
+_FIREBASE_CLIENT_CONFIGS = frozenset({"google-services.json", "GoogleService-Info.plist"})
+
+
 @dataclass(frozen=True, slots=True)
 class SecretVerdict:
     severity: Severity
@@ -73,6 +77,11 @@ def judge_secret_at(path: str, role: str, language: str, hit: SecretHit, *, in_t
     size = f"{hit.length} characters"
     low_role = role in _LOW_ROLES or bool(_TEST_PATH.search(path)) or in_tests
     example = bool(hit.flags & SECRET_EXAMPLE_FILE)
+    if hit.kind == "google-api-key" and path.rsplit("/", 1)[-1] in _FIREBASE_CLIENT_CONFIGS:
+        return SecretVerdict(Severity.LOW, Confidence.MEDIUM,
+                             f"{what} in Firebase's client configuration ({path.rsplit('/', 1)[-1]}): it identifies the app "
+                             "and ships inside it, so it is public by design; restrict it to the app and its APIs in the "
+                             "Google Cloud console")
     if hit.flags & SECRET_LIVE:
         return SecretVerdict(Severity.CRITICAL, Confidence.HIGH if not example else Confidence.MEDIUM,
                              f"{what} committed to {where} ({size}): revoke it and load it from the environment")

@@ -4,6 +4,7 @@ Rust is read from the analysis layer (`TypeUse` facts of kind "unsafe"); Go and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -81,6 +82,9 @@ def _imposed_by_a_library(name: str, params: tuple[str, ...]) -> bool:
 # `Object` parameters, in every signature; a public one escapes, unless it overrides a signature chosen elsewhere.
 
 
+_ADVICE = re.compile(r"@(?:org\.aspectj\.lang\.annotation\.)?(?:AfterReturning|AfterThrowing|Around|Before|After)\b")
+
+
 def _java_hatches(ctx: Context) -> Iterator[Hatch]:
     own = ctx.analysis.own_classes("java")
     for model in ctx.analysis.files("java", roles=CODE_ROLES):
@@ -90,6 +94,8 @@ def _java_hatches(ctx: Context) -> Iterator[Hatch]:
             fn = model.function(use.function)
             if fn is not None and "@Override" in fn.decorators:
                 continue  # the signature is the overridden one's, not this class's choice
+            if fn is not None and use.kind == "object" and any(_ADVICE.match(d) for d in fn.decorators):
+                continue  # AspectJ hands an advice the advised method's value as Object: its signature is fixed
             name = use.text.rsplit(".", 1)[-1]
             if use.kind == "raw-type" and use.text.count(".") <= 1 and name in own and \
                     not use.text.startswith("java."):
