@@ -1132,3 +1132,116 @@ def test_routes_added_by_add_api_route_and_add_url_rule_are_endpoints(tmp_path: 
     ]
     put = next(e for e in model.endpoints if e.method == "PUT")
     assert put.guards == ("param:user=Depends(get_current_user)",)
+
+
+DJANGO_CBV_URLS = """\
+from django.urls import include, path
+from django.views.generic import RedirectView, TemplateView
+from rest_framework.routers import DefaultRouter
+
+from shop import views
+from shop.views import ItemDetail
+
+router = DefaultRouter()
+router.register(r"orders", views.OrderViewSet)
+router.register(r"tags", views.TagViewSet, basename="tag")
+
+urlpatterns = [
+    path("about/", TemplateView.as_view(template_name="about.html")),
+    path("items/", views.ItemList.as_view(), name="items"),
+    path("items/<int:pk>/", ItemDetail.as_view()),
+    path("contact/", views.ContactView.as_view()),
+    path("ping/", views.ping),
+    path("legacy/", views.LegacyView.as_view()),
+    path("old/", RedirectView.as_view(url="/about/")),
+    path("api/", include(router.urls)),
+]
+"""
+
+DJANGO_CBV_VIEWS = """\
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views import View
+from rest_framework import generics, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.permissions import IsAuthenticated
+from thirdparty import MagicView
+
+
+@api_view(["GET", "POST"])
+def ping(request):
+    return None
+
+
+class ItemList(generics.ListCreateAPIView):
+    permission_classes = [IsAuthenticated]
+
+
+class ItemDetail(generics.RetrieveUpdateDestroyAPIView):
+    pass
+
+
+class BaseForm(LoginRequiredMixin, View):
+    def get(self, request):
+        return None
+
+
+class ContactView(BaseForm):
+    def post(self, request):
+        return None
+
+
+class LegacyView(MagicView):
+    pass
+
+
+class OrderViewSet(viewsets.ModelViewSet):
+    @action(detail=True, methods=["post"], url_path="cancel")
+    def cancel(self, request, pk=None):
+        return None
+
+
+class TagViewSet(viewsets.GenericViewSet):
+    def list(self, request):
+        return None
+"""
+
+
+def test_django_class_based_views_serve_the_methods_they_define_or_inherit(tmp_path: Path) -> None:
+    """issue 9 (every route the framework would serve): a class-based view serves the methods it defines (`def get`,
+    `def post`, also through its project bases) or that its generic base provides (DRF ListCreateAPIView -> GET and
+    POST, RetrieveUpdateDestroyAPIView -> GET/PUT/PATCH/DELETE, TemplateView -> GET); a DRF function view the
+    methods of its `@api_view([...])`; a router-registered viewset its actions on the list and detail routes and
+    its `@action`s. They were all listed as one "ANY". A view built on a class outside the project stays ANY, with
+    low confidence; the guards a view carries (permission_classes, LoginRequiredMixin) come with its methods."""
+    write(tmp_path, {"proj/urls.py": DJANGO_CBV_URLS, "shop/views.py": DJANGO_CBV_VIEWS})
+    model = openapi_model(context(tmp_path))
+    got = sorted((e.method, e.path, e.line, e.method_known) for e in model.endpoints)
+    assert got == [
+        ("ANY", "/legacy", 18, False),
+        ("ANY", "/old", 19, True),  # RedirectView answers every method
+        ("DELETE", "/api/orders/{pk}", 9, True),
+        ("DELETE", "/items/<int:pk>", 15, True),
+        ("GET", "/about", 13, True),
+        ("GET", "/api/orders", 9, True),
+        ("GET", "/api/orders/{pk}", 9, True),
+        ("GET", "/api/tags", 10, True),
+        ("GET", "/contact", 16, True),
+        ("GET", "/items", 14, True),
+        ("GET", "/items/<int:pk>", 15, True),
+        ("GET", "/ping", 17, True),
+        ("PATCH", "/api/orders/{pk}", 9, True),
+        ("PATCH", "/items/<int:pk>", 15, True),
+        ("POST", "/api/orders", 9, True),
+        ("POST", "/api/orders/{pk}/cancel", 9, True),
+        ("POST", "/contact", 16, True),
+        ("POST", "/items", 14, True),
+        ("POST", "/ping", 17, True),
+        ("PUT", "/api/orders/{pk}", 9, True),
+        ("PUT", "/items/<int:pk>", 15, True),
+    ]
+    guards = {(e.method, e.path): e.guards for e in model.endpoints}
+    assert "permission_classes=[IsAuthenticated]" in guards[("POST", "/items")]
+    assert "base:LoginRequiredMixin" in guards[("POST", "/contact")]
+    assert guards[("PUT", "/items/<int:pk>")] == ("base:RetrieveUpdateDestroyAPIView",)
+    facts = openapi_facts(context(tmp_path))
+    assert {(e.path, e.confidence) for e in facts.endpoints if e.method == "ANY"} == {("/legacy", "low"), ("/old", "high")}

@@ -46,7 +46,8 @@ _ENDPOINTS_LISTED = 5000  # a list beyond this is cut, and the cut is stated in 
 @dataclass(frozen=True, slots=True)
 class EndpointFact:
     """One endpoint found in the code, as the report lists it. `confidence` is "low" when the route's router was
-    never found mounted, so its full path may lack a prefix: a fact stated as unsure, never a finding."""
+    never found mounted, so its full path may lack a prefix, or when its "ANY" method stands for methods that could
+    not be read (a class-based view built on classes outside the project): a fact stated as unsure, never a finding."""
 
     method: str
     path: str
@@ -253,7 +254,7 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
     documented = {id(ep) for ep in model.documented}
     listed = tuple(
         EndpointFact(ep.method, ep.path, ep.file, ep.line, ep.handler, ep.framework,
-                     "high" if ep.prefix_known else "low", (id(ep) in documented) if has_docs else None)
+                     "high" if ep.prefix_known and ep.method_known else "low", (id(ep) in documented) if has_docs else None)
         for ep in sorted(model.endpoints, key=lambda e: (e.file, e.line, e.method, e.path))[:_ENDPOINTS_LISTED])
     cut = tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut)
     if in_code > _ENDPOINTS_LISTED:
