@@ -839,7 +839,8 @@ def test_spring_context_path_properties_matches_spec_with_or_without_it(tmp_path
         _JAVA_DIR + "OwnerController.java": "@RestController\n@RequestMapping(\"/api\")\npublic class OwnerController {\n"
                                             "    @GetMapping(\"/owners\")\n    public List<O> list() { return null; }\n}\n",
         _JAVA_DIR + "RootController.java": "@RestController\n@RequestMapping(\"/\")\npublic class RootController {\n"
-                                           "    @RequestMapping(value = \"/\")\n    public void root() {}\n}\n",
+                                           "    @RequestMapping(value = \"/\")\n"
+                                           "    public void redirectToSwagger(HttpServletResponse response) {}\n}\n",
     })
     model = openapi_model(context(tmp_path))
     assert [(e.method, e.path, e.base) for e in model.endpoints] == [("GET", "/petclinic/api/owners", "/petclinic")]
@@ -1097,7 +1098,8 @@ def test_django_include_of_a_list_of_patterns_carries_its_prefix(tmp_path: Path)
                            "    return JsonResponse({})\n",
     })
     routes = _routes(tmp_path)
-    assert routes == [  # the home view at "/" is left out like every ANY route at the root (a catch-all mount)
+    assert routes == [
+        ("ANY", "/", "proj/urls.py", 11, True),
         ("ANY", "/api/health", "proj/urls.py", 17, True),
         ("ANY", "/api/v1/items", "proj/urls.py", 15, True),
         ("ANY", "/credit/charge/$", "proj/urls.py", 7, True),
@@ -1245,3 +1247,31 @@ def test_django_class_based_views_serve_the_methods_they_define_or_inherit(tmp_p
     assert guards[("PUT", "/items/<int:pk>")] == ("base:RetrieveUpdateDestroyAPIView",)
     facts = openapi_facts(context(tmp_path))
     assert {(e.path, e.confidence) for e in facts.endpoints if e.method == "ANY"} == {("/legacy", "low"), ("/old", "high")}
+
+
+def test_a_handler_at_the_root_is_an_endpoint_a_sub_application_mounted_there_is_not(tmp_path: Path) -> None:
+    """issue 9 (every route the framework would serve): every route at "/" that serves any method was dropped as a
+    catch-all mount, losing a Django `path("", views.index)` home view and an Express `app.all("/", h)`; only a
+    sub-application mounted at the root (Go's `mux.Handle("/", gateway)`, an http.Handler at ServeMux's
+    match-everything pattern) is no endpoint -- a `HandleFunc("/", index)` beside it is one."""
+    django = write(tmp_path / "django", {
+        "web/urls.py": "from django.urls import path\n\nfrom web import views\n\nurlpatterns = [\n"
+                       "    path(\"\", views.index),\n    path(\"about/\", views.about),\n]\n",
+        "web/views.py": "def index(request):\n    return None\n\n\ndef about(request):\n    return None\n",
+    })
+    express = write(tmp_path / "express", {
+        "app.js": "const express = require('express');\nconst app = express();\n"
+                  "app.all('/', (req, res) => res.send('hi'));\napp.get('/items', (req, res) => res.json([]));\n"
+                  "app.listen(3000);\n",
+    })
+    go = write(tmp_path / "go", {
+        "go.mod": "module example.com/svc\n\ngo 1.22\n",
+        "main.go": "package main\n\nimport \"net/http\"\n\nfunc index(w http.ResponseWriter, r *http.Request) {}\n\n"
+                   "func main() {\n\tgw := http.NewServeMux()\n\tmux := http.NewServeMux()\n\tmux.Handle(\"/\", gw)\n"
+                   "\tmux.HandleFunc(\"/health\", index)\n\thttp.ListenAndServe(\":8080\", mux)\n}\n",
+        "site/main.go": "package site\n\nimport \"net/http\"\n\nfunc index(w http.ResponseWriter, r *http.Request) {}\n\n"
+                        "func Serve() {\n\tmux := http.NewServeMux()\n\tmux.HandleFunc(\"/\", index)\n}\n",
+    })
+    assert _routes(django) == [("ANY", "/", "web/urls.py", 6, True), ("ANY", "/about", "web/urls.py", 7, True)]
+    assert _routes(express) == [("ANY", "/", "app.js", 3, True), ("GET", "/items", "app.js", 4, True)]
+    assert _routes(go) == [("ANY", "/", "site/main.go", 9, True), ("ANY", "/health", "main.go", 11, True)]

@@ -229,15 +229,17 @@ def _generated_framework(interface: str) -> str:
 
 
 _DOCS_ROUTE = re.compile(r"(^|/)(swagger[\w-]*|openapi(\.json|\.ya?ml)?|api-docs|redoc|docs)(/|$)", re.I)
+_DOCS_HANDLER = re.compile(r"swagger|redoc|openapi|api_?docs", re.I)
 
 
 def _dedupe(endpoints: list[Endpoint]) -> list[Endpoint]:
-    """One endpoint per method and path, leaving out the routes that serve the documentation itself."""
+    """One endpoint per method and path, leaving out the routes that serve the documentation itself. A route at "/"
+    is an endpoint like any other (a Django `path("", views.index)`, an Express `app.all("/")`); a sub-application
+    mounted there (Go's `mux.Handle("/", gateway)`) is no route at all (analysis/go.py leaves it out)."""
     seen: dict[tuple[str, str], Endpoint] = {}
     for ep in sorted(endpoints, key=lambda e: (e.file, e.line, e.method, e.path)):
-        local = segments(ep.path)[len(segments(ep.base)):] if ep.base else segments(ep.path)
-        if _DOCS_ROUTE.search(ep.path) or (ep.method == "ANY" and not local):
-            continue  # the docs UI, or a catch-all mount such as `mux.Handle("/", gateway)`
+        if _DOCS_ROUTE.search(ep.path) or _DOCS_HANDLER.search(ep.handler.split("(", 1)[0].rsplit(".", 1)[-1]):
+            continue  # the docs UI, or a redirect to it (petclinic's `redirectToSwagger` at "/")
         seen.setdefault((ep.method, normalise_path(ep.path)), ep)
     return list(seen.values())
 
