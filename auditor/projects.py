@@ -234,7 +234,8 @@ def _manifest_root(info: FileInfo) -> str | None:
     return "/".join(root_parts)
 
 
-_NAME_ORDER = ("pyproject.toml", "cargo.toml", "go.mod", "pom.xml", "setup.cfg", "setup.py", "package.json")
+_NAME_ORDER = ("pyproject.toml", "cargo.toml", "go.mod", "pom.xml", "settings.gradle.kts", "settings.gradle", "setup.cfg",
+               "setup.py", "package.json")
 
 
 def _name_priority(manifest: str) -> tuple[int, str]:
@@ -349,7 +350,10 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
         if name == "pom.xml":
             return _pom(_xml_root(text))
         if name.startswith("settings.gradle"):
-            return _Manifest(aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
+            # `rootProject.name = 'shop'` (Groovy) / `rootProject.name = "shop"` (Kotlin DSL) names the build
+            named = re.search(r"""^\s*rootProject\.name\s*=\s*["']([^"'$]+)["']""", text, re.MULTILINE)
+            return _Manifest(name=named.group(1).strip() if named else "",
+                             aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
         if name.startswith("build.gradle"):
             coordinates = re.findall(r"""["']([\w.\-]+:[\w.\-]+)(?::[^"']*)?["']""", text)
             # other modules of the build: `project(':libs:security')`, `project(path: ':x')`, `projects.libsSecurity`

@@ -512,3 +512,30 @@ def test_asset_package_json_inside_a_python_package_with_its_views_is_no_project
     # a Node service beside Python code it does not own stays a project
     (root / "server/polar/backoffice/package.json").write_text('{"name": "bo", "dependencies": {"express": "4"}}')
     assert [(p.path, p.kind) for p in projects(root)] == [("server", "backend"), ("server/polar/backoffice", "backend")]
+
+
+def test_a_gradle_build_is_named_by_its_settings_root_project_name(make_repo: Callable[..., Path]) -> None:
+    """issue 9 (one project per deployable, each named): `rootProject.name = 'x'` in settings.gradle(.kts) names
+    the Gradle build beside the other projects of the repository (it had no name at all, and a side-car
+    package.json's name must not win over it), as a pom's artifactId names a Maven build."""
+    java = "package a;\nclass A {}\n"
+    boot = ("plugins {\n  id 'org.springframework.boot' version '3.2.0'\n}\n"
+            "dependencies {\n  implementation 'org.springframework.boot:spring-boot-starter-web'\n}\n")
+    web = '{"name": "web", "dependencies": {"react": "^18", "react-dom": "^18"}}'
+    groovy = make_repo({
+        "settings.gradle": "pluginManagement { repositories { gradlePluginPortal() } }\nrootProject.name = 'petstore'\n",
+        "build.gradle": boot,
+        "package.json": '{"name": "petstore-assets", "private": true, "devDependencies": {"tailwindcss": "^3"}}',
+        "src/main/java/a/A.java": java,
+        "web/package.json": web,
+        "web/src/App.tsx": "import React from 'react';\nexport const App = () => <div/>;\n",
+    })
+    assert [(p.path, p.name) for p in projects(groovy)] == [("", "petstore"), ("web", "web")]
+    kotlin = make_repo({
+        "settings.gradle.kts": 'rootProject.name = "ledger-service"\n',
+        "build.gradle.kts": boot,
+        "src/main/java/a/A.java": java,
+        "web/package.json": web,
+        "web/src/App.tsx": "import React from 'react';\nexport const App = () => <div/>;\n",
+    })
+    assert [(p.path, p.name) for p in projects(kotlin)] == [("", "ledger-service"), ("web", "web")]
