@@ -1137,6 +1137,7 @@ def test_routes_added_by_add_api_route_and_add_url_rule_are_endpoints(tmp_path: 
 
 
 DJANGO_CBV_URLS = """\
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 from rest_framework.routers import DefaultRouter
@@ -1157,6 +1158,7 @@ urlpatterns = [
     path("legacy/", views.LegacyView.as_view()),
     path("old/", RedirectView.as_view(url="/about/")),
     path("api/", include(router.urls)),
+    path("login/", auth_views.LoginView.as_view()),
 ]
 """
 
@@ -1205,6 +1207,11 @@ class OrderViewSet(viewsets.ModelViewSet):
 class TagViewSet(viewsets.GenericViewSet):
     def list(self, request):
         return None
+
+
+class LoginView(View):  # the project's own, not the django.contrib.auth one the urls use
+    def get(self, request):
+        return None
 """
 
 
@@ -1219,27 +1226,29 @@ def test_django_class_based_views_serve_the_methods_they_define_or_inherit(tmp_p
     model = openapi_model(context(tmp_path))
     got = sorted((e.method, e.path, e.line, e.method_known) for e in model.endpoints)
     assert got == [
-        ("ANY", "/legacy", 18, False),
-        ("ANY", "/old", 19, True),  # RedirectView answers every method
-        ("DELETE", "/api/orders/{pk}", 9, True),
-        ("DELETE", "/items/<int:pk>", 15, True),
-        ("GET", "/about", 13, True),
-        ("GET", "/api/orders", 9, True),
-        ("GET", "/api/orders/{pk}", 9, True),
-        ("GET", "/api/tags", 10, True),
-        ("GET", "/contact", 16, True),
-        ("GET", "/items", 14, True),
-        ("GET", "/items/<int:pk>", 15, True),
-        ("GET", "/ping", 17, True),
-        ("PATCH", "/api/orders/{pk}", 9, True),
-        ("PATCH", "/items/<int:pk>", 15, True),
-        ("POST", "/api/orders", 9, True),
-        ("POST", "/api/orders/{pk}/cancel", 9, True),
-        ("POST", "/contact", 16, True),
-        ("POST", "/items", 14, True),
-        ("POST", "/ping", 17, True),
-        ("PUT", "/api/orders/{pk}", 9, True),
-        ("PUT", "/items/<int:pk>", 15, True),
+        ("ANY", "/legacy", 19, False),
+        ("ANY", "/old", 20, True),  # RedirectView answers every method
+        ("DELETE", "/api/orders/{pk}", 10, True),
+        ("DELETE", "/items/<int:pk>", 16, True),
+        ("GET", "/about", 14, True),
+        ("GET", "/api/orders", 10, True),
+        ("GET", "/api/orders/{pk}", 10, True),
+        ("GET", "/api/tags", 11, True),
+        ("GET", "/contact", 17, True),
+        ("GET", "/items", 15, True),
+        ("GET", "/items/<int:pk>", 16, True),
+        ("GET", "/login", 22, True),  # Django's LoginView (imported), not the project's own class of that name
+        ("GET", "/ping", 18, True),
+        ("PATCH", "/api/orders/{pk}", 10, True),
+        ("PATCH", "/items/<int:pk>", 16, True),
+        ("POST", "/api/orders", 10, True),
+        ("POST", "/api/orders/{pk}/cancel", 10, True),
+        ("POST", "/contact", 17, True),
+        ("POST", "/items", 15, True),
+        ("POST", "/login", 22, True),
+        ("POST", "/ping", 18, True),
+        ("PUT", "/api/orders/{pk}", 10, True),
+        ("PUT", "/items/<int:pk>", 16, True),
     ]
     guards = {(e.method, e.path): e.guards for e in model.endpoints}
     assert "permission_classes=[IsAuthenticated]" in guards[("POST", "/items")]

@@ -401,12 +401,15 @@ class _Views:
                 self.classes.setdefault(cls.name, []).append((module, model, i))
 
     def _target(self, text: str, module: str) -> tuple[str | None, str]:
-        """(the module a dotted view name lives in, or None, its last name)."""
+        """(the module a dotted view name lives in -- "" when it is imported from outside the project, None when
+        unknown -- and its last name)."""
         head, _, name = text.rpartition(".")
         if not head:
             target = self.p.imports.get(module, {}).get(name, "")
             owner, _, var = target.rpartition(".")
-            return (self.p.find(owner) if owner else module), (var or name)
+            if not owner:
+                return module, name
+            return (self.p.find(owner) or ""), (var or name)
         first, _, rest = head.partition(".")
         target = self.p.imports.get(module, {}).get(first, "")
         if target:
@@ -414,12 +417,14 @@ class _Views:
             found = self.p.find(dotted_module)
             if found is None:  # `from app import views` where views is a module: target is app.views
                 found = self.p.find(dotted_module.rpartition(".")[0]) if "." in dotted_module else None
-            return found, name
+            return (found or ""), name
         return self.p.find(head), name
 
     def _class(self, name: str, module: str | None) -> tuple[str, FileModel, int] | None:
+        """The project's class of that name: in `module`, or the only one when the module is unknown; none when the
+        name is imported from outside the project (`auth_views.LoginView` beside a project class `LoginView`)."""
         hits = self.classes.get(name, [])
-        if not hits:
+        if not hits or module == "":
             return None
         return next((h for h in hits if h[0] == module), hits[0] if len(hits) == 1 else None)
 
@@ -454,7 +459,7 @@ class _Views:
                     allowed = value
             for base in cls.bases:
                 short = base.split("[", 1)[0].rsplit(".", 1)[-1]
-                inner = self._class(short, self._target(base, module)[0] if "." in base else module)
+                inner = self._class(short, self._target(base.split("[", 1)[0], module)[0])
                 if inner is not None and short not in _GENERIC_VIEWS and short not in _VIEWSET_ACTIONS:
                     pending.append(inner)
                     continue
