@@ -1390,6 +1390,8 @@ class _Reader:
                 guards.append(callee)
                 handler_text = self._handler_text(wrapped[0])
         full = _join(router.prefix, path) if router.prefix else (path if path.startswith("/") else "/" + path)
+        if name == "Handle" and methods == ["ANY"] and full == "/" and handler.type != "func_literal":
+            return  # an http.Handler at ServeMux's match-everything "/": a grpc-gateway mux, a FileServer, a router
         for m in methods:
             self.routes.append(RouteDecl(framework, m, full, router.key, handler_text, self.src.line(node), fn,
                                          tuple(guards), router.known))

@@ -234,7 +234,48 @@ def _manifest_root(info: FileInfo) -> str | None:
     return "/".join(root_parts)
 
 
-_NAME_ORDER = ("pyproject.toml", "cargo.toml", "go.mod", "pom.xml", "setup.cfg", "setup.py", "package.json")
+# A generator's template folder (openapi-generator, hygen's _templates, cookiecutter, copier, polar's SDK generator):
+# the manifests in it are the packages it generates, not projects of the repository.
+_TEMPLATE_DIR = re.compile(r"^(_{0,2}templates?_{0,2}|project_template|app_template)$", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>", re.DOTALL)
+_TEMPLATE_FILE = (".jinja", ".jinja2", ".j2", ".tmpl", ".tpl", ".hbs", ".handlebars", ".mustache", ".ejs", ".t")
+
+
+def _template_manifests(repo: Repository, manifests: list[str]) -> set[str]:
+    """Manifests inside a template folder that are templates: a folder named with a placeholder
+    (`{{cookiecutter.project_slug}}/`), a manifest whose text holds placeholders (`{{ version }}`, `{% for %}`,
+    `<%= name %>`), or a template folder that holds template files (`*.jinja`, `*.hbs`, `*.ejs.t`)."""
+    out: set[str] = set()
+    template_files: list[str] | None = None
+    for manifest in manifests:
+        folders = manifest.split("/")[:-1]
+        if any(_PLACEHOLDER.search(part) for part in folders):
+            out.add(manifest)
+            continue
+        named = [i for i, part in enumerate(folders) if _TEMPLATE_DIR.match(part)]
+        if not named:
+            continue
+        text = _read(repo, manifest) or ""
+        if _PLACEHOLDER.search(text):
+            out.add(manifest)
+            continue
+        if template_files is None:
+            template_files = [f.path for f in repo.files if f.path.lower().endswith(_TEMPLATE_FILE)]
+        for i in named:
+            folder = "/".join(folders[: i + 1]) + "/"
+            if any(f.startswith(folder) for f in template_files):
+                out.add(manifest)
+                break
+    return out
+
+
+def _placeholder_name(name: str) -> bool:
+    """`{{project_name}}`, `<%= name %>`, `${name}`: a name a template fills in, not the project's."""
+    return bool(_PLACEHOLDER.search(name)) or "${" in name
+
+
+_NAME_ORDER = ("pyproject.toml", "cargo.toml", "go.mod", "pom.xml", "settings.gradle.kts", "settings.gradle", "setup.cfg",
+               "setup.py", "package.json")
 
 
 def _name_priority(manifest: str) -> tuple[int, str]:
@@ -349,7 +390,10 @@ def _parse_manifest(repo: Repository, rel: str) -> _Manifest:
         if name == "pom.xml":
             return _pom(_xml_root(text))
         if name.startswith("settings.gradle"):
-            return _Manifest(aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
+            # `rootProject.name = 'shop'` (Groovy) / `rootProject.name = "shop"` (Kotlin DSL) names the build
+            named = re.search(r"""^\s*rootProject\.name\s*=\s*["']([^"'$]+)["']""", text, re.MULTILINE)
+            return _Manifest(name=named.group(1).strip() if named else "",
+                             aggregator=bool(re.search(r"^\s*include\b", text, re.MULTILINE)))
         if name.startswith("build.gradle"):
             coordinates = re.findall(r"""["']([\w.\-]+:[\w.\-]+)(?::[^"']*)?["']""", text)
             # other modules of the build: `project(':libs:security')`, `project(path: ':x')`, `projects.libsSecurity`
@@ -718,7 +762,8 @@ class _Detection:
 
     def name(self, path: str) -> str:
         own = sorted((m for m in self.roots[path].manifests if _parent(m) == path), key=_name_priority)
-        declared = next((self.parsed[m].name for m in own if self.parsed[m].name), "")
+        declared = next((self.parsed[m].name for m in own
+                         if self.parsed[m].name and not _placeholder_name(self.parsed[m].name)), "")
         return declared or (PurePosixPath(path).name if path else "")
 
     # -- folding --
@@ -877,9 +922,10 @@ def find_projects(repo: Repository) -> list[Project]:
     det = _Detection(repo)
     roots, parsed = det.roots, det.parsed
     # Files named like manifests that describe no project: `{"type": "commonjs"}` beside build scripts
-    # (JHipster's webpack/), a setup.py module.
+    # (JHipster's webpack/), a setup.py module, a generator's template of the package it generates.
+    templates = _template_manifests(repo, [m for r in roots.values() for m in r.manifests])
     for path in list(roots):
-        roots[path].manifests = [m for m in roots[path].manifests if not parsed[m].marker]
+        roots[path].manifests = [m for m in roots[path].manifests if not parsed[m].marker and m not in templates]
         if not roots[path].manifests:
             del roots[path]
     det.split_builds = _absorb_members(repo, roots, parsed)

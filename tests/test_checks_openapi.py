@@ -855,7 +855,8 @@ def test_spring_context_path_properties_matches_spec_with_or_without_it(tmp_path
         _JAVA_DIR + "OwnerController.java": "@RestController\n@RequestMapping(\"/api\")\npublic class OwnerController {\n"
                                             "    @GetMapping(\"/owners\")\n    public List<O> list() { return null; }\n}\n",
         _JAVA_DIR + "RootController.java": "@RestController\n@RequestMapping(\"/\")\npublic class RootController {\n"
-                                           "    @RequestMapping(value = \"/\")\n    public void root() {}\n}\n",
+                                           "    @RequestMapping(value = \"/\")\n"
+                                           "    public void redirectToSwagger(HttpServletResponse response) {}\n}\n",
     })
     model = openapi_model(context(tmp_path))
     assert [(e.method, e.path, e.base) for e in model.endpoints] == [("GET", "/petclinic/api/owners", "/petclinic")]
@@ -1113,7 +1114,8 @@ def test_django_include_of_a_list_of_patterns_carries_its_prefix(tmp_path: Path)
                            "    return JsonResponse({})\n",
     })
     routes = _routes(tmp_path)
-    assert routes == [  # the home view at "/" is left out like every ANY route at the root (a catch-all mount)
+    assert routes == [
+        ("ANY", "/", "proj/urls.py", 11, True),
         ("ANY", "/api/health", "proj/urls.py", 17, True),
         ("ANY", "/api/v1/items", "proj/urls.py", 15, True),
         ("ANY", "/credit/charge/$", "proj/urls.py", 7, True),
@@ -1148,3 +1150,153 @@ def test_routes_added_by_add_api_route_and_add_url_rule_are_endpoints(tmp_path: 
     ]
     put = next(e for e in model.endpoints if e.method == "PUT")
     assert put.guards == ("param:user=Depends(get_current_user)",)
+
+
+DJANGO_CBV_URLS = """\
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView, TemplateView
+from rest_framework.routers import DefaultRouter
+
+from shop import views
+from shop.views import ItemDetail
+
+router = DefaultRouter()
+router.register(r"orders", views.OrderViewSet)
+router.register(r"tags", views.TagViewSet, basename="tag")
+
+urlpatterns = [
+    path("about/", TemplateView.as_view(template_name="about.html")),
+    path("items/", views.ItemList.as_view(), name="items"),
+    path("items/<int:pk>/", ItemDetail.as_view()),
+    path("contact/", views.ContactView.as_view()),
+    path("ping/", views.ping),
+    path("legacy/", views.LegacyView.as_view()),
+    path("old/", RedirectView.as_view(url="/about/")),
+    path("api/", include(router.urls)),
+    path("login/", auth_views.LoginView.as_view()),
+]
+"""
+
+DJANGO_CBV_VIEWS = """\
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views import View
+from rest_framework import generics, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.permissions import IsAuthenticated
+from thirdparty import MagicView
+
+
+@api_view(["GET", "POST"])
+def ping(request):
+    return None
+
+
+class ItemList(generics.ListCreateAPIView):
+    permission_classes = [IsAuthenticated]
+
+
+class ItemDetail(generics.RetrieveUpdateDestroyAPIView):
+    pass
+
+
+class BaseForm(LoginRequiredMixin, View):
+    def get(self, request):
+        return None
+
+
+class ContactView(BaseForm):
+    def post(self, request):
+        return None
+
+
+class LegacyView(MagicView):
+    pass
+
+
+class OrderViewSet(viewsets.ModelViewSet):
+    @action(detail=True, methods=["post"], url_path="cancel")
+    def cancel(self, request, pk=None):
+        return None
+
+
+class TagViewSet(viewsets.GenericViewSet):
+    def list(self, request):
+        return None
+
+
+class LoginView(View):  # the project's own, not the django.contrib.auth one the urls use
+    def get(self, request):
+        return None
+"""
+
+
+def test_django_class_based_views_serve_the_methods_they_define_or_inherit(tmp_path: Path) -> None:
+    """issue 9 (every route the framework would serve): a class-based view serves the methods it defines (`def get`,
+    `def post`, also through its project bases) or that its generic base provides (DRF ListCreateAPIView -> GET and
+    POST, RetrieveUpdateDestroyAPIView -> GET/PUT/PATCH/DELETE, TemplateView -> GET); a DRF function view the
+    methods of its `@api_view([...])`; a router-registered viewset its actions on the list and detail routes and
+    its `@action`s. They were all listed as one "ANY". A view built on a class outside the project stays ANY, with
+    low confidence; the guards a view carries (permission_classes, LoginRequiredMixin) come with its methods."""
+    write(tmp_path, {"proj/urls.py": DJANGO_CBV_URLS, "shop/views.py": DJANGO_CBV_VIEWS})
+    model = openapi_model(context(tmp_path))
+    got = sorted((e.method, e.path, e.line, e.method_known) for e in model.endpoints)
+    assert got == [
+        ("ANY", "/legacy", 19, False),
+        ("ANY", "/old", 20, True),  # RedirectView answers every method
+        ("DELETE", "/api/orders/{pk}", 10, True),
+        ("DELETE", "/items/<int:pk>", 16, True),
+        ("GET", "/about", 14, True),
+        ("GET", "/api/orders", 10, True),
+        ("GET", "/api/orders/{pk}", 10, True),
+        ("GET", "/api/tags", 11, True),
+        ("GET", "/contact", 17, True),
+        ("GET", "/items", 15, True),
+        ("GET", "/items/<int:pk>", 16, True),
+        ("GET", "/login", 22, True),  # Django's LoginView (imported), not the project's own class of that name
+        ("GET", "/ping", 18, True),
+        ("PATCH", "/api/orders/{pk}", 10, True),
+        ("PATCH", "/items/<int:pk>", 16, True),
+        ("POST", "/api/orders", 10, True),
+        ("POST", "/api/orders/{pk}/cancel", 10, True),
+        ("POST", "/contact", 17, True),
+        ("POST", "/items", 15, True),
+        ("POST", "/login", 22, True),
+        ("POST", "/ping", 18, True),
+        ("PUT", "/api/orders/{pk}", 10, True),
+        ("PUT", "/items/<int:pk>", 16, True),
+    ]
+    guards = {(e.method, e.path): e.guards for e in model.endpoints}
+    assert "permission_classes=[IsAuthenticated]" in guards[("POST", "/items")]
+    assert "base:LoginRequiredMixin" in guards[("POST", "/contact")]
+    assert guards[("PUT", "/items/<int:pk>")] == ("base:RetrieveUpdateDestroyAPIView",)
+    facts = openapi_facts(context(tmp_path))
+    assert {(e.path, e.confidence) for e in facts.endpoints if e.method == "ANY"} == {("/legacy", "low"), ("/old", "high")}
+
+
+def test_a_handler_at_the_root_is_an_endpoint_a_sub_application_mounted_there_is_not(tmp_path: Path) -> None:
+    """issue 9 (every route the framework would serve): every route at "/" that serves any method was dropped as a
+    catch-all mount, losing a Django `path("", views.index)` home view and an Express `app.all("/", h)`; only a
+    sub-application mounted at the root (Go's `mux.Handle("/", gateway)`, an http.Handler at ServeMux's
+    match-everything pattern) is no endpoint -- a `HandleFunc("/", index)` beside it is one."""
+    django = write(tmp_path / "django", {
+        "web/urls.py": "from django.urls import path\n\nfrom web import views\n\nurlpatterns = [\n"
+                       "    path(\"\", views.index),\n    path(\"about/\", views.about),\n]\n",
+        "web/views.py": "def index(request):\n    return None\n\n\ndef about(request):\n    return None\n",
+    })
+    express = write(tmp_path / "express", {
+        "app.js": "const express = require('express');\nconst app = express();\n"
+                  "app.all('/', (req, res) => res.send('hi'));\napp.get('/items', (req, res) => res.json([]));\n"
+                  "app.listen(3000);\n",
+    })
+    go = write(tmp_path / "go", {
+        "go.mod": "module example.com/svc\n\ngo 1.22\n",
+        "main.go": "package main\n\nimport \"net/http\"\n\nfunc index(w http.ResponseWriter, r *http.Request) {}\n\n"
+                   "func main() {\n\tgw := http.NewServeMux()\n\tmux := http.NewServeMux()\n\tmux.Handle(\"/\", gw)\n"
+                   "\tmux.HandleFunc(\"/health\", index)\n\thttp.ListenAndServe(\":8080\", mux)\n}\n",
+        "site/main.go": "package site\n\nimport \"net/http\"\n\nfunc index(w http.ResponseWriter, r *http.Request) {}\n\n"
+                        "func Serve() {\n\tmux := http.NewServeMux()\n\tmux.HandleFunc(\"/\", index)\n}\n",
+    })
+    assert _routes(django) == [("ANY", "/", "web/urls.py", 6, True), ("ANY", "/about", "web/urls.py", 7, True)]
+    assert _routes(express) == [("ANY", "/", "app.js", 3, True), ("GET", "/items", "app.js", 4, True)]
+    assert _routes(go) == [("ANY", "/", "site/main.go", 9, True), ("ANY", "/health", "main.go", 11, True)]

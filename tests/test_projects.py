@@ -512,3 +512,59 @@ def test_asset_package_json_inside_a_python_package_with_its_views_is_no_project
     # a Node service beside Python code it does not own stays a project
     (root / "server/polar/backoffice/package.json").write_text('{"name": "bo", "dependencies": {"express": "4"}}')
     assert [(p.path, p.kind) for p in projects(root)] == [("server", "backend"), ("server/polar/backoffice", "backend")]
+
+
+def test_a_gradle_build_is_named_by_its_settings_root_project_name(make_repo: Callable[..., Path]) -> None:
+    """issue 9 (one project per deployable, each named): `rootProject.name = 'x'` in settings.gradle(.kts) names
+    the Gradle build beside the other projects of the repository (it had no name at all, and a side-car
+    package.json's name must not win over it), as a pom's artifactId names a Maven build."""
+    java = "package a;\nclass A {}\n"
+    boot = ("plugins {\n  id 'org.springframework.boot' version '3.2.0'\n}\n"
+            "dependencies {\n  implementation 'org.springframework.boot:spring-boot-starter-web'\n}\n")
+    web = '{"name": "web", "dependencies": {"react": "^18", "react-dom": "^18"}}'
+    groovy = make_repo({
+        "settings.gradle": "pluginManagement { repositories { gradlePluginPortal() } }\nrootProject.name = 'petstore'\n",
+        "build.gradle": boot,
+        "package.json": '{"name": "petstore-assets", "private": true, "devDependencies": {"tailwindcss": "^3"}}',
+        "src/main/java/a/A.java": java,
+        "web/package.json": web,
+        "web/src/App.tsx": "import React from 'react';\nexport const App = () => <div/>;\n",
+    })
+    assert [(p.path, p.name) for p in projects(groovy)] == [("", "petstore"), ("web", "web")]
+    kotlin = make_repo({
+        "settings.gradle.kts": 'rootProject.name = "ledger-service"\n',
+        "build.gradle.kts": boot,
+        "src/main/java/a/A.java": java,
+        "web/package.json": web,
+        "web/src/App.tsx": "import React from 'react';\nexport const App = () => <div/>;\n",
+    })
+    assert [(p.path, p.name) for p in projects(kotlin)] == [("", "ledger-service"), ("web", "web")]
+
+
+def test_a_generators_template_packages_are_no_projects(make_repo: Callable[..., Path]) -> None:
+    """issue 9 (one project per deployable): polar's SDK generator keeps the packages it generates in template
+    folders -- `sdk/generator/typescript/template/package.json` with `"version": "{{ version }}"` and `{% for %}`
+    blocks, `sdk/generator/python/template/pyproject.toml` beside `*.jinja` files -- and a cookiecutter keeps its
+    in `{{cookiecutter.project_slug}}/`: they were library projects of their own. They are part of the generator; a
+    package under a templates folder that is no template (a starter kit's real manifest) stays a project, and a
+    root named `{{project_name}}` (a `django-admin startproject --template`) is not named by the placeholder."""
+    root = make_repo({
+        "sdk/generator/pyproject.toml": '[project]\nname = "generator"\ndependencies = ["jinja2"]\n',
+        "sdk/generator/generator/emitter.py": "import jinja2\n",
+        "sdk/generator/typescript/template/package.json":
+            '{\n  "name": "@polar-sh/sdk",\n  "version": "{{ version }}",\n  "exports": {\n'
+            '    ".": "./dist/index.mjs"\n{% for version in ir.versions %}\n    ,"./{{version.version}}": "./x"\n'
+            '{% endfor %}\n  }\n}\n',
+        "sdk/generator/typescript/template/src/index.ts": "export const client = 1;\n",
+        "sdk/generator/python/template/pyproject.toml": '[project]\nname = "polar-sdk"\ndependencies = ["httpx"]\n',
+        "sdk/generator/python/template/code_sample.py.jinja": "import polar\n{{ sample }}\n",
+        "sdk/generator/python/template/polar/base.py": "import httpx\n",
+        "cookie/{{cookiecutter.project_slug}}/pyproject.toml": '[project]\nname = "{{cookiecutter.project_slug}}"\n',
+        "cookie/{{cookiecutter.project_slug}}/app/main.py": "import os\n",
+        "starters/templates/todo-api/package.json": '{"name": "todo-api", "dependencies": {"express": "^4"}}',
+        "starters/templates/todo-api/index.js": "const express = require('express');\n",
+        "web/package.json": '{"name": "{{project_name}}-web", "dependencies": {"react": "^18"}}',
+        "web/src/App.tsx": "import React from 'react';\nexport const App = () => <div/>;\n",
+    })
+    assert [(p.path, p.name) for p in projects(root)] == [
+        ("", ""), ("sdk/generator", "generator"), ("starters/templates/todo-api", "todo-api"), ("web", "web")]

@@ -24,6 +24,8 @@ class Endpoint:
 
     `prefix_known` is False when the route's router was never found mounted (its prefix may be missing).
     `base` is a deployment prefix included in `path` (a servlet context path) that a spec may leave out.
+    `method_known` is False for an "ANY" that stands for methods that could not be read (a class-based view whose
+    bases are outside the project), not for a route that truly serves every method.
     """
 
     method: str
@@ -35,6 +37,7 @@ class Endpoint:
     base: str = ""
     handler: str = ""  # the function, view or method that serves it
     guards: tuple[str, ...] = ()  # middleware, guards, dependencies and decorators that apply to it
+    method_known: bool = True
 
     @property
     def key(self) -> str:

@@ -379,6 +379,232 @@ def _full_prefixes(key: tuple[str, str], routers: dict[tuple[str, str], _Router]
 
 
 # -- Django: urlpatterns, include() chains, DRF routers ------------------------------------------------------------
+_HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "ANY")
+# Generic views outside the project -> the methods they serve (Django's django.views.generic and auth views, DRF's
+# generics). A base serving nothing of its own (View, APIView, GenericAPIView, any *Mixin) maps to ().
+_GENERIC_VIEWS: dict[str, tuple[str, ...]] = {
+    "View": (), "APIView": (), "GenericAPIView": (), "ContextMixin": (),
+    **dict.fromkeys(("TemplateView", "ListView", "DetailView", "ArchiveIndexView", "YearArchiveView",
+                     "MonthArchiveView", "WeekArchiveView", "DayArchiveView", "TodayArchiveView", "DateDetailView",
+                     "PasswordResetDoneView", "PasswordResetCompleteView", "PasswordChangeDoneView",
+                     "ListAPIView", "RetrieveAPIView", "SpectacularAPIView", "SpectacularJSONAPIView",
+                     "SpectacularYAMLAPIView", "SpectacularSwaggerView", "SpectacularRedocView"), ("GET",)),
+    **dict.fromkeys(("FormView", "CreateView", "UpdateView", "LoginView", "PasswordChangeView", "PasswordResetView",
+                     "PasswordResetConfirmView"), ("GET", "POST")),
+    "DeleteView": ("GET", "POST", "DELETE"), "RedirectView": ("ANY",),
+    "CreateAPIView": ("POST",), "DestroyAPIView": ("DELETE",), "UpdateAPIView": ("PUT", "PATCH"),
+    "ListCreateAPIView": ("GET", "POST"), "RetrieveUpdateAPIView": ("GET", "PUT", "PATCH"),
+    "RetrieveDestroyAPIView": ("GET", "DELETE"), "RetrieveUpdateDestroyAPIView": ("GET", "PUT", "PATCH", "DELETE"),
+}
+# DRF viewsets registered on a router: the actions a base provides, and where each action is served.
+_VIEWSET_ACTIONS: dict[str, tuple[str, ...]] = {
+    "ViewSet": (), "GenericViewSet": (), "ViewSetMixin": (),
+    "ModelViewSet": ("list", "create", "retrieve", "update", "partial_update", "destroy"),
+    "ReadOnlyModelViewSet": ("list", "retrieve"),
+    "ListModelMixin": ("list",), "CreateModelMixin": ("create",), "RetrieveModelMixin": ("retrieve",),
+    "UpdateModelMixin": ("update", "partial_update"), "DestroyModelMixin": ("destroy",),
+}
+_ACTION_ROUTES = {"list": ("GET", False), "create": ("POST", False), "retrieve": ("GET", True),
+                  "update": ("PUT", True), "partial_update": ("PATCH", True), "destroy": ("DELETE", True)}
+_VIEW_DECORATORS = re.compile(r"^(?:[\w.]+\.)?(api_view|require_http_methods)\(\s*[\[(]?([^\])]*)")
+_SINGLE_METHOD = {"require_GET": ("GET",), "require_POST": ("POST",), "require_safe": ("GET",)}
+_METHOD_WORD = re.compile(r"[\'\"](get|post|put|patch|delete|head|options)[\'\"]", re.I)
+_OPEN_PERMISSIONS = re.compile(r"^[\[(]?\s*(?:[\w.]+\.)?AllowAny\s*,?\s*[\])]?$")
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What a view serves: methods (CBV, decorated function view) or viewset routes, and the guards it carries."""
+
+    routes: tuple[tuple[str, str], ...]  # (method, path suffix): ("GET", ""), ("DELETE", "{pk}"), ("POST", "{pk}/x")
+    known: bool  # False: a class-based view whose methods could not be read
+    guards: tuple[str, ...] = ()
+
+
+class _Views:
+    """Django views by their urls.py text (`views.ItemView.as_view()`, `views.index`, `UserViewSet`): classes and
+    functions of the project found through the urls module's imports, their bases followed by name."""
+
+    def __init__(self, project: _Project) -> None:
+        self.p = project
+        self.classes: dict[str, list[tuple[str, FileModel, int]]] = {}  # class name -> (module, model, index)
+        for module, model in project.models.items():
+            for i, cls in enumerate(model.classes):
+                self.classes.setdefault(cls.name, []).append((module, model, i))
+
+    def _target(self, text: str, module: str) -> tuple[str | None, str]:
+        """(the module a dotted view name lives in -- "" when it is imported from outside the project, None when
+        unknown -- and its last name)."""
+        head, _, name = text.rpartition(".")
+        if not head:
+            target = self.p.imports.get(module, {}).get(name, "")
+            owner, _, var = target.rpartition(".")
+            if not owner:
+                return module, name
+            return (self.p.find(owner) or ""), (var or name)
+        first, _, rest = head.partition(".")
+        target = self.p.imports.get(module, {}).get(first, "")
+        if target:
+            dotted_module = ".".join(p for p in (target, rest) if p)
+            found = self.p.find(dotted_module)
+            if found is None:  # `from app import views` where views is a module: target is app.views
+                found = self.p.find(dotted_module.rpartition(".")[0]) if "." in dotted_module else None
+            return (found or ""), name
+        return self.p.find(head), name
+
+    def _class(self, name: str, module: str | None) -> tuple[str, FileModel, int] | None:
+        """The project's class of that name: in `module`, or the only one when the module is unknown; none when the
+        name is imported from outside the project (`auth_views.LoginView` beside a project class `LoginView`)."""
+        hits = self.classes.get(name, [])
+        if not hits or module == "":
+            return None
+        return next((h for h in hits if h[0] == module), hits[0] if len(hits) == 1 else None)
+
+    def _walk(self, found: tuple[str, FileModel, int]) -> tuple[set[str], set[str], list[str], bool, str]:
+        """Over a class and its project bases: (methods defined, names of outside bases, guards, fully read,
+        http_method_names text)."""
+        defined: set[str] = set()
+        outside: set[str] = set()
+        guards: list[str] = []
+        allowed = ""
+        complete = True
+        pending, seen = [found], set[tuple[str, int]]()
+        while pending and len(seen) < 32:
+            module, model, index = pending.pop()
+            if (module, index) in seen:
+                continue
+            seen.add((module, index))
+            cls = model.classes[index]
+            guards.extend("@" + d.lstrip("@") for d in cls.decorators)
+            for fn in model.functions:
+                if fn.owner.rsplit(".", 1)[-1] == cls.name and fn.qualname.endswith(f"{cls.name}.{fn.name}"):
+                    defined.add(fn.name)
+                    if fn.name in ("get", "post", "put", "patch", "delete", "dispatch", *_ACTION_ROUTES):
+                        guards.extend("@" + d.lstrip("@") for d in fn.decorators)
+            for assign in model.assigns:
+                if assign.owner.rsplit(".", 1)[-1] != cls.name or assign.function >= 0 or not assign.targets:
+                    continue
+                value = assign.value[1]
+                if assign.targets[0] == "permission_classes" and not _OPEN_PERMISSIONS.match(value.strip()):
+                    guards.append(f"permission_classes={value}")
+                elif assign.targets[0] == "http_method_names" and not allowed:
+                    allowed = value
+            for base in cls.bases:
+                short = base.split("[", 1)[0].rsplit(".", 1)[-1]
+                inner = self._class(short, self._target(base.split("[", 1)[0], module)[0])
+                if inner is not None and short not in _GENERIC_VIEWS and short not in _VIEWSET_ACTIONS:
+                    pending.append(inner)
+                    continue
+                guards.append(f"base:{short}")
+                if short in _GENERIC_VIEWS or short in _VIEWSET_ACTIONS or short.endswith("Mixin") or short == "object":
+                    outside.add(short)
+                else:
+                    complete = False
+        return defined, outside, guards, complete, allowed
+
+    def view(self, text: str, module: str) -> _View:
+        """The methods a urlpatterns view serves at its route."""
+        match = re.match(r"^\s*([\w.]+?)\.as_view\((.*)", text, re.S)
+        if match is None:  # a function view (or a call wrapping one): every method unless its decorators say
+            name = re.sub(r"^[\w.]+\((?=[\w.]+\)?$)", "", text).rstrip(")").strip()
+            if not re.fullmatch(r"[\w.]+", name):
+                return _View((("ANY", ""),), True)
+            owner, short = self._target(name, module)
+            model = self.p.models.get(owner) if owner else None
+            fn = next((f for f in model.functions if f.name == short and not f.owner and f.parent < 0), None) \
+                if model is not None else None
+            if fn is None:
+                return _View((("ANY", ""),), True)
+            listed_methods: list[str] = []
+            for deco in fn.decorators:
+                deco = deco.lstrip("@")
+                listed = _VIEW_DECORATORS.match(deco)
+                if listed:
+                    listed_methods.extend(m.upper() for m in _METHOD_WORD.findall(listed.group(2)))
+                    if listed.group(1) == "api_view" and not listed_methods:
+                        listed_methods.append("GET")  # DRF's @api_view() with no list allows GET only
+                listed_methods.extend(_SINGLE_METHOD.get(deco.rsplit(".", 1)[-1], ()))
+            decorators = tuple("@" + d.lstrip("@") for d in fn.decorators)
+            served = [m for m in dict.fromkeys(listed_methods) if m not in ("HEAD", "OPTIONS")]
+            return _View(tuple((m, "") for m in served) or (("ANY", ""),), True, decorators)
+        actions = _METHOD_WORD.findall(match.group(2).split(")", 1)[0]) if "{" in match.group(2) else []
+        owner, short = self._target(match.group(1), module)
+        found = self._class(short, owner)
+        if found is None:
+            served_outside = _GENERIC_VIEWS.get(short)
+            if actions:
+                return _View(tuple((m.upper(), "") for m in dict.fromkeys(actions)), True)
+            if served_outside:
+                return _View(tuple((m, "") for m in served_outside), True)
+            return _View((("ANY", ""),), False)
+        defined, outside, guards, _complete, allowed = self._walk(found)
+        methods: list[str]
+        if actions:  # ViewSet.as_view({"get": "list", "post": "create"})
+            methods = [m.upper() for m in dict.fromkeys(actions)]
+        else:
+            methods = [m for m in _HTTP if m.lower() in defined]
+            for base in outside:
+                methods.extend(m for m in _GENERIC_VIEWS.get(base, ()) if m not in methods)
+        if allowed:
+            named = {m.upper() for m in _METHOD_WORD.findall(allowed)}
+            methods = [m for m in methods if m in named]
+        ordered = ["ANY"] if "ANY" in methods else [m for m in _HTTP if m in methods]
+        if not ordered:
+            return _View((("ANY", ""),), False, tuple(guards))
+        return _View(tuple((m, "") for m in ordered), True, tuple(guards))
+
+    def viewset(self, text: str, module: str) -> _View:
+        """The routes a DRF router registration serves: the viewset's actions on its list and detail routes, and
+        its @action methods under their url_path."""
+        unknown = _View((("ANY", ""), ("ANY", "{pk}")), False)
+        name = text.strip()
+        if not re.fullmatch(r"[\w.]+", name):
+            return unknown
+        owner, short = self._target(name, module)
+        found = self._class(short, owner)
+        if found is None:
+            provided = _VIEWSET_ACTIONS.get(short)
+            if not provided:
+                return unknown
+            return _View(tuple((m, "{pk}" if detail else "") for a in provided for m, detail in [_ACTION_ROUTES[a]]),
+                         True)
+        defined, outside, guards, complete, _allowed = self._walk(found)
+        actions = [a for a in _ACTION_ROUTES if a in defined]
+        for base in outside:
+            actions.extend(a for a in _VIEWSET_ACTIONS.get(base, ()) if a not in actions)
+        routes = [(m, "{pk}" if detail else "") for a in _ACTION_ROUTES if a in actions for m, detail in [_ACTION_ROUTES[a]]]
+        routes.extend(self._extra_actions(found))
+        if not routes:
+            return unknown if not complete else _View((), True)
+        if not complete:
+            routes.extend(r for r in unknown.routes if r not in routes)
+        return _View(tuple(dict.fromkeys(routes)), complete, tuple(guards))
+
+    def _extra_actions(self, found: tuple[str, FileModel, int]) -> list[tuple[str, str]]:
+        """`@action(detail=True, methods=["post"], url_path="set-password")` methods of a viewset (its own)."""
+        _module, model, index = found
+        cls = model.classes[index]
+        out: list[tuple[str, str]] = []
+        for fn in model.functions:
+            if fn.owner.rsplit(".", 1)[-1] != cls.name:
+                continue
+            for deco in fn.decorators:
+                deco = deco.lstrip("@")
+                if not re.match(r"^(?:[\w.]+\.)?action\(", deco):
+                    continue
+                url = re.search(r"url_path\s*=\s*[rbuf]?[\'\"]([^\'\"]*)[\'\"]", deco)
+                suffix = url.group(1) if url else fn.name
+                if HOLE in suffix or "{" in suffix:
+                    suffix = suffix.replace(HOLE, "")
+                detail = re.search(r"detail\s*=\s*True", deco) is not None
+                listed = re.search(r"methods\s*=\s*[\[(]([^\])]*)", deco)
+                methods = [m.upper() for m in _METHOD_WORD.findall(listed.group(1))] if listed else ["GET"]
+                for method in dict.fromkeys(methods or ["GET"]):
+                    if method not in ("HEAD", "OPTIONS"):
+                        out.append((method, join_paths("{pk}" if detail else "", suffix).lstrip("/")))
+        return out
+
+
 def _django_endpoints(project: _Project) -> list[Endpoint]:
     urls: dict[str, FileModel] = {}
     for module, model in project.models.items():
@@ -386,6 +612,7 @@ def _django_endpoints(project: _Project) -> list[Endpoint]:
             urls[module] = model
     if not urls:
         return []
+    views = _Views(project)
     included: set[str] = set()
     entries: dict[str, list[tuple[str, str, str, int, str, tuple[str, ...]]]] = {}  # (route, kind, dest, line, view)
     for module, model in urls.items():
@@ -423,9 +650,12 @@ def _django_endpoints(project: _Project) -> list[Endpoint]:
             full = join_paths(prefix, route)
             if kind == "include":
                 stack.append((dest, full, depth + 1))
-            elif kind == "router":
-                out.append(Endpoint("ANY", full, path, line, "django-rest-framework", handler=view))
-                out.append(Endpoint("ANY", join_paths(full, "{pk}"), path, line, "django-rest-framework", handler=view))
-            else:
-                out.append(Endpoint("ANY", full, path, line, "django", handler=view, guards=guards))
+                continue
+            framework = "django-rest-framework" if kind == "router" else "django"
+            served = views.viewset(view, module) if kind == "router" else views.view(view, module)
+            own = tuple(g for g in guards if not g.endswith(".as_view"))  # `view:X.as_view` wraps nothing
+            for method, suffix in served.routes:
+                out.append(Endpoint(method, join_paths(full, suffix) if suffix else full, path, line, framework,
+                                    handler=view, guards=(*own, *served.guards),
+                                    method_known=served.known or method != "ANY"))
     return out

@@ -46,7 +46,8 @@ _ENDPOINTS_LISTED = 5000  # a list beyond this is cut, and the cut is stated in 
 @dataclass(frozen=True, slots=True)
 class EndpointFact:
     """One endpoint found in the code, as the report lists it. `confidence` is "low" when the route's router was
-    never found mounted, so its full path may lack a prefix: a fact stated as unsure, never a finding."""
+    never found mounted, so its full path may lack a prefix, or when its "ANY" method stands for methods that could
+    not be read (a class-based view built on classes outside the project): a fact stated as unsure, never a finding."""
 
     method: str
     path: str
@@ -228,15 +229,17 @@ def _generated_framework(interface: str) -> str:
 
 
 _DOCS_ROUTE = re.compile(r"(^|/)(swagger[\w-]*|openapi(\.json|\.ya?ml)?|api-docs|redoc|docs)(/|$)", re.I)
+_DOCS_HANDLER = re.compile(r"swagger|redoc|openapi|api_?docs", re.I)
 
 
 def _dedupe(endpoints: list[Endpoint]) -> list[Endpoint]:
-    """One endpoint per method and path, leaving out the routes that serve the documentation itself."""
+    """One endpoint per method and path, leaving out the routes that serve the documentation itself. A route at "/"
+    is an endpoint like any other (a Django `path("", views.index)`, an Express `app.all("/")`); a sub-application
+    mounted there (Go's `mux.Handle("/", gateway)`) is no route at all (analysis/go.py leaves it out)."""
     seen: dict[tuple[str, str], Endpoint] = {}
     for ep in sorted(endpoints, key=lambda e: (e.file, e.line, e.method, e.path)):
-        local = segments(ep.path)[len(segments(ep.base)):] if ep.base else segments(ep.path)
-        if _DOCS_ROUTE.search(ep.path) or (ep.method == "ANY" and not local):
-            continue  # the docs UI, or a catch-all mount such as `mux.Handle("/", gateway)`
+        if _DOCS_ROUTE.search(ep.path) or _DOCS_HANDLER.search(ep.handler.split("(", 1)[0].rsplit(".", 1)[-1]):
+            continue  # the docs UI, or a redirect to it (petclinic's `redirectToSwagger` at "/")
         seen.setdefault((ep.method, normalise_path(ep.path)), ep)
     return list(seen.values())
 
@@ -253,7 +256,7 @@ def openapi_facts(ctx: Context) -> OpenApiFacts:
     documented = {id(ep) for ep in model.documented}
     listed = tuple(
         EndpointFact(ep.method, ep.path, ep.file, ep.line, ep.handler, ep.framework,
-                     "high" if ep.prefix_known else "low", (id(ep) in documented) if has_docs else None)
+                     "high" if ep.prefix_known and ep.method_known else "low", (id(ep) in documented) if has_docs else None)
         for ep in sorted(model.endpoints, key=lambda e: (e.file, e.line, e.method, e.path))[:_ENDPOINTS_LISTED])
     cut = tuple(f"{s.path}: {s.cut}" for s in model.specs if s.cut)
     if in_code > _ENDPOINTS_LISTED:
