@@ -395,6 +395,8 @@ def _assigned_value_is_secret(key: str, value: str, *, quoted: bool) -> bool:
         return False  # code: a call, a collection, a reference
     if re.fullmatch(r"[A-Z][A-Z0-9_]{2,}", v) and not quoted:
         return False  # another constant's name
+    if re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", v) and _names_its_variable(key, v):
+        return False  # `API_KEY: "API_KEY"`: a stand-in that repeats its variable's name, which no provider accepts
     if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", v, re.I) and "secret" not in key.lower():
         return False  # a UUID identifies, it is not a credential (unless it is named a secret)
     if re.fullmatch(r"\d+(\.\d+)?[smhd]?", v):

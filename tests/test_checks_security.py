@@ -954,3 +954,15 @@ def test_a_provider_prefix_before_one_word_is_a_placeholder() -> None:
     assert scan_secrets("a.py", b'stripe_key = "sk_live_example"\n') == ()
     real = scan_secrets("bolt.py", b'app = App(token="xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx")\n')
     assert [h.kind for h in real] == ["slack-token"]
+
+
+def test_a_value_that_repeats_its_variables_name_is_a_stand_in_issue_9(make_repo: MakeRepo) -> None:
+    """polar `.github/workflows/openapi-generate-check.yml:47`: `POLAR_PYDANTIC_AI_GATEWAY_API_KEY:
+    "POLAR_PYDANTIC_AI_GATEWAY_API_KEY"` was a default credential; the value only repeats the name, so no provider
+    accepts it. `password: password` stays a (weak, working) default credential, and a real key beside it is found."""
+    root = make_repo({".github/workflows/check.yml": (
+        "jobs:\n  check:\n    env:\n"
+        '      POLAR_PYDANTIC_AI_GATEWAY_API_KEY: "POLAR_PYDANTIC_AI_GATEWAY_API_KEY"\n'
+        '      GATEWAY_API_KEY: "Zq8vLr2Tn5Xw9Kp3Hd7Fb1Mc4Gs6Jy0"\n'
+        "    services:\n      db:\n        env:\n          password: password\n")})
+    assert [line for _, line, _ in where(HardcodedSecret, root)] == [5, 9]
