@@ -1311,3 +1311,17 @@ def test_catch_callbacks_after_a_reporting_response_interceptor_are_low(make_rep
     assert [(f.line, f.severity) for f in findings(EmptyCatch, with_interceptor)] == [(11, Severity.HIGH)]
     without = make_repo({"package.json": package, "src/store.js": store})
     assert [(f.line, f.severity) for f in findings(SwallowedException, without)] == [(6, Severity.HIGH)]
+
+
+def test_leaving_a_command_line_program_inside_except_is_no_unchained_raise_issue_9(tmp_path: Path) -> None:
+    """polar `server/scripts/compare_faulty_webhooks.py:605`: `except httpx.HTTPError as e: console.print(...);
+    raise typer.Exit(1)` ends the script with an exit code after showing the error; chaining a cause to an exit
+    shows nothing. A new application error raised the same way still loses its cause."""
+    write_tree(tmp_path, {"cli.py": (
+        "import sys\nimport click\nimport typer\n\n\n"
+        "def fetch(url):\n    try:\n        return download(url)\n    except OSError as e:\n"
+        "        print(f'failed: {e}')\n        raise typer.Exit(1)\n\n\n"
+        "def other(url):\n    try:\n        return download(url)\n    except OSError:\n        raise SystemExit(2)\n\n\n"
+        "def third(url):\n    try:\n        return download(url)\n    except OSError:\n        raise click.Abort()\n\n\n"
+        "def app(url):\n    try:\n        return download(url)\n    except OSError:\n        raise DownloadError(url)\n")})
+    assert where(UnchainedRaise, tmp_path) == [("cli.py", 32)]

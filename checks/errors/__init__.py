@@ -320,14 +320,18 @@ class BroadExcept(_HitCheck):
     effort = Effort.SMALL
 
 
+# Exceptions that end a command-line program with an exit code: chaining a cause to them shows nothing to anyone.
+_EXIT = re.compile(r"SystemExit|(?:typer|click|click\.exceptions)\.(?:Exit|Abort)")
+
+
 def _unchained(ctx: Context) -> Iterator[tuple[FileModel, int, int, str]]:
     """(model, line, end line, message) of every raise in a handler that drops or hides the cause."""
     for model, r in ctx.analysis.raises(roles=CODE_ROLES):
         if r.handler < 0 or r.flags & (RAISE_RERAISE | RAISE_CHAINED | RAISE_FROM_NONE):
             continue
         if model.language == "python":
-            if not r.exception:
-                continue
+            if not r.exception or _EXIT.fullmatch(r.exception):
+                continue  # leaving a command-line program (`raise typer.Exit(1)`) is control flow, not an error
             yield model, r.line, r.end_line, (f"`raise {r.exception}` inside `except` without `from`: the original "
                                               "cause is not chained explicitly")
         elif r.flags & RAISE_MESSAGE_ONLY:
