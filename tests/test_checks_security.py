@@ -966,3 +966,23 @@ def test_a_value_that_repeats_its_variables_name_is_a_stand_in_issue_9(make_repo
         '      GATEWAY_API_KEY: "Zq8vLr2Tn5Xw9Kp3Hd7Fb1Mc4Gs6Jy0"\n'
         "    services:\n      db:\n        env:\n          password: password\n")})
     assert [line for _, line, _ in where(HardcodedSecret, root)] == [5, 9]
+
+
+def test_a_handler_that_verifies_the_requests_signature_is_a_webhook_issue_9(make_repo: MakeRepo) -> None:
+    """polarsource/polar `integrations/slack/endpoints.py:253`: `POST /v1/integrations/slack/events` takes
+    `x_slack_signature` and calls `verify_slack_signature(...)` before it acts: Slack authenticates by signing the
+    request, so no login guard is missing. The route after it, which checks nothing, is still reported."""
+    root = make_repo({"polar/integrations/slack/endpoints.py": (
+        "from fastapi import APIRouter, Depends, Header, Request\nimport jwt\n"
+        "router = APIRouter(prefix='/v1/integrations/slack')\n\n\n"
+        "@router.post(\n    '/events',\n    include_in_schema=False,\n)\n"
+        "async def events(\n    request: Request,\n    x_slack_signature: str | None = Header(None),\n"
+        "    session: AsyncSession = Depends(get_db_session),\n) -> None:\n"
+        "    body = await request.body()\n    payload = json.loads(body)\n"
+        "    if payload.get('type') == 'url_verification':\n        return None\n"
+        "    signing_secret = await get_signing_secret(session)\n"
+        "    if not verify_slack_signature(signing_secret=signing_secret, request_body=body):\n"
+        "        raise Unauthorized()\n    await handle(session, payload)\n\n\n"
+        "@router.post('/install')\nasync def install(request: Request) -> None:\n    await save(await request.json())\n")})
+    assert [(f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
+        (25, "POST /v1/integrations/slack/install")]

@@ -83,6 +83,29 @@ def _documented_public(ctx: Context, ep: Endpoint) -> bool:
     return False
 
 
+# A handler that checks the caller's signature over the request (Slack's `x_slack_signature` and
+# `verify_slack_signature`, Stripe's `construct_event`, an HMAC compared in constant time) authenticates the caller
+# as a webhook provider: it needs no login (polar's `POST /v1/integrations/slack/events`).
+_SIGNATURE_CHECK = re.compile(
+    r"(?i)\b(?:\w*verify\w*signature\w*|\w*signature\w*verif\w*|validate\w*signature\w*|construct_event|"
+    r"compare_digest|timingSafeEqual|ConstantTimeCompare|MessageDigest\.isEqual)\s*\(")
+_HANDLER_LINES = 80  # lines of a route's handler in which a signature check is looked for
+
+
+def _signature_checked(ctx: Context, ep: Endpoint) -> bool:
+    """Whether the route's handler (its lines up to the next top-level definition, at most `_HANDLER_LINES`)
+    verifies a signature of the request before acting on it."""
+    lines = ctx.sources.lines(ep.file)
+    if not 0 < ep.line <= len(lines):
+        return False
+    for offset, text in enumerate(lines[ep.line - 1 : ep.line - 1 + _HANDLER_LINES]):
+        if offset and text[:1] == "@":
+            return False  # the next decorator: the handler's own lines are over
+        if _SIGNATURE_CHECK.search(text):
+            return True
+    return False
+
+
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {
     "python": {"jwt": "jwt", "jose": "jwt", "flask_jwt_extended": "jwt", "fastapi_jwt_auth": "jwt", "rest_framework_simplejwt": "jwt",
                "flask_login": "session", "django.contrib.auth": "session", "fastapi_users": "jwt",
@@ -243,7 +266,8 @@ class MissingAuth(Check):
     rationale = (
         "An endpoint that creates, changes or deletes data without an authentication dependency, guard, decorator "
         "or middleware in reach lets anyone do it. Endpoints that are public by purpose (login, registration, "
-        "tokens, webhooks, health checks, docs) are left out, and project-wide protection (Spring Security, DRF's "
+        "tokens, webhooks and handlers that verify the request's signature, health checks, docs) are left out, "
+        "and project-wide protection (Spring Security, DRF's "
         "default permission classes, a global auth middleware) counts for every endpoint, as Micronaut's "
         "`intercept-url-map` does for the paths it requires a login for. A project with no "
         "authentication at all is one high finding; one unguarded endpoint beside guarded ones is medium with low "
@@ -268,7 +292,8 @@ class MissingAuth(Check):
             return Verdict(metrics=metrics)
         rules = _intercept_url_map(ctx)
         unguarded = [ep for ep in mutating
-                     if not _guarded(ep) and not _url_map_guarded(rules, ep) and not _documented_public(ctx, ep)]
+                     if not _guarded(ep) and not _url_map_guarded(rules, ep) and not _documented_public(ctx, ep)
+                     and not _signature_checked(ctx, ep)]
         metrics["unguarded"] = len(unguarded)
         if not unguarded:
             return Verdict(metrics=metrics)
