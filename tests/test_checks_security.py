@@ -986,3 +986,20 @@ def test_a_handler_that_verifies_the_requests_signature_is_a_webhook_issue_9(mak
         "@router.post('/install')\nasync def install(request: Request) -> None:\n    await save(await request.json())\n")})
     assert [(f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
         (25, "POST /v1/integrations/slack/install")]
+
+
+def test_sql_built_from_a_loop_over_a_constant_list_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """polar `scripts/remove_deprecated_scopes.py:100`: `for table in SCOPE_TABLES: text(f"UPDATE {table} ...")`
+    builds SQL only from table names the author listed: low like any constant. A loop over rows read from the
+    database, or over a parameter, stays medium."""
+    root = make_repo({"scripts/scopes.py": (
+        "from sqlalchemy import text\n\nSCOPE_TABLES = ['oauth2_tokens', 'personal_access_tokens']\n\n\n"
+        "async def run(session):\n    for table in SCOPE_TABLES:\n"
+        "        await session.execute(text(f'UPDATE {table} SET scope = TRIM(scope)'))\n"
+        "    for name in ('a', 'b'):\n        await session.execute(text(f'VACUUM {name}'))\n\n\n"
+        "async def rows(session):\n    for row in await session.execute(text('SELECT name FROM t')):\n"
+        "        await session.execute(text(f'DROP TABLE {row}'))\n\n\n"
+        "async def given(session, tables):\n    for table in tables:\n"
+        "        await session.execute(text(f'DROP TABLE {table}'))\n")})
+    assert [(line, sev) for _, line, sev in where(SqlInjection, root)] == [
+        (8, "low"), (10, "low"), (15, "medium"), (20, "medium")]

@@ -85,11 +85,26 @@ def provenance(model: FileModel, call: Call, value: Value) -> str:
         return "parameter"  # the parameter itself (a string the caller passes), not an attribute of an object
     if any(n in params for n in names):
         return "local"
-    if all(_CONSTANT.match(n) for n in names):
+    if all(_CONSTANT.match(n) or _iterates_constants(model, call, n) for n in names):
         return "constant"
-    if all(_CONSTANT.match(n) or _from_settings(model, call, n) for n in names):
+    if all(_CONSTANT.match(n) or _iterates_constants(model, call, n) or _from_settings(model, call, n) for n in names):
         return "configuration"
     return "local"
+
+
+def _iterates_constants(model: FileModel, call: Call, name: str) -> bool:
+    """Whether `name` is the variable of a loop around the call over a module's constant or a literal list
+    (polar's `for table in SCOPE_TABLES: text(f"UPDATE {table} ...")`): each value is one the author wrote."""
+    for loop in model.loops:
+        if loop.function == call.function and loop.line <= call.line <= loop.end_line and name in loop.targets \
+                and loop.kind in ("for", "comprehension"):
+            kind, text, names, _kw, _literal = loop.iterable
+            iterated = [n for n in names if n not in ("self", "cls", "this")]
+            if iterated and all(_CONSTANT.match(n) for n in iterated) and re.fullmatch(r"[\w.]+", text.strip()):
+                return True
+            if not iterated and text.strip()[:1] in "([{" and kind != "interpolated":
+                return True
+    return False
 
 
 # The service's own settings, read into a local first (polar's scripts/db.py `read_user = settings.POSTGRES_READ_USER`).
