@@ -653,6 +653,90 @@ def test_a_handler_documented_as_public_is_public_issue_9(make_repo: MakeRepo) -
         (15, "POST /license-keys/{id}/rotate")]
 
 
+DJANGO_FUNDRAISING_VIEWS = """from django.contrib.auth.decorators import login_required
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+
+@require_POST
+def configure_checkout_session(request):
+    return create_session(request.POST)
+
+
+@require_POST
+@csrf_exempt
+def receive_webhook(request):
+    return verify_and_store(request.body, request.headers["Stripe-Signature"])
+
+
+@require_POST
+@csrf_exempt
+def stripe_events(request):
+    return verify_and_store(request.body, request.headers["Stripe-Signature"])
+
+
+@require_POST
+@login_required
+def update_card(request):
+    return save_card(request.user, request.POST)
+"""
+DJANGO_MEMBERS_VIEWS = """from django.views.generic import CreateView
+
+
+class CorporateMemberSignUpView(CreateView):
+    fields = ["display_name"]
+
+
+class IndividualMemberApplyView(CreateView):
+    fields = ["name"]
+
+
+class TeamJoinView(CreateView):
+    fields = ["team"]
+"""
+
+
+def test_django_webhooks_password_reset_and_membership_join_are_public_issue_9(make_repo: MakeRepo) -> None:
+    """djangoproject.com: `POST /fundraising/receive-webhook` (`views.receive_webhook`, a Stripe receiver checking
+    its signature), `POST /reset/<uidb64>/<token>` served by `auth_views.PasswordResetConfirmView.as_view()` and
+    `POST /foundation/corporate-membership/join` (a public sign-up CreateView) are public by purpose. Each rule is
+    tried alone: a webhook by a verb-prefixed path (`incoming-webhook/` on `views.stripe_events`) or handler
+    (`hooks/stripe/` on `views.receive_webhook`), a password reset by its handler with `.as_view()` stripped
+    (`recover/<uidb64>/<key>/`), a sign-up by its handler (`CorporateMemberSignUpView.as_view()` on `enrol/`) or by
+    `join` as the last segment (`individual-membership/join/`). Still reported: the checkout session, and
+    `/teams/<int:pk>/join`, a logged-in user joining that team."""
+    root = make_repo({
+        "fundraising/urls.py": (
+            "from django.urls import path\n\nfrom . import views\n\napp_name = 'fundraising'\nurlpatterns = [\n"
+            "    path('donation-session', views.configure_checkout_session, name='donation-session'),\n"
+            "    path('receive-webhook/', views.receive_webhook, name='receive-webhook'),\n"
+            "    path('hooks/stripe/', views.receive_webhook),\n"
+            "    path('incoming-webhook/', views.stripe_events),\n"
+            "    path('update-card/', views.update_card, name='update-card'),\n]\n"),
+        "fundraising/views.py": DJANGO_FUNDRAISING_VIEWS,
+        "members/urls.py": (
+            "from django.urls import path\n\nfrom members.views import (\n    CorporateMemberSignUpView,\n"
+            "    IndividualMemberApplyView,\n    TeamJoinView,\n)\n\nurlpatterns = [\n"
+            "    path('corporate-membership/join/', CorporateMemberSignUpView.as_view(), name='corporate-members-join'),\n"
+            "    path('corporate-membership/enrol/', CorporateMemberSignUpView.as_view()),\n"
+            "    path('individual-membership/join/', IndividualMemberApplyView.as_view()),\n"
+            "    path('teams/<int:pk>/join/', TeamJoinView.as_view()),\n]\n"),
+        "members/views.py": DJANGO_MEMBERS_VIEWS,
+        "djangoproject/urls.py": (
+            "from django.contrib.auth import views as auth_views\nfrom django.urls import include, path\n\n"
+            "urlpatterns = [\n"
+            "    path('reset/<uidb64>/<token>/', auth_views.PasswordResetConfirmView.as_view(),\n"
+            "         name='password_reset_confirm'),\n"
+            "    path('recover/<uidb64>/<key>/', auth_views.PasswordResetConfirmView.as_view()),\n"
+            "    path('fundraising/', include('fundraising.urls')),\n"
+            "    path('foundation/', include('members.urls')),\n]\n"),
+    })
+    assert [(f.path, f.line, f.message.split("`")[1]) for f in findings(MissingAuth, root)] == [
+        ("fundraising/urls.py", 7, "POST /fundraising/donation-session"),
+        ("members/urls.py", 13, "POST /foundation/teams/<int:pk>/join"),
+    ]
+
+
 def test_go_routes_reach_missing_auth_with_their_middleware(make_repo: MakeRepo) -> None:
     """gin routes carry the middleware of their group; sign-up and token renewal are public by purpose."""
     root = make_repo({"main.go": (

@@ -32,20 +32,34 @@ _AUTH_GUARD = re.compile(
     r"get_?(current_?)?(admin|superuser|staff))"  # `Depends(get_admin)`: the dependency yields the logged-in admin
 )
 _PUBLIC_PATH = re.compile(
-    r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|authenticate|oauth2?|token|refresh|callback|webhooks?|"
-    r"health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
+    r"(?i)(^|/)(log-?in|log-?out|sign-?(in|up|out)|register|registration|auth|authenticate|oauth2?|token|refresh|callback|"
+    r"((receive|handle|process|incoming|inbound)[-_]?)?webhooks?|health|healthz|ready|readyz|live|livez|ping|status|metrics|docs|openapi|swagger|public|password[-_]?(reset|forgot)|"
     r"forgot[-_]?password|reset[-_]?password|verify[-_]?email|confirm|activate|subscribe|contact|tokens|validate)(/|$|\{)"
+    # Joining as a member is signing up (djangoproject.com `corporate-membership/join/`): only as the last segment and
+    # not after a parameter, since `/teams/<id>/join` is a logged-in user joining that team.
+    r"|(^/?|/[^/<{:]+/)join/?$"
 )
 # A capability URL: the secret in the path is the credential (`/checkouts/client/{client_secret}/opened`,
 # `/invitations/{invitation_token}/accept`), so the route needs no login.
 _CAPABILITY_PARAM = re.compile(r"(?i)[{<:](?:\w*[_-])?(?:client[_-]?secret|secret|token|signature)[}>]?(?:/|$)")
 # A handler whose name says it signs users up or in (`POST /users` -> `UsersRegistration`, `signup`), or that serves a
-# public purpose by its first word (`token_refresh`, `webhook_github`): public by purpose.
+# public purpose by its first word (`token_refresh`, `webhook_github`), or that resets a forgotten password (Django's
+# `auth_views.PasswordResetConfirmView`) or receives a webhook (`views.receive_webhook`): public by purpose.
+# It is matched without a class-based view's `.as_view(...)` (see `_handler_name`).
 _PUBLIC_HANDLER = re.compile(
-    r"(?i)(^|[._])(\w*(registration|register|signup|sign_up|login|log_in|signin|sign_in)\w*)$"
+    r"(?i)(^|[._])(\w*(registration|register|signup|sign_up|login|log_in|signin|sign_in|password_?reset)\w*)$"
     r"|^(log_?in|sign_?(in|up)|register|registration|create_?account|token|refresh|"
     r"webhook|callback|health|forgot|reset_?password|verify_?email)"
+    r"|(^|\.)((receive|handle|process)_?)?webhooks?$"
 )
+_AS_VIEW = re.compile(r"\.as_view\(.*\)\s*$", re.S)
+
+
+def _handler_name(handler: str) -> str:
+    """The handler without a Django class-based view's `.as_view(...)` call: `auth_views.PasswordResetConfirmView`."""
+    return _AS_VIEW.sub("", handler)
+
+
 # Sign-up as REST spells it: POST to the users collection itself, handled by `createUser` (simplebank
 # `router.POST("/users", server.createUser)` beside its guarded group, the RealWorld spec's `POST /api/users`).
 # `POST /accounts` is not one: a bank account or a tenant is created by someone logged in. In a users module the verb
@@ -57,9 +71,10 @@ _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _public_by_purpose(ep: Endpoint) -> bool:
     """Login, registration, tokens, webhooks, health checks, docs: endpoints meant to be called by anyone."""
-    if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(ep.handler) or _CAPABILITY_PARAM.search(ep.path):
+    handler = _handler_name(ep.handler)
+    if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(handler) or _CAPABILITY_PARAM.search(ep.path):
         return True
-    return ep.method == "POST" and bool(_SIGNUP_PATH.search(ep.path)) and bool(_SIGNUP_HANDLER.search(ep.handler))
+    return ep.method == "POST" and bool(_SIGNUP_PATH.search(ep.path)) and bool(_SIGNUP_HANDLER.search(handler))
 # The handler's own documentation says it is public: polar's license-key `validate`/`deactivate` docstrings, "This
 # endpoint doesn't require authentication and can be safely used on a public client".
 _DOCUMENTED_PUBLIC = re.compile(
