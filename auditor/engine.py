@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import fnmatch
+import functools
 import gc
 import os
 import time
@@ -116,16 +117,22 @@ class Scorecard:
     def findings(self) -> list[Finding]:
         return sorted((f for p in self.projects for f in p.findings), key=Finding.sort_key)
 
+    @functools.cached_property
+    def _plan(self) -> tuple[tuple[Recommendation, ...], tuple[Recommendation, ...]]:
+        """The repository plan and the fixes that change no score, built once (the card is frozen)."""
+        plan, rest = repository_plan(r for p in self.projects for r in p.recommendations)
+        return tuple(plan), tuple(rest)
+
     @property
     def recommendations(self) -> list[Recommendation]:
         """The remediation plan: one item per fix, in the order a person would work through it (the fixes that
         change no score are `no_score_change`)."""
-        return repository_plan(r for p in self.projects for r in p.recommendations)[0]
+        return list(self._plan[0])
 
     @property
     def no_score_change(self) -> list[Recommendation]:
         """Failed checks whose fix changes no score (a gain that rounds to 0.0 points), apart from the plan."""
-        return repository_plan(r for p in self.projects for r in p.recommendations)[1]
+        return list(self._plan[1])
 
     def severity_counts(self) -> dict[str, int]:
         counts = Counter(f.severity for f in self.findings)

@@ -237,16 +237,25 @@ def category_scores(results: Iterable[CheckResult], weights: Mapping[str, float]
     for name, (total, weight, n) in sums.items():
         if weight > 0:
             mean = round(total / weight, 2)
-            cap = CATEGORY_CAPS.get(worst[name]) if name in worst else None
-            capped = min(mean, cap) if cap is not None else mean
+            capped = _capped(mean, worst.get(name))
             limited_by = None
             if name in bounds and bounds[name][0] < capped:
                 capped, limited_by = bounds[name]
             out.append(CategoryScore(name, capped, float(weights.get(name, 1.0)), n, worst.get(name),
                                      mean if capped != mean else None, limited_by))
+    return _in_weight_order(out, weights)
+
+
+def _capped(mean: float, worst: Severity | None) -> float:
+    """A category's mean under the cap of its worst finding (CATEGORY_CAPS)."""
+    cap = CATEGORY_CAPS.get(worst) if worst is not None else None
+    return min(mean, cap) if cap is not None else mean
+
+
+def _in_weight_order(categories: list[CategoryScore], weights: Mapping[str, float]) -> list[CategoryScore]:
+    """Categories in the order the configured weights name them, the others after them by name."""
     order = list(weights)
-    out.sort(key=lambda c: (order.index(c.name) if c.name in order else len(order), c.name))
-    return out
+    return sorted(categories, key=lambda c: (order.index(c.name) if c.name in order else len(order), c.name))
 
 
 def overall_score(categories: Sequence[CategoryScore]) -> float | None:
@@ -360,13 +369,10 @@ def repository_categories(card: Scorecard) -> list[CategoryScore]:
         limited = next((c.limited_by for c, _ in sorted(items, key=lambda i: i[0].score) if c.limited_by), None)
         # A large clean project does not hide a serious failure of another: the repository's category keeps the
         # cap of its worst finding, as each project's does (a backend's committed key leaves security at 75 at most).
-        cap = CATEGORY_CAPS.get(worst) if worst is not None else None
-        score = min(mean, cap) if cap is not None else mean
+        score = _capped(mean, worst)
         out.append(CategoryScore(name, score, float(card.config.weights.get(name, 1.0)),
                                  sum(c.checks for c, _ in items), worst, mean if score != mean else None, limited))
-    order = list(card.config.weights)
-    out.sort(key=lambda c: (order.index(c.name) if c.name in order else len(order), c.name))
-    return out
+    return _in_weight_order(out, card.config.weights)
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,8 @@ def _public_by_purpose(ep: Endpoint) -> bool:
     if _PUBLIC_PATH.search(ep.path) or _PUBLIC_HANDLER.search(handler) or _CAPABILITY_PARAM.search(ep.path):
         return True
     return ep.method == "POST" and bool(_SIGNUP_PATH.search(ep.path)) and bool(_SIGNUP_HANDLER.search(handler))
+
+
 # The handler's own documentation says it is public: polar's license-key `validate`/`deactivate` docstrings, "This
 # endpoint doesn't require authentication and can be safely used on a public client".
 _DOCUMENTED_PUBLIC = re.compile(
@@ -84,18 +86,23 @@ _DOCUMENTED_PUBLIC = re.compile(
 _DOC_LINES = 40  # lines below the route's first line in which its handler's docstring is looked for
 
 
-def _documented_public(ctx: Context, ep: Endpoint) -> bool:
-    """Whether the lines of a route's declaration and its handler's docstring say that it needs no authentication
-    (up to the next decorator of the file, at most `_DOC_LINES` lines)."""
+def _handler_says(ctx: Context, ep: Endpoint, pattern: re.Pattern[str], limit: int) -> bool:
+    """Whether a line of the route's declaration and its handler (from its first line up to the next decorator of
+    the file, at most `limit` lines) matches `pattern`."""
     lines = ctx.sources.lines(ep.file)
     if not 0 < ep.line <= len(lines):
         return False
-    for offset, text in enumerate(lines[ep.line - 1 : ep.line - 1 + _DOC_LINES]):
+    for offset, text in enumerate(lines[ep.line - 1 : ep.line - 1 + limit]):
         if offset and text.startswith("@"):
-            return False
-        if _DOCUMENTED_PUBLIC.search(text):
+            return False  # the next decorator: the handler's own lines are over
+        if pattern.search(text):
             return True
     return False
+
+
+def _documented_public(ctx: Context, ep: Endpoint) -> bool:
+    """Whether the route's declaration or its handler's docstring says that it needs no authentication."""
+    return _handler_says(ctx, ep, _DOCUMENTED_PUBLIC, _DOC_LINES)
 
 
 # A handler that checks the caller's signature over the request (Slack's `x_slack_signature` and
@@ -108,17 +115,8 @@ _HANDLER_LINES = 80  # lines of a route's handler in which a signature check is 
 
 
 def _signature_checked(ctx: Context, ep: Endpoint) -> bool:
-    """Whether the route's handler (its lines up to the next top-level definition, at most `_HANDLER_LINES`)
-    verifies a signature of the request before acting on it."""
-    lines = ctx.sources.lines(ep.file)
-    if not 0 < ep.line <= len(lines):
-        return False
-    for offset, text in enumerate(lines[ep.line - 1 : ep.line - 1 + _HANDLER_LINES]):
-        if offset and text[:1] == "@":
-            return False  # the next decorator: the handler's own lines are over
-        if _SIGNATURE_CHECK.search(text):
-            return True
-    return False
+    """Whether the route's handler verifies a signature of the request before acting on it."""
+    return _handler_says(ctx, ep, _SIGNATURE_CHECK, _HANDLER_LINES)
 
 
 AUTH_LIBRARIES: dict[str, dict[str, str]] = {

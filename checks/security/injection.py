@@ -85,9 +85,11 @@ def provenance(model: FileModel, call: Call, value: Value) -> str:
         return "parameter"  # the parameter itself (a string the caller passes), not an attribute of an object
     if any(n in params for n in names):
         return "local"
-    if all(_CONSTANT.match(n) or _iterates_constants(model, call, n) for n in names):
+    # the names whose values the author did not write down (neither constants nor a loop over them)
+    variable = [n for n in names if not (_CONSTANT.match(n) or _iterates_constants(model, call, n))]
+    if not variable:
         return "constant"
-    if all(_CONSTANT.match(n) or _iterates_constants(model, call, n) or _from_settings(model, call, n) for n in names):
+    if all(_from_settings(model, call, n) for n in variable):
         return "configuration"
     return "local"
 

@@ -317,23 +317,33 @@ class TestsPresent(Check):
                                 "source_files": sources,
                                 "tests_per_source_file": round(inv.functions / sources, 3) if sources else None})
 
+    def _wanted(self, ctx: Context) -> tuple[float, float] | None:
+        """(test functions wanted per source file, the fewest source files a ratio is judged on), None when the
+        options say nothing usable."""
+        wanted, least = ctx.option(self, "min_tests_per_source_file"), ctx.option(self, "min_source_files")
+        if not isinstance(wanted, int | float) or not isinstance(least, int | float) or wanted <= 0:
+            return None
+        return float(wanted), float(least)
+
     def _density(self, ctx: Context, tests: int, sources: int) -> Measure | None:
         """Below the wanted density, in a project large enough to judge, the check is scored by it (half the
         wanted density: 50), so 9 tests for 293 files cannot score like 2,000 tests; above it, by findings. No test
         at all is density 0 in a project of any size."""
-        wanted, least = ctx.option(self, "min_tests_per_source_file"), ctx.option(self, "min_source_files")
-        if not isinstance(wanted, int | float) or not isinstance(least, int | float) or wanted <= 0 or not sources:
+        options = self._wanted(ctx)
+        if options is None or not sources:
             return None
+        wanted, least = options
         if (sources < least and tests > 0) or tests >= wanted * sources:
             return None
-        return Measure("test functions per source file", round(tests / sources, 3), float(wanted), unit="")
+        return Measure("test functions per source file", round(tests / sources, 3), wanted, unit="")
 
     def _sparse(self, ctx: Context, tests: int, sources: int) -> Finding | None:
         """A finding when the tests are too few for the code: test functions per source file under the option."""
-        wanted, least = ctx.option(self, "min_tests_per_source_file"), ctx.option(self, "min_source_files")
-        if not isinstance(wanted, int | float) or not isinstance(least, int | float):
+        options = self._wanted(ctx)
+        if options is None:
             return None
-        if sources < least or wanted <= 0 or tests >= wanted * sources:
+        wanted, least = options
+        if sources < least or tests >= wanted * sources:
             return None
         ratio = tests / sources
         severity = Severity.HIGH if ratio < wanted / 4 else Severity.MEDIUM
