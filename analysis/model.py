@@ -363,6 +363,7 @@ SECRET_EXAMPLE_FILE = 1 << 5  # in an example/template/sample file (.env.example
 SECRET_ENV_FILE = 1 << 6  # in a .env file
 SECRET_TOOLING = 1 << 7  # in CI, compose or dev-container configuration (throw-away services, test runs)
 SECRET_EXPIRED = 1 << 8  # a token whose own expiry lies in the past: a JWT's `exp`, a signed URL's `e=`/`Expires=`
+SECRET_READ_ONLY = 1 << 9  # a token that says it only reads: Nx Cloud's `accessToken` in nx.json, `<id>|read`
 
 
 # -- the file model ------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from analysis.model import (
     SECRET_FALLBACK,
     SECRET_LIVE,
     SECRET_LOCAL,
+    SECRET_READ_ONLY,
     SECRET_TEST_KEY,
     SECRET_TOOLING,
     SecretHit,
@@ -346,6 +347,8 @@ def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
                 or (k8s_users is not None and value in k8s_users) else 0
             if _signed_url_expired(line, col):
                 flags |= SECRET_EXPIRED
+            if _nx_cloud_read_token(path, key, value):
+                flags |= SECRET_READ_ONLY
             add("assigned-secret", line_no, col, value, key, flags)
     return tuple(hits)
 
@@ -373,6 +376,14 @@ def _base64_text(value: str) -> str | None:
         return None
     text = text.strip()
     return text if text and text.isprintable() else None
+
+
+def _nx_cloud_read_token(path: str, key: str, value: str) -> bool:
+    """Nx Cloud's `accessToken` in nx.json that decodes to `<workspace id>|read`: a read-only token, which Nx has
+    workspaces commit so that every clone can read the remote cache (a read-write one ends in `|read-write`)."""
+    if PurePosixPath(path).name != "nx.json" or key.lower() not in ("accesstoken", "nxcloudaccesstoken"):
+        return False
+    return (_base64_text(value) or "").endswith("|read")
 
 
 def _names_its_variable(key: str, value: str) -> bool:

@@ -1087,3 +1087,19 @@ def test_sql_built_from_a_loop_over_a_constant_list_is_low_issue_9(make_repo: Ma
         "        await session.execute(text(f'DROP TABLE {table}'))\n")})
     assert [(line, sev) for _, line, sev in where(SqlInjection, root)] == [
         (8, "low"), (10, "low"), (15, "medium"), (20, "medium")]
+
+
+def test_an_nx_cloud_read_token_in_nx_json_is_low_issue_9(make_repo: MakeRepo) -> None:
+    """wgd3/full-stack-todo `nx.json:63`: Nx Cloud's `accessToken` decodes to `<workspace id>|read`, a read-only
+    token of the remote cache that Nx workspaces commit on purpose (was high). A read-write token stays high."""
+    import base64 as b64
+
+    def token(scope: str) -> str:
+        return b64.b64encode(f"2897da8a-3f73-482b-8e31-7b51856b794a|{scope}".encode()).decode()
+
+    runner = ('{{\n  "tasksRunnerOptions": {{\n    "default": {{\n      "runner": "nx-cloud",\n'
+              '      "options": {{\n        "accessToken": "{}"\n      }}\n    }}\n  }}\n}}\n')
+    read, write = make_repo({"nx.json": runner.format(token("read"))}), make_repo({"nx.json": runner.format(token("read-write"))})
+    [finding] = findings(HardcodedSecret, read)
+    assert (finding.line, finding.severity) == (6, Severity.LOW) and finding.message.startswith("read-only")
+    assert where(HardcodedSecret, write) == [("nx.json", 6, "high")]

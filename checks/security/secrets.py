@@ -19,6 +19,7 @@ from analysis.model import (
     SECRET_EXPIRED,
     SECRET_LIVE,
     SECRET_LOCAL,
+    SECRET_READ_ONLY,
     SECRET_TEST_KEY,
     SECRET_TOOLING,
     FileModel,
@@ -82,6 +83,10 @@ def judge_secret_at(path: str, role: str, language: str, hit: SecretHit, *, in_t
                              f"{what} in Firebase's client configuration ({path.rsplit('/', 1)[-1]}): it identifies the app "
                              "and ships inside it, so it is public by design; restrict it to the app and its APIs in the "
                              "Google Cloud console")
+    if hit.flags & SECRET_READ_ONLY:
+        return SecretVerdict(Severity.LOW, Confidence.MEDIUM,
+                             f"read-only {what}{name} committed to {where} ({size}): Nx Cloud's read token lets anyone "
+                             "read the remote build cache (no writes); keep read-write tokens in the CI's secrets")
     if hit.flags & SECRET_LIVE:
         return SecretVerdict(Severity.CRITICAL, Confidence.HIGH if not example else Confidence.MEDIUM,
                              f"{what} committed to {where} ({size}): revoke it and load it from the environment")
