@@ -407,7 +407,8 @@ class FileModel:
     secrets: tuple[SecretHit, ...]
     loops: tuple[Loop, ...]
     # File-level measures, name -> number: "code_lines" (lines with code: not blank, not only a comment), and for
-    # Python modules of analysis.python.MI_MIN_LINES lines or more "mi" (radon's maintainability index, 0-100).
+    # Python modules of analysis.python.MI_MIN_LINES lines or more "mi" (radon's maintainability index, 0-100), for
+    # the roles of analysis.python.MI_ROLES (application code and migrations; not tests).
     metrics: tuple[tuple[str, float], ...]
 
     def __init__(self, path: str, language: str, role: str, parser: str, *, problem: tuple[str, str] | None = None,

@@ -141,6 +141,9 @@ def test_maintainability_index_is_radons_for_large_modules_only() -> None:
     ours = analyse_python("app/big.py", "source", big.encode()).metric("mi")
     assert ours is not None and 20 < ours < 30 and abs(ours - mi_visit(big, True)) <= 2.5
     assert analyse_python("app/small.py", "source", small.encode()).metric("mi") is None
+    # nothing reads a test module's index (issue 14: most long modules are tests, and radon's walk is costly)
+    assert analyse_python("tests/test_big.py", "test", big.encode()).metric("mi") is None
+    assert analyse_python("app/migrations/big.py", "migration", big.encode()).metric("mi") == ours
     for path in (ROOT / "analysis" / "python.py", ROOT / "auditor" / "repo.py"):
         text = path.read_text(encoding="utf-8")
         model = analyse_python(str(path), "source", text.encode())
@@ -159,6 +162,18 @@ def test_a_low_maintainability_index_is_a_low_finding(make_repo: MakeRepo) -> No
     assert found[0].message == f"maintainability index {mi:.1f} (radon rank C, below 10): {model.lines} lines, hard to change safely"
     config = Config(options={"maintainability/complexity": {"mi_threshold": 4}})
     assert findings(Complexity, root, config) == []
+
+
+def test_application_code_in_a_migrations_folder_is_measured_issue_14(make_repo: MakeRepo) -> None:
+    """A module under `migrations/` that is no migration becomes application code after the analysis
+    (auditor.roles): its index was measured all the same, so its low one is found."""
+    from auditor.engine import audit
+
+    root = make_repo({"services/migrations/importer.py": _big_module(56, 13), "tests/test_importer.py": _big_module(56, 13),
+                      "pyproject.toml": "[project]\nname = 'svc'\n"}, git=True)
+    card = audit(root, Config(only=("maintainability/complexity",)))
+    found = [(f.path, f.severity.value) for c in card.projects for r in c.results for f in r.findings]
+    assert found == [("services/migrations/importer.py", "low")]  # the test module's index was never measured
 
 
 # -- god modules ---------------------------------------------------------------------------------------------------
