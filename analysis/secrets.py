@@ -259,7 +259,7 @@ def _lines_with_gate(data: bytes) -> Iterator[tuple[int, str]]:
 
 def scan_secrets(path: str, data: bytes) -> tuple[SecretHit, ...]:
     """Every secret-shaped value in the bytes of the file at repository path `path`, as hits without the value."""
-    name = PurePosixPath(path).name
+    name = path.rsplit("/", 1)[-1]
     if name in _LOCK_FILES:
         return ()
     file_flags = 0

@@ -35,7 +35,7 @@ MANIFEST_KINDS: dict[str, str] = {
 
 
 def manifest_kind(path: str) -> str | None:
-    name = PurePosixPath(path).name.lower()
+    name = path.rsplit("/", 1)[-1].lower()
     if name in MANIFEST_KINDS:
         return MANIFEST_KINDS[name]
     if re.fullmatch(r"requirements[\w.-]*\.(txt|in)", name) or (

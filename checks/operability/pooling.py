@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from analysis.frameworks import language_family
 from analysis.model import CALL_IN_TEST, Call, FileModel
@@ -192,7 +191,7 @@ def _django(ctx: Context, facts: PoolingFacts) -> None:
 
 def _config_files(ctx: Context, facts: PoolingFacts) -> None:
     for info in ctx.files:
-        name = PurePosixPath(info.path).name
+        name = info.path.rsplit("/", 1)[-1]
         if info.role not in ("config", "data") or not (name.startswith("application") or name.startswith(".env")
                                                        or "compose" in name or name.endswith((".properties", ".yml", ".yaml"))):
             continue
