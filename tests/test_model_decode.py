@@ -28,16 +28,43 @@ def test_decoding_a_large_model_runs_no_collection_and_gives_the_model() -> None
     gc.callbacks.append(count)
     try:
         decoded = store.model("app/big.py")
+        assert decoded is not None
+        calls = decoded.calls  # sections are decoded when first read, with the collector paused again
         assert gc.isenabled()  # switched back on
     finally:
         gc.callbacks.remove(count)
         if not was:
             gc.disable()
     # Switching the collector back on may run one cheap young-generation pass at the next allocation (the count
-    # kept growing while it was off); none runs during the decode, which without the pause took dozens, older
-    # generations among them.
-    assert len(collections) <= 1 and all(generation == 0 for generation in collections), collections
-    assert decoded == model and len(decoded.functions) == 3000
+    # kept growing while it was off), once after the header and once after the section; none runs during the
+    # decode, which without the pause took dozens, older generations among them.
+    assert len(collections) <= 2 and all(generation == 0 for generation in collections), collections
+    assert decoded == model and len(decoded.functions) == 3000 and len(calls) == 6000 and calls is decoded.calls
+
+
+def test_a_section_is_decoded_when_first_read_issue_14() -> None:
+    """A check process pays only for the sections its checks read: the others stay marshalled bytes."""
+    from analysis.model import FileModel
+
+    model = analyse_file("app/big.py", "python", "source", SOURCE.encode())
+    decoded = FileModel.from_bytes(model.to_bytes())
+    assert decoded.path == "app/big.py" and decoded.lines == model.lines  # the header is decoded at once
+    undecoded = {name for name in ("calls", "functions", "handlers") if name not in _set_slots(decoded)}
+    assert undecoded == {"calls", "functions", "handlers"}
+    assert decoded.calls == model.calls and "calls" in _set_slots(decoded) and "functions" not in _set_slots(decoded)
+    assert decoded.handlers == () and decoded.functions == model.functions
+    assert decoded == model
+
+
+def _set_slots(model: object) -> set[str]:
+    out = set()
+    for name in type(model).__slots__:  # type: ignore[attr-defined]
+        try:
+            object.__getattribute__(model, name)
+        except AttributeError:
+            continue
+        out.add(name)
+    return out
 
 
 def test_a_paused_collector_stays_paused() -> None:
