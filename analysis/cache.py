@@ -11,6 +11,14 @@ untrusted source.
 
 The secret scanner's fingerprints are keyed with a secret of the same directory, so fingerprints stay comparable
 between audits that share a cache, and mean nothing anywhere else.
+
+Models are written in packs, one file per audit that made new ones (`models/packs/*.pack`: the entries, each its
+MAC then its body, then an index of fixed-size records read with `struct`, never decoded as marshal): a file per
+model cost a file creation per file of the repository, 1.4 s of CPU for Django's 5,455 files (two thirds of it in
+the kernel), against 0.1 s for one pack. The index of every pack is read when the cache is opened, before the
+analysis workers fork; more than MAX_PACKS packs are merged into one, keeping the newest entry of each key, up to
+MAX_PACK_BYTES in all (the oldest packs' entries go first). A whole audit's outcomes (auditor.auditcache) stay one
+file each.
 """
 
 from __future__ import annotations
@@ -20,7 +28,10 @@ import hashlib
 import hmac
 import os
 import stat
+import struct
 import tempfile
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from analysis.model import MODEL_VERSION
@@ -30,6 +41,11 @@ __all__ = ["ModelCache", "default_cache_dir"]
 _KEY_FILE = "key"
 _MAC_SIZE = 32
 _MAX_ENTRY = 64 * 1024 * 1024
+_PACK_MAGIC = b"auditor-pack-01\n"  # 16 bytes, as the trailer holds it
+_INDEX_RECORD = struct.Struct("<40sQI")  # key (40 hex digits), offset of the entry, its length (MAC + body)
+_TRAILER = struct.Struct(f"<QI{len(_PACK_MAGIC)}s")  # offset of the index, number of records, the magic again
+MAX_PACKS = 24
+MAX_PACK_BYTES = 2 * 1024 * 1024 * 1024
 
 
 def _code_digest() -> str:
@@ -67,6 +83,9 @@ class ModelCache:
         self._key = key
         self.hits = 0
         self.misses = 0
+        self._packs = root / "models" / "packs"
+        self._index: dict[str, tuple[str, int, int]] = {}  # model key -> (pack file name, offset, length)
+        self._load_index()
 
     @classmethod
     def open(cls, root: Path | None, *, target: Path | None = None) -> ModelCache | None:
@@ -132,31 +151,14 @@ class ModelCache:
         return hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def _file(self, key: str) -> Path:
-        if key.startswith("audit-"):  # a whole audit's outcomes (auditor.auditcache)
-            return self.root / "audits" / key[6:8] / key[8:]
-        return self.root / "models" / key[:2] / key[2:]
+        """Where a whole audit's outcomes (auditor.auditcache, keys `audit-...`) are kept, one file each."""
+        return self.root / "audits" / key[6:8] / key[8:]
 
     def get(self, key: str) -> bytes | None:
-        path = self._file(key)
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
+        blob = self._read_entry(key)
+        if blob is None:
             self.misses += 1
             return None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_ENTRY or st.st_size < _MAC_SIZE:
-                self.misses += 1
-                return None
-            chunks = []
-            while True:
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(fd)
-        blob = b"".join(chunks)
         mac, body = blob[:_MAC_SIZE], blob[_MAC_SIZE:]
         expected = hmac.new(self._key, key.encode() + body, hashlib.sha256).digest()
         if not hmac.compare_digest(mac, expected):
@@ -165,8 +167,129 @@ class ModelCache:
         self.hits += 1
         return body
 
+    def _read_entry(self, key: str) -> bytes | None:
+        """The stored bytes of `key` (MAC then body), unverified; None when there are none to read."""
+        if key.startswith("audit-"):
+            place: tuple[Path, int, int] = (self._file(key), 0, -1)
+        else:
+            found = self._index.get(key)
+            if found is None:
+                return None
+            place = (self._packs / found[0], found[1], found[2])
+        path, offset, length = place
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if length < 0:
+                length = st.st_size
+            if not stat.S_ISREG(st.st_mode) or not _MAC_SIZE <= length <= _MAX_ENTRY or offset + length > st.st_size:
+                return None
+            chunks = []
+            while length > 0:
+                chunk = os.pread(fd, min(length, 1 << 20), offset)
+                if not chunk:
+                    return None
+                chunks.append(chunk)
+                offset += len(chunk)
+                length -= len(chunk)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        return b"".join(chunks)
+
+    # -- packs of models ------------------------------------------------------------------------------------------
+    def _load_index(self) -> None:
+        """The index of every pack, oldest first, so a newer entry of a key wins; a pack that is not one is ignored."""
+        try:
+            names = sorted(n for n in os.listdir(self._packs) if n.endswith(".pack"))
+        except OSError:
+            return
+        for name in names:
+            for key, offset, length in _pack_index(self._packs / name):
+                self._index[key] = (name, offset, length)
+
+    def put_many(self, entries: Iterable[tuple[str, bytes]]) -> int:
+        """Write model entries ((key, body) each) as one pack, atomically (temp file + rename); the number written.
+        A cache that cannot be written is simply not used."""
+        written: list[tuple[str, int, int]] = []
+        with contextlib.suppress(OSError):
+            self._packs.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._packs, prefix=".tmp.")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_PACK_MAGIC)
+                    offset = len(_PACK_MAGIC)
+                    for key, body in entries:
+                        if len(key) != 40 or len(body) + _MAC_SIZE > _MAX_ENTRY:
+                            continue
+                        mac = hmac.new(self._key, key.encode() + body, hashlib.sha256).digest()
+                        fh.write(mac)
+                        fh.write(body)
+                        written.append((key, offset, _MAC_SIZE + len(body)))
+                        offset += _MAC_SIZE + len(body)
+                    _write_index(fh.write, written, offset)
+                if not written:
+                    os.unlink(tmp)
+                    return 0
+                name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.pack"
+                os.replace(tmp, self._packs / name)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                return 0
+            for key, offset, length in written:
+                self._index[key] = (name, offset, length)
+            self._merge_if_many()
+        return len(written)
+
+    def _merge_if_many(self) -> None:
+        """More than MAX_PACKS packs become one: each key's newest entry, newest packs first, up to MAX_PACK_BYTES."""
+        try:
+            names = sorted((n for n in os.listdir(self._packs) if n.endswith(".pack")), reverse=True)
+        except OSError:
+            return
+        if len(names) <= MAX_PACKS:
+            return
+        fd, tmp = tempfile.mkstemp(dir=self._packs, prefix=".tmp.")
+        kept: dict[str, tuple[int, int]] = {}
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_PACK_MAGIC)
+                offset = len(_PACK_MAGIC)
+                for name in names:
+                    path = self._packs / name
+                    with contextlib.suppress(OSError), open(path, "rb") as src:
+                        for key, at, length in _pack_index(path):
+                            if key in kept or offset + length > MAX_PACK_BYTES:
+                                continue
+                            src.seek(at)
+                            data = src.read(length)
+                            if len(data) != length:
+                                break
+                            fh.write(data)
+                            kept[key] = (offset, length)
+                            offset += length
+                _write_index(fh.write, [(k, o, n) for k, (o, n) in kept.items()], offset)
+            merged = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.pack"
+            os.replace(tmp, self._packs / merged)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return
+        for name in names:
+            with contextlib.suppress(OSError):
+                os.unlink(self._packs / name)
+        self._index = {key: (merged, at, length) for key, (at, length) in kept.items()}
+
     def put(self, key: str, body: bytes) -> None:
         """Write an entry atomically (temp file + rename); a cache that cannot be written is simply not used."""
+        if not key.startswith("audit-"):
+            self.put_many([(key, body)])
+            return
         path = self._file(key)
         mac = hmac.new(self._key, key.encode() + body, hashlib.sha256).digest()
         with contextlib.suppress(OSError):
@@ -179,3 +302,36 @@ class ModelCache:
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+
+
+def _write_index(write: Callable[[bytes], object], records: list[tuple[str, int, int]], index_offset: int) -> None:
+    for key, offset, length in records:
+        write(_INDEX_RECORD.pack(key.encode("ascii"), offset, length))
+    write(_TRAILER.pack(index_offset, len(records), _PACK_MAGIC))
+
+
+def _pack_index(path: Path) -> list[tuple[str, int, int]]:
+    """The (key, offset, length) records of the pack at `path`; [] for anything that is not a whole pack of ours."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return []
+    try:
+        st = os.fstat(fd)
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or size < len(_PACK_MAGIC) + _TRAILER.size:
+            return []
+        index_offset, count, magic = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
+        if magic != _PACK_MAGIC or index_offset + count * _INDEX_RECORD.size != size - _TRAILER.size:
+            return []
+        raw = os.pread(fd, count * _INDEX_RECORD.size, index_offset)
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    out: list[tuple[str, int, int]] = []
+    for key, offset, length in _INDEX_RECORD.iter_unpack(raw):
+        if offset + length <= index_offset:
+            with contextlib.suppress(UnicodeDecodeError):
+                out.append((key.decode("ascii"), offset, length))
+    return out

@@ -161,7 +161,7 @@ def build_models(
                 entry = cache.get(key)
                 if entry is not None:
                     problem, encoded, parser = marshal.loads(entry)  # noqa: S302 - MAC-verified entry of our own cache
-                    return encoded, (tuple(problem) if problem else None), True, parser
+                    return encoded, (tuple(problem) if problem else None), True, parser, ""
             if data is None:
                 data = read(path)
             if data is None:
@@ -169,9 +169,7 @@ def build_models(
             model = analyse_file(path, language, role, data)
             encoded = model.to_bytes()
             parser = model.parser if model.parsed and language in ANALYSED_LANGUAGES else ""
-            if cache is not None:
-                cache.put(key, marshal.dumps((model.problem, encoded, parser)))
-            return encoded, model.problem, False, parser
+            return encoded, model.problem, False, parser, key  # the parent writes the new models as one pack
 
         return run
 
@@ -190,13 +188,16 @@ def build_models(
             progress("analysing", i, len(units))
 
     outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
+    new: list[tuple[str, tuple[str, str] | None, str, str]] = []  # (path, problem, parser, key) of the models made now
     for u in units:
         outcome = outcomes.get(u.name)
         if outcome is None:
             store.failures[u.name] = ("cut", "not analysed: the audit time budget was exhausted")
         elif outcome.kind == "ok":
             if isinstance(outcome.value, tuple):
-                encoded, problem, cached, parser = outcome.value
+                encoded, problem, cached, parser, key = outcome.value
+                if key:
+                    new.append((u.name, problem, parser, key))
                 store.encoded[u.name] = encoded
                 store.cached += bool(cached)
                 if parser:
@@ -207,5 +208,7 @@ def build_models(
             store.failures[u.name] = ("timeout", f"analysis {outcome.reason}")
         else:
             store.failures[u.name] = ("crash", f"analysis failed: {outcome.reason}"[:300])
+    if cache is not None and new:
+        cache.put_many((key, marshal.dumps((problem, store.encoded[path], parser))) for path, problem, parser, key in new)
     store.seconds = time.perf_counter() - started
     return store

@@ -63,12 +63,44 @@ def test_tampered_and_foreign_entries_are_never_decoded(make_repo: MakeRepo, tmp
         entry.write_bytes(blob[:32] + b"\x00" + blob[33:])  # one byte of the body changed: the MAC no longer holds
     again, cached = _audit(root, cache_dir)
     assert cached == 0 and again == cold
+    models = [p for p in (cache_dir / "models").rglob("*") if p.is_file()]  # the model made again is in a new pack
+    assert len(models) == 2
     for entry in (*models, *audits):
         entry.write_bytes(b"\x00" * 10)  # truncated
     assert _audit(root, cache_dir)[1] == 0
     (cache_dir / "key").chmod(0o644)  # a key others can read is not ours to trust
     assert ModelCache.open(cache_dir) is None
     assert _audit(root, cache_dir)[0] == cold
+
+
+def test_models_are_kept_in_packs_that_are_merged_and_verified_issue_14(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file per audit that made models (a file per model cost a file creation per file of the repository); past
+    MAX_PACKS packs they are merged into one, newest entry of each key first; an index that points anywhere else
+    than its own entry, or a pack that is not one, gives a miss, never a wrong body."""
+    import analysis.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "MAX_PACKS", 3)
+    cache = ModelCache.open(tmp_path / "c")
+    assert cache is not None
+    keys = [f"{i:040x}" for i in range(6)]
+    assert cache.put_many([(keys[0], b"zero"), (keys[1], b"one")]) == 2
+    packs = cache.root / "models" / "packs"
+    assert len(list(packs.glob("*.pack"))) == 1
+    for i in range(2, 5):
+        cache.put_many([(keys[i], b"v%d" % i), (keys[1], b"one, again")])
+    assert len(list(packs.glob("*.pack"))) == 1  # the fourth pack made them merge
+    reopened = ModelCache.open(tmp_path / "c")
+    assert reopened is not None
+    assert [reopened.get(k) for k in keys] == [b"zero", b"one, again", b"v2", b"v3", b"v4", None]
+    # an index record moved onto another entry: that entry's MAC is over its own key, so both miss, neither lies
+    (pack,) = packs.glob("*.pack")
+    name, offset, length = reopened._index[keys[2]]
+    reopened._index[keys[3]] = (name, offset, length)
+    assert reopened.get(keys[3]) is None and reopened.get(keys[2]) == b"v2"
+    (packs / "junk.pack").write_bytes(b"not a pack at all" * 4)
+    (packs / "short.pack").write_bytes(pack.read_bytes()[:-3])
+    again = ModelCache.open(tmp_path / "c")
+    assert again is not None and again.get(keys[0]) == b"zero" and again.hits == 1
 
 
 def test_a_cache_inside_the_target_or_shared_with_others_is_refused(make_repo: MakeRepo, tmp_path: Path) -> None:
