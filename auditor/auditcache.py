@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.cache import ModelCache
 from auditor.config import Config
@@ -38,9 +38,12 @@ from auditor.isolation import Outcome
 from auditor.model import Check
 from auditor.repo import Repository
 
+if TYPE_CHECKING:
+    from auditor.triage import SuppressionComment
+
 __all__ = ["CachedAudit", "audit_key", "base_key", "load", "load_report", "store", "store_report"]
 
-ENTRY_VERSION = "1"
+ENTRY_VERSION = "2"
 _UNCACHEABLE = frozenset({"executes-target", "network"})
 
 
@@ -52,6 +55,9 @@ class CachedAudit:
     analysed: int  # files with a model
     roles: dict[str, str] = field(default_factory=dict)  # roles the files' content changed (auditor.roles), by path
     parsers: dict[str, str] = field(default_factory=dict)  # which parser read each analysed file (facts.files.parsers)
+    # the suppression comments of the files (auditor.triage.scan): a re-audit of the same listing need not read every
+    # file again to find them (on Django 0.14 s of a 1.1 s warm audit)
+    comments: tuple[SuppressionComment, ...] | None = None
 
 
 def _package_digest() -> str:

@@ -430,7 +430,8 @@ def _audit_parsed(
         sources.parse_all(progress, skip=ANALYSED_LANGUAGES, deadline=deadline)
     timings["parse"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    comments = triage.scan(sources, repo.files)  # before the fork: suppressions/missing-reason reads the same scan
+    # before the fork, so suppressions/missing-reason finds the scan done; a cached audit kept the comments it saw
+    comments = hit.comments if hit is not None and hit.comments is not None else triage.scan(sources, repo.files)
     timings["suppressions"] = time.perf_counter() - mark
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.
@@ -488,7 +489,7 @@ def _audit_parsed(
                 and not repo.budget_exhausted):
             problems = {p.path: (p.kind, p.message) for p in sources.problems}
             auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded),
-                                                                        roles, dict(models.parsers)))
+                                                                        roles, dict(models.parsers), comments))
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():

@@ -42,6 +42,26 @@ def test_a_warm_audit_reuses_every_model_and_finds_the_same(make_repo: MakeRepo,
     assert disabled == 0
 
 
+def test_a_warm_audit_applies_the_suppressions_without_reading_the_files_issue_14(
+        make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suppression comments are kept with the audit's outcomes: the same listing has the same comments."""
+    from auditor import triage
+
+    suppressed = SOURCE.replace("    except Exception:\n", "    except Exception:  # auditor: ignore[errors/*] a probe: any failure means no\n")
+    root = make_repo({"app/a.py": suppressed, "app/b.py": SOURCE.replace("f(", "g(")}, git=True)
+    cache = tmp_path / "cache"
+    cold = audit(root, Config(), AuditOptions(cache_dir=str(cache)))
+
+    def no_scan(*args: object) -> tuple[()]:
+        raise AssertionError("the files were read for their suppressions again")
+
+    monkeypatch.setattr(triage, "scan", no_scan)
+    warm = audit(root, Config(), AuditOptions(cache_dir=str(cache)))
+    assert cold.triage.suppressed >= 1 and warm.triage == cold.triage
+    assert sorted(f.fingerprint for f in warm.findings) == sorted(f.fingerprint for f in cold.findings)
+    assert all(f.path != "app/a.py" or not f.check_id.startswith("errors/") for f in warm.findings)
+
+
 def test_changed_analysis_code_misses(make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_repo({"a.py": SOURCE})
     cache = tmp_path / "cache"
