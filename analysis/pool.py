@@ -29,6 +29,7 @@ __all__ = ["ANALYSED_LANGUAGES", "ModelStore", "build_models"]
 
 # Languages whose files the adapters read into facts; every other text file gets a model with its secrets only.
 ANALYSED_LANGUAGES = frozenset({"python", "typescript", "javascript", "java", "go", "rust"})
+SUPPRESSION_MARKER = b"auditor:"  # what every inline suppression comment holds (auditor.triage)
 FILE_TIMEOUT = 60.0  # seconds for one file's parse and analysis
 Progress = Callable[[str, int, int], None]
 
@@ -47,6 +48,9 @@ class ModelStore:
     # "tree-sitter-python", "tree-sitter", ...): the report counts them (facts.files.parsers)
     parsers: dict[str, str] = field(default_factory=dict)
     cached: int = 0  # models taken from the cache
+    # the analysed files whose bytes hold `auditor:` (auditor.triage.MARKER), noted by the worker that read them or
+    # kept with their cached model: the suppression scan reads only these (and any file without a model)
+    marked: set[str] = field(default_factory=set)
     seconds: float = 0.0
     _decoded: dict[str, FileModel | None] = field(default_factory=dict, repr=False)
     _repo: Repository | None = field(default=None, repr=False)
@@ -160,8 +164,8 @@ def build_models(
                     key = ModelCache.entry_key(path, language, role, data)
                 entry = cache.get(key)
                 if entry is not None:
-                    problem, encoded, parser = marshal.loads(entry)  # noqa: S302 - MAC-verified entry of our own cache
-                    return encoded, (tuple(problem) if problem else None), True, parser, ""
+                    problem, encoded, parser, marked = marshal.loads(entry)  # noqa: S302 - MAC-verified, our own cache
+                    return encoded, (tuple(problem) if problem else None), True, parser, "", marked
             if data is None:
                 data = read(path)
             if data is None:
@@ -169,7 +173,8 @@ def build_models(
             model = analyse_file(path, language, role, data)
             encoded = model.to_bytes()
             parser = model.parser if model.parsed and language in ANALYSED_LANGUAGES else ""
-            return encoded, model.problem, False, parser, key  # the parent writes the new models as one pack
+            # the parent writes the new models as one pack
+            return encoded, model.problem, False, parser, key, SUPPRESSION_MARKER in data
 
         return run
 
@@ -188,16 +193,19 @@ def build_models(
             progress("analysing", i, len(units))
 
     outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
-    new: list[tuple[str, tuple[str, str] | None, str, str]] = []  # (path, problem, parser, key) of the models made now
+    # (path, problem, parser, key, marked) of the models made now
+    new: list[tuple[str, tuple[str, str] | None, str, str, bool]] = []
     for u in units:
         outcome = outcomes.get(u.name)
         if outcome is None:
             store.failures[u.name] = ("cut", "not analysed: the audit time budget was exhausted")
         elif outcome.kind == "ok":
             if isinstance(outcome.value, tuple):
-                encoded, problem, cached, parser, key = outcome.value
+                encoded, problem, cached, parser, key, marked = outcome.value
                 if key:
-                    new.append((u.name, problem, parser, key))
+                    new.append((u.name, problem, parser, key, marked))
+                if marked:
+                    store.marked.add(u.name)
                 store.encoded[u.name] = encoded
                 store.cached += bool(cached)
                 if parser:
@@ -209,6 +217,7 @@ def build_models(
         else:
             store.failures[u.name] = ("crash", f"analysis failed: {outcome.reason}"[:300])
     if cache is not None and new:
-        cache.put_many((key, marshal.dumps((problem, store.encoded[path], parser))) for path, problem, parser, key in new)
+        cache.put_many((key, marshal.dumps((problem, store.encoded[path], parser, marked)))
+                       for path, problem, parser, key, marked in new)
     store.seconds = time.perf_counter() - started
     return store

@@ -431,7 +431,10 @@ def _audit_parsed(
     timings["parse"] = time.perf_counter() - mark
     mark = time.perf_counter()
     # before the fork, so suppressions/missing-reason finds the scan done; a cached audit kept the comments it saw
-    comments = hit.comments if hit is not None and hit.comments is not None else triage.scan(sources, repo.files)
+    if hit is not None and hit.comments is not None:
+        comments = hit.comments
+    else:  # a file with a model was read by a worker, which noted whether it holds a suppression at all
+        comments = triage.scan(sources, repo.files, lambda path: path in models.encoded and path not in models.marked)
     timings["suppressions"] = time.perf_counter() - mark
     # Millions of parsed nodes live until the audit ends: keep the collector from re-scanning them on
     # every collection (on Django this was 40% of the audit). `audit` unfreezes them when it returns.

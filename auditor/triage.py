@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from analysis.pool import SUPPRESSION_MARKER
 from auditor.model import CheckResult, Finding, Severity, Status
 from auditor.redact import stored_text
 
@@ -67,7 +68,7 @@ BASELINE_KIND = "auditor-baseline"
 BASELINE_VERSION = 1
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 MAX_SUPPRESSIONS = 10_000  # per audit; more are counted, not listed
-_MARKER = b"auditor:"
+_MARKER = SUPPRESSION_MARKER
 
 # The comment syntax of each language: which comment starts may carry a suppression.
 _HASH = re.compile(r"(?:^|\s)#+[ \t]*auditor:[ \t]*ignore\[(?P<ids>[^\]\n]*)\](?P<tail>.*)$")
@@ -184,16 +185,18 @@ def parse_comment(path: str, number: int, text: str, pattern: re.Pattern[str]) -
 _SCANS: dict[int, tuple[SuppressionComment, ...]] = {}  # id(sources) -> its scan, dropped when the sources go
 
 
-def scan(sources: Sources, files: Iterable[FileInfo]) -> tuple[SuppressionComment, ...]:
+def scan(sources: Sources, files: Iterable[FileInfo],
+         unmarked: Callable[[str], bool] | None = None) -> tuple[SuppressionComment, ...]:
     """Every suppression comment in `files`, read once per `sources` (the parent scans before the checks fork,
-    so the check processes find it done). Only files that hold `auditor:` at all are split into lines."""
+    so the check processes find it done). Only files that hold `auditor:` at all are split into lines; files for
+    which `unmarked(path)` says they do not (the analysis workers noted it as they read each file) are not read."""
     done = _SCANS.get(id(sources))
     if done is not None:
         return done
     found: list[SuppressionComment] = []
     for info in files:
         pattern = _pattern_for(info)
-        if pattern is None:
+        if pattern is None or (unmarked is not None and unmarked(info.path)):
             continue
         data = sources.repo.read_bytes(info.path)
         if data is None or _MARKER not in data:

@@ -47,7 +47,8 @@ def test_a_warm_audit_applies_the_suppressions_without_reading_the_files_issue_1
     """The suppression comments are kept with the audit's outcomes: the same listing has the same comments."""
     from auditor import triage
 
-    suppressed = SOURCE.replace("    except Exception:\n", "    except Exception:  # auditor: ignore[errors/*] a probe: any failure means no\n")
+    comment = "  # auditor: ignore[errors/*] a probe: any failure means no"
+    suppressed = SOURCE.replace("    except Exception:\n", f"    except Exception:{comment}\n")
     root = make_repo({"app/a.py": suppressed, "app/b.py": SOURCE.replace("f(", "g(")}, git=True)
     cache = tmp_path / "cache"
     cold = audit(root, Config(), AuditOptions(cache_dir=str(cache)))

@@ -148,3 +148,38 @@ def test_audit_ref_reads_a_tag_without_touching_the_work_tree_then_compare(tmp_p
     assert "1 new finding, 1 unchanged, 1 fixed" in md and "- new 🟠 svc/n.py:4: errors/bare-except" in md
     missing = _run("audit", str(root), "--ref", "v9", "--format", "json", "-o", str(tmp_path / "x"))
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "v9" in missing.stderr
+
+
+def test_the_suppression_scan_reads_only_the_files_a_worker_saw_the_marker_in_issue_14(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analysis workers read every file already and note whether it holds `auditor:`: the parent's scan for
+    suppression comments reads only those (on Django it read 2,875 files to find none)."""
+    from auditor.config import Config
+    from auditor.context import AuditOptions
+    from auditor.engine import audit
+    from auditor.repo import Repository
+
+    root = tmp_path / "repo"
+    write_tree(root, {
+        "app/a.py": "def f(x):\n    try:\n        return int(x)\n    except Exception:  # auditor: ignore[errors/*] a probe\n"
+                    "        pass\n",
+        "app/b.py": "def g(x):\n    try:\n        return int(x)\n    except Exception:\n        pass\n",
+    })
+    git_init(root)
+    read: list[str] = []
+    original = Repository.read_bytes
+
+    def spy(self: Repository, rel: str, *args: Any, **kwargs: Any) -> bytes | None:
+        read.append(rel)
+        return original(self, rel, *args, **kwargs)
+
+    monkeypatch.setattr(Repository, "read_bytes", spy)
+    for cached in (0, 2):
+        if cached:  # another file: a new audit, whose models of a.py and b.py come from the cache with their marks
+            (root / "app" / "c.py").write_text("def h():\n    return 1\n")
+        read.clear()
+        card = audit(root, Config(only=("errors/*",)), AuditOptions(cache_dir=str(tmp_path / "cache")))
+        assert card.analysis["cached"] == cached
+        assert [s.comment.path for s in card.triage.suppressions] == ["app/a.py"]
+        assert card.triage.suppressed >= 1 and any(f.path == "app/b.py" for f in card.findings)
+        assert "app/b.py" not in read and "app/c.py" not in read  # their models say they hold no suppression
