@@ -635,8 +635,12 @@ def _printable_name(rel: str) -> bool:
 
 def _tracked(g: gitsafe.SafeGit) -> tuple[set[str], set[str], dict[str, str]]:
     """Every path of the index (files, and submodules apart), after checking each one is safe to use, and the
-    blob id of each file (stage 0 only: a path in a merge conflict has none)."""
-    out = g.run(["ls-files", "-z", "--stage", "--full-name"])
+    blob id of each file (stage 0 only: a path in a merge conflict has none).
+
+    A file marked assume-unchanged or skip-worktree has no blob id here: `git status` does not look at its bytes,
+    so the index's id need not be the work tree's (a repository could then store a model of other bytes under a
+    blob another repository sharing the cache also has)."""
+    out = g.run(["ls-files", "-z", "-v", "--stage", "--full-name"])
     files: set[str] = set()
     gitlinks: set[str] = set()
     blobs: dict[str, str] = {}
@@ -649,13 +653,13 @@ def _tracked(g: gitsafe.SafeGit) -> tuple[set[str], set[str], dict[str, str]]:
             shown = raw.decode("utf-8", "backslashreplace")[:120]
             raise _UnsafeIndex(f"the git index holds an unsafe path ({problem}): {shown!r}; git is not used")
         path = raw.decode("utf-8")
-        fields = meta.split(b" ")
-        mode = fields[0]
+        tag, *fields = meta.split(b" ")  # "H": cached as it is; "h": assume-unchanged; "S"/"s": skip-worktree
+        mode = fields[0] if fields else b""
         if mode == b"160000":
             gitlinks.add(path)
         else:
             files.add(path)
-            if len(fields) == 3 and fields[2] == b"0":
+            if tag == b"H" and len(fields) == 3 and fields[2] == b"0":
                 blobs[path] = fields[1].decode("ascii", "replace")
     for path in [p for p in blobs if p.rsplit("/", 1)[-1] == ".gitattributes"]:
         # Attributes decide the bytes a clean file has in the work tree (eol=crlf): a changed one changes them all.

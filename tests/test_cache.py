@@ -223,6 +223,30 @@ def test_a_committed_change_is_seen_through_git_blob_ids(make_repo: MakeRepo, tm
     assert _counting_audit(root, cache, runs) == (1, ["# one", "# three"])
 
 
+def test_a_file_git_is_told_not_to_look_at_has_no_blob_id_and_poisons_no_shared_cache(make_repo: MakeRepo,
+                                                                                      tmp_path: Path) -> None:
+    """`git update-index --assume-unchanged` (or --skip-worktree) makes `git status` call a changed file clean: its
+    index id is not its bytes' id, so it is hashed like a modified file. Otherwise a repository audited first could
+    store a model of other bytes (without the suppression, without the secret) under a blob another repository
+    sharing the cache has, and that audit would take it. Found by a reviewer (issue 14)."""
+    source = ("def f(x):\n    try:\n        return int(x)\n    except Exception:  # auditor: ignore[errors/*] a probe\n"
+              "        pass\n")
+    victim = make_repo({"app.py": source, "b.py": "# b\n"}, git=True)
+    attacker = make_repo({"app.py": source, "b.py": "# b\n"}, git=True)
+    (attacker / "app.py").write_text(source.replace("  # auditor: ignore[errors/*] a probe", ""))
+    git(attacker, "update-index", "--assume-unchanged", "app.py")
+    git(attacker, "update-index", "--skip-worktree", "b.py")
+    assert "app.py" not in Repository.scan(attacker).blobs and "b.py" not in Repository.scan(attacker).blobs
+    assert {"app.py", "b.py"} <= set(Repository.scan(victim).blobs)
+    cache = tmp_path / "shared-cache"
+
+    def suppressed(root: Path) -> int:
+        return audit(root, Config(only=("errors/*",)), AuditOptions(cache_dir=str(cache))).triage.suppressed
+
+    assert suppressed(attacker) == 0
+    assert suppressed(victim) == 1  # the attacker's model of other bytes was not stored under the victim's blob
+
+
 def test_a_warm_audit_keeps_the_roles_the_files_content_gave_them(make_repo: MakeRepo, tmp_path: Path) -> None:
     """A `migrations` folder of application code is source (auditor.roles): also when the audit comes from the cache."""
     root = make_repo({"app/services/migrations/__init__.py": "",
