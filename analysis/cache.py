@@ -214,76 +214,95 @@ class ModelCache:
 
     def put_many(self, entries: Iterable[tuple[str, bytes]]) -> int:
         """Write model entries ((key, body) each) as one pack, atomically (temp file + rename); the number written.
-        A cache that cannot be written is simply not used."""
+        A cache that cannot be written is simply not used; an interrupted write leaves no temp file behind."""
         written: list[tuple[str, int, int]] = []
-        with contextlib.suppress(OSError):
+        try:
             self._packs.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self._packs, prefix=".tmp.")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(_PACK_MAGIC)
-                    offset = len(_PACK_MAGIC)
-                    for key, body in entries:
-                        if len(key) != 40 or len(body) + _MAC_SIZE > _MAX_ENTRY:
-                            continue
-                        mac = hmac.new(self._key, key.encode() + body, hashlib.sha256).digest()
-                        fh.write(mac)
-                        fh.write(body)
-                        written.append((key, offset, _MAC_SIZE + len(body)))
-                        offset += _MAC_SIZE + len(body)
-                    _write_index(fh.write, written, offset)
-                if not written:
-                    os.unlink(tmp)
-                    return 0
-                name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.pack"
+        except OSError:
+            return 0
+        name = ""
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_PACK_MAGIC)
+                offset = len(_PACK_MAGIC)
+                for key, body in entries:
+                    if len(key) != 40 or len(body) + _MAC_SIZE > _MAX_ENTRY:
+                        continue
+                    mac = hmac.new(self._key, key.encode() + body, hashlib.sha256).digest()
+                    fh.write(mac)
+                    fh.write(body)
+                    written.append((key, offset, _MAC_SIZE + len(body)))
+                    offset += _MAC_SIZE + len(body)
+                _write_index(fh.write, written, offset)
+            if written:
+                name = _pack_name()
                 os.replace(tmp, self._packs / name)
-            except OSError:
+        except OSError:
+            return 0
+        finally:
+            if not name:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                return 0
-            for key, offset, length in written:
-                self._index[key] = (name, offset, length)
-            self._merge_if_many()
+        if not name:
+            return 0
+        for key, offset, length in written:
+            self._index[key] = (name, offset, length)
+        self._merge_if_many()
         return len(written)
 
     def _merge_if_many(self) -> None:
-        """More than MAX_PACKS packs become one: each key's newest entry, newest packs first, up to MAX_PACK_BYTES."""
+        """More than MAX_PACKS packs become one: each key's newest entry, newest packs first, up to MAX_PACK_BYTES.
+
+        Only the packs read whole are removed afterwards; a failed write (a full disk) abandons the merge and keeps
+        every pack. Temp files an interrupted writer left (over an hour old) are removed too."""
         try:
             names = sorted((n for n in os.listdir(self._packs) if n.endswith(".pack")), reverse=True)
         except OSError:
             return
+        self._sweep_temp_files()
         if len(names) <= MAX_PACKS:
             return
-        fd, tmp = tempfile.mkstemp(dir=self._packs, prefix=".tmp.")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self._packs, prefix=".tmp.")
+        except OSError:
+            return
         kept: dict[str, tuple[int, int]] = {}
+        consumed: list[str] = []
+        merged = ""
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_PACK_MAGIC)
                 offset = len(_PACK_MAGIC)
                 for name in names:
-                    path = self._packs / name
-                    with contextlib.suppress(OSError), open(path, "rb") as src:
-                        for key, at, length in _pack_index(path):
-                            if key in kept or offset + length > MAX_PACK_BYTES:
-                                continue
-                            src.seek(at)
-                            data = src.read(length)
-                            if len(data) != length:
-                                break
-                            fh.write(data)
-                            kept[key] = (offset, length)
-                            offset += length
+                    copied = _copy_entries(self._packs / name, fh.write, kept, offset)
+                    if copied is None:
+                        continue  # not a pack of ours, or unreadable: left as it is
+                    offset, whole = copied
+                    if whole:
+                        consumed.append(name)
                 _write_index(fh.write, [(k, o, n) for k, (o, n) in kept.items()], offset)
-            merged = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.pack"
+            merged = _pack_name()
             os.replace(tmp, self._packs / merged)
         except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
             return
-        for name in names:
+        finally:
+            if not merged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        for name in consumed:
             with contextlib.suppress(OSError):
                 os.unlink(self._packs / name)
         self._index = {key: (merged, at, length) for key, (at, length) in kept.items()}
+
+    def _sweep_temp_files(self, age: float = 3600.0) -> None:
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self._packs):
+                if entry.name.startswith(".tmp.") and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        if now - entry.stat(follow_symlinks=False).st_mtime > age:
+                            os.unlink(entry.path)
 
     def put(self, key: str, body: bytes) -> None:
         """Write an entry atomically (temp file + rename); a cache that cannot be written is simply not used."""
@@ -310,28 +329,87 @@ def _write_index(write: Callable[[bytes], object], records: list[tuple[str, int,
     write(_TRAILER.pack(index_offset, len(records), _PACK_MAGIC))
 
 
-def _pack_index(path: Path) -> list[tuple[str, int, int]]:
-    """The (key, offset, length) records of the pack at `path`; [] for anything that is not a whole pack of ours."""
+def _pack_name() -> str:
+    return f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.pack"
+
+
+def _open_pack(path: Path) -> tuple[int, int] | None:
+    """A descriptor of the pack at `path` and its size, when it is a regular file of ours (never a link or a fifo)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
-        return []
+        return None
     try:
         st = os.fstat(fd)
-        size = st.st_size
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or size < len(_PACK_MAGIC) + _TRAILER.size:
-            return []
-        index_offset, count, magic = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
-        if magic != _PACK_MAGIC or index_offset + count * _INDEX_RECORD.size != size - _TRAILER.size:
-            return []
-        raw = os.pread(fd, count * _INDEX_RECORD.size, index_offset)
     except OSError:
-        return []
-    finally:
         os.close(fd)
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+        os.close(fd)
+        return None
+    return fd, st.st_size
+
+
+def _index_of(fd: int, size: int) -> list[tuple[str, int, int]] | None:
+    """The (key, offset, length) records of an open pack; None for anything that is not a whole pack of ours."""
+    if size < len(_PACK_MAGIC) + _TRAILER.size:
+        return None
+    index_offset, count, magic = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
+    if magic != _PACK_MAGIC or index_offset + count * _INDEX_RECORD.size != size - _TRAILER.size:
+        return None
+    raw = os.pread(fd, count * _INDEX_RECORD.size, index_offset)
+    if len(raw) != count * _INDEX_RECORD.size:
+        return None
     out: list[tuple[str, int, int]] = []
     for key, offset, length in _INDEX_RECORD.iter_unpack(raw):
         if offset + length <= index_offset:
             with contextlib.suppress(UnicodeDecodeError):
                 out.append((key.decode("ascii"), offset, length))
     return out
+
+
+def _pack_index(path: Path) -> list[tuple[str, int, int]]:
+    """The (key, offset, length) records of the pack at `path`; [] for anything that is not a whole pack of ours."""
+    opened = _open_pack(path)
+    if opened is None:
+        return []
+    fd, size = opened
+    try:
+        return _index_of(fd, size) or []
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+
+
+def _copy_entries(path: Path, write: Callable[[bytes], object], kept: dict[str, tuple[int, int]],
+                  offset: int) -> tuple[int, bool] | None:
+    """Append the entries of the pack at `path` whose keys `kept` lacks (each noted there at its new offset) while
+    the merged pack stays under MAX_PACK_BYTES; (the offset after them, whether the pack was read whole), or None when
+    it is not a pack of ours. Reading errors stop the copy of this pack; writing errors are raised."""
+    opened = _open_pack(path)
+    if opened is None:
+        return None
+    fd, size = opened
+    try:
+        try:
+            records = _index_of(fd, size)
+        except OSError:
+            return None
+        if records is None:
+            return None
+        for key, at, length in records:
+            if key in kept or offset + length > MAX_PACK_BYTES:
+                continue
+            try:
+                data = os.pread(fd, length, at)
+            except OSError:
+                return offset, False
+            if len(data) != length:
+                return offset, False
+            write(data)
+            kept[key] = (offset, length)
+            offset += length
+        return offset, True
+    finally:
+        os.close(fd)

@@ -376,6 +376,7 @@ _SECTIONS: tuple[tuple[str, Any], ...] = (
 )
 SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
 _SECTION_INDEX = {name: i for i, name in enumerate(SECTION_NAMES)}
+_COMPARED = ("path", "language", "role", "parser", "problem", "lines", "markers", "metrics", *SECTION_NAMES)
 
 
 class FileModel:
@@ -518,9 +519,11 @@ class FileModel:
         return value
 
     def __eq__(self, other: object) -> bool:
+        """Equal values, field by field (marshal's bytes also encode how objects are shared, so two equal models can
+        marshal differently)."""
         if not isinstance(other, FileModel):
             return NotImplemented
-        return self.to_bytes() == other.to_bytes()
+        return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
 
     def __hash__(self) -> int:
         return hash((self.path, self.language, self.lines))

@@ -4,7 +4,7 @@ entry the cache did not write itself (tampered, truncated, foreign, inside the t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -122,6 +122,66 @@ def test_models_are_kept_in_packs_that_are_merged_and_verified_issue_14(tmp_path
     (packs / "short.pack").write_bytes(pack.read_bytes()[:-3])
     again = ModelCache.open(tmp_path / "c")
     assert again is not None and again.get(keys[0]) == b"zero" and again.hits == 1
+
+
+def test_a_failed_merge_keeps_every_pack_and_no_write_leaves_a_temp_file_issue_14(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write error while merging (a full disk) abandons the merge and keeps every pack; an interrupted writer leaves
+    no temp file; a fifo among the packs is never opened blocking. Found by a reviewer."""
+    import errno
+
+    import analysis.cache as cache_module
+
+    cache = ModelCache.open(tmp_path / "c")
+    assert cache is not None
+    packs = cache.root / "models" / "packs"
+    batches = [[(os.urandom(20).hex(), os.urandom(100)) for _ in range(10)] for _ in range(3)]
+    for batch in batches:
+        cache.put_many(batch)
+    os.mkfifo(packs / "stray.pack")  # never a pack of ours: were it opened without O_NONBLOCK, the merge would hang
+    real_fdopen = os.fdopen
+    opened: list[int] = []
+
+    class FullDisk:
+        def __init__(self, fh: object) -> None:
+            self.fh, self.writes = fh, 0
+
+        def write(self, data: bytes) -> int:
+            self.writes += 1
+            if self.writes == 5:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.fh.write(data)  # type: ignore[attr-defined, no-any-return]
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> object:
+            return self.fh.__exit__(*exc)  # type: ignore[attr-defined]
+
+    def fdopen(fd: int, *args: object, **kwargs: object) -> object:
+        opened.append(fd)  # the first is put_many's own pack, the second the merge's
+        fh = real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+        return FullDisk(fh) if len(opened) == 2 else fh
+
+    monkeypatch.setattr(cache_module, "MAX_PACKS", 3)
+    monkeypatch.setattr(cache_module.os, "fdopen", fdopen)
+    cache.put_many([(os.urandom(20).hex(), b"new")])  # 4 packs > 3: a merge, whose fifth write fails
+    monkeypatch.setattr(cache_module.os, "fdopen", real_fdopen)
+    again = ModelCache.open(tmp_path / "c")
+    assert again is not None
+    assert all(again.get(key) == body for batch in batches for key, body in batch)
+    assert sorted(p.name.startswith(".tmp.") for p in packs.iterdir()).count(True) == 0
+
+    def interrupted() -> Iterator[tuple[str, bytes]]:
+        yield os.urandom(20).hex(), b"x" * 1000
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        again.put_many(interrupted())
+    assert not [p for p in packs.iterdir() if p.name.startswith(".tmp.")]
+    again.put_many([(os.urandom(20).hex(), b"merge now")])  # merges past the fifo, which stays as it was
+    assert (packs / "stray.pack").exists() and len(list(packs.glob("*.pack"))) == 2
+    assert all(ModelCache.open(tmp_path / "c").get(key) == body for batch in batches for key, body in batch)  # type: ignore[union-attr]
 
 
 def test_a_cache_inside_the_target_or_shared_with_others_is_refused(make_repo: MakeRepo, tmp_path: Path) -> None:

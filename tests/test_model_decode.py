@@ -97,3 +97,19 @@ def test_a_check_process_freezes_what_each_unit_left_alive() -> None:
     before, after = out["a"].value, out["b"].value
     assert isinstance(before, int) and isinstance(after, int)
     assert after >= before + 1000
+
+
+def test_models_are_equal_by_value_not_by_their_bytes() -> None:
+    """marshal's bytes also say how objects are shared: a model and its pickled copy, or one decoded lazily and then
+    read, are equal models though they may marshal differently (found by a reviewer)."""
+    import pickle
+
+    from analysis.model import FileModel
+
+    model = analyse_file("app/big.py", "python", "source", SOURCE.encode())
+    decoded = FileModel.from_bytes(model.to_bytes())
+    copied = pickle.loads(pickle.dumps(decoded))
+    assert copied == decoded == model and copied.calls == model.calls
+    changed = FileModel.from_bytes(model.to_bytes())
+    changed.role = "test"
+    assert changed != model
