@@ -413,7 +413,7 @@ class FileModel:
     # Python modules of analysis.python.MI_MIN_LINES lines or more "mi" (radon's maintainability index, 0-100), for
     # the roles of analysis.python.MI_ROLES (application code and migrations; not tests).
     metrics: tuple[tuple[str, float], ...]
-    _raw: tuple[bytes, ...]  # a decoded model's sections, each still marshalled until first read
+    _raw: list[bytes]  # a decoded model's sections, each marshalled until first read (then b"")
 
     def __init__(self, path: str, language: str, role: str, parser: str, *, problem: tuple[str, str] | None = None,
                  lines: int = 0, markers: frozenset[str] = frozenset(), metrics: tuple[tuple[str, float], ...] = (),
@@ -494,7 +494,7 @@ class FileModel:
                     markers=frozenset(markers), metrics=tuple(tuple(m) for m in metrics))
         for name in SECTION_NAMES:  # left unset: __getattr__ decodes a section when it is first read
             object.__delattr__(model, name)
-        model._raw = body
+        model._raw = list(body)
         return model
 
     def __getattr__(self, name: str) -> Any:
@@ -504,10 +504,15 @@ class FileModel:
         index = _SECTION_INDEX.get(name)
         if index is None:
             raise AttributeError(name)
-        raw: tuple[bytes, ...] = object.__getattribute__(self, "_raw")
+        raw: list[bytes] = object.__getattribute__(self, "_raw")
         data = raw[index]
         value: tuple[NamedTuple, ...] = ()
-        if data:
+        if not data:
+            try:  # decoded meanwhile by another thread, which then let go of the bytes
+                return object.__getattribute__(self, name)
+            except AttributeError:
+                pass
+        else:
             enabled = gc.isenabled()
             gc.disable()
             try:
@@ -516,6 +521,7 @@ class FileModel:
                 if enabled:
                     gc.enable()
         object.__setattr__(self, name, value)
+        raw[index] = b""  # the records replace their bytes: a section is held once
         return value
 
     def __eq__(self, other: object) -> bool:
