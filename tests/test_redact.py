@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.redact import mask, redact
+from auditor.redact import mask, redact, shown_text
 from tests.hostile import AWS_KEY, DB_PASSWORD, DB_URL, GITHUB_TOKEN, PASSWORD, PEM_LINE_1, PEM_LINE_2, PRIVATE_KEY, SLACK_TOKEN
 
 
@@ -142,3 +142,22 @@ def test_shown_text_makes_every_invisible_character_visible() -> None:
 def test_a_mask_whose_prefix_would_hold_a_space_or_bracket_is_masked_once(value: str) -> None:
     out = redact(f"ALTER ROLE a PASSWORD '{value}'")
     assert value not in out and redact(out) == out
+
+
+def test_short_texts_are_redacted_once_per_process_and_long_ones_every_time_issue_14() -> None:
+    """A report shows the same paths, titles and messages thousands of times: each short text is redacted once
+    (a bounded memo), and a text too long to keep is redacted afresh, to the same result."""
+    from auditor import redact as module
+
+    key = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    short = f"token = {key}"
+    long_text = "x = 1\n" * 400 + short
+    assert len(short) <= module._MEMO_MAX_CHARS < len(long_text)
+    module._redact_short.cache_clear()
+    first = redact(short)
+    assert key not in first and redact(short) is first  # the second answer is the memo's
+    assert module._redact_short.cache_info().hits == 1 and module._redact_short.cache_info().maxsize == module._MEMO_ENTRIES
+    assert key not in redact(long_text) and redact(long_text) == redact(long_text)
+    assert module._redact_short.cache_info().currsize == 1  # the long text was not kept
+    shown = shown_text("\x1b[31m" + short)
+    assert key not in shown and "\\x1b" in shown and shown_text("\x1b[31m" + short) is shown
