@@ -177,15 +177,14 @@ class ModelCache:
                 return None
             place = (self._packs / found[0], found[1], found[2])
         path, offset, length = place
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
+        opened = _open_regular(path)
+        if opened is None:
             return None
+        fd, size = opened
         try:
-            st = os.fstat(fd)
             if length < 0:
-                length = st.st_size
-            if not stat.S_ISREG(st.st_mode) or not _MAC_SIZE <= length <= _MAX_ENTRY or offset + length > st.st_size:
+                length = size
+            if not _MAC_SIZE <= length <= _MAX_ENTRY or offset + length > size:
                 return None
             chunks = []
             while length > 0:
@@ -204,13 +203,16 @@ class ModelCache:
     # -- packs of models ------------------------------------------------------------------------------------------
     def _load_index(self) -> None:
         """The index of every pack, oldest first, so a newer entry of a key wins; a pack that is not one is ignored."""
-        try:
-            names = sorted(n for n in os.listdir(self._packs) if n.endswith(".pack"))
-        except OSError:
-            return
-        for name in names:
+        for name in self._pack_names():
             for key, offset, length in _pack_index(self._packs / name):
                 self._index[key] = (name, offset, length)
+
+    def _pack_names(self) -> list[str]:
+        """The packs' file names, oldest first (a name starts with its writing time); none when there is no folder."""
+        try:
+            return sorted(n for n in os.listdir(self._packs) if n.endswith(".pack"))
+        except OSError:
+            return []
 
     def put_many(self, entries: Iterable[tuple[str, bytes]]) -> int:
         """Write model entries ((key, body) each) as one pack, atomically (temp file + rename); the number written.
@@ -256,10 +258,7 @@ class ModelCache:
 
         Only the packs read whole are removed afterwards; a failed write (a full disk) abandons the merge and keeps
         every pack. Temp files an interrupted writer left (over an hour old) are removed too."""
-        try:
-            names = sorted((n for n in os.listdir(self._packs) if n.endswith(".pack")), reverse=True)
-        except OSError:
-            return
+        names = self._pack_names()[::-1]
         self._sweep_temp_files()
         if len(names) <= MAX_PACKS:
             return
@@ -333,8 +332,9 @@ def _pack_name() -> str:
     return f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.pack"
 
 
-def _open_pack(path: Path) -> tuple[int, int] | None:
-    """A descriptor of the pack at `path` and its size, when it is a regular file of ours (never a link or a fifo)."""
+def _open_regular(path: Path, *, ours: bool = False) -> tuple[int, int] | None:
+    """A descriptor of the regular file at `path` and its size (never a link followed or a fifo waited on); with
+    `ours`, only a file this user owns."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -344,10 +344,15 @@ def _open_pack(path: Path) -> tuple[int, int] | None:
     except OSError:
         os.close(fd)
         return None
-    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+    if not stat.S_ISREG(st.st_mode) or (ours and st.st_uid != os.getuid()):
         os.close(fd)
         return None
     return fd, st.st_size
+
+
+def _open_pack(path: Path) -> tuple[int, int] | None:
+    """A descriptor of the pack at `path` and its size, when it is a regular file of ours."""
+    return _open_regular(path, ours=True)
 
 
 def _index_of(fd: int, size: int) -> list[tuple[str, int, int]] | None:

@@ -48,7 +48,7 @@ class ModelStore:
     # "tree-sitter-python", "tree-sitter", ...): the report counts them (facts.files.parsers)
     parsers: dict[str, str] = field(default_factory=dict)
     cached: int = 0  # models taken from the cache
-    # the analysed files whose bytes hold `auditor:` (auditor.triage.MARKER), noted by the worker that read them or
+    # the analysed files whose bytes hold SUPPRESSION_MARKER, noted by the worker that read them or
     # kept with their cached model: the suppression scan reads only these (and any file without a model)
     marked: set[str] = field(default_factory=set)
     seconds: float = 0.0

@@ -68,7 +68,6 @@ BASELINE_KIND = "auditor-baseline"
 BASELINE_VERSION = 1
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 MAX_SUPPRESSIONS = 10_000  # per audit; more are counted, not listed
-_MARKER = SUPPRESSION_MARKER
 
 # The comment syntax of each language: which comment starts may carry a suppression.
 _HASH = re.compile(r"(?:^|\s)#+[ \t]*auditor:[ \t]*ignore\[(?P<ids>[^\]\n]*)\](?P<tail>.*)$")
@@ -199,7 +198,7 @@ def scan(sources: Sources, files: Iterable[FileInfo],
         if pattern is None or (unmarked is not None and unmarked(info.path)):
             continue
         data = sources.repo.read_bytes(info.path)
-        if data is None or _MARKER not in data:
+        if data is None or SUPPRESSION_MARKER not in data:
             continue
         for number, text in enumerate(sources.lines(info.path), 1):
             if "auditor:" in text:
