@@ -67,6 +67,44 @@ def test_tracked_file_behind_a_swapped_symlinked_folder_is_not_read(tmp_path: Pa
     assert r.read_bytes("pkg/mod.py") is None
 
 
+def test_files_behind_a_swapped_nested_folder_are_skipped_and_their_neighbours_kept(tmp_path: Path) -> None:
+    # The scan asks once per folder whether it lies inside the target: every file of the swapped folder is
+    # skipped, and the files of the folder above it (asked first) are not.
+    root = tmp_path / "t"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in ("a.py", "b.py"):
+        (outside / name).write_text("SECRET = 1\n")
+    write_tree(root, {"pkg/keep.py": BARE, "pkg/sub/a.py": BARE, "pkg/sub/b.py": BARE, "pkg/z.py": BARE})
+    git_init(root)
+    for name in ("a.py", "b.py"):
+        (root / "pkg" / "sub" / name).unlink()
+    (root / "pkg" / "sub").rmdir()
+    os.symlink(outside, root / "pkg" / "sub")
+    r = Repository.scan(root)
+    assert _paths(r) == ["pkg/keep.py", "pkg/z.py"]
+    assert r.skipped["outside the target"] == 2
+
+
+_SEGMENT = st.text(alphabet="ab.Xy_-/", min_size=0, max_size=12)
+
+
+@given(st.lists(_SEGMENT, max_size=6).map("/".join))
+def test_path_parts_are_pathlibs(path: str) -> None:
+    # The scan splits paths by hand (pathlib cost it 0.1 s on Django); the rules must see what pathlib sees.
+    from pathlib import PurePosixPath
+
+    assert repo_module._parts(path) == [part for part in PurePosixPath(path).parts if not part.startswith("/")]
+
+
+@given(st.text(alphabet="ab.X_-", max_size=10))
+def test_name_suffix_is_pathlibs(name: str) -> None:
+    from pathlib import PurePosixPath
+
+    if name not in ("", ".", ".."):
+        assert repo_module._suffix(name) == PurePosixPath(name).suffix
+
+
 def test_plain_directory_honours_gitignore_and_skips_vendored_and_binary(make_repo: Callable[..., Path]) -> None:
     root = make_repo({
         ".gitignore": "secret/\n*.log\n", "app.py": BARE, "secret/x.py": BARE, "run.log": "x",
