@@ -155,7 +155,37 @@ class ModelCache:
         return self.root / "audits" / key[6:8] / key[8:]
 
     def get(self, key: str) -> bytes | None:
-        blob = self._read_entry(key)
+        return self._verified(key, self._read_entry(key))
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The bodies of those of `keys` whose model entries the packs hold with a valid MAC, each pack opened once:
+        what an audit of a changed tree reads in the parent (a worker per shard and a pipe per model cost Django's
+        10-file change 0.4 s)."""
+        by_pack: dict[str, list[tuple[int, int, str]]] = {}
+        for key in keys:
+            found = self._index.get(key) if not key.startswith("audit-") else None
+            if found is None:
+                self.misses += 1
+                continue
+            by_pack.setdefault(found[0], []).append((found[1], found[2], key))
+        out: dict[str, bytes] = {}
+        for name, wanted in by_pack.items():
+            opened = _open_regular(self._packs / name)
+            if opened is None:
+                self.misses += len(wanted)
+                continue
+            fd, size = opened
+            try:
+                for offset, length, key in sorted(wanted):
+                    body = self._verified(key, _read_span(fd, size, offset, length))
+                    if body is not None:
+                        out[key] = body
+            finally:
+                os.close(fd)
+        return out
+
+    def _verified(self, key: str, blob: bytes | None) -> bytes | None:
+        """The body of a stored entry (MAC then body) when its MAC is valid under this cache's key; counts the hit."""
         if blob is None:
             self.misses += 1
             return None
@@ -182,23 +212,9 @@ class ModelCache:
             return None
         fd, size = opened
         try:
-            if length < 0:
-                length = size
-            if not _MAC_SIZE <= length <= _MAX_ENTRY or offset + length > size:
-                return None
-            chunks = []
-            while length > 0:
-                chunk = os.pread(fd, min(length, 1 << 20), offset)
-                if not chunk:
-                    return None
-                chunks.append(chunk)
-                offset += len(chunk)
-                length -= len(chunk)
-        except OSError:
-            return None
+            return _read_span(fd, size, offset, size if length < 0 else length)
         finally:
             os.close(fd)
-        return b"".join(chunks)
 
     # -- packs of models ------------------------------------------------------------------------------------------
     def _load_index(self) -> None:
@@ -348,6 +364,24 @@ def _open_regular(path: Path, *, ours: bool = False) -> tuple[int, int] | None:
         os.close(fd)
         return None
     return fd, st.st_size
+
+
+def _read_span(fd: int, size: int, offset: int, length: int) -> bytes | None:
+    """The `length` bytes at `offset` of an open file of `size` bytes, when they are an entry's worth and all there."""
+    if not _MAC_SIZE <= length <= _MAX_ENTRY or offset < 0 or offset + length > size:
+        return None
+    chunks = []
+    try:
+        while length > 0:
+            chunk = os.pread(fd, min(length, 1 << 20), offset)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            offset += len(chunk)
+            length -= len(chunk)
+    except OSError:
+        return None
+    return b"".join(chunks)
 
 
 def _open_pack(path: Path) -> tuple[int, int] | None:

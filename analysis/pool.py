@@ -152,6 +152,12 @@ def build_models(
 
         set_fingerprint_key(cache.secret("secret-fingerprints"))  # before the workers fork: they inherit it
 
+    if cache is not None and blobs:
+        wanted = _take_cached(store, wanted, cache, blobs)
+        if not wanted:
+            store.seconds = time.perf_counter() - started
+            return store
+
     def unit(path: str, language: str, role: str) -> Callable[[], object]:
         def run() -> object:
             blob = blobs.get(path) if blobs is not None and cache is not None else None
@@ -206,12 +212,7 @@ def build_models(
                     new.append((u.name, problem, parser, key, marked))
                 if marked:
                     store.marked.add(u.name)
-                store.encoded[u.name] = encoded
-                store.cached += bool(cached)
-                if parser:
-                    store.parsers[u.name] = parser
-                if problem is not None:
-                    store.problems[u.name] = problem
+                _keep(store, u.name, encoded, problem, bool(cached), parser)
         elif outcome.kind == "timeout":
             store.failures[u.name] = ("timeout", f"analysis {outcome.reason}")
         else:
@@ -221,3 +222,37 @@ def build_models(
                        for path, problem, parser, key, marked in new)
     store.seconds = time.perf_counter() - started
     return store
+
+
+def _keep(store: ModelStore, path: str, encoded: bytes, problem: tuple[str, str] | None, cached: bool,
+          parser: str) -> None:
+    store.encoded[path] = encoded
+    store.cached += cached
+    if parser:
+        store.parsers[path] = parser
+    if problem is not None:
+        store.problems[path] = problem
+
+
+def _take_cached(store: ModelStore, files: list[tuple[str, str, str, int]], cache: ModelCache,
+                 blobs: Mapping[str, str]) -> list[tuple[str, str, str, int]]:
+    """Put the cached models of the files git vouches for (a blob id: unread, unhashed) into `store`, read here
+    in the parent, pack by pack; the files left to the workers (changed, untracked, or not in the cache)."""
+    keys = {f[0]: ModelCache.content_entry_key(f[0], f[1], f[2], f"git:{blobs[f[0]]}") for f in files if f[0] in blobs}
+    found = cache.get_many(keys.values())
+    rest = []
+    for item in files:
+        key = keys.get(item[0])
+        entry = found.get(key) if key is not None else None
+        if entry is None:
+            rest.append(item)
+            continue
+        try:
+            problem, encoded, parser, marked = marshal.loads(entry)  # noqa: S302 - MAC-verified, our own cache
+        except (ValueError, EOFError, TypeError):  # a body of another layout under a valid MAC: analyse it afresh
+            rest.append(item)
+            continue
+        _keep(store, item[0], encoded, tuple(problem) if problem else None, True, parser)
+        if marked:
+            store.marked.add(item[0])
+    return rest

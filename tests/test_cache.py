@@ -94,6 +94,20 @@ def test_tampered_and_foreign_entries_are_never_decoded(make_repo: MakeRepo, tmp
     assert _audit(root, cache_dir)[0] == cold
 
 
+def test_a_tampered_pack_of_a_git_tree_is_analysed_afresh(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """Files git vouches for are looked up by blob id in the parent; an entry whose MAC fails there is a miss too."""
+    root = make_repo({"app/a.py": SOURCE, "app/b.py": SOURCE.replace("f(", "g(")}, git=True)
+    cache_dir = tmp_path / "cache"
+    cold, _ = _audit(root, cache_dir)
+    (pack,) = (cache_dir / "models" / "packs").glob("*.pack")
+    blob = bytearray(pack.read_bytes())
+    blob[40] ^= 1  # inside the first entry's body
+    pack.write_bytes(bytes(blob))
+    (root / "README.md").write_text("a new file: the audit is not the cached one\n")
+    again, cached = _audit(root, cache_dir)
+    assert cached == 1 and again == cold  # one model verified and kept, the tampered one made again
+
+
 def test_models_are_kept_in_packs_that_are_merged_and_verified_issue_14(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """One file per audit that made models (a file per model cost a file creation per file of the repository); past
     MAX_PACKS packs they are merged into one, newest entry of each key first; an index that points anywhere else
@@ -118,6 +132,8 @@ def test_models_are_kept_in_packs_that_are_merged_and_verified_issue_14(tmp_path
     name, offset, length = reopened._index[keys[2]]
     reopened._index[keys[3]] = (name, offset, length)
     assert reopened.get(keys[3]) is None and reopened.get(keys[2]) == b"v2"
+    # what a changed tree's audit reads in the parent, pack by pack: the same answers, the same misses
+    assert reopened.get_many(keys) == {keys[0]: b"zero", keys[1]: b"one, again", keys[2]: b"v2", keys[4]: b"v4"}
     (packs / "junk.pack").write_bytes(b"not a pack at all" * 4)
     (packs / "short.pack").write_bytes(pack.read_bytes()[:-3])
     again = ModelCache.open(tmp_path / "c")
