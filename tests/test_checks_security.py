@@ -1103,3 +1103,15 @@ def test_an_nx_cloud_read_token_in_nx_json_is_low_issue_9(make_repo: MakeRepo) -
     [finding] = findings(HardcodedSecret, read)
     assert (finding.line, finding.severity) == (6, Severity.LOW) and finding.message.startswith("read-only")
     assert where(HardcodedSecret, write) == [("nx.json", 6, "high")]
+
+
+@pytest.mark.parametrize(("source", "rbac"), [
+    ("from flask import Flask\n@roles_required('admin')\ndef f():\n    pass\n", True),  # a decorator
+    ("from flask import Flask\nconfigure(app, role_required='admin')\n", True),  # a setting
+    ("from flask import Flask\ndef f(user):\n    return check_permission(user, 'x')\n", True),  # a call
+    ("from flask import Flask\ndef f(user):\n    return check(user, 'x')  # has_role: a comment only\n", False),
+])
+def test_role_checks_are_seen_in_decorators_settings_and_calls(make_repo: MakeRepo, source: str, rbac: bool) -> None:
+    from checks.security.auth import auth_facts
+
+    assert auth_facts(context(make_repo({"app/views.py": source}))).rbac is rbac

@@ -142,6 +142,18 @@ AUTH_LIBRARIES: dict[str, dict[str, str]] = {
 _RBAC = re.compile(r"(?i)(has_?role|roles?_(required|allowed)|require_role|@RolesAllowed|hasRole|hasAuthority|@Roles\(|"
                    r"permission_classes|IsAdminUser|DjangoModelPermissions|@PreAuthorize|casbin|casl|check_permission|"
                    r"user\.is_(admin|staff|superuser)|role\s*[!=]=)")
+_SEPARATOR = "\x00"  # matched by nothing in _RBAC, so one search of the joined texts finds what one per text would
+
+
+def _joined(model: FileModel) -> str:
+    """The decorators, setting keys and values and callees of a file that _RBAC looks at, as one text: a search per
+    call was 6% of the check processes' time on typeorm."""
+    texts = [d for fn in model.functions for d in fn.decorators]
+    texts += [t for s in model.settings for t in (s.key, s.value)]
+    texts += [c.callee for c in model.calls]
+    return _SEPARATOR.join(texts)
+
+
 _GLOBAL_GUARD = re.compile(r"(?i)(EnableWebSecurity|SecurityFilterChain|APP_GUARD|DEFAULT_PERMISSION_CLASSES|"
                            r"LoginRequiredMiddleware|before_request)")
 
@@ -183,9 +195,7 @@ def _auth(analysis: ProjectAnalysis) -> AuthFacts:
     for model in analysis.files(roles=("source", "config")):
         facts.global_guard = facts.global_guard or _global_guard(model)
         if not facts.rbac:
-            facts.rbac = any(_RBAC.search(d) for fn in model.functions for d in fn.decorators) or any(
-                _RBAC.search(s.key) or _RBAC.search(s.value) for s in model.settings) or any(
-                _RBAC.search(c.callee) for c in model.calls)
+            facts.rbac = _RBAC.search(_joined(model)) is not None
         for model_fn in model.functions:
             for param in model_fn.params:
                 annotation = param[1] or ""
