@@ -78,18 +78,20 @@ def _private_dir(path: Path) -> bool:
 class ModelCache:
     """Get and put encoded models by key; a cache that cannot be used safely simply misses."""
 
-    def __init__(self, root: Path, key: bytes) -> None:
+    def __init__(self, root: Path, key: bytes, *, packs: bool = True) -> None:
         self.root = root
         self._key = key
         self.hits = 0
         self.misses = 0
         self._packs = root / "models" / "packs"
         self._index: dict[str, tuple[str, int, int]] = {}  # model key -> (pack file name, offset, length)
-        self._load_index()
+        if packs:
+            self._load_index()
 
     @classmethod
-    def open(cls, root: Path | None, *, target: Path | None = None) -> ModelCache | None:
-        """The cache at `root` (created 0700 if missing), or None when it is unusable or lies inside `target`."""
+    def open(cls, root: Path | None, *, target: Path | None = None, packs: bool = True) -> ModelCache | None:
+        """The cache at `root` (created 0700 if missing), or None when it is unusable or lies inside `target`.
+        `packs=False`: for the single-file entries only (`audit-...` keys), without reading the packs' indexes."""
         root = (root or default_cache_dir()).expanduser()
         try:
             root = root.absolute()
@@ -103,7 +105,7 @@ class ModelCache:
             key = cls._load_key(root)
         except OSError:
             return None
-        return cls(root, key) if key else None
+        return cls(root, key, packs=packs) if key else None
 
     @staticmethod
     def _load_key(root: Path) -> bytes | None:

@@ -39,9 +39,11 @@ from auditor.model import Check
 from auditor.repo import Repository
 
 if TYPE_CHECKING:
+    import jinja2
+
     from auditor.triage import SuppressionComment
 
-__all__ = ["CachedAudit", "audit_key", "base_key", "load", "load_report", "store", "store_report"]
+__all__ = ["CachedAudit", "audit_key", "base_key", "load", "load_report", "store", "store_report", "template_cache"]
 
 ENTRY_VERSION = "2"
 _UNCACHEABLE = frozenset({"executes-target", "network"})
@@ -154,6 +156,38 @@ def load_report(cache: ModelCache, key: str) -> dict[str, Any] | None:
 
 def store_report(cache: ModelCache, key: str, data: dict[str, Any]) -> None:
     cache.put(key, zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"), 6))
+
+
+def template_cache(cache: ModelCache) -> jinja2.BytecodeCache:
+    """A jinja2 BytecodeCache that keeps compiled report templates in `cache` (MAC-checked single-file entries, like
+    every entry here): compiling the HTML report's template cost every run 0.13 s. jinja2 itself drops a bucket
+    whose template source changed (its checksum) or whose Python is another (its magic); the key adds jinja2's
+    version and the code that sets the environment up (reports/html.py: autoescaping is compiled in)."""
+    import sys
+
+    import jinja2
+
+    import reports.html
+
+    setup = hashlib.blake2b(Path(reports.html.__file__).read_bytes(), digest_size=16).hexdigest()
+
+    def entry(bucket: jinja2.bccache.Bucket) -> str:
+        material = repr(("template", ENTRY_VERSION, jinja2.__version__, sys.version, setup, bucket.key))
+        return "audit-" + hashlib.blake2b(material.encode(), digest_size=20).hexdigest()
+
+    class Templates(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            body = cache.get(entry(bucket))
+            if body is not None:
+                try:  # resets the bucket itself on a wrong magic, checksum or code
+                    bucket.bytecode_from_string(body)
+                except Exception:  # noqa: BLE001 - an entry of another layout: compile afresh
+                    bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            cache.put(entry(bucket), bucket.bytecode_to_string())
+
+    return Templates()
 
 
 def load(cache: ModelCache, key: str, repo: Repository) -> CachedAudit | None:

@@ -551,12 +551,27 @@ def _with_ci_remote(data: dict[str, Any], ci: Any) -> dict[str, Any]:
     return with_ci_remote(data, ci or CiRequest(), os.environ)
 
 
-def _reporter(cls: Any, ci: Any) -> Any:
-    """A reporter instance; one that takes a `forge` (links, SARIF provenance) gets it from the CI context."""
+def _template_cache(card: Scorecard | None) -> Any:
+    """Where the HTML report's compiled template is kept: the audit's cache, unless it ran without one."""
+    if card is None or not card.options.cache:
+        return None
+    from analysis.cache import ModelCache
+    from auditor.auditcache import template_cache
+
+    cache = ModelCache.open(Path(card.options.cache_dir) if card.options.cache_dir else None, target=card.target,
+                            packs=False)
+    return template_cache(cache) if cache is not None else None
+
+
+def _reporter(cls: Any, ci: Any, templates: Any = None) -> Any:
+    """A reporter instance; one that takes a `forge` (links, SARIF provenance) gets it from the CI context, one that
+    takes `templates` (the HTML report) the cache of compiled templates."""
     try:
         params: Any = inspect.signature(cls).parameters
     except (TypeError, ValueError):
         params = {}
+    if "templates" in params and templates is not None:
+        return cls(templates=templates)
     if "forge" not in params:
         return cls()
     from publishers.ci import CiRequest, forge_for
@@ -576,9 +591,10 @@ def _write_reports(data: dict[str, Any], card: Scorecard | None, formats: Sequen
 
     if not formats:
         return []
+    templates = _template_cache(card)
     rendered: dict[str, str] = {}
     for fmt in formats:
-        reporter = _reporter(reporters[fmt], ci)
+        reporter = _reporter(reporters[fmt], ci, templates)
         try:
             rendered[f"report.{reporter.extension}"] = render_report(reporter, data, card)
         except ValueError as exc:

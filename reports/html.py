@@ -44,12 +44,13 @@ _STATUS_ORDER = {"failed": 0, "error": 1, "not_available": 2, "not_applicable": 
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def _environment(bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache,
     )
 
 
@@ -235,15 +236,16 @@ def _triage_view(data: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The HTML page for a report dictionary as produced by `scorecard_to_dict`."""
+def render_html(data: dict[str, Any], bytecode_cache: jinja2.BytecodeCache | None = None) -> str:
+    """The HTML page for a report dictionary as produced by `scorecard_to_dict`; `bytecode_cache` keeps the compiled
+    template between runs (compiling it is 0.13 s, a tenth of a warm audit)."""
     view = build_view(data)
     data = view.data  # every string from the target already redacted and made visible
     css, script, script_hash = _assets()
     checks = sorted(data["checks"], key=lambda c: (_STATUS_ORDER.get(c["status"], 5), c["id"], c["project"]))
     target_name = PurePosixPath(str(data["target"]["path"]).replace("\\", "/")).name or str(data["target"]["path"])
     fact_groups = [(p["name"], p["facts"]) for p in data["projects"]] if view.multi_project else [("", data["facts"])]
-    template = _environment().get_template("report.html.j2")
+    template = _environment(bytecode_cache).get_template("report.html.j2")
     return template.render(
         view=view,
         css=Markup(css),  # noqa: S704 - our own static asset, checked for '</' above
@@ -283,8 +285,11 @@ class HtmlReporter:
     name: ClassVar[str] = "html"
     extension: ClassVar[str] = "html"
 
+    def __init__(self, templates: jinja2.BytecodeCache | None = None) -> None:
+        self.templates = templates  # where compiled templates are kept (auditor.auditcache.template_cache)
+
     def render(self, card: Scorecard) -> str:
-        return render_html(scorecard_to_dict(card))
+        return render_html(scorecard_to_dict(card), self.templates)
 
     def render_data(self, data: dict[str, Any]) -> str:
-        return render_html(data)
+        return render_html(data, self.templates)

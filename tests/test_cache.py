@@ -351,3 +351,52 @@ def test_the_built_in_checks_are_cacheable_unless_a_live_api_or_the_suite_is_run
     assert not cacheable(checks, AuditOptions(live=LiveRequest("url", "http://127.0.0.1:9/")))
     assert not cacheable(checks, AuditOptions(run_tests=True))
     assert not cacheable(checks, AuditOptions(cache=False))
+
+
+def test_the_html_reports_template_is_compiled_once_per_cache(make_repo: MakeRepo, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled template is kept in the cache (MAC-checked like every entry): a later run loads it instead of
+    compiling, renders the same page, and a tampered entry is compiled afresh."""
+    import subprocess
+    import sys
+
+    import jinja2
+
+    from auditor.auditcache import template_cache
+    from reports import scorecard_to_dict
+    from reports.html import HtmlReporter
+
+    root = make_repo({"app/a.py": SOURCE}, git=True)
+    data = scorecard_to_dict(audit(root, Config(), AuditOptions(cache=False)))
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, *args: object, **kwargs: object) -> object:
+        compiled.append("x")
+        return compile_(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+
+    def render() -> str:
+        cache = ModelCache.open(tmp_path / "c", packs=False)
+        assert cache is not None
+        return HtmlReporter(templates=template_cache(cache)).render_data(data)
+
+    first = render()
+    assert len(compiled) == 1
+    assert render() == first and len(compiled) == 1  # loaded, not compiled
+    assert HtmlReporter().render_data(data) == first and len(compiled) == 2  # without a cache: compiled
+    (entry,) = [p for p in (tmp_path / "c" / "audits").rglob("*") if p.is_file()]
+    blob = bytearray(entry.read_bytes())
+    blob[-5] ^= 0xFF
+    entry.write_bytes(bytes(blob))
+    assert render() == first and len(compiled) == 3  # the MAC no longer holds: compiled afresh
+    # the CLI keeps it in the audit's cache; --no-cache leaves none
+    cli_cache = tmp_path / "cli-cache"
+    for extra in (["--no-cache"], []):
+        done = subprocess.run([sys.executable, "-m", "auditor", "audit", str(root), "-q", "--format", "html", "-o",
+                               str(tmp_path / "out"), "--cache-dir", str(cli_cache), *extra],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode in (0, 1), done.stderr
+        entries = [p for p in (cli_cache / "audits").rglob("*") if p.is_file()] if cli_cache.exists() else []
+        assert len(entries) == (0 if extra else 2)  # the audit's outcomes and the template
