@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CachedAudit", "audit_key", "base_key", "load", "load_report", "store", "store_report", "template_cache"]
 
-ENTRY_VERSION = "2"
+ENTRY_VERSION = "3"  # 3: the reads of a check that was not applicable are kept (2 lost some)
 _UNCACHEABLE = frozenset({"executes-target", "network"})
 
 

@@ -29,6 +29,8 @@ from auditor.model import (
     Finding,
     JSONValue,
     Measure,
+    NotApplicable,
+    NotAvailable,
     Severity,
     Status,
     Verdict,
@@ -194,13 +196,22 @@ def _precheck(check_cls: type[Check], ctx: Context) -> CheckResult | None:
     return None
 
 
+_SIGNALLED = frozenset({"ok", "not_applicable", "not_available"})  # outcomes whose value carries reads and problems
+
+
 def _with_problems(ctx: Context, fn: Callable[[], object]) -> Callable[[], object]:
     """Run `fn` and return its value with the parse problems it met (they happen in the child) and the unlisted
     paths it read (see Repository.record_reads: a cached audit depends on them)."""
 
     def run() -> object:
         before = len(ctx.sources.problems)
-        value = fn()
+        try:
+            value = fn()
+        except (NotApplicable, NotAvailable) as signal_:
+            # what it read before it found the standard does not apply counts too: a file appearing there later
+            # must run it again (these reads were lost when it was the last unit of its worker)
+            signal_.payload = (None, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads())
+            raise
         return value, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads()
 
     return run
@@ -486,7 +497,7 @@ def _audit_parsed(
     else:
         outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
         for outcome in outcomes.values():
-            if outcome.kind == "ok" and isinstance(outcome.value, tuple) and len(outcome.value) == 3:
+            if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple) and len(outcome.value) == 3:
                 reads.update(outcome.value[2])
         if (audit_key is not None and cache is not None and not models.failures and not sources.unparsed
                 and not repo.budget_exhausted):
@@ -496,7 +507,7 @@ def _audit_parsed(
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():
-        if outcome.kind == "ok" and isinstance(outcome.value, tuple):
+        if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple):
             for problem in outcome.value[1]:
                 sources.add_problem(problem)
     raw: list[tuple[str, list[CheckResult]]] = []

@@ -127,12 +127,14 @@ def run_units(
 
 # -- child side ------------------------------------------------------------------------------------------
 def _execute(unit: Unit) -> tuple[str, object, str]:
+    """(kind, value, reason). A NotApplicable or NotAvailable signal may carry a `payload` (what the unit saw before
+    it gave up: the engine's reads and parse problems), which becomes the outcome's value."""
     try:
         return "ok", unit.run(), ""
     except NotApplicable as signal_:
-        return "not_applicable", None, str(signal_)
+        return "not_applicable", signal_.payload, str(signal_)
     except NotAvailable as signal_:
-        return "not_available", None, str(signal_)
+        return "not_available", signal_.payload, str(signal_)
     except BaseException as exc:  # noqa: BLE001 - a crashing unit becomes an error result
         if os.environ.get("AUDITOR_DEBUG"):
             traceback.print_exc()

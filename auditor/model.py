@@ -221,9 +221,13 @@ class Verdict:
 class NotApplicable(Exception):
     """Raised by a check when its standard does not apply to the target (reason in the message)."""
 
+    payload: object = None  # set by the engine on the way out: what the check read before it gave up
+
 
 class NotAvailable(Exception):
     """Raised by a check when the data or tool it needs is missing (reason in the message)."""
+
+    payload: object = None  # as NotApplicable.payload
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import pytest
 from analysis.cache import ModelCache
 from auditor import AuditOptions, Config, audit
 from auditor.context import Context
-from auditor.model import Check, Finding, Severity
+from auditor.model import Check, Finding, NotApplicable, Severity
 from auditor.registry import Registry
 from auditor.repo import Repository
 from tests.helpers import git
@@ -284,6 +284,29 @@ def test_an_unlisted_file_the_checks_read_invalidates_when_it_changes(make_repo:
     assert _counting_audit(root, cache, runs) == (1, ["# one", "second\n"])
     (root / "notes.txt").unlink()
     assert _counting_audit(root, cache, runs) == (1, ["# one"])
+
+
+class _NotApplicableWithoutNotes(_Counting):
+    id = "test/needs-notes"
+
+    def run(self, ctx: Context) -> list[Finding]:
+        with open(type(self).runs_file, "a") as fh:
+            fh.write("run\n")
+        if not ctx.repo.exists("out/notes.txt"):
+            raise NotApplicable("no notes")
+        return [self.finding(ctx, "notes")]
+
+
+def test_what_a_not_applicable_check_read_invalidates_too(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """A check that looked for an unlisted file and found none is not applicable; the file appearing later must run
+    it again. (Its reads were taken only by the next unit of its worker: the last unit's were lost.)"""
+    # an ignored folder is counted once, whatever it holds: the listing and its counts stay the same
+    root = make_repo({"a.py": "# one\n", ".gitignore": "out/\n", "out/build.log": "x\n"}, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    assert _counting_audit(root, cache, runs, check=_NotApplicableWithoutNotes) == (1, [])
+    assert _counting_audit(root, cache, runs, check=_NotApplicableWithoutNotes) == (0, [])
+    (root / "out" / "notes.txt").write_text("now there are notes\n")
+    assert _counting_audit(root, cache, runs, check=_NotApplicableWithoutNotes) == (1, ["notes"])
 
 
 def test_a_committed_change_is_seen_through_git_blob_ids(make_repo: MakeRepo, tmp_path: Path) -> None:
