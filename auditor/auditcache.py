@@ -43,9 +43,11 @@ if TYPE_CHECKING:
 
     from auditor.triage import SuppressionComment
 
-__all__ = ["CachedAudit", "audit_key", "base_key", "load", "load_report", "store", "store_report", "template_cache"]
+__all__ = ["CachedAudit", "CachedProject", "ProjectKeys", "audit_key", "base_key", "built_in", "load", "load_project", "load_report",
+           "store", "store_project", "store_report", "template_cache"]
 
-ENTRY_VERSION = "3"  # 3: the reads of a check that was not applicable are kept (2 lost some)
+ENTRY_VERSION = "4"  # 3: the reads of a check that was not applicable are kept (2 lost some); 4: outcomes say
+# whether they read another project's files
 _UNCACHEABLE = frozenset({"executes-target", "network"})
 
 
@@ -128,6 +130,70 @@ def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: I
     for info in repo.files:
         part(info.path, info.language, info.role, info.size, repo.content_key(info))
     return "audit-" + digest.hexdigest()
+
+
+def built_in(checks: Iterable[type[Check]], collectors: dict[str, Callable[[Any], Any]]) -> bool:
+    """Whether every check and fact collector is the auditor's own: only those are known to read other projects'
+    files only through the Repository and Sources, which note it (auditor.scope); a plugin might not."""
+    return all(getattr(c, "__module__", "").startswith("checks.") for c in (*checks, *collectors.values()))
+
+
+class ProjectKeys:
+    """The keys of the projects of one audit (see `project_key`), sharing the work every key repeats."""
+
+    def __init__(self, repo: Repository, config: Config, options: AuditOptions, checks: Iterable[type[Check]],
+                 collectors: dict[str, Callable[[Any], Any]], plugin_errors: Iterable[str],
+                 projects: Iterable[object]) -> None:
+        digest, part = _keyed("project", config, options, checks, collectors, plugin_errors)
+        part("repo", str(repo.root), repo.git_error, sorted(repo.skipped.items()), repo.excludes)
+        part("projects", tuple(repr(p) for p in projects))
+        for info in repo.files:  # every file's path, language and role: a file added anywhere invalidates all
+            part(info.path, info.language, info.role)
+        self._common = digest.hexdigest()
+        self._repo = repo
+        self._records: dict[str, bytes] = {}
+
+    def key(self, project: object, mine: frozenset[str], owned: frozenset[str]) -> str:
+        """The key of one project's outcomes: what every audit entry depends on, the listing, and the size and
+        content of the files it owns and of those no project owns; not the contents of other projects' files,
+        which its units must not have read (auditor.scope.Scope.touched)."""
+        digest = hashlib.blake2b(self._common.encode(), digest_size=20)
+        digest.update(repr(project).encode("utf-8", "surrogatepass"))
+        for info in self._repo.files:
+            if info.path in mine or info.path not in owned:
+                record = self._records.get(info.path)
+                if record is None:
+                    record = self._records[info.path] = repr(
+                        (info.path, info.size, self._repo.content_key(info))).encode("utf-8", "surrogatepass")
+                digest.update(record)
+                digest.update(b"\x1e")
+        return "audit-" + digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedProject:
+    outcomes: dict[str, Outcome]  # by unit name: the project's units that read nothing beyond what its key covers
+
+
+def load_project(cache: ModelCache, key: str, repo: Repository) -> dict[str, Outcome]:
+    """The outcomes stored under a project's key whose unlisted reads still give the same answers."""
+    body = cache.get(key)
+    if body is None:
+        return {}
+    try:
+        entry = pickle.loads(body)  # noqa: S301 - MAC-verified entry this user's auditor wrote
+    except Exception:  # noqa: BLE001 - an entry of an older layout: a miss
+        return {}
+    if not isinstance(entry, CachedProject):
+        return {}
+    return {name: outcome for name, outcome in entry.outcomes.items()
+            if isinstance(outcome.value, tuple) and len(outcome.value) == 4 and repo.reads_unchanged(outcome.value[2])}
+
+
+def store_project(cache: ModelCache, key: str, outcomes: dict[str, Outcome]) -> None:
+    if outcomes:
+        with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            cache.put(key, pickle.dumps(CachedProject(outcomes), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def base_key(tree: str, prefix: str, config: Config, options: AuditOptions, checks: Iterable[type[Check]],

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from analysis.git_history import HistoryScan
     from analysis.pool import ModelStore
     from analysis.project import ProjectAnalysis
+    from auditor.scope import Scope
 
 __all__ = ["AuditOptions", "Context", "Project"]
 
@@ -97,6 +98,9 @@ class Context:
     # The git history scan of the whole repository (--git-history), made once in the parent before the checks
     # fork; None when it was not asked for (then nothing of the history is read).
     history: HistoryScan | None = None
+    # Which files this project owns, while its units run in a monorepo audit that may reuse a project's outcomes:
+    # the Repository and Sources note a file owned by other projects only (auditor.scope).
+    scope: Scope | None = None
 
     @property
     def analysis(self) -> ProjectAnalysis:

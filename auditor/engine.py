@@ -21,7 +21,7 @@ from auditor.checklist import ChecklistItem, evaluate_checklist
 from auditor.config import Config
 from auditor.context import AuditOptions, Context, Project
 from auditor.errors import AuditError, UsageError
-from auditor.isolation import Outcome, Unit, run_units
+from auditor.isolation import Outcome, Unit, fork_available, run_units
 from auditor.live import live_phase
 from auditor.model import (
     Check,
@@ -56,6 +56,7 @@ from auditor.sources import ParseProblem, Sources
 from auditor.triage import Comparison, TriageOutcome, TriageRules
 
 if TYPE_CHECKING:
+    from analysis.cache import ModelCache
     from analysis.pool import ModelStore
 
 __all__ = ["AuditError", "ProjectCard", "Scorecard", "UsageError", "audit", "run_check", "select_checks"]
@@ -200,19 +201,25 @@ _SIGNALLED = frozenset({"ok", "not_applicable", "not_available"})  # outcomes wh
 
 
 def _with_problems(ctx: Context, fn: Callable[[], object]) -> Callable[[], object]:
-    """Run `fn` and return its value with the parse problems it met (they happen in the child) and the unlisted
-    paths it read (see Repository.record_reads: a cached audit depends on them)."""
+    """Run `fn` and return its value with the parse problems it met (they happen in the child), the unlisted
+    paths it read (see Repository.record_reads: a cached audit depends on them) and whether it read a file another
+    project owns (auditor.scope: then its outcome is not reused for its project alone)."""
 
     def run() -> object:
+        from auditor.scope import Scope, watching
+
         before = len(ctx.sources.problems)
+        scope = Scope(ctx.scope.mine, ctx.scope.owned) if ctx.scope is not None else None
         try:
-            value = fn()
+            with watching(scope):
+                value = fn()
         except (NotApplicable, NotAvailable) as signal_:
             # what it read before it found the standard does not apply counts too: a file appearing there later
             # must run it again (these reads were lost when it was the last unit of its worker)
-            signal_.payload = (None, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads())
+            signal_.payload = (None, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads(),
+                               scope is not None and scope.touched)
             raise
-        return value, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads()
+        return value, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads(), scope is not None and scope.touched
 
     return run
 
@@ -239,7 +246,7 @@ def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> Che
     if outcome.kind in ("not_applicable", "not_available"):
         status = Status.NOT_APPLICABLE if outcome.kind == "not_applicable" else Status.NOT_AVAILABLE
         return CheckResult(check_cls.info(), status, reason=outcome.reason, duration=elapsed)
-    payload: tuple[tuple[tuple[Finding, ...], Measure | None, dict[str, Any], str | None], object, object]
+    payload: tuple[tuple[tuple[Finding, ...], Measure | None, dict[str, Any], str | None], object, object, object]
     payload = outcome.value  # type: ignore[assignment]
     (found, measure, metrics, not_applicable) = payload[0]
     findings = sorted(assign_fingerprints(found), key=Finding.sort_key)  # severity overrides: auditor.triage
@@ -258,7 +265,7 @@ def _check_result(check_cls: type[Check], ctx: Context, outcome: Outcome) -> Che
 
 def _fact_value(outcome: Outcome) -> JSONValue:
     if outcome.kind == "ok":
-        payload: tuple[JSONValue, object, object] = outcome.value  # type: ignore[assignment]
+        payload: tuple[JSONValue, object, object, object] = outcome.value  # type: ignore[assignment]
         return payload[0]
     if outcome.kind in ("not_applicable", "not_available"):
         return {"status": outcome.kind, "reason": outcome.reason}
@@ -312,6 +319,42 @@ def _in_workers(units: list[Unit], jobs: int) -> list[Unit]:
     families = sorted({u.group.rsplit("\x00", 1)[-1] for u in units})
     bucket = {family: i % max(1, jobs) for i, family in enumerate(families)}
     return [dataclasses.replace(u, group=f"worker-{bucket[u.group.rsplit(chr(0), 1)[-1]]}") for u in units]
+
+
+def _reusable_projects(plans: list[_ProjectPlan], repo: Repository, cache: ModelCache, config: Config,
+                       options: AuditOptions, selected: Sequence[type[Check]], registry: Registry
+                       ) -> list[tuple[_ProjectPlan, str, dict[str, Outcome]]]:
+    """In a monorepo: each project's key and the outcomes of its units a former audit left under it (a change to
+    one project re-runs that project's checks, not every project's). Each context gets the scope its units are
+    watched in: an outcome that read another project's file is not kept (auditor.scope)."""
+    from auditor import auditcache
+    from auditor.scope import Scope
+
+    if len(plans) < 2 or not fork_available() or not auditcache.built_in(selected, registry.facts):
+        return []
+    owned = frozenset(f.path for plan in plans for f in plan.ctx.files)
+    keys = auditcache.ProjectKeys(repo, config, options, selected, registry.facts, registry.errors,
+                                  [plan.ctx.project for plan in plans])
+    out = []
+    for plan in plans:
+        mine = frozenset(f.path for f in plan.ctx.files)
+        plan.ctx.scope = Scope(mine, owned)
+        key = keys.key(plan.ctx.project, mine, owned)
+        found = auditcache.load_project(cache, key, repo)
+        out.append((plan, key, {name: o for name, o in found.items() if name in plan.units}))
+    return out
+
+
+def _store_projects(cache: ModelCache, keyed: list[tuple[_ProjectPlan, str, dict[str, Outcome]]],
+                    outcomes: dict[str, Outcome]) -> None:
+    """Keep each project's outcomes that read nothing beyond its key, unless they are the ones it was given."""
+    from auditor import auditcache
+
+    for plan, key, found in keyed:
+        clean = {name: o for name in plan.units if (o := outcomes.get(name)) is not None and o.kind in _SIGNALLED
+                 and isinstance(o.value, tuple) and len(o.value) == 4 and not o.value[3]}
+        if clean.keys() != found.keys():
+            auditcache.store_project(cache, key, clean)
 
 
 # Parsers that read a file only when its language's first parser could not: Python syntax newer than the
@@ -492,18 +535,25 @@ def _audit_parsed(
         roles = _roles_from_content(repo, models)
         for plan in plans:
             plan.ctx.models = models
+    reused: dict[str, Outcome] = {}
     if hit is not None:
         outcomes = hit.outcomes
     else:
-        outcomes = run_units(units, jobs=jobs, on_start=on_start, deadline=deadline)
+        keyed: list[tuple[_ProjectPlan, str, dict[str, Outcome]]] = []
+        if audit_key is not None and cache is not None and history is None:
+            keyed = _reusable_projects(plans, repo, cache, config, options, selected, registry)
+            reused = {name: o for _, _, found in keyed for name, o in found.items()}
+        outcomes = {**reused, **run_units([u for u in units if u.name not in reused], jobs=jobs, on_start=on_start,
+                                          deadline=deadline)}
         for outcome in outcomes.values():
-            if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple) and len(outcome.value) == 3:
+            if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple) and len(outcome.value) == 4:
                 reads.update(outcome.value[2])
         if (audit_key is not None and cache is not None and not models.failures and not sources.unparsed
                 and not repo.budget_exhausted):
             problems = {p.path: (p.kind, p.message) for p in sources.problems}
             auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded),
                                                                         roles, dict(models.parsers), comments))
+            _store_projects(cache, keyed, outcomes)
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():
@@ -560,7 +610,7 @@ def _audit_parsed(
         duration=time.perf_counter() - t0,
         timings={k: round(v, 4) for k, v in timings.items()},
         analysis={"files": hit.analysed if hit is not None else len(models.encoded), "cached": models.cached,
-                  "failed": len(models.failures)},
+                  "failed": len(models.failures), "checks_reused": len(reused)},
         config=config,
         options=options,
         limits=limits_of(config.audit_timeout, repo.skipped, repo.budget_exhausted, sources.unparsed, outcomes),

@@ -28,6 +28,7 @@ from auditor import gitsafe
 from auditor.ignore import IgnoreFile, IgnoreStack
 from auditor.remote import WebRemote, web_remote
 from auditor.safeio import UnreadableFile, read_file
+from auditor.scope import note
 
 __all__ = [
     "CODE_LANGUAGES",
@@ -297,6 +298,7 @@ class Repository:
     _sorted: list[FileInfo] = field(default_factory=list, repr=False)
     _sorted_paths: list[str] = field(default_factory=list, repr=False)
     _inside_memo: dict[str, bool] = field(default_factory=dict, repr=False)  # folder -> inside the root (the scan)
+    _content_keys: dict[str, str] = field(default_factory=dict, repr=False)  # path -> content_key, once per audit
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -548,6 +550,7 @@ class Repository:
         Never raises: an absolute path, `..`, a NUL byte, a symlink anywhere on the way out of the root,
         a fifo or a device all give None (a device or a fifo is never even opened).
         """
+        note(rel)
         data = self._read_bytes(rel, limit)
         if self._reads is not None and rel not in self._by_path:
             self._reads[("read", rel, limit)] = _digest(data)
@@ -562,6 +565,7 @@ class Repository:
         return _read_or_none(full, limit)
 
     def exists(self, rel: str) -> bool:
+        note(rel)
         found = self._exists(rel)
         if self._reads is not None and rel not in self._by_path:
             self._reads[("exists", rel, 0)] = str(found)
@@ -598,11 +602,16 @@ class Repository:
 
     def content_key(self, info: FileInfo) -> str:
         """What identifies the content of a listed file: git's blob id when git calls it clean, else a hash."""
-        blob = self.blobs.get(info.path)
-        return f"git:{blob}" if blob else _digest(self._read_bytes(info.path, MAX_FILE_SIZE))
+        known = self._content_keys.get(info.path)
+        if known is None:
+            blob = self.blobs.get(info.path)
+            known = f"git:{blob}" if blob else _digest(self._read_bytes(info.path, MAX_FILE_SIZE))
+            self._content_keys[info.path] = known  # one answer per audit, however many keys ask
+        return known
 
     def get(self, rel: str) -> FileInfo | None:
         """The listed file at `rel`, or None when the audit does not include it."""
+        note(rel)
         return self._by_path.get(rel)
 
     def reassign_roles(self, roles: Mapping[str, str]) -> None:

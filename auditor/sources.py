@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditor.redact import redact
 from auditor.repo import FileInfo, Repository
+from auditor.scope import note
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -228,6 +229,7 @@ class Sources:
     # -- raw text ---------------------------------------------------------------------------------
     def text(self, path: str) -> str | None:
         """Decoded text of a file of the target (UTF-8; Python honours its coding cookie), or None."""
+        note(path)
         with self._lock:
             if path in self._text:
                 return self._text[path]
@@ -246,6 +248,7 @@ class Sources:
 
     def lines(self, path: str) -> list[str]:
         """The file's lines (split on \\n, \\r\\n or \\r only, as parsers number them), computed once."""
+        note(path)
         with self._lock:
             cached = self._lines.get(path)
             if cached is None:
@@ -259,6 +262,7 @@ class Sources:
         inside a multi-line secret (a private key) is masked too. Same line count as `lines`.
 
         Costs a pass of every secret pattern over the whole file: `snippet` redacts only what it shows."""
+        note(path)
         with self._lock:
             cached = self._redacted.get(path)
             if cached is None:
@@ -293,6 +297,7 @@ class Sources:
 
     # -- python -----------------------------------------------------------------------------------
     def python(self, path: str) -> PyModule | None:
+        note(path)
         with self._lock:
             if path in self._py:
                 return self._py[path]
@@ -353,6 +358,7 @@ class Sources:
 
     # -- tree-sitter ------------------------------------------------------------------------------
     def tree(self, path: str) -> TsFile | None:
+        note(path)
         with self._lock:
             if path in self._ts:
                 return self._ts[path]

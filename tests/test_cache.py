@@ -423,3 +423,88 @@ def test_the_html_reports_template_is_compiled_once_per_cache(make_repo: MakeRep
         assert done.returncode in (0, 1), done.stderr
         entries = [p for p in (cli_cache / "audits").rglob("*") if p.is_file()] if cli_cache.exists() else []
         assert len(entries) == (0 if extra else 2)  # the audit's outcomes and the template
+
+
+# -- a monorepo: the projects a change did not touch keep their outcomes --------------------------------------------
+MONOREPO = {
+    "services/a/pyproject.toml": '[project]\nname = "a"\ndependencies = ["fastapi"]\n',
+    "services/a/app.py": SOURCE,
+    "services/b/pyproject.toml": '[project]\nname = "b"\ndependencies = ["fastapi"]\n',
+    "services/b/app.py": SOURCE.replace("f(", "g("),
+    "notes.txt": "owned by no project\n",
+}
+
+
+class _Probe(_Counting):
+    """Notes its runs, per project, and reads what `reads` names: a file of another project, or of none."""
+
+    id = "test/probe"
+    reads = ""
+
+    def run(self, ctx: Context) -> list[Finding]:
+        with open(type(self).runs_file, "a") as fh:
+            fh.write(f"run {ctx.project.path}\n")
+        found = [self.finding(ctx, (ctx.read_text(i.path) or "").split("\n")[0], i.path, 1)
+                 for i in ctx.files_where(languages=("python",))]
+        if type(self).reads:
+            found.append(self.finding(ctx, f"{ctx.project.path} read {(ctx.read_text(type(self).reads) or '')[:9]}"))
+        return found
+
+
+def _probe_audit(root: Path, cache_dir: Path, runs: Path, reads: str = "", module: str = "checks._probe"
+                 ) -> tuple[list[str], list[str], int]:
+    """(the projects the probe ran in, the findings, the outcomes reused) of a cached audit with the probe only."""
+    reg = _registry_of(_probe(runs, reads, module))
+    before = runs.read_text().splitlines() if runs.exists() else []
+    card = audit(root, Config(), AuditOptions(cache_dir=str(cache_dir)), registry=reg)
+    ran = runs.read_text().splitlines()[len(before):]
+    return sorted(line.removeprefix("run ") for line in ran), sorted(f.message for f in card.findings), \
+        card.analysis["checks_reused"]
+
+
+def test_a_monorepo_change_reruns_only_the_projects_it_touches(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo(MONOREPO, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    ran, _, _ = _probe_audit(root, cache, runs)
+    assert ran == ["services/a", "services/b"]
+    (root / "services" / "b" / "app.py").write_text("# b changed\n")
+    ran, findings, reused = _probe_audit(root, cache, runs)
+    assert ran == ["services/b"] and reused == 1  # a's outcome was taken from the cache
+    fresh = audit(root, Config(), AuditOptions(cache=False), registry=_registry_of(_probe(tmp_path / "fresh-runs")))
+    assert findings == sorted(f.message for f in fresh.findings) and "# b changed" in findings
+    (root / "notes.txt").write_text("changed, and no project owns it\n")  # in every project's key
+    assert _probe_audit(root, cache, runs)[0] == ["services/a", "services/b"]
+    (root / "services" / "a" / "new.py").write_text("# new\n")  # a file added: the listing is in every key
+    assert _probe_audit(root, cache, runs)[0] == ["services/a", "services/b"]
+
+
+def test_an_outcome_that_read_another_projects_file_is_not_reused(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo(MONOREPO, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    other = "services/b/app.py"
+    assert _probe_audit(root, cache, runs, reads=other)[0] == ["services/a", "services/b"]
+    (root / "services" / "b" / "app.py").write_text("# b changed\n")
+    ran, findings, _ = _probe_audit(root, cache, runs, reads=other)
+    assert ran == ["services/a", "services/b"]  # a read b's file: its outcome was never kept for a alone
+    assert "services/a read # b chang" in findings
+    assert _probe_audit(root, cache, runs, reads=other)[0] == []  # unchanged: the whole audit's entry
+
+
+def test_a_plugin_check_keeps_no_outcome_per_project(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """A plugin might read other projects' files some other way than through the Repository and Sources."""
+    root = make_repo(MONOREPO, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    _probe_audit(root, cache, runs, module="someone_elses.plugin")
+    (root / "services" / "b" / "app.py").write_text("# b changed\n")
+    ran, _, reused = _probe_audit(root, cache, runs, module="someone_elses.plugin")
+    assert ran == ["services/a", "services/b"] and reused == 0
+
+
+def _probe(runs: Path, reads: str = "", module: str = "checks._probe") -> type[Check]:
+    return type("Probe", (_Probe,), {"__module__": module, "reads": reads, "runs_file": str(runs)})
+
+
+def _registry_of(check: type[Check]) -> Registry:
+    reg = Registry()
+    reg.add_check(check, "test")
+    return reg
