@@ -310,14 +310,29 @@ def _plan(ctx: Context, selected: Sequence[type[Check]], collectors: dict[str, C
     return plan
 
 
+# Each built-in family's share of the check phase, the mean of Django's and of gin/fiber/typeorm/petclinic's (they
+# agree on the order): the families are spread over the workers by it, heaviest first. Dealt round-robin by name,
+# the two workers' loads differed by a fifth (Django's check phase 1.08 -> 0.92 s, the other tree's 0.72 -> 0.66 s).
+_FAMILY_SHARE = {
+    "checks.operability": 0.26, "checks.security": 0.22, "checks.errors": 0.17, "checks.migrations": 0.11,
+    "checks.maintainability": 0.09, "checks.openapi": 0.07, "checks.typing": 0.05, "checks.tests": 0.05,
+    "checks.suppressions": 0.0, "checks.api": 0.0,
+}
+
+
 def _in_workers(units: list[Unit], jobs: int) -> list[Unit]:
     """Units regrouped into `jobs` worker processes, each family (of every project) kept in one worker.
 
     A worker decodes the models it reads once and every family it runs shares them, instead of each family's
     process decoding the whole repository again; a family's memoised facts stay in one process.
     """
-    families = sorted({u.group.rsplit("\x00", 1)[-1] for u in units})
-    bucket = {family: i % max(1, jobs) for i, family in enumerate(families)}
+    families = sorted({u.group.rsplit("\x00", 1)[-1] for u in units}, key=lambda f: (-_FAMILY_SHARE.get(f, 0.05), f))
+    loads = [0.0] * max(1, jobs)
+    bucket: dict[str, int] = {}
+    for family in families:  # the heaviest first, each to the least loaded worker
+        lightest = loads.index(min(loads))
+        bucket[family] = lightest
+        loads[lightest] += _FAMILY_SHARE.get(family, 0.05)
     return [dataclasses.replace(u, group=f"worker-{bucket[u.group.rsplit(chr(0), 1)[-1]]}") for u in units]
 
 
