@@ -14,7 +14,8 @@ from analysis.model import Call, Class, Exposure, FileModel, Function, Handler, 
 
 if TYPE_CHECKING:
     from analysis.pool import ModelStore
-    from auditor.repo import FileInfo
+    from auditor.repo import FileInfo, Repository
+    from auditor.scope import Recorded
 
 __all__ = ["ProjectAnalysis"]
 
@@ -23,10 +24,11 @@ R = TypeVar("R")
 
 
 class ProjectAnalysis:
-    def __init__(self, store: ModelStore, files: Iterable[FileInfo]) -> None:
+    def __init__(self, store: ModelStore, files: Iterable[FileInfo], repo: Repository | None = None) -> None:
         self._store = store
         self._files = [f for f in files if store.has(f.path)]
-        self._memo: dict[object, object] = {}
+        self._repo = repo  # whose reads a memoised computation's are (auditor.scope.record)
+        self._memo: dict[object, tuple[object, Recorded]] = {}
         self._lock = threading.Lock()
 
     # -- files -----------------------------------------------------------------------------------------------
@@ -87,13 +89,19 @@ class ProjectAnalysis:
     # -- memoised project-level answers --------------------------------------------------------------------------
     def memo(self, key: object, compute: Callable[[ProjectAnalysis], R]) -> R:
         """`compute(self)` once per project and process (route resolution, type declarations, ...)."""
+        from auditor.scope import record, replay
+
         with self._lock:
-            if key in self._memo:
-                return self._memo[key]  # type: ignore[return-value]
-        value = compute(self)
+            found = self._memo.get(key)
+        if found is not None:
+            replay(self._repo, found[1])  # what computing it read counts for every unit that uses it
+            return found[0]  # type: ignore[return-value]
+        computed = record(self._repo, lambda: compute(self))
         with self._lock:
-            self._memo.setdefault(key, value)
-            return self._memo[key]  # type: ignore[return-value]
+            kept = self._memo.setdefault(key, computed)
+        if kept is not computed:
+            replay(self._repo, kept[1])
+        return kept[0]  # type: ignore[return-value]
 
     def own_classes(self, *languages: str) -> frozenset[str]:
         """Names of the classes the project's own source declares (their messages are the project's words)."""

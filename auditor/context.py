@@ -113,7 +113,7 @@ class Context:
                 if self._analysis is None:
                     if self.models is None:  # a context made outside a full audit: analyse files as they are asked for
                         self.models = ModelStore.lazy(self.repo)
-                    self._analysis = ProjectAnalysis(self.models, self.files)
+                    self._analysis = ProjectAnalysis(self.models, self.files, self.repo)
         return self._analysis
 
     # -- files of this project --------------------------------------------------------------------
@@ -165,10 +165,14 @@ class Context:
         """The result of `collector(self)`, computed once per project however many checks ask."""
         with self._guard:
             lock = self._locks.setdefault(collector, threading.Lock())
+        from auditor.scope import record, replay
+
         with lock:
             if collector not in self._facts:
-                self._facts[collector] = collector(self)
-            result: T = self._facts[collector]
+                self._facts[collector] = record(self.repo, lambda: collector(self))
+            else:  # what computing it read counts for every unit that uses it
+                replay(self.repo, self._facts[collector][1])
+            result: T = self._facts[collector][0]
             return result
 
     def threshold(self, name: str) -> float:

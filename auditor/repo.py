@@ -593,6 +593,11 @@ class Repository:
         taken, self._reads = self._reads, {}
         return taken
 
+    def add_reads(self, reads: dict[tuple[str, str, int], str]) -> None:
+        """Count `reads` as noted now (a memoised value's, taken by another unit: auditor.scope.replay)."""
+        if self._reads is not None:
+            self._reads.update(reads)
+
     def reads_unchanged(self, reads: dict[tuple[str, str, int], str]) -> bool:
         for (kind, rel, limit), digest in reads.items():
             now = _digest(self._read_bytes(rel, limit)) if kind == "read" else str(self._exists(rel))

@@ -10,11 +10,17 @@ remembers whether one of them lay outside what the key covers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
-__all__ = ["Scope", "note", "watching"]
+if TYPE_CHECKING:
+    from auditor.repo import Repository
+
+__all__ = ["Recorded", "Scope", "note", "record", "replay", "watching"]
+
+T = TypeVar("T")
 
 _local = threading.local()
 
@@ -31,9 +37,47 @@ class Scope:
 
 def note(path: str) -> None:
     """Called with each listed path a unit asks for by name (reading, parsing, testing its existence)."""
+    for paths in getattr(_local, "recorders", ()):
+        paths.add(path)
     scope: Scope | None = getattr(_local, "scope", None)
     if scope is not None and not scope.touched and not scope.covers(path):
         scope.touched = True
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a memoised computation read: the unlisted paths (with their answers) and the listed paths noted."""
+
+    reads: dict[tuple[str, str, int], str]
+    paths: frozenset[str]
+
+
+def record(repo: Repository | None, compute: Callable[[], T]) -> tuple[T, Recorded]:
+    """`compute()` with what it read. A memo (Context.fact, ProjectAnalysis.memo) keeps both and replays the reads
+    into every later unit that takes the value (`replay`): each unit's outcome must depend on everything it used,
+    or one kept for its project alone would outlive a change to what only the first unit read."""
+    outer = repo.take_reads() if repo is not None else {}
+    stack: list[set[str]] = _local.__dict__.setdefault("recorders", [])
+    paths: set[str] = set()
+    stack.append(paths)
+    inner: dict[tuple[str, str, int], str] = {}
+    try:
+        value = compute()
+    finally:
+        stack.pop()
+        if repo is not None:
+            inner = repo.take_reads()
+            repo.add_reads(outer)
+            repo.add_reads(inner)
+    return value, Recorded(inner, frozenset(paths))
+
+
+def replay(repo: Repository | None, recorded: Recorded) -> None:
+    """Count what a memoised value's computation read as read by the current unit too."""
+    if repo is not None:
+        repo.add_reads(recorded.reads)
+    for path in recorded.paths:
+        note(path)
 
 
 @contextmanager

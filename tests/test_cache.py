@@ -508,3 +508,49 @@ def _registry_of(check: type[Check]) -> Registry:
     reg = Registry()
     reg.add_check(check, "test")
     return reg
+
+
+def _shared_fact(ctx: Context) -> str:
+    """A fact two checks share: another project's file, and an unlisted file of its own."""
+    other = (ctx.read_text("services/b/app.py") or "")[:9]
+    own = (ctx.read_text(ctx.path("coverage.xml")) or "")[:9]
+    return f"{other}|{own}"
+
+
+class _FactUser(_Counting):
+    id = "test/fact-a"
+
+    def run(self, ctx: Context) -> list[Finding]:
+        with open(type(self).runs_file, "a") as fh:
+            fh.write(f"run {type(self).id} {ctx.project.path}\n")
+        return [self.finding(ctx, f"{type(self).id} {ctx.project.path} {ctx.fact(_shared_fact)}")]
+
+
+def test_what_a_shared_fact_read_counts_for_every_check_that_uses_it(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """A fact is computed once per project and process, by the first check that asks; the others take the value. What
+    computing it read (another project's file, an unlisted file) must count for them too, or their outcomes were
+    kept for their project alone and reused after that file changed. Found by a reviewer."""
+    root = make_repo({**MONOREPO, ".gitignore": "coverage.xml\n", "services/a/coverage.xml": "<first/>\n"}, git=True)
+    cache, runs = tmp_path / "cache", tmp_path / "runs"
+    checks = [type(f"Fact{n}", (_FactUser,), {"__module__": "checks._probe", "id": f"test/fact-{n}",
+                                               "runs_file": str(runs)}) for n in "ab"]
+    reg = Registry()
+    for check in checks:
+        reg.add_check(check, "test")
+
+    def audited() -> tuple[list[str], list[str]]:
+        before = runs.read_text().splitlines() if runs.exists() else []
+        card = audit(root, Config(), AuditOptions(cache_dir=str(cache)), registry=reg)
+        ran = sorted(line.removeprefix("run ") for line in runs.read_text().splitlines()[len(before):])
+        return ran, sorted(f.message for f in card.findings if f.message.startswith("test/fact-a services/a"))
+
+    assert audited()[0] == ["test/fact-a services/a", "test/fact-a services/b",
+                            "test/fact-b services/a", "test/fact-b services/b"]
+    (root / "services" / "b" / "app.py").write_text("# b changed\n")
+    ran, found = audited()
+    assert [r for r in ran if r.endswith("services/a")] == ["test/fact-a services/a", "test/fact-b services/a"]
+    assert found == ["test/fact-a services/a # b chang|<first/>\n"]
+    (root / "services" / "a" / "coverage.xml").write_text("<second/>\n")  # unlisted: git ignores it
+    ran, found = audited()
+    assert [r for r in ran if r.endswith("services/a")] == ["test/fact-a services/a", "test/fact-b services/a"]
+    assert found == ["test/fact-a services/a # b chang|<second/>"]
