@@ -135,7 +135,20 @@ def audit_key(repo: Repository, config: Config, options: AuditOptions, checks: I
 def built_in(checks: Iterable[type[Check]], collectors: dict[str, Callable[[Any], Any]]) -> bool:
     """Whether every check and fact collector is the auditor's own: only those are known to read other projects'
     files only through the Repository and Sources, which note it (auditor.scope); a plugin might not."""
-    return all(getattr(c, "__module__", "").startswith("checks.") for c in (*checks, *collectors.values()))
+    import sys
+
+    import checks as ours
+
+    home = str(Path(ours.__file__).resolve().parent) + "/"
+
+    def own(obj: object) -> bool:
+        name = getattr(obj, "__module__", "") or ""
+        module = sys.modules.get(name)
+        where = getattr(module, "__file__", None) or ""
+        # by name and by place: a plugin's module could call itself checks.x
+        return name.startswith("checks.") and str(Path(where).resolve()).startswith(home)
+
+    return all(own(c) for c in (*checks, *collectors.values()))
 
 
 class ProjectKeys:

@@ -451,7 +451,7 @@ class _Probe(_Counting):
         return found
 
 
-def _probe_audit(root: Path, cache_dir: Path, runs: Path, reads: str = "", module: str = "checks._probe"
+def _probe_audit(root: Path, cache_dir: Path, runs: Path, reads: str = "", module: str = "checks.suppressions"
                  ) -> tuple[list[str], list[str], int]:
     """(the projects the probe ran in, the findings, the outcomes reused) of a cached audit with the probe only."""
     reg = _registry_of(_probe(runs, reads, module))
@@ -490,17 +490,19 @@ def test_an_outcome_that_read_another_projects_file_is_not_reused(make_repo: Mak
     assert _probe_audit(root, cache, runs, reads=other)[0] == []  # unchanged: the whole audit's entry
 
 
-def test_a_plugin_check_keeps_no_outcome_per_project(make_repo: MakeRepo, tmp_path: Path) -> None:
-    """A plugin might read other projects' files some other way than through the Repository and Sources."""
+@pytest.mark.parametrize("module", ["someone_elses.plugin", "checks.theirs"])
+def test_a_plugin_check_keeps_no_outcome_per_project(make_repo: MakeRepo, tmp_path: Path, module: str) -> None:
+    """A plugin might read other projects' files some other way than through the Repository and Sources; one whose
+    module calls itself checks.x is still not one of the auditor's own (its file is not in the checks package)."""
     root = make_repo(MONOREPO, git=True)
     cache, runs = tmp_path / "cache", tmp_path / "runs"
-    _probe_audit(root, cache, runs, module="someone_elses.plugin")
+    _probe_audit(root, cache, runs, module=module)
     (root / "services" / "b" / "app.py").write_text("# b changed\n")
-    ran, _, reused = _probe_audit(root, cache, runs, module="someone_elses.plugin")
+    ran, _, reused = _probe_audit(root, cache, runs, module=module)
     assert ran == ["services/a", "services/b"] and reused == 0
 
 
-def _probe(runs: Path, reads: str = "", module: str = "checks._probe") -> type[Check]:
+def _probe(runs: Path, reads: str = "", module: str = "checks.suppressions") -> type[Check]:
     return type("Probe", (_Probe,), {"__module__": module, "reads": reads, "runs_file": str(runs)})
 
 
@@ -532,7 +534,7 @@ def test_what_a_shared_fact_read_counts_for_every_check_that_uses_it(make_repo: 
     kept for their project alone and reused after that file changed. Found by a reviewer."""
     root = make_repo({**MONOREPO, ".gitignore": "coverage.xml\n", "services/a/coverage.xml": "<first/>\n"}, git=True)
     cache, runs = tmp_path / "cache", tmp_path / "runs"
-    checks = [type(f"Fact{n}", (_FactUser,), {"__module__": "checks._probe", "id": f"test/fact-{n}",
+    checks = [type(f"Fact{n}", (_FactUser,), {"__module__": "checks.suppressions", "id": f"test/fact-{n}",
                                                "runs_file": str(runs)}) for n in "ab"]
     reg = Registry()
     for check in checks:
