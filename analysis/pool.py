@@ -238,21 +238,16 @@ def _take_cached(store: ModelStore, files: list[tuple[str, str, str, int]], cach
                  blobs: Mapping[str, str]) -> list[tuple[str, str, str, int]]:
     """Put the cached models of the files git vouches for (a blob id: unread, unhashed) into `store`, read here
     in the parent, pack by pack; the files left to the workers (changed, untracked, or not in the cache)."""
-    keys = {f[0]: ModelCache.content_entry_key(f[0], f[1], f[2], f"git:{blobs[f[0]]}") for f in files if f[0] in blobs}
-    found = cache.get_many(keys.values())
-    rest = []
-    for item in files:
-        key = keys.get(item[0])
-        entry = found.get(key) if key is not None else None
-        if entry is None:
-            rest.append(item)
-            continue
+    path_of = {ModelCache.content_entry_key(f[0], f[1], f[2], f"git:{blobs[f[0]]}"): f[0] for f in files if f[0] in blobs}
+    taken: set[str] = set()
+    for key, entry in cache.get_many(path_of):  # each body decoded and let go before the next is read
         try:
             problem, encoded, parser, marked = marshal.loads(entry)  # noqa: S302 - MAC-verified, our own cache
         except (ValueError, EOFError, TypeError):  # a body of another layout under a valid MAC: analyse it afresh
-            rest.append(item)
             continue
-        _keep(store, item[0], encoded, tuple(problem) if problem else None, True, parser)
+        path = path_of[key]
+        _keep(store, path, encoded, tuple(problem) if problem else None, True, parser)
         if marked:
-            store.marked.add(item[0])
-    return rest
+            store.marked.add(path)
+        taken.add(path)
+    return [item for item in files if item[0] not in taken]

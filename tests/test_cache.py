@@ -133,7 +133,7 @@ def test_models_are_kept_in_packs_that_are_merged_and_verified_issue_14(tmp_path
     reopened._index[keys[3]] = (name, offset, length)
     assert reopened.get(keys[3]) is None and reopened.get(keys[2]) == b"v2"
     # what a changed tree's audit reads in the parent, pack by pack: the same answers, the same misses
-    assert reopened.get_many(keys) == {keys[0]: b"zero", keys[1]: b"one, again", keys[2]: b"v2", keys[4]: b"v4"}
+    assert dict(reopened.get_many(keys)) == {keys[0]: b"zero", keys[1]: b"one, again", keys[2]: b"v2", keys[4]: b"v4"}
     (packs / "junk.pack").write_bytes(b"not a pack at all" * 4)
     (packs / "short.pack").write_bytes(pack.read_bytes()[:-3])
     again = ModelCache.open(tmp_path / "c")
