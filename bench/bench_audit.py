@@ -13,6 +13,8 @@ prints the file counts and:
 - pr: `auditor pr --base` of that 10-file change (the merge base audited, then kept in the cache), and `pr next`
   after 10 more files changed on the branch (the next push: the merge base's report from the cache), with git's
   own `git diff --stat` of the change for comparison;
+- 1 project: in a tree of several projects, the audit after 10 files of the smallest one were edited (the other
+  projects' outcomes are reused);
 each as CPU seconds of the audit process and every process it forked (wait4's rusage), wall seconds, and the
 peak PSS of the whole process tree (sum of /proc/<pid>/smaps_rollup over the tree, sampled every 20 ms).
 Then the start-up: `auditor --version`, `auditor --help` and an audit of a one-file repository. `--repeat N` runs
@@ -281,6 +283,9 @@ def _audit_once(path: str, cache_dir: str) -> int:
         "slowest": [[r.id, round(r.duration, 2)] for r in slow],
         "errors": [[r.id, r.reason] for r in card.results if r.status.value == "error"],
         "fingerprints": sorted(f.fingerprint for f in card.findings),
+        "code_files": {c.project.path: sum(n for lang, n in c.facts.get("files", {}).get("by_language", {}).items()
+                                           if lang in ("python", "go", "typescript", "java"))
+                       for c in card.projects},
     }))
     return 0
 
@@ -299,10 +304,11 @@ def as_git_repository(src: Path, dest: Path) -> Path:
     return dest
 
 
-def change_files(repo: Path, count: int, offset: int = 0) -> list[str]:
+def change_files(repo: Path, count: int, offset: int = 0, under: str = "") -> list[str]:
     """Append a small function to `count` code files spread over the tree (a 10-file PR), and commit; `offset`
-    picks the files next to the ones of an earlier call."""
-    files = [f.path for f in Repository.scan(repo).files if f.language in ("python", "go", "typescript", "java")]
+    picks the files next to the ones of an earlier call, `under` a folder to take them from."""
+    files = [f.path for f in Repository.scan(repo).files if f.language in ("python", "go", "typescript", "java")
+             and (not under or f.path.startswith(under + "/"))]
     chosen = files[offset:: max(1, len(files) // count)][:count]
     for rel in chosen:
         p = repo / rel
@@ -364,6 +370,14 @@ def bench(path: Path, label: str, work: Path, repeat: int = 1) -> None:
     change_files(repo, 10, offset=1)  # the next push to the pull request: 10 more files, the same merge base
     pr_next, diff_next = _pr_run(repo, cache, work / "pr2")
     git_diff = run_measured(["git", "-C", str(repo), "diff", "--stat", "bench-base...HEAD"])
+    # a monorepo: 10 files of its smallest project (of 10 code files or more) edited; the others keep their outcomes
+    sizes = {path: n for path, n in (cold.report.get("code_files") or {}).items() if path and n >= 10}
+    one_project = None
+    if len(cold.report.get("code_files") or {}) > 1 and sizes:
+        smallest = min(sizes, key=lambda p: (sizes[p], p))
+        run_measured(argv)  # the pr runs audited with another configuration: each project's entry made afresh first
+        change_files(repo, 10, under=smallest)
+        one_project = (smallest, run_measured(argv))
     print(f"== {label}")
     print(f"   code files: {sum(counts.values())}  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     spread = f" (median of {repeat}: {min(floors):.2f}-{max(floors):.2f})" if repeat > 1 else ""
@@ -377,6 +391,10 @@ def bench(path: Path, label: str, work: Path, repeat: int = 1) -> None:
         print(f"   {name:<8} {run.cpu:7.2f}s CPU, {run.wall:6.2f}s wall, peak PSS {run.pss_mib:5.0f} MiB  [{phases}] "
               f"base cached {diff.get('base_cached')}, {diff.get('new')} new, {diff.get('unchanged')} unchanged")
     print(f"   git diff --stat of the change: {git_diff.cpu:.3f}s CPU, {git_diff.wall:.3f}s wall")
+    if one_project is not None:
+        folder, run = one_project
+        print(_summary("1 project", run, floor, cold.cpu) + f"  (10 files of {folder}/ edited: "
+              f"{run.report.get('analysis', {}).get('checks_reused', 0)} outcomes of the other projects reused)")
     r = cold.report
     print(f"   {r.get('checks')} checks, {r.get('findings')} findings, score {r.get('score')}")
     print("   slowest checks (cold): " + ", ".join(f"{i} {d:.2f}s" for i, d in r.get("slowest", [])))
