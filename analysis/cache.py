@@ -46,6 +46,7 @@ _INDEX_RECORD = struct.Struct("<40sQI")  # key (40 hex digits), offset of the en
 _TRAILER = struct.Struct(f"<QI{len(_PACK_MAGIC)}s")  # offset of the index, number of records, the magic again
 MAX_PACKS = 24
 MAX_PACK_BYTES = 2 * 1024 * 1024 * 1024
+MAX_ENTRY_BYTES = 1024 * 1024 * 1024  # the single-file entries together (ModelCache.trim_entries)
 
 
 def _code_digest() -> str:
@@ -318,6 +319,50 @@ class ModelCache:
                     with contextlib.suppress(OSError):
                         if now - entry.stat(follow_symlinks=False).st_mtime > age:
                             os.unlink(entry.path)
+
+    def trim_entries(self, max_bytes: int = MAX_ENTRY_BYTES, every: float = 3600.0) -> int:
+        """Remove the oldest single-file entries (audits, projects, base reports, the template; by when each was
+        written) once together they hold more than `max_bytes`, down to three quarters of it, and temp files an
+        interrupted write left; at most once per `every` seconds (a stamp file). The number removed."""
+        folder = self.root / "audits"
+        stamp = self.root / ".entries-trimmed"
+        now = time.time()
+        try:
+            if now - os.lstat(stamp).st_mtime < every:
+                return 0
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return 0
+        entries: list[tuple[float, int, str]] = []
+        with contextlib.suppress(OSError):
+            for sub in os.scandir(folder):
+                if not sub.is_dir(follow_symlinks=False):
+                    continue
+                for entry in os.scandir(sub.path):
+                    with contextlib.suppress(OSError):
+                        if not entry.is_file(follow_symlinks=False):
+                            continue
+                        st = entry.stat(follow_symlinks=False)
+                        if entry.name.startswith(".tmp."):
+                            if now - st.st_mtime > 3600.0:
+                                os.unlink(entry.path)
+                            continue
+                        entries.append((st.st_mtime, st.st_size, entry.path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        if total > max_bytes:
+            for _, size, path in sorted(entries):
+                if total <= max_bytes * 3 // 4:
+                    break
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                    total -= size
+                    removed += 1
+        with contextlib.suppress(OSError):
+            os.close(os.open(stamp, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600))
+            os.utime(stamp, (now, now), follow_symlinks=False)
+        return removed
 
     def put(self, key: str, body: bytes) -> None:
         """Write an entry atomically (temp file + rename); a cache that cannot be written is simply not used."""

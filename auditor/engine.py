@@ -569,6 +569,7 @@ def _audit_parsed(
             auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded),
                                                                         roles, dict(models.parsers), comments))
             _store_projects(cache, keyed, outcomes)
+            cache.trim_entries()  # an entry per audit and per changed project: bounded, the oldest go first
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():

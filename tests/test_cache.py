@@ -556,3 +556,23 @@ def test_what_a_shared_fact_read_counts_for_every_check_that_uses_it(make_repo: 
     ran, found = audited()
     assert [r for r in ran if r.endswith("services/a")] == ["test/fact-a services/a", "test/fact-b services/a"]
     assert found == ["test/fact-a services/a # b chang|<second/>"]
+
+
+def test_the_single_file_entries_are_kept_under_a_bound_oldest_first(tmp_path: Path) -> None:
+    """An entry per audit and per changed project would grow without end: past the bound the oldest go, down to three
+    quarters of it, at most once per interval; what is kept still verifies; an interrupted write's temp file goes."""
+    cache = ModelCache.open(tmp_path / "c")
+    assert cache is not None
+    keys = [f"audit-{i:040x}" for i in range(10)]
+    for i, key in enumerate(keys):  # keys[0] the newest
+        cache.put(key, b"x" * 1000)
+        os.utime(cache._file(key), (1_000_010 - i, 1_000_010 - i))
+    stale = cache._file(keys[0]).parent / ".tmp.interrupted"
+    stale.write_bytes(b"half")
+    os.utime(stale, (1_000_000, 1_000_000))
+    assert cache.trim_entries(max_bytes=6 * 1032) == 6  # 10 entries of 1,032 bytes: down to 4 (under 4,644)
+    assert [cache.get(k) is not None for k in keys] == [True] * 4 + [False] * 6  # the newest four kept
+    assert not stale.exists()
+    cache.put(keys[9], b"y" * 1000)
+    assert cache.trim_entries(max_bytes=1) == 0  # trimmed a moment ago: not again within the interval
+    assert cache.trim_entries(max_bytes=10**9, every=0) == 0  # under the bound: nothing goes
