@@ -206,20 +206,26 @@ def _with_problems(ctx: Context, fn: Callable[[], object]) -> Callable[[], objec
     project owns (auditor.scope: then its outcome is not reused for its project alone)."""
 
     def run() -> object:
-        from auditor.scope import Scope, watching
+        from auditor.scope import Scope, noting, watching
 
         before = len(ctx.sources.problems)
         scope = Scope(ctx.scope.mine, ctx.scope.owned) if ctx.scope is not None else None
+
+        def problems(read: set[str]) -> tuple[ParseProblem, ...]:
+            # those it met, and those of the files it read that an earlier unit of its worker met first (a worker
+            # records a file's problem once): a reused outcome must still carry them
+            return (*(p for p in ctx.sources.problems[:before] if p.path in read), *ctx.sources.problems[before:])
+
+        read: set[str] = set()
         try:
-            with watching(scope):
+            with watching(scope), noting() as read:
                 value = fn()
         except (NotApplicable, NotAvailable) as signal_:
             # what it read before it found the standard does not apply counts too: a file appearing there later
             # must run it again (these reads were lost when it was the last unit of its worker)
-            signal_.payload = (None, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads(),
-                               scope is not None and scope.touched)
+            signal_.payload = (None, problems(read), ctx.repo.take_reads(), scope is not None and scope.touched)
             raise
-        return value, tuple(ctx.sources.problems[before:]), ctx.repo.take_reads(), scope is not None and scope.touched
+        return value, problems(read), ctx.repo.take_reads(), scope is not None and scope.touched
 
     return run
 
@@ -620,7 +626,7 @@ def _audit_parsed(
         score=score,
         grade=grade(score),
         gate=evaluate_gate(score, all_findings, config),
-        problems=tuple(sources.problems),
+        problems=tuple(sorted(sources.problems, key=lambda p: (p.path, p.kind, p.message))),  # not by which worker was first
         plugin_errors=tuple(registry.errors),
         started_at=started_at,
         duration=time.perf_counter() - t0,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from auditor.repo import Repository
 
-__all__ = ["Recorded", "Scope", "note", "record", "replay", "watching"]
+__all__ = ["Recorded", "Scope", "note", "noting", "record", "replay", "watching"]
 
 T = TypeVar("T")
 
@@ -57,19 +57,28 @@ def record(repo: Repository | None, compute: Callable[[], T]) -> tuple[T, Record
     into every later unit that takes the value (`replay`): each unit's outcome must depend on everything it used,
     or one kept for its project alone would outlive a change to what only the first unit read."""
     outer = repo.take_reads() if repo is not None else {}
-    stack: list[set[str]] = _local.__dict__.setdefault("recorders", [])
-    paths: set[str] = set()
-    stack.append(paths)
     inner: dict[tuple[str, str, int], str] = {}
     try:
-        value = compute()
+        with noting() as paths:
+            value = compute()
     finally:
-        stack.pop()
         if repo is not None:
             inner = repo.take_reads()
             repo.add_reads(outer)
             repo.add_reads(inner)
     return value, Recorded(inner, frozenset(paths))
+
+
+@contextmanager
+def noting() -> Iterator[set[str]]:
+    """Within the block, every path noted (in this thread) is added to the set it yields, nested blocks included."""
+    stack: list[set[str]] = _local.__dict__.setdefault("recorders", [])
+    paths: set[str] = set()
+    stack.append(paths)
+    try:
+        yield paths
+    finally:
+        stack.pop()
 
 
 def replay(repo: Repository | None, recorded: Recorded) -> None:

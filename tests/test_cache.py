@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import checks.suppressions  # noqa: F401 - the module the probes below claim (auditcache.built_in looks its file up)
 from analysis.cache import ModelCache
 from auditor import AuditOptions, Config, audit
 from auditor.context import Context
@@ -576,3 +577,32 @@ def test_the_single_file_entries_are_kept_under_a_bound_oldest_first(tmp_path: P
     cache.put(keys[9], b"y" * 1000)
     assert cache.trim_entries(max_bytes=1) == 0  # trimmed a moment ago: not again within the interval
     assert cache.trim_entries(max_bytes=10**9, every=0) == 0  # under the bound: nothing goes
+
+
+class _SharedReader(_Counting):
+    """Reads a file no project owns while its project's reads.txt says so."""
+
+    id = "test/shared-reader"
+
+    def run(self, ctx: Context) -> list[Finding]:
+        if "yes" in (ctx.read_text(ctx.path("reads.txt")) or ""):
+            ctx.sources.text("shared/settings.json")
+        return [self.finding(ctx, f"{ctx.project.path} ran")]
+
+
+def test_a_reused_outcome_keeps_the_parse_problems_of_the_files_it_read(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """A worker records a file's problem once, with the first unit that meets it; a later unit of another project that
+    reads the same file must carry it too, or the problem vanished once the first reader stopped reading the file and
+    the other's outcome was reused. Found by a reviewer."""
+    root = make_repo({**MONOREPO, "services/a/reads.txt": "yes\n", "services/b/reads.txt": "yes\n",
+                      "shared/settings.json": b'{"name": "caf\xe9"}\n'}, git=True)
+    reader = type("Reader", (_SharedReader,), {"__module__": "checks.suppressions"})
+    cache = tmp_path / "cache"
+
+    def problems() -> tuple[list[str], int]:
+        card = audit(root, Config(), AuditOptions(cache_dir=str(cache)), registry=_registry_of(reader))
+        return [f"{p.path} {p.kind}" for p in card.problems], card.analysis["checks_reused"]
+
+    assert problems() == (["shared/settings.json decode"], 0)
+    (root / "services" / "a" / "reads.txt").write_text("no\n")  # a no longer reads it; b's outcome is reused
+    assert problems() == (["shared/settings.json decode"], 1)
