@@ -32,6 +32,7 @@ Facts only, no judgement. What the layer records that is particular to this lang
 from __future__ import annotations
 
 import bisect
+import operator
 import posixpath
 import re
 import threading
@@ -2058,7 +2059,12 @@ def _captures(grammar: str, root: Any) -> dict[str, list[Any]]:
     import tree_sitter
 
     found: dict[str, list[Any]] = tree_sitter.QueryCursor(_query(grammar)).captures(root)
+    for nodes in found.values():  # in document order: tree-sitter's order of captures changed between runs
+        nodes.sort(key=_DOCUMENT_ORDER)
     return found
+
+
+_DOCUMENT_ORDER = operator.attrgetter("start_byte", "end_byte")
 
 
 def _in_range(items: list[tuple[int, int, Any]], start: int, end: int) -> list[tuple[int, int, Any]]:

@@ -405,3 +405,11 @@ def test_round_trip_through_bytes_on_a_large_file() -> None:
     m = ts(body, "src/big.ts")
     assert FileModel.from_bytes(m.to_bytes()) == m
     assert (len(m.functions), len(m.handlers), len(m.exposures)) == (2000, 2000, 2000)
+
+
+def test_imports_come_in_document_order_every_time() -> None:
+    """The captures of an import query came in an order that changed between runs (Django's staticfiles test module)."""
+    source = "".join(f'import m{i} from "./m{i}.js";\nimport * as n{i} from "./m{i}.js";\n' for i in range(8)).encode()
+    orders = {tuple((i.alias, i.line) for i in analyse_javascript("a.js", "source", source, lang="javascript").imports)
+              for _ in range(30)}
+    assert orders == {tuple((f"{kind}{i}", 2 * i + 1 + (kind == "n")) for i in range(8) for kind in "mn")}
