@@ -217,14 +217,24 @@ class _Reader:
         end, end_col = end_lineno - 1, int(getattr(node, "end_col_offset", 0))
         if line < 0 or line >= len(self.lines):
             return ""
-        first = self._bytes(line)
-        if end == line:
-            return first[col:end_col].decode("utf-8", "replace")[:cap]
-        out = first[col:].decode("utf-8", "replace")
+        text = self.lines[line]
+        if text.isascii():  # byte columns are character columns: no encoding (isascii is a flag, not a scan)
+            if end == line:
+                return text[col:end_col][:cap]
+            out = text[col:]
+        else:
+            first = self._bytes(line)
+            if end == line:
+                return first[col:end_col].decode("utf-8", "replace")[:cap]
+            out = first[col:].decode("utf-8", "replace")
         current = line + 1
         while len(out) < cap and current <= end and current < len(self.lines):
-            chunk = self._bytes(current)
-            out += "\n" + (chunk[:end_col] if current == end else chunk).decode("utf-8", "replace")
+            text = self.lines[current]
+            if text.isascii():
+                out += "\n" + (text[:end_col] if current == end else text)
+            else:
+                chunk = self._bytes(current)
+                out += "\n" + (chunk[:end_col] if current == end else chunk).decode("utf-8", "replace")
             current += 1
         return out[:cap]
 
