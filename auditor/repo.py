@@ -557,12 +557,17 @@ class Repository:
         return data
 
     def _read_bytes(self, rel: str, limit: int) -> bytes | None:
+        if rel in self._by_path:
+            # a listed file: the scan found its folder inside the root (and read_file refuses a link in its place),
+            # so realpath is asked once per folder, not for every read of every file (44k lstat calls on Django)
+            full = f"{self.root}/{rel}"
+            return _read_or_none(full, limit) if self._folder_inside(full.rsplit("/", 1)[0]) else None
         if not _safe_rel(rel):
             return None
-        full = self.root / rel
-        if not self._inside(full):
+        full_path = self.root / rel
+        if not self._inside(full_path):
             return None
-        return _read_or_none(full, limit)
+        return _read_or_none(full_path, limit)
 
     def exists(self, rel: str) -> bool:
         note(rel)
