@@ -53,7 +53,7 @@ from auditor.scoring import (
     source_lines_of,
 )
 from auditor.sources import ParseProblem, Sources
-from auditor.triage import Comparison, TriageOutcome, TriageRules
+from auditor.triage import Comparison, SuppressionComment, TriageOutcome, TriageRules
 
 if TYPE_CHECKING:
     from analysis.cache import ModelCache
@@ -366,6 +366,25 @@ def _reusable_projects(plans: list[_ProjectPlan], repo: Repository, cache: Model
     return out
 
 
+def _store_outcomes(cache: ModelCache, audit_key: str, keyed: list[tuple[_ProjectPlan, str, dict[str, Outcome]]],
+                    outcomes: dict[str, Outcome], reads: dict[tuple[str, str, int], str], repo: Repository,
+                    sources: Sources, models: ModelStore, roles: dict[str, str],
+                    comments: tuple[SuppressionComment, ...]) -> None:
+    """Keep the audit's outcomes (and each project's) unless something was left unread or unfinished."""
+    from auditor import auditcache
+
+    for outcome in outcomes.values():
+        if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple) and len(outcome.value) == 4:
+            reads.update(outcome.value[2])
+    if models.failures or sources.unparsed or repo.budget_exhausted:
+        return
+    problems = {p.path: (p.kind, p.message) for p in sources.problems}
+    auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded), roles,
+                                                                dict(models.parsers), comments))
+    _store_projects(cache, keyed, outcomes)
+    cache.trim_entries()  # an entry per audit and per changed project: bounded, the oldest go first
+
+
 def _store_projects(cache: ModelCache, keyed: list[tuple[_ProjectPlan, str, dict[str, Outcome]]],
                     outcomes: dict[str, Outcome]) -> None:
     """Keep each project's outcomes that read nothing beyond its key, unless they are the ones it was given."""
@@ -560,22 +579,13 @@ def _audit_parsed(
     if hit is not None:
         outcomes = hit.outcomes
     else:
-        keyed: list[tuple[_ProjectPlan, str, dict[str, Outcome]]] = []
-        if audit_key is not None and cache is not None and history is None:
-            keyed = _reusable_projects(plans, repo, cache, config, options, selected, registry)
-            reused = {name: o for _, _, found in keyed for name, o in found.items()}
+        keyed = (_reusable_projects(plans, repo, cache, config, options, selected, registry)
+                 if audit_key is not None and cache is not None and history is None else [])
+        reused = {name: o for _, _, found in keyed for name, o in found.items()}
         outcomes = {**reused, **run_units([u for u in units if u.name not in reused], jobs=jobs, on_start=on_start,
                                           deadline=deadline)}
-        for outcome in outcomes.values():
-            if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple) and len(outcome.value) == 4:
-                reads.update(outcome.value[2])
-        if (audit_key is not None and cache is not None and not models.failures and not sources.unparsed
-                and not repo.budget_exhausted):
-            problems = {p.path: (p.kind, p.message) for p in sources.problems}
-            auditcache.store(cache, audit_key, auditcache.CachedAudit(outcomes, reads, problems, len(models.encoded),
-                                                                        roles, dict(models.parsers), comments))
-            _store_projects(cache, keyed, outcomes)
-            cache.trim_entries()  # an entry per audit and per changed project: bounded, the oldest go first
+        if audit_key is not None and cache is not None:
+            _store_outcomes(cache, audit_key, keyed, outcomes, reads, repo, sources, models, roles, comments)
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():
