@@ -558,10 +558,10 @@ class Repository:
 
     def _read_bytes(self, rel: str, limit: int) -> bytes | None:
         if rel in self._by_path:
-            # a listed file: the scan found its folder inside the root (and read_file refuses a link in its place),
-            # so realpath is asked once per folder, not for every read of every file (44k lstat calls on Django)
+            # a listed file: its path was checked when it was listed, so no pathlib; realpath is asked on every
+            # read all the same, since a folder swapped for a link after the scan must not be followed out
             full = f"{self.root}/{rel}"
-            return _read_or_none(full, limit) if self._folder_inside(full.rsplit("/", 1)[0]) else None
+            return _read_or_none(full, limit) if self._inside(full) else None
         if not _safe_rel(rel):
             return None
         full_path = self.root / rel

@@ -606,3 +606,39 @@ def test_a_reused_outcome_keeps_the_parse_problems_of_the_files_it_read(make_rep
     assert problems() == (["shared/settings.json decode"], 0)
     (root / "services" / "a" / "reads.txt").write_text("no\n")  # a no longer reads it; b's outcome is reused
     assert problems() == (["shared/settings.json decode"], 1)
+
+
+def test_trimming_never_hangs_on_a_fifo_never_follows_a_link_and_ignores_a_stamp_from_the_future(tmp_path: Path) -> None:
+    """Found by a reviewer: a fifo as the stamp hung the audit; an `audits` link had the files it led to removed; a
+    stamp dated ahead (a clock jump, a restored cache) turned trimming off until that day."""
+    import shutil
+    import threading
+    import time
+
+    cache = ModelCache.open(tmp_path / "c")
+    assert cache is not None
+    for i in range(4):
+        cache.put(f"audit-{i:040x}", b"x" * 1000)
+    stamp = cache.root / ".entries-trimmed"
+    ahead = time.time() + 365 * 86400
+    stamp.write_bytes(b"")
+    os.utime(stamp, (ahead, ahead))
+    assert cache.trim_entries(max_bytes=2000) == 3  # the stamp from the future did not hold it back
+    stamp.unlink()
+    os.mkfifo(stamp)
+    os.utime(stamp, (1_000_000, 1_000_000))
+    done: list[int] = []
+    worker = threading.Thread(target=lambda: done.append(cache.trim_entries(max_bytes=10**9)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert done == [0]  # returned (a blocking open of the fifo would still be waiting)
+    stamp.unlink()
+    victim = tmp_path / "victim" / "docs"
+    victim.mkdir(parents=True)
+    for i in range(5):
+        (victim / f"f{i}.txt").write_bytes(b"y" * 1000)
+    audits = cache.root / "audits"
+    shutil.rmtree(audits)
+    os.symlink(tmp_path / "victim", audits)
+    assert cache.trim_entries(max_bytes=2000) == 0
+    assert len(list(victim.iterdir())) == 5

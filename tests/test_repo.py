@@ -86,6 +86,22 @@ def test_files_behind_a_swapped_nested_folder_are_skipped_and_their_neighbours_k
     assert r.skipped["outside the target"] == 2
 
 
+def test_a_folder_swapped_for_a_link_after_the_scan_is_not_followed(tmp_path: Path) -> None:
+    """A listed file's folder replaced by a link out of the target while the audit runs (a reviewer's race): every
+    read asks again whether it is inside, not only the scan."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "mod.py").write_text("SECRET_OUTSIDE = 1\n")
+    root = tmp_path / "t"
+    write_tree(root, {"pkg/mod.py": BARE})
+    r = Repository.scan(root)
+    assert _paths(r) == ["pkg/mod.py"] and r.read_bytes("pkg/mod.py") == BARE.encode()
+    (root / "pkg" / "mod.py").unlink()
+    (root / "pkg").rmdir()
+    os.symlink(outside, root / "pkg")
+    assert r.read_bytes("pkg/mod.py") is None
+
+
 _SEGMENT = st.text(alphabet="ab.Xy_-/", min_size=0, max_size=12)
 
 
