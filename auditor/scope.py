@@ -1,5 +1,5 @@
 """Whether a unit of work of one project read a file another project owns: what lets a monorepo's audit reuse the
-outcomes of the projects a change did not touch (auditor.auditcache.project_key).
+outcomes of the projects a change did not touch (auditor.auditcache.ProjectKeys).
 
 A project's key covers its own files' contents, the files no project owns, and the listing of the rest (paths,
 languages, roles), not their contents. So an outcome may be reused only if the unit read no file owned by another
