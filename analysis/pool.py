@@ -160,22 +160,20 @@ def build_models(
 
     def unit(path: str, language: str, role: str) -> Callable[[], object]:
         def run() -> object:
-            blob = blobs.get(path) if blobs is not None and cache is not None else None
-            key = ModelCache.content_entry_key(path, language, role, f"git:{blob}") if blob else ""
-            data = None if blob else read(path)
-            if cache is not None:
-                if not blob:
-                    if data is None:
-                        return None
-                    key = ModelCache.entry_key(path, language, role, data)
-                entry = cache.get(key)
-                if entry is not None:
-                    problem, encoded, parser, marked = marshal.loads(entry)  # noqa: S302 - MAC-verified, our own cache
-                    return encoded, (tuple(problem) if problem else None), True, parser, "", marked
-            if data is None:
-                data = read(path)
+            data = read(path)
             if data is None:
                 return None
+            key = ""
+            if cache is not None:
+                blob = blobs.get(path) if blobs is not None else None
+                if blob:  # looked up by the parent already (_take_cached), and not found
+                    key = ModelCache.content_entry_key(path, language, role, f"git:{blob}")
+                else:
+                    key = ModelCache.entry_key(path, language, role, data)
+                    entry = cache.get(key)
+                    if entry is not None:
+                        problem, encoded, parser, marked = marshal.loads(entry)  # noqa: S302 - MAC-verified, ours
+                        return encoded, (tuple(problem) if problem else None), True, parser, "", marked
             model = analyse_file(path, language, role, data)
             encoded = model.to_bytes()
             parser = model.parser if model.parsed and language in ANALYSED_LANGUAGES else ""
