@@ -200,6 +200,14 @@ def _precheck(check_cls: type[Check], ctx: Context) -> CheckResult | None:
 _SIGNALLED = frozenset({"ok", "not_applicable", "not_available"})  # outcomes whose value carries reads and problems
 
 
+def _carried(outcome: Outcome) -> tuple[object, tuple[ParseProblem, ...], dict[tuple[str, str, int], str], bool] | None:
+    """(value, parse problems, unlisted reads, read another project's file) of a unit's outcome, or None (an error,
+    a timeout, a unit of no check)."""
+    if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple) and len(outcome.value) == 4:
+        return outcome.value
+    return None
+
+
 def _with_problems(ctx: Context, fn: Callable[[], object]) -> Callable[[], object]:
     """Run `fn` and return its value with the parse problems it met (they happen in the child), the unlisted
     paths it read (see Repository.record_reads: a cached audit depends on them) and whether it read a file another
@@ -353,14 +361,14 @@ def _reusable_projects(plans: list[_ProjectPlan], repo: Repository, cache: Model
 
     if len(plans) < 2 or not fork_available() or not auditcache.built_in(selected, registry.facts):
         return []
-    owned = frozenset(f.path for plan in plans for f in plan.ctx.files)
+    mine = [frozenset(f.path for f in plan.ctx.files) for plan in plans]
+    owned = frozenset().union(*mine)
     keys = auditcache.ProjectKeys(repo, config, options, selected, registry.facts, registry.errors,
                                   [plan.ctx.project for plan in plans])
     out = []
-    for plan in plans:
-        mine = frozenset(f.path for f in plan.ctx.files)
-        plan.ctx.scope = Scope(mine, owned)
-        key = keys.key(plan.ctx.project, mine, owned)
+    for plan, own in zip(plans, mine, strict=True):
+        plan.ctx.scope = Scope(own, owned)
+        key = keys.key(plan.ctx.project, own, owned)
         found = auditcache.load_project(cache, key, repo)
         out.append((plan, key, {name: o for name, o in found.items() if name in plan.units}))
     return out
@@ -374,8 +382,8 @@ def _store_outcomes(cache: ModelCache, audit_key: str, keyed: list[tuple[_Projec
     from auditor import auditcache
 
     for outcome in outcomes.values():
-        if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple) and len(outcome.value) == 4:
-            reads.update(outcome.value[2])
+        if (carried := _carried(outcome)) is not None:
+            reads.update(carried[2])
     if models.failures or sources.unparsed or repo.budget_exhausted:
         return
     problems = {p.path: (p.kind, p.message) for p in sources.problems}
@@ -391,8 +399,8 @@ def _store_projects(cache: ModelCache, keyed: list[tuple[_ProjectPlan, str, dict
     from auditor import auditcache
 
     for plan, key, found in keyed:
-        clean = {name: o for name in plan.units if (o := outcomes.get(name)) is not None and o.kind in _SIGNALLED
-                 and isinstance(o.value, tuple) and len(o.value) == 4 and not o.value[3]}
+        clean = {name: o for name in plan.units
+                 if (o := outcomes.get(name)) is not None and (carried := _carried(o)) is not None and not carried[3]}
         if clean.keys() != found.keys():
             auditcache.store_project(cache, key, clean)
 
@@ -589,8 +597,8 @@ def _audit_parsed(
     timings["checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     for outcome in outcomes.values():
-        if outcome.kind in _SIGNALLED and isinstance(outcome.value, tuple):
-            for problem in outcome.value[1]:
+        if (carried := _carried(outcome)) is not None:
+            for problem in carried[1]:
                 sources.add_problem(problem)
     raw: list[tuple[str, list[CheckResult]]] = []
     all_facts: list[dict[str, Any]] = []
