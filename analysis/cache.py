@@ -47,6 +47,7 @@ _TRAILER = struct.Struct(f"<QI{len(_PACK_MAGIC)}s")  # offset of the index, numb
 MAX_PACKS = 24
 MAX_PACK_BYTES = 2 * 1024 * 1024 * 1024
 MAX_ENTRY_BYTES = 1024 * 1024 * 1024  # the single-file entries together (ModelCache.trim_entries)
+_TEMP_AGE = 3600.0  # seconds after which a temp file is an interrupted write's, not one being written
 
 
 def _code_digest() -> str:
@@ -311,10 +312,11 @@ class ModelCache:
                 os.unlink(self._packs / name)
         self._index = {key: (merged, at, length) for key, (at, length) in kept.items()}
 
-    def _sweep_temp_files(self, age: float = 3600.0) -> None:
+    def _sweep_temp_files(self, folder: str | Path | None = None, age: float = _TEMP_AGE) -> None:
+        """Remove the temp files an interrupted write left in `folder` (the packs' by default), once `age` old."""
         now = time.time()
         with contextlib.suppress(OSError):
-            for entry in os.scandir(self._packs):
+            for entry in os.scandir(self._packs if folder is None else folder):
                 if entry.name.startswith(".tmp.") and entry.is_file(follow_symlinks=False):
                     with contextlib.suppress(OSError):
                         if now - entry.stat(follow_symlinks=False).st_mtime > age:
@@ -342,15 +344,12 @@ class ModelCache:
             for sub in os.scandir(folder):
                 if not sub.is_dir(follow_symlinks=False):
                     continue
+                self._sweep_temp_files(sub.path)
                 for entry in os.scandir(sub.path):
                     with contextlib.suppress(OSError):
-                        if not entry.is_file(follow_symlinks=False):
+                        if entry.name.startswith(".tmp.") or not entry.is_file(follow_symlinks=False):
                             continue
                         st = entry.stat(follow_symlinks=False)
-                        if entry.name.startswith(".tmp."):
-                            if now - st.st_mtime > 3600.0:
-                                os.unlink(entry.path)
-                            continue
                         entries.append((st.st_mtime, st.st_size, entry.path))
         total = sum(size for _, size, _ in entries)
         removed = 0

@@ -152,7 +152,7 @@ def built_in(checks: Iterable[type[Check]], collectors: dict[str, Callable[[Any]
 
 
 class ProjectKeys:
-    """The keys of the projects of one audit (see `project_key`), sharing the work every key repeats."""
+    """The keys of the projects of one audit (see `key`), sharing the work every key repeats."""
 
     def __init__(self, repo: Repository, config: Config, options: AuditOptions, checks: Iterable[type[Check]],
                  collectors: dict[str, Callable[[Any], Any]], plugin_errors: Iterable[str],
